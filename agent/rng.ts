@@ -1,0 +1,69 @@
+/**
+ * Deterministic randomness. Every device (and every device-app installation) gets its own
+ * generator seeded from (scenario seed, deviceId[, appId]) so that its path depends on nothing
+ * else: not on fleet size, device order, shard, worker or machine speed.
+ */
+
+/** 32-bit string hash (Murmur3-style mixing over UTF-16 code units). */
+export function hash32(text: string, salt = 0): number {
+  let h = 0x9e3779b9 ^ salt;
+  for (let i = 0; i < text.length; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0xcc9e2d51);
+    h = (h << 15) | (h >>> 17);
+    h = Math.imul(h, 0x1b873593);
+  }
+  h ^= text.length;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * sfc32: small, fast, passes PractRand to 2^40+. The state is four numbers so a device that is
+ * not running costs four numbers, not a closure.
+ */
+export class Rng {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+
+  constructor(key: string) {
+    this.a = hash32(key, 1);
+    this.b = hash32(key, 2);
+    this.c = hash32(key, 3);
+    this.d = hash32(key, 4);
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal (Box-Muller; one of the pair is dropped to keep the state small). */
+  normal(): number {
+    let u = this.next();
+    while (u === 0) u = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+}
+
+export function deviceRng(seed: number | string, deviceId: string): Rng {
+  return new Rng(`${seed}|${deviceId}`);
+}
+
+export function installRng(seed: number | string, deviceId: string, appId: string): Rng {
+  return new Rng(`${seed}|${deviceId}|${appId}`);
+}

@@ -1,0 +1,195 @@
+/**
+ * Loads a scenario file: YAML with line numbers (the yaml package's LineCounter), validated by
+ * the zod schema, then cross-checked (names unique, cohorts' apps exist and target the
+ * platform). Every problem becomes a ScenarioError naming file:line, the field and what would be
+ * right; nothing is half-loaded.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ScenarioError } from '../../protocol/errors.js';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+  line?: number;
+}
+
+function fieldName(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(top level)';
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** "did you mean 'count'?" for a key within edit distance 2 of a known one. */
+export function suggest(word: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const dist = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (dist < bestD) {
+      bestD = dist;
+      best = k;
+    }
+  }
+  return best ? ` (did you mean "${best}"?)` : '';
+}
+
+/** The line of the YAML node at `path` (or of the key named `key` inside it). */
+function lineOf(doc: Document, lc: LineCounter, path: readonly (string | number)[], key?: string): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (!node) continue;
+    if (key !== undefined && n === path.length && isMap(node)) {
+      const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return lc.linePos(range[0]).line;
+    }
+    if (n < path.length && isMap(node)) {
+      // point at the key of the missing or bad child when the child itself has no node
+      const child = path[n];
+      const pair = node.items.find((it) => isScalar(it.key) && it.key.value === child);
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return lc.linePos(range[0]).line;
+    }
+    if (node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function describeReceived(doc: Document, path: readonly (string | number)[]): string {
+  const v = doc.getIn(path);
+  if (v === undefined) return '';
+  const json = JSON.stringify(v);
+  return `, got ${json && json.length > 40 ? json.slice(0, 40) + '...' : json}`;
+}
+
+function issueToProblem(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): Problem[] {
+  const path = issue.path as (string | number)[];
+  if (issue.code === 'unrecognized_keys') {
+    const shape = knownKeysAt(path);
+    return issue.keys.map((k) => ({
+      path: [...path, k],
+      line: lineOf(doc, lc, path, k),
+      message: `unknown field "${k}"${suggest(k, shape)}; expected one of ${shape.join(', ')}`,
+    }));
+  }
+  if (issue.code === 'invalid_union') {
+    return [{ path, line: lineOf(doc, lc, path), message: `${unionHint(path)}${describeReceived(doc, path)}` }];
+  }
+  return [{ path, line: lineOf(doc, lc, path), message: `${issue.message}${issue.code === 'invalid_type' || issue.code === 'invalid_value' ? describeReceived(doc, path) : ''}` }];
+}
+
+function unionHint(path: readonly (string | number)[]): string {
+  const last = path[path.length - 1];
+  if (last === 'arrival' || last === 'delay') return 'expected a delay: a duration ("30s"), or { fixed | uniform: [min, max] | exponential: mean | lognormal: { median, sigma } }';
+  if (last === 'timeScale') return 'expected "asap" or a positive number of simulated seconds per real second';
+  if (last === 'seed') return 'expected an integer or a string';
+  if (last === 'supervised') return 'expected true, false, or the share of supervised devices between 0 and 1';
+  if (last === 'method') return 'expected "oma-dm", "download-link", or the share using OMA DM between 0 and 1';
+  if (last === 'qos') return 'expected 0, 1 or 2';
+  return 'value does not match any allowed form';
+}
+
+/** The keys the schema allows at a path, for unknown-field messages. */
+function knownKeysAt(path: readonly (string | number)[]): string[] {
+  let schema: unknown = scenarioSchema;
+  for (const p of path) {
+    schema = unwrap(schema);
+    const def = (schema as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown } }).def;
+    if (def?.type === 'object' && typeof p === 'string') schema = def.shape?.[p];
+    else if (def?.type === 'array') schema = def.element;
+    else return [];
+  }
+  schema = unwrap(schema);
+  const shape = (schema as { def?: { shape?: Record<string, unknown> } }).def?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { def?: { type?: string; innerType?: unknown } } | undefined;
+  while (s?.def && (s.def.type === 'default' || s.def.type === 'optional' || s.def.type === 'nullable')) {
+    s = s.def.innerType as typeof s;
+  }
+  return s;
+}
+
+/** Cross-field checks that a schema cannot express. */
+export function crossCheck(s: Scenario): Problem[] {
+  const problems: Problem[] = [];
+  const apps = new Map<string, (typeof s.apps)[number]>();
+  s.apps.forEach((a, i) => {
+    if (apps.has(a.id)) problems.push({ path: ['apps', i, 'id'], message: `app id "${a.id}" is listed twice; app ids are unique` });
+    apps.set(a.id, a);
+  });
+  const names = new Set<string>();
+  s.cohorts.forEach((c, i) => {
+    if (names.has(c.name)) problems.push({ path: ['cohorts', i, 'name'], message: `cohort name "${c.name}" is used twice; cohort names are unique` });
+    names.add(c.name);
+    (c.apps ?? []).forEach((id, j) => {
+      const app = apps.get(id);
+      if (!app) problems.push({ path: ['cohorts', i, 'apps', j], message: `no app "${id}" in apps${suggest(id, [...apps.keys()])}; known apps: ${[...apps.keys()].join(', ')}` });
+      else if (!app.platforms.includes(c.platform)) problems.push({ path: ['cohorts', i, 'apps', j], message: `app "${id}" is not distributed to ${c.platform} (its platforms: ${app.platforms.join(', ')})` });
+    });
+    if (!c.apps && !s.apps.some((a) => a.platforms.includes(c.platform))) {
+      problems.push({ path: ['cohorts', i, 'platform'], message: `no app is distributed to ${c.platform}; add "${c.platform}" to an app's platforms or list apps for this cohort` });
+    }
+  });
+  return problems;
+}
+
+export function formatProblems(file: string, problems: Problem[]): ScenarioError {
+  const first = problems[0]!;
+  const where = (p: Problem) => `${file}${p.line ? `:${p.line}` : ''}: ${fieldName(p.path)}`;
+  const lines = problems.slice(0, 8).map((p) => `  ${where(p)}: ${p.message}`);
+  const more = problems.length > 8 ? `\n  ...and ${problems.length - 8} more` : '';
+  const message = `Invalid scenario ${file}: ${problems.length === 1 ? 'one problem' : `${problems.length} problems`}.\n${lines.join('\n')}${more}`;
+  return new ScenarioError(message, file, first.line, fieldName(first.path));
+}
+
+/** Parses and validates scenario text; `file` is only used in messages. */
+export function parseScenario(text: string, file: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      path: [],
+      line: lc.linePos(e.pos[0]).line,
+      message: `YAML syntax: ${e.message.split('\n')[0]}`,
+    }));
+    throw formatProblems(file, problems);
+  }
+  const raw = doc.toJS();
+  const parsed = scenarioSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw formatProblems(file, parsed.error.issues.flatMap((i) => issueToProblem(doc, lc, i)));
+  }
+  const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
+  if (problems.length > 0) throw formatProblems(file, problems);
+  return parsed.data;
+}
+
+export function loadScenario(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(`Cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}. Pass a path to a YAML scenario such as scenarios/quickstart.yaml.`, file, undefined, undefined);
+  }
+  return parseScenario(text, file);
+}

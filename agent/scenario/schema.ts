@@ -1,0 +1,102 @@
+/**
+ * The scenario file, as a zod schema. It validates YAML that users write (scenario/load.ts maps
+ * each issue back to file:line) and generates scenarios/scenario.schema.json for editors
+ * (`npm run schema`). Every field documents its default.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../delay.js';
+
+const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'expected a duration such as "250ms", "30s", "5m", "2h", "7d", or a number of milliseconds',
+});
+
+export const delaySpec = z.union([
+  duration,
+  z.object({ fixed: duration }).strict(),
+  z.object({ uniform: z.tuple([duration, duration]) }).strict(),
+  z.object({ exponential: duration }).strict(),
+  z.object({ lognormal: z.object({ median: duration, sigma: z.number().positive() }).strict() }).strict(),
+]);
+
+const probability = z.number().min(0, 'a probability is at least 0').max(1, 'a probability is at most 1');
+
+const platformEnum = z.enum(['ios', 'android', 'windows', 'dme']);
+
+export const appSchema = z.object({
+  /** App id as devices report it (bundle id, package name, product code). */
+  id: z.string().regex(ID, 'an app id is 1-128 characters from [A-Za-z0-9._:@-]'),
+  /** Human name for reports. @default the id */
+  name: z.string().optional(),
+  /** @default "1.0.0" */
+  version: z.string().min(1).max(64).default('1.0.0'),
+  /** Platforms the app is distributed to. @default all four */
+  platforms: z.array(platformEnum).min(1).default(['ios', 'android', 'windows', 'dme']),
+  ios: z.object({
+    /** free App Store app, VPP-licensed, paid with redemption codes, or enterprise (in-house). @default "free" */
+    kind: z.enum(['free', 'vpp', 'paid', 'enterprise']).default('free'),
+    /** VPP licence type. @default "device" */
+    licence: z.enum(['device', 'user']).default('device'),
+    /** Minimum iOS major version. @default 0 */
+    minOs: z.number().int().min(0).default(0),
+  }).strict().default({ kind: 'free', licence: 'device', minOs: 0 }),
+  android: z.object({ minOs: z.number().int().min(0).default(0) }).strict().default({ minOs: 0 }),
+  windows: z.object({
+    /** Minimum Windows major version for the relevance criteria. @default 0 */
+    minOs: z.number().int().min(0).default(0),
+  }).strict().default({ minOs: 0 }),
+  dme: z.object({
+    /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
+    software: z.enum(['dme-client', 'other']).default('other'),
+  }).strict().default({ software: 'other' }),
+}).strict();
+
+export const cohortSchema = z.object({
+  /** Cohort name, used in reports, quotas and overrides. */
+  name: z.string().regex(ID, 'a cohort name is 1-128 characters from [A-Za-z0-9._:@-]'),
+  platform: platformEnum,
+  /** Number of devices. */
+  count: z.number().int().min(0),
+  /** Device ids are `<idPrefix>-<6-digit number>`, numbered per prefix across cohorts. @default the platform */
+  idPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  /** App ids installed on these devices. @default every app distributed to the platform */
+  apps: z.array(z.string()).optional(),
+  /** OS major versions and their weights, e.g. { "17": 0.7, "16": 0.3 }. @default { "99": 1 } */
+  osVersions: z.record(z.string().regex(/^\d+$/, 'an OS version key is a major version number such as "17"'), z.number().positive()).optional(),
+  /** iOS: supervised devices install silently; a number is the share that is. @default true */
+  supervised: z.union([z.boolean(), probability]).default(true),
+  /** iOS enrollment type. @default "device" */
+  enrollment: z.enum(['device', 'user', 'shared']).default('device'),
+  /** iOS: whether a user is assigned to the device. @default true, false for shared */
+  hasUser: z.boolean().optional(),
+  /** DME: installation method; a number is the share using OMA DM. @default "oma-dm" */
+  method: z.union([z.enum(['oma-dm', 'download-link']), probability]).default('oma-dm'),
+  /** When devices come online, in simulated time from the start. @default "0s" */
+  arrival: delaySpec.default('0s'),
+}).strict();
+
+export const scenarioSchema = z.object({
+  /** Scenario name; the run folder is out/<name>-<timestamp>. */
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
+  description: z.string().optional(),
+  /** Seed for every random choice. Same seed, same devices, paths and tallies. @default 1 */
+  seed: z.union([z.number().int(), z.string()]).default(1),
+  /** @default "mqtt" */
+  transport: z.enum(['mqtt', 'http']).default('mqtt'),
+  /** Simulated seconds per real second, or "asap" to run as fast as the window allows. @default "asap" */
+  timeScale: z.union([z.literal('asap'), z.number().positive()]).default('asap'),
+  /** Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. @default "2026-01-01T00:00:00Z" */
+  startTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date-time such as "2026-01-01T00:00:00Z"' }).default('2026-01-01T00:00:00Z'),
+  /** Most events sent but not yet acknowledged, fleet-wide. @default 512 */
+  maxInFlight: z.number().int().min(1).max(100_000).default(512),
+  /** MQTT QoS for status events. @default 1 */
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
+  cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
+}).strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type AppSpec = z.output<typeof appSchema>;
+export type CohortSpec = z.output<typeof cohortSchema>;

@@ -1,0 +1,85 @@
+/**
+ * The fleetsim command line: wires scenario -> fleet -> transport -> endpoint -> reconciliation
+ * -> reports. User mistakes print one clear paragraph and a documented exit code; anything else
+ * is a bug and prints its stack.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { runCommand } from './run-command.js';
+import { serveCommand } from './serve-command.js';
+import { traceCommand } from './trace-command.js';
+
+export const EXIT = { ok: 0, thresholds: 1, reconciliation: 2, usage: 3, unreachable: 4 } as const;
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('fleetsim')
+    .usage('$0 <command> [options]\n\nA device-fleet simulator and load-test harness for MDM app-installation status ingestion.')
+    .command('run <scenario>', 'run a scenario against the embedded endpoint (or --target) and reconcile', (y) => y
+      .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
+      .option('transport', { choices: ['mqtt', 'http'] as const, describe: 'transport (default: the scenario\'s)' })
+      .option('devices', { type: 'number', describe: 'total devices (cohorts scaled in proportion)' })
+      .option('seed', { type: 'string', describe: 'seed (default: the scenario\'s)' })
+      .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
+      .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
+      .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' }),
+    async (a) => {
+      code = await runCommand({
+        scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
+        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet,
+      });
+    })
+    .command('serve', 'run the embedded ingestion endpoint alone', (y) => y
+      .option('mqtt-port', { type: 'number', default: 1883, describe: 'MQTT port (0 = any free port)' })
+      .option('http-port', { type: 'number', default: 8080, describe: 'HTTP port (0 = any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' }),
+    async (a) => {
+      code = await serveCommand({ mqttPort: a['mqtt-port'], httpPort: a['http-port'], host: a.host });
+    })
+    .command('trace <scenario>', 'print one device\'s exact path, with no network', (y) => y
+      .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
+      .option('device', { type: 'string', demandOption: true, describe: 'device id, e.g. ios-000417' })
+      .option('devices', { type: 'number', describe: 'total devices, as given to run' })
+      .option('seed', { type: 'string', describe: 'seed (default: the scenario\'s)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' }),
+    async (a) => {
+      code = await traceCommand({ scenario: a.scenario as string, device: a.device, devices: a.devices, seed: a.seed, json: a.json });
+    })
+    .demandCommand(1, 'Name a command: run, serve or trace (fleetsim --help lists them).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .version('0.1.0')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(`${msg}\nRun "fleetsim --help" for usage.`);
+    });
+  await cli.parseAsync();
+  return code;
+}
+
+export function reportFatal(err: unknown): number {
+  if (isFleetsimError(err)) {
+    process.stderr.write(`fleetsim: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`fleetsim: internal error (a bug; please report it with this output):\n${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+export async function cliEntry(): Promise<void> {
+  // `fleetsim ... | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  try {
+    process.exitCode = await main(hideBin(process.argv));
+  } catch (err) {
+    process.exitCode = reportFatal(err);
+  }
+}

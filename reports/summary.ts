@@ -1,0 +1,90 @@
+/**
+ * The terminal summary of a result: counters, throughput, latency and the reconciliation table
+ * (per app: status -> state -> expected vs counted). Colour only when the stream is a TTY.
+ */
+import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue.js';
+import type { RunResult } from '../agent/result.js';
+
+export interface Style {
+  ok(s: string): string;
+  bad(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export const plain: Style = { ok: (s) => s, bad: (s) => s, dim: (s) => s, bold: (s) => s };
+export const ansi: Style = {
+  ok: (s) => `\x1b[32m${s}\x1b[39m`,
+  bad: (s) => `\x1b[31m${s}\x1b[39m`,
+  dim: (s) => `\x1b[2m${s}\x1b[22m`,
+  bold: (s) => `\x1b[1m${s}\x1b[22m`,
+};
+
+export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
+  const width = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, width(c))));
+  return rows.map((r) => r.map((c, i) => {
+    const pad = ' '.repeat(widths[i]! - width(c));
+    return align[i] === 'r' ? pad + c : c + pad;
+  }).join('  ').trimEnd()).join('\n');
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function renderSummary(r: RunResult, style: Style = plain): string {
+  const out: string[] = [];
+  const verdict = r.passed ? style.ok('PASSED') : style.bad('FAILED');
+  out.push(style.bold(`fleetsim ${r.scenario.name}: ${verdict}`));
+  out.push(table([
+    ['devices', fmt(r.devices.total), Object.entries(r.devices.byPlatform).map(([p, n]) => `${p} ${fmt(n)}`).join(', ')],
+    ['events sent', fmt(r.events.sent), `acknowledged ${fmt(r.events.acked)}, failed ${fmt(r.events.failed)}`],
+    ['throughput', `${fmt(Math.round(r.throughput.eventsPerSec))}/s`, `${r.transport} to ${r.target.kind} ${r.target.url}, ${(r.durationMs / 1000).toFixed(2)} s`],
+    ['ack latency', `p50 ${r.latency.ack.p50} ms`, `p90 ${r.latency.ack.p90} ms, p99 ${r.latency.ack.p99} ms, max ${r.latency.ack.max} ms`],
+    ['seed', String(r.seed), `scenario ${r.scenario.file}`],
+  ], ['l', 'r', 'l']));
+  out.push('');
+  out.push(renderReconciliation(r, style));
+  return out.join('\n');
+}
+
+export function renderReconciliation(r: RunResult, style: Style = plain): string {
+  const rec = r.reconciliation;
+  const out: string[] = [];
+  if (!rec.checked) {
+    out.push(style.bad(`reconciliation: not checked (${rec.reason})`));
+    return out.join('\n');
+  }
+  out.push(style.bold('reconciliation: ') + (rec.match ? style.ok('tallies match') : style.bad(`${rec.differences.length} difference(s)`)));
+  for (const app of rec.apps) {
+    const rows: string[][] = [['platform', 'status', 'state', 'expected', 'counted', '']];
+    const diffKeys = new Set(rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`));
+    const platforms = new Set([...Object.keys(app.expected.platforms), ...Object.keys(app.counted.platforms)]) as Set<Platform>;
+    for (const p of [...platforms].sort()) {
+      const e = app.expected.platforms[p] ?? {};
+      const c = app.counted.platforms[p] ?? {};
+      const keys = new Set<string>();
+      for (const [s, states] of Object.entries(e)) for (const st of Object.keys(states)) keys.add(`${s}\u0000${st}`);
+      for (const [s, states] of Object.entries(c)) for (const st of Object.keys(states)) keys.add(`${s}\u0000${st}`);
+      const order = catalogueOrder(p);
+      for (const k of [...keys].sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9))) {
+        const [s, st] = k.split('\u0000') as [string, string];
+        const ev = e[s]?.[st] ?? 0;
+        const cv = c[s]?.[st] ?? 0;
+        const bad = diffKeys.has(`${p}/${s}/${st}`);
+        rows.push([p, findStatus(p, s)?.label ?? s, findState(p, s, st)?.label ?? st, fmt(ev), fmt(cv), bad ? style.bad('MISMATCH') : style.dim('ok')]);
+      }
+    }
+    out.push('');
+    out.push(`${style.bold(app.appId)}: ${fmt(app.expected.total)} expected, ${fmt(app.counted.total)} counted, ${app.match ? style.ok('match') : style.bad('MISMATCH')}`);
+    out.push(table(rows, ['l', 'l', 'l', 'r', 'r', 'l']));
+  }
+  return out.join('\n');
+}
+
+function catalogueOrder(p: Platform): Map<string, number> {
+  const m = new Map<string, number>();
+  let i = 0;
+  for (const s of CATALOGUE[p].statuses) for (const st of s.states) m.set(`${s.id}\u0000${st.id}`, i++);
+  return m;
+}
