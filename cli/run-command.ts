@@ -2,7 +2,7 @@ import { loadScenario } from '../agent/scenario/load.js';
 import { runScenario } from '../agent/runner.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { defaultRunDir, writeResult } from '../reports/write.js';
+import { defaultRunDir, writeReports } from '../reports/write.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
 
@@ -39,9 +39,8 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     progress.end();
   }
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
-  const file = writeResult(dir, result);
+  const files = writeReports(dir, result);
   process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
-  process.stdout.write(`\nreport: ${file}\n`);
-  if (result.passed) return 0;
-  return result.reconciliation.match ? 1 : 2;
+  process.stdout.write(`\nreport: ${files.json}\n`);
+  return result.exitCode;
 }
