@@ -56,7 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(`${msg}\nRun "fleetsim --help" for usage.`);
+      const what = msg?.startsWith('Did you mean') ? `Unknown command "${argv[0]}". ${msg}` : msg;
+      throw new UsageError(`${what}\nRun "fleetsim --help" for usage.`);
     });
   await cli.parseAsync();
   return code;
