@@ -110,7 +110,8 @@ export class Pacer {
   /** Takes one token if there is one. */
   take(nowMs: number): boolean {
     this.refill(nowMs);
-    if (this.tokens < 1) return false;
+    // 1e-9: sums of fractional refills land a hair under 1 and would lose a token each second.
+    if (this.tokens < 1 - 1e-9) return false;
     this.tokens -= 1;
     return true;
   }
@@ -118,6 +119,6 @@ export class Pacer {
   /** Ms until the next token. */
   waitMs(nowMs: number): number {
     this.refill(nowMs);
-    return this.tokens >= 1 ? 0 : ((1 - this.tokens) * 1000) / this.ratePerSec;
+    return this.tokens >= 1 - 1e-9 ? 0 : ((1 - this.tokens) * 1000) / this.ratePerSec;
   }
 }

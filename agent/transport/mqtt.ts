@@ -155,9 +155,11 @@ export class MqttTransport implements Transport {
     if (conn.pending === 0) this.end(deviceId, conn);
   }
 
+  /** A graceful end waits for in-flight acknowledgements; events still pending at close have
+   * already failed at their deadline, so those connections are closed at once. */
   private end(deviceId: string, conn: Conn): void {
     if (this.devices.get(deviceId) === conn) this.devices.delete(deviceId);
-    const p = conn.client.endAsync(false).catch(() => undefined).finally(() => this.closing.delete(p));
+    const p = conn.client.endAsync(conn.pending > 0).catch(() => undefined).finally(() => this.closing.delete(p));
     this.closing.add(p);
   }
 
