@@ -17,26 +17,20 @@ export interface EndToEndReading {
 
 type Encoded = { hdr?: unknown; unit?: unknown };
 
-/** The stats fields that may carry the ingest-latency histogram, most specific first. */
-const CANDIDATES = ['ingestLatency', 'endToEnd', 'e2e', 'latency'];
+/**
+ * Where an endpoint's stats may carry the end-to-end histogram: fleetsim's own endpoint has
+ * `latency.endToEnd` (broker/endpoint-metrics.ts, µs). Not `latency.ingest`: that one is
+ * received -> acknowledged inside the endpoint, a different measure.
+ */
+const PATHS = [['latency', 'endToEnd'], ['endToEnd'], ['e2e']];
 
 /** Finds an encoded histogram in a stats document; pure, so it is tested without a server. */
 export function findEndToEnd(stats: unknown): { hdr: string; unit: 'us' | 'ms'; field: string } | undefined {
-  if (!stats || typeof stats !== 'object') return undefined;
-  const o = stats as Record<string, unknown>;
-  for (const key of CANDIDATES) {
-    let v = o[key] as Encoded | Record<string, Encoded> | undefined;
-    if (!v || typeof v !== 'object') continue;
-    let field = key;
-    if (typeof (v as Encoded).hdr !== 'string') {
-      const inner = Object.entries(v).find(([k, x]) => /ingest|e2e|endToEnd/i.test(k) && x && typeof (x as Encoded).hdr === 'string');
-      if (!inner) continue;
-      field = `${key}.${inner[0]}`;
-      v = inner[1] as Encoded;
-    }
-    const e = v as Encoded;
-    const unit = e.unit === 'ms' ? 'ms' : 'us';
-    return { hdr: e.hdr as string, unit, field };
+  for (const path of PATHS) {
+    let v: unknown = stats;
+    for (const k of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    const e = v as Encoded | undefined;
+    if (e && typeof e === 'object' && typeof e.hdr === 'string') return { hdr: e.hdr, unit: e.unit === 'ms' ? 'ms' : 'us', field: path.join('.') };
   }
   return undefined;
 }

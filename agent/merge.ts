@@ -22,6 +22,12 @@ export interface MergeOptions {
    * adding them. @default false (each part had its own endpoint)
    */
   sharedTarget?: boolean;
+  /**
+   * The endpoint's tallies read once after every part finished (parts that deferred
+   * reconciliation: shards, workers). When given, the parts' expected tallies are reconciled
+   * against these, whatever the parts did.
+   */
+  counted?: AppTallies[];
   /** Merges the parts' lifecycle coverage (owned by the scenario/coverage code). */
   mergeCoverage?: (parts: unknown[]) => unknown;
 }
@@ -83,7 +89,8 @@ export function addTallies(parts: readonly AppTallies[][]): AppTallies[] {
   return [...ids].sort().map((id) => book.get(id));
 }
 
-function mergeReconciliation(results: readonly RunResult[], sharedTarget: boolean, last: RunResult): Reconciliation {
+function mergeReconciliation(results: readonly RunResult[], sharedTarget: boolean, last: RunResult, readBack?: AppTallies[]): Reconciliation {
+  if (readBack) return reconcile(addTallies(results.map((r) => r.reconciliation.apps.map((a) => a.expected))), readBack);
   const unchecked = results.find((r) => !r.reconciliation.checked);
   if (unchecked) return { checked: false, match: false, reason: `part ${results.indexOf(unchecked) + 1} was not reconciled: ${unchecked.reconciliation.reason ?? 'no tallies'}`, apps: [], differences: [] };
   const expected = addTallies(results.map((r) => r.reconciliation.apps.map((a) => a.expected)));
@@ -153,7 +160,7 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
   const ack = mergeHistograms(results.map((r) => r.latency.ack));
   const e2eParts = opts.sharedTarget ? (last.latency.endToEnd ? [last.latency.endToEnd] : []) : results.map((r) => r.latency.endToEnd).filter((h): h is HistogramSummary => h !== null);
   const endToEnd = e2eParts.length && (opts.sharedTarget || e2eParts.length === results.length) ? mergeHistograms(e2eParts) : null;
-  const reconciliation = mergeReconciliation(results, opts.sharedTarget ?? false, last);
+  const reconciliation = mergeReconciliation(results, opts.sharedTarget ?? false, last, opts.counted);
   const definitions: Threshold[] = first.thresholds.map(({ observed: _o, passed: _p, detail: _d, ...t }) => t);
   const thresholds = checkThresholds(definitions, {
     events, durationMs, points, reconciliation,

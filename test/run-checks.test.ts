@@ -15,6 +15,9 @@ describe('a run checks itself', () => {
     expect(r.events.acked).toBe(r.events.sent);
     expect(r.timeline.points.reduce((n, p) => n + p.acked, 0)).toBe(r.events.acked);
     expect(r.latency.ack.count).toBe(r.events.acked);
+    // the embedded endpoint's end-to-end histogram, read from GET /v1/stats
+    expect(r.latency.endToEnd?.count).toBe(r.events.acked);
+    expect(r.latency.endToEndSource).toMatch(/\/v1\/stats latency.endToEnd$/);
     expect(r.lifecycle.durations.reduce((n, d) => n + d.duration.count, 0)).toBe(r.devices.installations);
     // every installation enters the flow once from (start)
     const starts = r.lifecycle.flows.filter((f) => f.from === '(start)').reduce((n, f) => n + f.count, 0);
