@@ -10,6 +10,7 @@ import type { LifecycleModel, Traits } from './lifecycle/model.js';
 import { deviceRng, Rng } from './rng.js';
 import type { AppSpec, CohortSpec, Scenario } from './scenario/schema.js';
 import { sample } from './delay.js';
+import { arrivalFunction } from './load-model.js';
 
 export interface DeviceSpec {
   /** Position in the whole fleet (cohort order, then number); shards split on it. */
@@ -122,6 +123,8 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
     ? scaleCounts(scenario.cohorts.map((c) => c.count), opts.devices)
     : scenario.cohorts.map((c) => c.count);
   const perPrefix = new Map<string, number>();
+  // Load model (issue 6): arrivals set by rate or ramp, by fleet index, so shards agree.
+  const arrivalOf = arrivalFunction(scenario.load, counts.reduce((a, b) => a + b, 0));
   const devices: DeviceSpec[] = [];
   let index = 0;
   let total = 0;
@@ -141,7 +144,8 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       if (opts.onlyDevice !== undefined && id !== opts.onlyDevice) continue;
       const rng = deviceRng(scenario.seed, id);
       const traits = deviceTraits(cohort, rng);
-      const arrivalMs = sample(arrival, rng);
+      const sampled = sample(arrival, rng);
+      const arrivalMs = arrivalOf ? arrivalOf(i) : sampled;
       devices.push({ index: i, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps });
     }
   });

@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
+import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
 
 export const EXIT = { ok: 0, thresholds: 1, reconciliation: 2, usage: 3, unreachable: 4 } as const;
@@ -25,11 +26,13 @@ export async function main(argv: string[]): Promise<number> {
       .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
       .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
       .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+      .options(scaleOptions),
     async (a) => {
       code = await runCommand({
         scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
         out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet,
+        ...scaleArgs(a),
       });
     })
     .command('serve', 'run the embedded ingestion endpoint alone (docs/endpoint.md)', (y) => y

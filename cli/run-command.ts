@@ -2,9 +2,10 @@ import { loadScenario } from '../agent/scenario/load.js';
 import { runScenario } from '../agent/runner.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { defaultRunDir, writeResult } from '../reports/write.js';
+import { defaultRunDir, writeReports } from '../reports/write.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
+import { scaleRunOptions, type ScaleArgs } from './scale-options.js';
 
 export interface RunCommandArgs {
   scenario: string;
@@ -15,6 +16,8 @@ export interface RunCommandArgs {
   target?: string;
   talliesUrl?: string;
   quiet: boolean;
+  /** Scale flags (issue 6): shard, workers, transport tuning. */
+  scale?: ScaleArgs;
 }
 
 export async function runCommand(a: RunCommandArgs): Promise<number> {
@@ -34,14 +37,16 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
       ...(a.target ? { target: a.target } : {}),
       ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
       onTick: (s) => progress.tick(s),
+      ...scaleRunOptions(a.scale),
     });
   } finally {
     progress.end();
   }
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
-  const file = writeResult(dir, result);
+  const files = writeReports(dir, result);
   process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
-  process.stdout.write(`\nreport: ${file}\n`);
-  if (result.passed) return 0;
-  return result.reconciliation.match ? 1 : 2;
+  process.stdout.write(`\nreport: ${files.json}\n`);
+  // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes
+  // when its thresholds do, by default when every event was acknowledged.
+  return result.exitCode;
 }
