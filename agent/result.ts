@@ -26,4 +26,8 @@ export interface RunResult {
   throughput: { eventsPerSec: number };
   latency: { ack: LatencySummary };
   reconciliation: Reconciliation;
+  /** The shard this result covers (`--shard i/N`, index from 0); absent for a whole run. */
+  shard?: { index: number; count: number };
+  /** How many shard or worker results were merged into this one. */
+  parts?: number;
 }

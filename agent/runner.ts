@@ -50,7 +50,7 @@ export interface RunOptions {
 
 const VERSION = '0.1.0';
 
-async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
+export async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
   const out: AppTallies[] = [];
   for (const id of appIds) {
     const res = await request(new URL(talliesPath(id), baseUrl));
@@ -155,6 +155,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       throughput: { eventsPerSec: durationMs ? Math.round((metrics.acked / durationMs) * 1000 * 10) / 10 : 0 },
       latency: { ack: summarise(metrics.ack) },
       reconciliation,
+      ...(opts.shard ? { shard: opts.shard } : {}),
     };
     return result;
   } finally {
