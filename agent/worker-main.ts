@@ -4,7 +4,7 @@
  * result back. Started by workers.ts with child_process.fork.
  */
 import { isFleetsimError } from '../protocol/errors.js';
-import { runScenario, type RunOptions } from './runner.js';
+import { runScenario, type LiveState, type RunOptions } from './runner.js';
 import type { Scenario } from './scenario/schema.js';
 
 export interface WorkerJob {
@@ -12,8 +12,11 @@ export interface WorkerJob {
   options: Omit<RunOptions, 'clock' | 'onSend' | 'onEndpoint' | 'onTick'>;
 }
 
+/** The numbers of a worker's live state (the simulator and metrics stay in the worker). */
+export type WorkerProgress = Omit<LiveState, 'sim' | 'metrics'> & { remaining: number };
+
 export type WorkerMessage =
-  | { type: 'tick'; sent: number; acked: number; failed: number; connections: number; remaining: number }
+  | { type: 'tick'; progress: WorkerProgress }
   | { type: 'result'; result: unknown }
   | { type: 'error'; code: string | undefined; message: string; stack?: string | undefined };
 
@@ -24,7 +27,8 @@ function post(m: WorkerMessage): Promise<void> {
 process.once('message', (job: WorkerJob) => {
   runScenario(job.scenario, {
     ...job.options,
-    onTick: (s) => void post({ type: 'tick', sent: s.sent, acked: s.acked, failed: s.failed, connections: s.connections, remaining: s.sim.remaining }),
+    tickMs: 500,
+    onTick: ({ sim, metrics: _m, ...numbers }) => void post({ type: 'tick', progress: { ...numbers, remaining: sim.remaining } }),
   }).then(
     async (result) => {
       await post({ type: 'result', result });

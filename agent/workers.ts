@@ -9,12 +9,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
-import { mergeResults, reconcileMerged } from './merge.js';
+import { mergeResults } from './merge.js';
+import { RunMetrics } from './metrics.js';
+import { appIdsOf, checkShards } from './shard-check.js';
 import type { RunResult } from './result.js';
 import { fetchTallies, type RunOptions } from './runner.js';
 import type { Scenario } from './scenario/schema.js';
 import type { Simulator } from './sim.js';
-import type { WorkerJob, WorkerMessage } from './worker-main.js';
+import type { WorkerJob, WorkerMessage, WorkerProgress } from './worker-main.js';
 
 /** The compiled worker entry (tests run the sources, so fall back to dist/). */
 function workerEntry(): string {
@@ -23,14 +25,13 @@ function workerEntry(): string {
   return fileURLToPath(new URL('../dist/agent/worker-main.js', import.meta.url));
 }
 
-interface Progress { sent: number; acked: number; failed: number; connections: number; remaining: number }
 
-function runWorker(job: WorkerJob, onTick: (p: Progress) => void): { child: ChildProcess; done: Promise<RunResult> } {
+function runWorker(job: WorkerJob, onTick: (p: WorkerProgress) => void): { child: ChildProcess; done: Promise<RunResult> } {
   const child = fork(workerEntry(), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const done = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
     child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'tick') onTick(m);
+      if (m.type === 'tick') onTick(m.progress);
       else if (m.type === 'result') {
         settled = true;
         resolve(m.result as RunResult);
@@ -61,14 +62,16 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     target = transport === 'mqtt' ? endpoint.mqttUrl : endpoint.httpUrl;
     talliesUrl = endpoint.httpUrl;
   }
-  const progress: Progress[] = Array.from({ length: workers }, () => ({ sent: 0, acked: 0, failed: 0, connections: 0, remaining: 0 }));
+  const progress: (WorkerProgress | undefined)[] = Array.from({ length: workers }, () => undefined);
   let tick: NodeJS.Timeout | undefined;
   if (opts.onTick) {
+    const metrics = new RunMetrics();
     tick = setInterval(() => {
-      const s = progress.reduce((a, p) => ({ sent: a.sent + p.sent, acked: a.acked + p.acked, failed: a.failed + p.failed, connections: a.connections + p.connections, remaining: a.remaining + p.remaining }));
-      // Progress reads only `remaining` of the simulator; the workers' simulators live elsewhere.
-      opts.onTick!({ ...s, sim: { remaining: s.remaining } as Simulator });
-    }, 500);
+      const s = sumProgress(progress);
+      // The workers' simulators and metrics live in their processes: progress gets their sums,
+      // a simulator that answers `remaining`, and empty metrics.
+      if (s) opts.onTick!({ ...s, sim: { remaining: s.remaining } as Simulator, metrics });
+    }, opts.tickMs ?? 500);
   }
   const running: ChildProcess[] = [];
   try {
@@ -80,20 +83,18 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const runs = jobs.map((job, i) => runWorker(job, (p) => (progress[i] = p)));
     running.push(...runs.map((r) => r.child));
     const parts = await Promise.all(runs.map((r) => r.done));
-    const merged = mergeResults(parts);
-    merged.target = endpoint ? { kind: 'embedded', url: target } : { kind: 'external', url: target };
-    merged.scenario = { ...merged.scenario, file: opts.scenarioFile };
-    if (!talliesUrl) {
-      merged.reconciliation.reason = 'the external MQTT target has no tallies API; pass --tallies-url to reconcile';
-      return merged;
-    }
+    checkShards(parts);
     let counted;
-    try {
-      counted = await fetchTallies(talliesUrl, merged.reconciliation.apps.map((a) => a.appId));
-    } catch (err) {
-      throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}`);
+    if (talliesUrl) {
+      try {
+        counted = await fetchTallies(talliesUrl, appIdsOf(parts));
+      } catch (err) {
+        throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}`);
+      }
     }
-    return reconcileMerged(merged, counted);
+    const merged = mergeResults(parts, { sharedTarget: true, ...(counted ? { counted } : {}) });
+    merged.target = endpoint ? { kind: 'embedded', url: target } : { kind: 'external', url: target };
+    return merged;
   } catch (err) {
     for (const c of running) if (c.exitCode === null) c.kill();
     throw err;
@@ -101,4 +102,14 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     if (tick) clearInterval(tick);
     await endpoint?.close();
   }
+}
+
+function sumProgress(parts: readonly (WorkerProgress | undefined)[]): WorkerProgress | undefined {
+  let sum: WorkerProgress | undefined;
+  for (const p of parts) {
+    if (!p) continue;
+    if (!sum) sum = { ...p };
+    else for (const k of Object.keys(p) as (keyof WorkerProgress)[]) sum[k] = k === 'elapsedMs' || k === 'simElapsedMs' ? Math.max(sum[k], p[k]) : sum[k] + p[k];
+  }
+  return sum;
 }

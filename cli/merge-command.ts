@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { mergeResults, reconcileMerged } from '../agent/merge.js';
+import { mergeResults } from '../agent/merge.js';
+import { appIdsOf, checkShards } from '../agent/shard-check.js';
 import type { RunResult } from '../agent/result.js';
 import { RESULT_SCHEMA } from '../agent/result.js';
 import { fetchTallies } from '../agent/runner.js';
@@ -33,23 +34,24 @@ function readResult(path: string): RunResult {
 }
 
 export async function mergeCommand(a: MergeArgs): Promise<number> {
-  const merged = mergeResults(a.reports.map(readResult));
-  const target = merged.target.url;
+  const parts = a.reports.map(readResult);
+  checkShards(parts);
+  const target = parts[0]!.target.url;
   const talliesUrl = a.talliesUrl ?? (target.startsWith('http') ? new URL(target).origin : undefined);
   if (!talliesUrl) {
     throw new UsageError(`the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it) to reconcile.`);
   }
   let counted;
   try {
-    counted = await fetchTallies(talliesUrl, merged.reconciliation.apps.map((x) => x.appId));
+    counted = await fetchTallies(talliesUrl, appIdsOf(parts));
   } catch (err) {
     throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}. Is the endpoint the shards sent to still running?`);
   }
-  const result = reconcileMerged(merged, counted);
+  // The shards sent to one endpoint: its tallies, read now, cover them all.
+  const result = mergeResults(parts, { sharedTarget: true, counted });
   const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
   const file = writeResult(dir, result);
   process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
   process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);
-  if (result.passed) return 0;
-  return result.reconciliation.match ? 1 : 2;
+  return result.exitCode;
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEndpoint } from '../broker/endpoint.js';
 import { buildFleet } from '../agent/fleet.js';
-import { mergeResults, reconcileMerged } from '../agent/merge.js';
+import { mergeResults } from '../agent/merge.js';
+import { checkShards } from '../agent/shard-check.js';
 import { fetchTallies, runScenario } from '../agent/runner.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator } from '../agent/sim.js';
@@ -59,8 +60,8 @@ describe('shards', () => {
         parts.push(await runScenario(scenario, { scenarioFile: 'small.yaml', transport: 'http', target: endpoint.httpUrl, shard: { index, count: 3 }, deferReconcile: true }));
       }
       expect(parts.every((p) => !p.reconciliation.checked)).toBe(true);
-      const merged = mergeResults(parts);
-      const result = reconcileMerged(merged, await fetchTallies(endpoint.httpUrl, merged.reconciliation.apps.map((a) => a.appId)));
+      const counted = await fetchTallies(endpoint.httpUrl, ['com.acme.mail', 'com.acme.vpn']);
+      const result = mergeResults(parts, { sharedTarget: true, counted });
       expect(result.passed).toBe(true);
       expect(result.reconciliation.differences).toEqual([]);
       expect(result.devices).toEqual(single.devices);
@@ -69,8 +70,9 @@ describe('shards', () => {
       expect(result.reconciliation.apps.map((a) => a.counted)).toEqual(single.reconciliation.apps.map((a) => a.counted));
       // the merged histogram holds every sample of every part
       expect(decodeHistogram(result.latency.ack.hdr).totalCount).toBe(single.events.acked);
-      expect(() => mergeResults([parts[0]!, parts[0]!, parts[1]!])).toThrow(expect.objectContaining({ code: 'USAGE' }));
-      expect(() => mergeResults([parts[0]!, parts[2]!])).toThrow(expect.objectContaining({ code: 'USAGE' }));
+      expect(() => checkShards(parts)).not.toThrow();
+      expect(() => checkShards([parts[0]!, parts[0]!, parts[1]!])).toThrow(expect.objectContaining({ code: 'USAGE' }));
+      expect(() => checkShards([parts[0]!, parts[2]!])).toThrow(expect.objectContaining({ code: 'USAGE' }));
     } finally {
       await endpoint.close();
     }

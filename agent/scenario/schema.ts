@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { parseDuration } from '../delay.js';
 import { loadSchema } from './load-schema.js';
+// --- thresholds (issue 5) ---
+import { parseThreshold, type ThresholdInput } from '../thresholds.js';
+// --- end thresholds ---
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -77,6 +80,14 @@ export const cohortSchema = z.object({
   arrival: delaySpec.default('0s'),
 }).strict();
 
+// --- thresholds (issue 5) ---
+/** One threshold: parsed by agent/thresholds.ts so a bad one is reported with its line. */
+const thresholdItem = z.custom<ThresholdInput>(() => true).superRefine((v, ctx) => {
+  const t = parseThreshold(v);
+  if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
+});
+// --- end thresholds ---
+
 export const scenarioSchema = z.object({
   /** Scenario name; the run folder is out/<name>-<timestamp>. */
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
@@ -99,6 +110,15 @@ export const scenarioSchema = z.object({
   // --- end load model ---
   apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
   cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
+  // --- thresholds (issue 5: reports, thresholds, exit codes) ---
+  /**
+   * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:
+   * "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000",
+   * "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }.
+   * docs/report.md lists the metrics. @default [] (then "errors.count == 0" applies)
+   */
+  thresholds: z.array(thresholdItem).default([]),
+  // --- end thresholds ---
 }).strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
