@@ -2,6 +2,7 @@
  * The run result: one plain JSON document (report.json), versioned. docs/report.md is its
  * contract. Reports (reports/) only render it; `fleetsim merge` combines several exactly.
  */
+import type { Coverage } from './coverage.js';
 import type { LatencySummary } from './metrics.js';
 import type { Reconciliation } from './reconcile.js';
 
@@ -26,4 +27,6 @@ export interface RunResult {
   throughput: { eventsPerSec: number };
   latency: { ack: LatencySummary };
   reconciliation: Reconciliation;
+  /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never. */
+  coverage?: Coverage;
 }

@@ -9,6 +9,7 @@ import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
+import { coverageOf } from './coverage.js';
 import { buildFleet } from './fleet.js';
 import { RunMetrics, summarise } from './metrics.js';
 import { expectedTallies, reconcile, type Reconciliation } from './reconcile.js';
@@ -82,7 +83,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
   try {
     await transport.preflight();
-    const fleet = buildFleet(scenario, opts.devices !== undefined ? { devices: opts.devices } : {});
+    const fleet = buildFleet(scenario, { seed, ...(opts.devices !== undefined ? { devices: opts.devices } : {}) });
     const simStartMs = Date.parse(scenario.startTime);
     const sim = new Simulator(fleet, { startMs: simStartMs, seed });
 
@@ -140,6 +141,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       throughput: { eventsPerSec: durationMs ? Math.round((metrics.acked / durationMs) * 1000 * 10) / 10 : 0 },
       latency: { ack: summarise(metrics.ack) },
       reconciliation,
+      coverage: coverageOf(sim),
     };
     return result;
   } finally {
