@@ -30,8 +30,8 @@ export interface Step {
 
 /** Restricts an installation's choices (quotas): see goals.ts. */
 export interface WalkConstraint {
-  /** May the walk go from `node` to `dest` (-1 = end here)? */
-  allows(node: number, dest: number): boolean;
+  /** May the walk take `t` from `node`, given the retry counters before it? */
+  allows(node: number, t: CTrans, counters: readonly number[] | null): boolean;
   /** The walk went to `dest`. */
   moved(dest: number): void;
   /** The update hop happened. */
@@ -85,13 +85,13 @@ function choose(n: CNode, traits: Traits, c: Cursor, u: number): CTrans | undefi
   const k = c.constraint;
   let total = 0;
   for (const t of n.out) {
-    if (t.weight > 0 && guardHolds(t.when, traits) && (!k || k.allows(n.index, destination(t, c)))) total += t.weight;
+    if (t.weight > 0 && guardHolds(t.when, traits) && (!k || k.allows(n.index, t, c.counters))) total += t.weight;
   }
   if (total <= 0) return undefined;
   let x = u * total;
   let last: CTrans | undefined;
   for (const t of n.out) {
-    if (!(t.weight > 0) || !guardHolds(t.when, traits) || (k && !k.allows(n.index, destination(t, c)))) continue;
+    if (!(t.weight > 0) || !guardHolds(t.when, traits) || (k && !k.allows(n.index, t, c.counters))) continue;
     last = t;
     if (x < t.weight) return t;
     x -= t.weight;

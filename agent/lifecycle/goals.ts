@@ -6,11 +6,11 @@
  * every role kept; the engine then only offers transitions that stay inside the plan. Exploring
  * the product graph is a small breadth-first search, cached per (model, traits, roles).
  *
- * Retry counters are not part of the product state: a retry edge counts as always possible. The
- * engine uses the real destination at run time, so a plan can only be optimistic, never wrong
- * about a choice it allows; the models keep retries on failure edges, where that is exact.
+ * Retry counters are part of the product state (they are small: the MSI CSP's 3 retries), so a
+ * plan is exact: every state it keeps can still finish well.
  */
 import type { CompiledModel } from './compile.js';
+import type { CTrans } from './compile.js';
 import type { WalkConstraint } from './engine.js';
 import { guardHolds, type Traits } from './model.js';
 
@@ -26,9 +26,19 @@ export interface Role {
   readonly hit: boolean;
 }
 
-interface PState { node: number; upd: 0 | 1; ks: number[] }
+interface PState { node: number; upd: 0 | 1; ks: number[]; cs: number[] }
 
-const keyOf = (node: number, upd: number, ks: readonly number[]) => `${node}:${upd}:${ks.join(',')}`;
+const keyOf = (node: number, upd: number, ks: readonly number[], cs: readonly number[]) => `${node}:${upd}:${ks.join(',')}:${cs.join(',')}`;
+
+/** Where `t` leads with counters `cs`, and the counters after it (as the engine does it). */
+function follow(t: CTrans, cs: readonly number[]): { dest: number; cs: readonly number[] } {
+  if (t.retryTo >= 0 && cs[t.retryCounter]! < t.retryMax) {
+    const next = cs.slice();
+    next[t.retryCounter]!++;
+    return { dest: t.retryTo, cs: next };
+  }
+  return { dest: t.to, cs };
+}
 
 function step(roles: readonly Role[], ks: readonly number[], dest: number): number[] {
   const out = ks.slice();
@@ -61,14 +71,14 @@ export interface Plan {
 /** Explores the product graph from the model's start and keeps the states that can finish well. */
 export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role[], updatePending: boolean): Plan {
   const ks0 = step(roles, roles.map(() => 0), cm.start);
-  const start: PState = { node: cm.start, upd: updatePending ? 1 : 0, ks: ks0 };
-  const startKey = keyOf(start.node, start.upd, start.ks);
+  const start: PState = { node: cm.start, upd: updatePending ? 1 : 0, ks: ks0, cs: cm.counters.map(() => 0) };
+  const startKey = keyOf(start.node, start.upd, start.ks, start.cs);
   const states = new Map<string, PState>([[startKey, start]]);
   const preds = new Map<string, string[]>();
   const accepting: string[] = [];
   const queue = [startKey];
   const link = (from: string, s: PState) => {
-    const k = keyOf(s.node, s.upd, s.ks);
+    const k = keyOf(s.node, s.upd, s.ks, s.cs);
     let p = preds.get(k);
     if (!p) preds.set(k, (p = []));
     p.push(from);
@@ -82,7 +92,7 @@ export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role
     const s = states.get(key)!;
     const n = cm.nodes[s.node]!;
     if (n.update && s.upd) {
-      link(key, { node: n.update.to, upd: 0, ks: step(roles, s.ks, n.update.to) });
+      link(key, { node: n.update.to, upd: 0, ks: step(roles, s.ks, n.update.to), cs: s.cs });
       continue;
     }
     let ends = true;
@@ -90,8 +100,8 @@ export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role
       if (!(t.weight > 0) || !guardHolds(t.when, traits)) continue;
       if (t.to < 0) continue; // END: handled below as an end here
       ends = false;
-      link(key, { node: t.to, upd: s.upd, ks: step(roles, s.ks, t.to) });
-      if (t.retryTo >= 0) link(key, { node: t.retryTo, upd: s.upd, ks: step(roles, s.ks, t.retryTo) });
+      const f = follow(t, s.cs);
+      link(key, { node: f.dest, upd: s.upd, ks: step(roles, s.ks, f.dest), cs: f.cs as number[] });
     }
     const canEnd = ends || n.out.some((t) => t.to < 0 && t.weight > 0 && guardHolds(t.when, traits));
     if (canEnd && accepts(roles, s.ks, s.node)) accepting.push(key);
@@ -121,9 +131,10 @@ export class PlannedWalk implements WalkConstraint {
     this.upd = updatePending ? 1 : 0;
   }
 
-  allows(node: number, dest: number): boolean {
-    if (dest < 0) return accepts(this.plan.roles, this.ks, node);
-    return this.plan.good.has(keyOf(dest, this.upd, step(this.plan.roles, this.ks, dest)));
+  allows(node: number, t: CTrans, counters: readonly number[] | null): boolean {
+    const f = follow(t, counters ?? []);
+    if (f.dest < 0) return accepts(this.plan.roles, this.ks, node);
+    return this.plan.good.has(keyOf(f.dest, this.upd, step(this.plan.roles, this.ks, f.dest), f.cs));
   }
 
   moved(dest: number): void {
