@@ -15,6 +15,7 @@ import type { LifecycleModel, Traits } from './lifecycle/model.js';
 import { deviceRng, type Rng } from './rng.js';
 import type { AppSpec, CohortSpec, Scenario } from './scenario/schema.js';
 import { sample } from './delay.js';
+import { arrivalFunction } from './load-model.js';
 
 export interface DeviceSpec {
   /** Position in the whole fleet (cohort order, then number); shards split on it. */
@@ -126,6 +127,8 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
   const models = new ScenarioModels(scenario);
   const startMs = Date.parse(scenario.startTime);
   const perPrefix = new Map<string, number>();
+  // Load model (issue 6): arrivals set by rate or ramp, by fleet index, so shards agree.
+  const arrivalOf = arrivalFunction(scenario.load, counts.reduce((a, b) => a + b, 0));
   const devices: DeviceSpec[] = [];
   let index = 0;
   scenario.cohorts.forEach((cohort, ci) => {
@@ -143,7 +146,8 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       const id = deviceId(prefix, first + k);
       const rng = deviceRng(seed, id);
       const traits = deviceTraits(cohort, rng);
-      const arrivalMs = sample(arrival, rng);
+      const sampled = sample(arrival, rng);
+      const arrivalMs = arrivalOf ? arrivalOf(firstIndex + k) : sampled;
       return { index: firstIndex + k, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps };
     };
     const keep = (k: number) => {

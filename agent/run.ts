@@ -7,7 +7,8 @@ import type { StatusEvent } from '../protocol/event.js';
 import { EVENT_SCHEMA_VERSION } from '../protocol/event.js';
 import { RunMetrics } from './metrics.js';
 import type { Emitted, Simulator } from './sim.js';
-import type { Transport } from './transport/types.js';
+import { SendError, type Transport } from './transport/types.js';
+import { InFlightWindow, Pacer } from './flow.js';
 
 export interface RunClock {
   /** Wall time in ms (fractional allowed). */
@@ -25,7 +26,14 @@ export const realClock: RunClock = {
 export interface DriveOptions {
   /** Simulated seconds per real second, or 'asap'. */
   timeScale: number | 'asap';
+  /** Most events in flight: the window's ceiling. */
   maxInFlight: number;
+  /** "adaptive" lets the window find the endpoint's capacity below maxInFlight. @default "fixed" */
+  window?: 'adaptive' | 'fixed';
+  /** Most events sent per real second (pacing). @default no cap */
+  rate?: number;
+  /** Keep devices connected until this simulated time (the closed model's steady state). */
+  holdUntilSimMs?: number;
   /** Simulated epoch of the scenario start. */
   simStartMs: number;
   clock?: RunClock;
@@ -57,15 +65,25 @@ export function toEvent(e: Emitted, wallTs: number): StatusEvent {
 /** Max events sent per turn of the event loop before yielding to I/O. */
 const BURST = 256;
 
-/** Drives the simulator to its end through the transport. Resolves when every event is settled. */
+/**
+ * Drives the simulator to its end through the transport. Resolves when every event is settled.
+ * Three things hold an event back: its simulated time not yet due (time scale), the in-flight
+ * window, and the pacer. Held devices (closed model) are released when the hold ends.
+ */
 export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, metrics = new RunMetrics()): Promise<RunMetrics> {
   const clock = opts.clock ?? realClock;
   const stallMs = opts.stallMs ?? 60_000;
+  const window = new InFlightWindow({ max: opts.maxInFlight, adaptive: opts.window === 'adaptive' });
+  const pacer = opts.rate ? new Pacer(opts.rate) : undefined;
+  const held: string[] = [];
   let inFlight = 0;
   let timer: unknown;
+  let timerAt = 0;
   let scheduled = false;
   let finished = false;
   const wallStart = clock.now();
+  const wallDue = (simMs: number) => (opts.timeScale === 'asap' ? wallStart : wallStart + (simMs - opts.simStartMs) / opts.timeScale);
+  transport.onCongestion = () => window.onCongestion();
 
   return new Promise((resolve, reject) => {
     let lastProgress = wallStart;
@@ -82,6 +100,7 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
       if (finished) return;
       finished = true;
       clearInterval(watchdog);
+      transport.onCongestion = undefined;
       resolve(metrics);
     };
 
@@ -92,8 +111,11 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
       if (err) {
         metrics.failed++;
         metrics.lastError = err.message;
+        if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
       } else {
-        metrics.recordAck(Math.round((now - sentAt) * 1000), now);
+        const us = Math.round((now - sentAt) * 1000);
+        metrics.recordAck(us, now);
+        window.onAck(us);
       }
       schedulePump();
     };
@@ -104,22 +126,45 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
       setImmediate(pump);
     };
 
+    /** Wakes the pump at a wall time; an earlier wake already set stands. */
+    const wakeAt = (wallMs: number) => {
+      if (timer !== undefined) {
+        if (timerAt <= wallMs) return;
+        clock.clearTimeout(timer);
+      }
+      timerAt = wallMs;
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        schedulePump();
+      }, Math.max(1, wallMs - clock.now()));
+    };
+
+    /** Releases held connections once the hold is over in simulated and in wall time. */
+    const releaseHeld = (next: number | undefined): boolean => {
+      if (held.length === 0) return true;
+      const until = opts.holdUntilSimMs!;
+      if (next !== undefined && next < until) return false;
+      const due = wallDue(until);
+      if (due > clock.now()) {
+        if (next === undefined || wallDue(next) > due) wakeAt(due);
+        return false;
+      }
+      for (const id of held.splice(0)) transport.deviceDone(id);
+      return true;
+    };
+
     const pump = () => {
       scheduled = false;
       if (finished) return;
       let burst = 0;
-      while (inFlight < opts.maxInFlight) {
+      while (inFlight < window.size) {
         const t = sim.nextTime();
         if (t === undefined) break;
+        releaseHeld(t);
         if (opts.timeScale !== 'asap') {
-          const due = wallStart + (t - opts.simStartMs) / opts.timeScale;
-          const now = clock.now();
-          if (due > now) {
-            if (timer !== undefined) clock.clearTimeout(timer);
-            timer = clock.setTimeout(() => {
-              timer = undefined;
-              schedulePump();
-            }, Math.max(1, due - now));
+          const due = wallDue(t);
+          if (due > clock.now()) {
+            wakeAt(due);
             break;
           }
         }
@@ -127,17 +172,24 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
           schedulePump();
           return;
         }
-        const e = sim.pop()!;
         const now = clock.now();
+        if (pacer && !pacer.take(now)) {
+          wakeAt(now + pacer.waitMs(now));
+          break;
+        }
+        const e = sim.pop()!;
         if (metrics.sent === 0) metrics.firstSendAt = now;
         metrics.offered++;
         metrics.sent++;
         inFlight++;
         opts.onSend?.(e);
         transport.send(e.inst.device.id, e.inst.app.id, JSON.stringify(toEvent(e, now)), onDone(now));
-        if (e.deviceDone) transport.deviceDone(e.inst.device.id);
+        if (e.deviceDone) {
+          if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(e.inst.device.id);
+          else transport.deviceDone(e.inst.device.id);
+        }
       }
-      if (sim.nextTime() === undefined && inFlight === 0) finish();
+      if (sim.nextTime() === undefined && inFlight === 0 && releaseHeld(undefined)) finish();
     };
 
     pump();

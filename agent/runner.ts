@@ -17,8 +17,8 @@ import { RESULT_SCHEMA, type RunResult } from './result.js';
 import { drive, realClock, type RunClock } from './run.js';
 import type { Scenario } from './scenario/schema.js';
 import { Simulator, type Emitted } from './sim.js';
-import { HttpTransport } from './transport/http.js';
-import { MqttTransport } from './transport/mqtt.js';
+import { createTransport, type TransportFlags } from './transport/create.js';
+import { deferredReconciliation, driveLoadOptions } from './scale.js';
 import type { Transport } from './transport/types.js';
 
 export interface RunOptions {
@@ -36,6 +36,17 @@ export interface RunOptions {
   onEndpoint?: (endpoint: Endpoint) => void;
   /** Progress hook: called with the live simulator and metrics about twice a second. */
   onTick?: (state: { sim: Simulator; sent: number; acked: number; failed: number; connections: number }) => void;
+  // --- scale (issue 6) ---
+  /** Run only shard `index` of `count` (devices whose fleet index % count === index). */
+  shard?: { index: number; count: number };
+  /** Do not read the endpoint's tallies: the result carries the expected tallies for a later
+   * merge to reconcile once (shards, workers). */
+  deferReconcile?: boolean;
+  /** Transport tuning from the command line (overrides the scenario's `load`). */
+  transportFlags?: TransportFlags;
+  /** Overrides the scenario's maxInFlight. */
+  maxInFlight?: number;
+  // --- end scale ---
 }
 
 const VERSION = '0.1.0';
@@ -77,13 +88,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     talliesUrl = endpoint.httpUrl;
   }
 
-  const transport: Transport = transportKind === 'mqtt'
-    ? new MqttTransport({ url: targetUrl, qos: scenario.qos })
-    : new HttpTransport({ url: targetUrl });
+  const transport: Transport = createTransport(transportKind, targetUrl, scenario, opts.transportFlags);
 
   try {
     await transport.preflight();
-    const fleet = buildFleet(scenario, { seed, ...(opts.devices !== undefined ? { devices: opts.devices } : {}) });
+    const fleet = buildFleet(scenario, {
+      seed,
+      ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
+      ...(opts.shard ? { shard: opts.shard } : {}),
+    });
     const simStartMs = Date.parse(scenario.startTime);
     const sim = new Simulator(fleet, { startMs: simStartMs, seed });
 
@@ -95,8 +108,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     try {
       await drive(sim, transport, {
         timeScale: scenario.timeScale,
-        maxInFlight: scenario.maxInFlight,
+        maxInFlight: opts.maxInFlight ?? scenario.maxInFlight,
         simStartMs,
+        ...driveLoadOptions(scenario, fleet, simStartMs),
         clock,
         ...(opts.onSend ? { onSend: opts.onSend } : {}),
       }, metrics);
@@ -109,7 +123,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const expected = expectedTallies(sim.installs);
     const appIds = [...new Set(scenario.apps.map((a) => a.id))].sort();
     let reconciliation: Reconciliation;
-    if (!talliesUrl) {
+    if (opts.deferReconcile) {
+      reconciliation = deferredReconciliation(appIds.map((id) => expected.get(id)), opts.shard);
+    } else if (!talliesUrl) {
       reconciliation = { checked: false, match: false, reason: 'the external MQTT target has no tallies API; pass --tallies-url to reconcile', apps: [], differences: [] };
     } else {
       let counted: AppTallies[];

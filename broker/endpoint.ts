@@ -1,20 +1,50 @@
 /**
- * The embedded ingestion endpoint: the aedes broker (MQTT over TCP) and the HTTP API in one
- * process over one tally store. `startEndpoint({})` listens on free loopback ports.
+ * The embedded ingestion endpoint: the aedes broker (MQTT over TCP, and over WebSocket at
+ * /mqtt on the HTTP port) and the HTTP API in one process over one tally store, optionally with
+ * TLS (mqtts, https, wss), auth, and a journal for durability. `startEndpoint({})` listens on free
+ * loopback ports, open and in memory, as the quick start wants it.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Aedes } from 'aedes';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { Authenticator, type AuthConfig } from './auth.js';
+import { EndpointMetrics } from './endpoint-metrics.js';
 import { createHttpHandler, type HttpApiHooks } from './http-api.js';
+import { LocalIngestor, type Ingestor } from './ingestor.js';
+import { Journal } from './journal.js';
 import { createIngestBroker, type MqttIngestHooks } from './mqtt-ingest.js';
 import { TallyStore } from './store.js';
 
+export interface TlsFiles {
+  /** PEM certificate chain. */
+  cert: string | Buffer;
+  /** PEM private key. */
+  key: string | Buffer;
+}
+
 export interface EndpointOptions {
+  /** @default '127.0.0.1' */
   host?: string;
   /** 0 picks a free port. @default 0 */
   mqttPort?: number;
   /** 0 picks a free port. @default 0 */
   httpPort?: number;
+  /** MQTT over WebSocket at /mqtt on the HTTP port. @default true */
+  websocket?: boolean;
+  /** Serve mqtts, https and wss instead of the plain protocols. */
+  tls?: TlsFiles;
+  /** Credentials and ACL; omitted means open (the quick start). */
+  auth?: AuthConfig;
+  /** Journal every accepted event here before acknowledging it; rebuild the tallies from it on start. */
+  dataDir?: string;
+  /** @default a silent pino logger */
+  logger?: Logger;
+  /** A failed journal write or fsync. @default log it and exit the process with code 70 */
+  onFatal?: (err: Error) => void;
   http?: HttpApiHooks;
   mqtt?: MqttIngestHooks;
 }
@@ -22,8 +52,15 @@ export interface EndpointOptions {
 export interface Endpoint {
   store: TallyStore;
   broker: Aedes;
+  ingestor: Ingestor;
+  metrics: EndpointMetrics;
   mqttUrl: string;
   httpUrl: string;
+  /** ws://host:httpPort/mqtt (wss:// with TLS), or undefined without WebSocket. */
+  wsUrl: string | undefined;
+  /** Events rebuilt from the journal at start (0 without a data directory). */
+  replayed: number;
+  /** Stops taking events, acknowledges what is in flight once durable, then closes everything. */
   close(): Promise<void>;
 }
 
@@ -39,29 +76,86 @@ function listen(server: NetServer | HttpServer, port: number, host: string): Pro
 
 export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoint> {
   const host = opts.host ?? '127.0.0.1';
+  const log = opts.logger ?? pino({ level: 'silent' });
   const store = new TallyStore();
-  const broker = await createIngestBroker(store, opts.mqtt);
+  const metrics = new EndpointMetrics();
+  const auth = new Authenticator(opts.auth);
+  const onFatal = opts.onFatal ?? ((err: Error) => {
+    log.fatal({ err }, 'journal write failed; stopping without acknowledging anything more');
+    process.exit(70);
+  });
+
+  let journal: Journal | undefined;
+  let replayed = 0;
+  if (opts.dataDir) {
+    const opened = Journal.open(opts.dataDir, (e, at) => store.ingest(e, at), onFatal);
+    journal = opened.journal;
+    replayed = opened.replayed;
+    log.info({ dataDir: opts.dataDir, replayed, droppedTornBytes: opened.droppedTornBytes, pairs: store.pairs }, 'journal replayed');
+  }
+  const ingestor = new LocalIngestor(store, metrics, journal);
+  metrics.journal = journal?.stats;
+
+  let draining = false;
+  const broker = await createIngestBroker({ store, ingestor, metrics, auth, log, ...(opts.mqtt ? { hooks: opts.mqtt } : {}) });
   const sockets = new Set<Socket>();
-  const mqttServer = createNetServer((socket) => {
+  const onMqttSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);
+  };
+  const mqttServer: NetServer = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onMqttSocket) : createNetServer(onMqttSocket);
+
+  const handler = createHttpHandler({
+    store, ingestor, metrics, auth, log, durable: Boolean(journal),
+    mqttClients: () => broker.connectedClients, draining: () => draining,
+    ...(opts.http ? { hooks: opts.http } : {}),
   });
-  const httpServer = createHttpServer({ keepAlive: true }, createHttpHandler(store, opts.http));
+  const httpServer: HttpServer = opts.tls
+    ? (createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, keepAlive: true }, handler as (req: IncomingMessage, res: ServerResponse) => void) as unknown as HttpServer)
+    : createHttpServer({ keepAlive: true }, handler);
   httpServer.keepAliveTimeout = 65_000;
+
+  let wss: WebSocketServer | undefined;
+  if (opts.websocket ?? true) {
+    wss = new WebSocketServer({ server: httpServer, path: '/mqtt' });
+    wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+  }
+
   const mqttPort = await listen(mqttServer, opts.mqttPort ?? 0, host);
   const httpPort = await listen(httpServer, opts.httpPort ?? 0, host);
+  const s = opts.tls ? 's' : '';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  log.info({ mqtt: `mqtt${s}://${urlHost}:${mqttPort}`, http: `http${s}://${urlHost}:${httpPort}`, auth: auth.enabled, durable: Boolean(journal) }, 'endpoint listening');
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    draining = true;
+    // No new connections; what arrived is acknowledged once durable, then connections go.
+    const mqttClosed = new Promise<void>((r) => mqttServer.close(() => r()));
+    await ingestor.drain();
+    await new Promise<void>((r) => setImmediate(r));
+    await new Promise<void>((r) => broker.close(() => r()));
+    for (const sock of sockets) sock.destroy();
+    await mqttClosed;
+    for (const c of wss?.clients ?? []) c.terminate();
+    wss?.close();
+    httpServer.closeAllConnections();
+    await new Promise<void>((r) => httpServer.close(() => r()));
+    // Events that slipped in while closing are in the journal's queue: close() flushes them.
+    await journal?.close();
+    log.info({ accepted: store.counters.accepted, pairs: store.pairs }, 'endpoint stopped');
+  }
+
   return {
     store,
     broker,
-    mqttUrl: `mqtt://${host}:${mqttPort}`,
-    httpUrl: `http://${host}:${httpPort}`,
-    async close() {
-      await new Promise<void>((r) => broker.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => mqttServer.close(() => r()));
-      httpServer.closeAllConnections();
-      await new Promise<void>((r) => httpServer.close(() => r()));
-    },
+    ingestor,
+    metrics,
+    mqttUrl: `mqtt${s}://${urlHost}:${mqttPort}`,
+    httpUrl: `http${s}://${urlHost}:${httpPort}`,
+    wsUrl: wss ? `ws${s}://${urlHost}:${httpPort}/mqtt` : undefined,
+    replayed,
+    close: () => (closing ??= close()),
   };
 }

@@ -1,36 +1,97 @@
 /**
  * The MQTT side of the embedded endpoint: an aedes broker whose authorizePublish hook ingests
- * status events before the PUBACK goes out, so an acknowledged event is a counted event.
- * MQTT 3.1.1 has no negative acknowledgement, so a refused event is still PUBACKed; its reason
- * is counted and published on fleetsim/rejections/<clientId> (docs/protocol.md).
+ * status events before the PUBACK goes out, so an acknowledged event is a counted (and, with
+ * --data-dir, journaled) event.
+ *
+ * MQTT 3.1.1 has no negative acknowledgement for PUBLISH, so a refused event is still PUBACKed
+ * (as mosquitto does for an ACL denial); its reason is counted, logged and published on
+ * fleetsim/rejections/<clientId> (docs/protocol.md), where the device may subscribe.
  */
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import type { Logger } from 'pino';
 import { parseEvent } from '../protocol/event.js';
-import { parseStatusTopic, rejectionTopic } from '../protocol/topics.js';
+import { parseStatusTopic, rejectionTopic, REJECTION_TOPIC_PREFIX } from '../protocol/topics.js';
+import { mayReportFor, type Authenticator, type Principal } from './auth.js';
+import type { EndpointMetrics } from './endpoint-metrics.js';
+import type { Ingestor } from './ingestor.js';
 import type { TallyStore } from './store.js';
 
 export interface MqttIngestHooks {
   onReject?: (clientId: string, topic: string, field: string, reason: string) => void;
 }
 
-export async function createIngestBroker(store: TallyStore, hooks: MqttIngestHooks = {}): Promise<Aedes> {
-  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, heartbeatInterval: 3_600_000 });
+export interface MqttIngestDeps {
+  store: TallyStore;
+  ingestor: Ingestor;
+  metrics: EndpointMetrics;
+  auth: Authenticator;
+  log: Logger;
+  hooks?: MqttIngestHooks;
+}
 
-  function refuse(client: Client | null, topic: string, field: string, reason: string): void {
-    store.reject(field);
+/** aedes error carrying a CONNACK return code (MQTT 3.1.1 §3.2.2.3: 4 bad credentials, 5 not authorized). */
+function connackError(message: string, returnCode: 4 | 5): Error & { returnCode: 4 | 5 } {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
+  const { store, ingestor, metrics, auth, log } = d;
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, heartbeatInterval: 3_600_000 });
+  const principals = new WeakMap<Client, Principal>();
+
+  function refuse(client: Client | null, topic: string, field: string, reason: string, reasonKey = field): void {
+    store.reject(reasonKey);
     const clientId = client?.id ?? '(broker)';
-    hooks.onReject?.(clientId, topic, field, reason);
+    log.warn({ transport: 'mqtt', clientId, topic, field, reason }, 'event refused');
+    d.hooks?.onReject?.(clientId, topic, field, reason);
     broker.publish({
       cmd: 'publish', topic: rejectionTopic(clientId), qos: 0, retain: false, dup: false,
       payload: Buffer.from(JSON.stringify({ topic, field, reason })),
     } as AedesPublishPacket, () => undefined);
   }
 
+  broker.authenticate = (client, username, password, done) => {
+    const p = auth.mqtt(client.id, username, password?.toString('utf8'));
+    if (!p) {
+      metrics.authFailures++;
+      log.warn({ transport: 'mqtt', clientId: client.id, username, hasPassword: Boolean(password) }, 'connection refused: credentials');
+      return done(connackError(username === undefined ? 'auth is on: send a username and password' : 'bad username or password', username === undefined ? 5 : 4), false);
+    }
+    principals.set(client, p);
+    done(null, true);
+  };
+
+  broker.authorizeSubscribe = (client, sub, done) => {
+    const p = principals.get(client);
+    // Without auth anyone may watch anything; with auth a device sees only its own rejections.
+    if (!auth.enabled || p?.kind === 'admin' || sub.topic === rejectionTopic(client.id)) return done(null, sub);
+    log.warn({ transport: 'mqtt', clientId: client.id, topic: sub.topic }, 'subscription refused: ACL');
+    done(new Error(`a device may subscribe only to ${REJECTION_TOPIC_PREFIX}<its clientId>`));
+  };
+
   broker.authorizePublish = (client, packet, callback) => {
     const topic = packet.topic;
-    if (topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topic is reserved'));
+    if (topic.startsWith('$SYS/') || topic.startsWith(REJECTION_TOPIC_PREFIX)) return callback(new Error(`${topic.split('/')[0]}/ topics are the broker's`));
     const where = parseStatusTopic(topic);
-    if (!where) return callback(null);
+    const principal = client ? principals.get(client) : undefined;
+    if (!where) {
+      if (topic.startsWith('devices/')) {
+        refuse(client, topic, 'topic', `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${topic}`);
+        return callback(null);
+      }
+      // Not ours: ordinary MQTT traffic, allowed only when auth is off or for the admin.
+      if (auth.enabled && principal?.kind !== 'admin') {
+        refuse(client, topic, 'topic', `with auth on a device may publish only under devices/<its id>/`, 'acl');
+        return callback(null);
+      }
+      return callback(null);
+    }
+    metrics.mqttPublishes++;
+    if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
+      refuse(client, topic, 'topic', `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : 'nobody'} and may not publish for device "${where.deviceId}"`, 'acl');
+      return callback(null);
+    }
+    const t0 = performance.now();
     const check = parseEvent(packet.payload as Buffer);
     if (!check.ok) {
       refuse(client, topic, check.field, check.reason);
@@ -42,8 +103,10 @@ export async function createIngestBroker(store: TallyStore, hooks: MqttIngestHoo
       refuse(client, topic, field, `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${topic}`);
       return callback(null);
     }
-    store.ingest(e);
-    callback(null);
+    ingestor.ingest(e, Date.now(), () => {
+      metrics.ingest.record((performance.now() - t0) * 1000);
+      callback(null);
+    });
   };
   // Status events are for the endpoint, not for fan-out: only rejections reach subscribers.
   broker.authorizeForward = (_client, packet) => (parseStatusTopic(packet.topic) ? null : packet);

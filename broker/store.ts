@@ -1,7 +1,10 @@
 /**
  * The tally store: the reference semantics of correct ingestion. Per (device, app) the event
  * with the highest seq wins; a duplicate or an older event is counted and changes nothing. Tallies
- * move incrementally (constant work per event).
+ * (per app, and per platform across apps) move incrementally: constant work per event.
+ *
+ * The store is pure state (no I/O, no clock): `receivedAt` comes in with each event, so a journal
+ * replay rebuilds exactly the state the live process had.
  */
 import type { Platform } from '../protocol/catalogue.js';
 import type { StatusEvent } from '../protocol/event.js';
@@ -9,12 +12,31 @@ import { TallyBook, type AppTallies } from '../protocol/tally.js';
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'stale';
 
-interface Latest {
+/** One applied event of a (device, app) pair, as the history query shows it. */
+export interface HistoryEntry {
   seq: number;
-  platform: Platform;
   status: string;
   state: string;
   simTs: number;
+  /** Wall time the endpoint accepted it, ms since the Unix epoch. */
+  receivedAt: number;
+  appVersion: string;
+  jobId: string;
+  native?: string;
+}
+
+/** The latest accepted event of one (device, app) pair, plus its recent history. */
+export interface PairState {
+  deviceId: string;
+  platform: Platform;
+  seq: number;
+  status: string;
+  state: string;
+  simTs: number;
+  receivedAt: number;
+  appVersion: string;
+  jobId: string;
+  history: HistoryEntry[];
 }
 
 export interface StoreCounters {
@@ -25,15 +47,36 @@ export interface StoreCounters {
   rejectedByReason: Record<string, number>;
 }
 
-export class TallyStore {
-  private readonly latest = new Map<string, Latest>();
-  readonly tallies = new TallyBook();
-  readonly counters: StoreCounters = { accepted: 0, duplicates: 0, stale: 0, rejected: 0, rejectedByReason: {} };
+/** Accepted events kept per pair for the history query; older ones fall off (tallies are unaffected). */
+export const HISTORY_LIMIT = 256;
+/** The pseudo app id under which the per-platform tallies across all apps are kept. */
+const ALL_APPS = '*';
 
-  /** Applies one valid event. */
-  ingest(e: StatusEvent): IngestOutcome {
-    const key = `${e.deviceId}\n${e.appId}`;
-    const prev = this.latest.get(key);
+function entryOf(e: StatusEvent, receivedAt: number): HistoryEntry {
+  const h: HistoryEntry = { seq: e.seq, status: e.status, state: e.state, simTs: e.simTs, receivedAt, appVersion: e.appVersion, jobId: e.jobId };
+  if (e.native !== undefined) h.native = e.native;
+  return h;
+}
+
+export class TallyStore {
+  /** appId -> deviceId -> latest. Two map lookups instead of a concatenated key per event. */
+  private readonly apps = new Map<string, Map<string, PairState>>();
+  readonly tallies = new TallyBook();
+  /** Per platform across every app (the pseudo app "*"). */
+  private readonly fleet = new TallyBook();
+  readonly counters: StoreCounters = { accepted: 0, duplicates: 0, stale: 0, rejected: 0, rejectedByReason: {} };
+  private pairCount = 0;
+  /** The latest simulated time any accepted event carried: the endpoint's view of "now" in the simulation. */
+  simNow = 0;
+
+  /** Applies one valid event. `receivedAt` is the wall time of acceptance (recorded in the history). */
+  ingest(e: StatusEvent, receivedAt = 0): IngestOutcome {
+    let devices = this.apps.get(e.appId);
+    if (!devices) {
+      devices = new Map();
+      this.apps.set(e.appId, devices);
+    }
+    const prev = devices.get(e.deviceId);
     if (prev) {
       if (e.seq === prev.seq) {
         this.counters.duplicates++;
@@ -43,15 +86,31 @@ export class TallyStore {
         this.counters.stale++;
         return 'stale';
       }
-      this.tallies.move(e.appId, e.platform, prev, e.status, e.state);
+      // A device does not change platform; if a report claims so, the pair moves cells on both books.
+      this.tallies.add(e.appId, prev.platform, prev.status, prev.state, -1);
+      this.fleet.add(ALL_APPS, prev.platform, prev.status, prev.state, -1);
+      this.tallies.add(e.appId, e.platform, e.status, e.state, 1);
+      this.fleet.add(ALL_APPS, e.platform, e.status, e.state, 1);
+      prev.platform = e.platform;
       prev.seq = e.seq;
       prev.status = e.status;
       prev.state = e.state;
       prev.simTs = e.simTs;
+      prev.receivedAt = receivedAt;
+      prev.appVersion = e.appVersion;
+      prev.jobId = e.jobId;
+      if (prev.history.length >= HISTORY_LIMIT) prev.history.shift();
+      prev.history.push(entryOf(e, receivedAt));
     } else {
       this.tallies.add(e.appId, e.platform, e.status, e.state, 1);
-      this.latest.set(key, { seq: e.seq, platform: e.platform, status: e.status, state: e.state, simTs: e.simTs });
+      this.fleet.add(ALL_APPS, e.platform, e.status, e.state, 1);
+      devices.set(e.deviceId, {
+        deviceId: e.deviceId, platform: e.platform, seq: e.seq, status: e.status, state: e.state, simTs: e.simTs,
+        receivedAt, appVersion: e.appVersion, jobId: e.jobId, history: [entryOf(e, receivedAt)],
+      });
+      this.pairCount++;
     }
+    if (e.simTs > this.simNow) this.simNow = e.simTs;
     this.counters.accepted++;
     return 'accepted';
   }
@@ -66,12 +125,26 @@ export class TallyStore {
     return this.tallies.get(appId);
   }
 
+  /** Per platform: status -> state -> count across every app. */
+  platformTallies(): AppTallies['platforms'] {
+    return this.fleet.get(ALL_APPS).platforms;
+  }
+
   appIds(): string[] {
     return this.tallies.appIds();
   }
 
+  /** The pairs of one app, in no particular order (queries filter and sort them). */
+  devicesOf(appId: string): IterableIterator<PairState> | undefined {
+    return this.apps.get(appId)?.values();
+  }
+
+  pair(appId: string, deviceId: string): PairState | undefined {
+    return this.apps.get(appId)?.get(deviceId);
+  }
+
   /** Number of (device, app) pairs known. */
   get pairs(): number {
-    return this.latest.size;
+    return this.pairCount;
   }
 }

@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
+import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
 
 export const EXIT = { ok: 0, thresholds: 1, reconciliation: 2, usage: 3, unreachable: 4 } as const;
@@ -25,19 +26,31 @@ export async function main(argv: string[]): Promise<number> {
       .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
       .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
       .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+      .options(scaleOptions),
     async (a) => {
       code = await runCommand({
         scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
         out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet,
+        ...scaleArgs(a),
       });
     })
-    .command('serve', 'run the embedded ingestion endpoint alone', (y) => y
+    .command('serve', 'run the embedded ingestion endpoint alone (docs/endpoint.md)', (y) => y
       .option('mqtt-port', { type: 'number', default: 1883, describe: 'MQTT port (0 = any free port)' })
-      .option('http-port', { type: 'number', default: 8080, describe: 'HTTP port (0 = any free port)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' }),
+      .option('http-port', { type: 'number', default: 8080, describe: 'HTTP port, also MQTT over WebSocket at /mqtt (0 = any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+      .option('data-dir', { type: 'string', describe: 'journal accepted events here before acknowledging them; rebuild tallies from it on start' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve mqtts, https and wss' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('auth-file', { type: 'string', describe: 'JSON credentials: fleetToken, deviceSecret, devices, adminToken (turns auth on)' })
+      .option('fleet-token', { type: 'string', describe: 'fleet token (turns auth on; or env FLEETSIM_FLEET_TOKEN)' })
+      .option('websocket', { type: 'boolean', default: true, describe: 'MQTT over WebSocket at /mqtt on the HTTP port (--no-websocket to turn off)' })
+      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, default: 'info' as const, describe: 'pino log level (JSON logs on stdout)' }),
     async (a) => {
-      code = await serveCommand({ mqttPort: a['mqtt-port'], httpPort: a['http-port'], host: a.host });
+      code = await serveCommand({
+        mqttPort: a['mqtt-port'], httpPort: a['http-port'], host: a.host, dataDir: a['data-dir'], tlsCert: a['tls-cert'],
+        tlsKey: a['tls-key'], authFile: a['auth-file'], fleetToken: a['fleet-token'], websocket: a.websocket, logLevel: a['log-level'],
+      });
     })
     .command('trace <scenario>', 'print one device\'s exact path, with no network', (y) => y
       .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
@@ -56,7 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(`${msg}\nRun "fleetsim --help" for usage.`);
+      const what = msg?.startsWith('Did you mean') ? `Unknown command "${argv[0]}". ${msg}` : msg;
+      throw new UsageError(`${what}\nRun "fleetsim --help" for usage.`);
     });
   await cli.parseAsync();
   return code;

@@ -48,3 +48,23 @@ export class TargetUnreachableError extends FleetsimError {
 export function isFleetsimError(err: unknown): err is FleetsimError {
   return err instanceof FleetsimError;
 }
+
+/** A --data-dir that cannot be used: in use by another process, or a damaged journal. */
+export class DataDirError extends FleetsimError {
+  override readonly code = 'DATA_DIR';
+  override readonly exitCode = 3;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirError';
+  }
+}
+
+/** Endpoint configuration that cannot work: unreadable TLS files, a bad auth file. */
+export class EndpointConfigError extends FleetsimError {
+  override readonly code = 'ENDPOINT_CONFIG';
+  override readonly exitCode = 3;
+  constructor(message: string) {
+    super(message);
+    this.name = 'EndpointConfigError';
+  }
+}

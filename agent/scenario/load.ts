@@ -93,6 +93,9 @@ function issueToProblem(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue)
   if (issue.code === 'invalid_union') {
     return [{ path, line: lineOf(doc, lc, path), message: `${unionHint(path)}${describeReceived(doc, path)}` }];
   }
+  if (issue.code === 'invalid_type' && doc.getIn(path) === undefined) {
+    return [{ path, line: lineOf(doc, lc, path), message: `required field is missing (expected ${issue.expected})` }];
+  }
   return [{ path, line: lineOf(doc, lc, path), message: `${issue.message}${issue.code === 'invalid_type' || issue.code === 'invalid_value' ? describeReceived(doc, path) : ''}` }];
 }
 
@@ -190,7 +193,9 @@ export function parseScenario(text: string, file: string): Scenario {
   const raw = doc.toJS();
   const parsed = scenarioSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw formatProblems(file, parsed.error.issues.flatMap((i) => issueToProblem(doc, lc, i)));
+    // unknown fields first: a typo also shows up as the required field it misspells
+    const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    throw formatProblems(file, issues.flatMap((i) => issueToProblem(doc, lc, i)));
   }
   const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
   if (problems.length > 0) throw formatProblems(file, problems);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../delay.js';
+import { loadSchema } from './load-schema.js';
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -142,6 +143,10 @@ export const scenarioSchema = z.object({
   maxInFlight: z.number().int().min(1).max(100_000).default(512),
   /** MQTT QoS for status events. @default 1 */
   qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  // --- load model (issue 6): arrival model, pacing, window and transport tuning; load-schema.ts ---
+  /** How devices arrive and how hard the run pushes. @default each cohort's own arrival, adaptive window */
+  load: loadSchema.optional(),
+  // --- end load model ---
   apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
   cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
   /** Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md). */

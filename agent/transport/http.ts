@@ -1,41 +1,73 @@
 /**
- * HTTP transport: undici Pool with keep-alive to the ingestion endpoint, `POST /v1/events` with
- * one JSON event per request. Any non-2xx answer fails the event with the endpoint's reason.
+ * HTTP transport: an undici Pool with keep-alive (and pipelining, when asked) to the ingestion
+ * endpoint, `POST /v1/events`. With `batch > 1` the events sent in one turn of the event loop go
+ * out together as a JSON array, up to `batch` per request. 429 and 503 answers, timeouts and
+ * dropped connections are retried with backoff, honouring Retry-After; ingestion is idempotent by
+ * (device, app, seq), so a retry can never count an event twice.
  */
 import { Pool } from 'undici';
 import { HTTP_EVENTS_PATH } from '../../protocol/topics.js';
 import { TargetUnreachableError } from '../../protocol/errors.js';
-import type { SendDone, Transport } from './types.js';
+import { backoffDelay, retryAfterMs, type BackoffOptions } from './backoff.js';
+import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from './types.js';
 
 export interface HttpTransportOptions {
   /** Origin of the endpoint, e.g. http://127.0.0.1:8080 */
   url: string;
   /** @default 64 */
   connections?: number;
-  /** @default 1 */
+  /** Requests in flight per connection. @default 1 */
   pipelining?: number;
   token?: string;
-  /** @default 30000 */
+  /** Per-request timeout for the headers and for the body. @default 30000 */
   timeoutMs?: number;
+  /** Most events per POST; 1 sends each event alone. @default 1 */
+  batch?: number;
+  /** Attempts after the first for 429/503, timeouts and dropped connections. @default 5 */
+  maxRetries?: number;
+  /** @default { baseMs: 200, maxMs: 10000 } */
+  retryBackoff?: BackoffOptions;
+  /** Longest Retry-After honoured, ms; a longer one fails the event. @default 60000 */
+  maxRetryAfterMs?: number;
 }
+
+/** Events that travel in one request, and how often it has been tried. */
+interface Batch {
+  body: string;
+  dones: SendDone[];
+  attempt: number;
+}
+
+const RETRY_STATUS = new Set([429, 503]);
 
 export class HttpTransport implements Transport {
   readonly kind = 'http' as const;
   private readonly pool: Pool;
   private readonly headers: Record<string, string>;
   private readonly origin: string;
+  private readonly batchMax: number;
+  private readonly counters: TransportStats = emptyStats();
+  private payloads: string[] = [];
+  private dones: SendDone[] = [];
+  private flushScheduled = false;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  onCongestion: (() => void) | undefined;
 
   constructor(private readonly opts: HttpTransportOptions) {
     const u = new URL(opts.url);
     this.origin = u.origin;
+    const connections = opts.connections ?? 64;
     this.pool = new Pool(this.origin, {
-      connections: opts.connections ?? 64,
+      connections,
       pipelining: opts.pipelining ?? 1,
       headersTimeout: opts.timeoutMs ?? 30_000,
       bodyTimeout: opts.timeoutMs ?? 30_000,
+      keepAliveTimeout: 60_000,
     });
+    this.counters.peakConnections = connections;
     this.headers = { 'content-type': 'application/json' };
     if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
+    this.batchMax = Math.max(1, opts.batch ?? 1);
   }
 
   async preflight(): Promise<void> {
@@ -48,18 +80,75 @@ export class HttpTransport implements Transport {
   }
 
   send(_deviceId: string, _appId: string, payload: string, done: SendDone): void {
-    this.pool.request({ method: 'POST', path: HTTP_EVENTS_PATH, headers: this.headers, body: payload }).then(
+    if (this.batchMax === 1) {
+      this.post({ body: payload, dones: [done], attempt: 0 });
+      return;
+    }
+    this.payloads.push(payload);
+    this.dones.push(done);
+    if (this.payloads.length >= this.batchMax) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.payloads.length === 0) return;
+    const body = this.payloads.length === 1 ? this.payloads[0]! : `[${this.payloads.join(',')}]`;
+    const dones = this.dones;
+    this.payloads = [];
+    this.dones = [];
+    this.post({ body, dones, attempt: 0 });
+  }
+
+  private post(b: Batch): void {
+    this.pool.request({ method: 'POST', path: HTTP_EVENTS_PATH, headers: this.headers, body: b.body }).then(
       async (res) => {
         if (res.statusCode >= 200 && res.statusCode < 300) {
           await res.body.dump();
-          done(undefined);
-        } else {
-          const text = await res.body.text().catch(() => '');
-          done(new Error(`HTTP ${res.statusCode} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 300)}`));
+          for (const d of b.dones) d(undefined);
+          return;
         }
+        const text = await res.body.text().catch(() => '');
+        if (RETRY_STATUS.has(res.statusCode)) {
+          this.onCongestion?.();
+          const asked = retryAfterMs(res.headers['retry-after'], Date.now());
+          const cap = this.opts.maxRetryAfterMs ?? 60_000;
+          if (asked !== undefined && asked > cap) {
+            return this.fail(b, new SendError(`HTTP ${res.statusCode} from ${this.origin}: Retry-After ${Math.round(asked / 1000)} s is over the ${cap / 1000} s limit`, 'overload'));
+          }
+          return this.retry(b, asked, new SendError(`HTTP ${res.statusCode} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 200)}`, 'overload'));
+        }
+        this.fail(b, new SendError(`HTTP ${res.statusCode} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 300)}`, 'refused'));
       },
-      (err: Error) => done(err),
+      (err: Error & { code?: string }) => {
+        const timeout = err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
+        if (timeout) {
+          this.counters.timeouts++;
+          this.onCongestion?.();
+        }
+        if (err.code === 'UND_ERR_DESTROYED' || err.code === 'UND_ERR_CLOSED') return this.fail(b, new SendError(err.message, 'network'));
+        this.retry(b, undefined, new SendError(`${err.code ?? 'error'} from ${this.origin}: ${err.message}`, timeout ? 'timeout' : 'network'));
+      },
     );
+  }
+
+  private retry(b: Batch, delayMs: number | undefined, err: SendError): void {
+    if (b.attempt >= (this.opts.maxRetries ?? 5)) return this.fail(b, err);
+    const wait = delayMs ?? backoffDelay(b.attempt, this.opts.retryBackoff ?? { baseMs: 200, maxMs: 10_000 });
+    b.attempt++;
+    this.counters.retries++;
+    const t = setTimeout(() => {
+      this.retryTimers.delete(t);
+      this.post(b);
+    }, wait);
+    this.retryTimers.add(t);
+  }
+
+  private fail(b: Batch, err: SendError): void {
+    for (const d of b.dones) d(err);
   }
 
   deviceDone(): void {
@@ -70,7 +159,14 @@ export class HttpTransport implements Transport {
     return (this.pool.stats as { connected: number }).connected;
   }
 
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
   async close(): Promise<void> {
+    this.flush();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     await this.pool.close();
   }
 }

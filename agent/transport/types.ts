@@ -4,6 +4,30 @@
  */
 export type SendDone = (err: Error | undefined) => void;
 
+/** Why an event was not acknowledged: the run loop's flow control backs off on 'overload'. */
+export class SendError extends Error {
+  constructor(message: string, readonly kind: 'timeout' | 'overload' | 'refused' | 'network') {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+/** Transport-level counters, read once at the end of a run. */
+export interface TransportStats {
+  /** Requests sent again after a 429/503 or a network error (HTTP). */
+  retries: number;
+  /** Events failed because no acknowledgement came within the timeout. */
+  timeouts: number;
+  /** Connections re-established after they dropped (MQTT). */
+  reconnects: number;
+  /** Most connections open at once. */
+  peakConnections: number;
+}
+
+export function emptyStats(): TransportStats {
+  return { retries: 0, timeouts: 0, reconnects: 0, peakConnections: 0 };
+}
+
 export interface Transport {
   readonly kind: 'mqtt' | 'http';
   /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
@@ -16,4 +40,9 @@ export interface Transport {
   close(): Promise<void>;
   /** Connections open now (for progress and reports). */
   connections(): number;
+  /** Counters of what the transport did beyond sending (retries, timeouts, reconnects). */
+  stats(): TransportStats;
+  /** Set by the run loop: called when the target signals overload (429/503, a timeout), so the
+   * in-flight window can shrink before events fail. */
+  onCongestion?: (() => void) | undefined;
 }

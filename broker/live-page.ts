@@ -1,0 +1,135 @@
+/**
+ * The live page at `GET /`: an admin's view of the rollout, per app and platform, status ->
+ * state -> count with the seed's labels, refreshed every second from `GET /v1/overview`.
+ * Self-contained (inline CSS and JS, no external assets) so it works on an offline lab network.
+ * With an admin token the page is opened as `/?token=...` and passes it on to its own requests.
+ */
+import { CATALOGUE, PLATFORMS } from '../protocol/catalogue.js';
+
+/** platform -> status id -> { label, states: state id -> label }, from the catalogue (the seeds' labels). */
+function labels(): Record<string, Record<string, { label: string; order: number; states: Record<string, string> }>> {
+  const out: Record<string, Record<string, { label: string; order: number; states: Record<string, string> }>> = {};
+  for (const p of PLATFORMS) {
+    const statuses: Record<string, { label: string; order: number; states: Record<string, string> }> = {};
+    CATALOGUE[p].statuses.forEach((s, i) => {
+      statuses[s.id] = { label: s.label, order: i, states: Object.fromEntries(s.states.map((st) => [st.id, st.label])) };
+    });
+    out[p] = statuses;
+  }
+  return out;
+}
+
+/** JSON safe inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c');
+}
+
+const PLATFORM_LABELS = Object.fromEntries(PLATFORMS.map((p) => [p, CATALOGUE[p].label]));
+
+const SCRIPT = `
+const LABELS = ${scriptJson(labels())};
+const PLATFORM_LABELS = ${scriptJson(PLATFORM_LABELS)};
+const token = new URLSearchParams(location.search).get('token');
+const q = token ? '?token=' + encodeURIComponent(token) : '';
+let last = null;
+const $ = (s) => document.querySelector(s);
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  for (const k of kids) e.append(k);
+  return e;
+}
+function hue(status) {
+  if (/fail|error|reject|not_relevant|not_compatible/.test(status)) return 'bad';
+  if (/^(installed|success)$/.test(status)) return 'good';
+  return 'wait';
+}
+function renderApp(app) {
+  const card = el('section', { class: 'app', 'data-app': app.appId, 'data-total': String(app.total) });
+  card.append(el('h2', {}, app.appId + ' ', el('span', { class: 'muted' }, app.total + ' devices')));
+  const bar = el('div', { class: 'bar' });
+  for (const [status, s] of Object.entries(app.statuses)) {
+    const seg = el('span', { class: 'seg ' + hue(status), title: status + ': ' + s.total });
+    seg.style.width = (100 * s.total / Math.max(1, app.total)) + '%';
+    bar.append(seg);
+  }
+  card.append(bar);
+  for (const [platform, statuses] of Object.entries(app.platforms)) {
+    const t = el('table', { 'data-platform': platform });
+    t.append(el('caption', {}, PLATFORM_LABELS[platform] || platform));
+    t.append(el('tr', {}, el('th', {}, 'Status'), el('th', {}, 'State'), el('th', { class: 'n' }, 'Devices')));
+    const meta = LABELS[platform] || {};
+    const ordered = Object.keys(statuses).sort((a, b) => ((meta[a] || {}).order ?? 99) - ((meta[b] || {}).order ?? 99));
+    for (const status of ordered) {
+      for (const [state, n] of Object.entries(statuses[status])) {
+        const sl = meta[status] ? meta[status].label : status;
+        const tl = meta[status] && meta[status].states[state] ? meta[status].states[state] : state;
+        t.append(el('tr', { class: hue(status), 'data-status': status, 'data-state': state },
+          el('td', {}, sl), el('td', {}, tl), el('td', { class: 'n' }, String(n))));
+      }
+    }
+    card.append(t);
+  }
+  return card;
+}
+async function tick() {
+  try {
+    const res = await fetch('/v1/overview' + q, { cache: 'no-store' });
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    const o = await res.json();
+    const now = performance.now();
+    const rate = last ? Math.round((o.counters.accepted - last.accepted) / ((now - last.t) / 1000)) : 0;
+    last = { accepted: o.counters.accepted, t: now };
+    $('#accepted').textContent = o.counters.accepted;
+    $('#duplicates').textContent = o.counters.duplicates + o.counters.stale;
+    $('#rejected').textContent = o.counters.rejected;
+    $('#rate').textContent = rate;
+    $('#clients').textContent = o.mqttClients;
+    $('#simnow').textContent = o.simNow ? new Date(o.simNow).toISOString().replace('.000Z', 'Z') : '-';
+    const apps = $('#apps');
+    apps.replaceChildren(...o.apps.map(renderApp));
+    if (o.apps.length === 0) apps.append(el('p', { class: 'muted' }, 'No events yet. Point a fleet here: fleetsim run <scenario> --target ...'));
+    $('#updated').textContent = new Date().toLocaleTimeString();
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+    $('#error').textContent = '';
+  } catch (err) {
+    $('#error').textContent = 'Cannot reach the endpoint: ' + err.message;
+  }
+}
+tick();
+setInterval(tick, 1000);
+`;
+
+const STYLE = `
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1d2330; background: #f6f7f9; }
+h1 { font-size: 1.3rem; margin: 0 0 .5rem; } h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+.kpis { display: flex; gap: 1rem; flex-wrap: wrap; margin-bottom: 1rem; }
+.kpi { background: #fff; border-radius: 6px; padding: .5rem .9rem; box-shadow: 0 1px 2px #0002; }
+.kpi b { display: block; font-size: 1.2rem; }
+.app { background: #fff; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; box-shadow: 0 1px 2px #0002; }
+.bar { display: flex; height: 12px; border-radius: 6px; overflow: hidden; background: #e4e7ec; margin-bottom: .8rem; }
+.seg.good { background: #2e9d5b; } .seg.bad { background: #d0453a; } .seg.wait { background: #e3a82b; }
+table { border-collapse: collapse; margin: 0 1.5rem .8rem 0; display: inline-table; vertical-align: top; }
+caption { text-align: left; font-weight: 600; padding-bottom: .2rem; }
+th, td { padding: .15rem .6rem; border-bottom: 1px solid #e4e7ec; text-align: left; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.good td:first-child { border-left: 3px solid #2e9d5b; } tr.bad td:first-child { border-left: 3px solid #d0453a; }
+tr.wait td:first-child { border-left: 3px solid #e3a82b; }
+.muted { color: #6b7385; font-weight: normal; } #error { color: #d0453a; }
+`;
+
+export const LIVE_PAGE_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fleetsim: app distribution and installation</title><style>${STYLE}</style></head>
+<body>
+<h1>App distribution and installation <span class="muted">fleetsim endpoint, updated <span id="updated">-</span></span></h1>
+<div class="kpis">
+  <div class="kpi">accepted<b id="accepted">0</b></div><div class="kpi">events/s<b id="rate">0</b></div>
+  <div class="kpi">duplicates + stale<b id="duplicates">0</b></div><div class="kpi">rejected<b id="rejected">0</b></div>
+  <div class="kpi">MQTT clients<b id="clients">0</b></div><div class="kpi">simulated now<b id="simnow">-</b></div>
+</div>
+<p id="error"></p>
+<div id="apps"></div>
+<script>${SCRIPT}</script>
+</body></html>
+`;

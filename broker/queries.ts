@@ -1,0 +1,119 @@
+/**
+ * Read-side queries, as the seeds' "App Distribution & Installation Details" page offers them:
+ * the devices of an app filtered by status, state and platform (paginated), and one device's
+ * history for one app. Pure functions over the store; the HTTP layer only parses and renders.
+ */
+import { isPlatform, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import type { HistoryEntry, PairState, TallyStore } from './store.js';
+
+/** DME: "Jobs are removed from the Installed sub-table after 7 days." (seeds/002, DME status table). */
+export const DME_INSTALLED_RETENTION_MS = 7 * 24 * 3600 * 1000;
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+export interface DeviceFilter {
+  status?: string;
+  state?: string;
+  platform?: Platform;
+  /** Keyset cursor: list devices whose id sorts after this one. */
+  after?: string;
+  limit: number;
+  /** Simulated "now" for the DME 7-day rule; defaults to the latest simulated time the endpoint saw. */
+  at?: number;
+  /** Also list DME jobs that have left the Installed table. */
+  includeExpired?: boolean;
+}
+
+export interface DeviceRow {
+  deviceId: string;
+  platform: Platform;
+  status: string;
+  state: string;
+  seq: number;
+  simTs: number;
+  appVersion: string;
+  jobId: string;
+}
+
+export interface DevicePage {
+  appId: string;
+  devices: DeviceRow[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+/** True when a DME job has finished (Installed) more than 7 simulated days before `simNow`. */
+export function leftInstalledTable(p: PairState, simNow: number): boolean {
+  return p.platform === 'dme' && p.status === 'installed' && p.simTs + DME_INSTALLED_RETENTION_MS <= simNow;
+}
+
+export function listDevices(store: TallyStore, appId: string, f: DeviceFilter): DevicePage {
+  const simNow = f.at ?? store.simNow;
+  const matches: PairState[] = [];
+  const pairs = store.devicesOf(appId);
+  if (pairs) {
+    for (const p of pairs) {
+      if (f.status !== undefined && p.status !== f.status) continue;
+      if (f.state !== undefined && p.state !== f.state) continue;
+      if (f.platform !== undefined && p.platform !== f.platform) continue;
+      if (f.after !== undefined && p.deviceId <= f.after) continue;
+      if (!f.includeExpired && leftInstalledTable(p, simNow)) continue;
+      matches.push(p);
+    }
+  }
+  // Keyset pagination by device id: stable while events keep arriving, unlike offsets.
+  matches.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  const page = matches.slice(0, f.limit);
+  const devices = page.map((p) => ({
+    deviceId: p.deviceId, platform: p.platform, status: p.status, state: p.state, seq: p.seq, simTs: p.simTs,
+    appVersion: p.appVersion, jobId: p.jobId,
+  }));
+  return { appId, devices, next: matches.length > f.limit ? page[page.length - 1]!.deviceId : null };
+}
+
+export interface DeviceHistory {
+  appId: string;
+  deviceId: string;
+  platform: Platform;
+  /** Accepted events in seq order (duplicates and late older events are not part of it). */
+  events: HistoryEntry[];
+}
+
+export function deviceHistory(store: TallyStore, appId: string, deviceId: string): DeviceHistory | undefined {
+  const p = store.pair(appId, deviceId);
+  if (!p) return undefined;
+  return { appId, deviceId, platform: p.platform, events: p.history.slice() };
+}
+
+export type FilterParse = { ok: true; filter: DeviceFilter } | { ok: false; field: string; reason: string };
+
+/** Reads a device filter from URL query parameters, naming the parameter that is wrong. */
+export function parseDeviceFilter(q: URLSearchParams): FilterParse {
+  const f: DeviceFilter = { limit: DEFAULT_PAGE };
+  const platform = q.get('platform');
+  if (platform !== null) {
+    if (!isPlatform(platform)) return { ok: false, field: 'platform', reason: `expected one of ${PLATFORMS.join(', ')}, got "${platform}"` };
+    f.platform = platform;
+  }
+  const status = q.get('status');
+  if (status !== null) f.status = status;
+  const state = q.get('state');
+  if (state !== null) f.state = state;
+  const after = q.get('after');
+  if (after !== null) f.after = after;
+  const limit = q.get('limit');
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) return { ok: false, field: 'limit', reason: `expected an integer from 1 to ${MAX_PAGE}, got "${limit}"` };
+    f.limit = n;
+  }
+  const at = q.get('at');
+  if (at !== null) {
+    const n = Number(at);
+    if (!Number.isFinite(n) || n < 0) return { ok: false, field: 'at', reason: `expected simulated ms since the Unix epoch, got "${at}"` };
+    f.at = n;
+  }
+  const inc = q.get('includeExpired');
+  if (inc !== null) f.includeExpired = inc === '1' || inc === 'true';
+  return { ok: true, filter: f };
+}

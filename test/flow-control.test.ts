@@ -1,0 +1,157 @@
+/**
+ * Flow control without sockets: the adaptive window, the pacer, the load models' arrival times,
+ * and the run loop against a simulated endpoint that queues (virtual time, no sleeps).
+ */
+import { describe, expect, it } from 'vitest';
+import { InFlightWindow, Pacer } from '../agent/flow.js';
+import { arrivalFunction, openArrival } from '../agent/load-model.js';
+import { drive, type RunClock } from '../agent/run.js';
+import { buildFleet } from '../agent/fleet.js';
+import { Simulator } from '../agent/sim.js';
+import { parseScenario } from '../agent/scenario/load.js';
+import { emptyStats, SendError, type SendDone, type Transport } from '../agent/transport/types.js';
+import { SMALL_SCENARIO } from './helpers.js';
+
+describe('the adaptive in-flight window', () => {
+  it('grows to its ceiling while latency stays flat', () => {
+    const w = new InFlightWindow({ max: 1000 });
+    for (let i = 0; i < 20_000; i++) w.onAck(500);
+    expect(w.size).toBe(1000);
+  });
+
+  it('shrinks when latency inflates with the window, and halves on overload', () => {
+    const w = new InFlightWindow({ max: 5000, initial: 64 });
+    for (let i = 0; i < 2000; i++) w.onAck(500);
+    const grown = w.size;
+    // latency now proportional to the window: a queue at the endpoint
+    for (let i = 0; i < 5000; i++) w.onAck(w.size * 400);
+    expect(w.size).toBeLessThan(grown);
+    const before = w.size;
+    w.onCongestion();
+    expect(w.size).toBe(Math.max(1, Math.floor(before / 2)));
+  });
+
+  it('stays at max when fixed', () => {
+    const w = new InFlightWindow({ max: 77, adaptive: false });
+    w.onCongestion();
+    w.onAck(1e9);
+    expect(w.size).toBe(77);
+  });
+});
+
+describe('the pacer', () => {
+  it('hands out rate tokens per second after its burst', () => {
+    const p = new Pacer(100, 1);
+    let got = 0;
+    for (let t = 0; t <= 1000; t += 1) if (p.take(t)) got++;
+    expect(got).toBeGreaterThanOrEqual(100);
+    expect(got).toBeLessThanOrEqual(102);
+    expect(p.waitMs(1000)).toBeGreaterThan(0);
+  });
+});
+
+describe('load models', () => {
+  it('open: a constant rate puts device k at k / rate', () => {
+    const stages = [{ ms: 60_000, target: 10 }];
+    expect(openArrival(10, stages, 0)).toBe(0);
+    expect(openArrival(10, stages, 25)).toBe(2_500);
+    expect(openArrival(10, stages, 599)).toBe(59_900);
+    // past the stages the last rate goes on
+    expect(openArrival(10, stages, 700)).toBe(70_000);
+  });
+
+  it('open: a linear ramp from 0 to r over T holds r*T/2 devices, the early ones sparser', () => {
+    const stages = [{ ms: 10_000, target: 100 }, { ms: 10_000, target: 100 }];
+    // 500 devices arrive in the ramp; device 500 starts the steady state
+    expect(openArrival(0, stages, 500)).toBe(10_000);
+    expect(openArrival(0, stages, 125)).toBe(5_000);
+    expect(openArrival(0, stages, 600)).toBe(11_000);
+  });
+
+  it('closed: rampUp spreads arrivals evenly by fleet index, 0 is a storm', () => {
+    const f = arrivalFunction({ model: 'closed', rampUp: '100s', startRate: 0, window: 'adaptive' }, 100)!;
+    expect([f(0), f(50), f(99)]).toEqual([0, 50_000, 99_000]);
+    const storm = arrivalFunction({ model: 'closed', rampUp: 0, startRate: 0, window: 'adaptive' }, 100)!;
+    expect(storm(99)).toBe(0);
+  });
+});
+
+/** Virtual time: the endpoint serves one event per `serviceMs`, in order, like a busy broker. */
+function queueingEndpoint(clock: { t: number }, serviceMs: number) {
+  let inFlight = 0;
+  let peak = 0;
+  let busyUntil = 0;
+  const acks: { at: number; done: SendDone }[] = [];
+  const transport: Transport = {
+    kind: 'mqtt',
+    preflight: async () => undefined,
+    send(_d, _a, _p, done) {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      busyUntil = Math.max(busyUntil, clock.t) + serviceMs;
+      acks.push({ at: busyUntil, done });
+      setImmediate(() => {
+        const a = acks.shift()!;
+        clock.t = Math.max(clock.t, a.at);
+        inFlight--;
+        a.done(undefined);
+      });
+    },
+    deviceDone: () => undefined,
+    close: async () => undefined,
+    connections: () => 0,
+    stats: emptyStats,
+  };
+  return { transport, peak: () => peak };
+}
+
+function virtualClock(): RunClock & { t: number } {
+  const c = {
+    t: 0,
+    now: () => c.t,
+    setTimeout: (fn: () => void, ms: number) => setImmediate(() => { c.t += ms; fn(); }),
+    clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate),
+  };
+  return c;
+}
+
+describe('the run loop', () => {
+  const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+
+  it('finds a queueing endpoint\'s capacity instead of filling the whole window', async () => {
+    const clock = virtualClock();
+    const ep = queueingEndpoint(clock, 0.5);
+    const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
+    const total = sim.remaining;
+    const m = await drive(sim, ep.transport, { timeScale: 'asap', maxInFlight: 10_000, window: 'adaptive', simStartMs: 0, clock });
+    expect(m.acked).toBeGreaterThan(total);
+    expect(m.failed).toBe(0);
+    expect(ep.peak()).toBeLessThan(500);
+  });
+
+  it('with a fixed window keeps exactly maxInFlight in flight', async () => {
+    const clock = virtualClock();
+    const ep = queueingEndpoint(clock, 0.5);
+    const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
+    await drive(sim, ep.transport, { timeScale: 'asap', maxInFlight: 200, window: 'fixed', simStartMs: 0, clock });
+    expect(ep.peak()).toBe(200);
+  });
+
+  it('backs off on overload errors and still settles every event', async () => {
+    const clock = virtualClock();
+    let n = 0;
+    const failing: Transport = {
+      ...queueingEndpoint(clock, 0).transport,
+      send(_d, _a, _p, done) {
+        const fail = ++n % 50 === 0;
+        setImmediate(() => done(fail ? new SendError('HTTP 503', 'overload') : undefined));
+      },
+    };
+    const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
+    const events = sim.remaining;
+    const m = await drive(sim, failing, { timeScale: 'asap', maxInFlight: 256, window: 'adaptive', simStartMs: 0, clock });
+    expect(m.acked + m.failed).toBe(m.sent);
+    expect(m.failed).toBe(Math.floor(m.sent / 50));
+    expect(m.sent).toBeGreaterThan(events);
+  });
+});

@@ -1,0 +1,42 @@
+/** Shared test helpers: small scenarios written to temp files, the built CLI as a child process. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..');
+
+export function tempDir(prefix = 'fleetsim-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeTemp(name: string, text: string): string {
+  const file = join(tempDir(), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Runs the compiled CLI (npm test builds first) and returns its exit code and output. */
+export function cli(args: string[], opts: { cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'fleetsim.js'), ...args], {
+    cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const SMALL_SCENARIO = `
+name: small
+seed: 7
+apps:
+  - id: com.acme.mail
+    version: 1.0.0
+    ios: { kind: vpp }
+  - id: com.acme.vpn
+    platforms: [ios, android, windows]
+    ios: { kind: free }
+cohorts:
+  - { name: ios, platform: ios, count: 60, supervised: 0.5 }
+  - { name: android, platform: android, count: 60 }
+  - { name: windows, platform: windows, count: 40 }
+  - { name: dme, platform: dme, count: 40, method: 0.5 }
+`;
