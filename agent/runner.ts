@@ -10,10 +10,15 @@ import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
 import { coverageOf } from './coverage.js';
+import { readEndToEnd } from './endpoint-stats.js';
 import { buildFleet } from './fleet.js';
+import { FlowCounter, lifecycleDurations } from './lifecycle-metrics.js';
+import { peakPerSec } from './merge.js';
 import { RunMetrics, summarise } from './metrics.js';
 import { expectedTallies, reconcile, type Reconciliation } from './reconcile.js';
-import { RESULT_SCHEMA, type RunResult } from './result.js';
+import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
+import { checkThresholds, liveFailures, type ThresholdResult } from './threshold-check.js';
+import { thresholdsOf } from './thresholds.js';
 import { drive, realClock, type RunClock } from './run.js';
 import type { Scenario } from './scenario/schema.js';
 import { Simulator, type Emitted } from './sim.js';
@@ -34,8 +39,12 @@ export interface RunOptions {
   onSend?: (e: Emitted) => void;
   /** Called once the endpoint is up, before devices start (tests use it to plant faults). */
   onEndpoint?: (endpoint: Endpoint) => void;
-  /** Progress hook: called with the live simulator and metrics about twice a second. */
-  onTick?: (state: { sim: Simulator; sent: number; acked: number; failed: number; connections: number }) => void;
+  /** Progress hook: called with the live state every `tickMs`. */
+  onTick?: (state: LiveState) => void;
+  /** @default 250 */
+  tickMs?: number;
+  /** Where the run logs (pino in the CLI); nothing is logged when absent. */
+  logger?: RunLogger;
   // --- scale (issue 6) ---
   /** Run only shard `index` of `count` (devices whose fleet index % count === index). */
   shard?: { index: number; count: number };
@@ -47,6 +56,44 @@ export interface RunOptions {
   /** Overrides the scenario's maxInFlight. */
   maxInFlight?: number;
   // --- end scale ---
+}
+
+/** The logging calls the runner makes (a pino logger fits). */
+export interface RunLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** What live progress shows. */
+export interface LiveState {
+  sim: Simulator;
+  metrics: RunMetrics;
+  sent: number;
+  acked: number;
+  failed: number;
+  connections: number;
+  /** Devices that have come online (simulated time reached their arrival) and are not done. */
+  devicesOnline: number;
+  devicesDone: number;
+  devicesTotal: number;
+  installsDone: number;
+  installsTotal: number;
+  /** Wall ms since devices started. */
+  elapsedMs: number;
+  /** Simulated ms since the scenario start, of the latest event sent. */
+  simElapsedMs: number;
+}
+
+/** Number of sorted values <= x. */
+function countUpTo(sorted: Float64Array, x: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const VERSION = '0.1.0';
@@ -101,9 +148,60 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const sim = new Simulator(fleet, { startMs: simStartMs, seed });
 
     const metrics = new RunMetrics();
+    const thresholds = thresholdsOf(scenario.thresholds);
+    const flows = new FlowCounter();
+    const log = opts.logger;
+    const arrivals = Float64Array.from(fleet.devices.map((d) => d.arrivalMs)).sort();
+    let devicesDone = 0;
+    let simNow = simStartMs;
+    let aborted: { at: string; reason: string; failures: ThresholdResult[] } | undefined;
+    // An abortOnFail threshold stops the run by ending the simulator's supply of steps: drive()
+    // then settles what is in flight and returns; ground truth covers exactly what was sent.
+    const nextTime = sim.nextTime.bind(sim);
+    sim.nextTime = () => (aborted ? undefined : nextTime());
+    const onSend = (e: Emitted) => {
+      flows.record(e);
+      simNow = e.step.at;
+      if (e.deviceDone) devicesDone++;
+      opts.onSend?.(e);
+    };
+    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'run starting');
+
+    const wallStart = clock.now();
+    metrics.start(wallStart);
+    let lastLoggedError: string | undefined;
+    const second = () => {
+      const now = clock.now();
+      metrics.retried = transport.stats().retries;
+      const point = metrics.sample(now);
+      if (point) log?.debug({ point: { ...point, ack: undefined } }, 'second');
+      if (metrics.lastError !== lastLoggedError) {
+        lastLoggedError = metrics.lastError;
+        log?.warn({ failed: metrics.failed, error: metrics.lastError }, 'events failing');
+      }
+      if (!aborted && thresholds.some((t) => t.abortOnFail)) {
+        const failures = liveFailures(thresholds, { events: metrics, durationMs: now - metrics.firstSendAt, ack: metrics.ack, points: metrics.timeline });
+        if (failures.length) {
+          aborted = { at: new Date(now).toISOString(), reason: `threshold ${failures.map((f) => `"${f.check}" (observed ${f.observed})`).join(', ')} failed`, failures };
+          log?.warn({ failures: failures.map((f) => ({ check: f.check, observed: f.observed })) }, 'aborting: an abortOnFail threshold failed');
+        }
+      }
+      secondTimer = clock.setTimeout(second, 1000 - (clock.now() % 1000));
+    };
+    let secondTimer = clock.setTimeout(second, 1000 - (wallStart % 1000));
     let tick: NodeJS.Timeout | undefined;
     if (opts.onTick) {
-      tick = setInterval(() => opts.onTick!({ sim, sent: metrics.sent, acked: metrics.acked, failed: metrics.failed, connections: transport.connections() }), 500);
+      const installsTotal = sim.installs.length;
+      tick = setInterval(() => {
+        metrics.flush();
+        const online = countUpTo(arrivals, simNow - simStartMs);
+        opts.onTick!({
+          sim, metrics, sent: metrics.sent, acked: metrics.acked, failed: metrics.failed, connections: transport.connections(),
+          devicesOnline: Math.max(0, online - devicesDone), devicesDone, devicesTotal: fleet.devices.length,
+          installsDone: installsTotal - sim.remaining, installsTotal,
+          elapsedMs: clock.now() - wallStart, simElapsedMs: simNow - simStartMs,
+        });
+      }, opts.tickMs ?? 250);
     }
     try {
       await drive(sim, transport, {
@@ -112,11 +210,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         simStartMs,
         ...driveLoadOptions(scenario, fleet, simStartMs),
         clock,
-        ...(opts.onSend ? { onSend: opts.onSend } : {}),
+        onSend,
       }, metrics);
     } finally {
       if (tick) clearInterval(tick);
+      clock.clearTimeout(secondTimer);
     }
+    metrics.retried = transport.stats().retries;
+    metrics.sample(clock.now(), true);
     await transport.close();
     const endWall = clock.now();
 
@@ -136,13 +237,24 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
       reconciliation = reconcile(appIds.map((id) => expected.get(id)), counted);
     }
+    const e2e = talliesUrl ? await readEndToEnd(talliesUrl) : 'no tallies/stats API to read it from';
 
     const byPlatform: Record<string, number> = {};
     for (const d of fleet.devices) byPlatform[d.platform] = (byPlatform[d.platform] ?? 0) + 1;
-    const durationMs = metrics.sent ? Math.max(1, endWall - metrics.firstSendAt) : 0;
+    const durationMs = metrics.sent ? Math.max(1, (metrics.acked ? metrics.lastAckAt : endWall) - metrics.firstSendAt) : 0;
+    const events = { offered: metrics.offered, sent: metrics.sent, acked: metrics.acked, failed: metrics.failed, retried: metrics.retried, ...(metrics.lastError ? { lastError: metrics.lastError } : {}) };
+    const checked = checkThresholds(thresholds, {
+      events, durationMs, ack: metrics.ack, points: metrics.timeline, reconciliation,
+      ...(typeof e2e === 'string' ? {} : { e2e: e2e.histogram }),
+    });
+    // A threshold that aborted the run failed, whatever the figures say once settled.
+    for (const f of aborted?.failures ?? []) {
+      const r = checked.find((c) => c.check === f.check);
+      if (r && r.passed) Object.assign(r, { passed: false, observed: f.observed, detail: f.detail });
+    }
     const result: RunResult = {
       schema: RESULT_SCHEMA,
-      passed: reconciliation.match && metrics.failed === 0,
+      ...verdictOf(reconciliation, checked),
       scenario: { name: scenario.name, file: opts.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
       seed,
       transport: transportKind,
@@ -151,14 +263,25 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       durationMs: Math.round(durationMs),
+      window: { firstSendAt: Math.round(metrics.firstSendAt), lastSettledAt: metrics.sent ? Math.round(metrics.firstSendAt + durationMs) : 0 },
+      parts: 1,
       environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, hostname: hostname(), fleetsim: VERSION },
       devices: { total: fleet.devices.length, byPlatform, installations: sim.installs.length },
-      events: { offered: metrics.offered, sent: metrics.sent, acked: metrics.acked, failed: metrics.failed },
-      throughput: { eventsPerSec: durationMs ? Math.round((metrics.acked / durationMs) * 1000 * 10) / 10 : 0 },
-      latency: { ack: summarise(metrics.ack) },
+      events,
+      throughput: { eventsPerSec: durationMs ? Math.round((metrics.acked / durationMs) * 1000 * 10) / 10 : 0, peakPerSec: peakPerSec(metrics.timeline) },
+      latency: {
+        ack: summarise(metrics.ack),
+        endToEnd: typeof e2e === 'string' ? null : summarise(e2e.histogram),
+        endToEndSource: typeof e2e === 'string' ? e2e : e2e.source,
+      },
+      lifecycle: { durations: lifecycleDurations(sim.installs, simStartMs), flows: flows.toLinks(sim.installs) },
+      timeline: { intervalMs: 1000, points: metrics.timeline },
       reconciliation,
       coverage: coverageOf(sim),
+      thresholds: checked,
+      ...(aborted ? { aborted: { at: aborted.at, reason: aborted.reason } } : {}),
     };
+    log?.info({ verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
     return result;
   } finally {
     await transport.close().catch(() => undefined);

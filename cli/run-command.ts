@@ -2,7 +2,7 @@ import { loadScenario } from '../agent/scenario/load.js';
 import { runScenario } from '../agent/runner.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { defaultRunDir, writeResult } from '../reports/write.js';
+import { defaultRunDir, writeReports } from '../reports/write.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
 import { scaleRunOptions, type ScaleArgs } from './scale-options.js';
@@ -43,11 +43,10 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     progress.end();
   }
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
-  const file = writeResult(dir, result);
+  const files = writeReports(dir, result);
   process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
-  process.stdout.write(`\nreport: ${file}\n`);
-  // A shard leaves reconciliation to `fleetsim merge`: it passes when every event was acknowledged.
-  if (a.scale?.shard && !result.reconciliation.checked) return result.events.failed === 0 ? 0 : 1;
-  if (result.passed) return 0;
-  return result.reconciliation.match ? 1 : 2;
+  process.stdout.write(`\nreport: ${files.json}\n`);
+  // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes
+  // when its thresholds do, by default when every event was acknowledged.
+  return result.exitCode;
 }

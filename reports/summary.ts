@@ -4,6 +4,7 @@
  */
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue.js';
 import type { RunResult } from '../agent/result.js';
+import { formatFigure } from './junit.js';
 
 export interface Style {
   ok(s: string): string;
@@ -34,19 +35,36 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function renderSummary(r: RunResult, style: Style = plain): string {
   const out: string[] = [];
-  const verdict = r.passed ? style.ok('PASSED') : style.bad('FAILED');
+  const verdict = r.passed ? style.ok('PASSED') : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
   out.push(style.bold(`fleetsim ${r.scenario.name}: ${verdict}`));
+  if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));
+  const e2e = r.latency.endToEnd;
   out.push(table([
     ['devices', fmt(r.devices.total), Object.entries(r.devices.byPlatform).map(([p, n]) => `${p} ${fmt(n)}`).join(', ')],
-    ['events sent', fmt(r.events.sent), `acknowledged ${fmt(r.events.acked)}, failed ${fmt(r.events.failed)}`],
-    ['throughput', `${fmt(Math.round(r.throughput.eventsPerSec))}/s`, `${r.transport} to ${r.target.kind} ${r.target.url}, ${(r.durationMs / 1000).toFixed(2)} s`],
+    ['events sent', fmt(r.events.sent), `acknowledged ${fmt(r.events.acked)}, failed ${r.events.failed ? style.bad(fmt(r.events.failed)) : '0'}, retried ${fmt(r.events.retried)}`],
+    ['throughput', `${fmt(Math.round(r.throughput.eventsPerSec))}/s`, `peak ${fmt(Math.round(r.throughput.peakPerSec))}/s; ${r.transport} to ${r.target.kind} ${r.target.url}, ${(r.durationMs / 1000).toFixed(2)} s`],
     ['ack latency', `p50 ${r.latency.ack.p50} ms`, `p90 ${r.latency.ack.p90} ms, p99 ${r.latency.ack.p99} ms, max ${r.latency.ack.max} ms`],
+    ['end to end', e2e ? `p50 ${e2e.p50} ms` : '-', e2e ? `p90 ${e2e.p90} ms, p99 ${e2e.p99} ms, max ${e2e.max} ms` : style.dim(r.latency.endToEndSource)],
     ['seed', String(r.seed), `scenario ${r.scenario.file}`],
   ], ['l', 'r', 'l']));
+  out.push('');
+  out.push(renderThresholds(r, style));
   out.push('');
   out.push(renderReconciliation(r, style));
   if (r.coverage) out.push('', renderCoverage(r, style));
   return out.join('\n');
+}
+
+export function renderThresholds(r: RunResult, style: Style = plain): string {
+  const rows = [['threshold', 'observed', '']];
+  for (const t of r.thresholds) {
+    rows.push([
+      t.check + (t.implicit ? style.dim(' (implicit)') : '') + (t.abortOnFail ? style.dim(' (abortOnFail)') : ''),
+      formatFigure(t.observed, t.unit),
+      t.passed ? style.ok('pass') : style.bad(`FAIL${t.detail ? ` (${t.detail})` : ''}`),
+    ]);
+  }
+  return table(rows, ['l', 'r', 'l']);
 }
 
 /** Lifecycle coverage: per platform, states and transitions visited, and a few never visited. */

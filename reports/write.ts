@@ -1,7 +1,9 @@
-/** Writes a result and its renderings into the run folder. */
+/** Writes a result and its renderings (summary.md, junit.xml, report.html) into the run folder. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../agent/result.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
 
 /** out/<scenario>-<timestamp> with a filesystem-safe timestamp. */
 export function defaultRunDir(base: string, scenarioName: string, at: Date): string {
@@ -14,4 +16,25 @@ export function writeResult(dir: string, result: RunResult): string {
   const file = join(dir, 'report.json');
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   return file;
+}
+
+export interface WrittenReports {
+  json?: string;
+  markdown: string;
+  junit: string;
+}
+
+/** The human and CI renderings of a result, next to it (or in `dir`). */
+export function writeRenderings(dir: string, result: RunResult): WrittenReports {
+  mkdirSync(dir, { recursive: true });
+  const markdown = join(dir, 'summary.md');
+  const junit = join(dir, 'junit.xml');
+  writeFileSync(markdown, renderMarkdown(result) + '\n');
+  writeFileSync(junit, renderJunit(result));
+  return { markdown, junit };
+}
+
+export function writeReports(dir: string, result: RunResult): WrittenReports {
+  const json = writeResult(dir, result);
+  return { json, ...writeRenderings(dir, result) };
 }

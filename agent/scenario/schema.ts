@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { parseDuration } from '../delay.js';
 import { loadSchema } from './load-schema.js';
+// --- thresholds (issue 5) ---
+import { parseThreshold, type ThresholdInput } from '../thresholds.js';
+// --- end thresholds ---
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -127,6 +130,14 @@ export const cohortSchema = z.object({
   connectivity: connectivitySchema.optional(),
 }).strict();
 
+// --- thresholds (issue 5) ---
+/** One threshold: parsed by agent/thresholds.ts so a bad one is reported with its line. */
+const thresholdItem = z.custom<ThresholdInput>(() => true).superRefine((v, ctx) => {
+  const t = parseThreshold(v);
+  if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
+});
+// --- end thresholds ---
+
 export const scenarioSchema = z.object({
   /** Scenario name; the run folder is out/<name>-<timestamp>. */
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
@@ -153,6 +164,15 @@ export const scenarioSchema = z.object({
   overrides: z.array(overrideSchema).default([]),
   /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
   quotas: z.array(quotaSchema).default([]),
+  // --- thresholds (issue 5: reports, thresholds, exit codes) ---
+  /**
+   * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:
+   * "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000",
+   * "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }.
+   * docs/report.md lists the metrics. @default [] (then "errors.count == 0" applies)
+   */
+  thresholds: z.array(thresholdItem).default([]),
+  // --- end thresholds ---
 }).strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -1,0 +1,80 @@
+/**
+ * junit.xml for CI: one test suite per kind of check, a test case per threshold and per app
+ * reconciliation. A failed check is a <failure> whose message says what was observed against
+ * what was required. Pure: a result in, XML text out.
+ */
+import type { RunResult } from '../agent/result.js';
+import type { ThresholdResult } from '../agent/threshold-check.js';
+
+export function xmlEscape(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+    // XML 1.0 forbids most control characters, even escaped.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+}
+
+/** A threshold's figure with its unit, as people write it. */
+export function formatFigure(value: number | null, unit: ThresholdResult['unit']): string {
+  if (value === null) return 'none';
+  if (unit === 'ms') return `${Math.round(value * 1000) / 1000}ms`;
+  if (unit === 'ratio') return `${Math.round(value * 100_000) / 1000}%`;
+  if (unit === 'perSec') return `${Math.round(value * 10) / 10}/s`;
+  if (unit === 'exact') return value === 1 ? 'exact' : 'differs';
+  return String(value);
+}
+
+interface Case {
+  name: string;
+  classname: string;
+  failure?: { message: string; body: string };
+}
+
+function thresholdCase(r: RunResult, t: ThresholdResult): Case {
+  const c: Case = { name: t.check + (t.implicit ? ' (implicit)' : ''), classname: `fleetsim.${r.scenario.name}.thresholds` };
+  if (!t.passed) {
+    const message = `${t.metric} observed ${formatFigure(t.observed, t.unit)}, required ${t.op} ${formatFigure(t.limit, t.unit)}${t.detail ? `; ${t.detail}` : ''}`;
+    c.failure = { message, body: message };
+  }
+  return c;
+}
+
+function reconciliationCases(r: RunResult): Case[] {
+  const rec = r.reconciliation;
+  const classname = `fleetsim.${r.scenario.name}.reconciliation`;
+  if (!rec.checked) return [{ name: 'reconciliation', classname, failure: { message: `not checked: ${rec.reason ?? 'no tallies'}`, body: rec.reason ?? '' } }];
+  return rec.apps.map((app) => {
+    const c: Case = { name: `app ${app.appId}`, classname };
+    if (!app.match) {
+      const diffs = rec.differences.filter((d) => d.appId === app.appId);
+      c.failure = {
+        message: `${diffs.length} tally difference(s): expected ${app.expected.total}, counted ${app.counted.total}`,
+        body: diffs.map((d) => `${d.platform} ${d.status} / ${d.state}: expected ${d.expected}, counted ${d.counted}`).join('\n'),
+      };
+    }
+    return c;
+  });
+}
+
+function suite(name: string, cases: Case[], r: RunResult): string {
+  const failures = cases.filter((c) => c.failure).length;
+  const body = cases.map((c) => {
+    const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(c.classname)}" time="0">`;
+    if (!c.failure) return `${open}</testcase>`;
+    return `${open}\n      <failure message="${xmlEscape(c.failure.message)}" type="${name}">${xmlEscape(c.failure.body)}</failure>\n    </testcase>`;
+  }).join('\n');
+  return `  <testsuite name="${xmlEscape(`${r.scenario.name} ${name}`)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n${body}\n  </testsuite>`;
+}
+
+export function renderJunit(r: RunResult): string {
+  const thresholds = r.thresholds.map((t) => thresholdCase(r, t));
+  const reconciliation = reconciliationCases(r);
+  const all = [...thresholds, ...reconciliation];
+  const failures = all.filter((c) => c.failure).length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="fleetsim ${xmlEscape(r.scenario.name)}" tests="${all.length}" failures="${failures}" errors="0" time="${(r.durationMs / 1000).toFixed(3)}">`,
+    suite('thresholds', thresholds, r),
+    suite('reconciliation', reconciliation, r),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,87 @@
+/**
+ * summary.md: the result as Markdown for a pull request or a wiki page. The verdict first, then
+ * thresholds, figures, reconciliation (differences listed) and lifecycle durations. Pure.
+ */
+import type { RunResult } from '../agent/result.js';
+import type { HistogramSummary } from '../agent/metrics.js';
+import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
+import { formatFigure } from './junit.js';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function mdTable(head: string[], rows: string[][], align: ('l' | 'r')[] = []): string {
+  const sep = head.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
+  return [head, sep, ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
+}
+
+export function stateLabel(platform: string, status: string, state: string): string {
+  const p = platform as Platform;
+  return `${findStatus(p, status)?.label ?? status} / ${findState(p, status, state)?.label ?? state}`;
+}
+
+function latencyRow(name: string, h: HistogramSummary | null): string[] {
+  if (!h) return [name, '-', '-', '-', '-', '-', '-'];
+  return [name, fmt(h.count), String(h.p50), String(h.p90), String(h.p99), String(h.p999), String(h.max)];
+}
+
+export function renderMarkdown(r: RunResult): string {
+  const out: string[] = [];
+  const mark = r.passed ? 'PASSED' : `FAILED (${r.verdict}, exit ${r.exitCode})`;
+  out.push(`# fleetsim ${r.scenario.name}: ${mark}`, '');
+  if (r.scenario.description) out.push(r.scenario.description, '');
+  if (r.aborted) out.push(`> **Aborted** at ${r.aborted.at}: ${r.aborted.reason}.`, '');
+  out.push(mdTable(['', ''], [
+    ['scenario', `${r.scenario.file} (seed ${r.seed})`],
+    ['target', `${r.transport} to ${r.target.kind} ${r.target.url}`],
+    ['devices', `${fmt(r.devices.total)} (${Object.entries(r.devices.byPlatform).map(([p, n]) => `${p} ${fmt(n)}`).join(', ')}), ${fmt(r.devices.installations)} installations`],
+    ['events', `offered ${fmt(r.events.offered)}, sent ${fmt(r.events.sent)}, acknowledged ${fmt(r.events.acked)}, failed ${fmt(r.events.failed)}, retried ${fmt(r.events.retried)}`],
+    ['throughput', `${fmt(r.throughput.eventsPerSec)} events/s (peak ${fmt(r.throughput.peakPerSec)}/s) over ${(r.durationMs / 1000).toFixed(2)} s`],
+    ['started', `${r.startedAt}${r.parts > 1 ? ` (${r.parts} parts merged)` : ''}`],
+    ...(r.events.lastError ? [['last error', r.events.lastError]] : []),
+  ]), '');
+
+  out.push('## Thresholds', '');
+  out.push(mdTable(['check', 'observed', 'result'], r.thresholds.map((t) => [
+    `\`${t.check}\`${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
+    formatFigure(t.observed, t.unit) + (t.detail && !t.passed ? ` (${t.detail})` : ''),
+    t.passed ? 'pass' : '**FAIL**',
+  ])), '');
+
+  out.push('## Latency (ms)', '');
+  out.push(mdTable(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [
+    latencyRow('acknowledgement', r.latency.ack),
+    latencyRow('end to end', r.latency.endToEnd),
+  ], ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
+  if (!r.latency.endToEnd) out.push('', `End to end: ${r.latency.endToEndSource}.`);
+  out.push('');
+
+  const rec = r.reconciliation;
+  out.push('## Reconciliation', '');
+  if (!rec.checked) out.push(`Not checked: ${rec.reason}.`, '');
+  else {
+    out.push(rec.match ? 'Every tally matches device ground truth.' : `**${rec.differences.length} difference(s)** between device ground truth and the endpoint's tallies.`, '');
+    out.push(mdTable(['app', 'expected', 'counted', 'result'], rec.apps.map((a) => [a.appId, fmt(a.expected.total), fmt(a.counted.total), a.match ? 'match' : '**MISMATCH**']), ['l', 'r', 'r', 'l']), '');
+    if (rec.differences.length) {
+      out.push('### Differences', '');
+      out.push(mdTable(['app', 'platform', 'status / state', 'expected', 'counted'], rec.differences.map((d) => [d.appId, d.platform, stateLabel(d.platform, d.status, d.state), fmt(d.expected), fmt(d.counted)]), ['l', 'l', 'l', 'r', 'r']), '');
+    }
+  }
+
+  if (r.lifecycle.durations.length) {
+    out.push('## Lifecycle durations (simulated time)', '');
+    out.push(mdTable(['platform', 'final status / state', 'installations', 'p50', 'p99', 'max'], r.lifecycle.durations.map((d) => [
+      d.platform, stateLabel(d.platform, d.status, d.state), fmt(d.duration.count), human(d.duration.p50), human(d.duration.p99), human(d.duration.max),
+    ]), ['l', 'l', 'r', 'r', 'r', 'r']), '');
+  }
+  return out.join('\n');
+}
+
+/** A simulated duration in ms as "850ms", "12.5s", "3.2m", "4.1h", "2.0d". */
+export function human(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)}m`;
+  if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)}h`;
+  return `${(ms / 86_400_000).toFixed(1)}d`;
+}
