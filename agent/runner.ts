@@ -98,7 +98,7 @@ function countUpTo(sorted: Float64Array, x: number): number {
 
 const VERSION = '0.1.0';
 
-async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
+export async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
   const out: AppTallies[] = [];
   for (const id of appIds) {
     const res = await request(new URL(talliesPath(id), baseUrl));
@@ -280,6 +280,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       coverage: coverageOf(sim),
       thresholds: checked,
       ...(aborted ? { aborted: { at: aborted.at, reason: aborted.reason } } : {}),
+      ...(opts.shard ? { shard: opts.shard } : {}),
     };
     log?.info({ verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
     return result;

@@ -5,7 +5,7 @@ import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeReports } from '../reports/write.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
-import { scaleRunOptions, type ScaleArgs } from './scale-options.js';
+import { runScaled, scaleRunOptions, type ScaleArgs } from './scale-options.js';
 
 export interface RunCommandArgs {
   scenario: string;
@@ -29,7 +29,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   const started = new Date();
   let result;
   try {
-    result = await runScenario(scenario, {
+    result = await runScaled(scenario, {
       scenarioFile: a.scenario,
       ...(a.transport ? { transport: a.transport } : {}),
       ...(a.devices !== undefined ? { devices: a.devices } : {}),
@@ -38,7 +38,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
       ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
       onTick: (s) => progress.tick(s),
       ...scaleRunOptions(a.scale),
-    });
+    }, a.scale);
   } finally {
     progress.end();
   }
