@@ -165,7 +165,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.deviceDone) devicesDone++;
       opts.onSend?.(e);
     };
-    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'run starting');
+    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installCount, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'run starting');
 
     const wallStart = clock.now();
     metrics.start(wallStart);
@@ -191,7 +191,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     let secondTimer = clock.setTimeout(second, 1000 - (wallStart % 1000));
     let tick: NodeJS.Timeout | undefined;
     if (opts.onTick) {
-      const installsTotal = sim.installs.length;
+      const installsTotal = sim.installCount;
       tick = setInterval(() => {
         metrics.flush();
         const online = countUpTo(arrivals, simNow - simStartMs);
