@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
@@ -61,7 +62,14 @@ export async function main(argv: string[]): Promise<number> {
     async (a) => {
       code = await traceCommand({ scenario: a.scenario as string, device: a.device, devices: a.devices, seed: a.seed, json: a.json });
     })
-    .demandCommand(1, 'Name a command: run, serve or trace (fleetsim --help lists them).')
+    .command('report <result>', 'render a report.json again: summary.md, junit.xml, report.html and the terminal summary', (y) => y
+      .positional('result', { type: 'string', describe: 'report.json of a run (or of fleetsim merge)', demandOption: true })
+      .option('out', { type: 'string', describe: 'folder for the renderings (default: the report.json\'s folder)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' }),
+    async (a) => {
+      code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
+    })
+    .demandCommand(1, 'Name a command: run, serve, trace or report (fleetsim --help lists them).')
     .strict()
     .recommendCommands()
     .help()

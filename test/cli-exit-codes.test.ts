@@ -49,6 +49,21 @@ describe('fleetsim run exit codes', () => {
     expect(junit).toMatch(/<testcase name="latency.ack.p99 &lt; 60s"[^>]*><\/testcase>/);
     const result = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(result.verdict).toBe('thresholds failed');
+
+    // `fleetsim report` renders the same files again from report.json alone, with the same exit code
+    const again = join(tmp.dir, 'again');
+    const rr = await fleetsim(['report', join(out, 'report.json'), '--out', again]);
+    expect(rr.code, rr.stderr).toBe(1);
+    for (const f of ['junit.xml', 'summary.md', 'report.html']) {
+      expect(readFileSync(join(again, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
+    }
+    expect(rr.stdout).toContain('throughput.eventsPerSec > 100000000');
+  });
+
+  it('3 when fleetsim report is given something that is not a result', async () => {
+    const r = await fleetsim(['report', tmp.write('not-a-result.json', '{"schema":"other"}')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('is not a fleetsim result');
   });
 
   describe('against an endpoint whose tallies were tampered with', () => {
