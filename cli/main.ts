@@ -28,11 +28,12 @@ export async function main(argv: string[]): Promise<number> {
       .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
       .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second)' })
       .options(scaleOptions),
     async (a) => {
       code = await runCommand({
         scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
-        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet,
+        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet, logLevel: a['log-level'],
         ...scaleArgs(a),
       });
     })
