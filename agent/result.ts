@@ -51,6 +51,8 @@ export interface RunResult {
   timeline: { intervalMs: 1000; points: TimelinePoint[] };
   reconciliation: Reconciliation;
   thresholds: ThresholdResult[];
+  /** The shard this result covers (`--shard i/N`, index from 0); absent for a whole run (issue 6). */
+  shard?: { index: number; count: number };
   /** Present when an abortOnFail threshold stopped the run early. */
   aborted?: { at: string; reason: string };
   /** Lifecycle coverage (agent/scenario coverage; optional, issue 3). */

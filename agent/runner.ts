@@ -102,7 +102,7 @@ function countUpTo(sorted: Float64Array, x: number): number {
 
 const VERSION = '0.1.0';
 
-async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
+export async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
   const out: AppTallies[] = [];
   for (const id of appIds) {
     const res = await request(new URL(talliesPath(id), baseUrl));
@@ -169,7 +169,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.deviceDone) devicesDone++;
       opts.onSend?.(e);
     };
-    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'run starting');
+    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'fleet built, devices starting');
 
     const wallStart = clock.now();
     metrics.start(wallStart);
@@ -286,8 +286,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       reconciliation,
       thresholds: checked,
       ...(aborted ? { aborted: { at: aborted.at, reason: aborted.reason } } : {}),
+      ...(opts.shard ? { shard: opts.shard } : {}),
     };
-    log?.info({ verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
+    log?.info({ shard: opts.shard, verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'devices finished');
     return result;
   } finally {
     await transport.close().catch(() => undefined);

@@ -61,7 +61,9 @@ function renderApp(app) {
     const meta = LABELS[platform] || {};
     const ordered = Object.keys(statuses).sort((a, b) => ((meta[a] || {}).order ?? 99) - ((meta[b] || {}).order ?? 99));
     for (const status of ordered) {
-      for (const [state, n] of Object.entries(statuses[status])) {
+      const order = meta[status] ? Object.keys(meta[status].states) : [];
+      const states = Object.entries(statuses[status]).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
+      for (const [state, n] of states) {
         const sl = meta[status] ? meta[status].label : status;
         const tl = meta[status] && meta[status].states[state] ? meta[status].states[state] : state;
         t.append(el('tr', { class: hue(status), 'data-status': status, 'data-state': state },
@@ -120,7 +122,7 @@ tr.wait td:first-child { border-left: 3px solid #e3a82b; }
 
 export const LIVE_PAGE_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>fleetsim: app distribution and installation</title><style>${STYLE}</style></head>
+<link rel="icon" href="data:,"><title>fleetsim: app distribution and installation</title><style>${STYLE}</style></head>
 <body>
 <h1>App distribution and installation <span class="muted">fleetsim endpoint, updated <span id="updated">-</span></span></h1>
 <div class="kpis">

@@ -65,8 +65,9 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     const p = principals.get(client);
     // Without auth anyone may watch anything; with auth a device sees only its own rejections.
     if (!auth.enabled || p?.kind === 'admin' || sub.topic === rejectionTopic(client.id)) return done(null, sub);
-    log.warn({ transport: 'mqtt', clientId: client.id, topic: sub.topic }, 'subscription refused: ACL');
-    done(new Error(`a device may subscribe only to ${REJECTION_TOPIC_PREFIX}<its clientId>`));
+    // A null subscription is a SUBACK failure (0x80, MQTT 3.1.1 §3.9.3); an error would drop the connection.
+    log.warn({ transport: 'mqtt', clientId: client.id, topic: sub.topic }, `subscription refused: a device may subscribe only to ${REJECTION_TOPIC_PREFIX}<its clientId>`);
+    done(null, null);
   };
 
   broker.authorizePublish = (client, packet, callback) => {

@@ -9,6 +9,7 @@ import { isFleetsimError, UsageError } from '../protocol/errors.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
+import { mergeCommand } from './merge-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
 
@@ -54,6 +55,13 @@ export async function main(argv: string[]): Promise<number> {
         tlsKey: a['tls-key'], authFile: a['auth-file'], fleetToken: a['fleet-token'], websocket: a.websocket, logLevel: a['log-level'],
       });
     })
+    .command('merge <reports..>', 'merge shard results (run --shard i/N) exactly and reconcile the whole fleet once', (y) => y
+      .positional('reports', { type: 'string', array: true, describe: 'report.json files (or run folders)', demandOption: true })
+      .option('tallies-url', { type: 'string', describe: 'tallies API of the endpoint the shards sent to (default: their target when HTTP)' })
+      .option('out', { type: 'string', describe: 'folder for the merged report (default: out/<scenario>-merged-<timestamp>)' }),
+    async (a) => {
+      code = await mergeCommand({ reports: a.reports as string[], talliesUrl: a['tallies-url'], out: a.out });
+    })
     .command('trace <scenario>', 'print one device\'s exact path, with no network', (y) => y
       .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
       .option('device', { type: 'string', demandOption: true, describe: 'device id, e.g. ios-000417' })
@@ -70,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     async (a) => {
       code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
     })
-    .demandCommand(1, 'Name a command: run, serve, trace or report (fleetsim --help lists them).')
+    .demandCommand(1, 'Name a command: run, serve, merge, trace or report (fleetsim --help lists them).')
     .strict()
     .recommendCommands()
     .help()

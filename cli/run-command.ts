@@ -8,7 +8,7 @@ import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeReports } from '../reports/write.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
-import { scaleRunOptions, type ScaleArgs } from './scale-options.js';
+import { runScaled, scaleRunOptions, type ScaleArgs } from './scale-options.js';
 
 export interface RunCommandArgs {
   scenario: string;
@@ -42,9 +42,10 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   const logFile = join(dir, 'fleetsim.log');
   const logger = pino({ level: a.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true }));
   const progress = createProgress(process.stderr, { quiet: a.quiet, scenario: scenario.name });
+  logger.info({ scenario: scenario.name, file: a.scenario, transport: a.transport ?? scenario.transport, target: a.target ?? 'embedded', devices: a.devices, seed: a.seed ?? scenario.seed, workers: a.scale?.shard ? 1 : a.scale?.workers, shard: a.scale?.shard }, 'run starting');
   let result;
   try {
-    result = await runScenario(scenario, {
+    result = await runScaled(scenario, {
       scenarioFile: a.scenario,
       ...(a.transport ? { transport: a.transport } : {}),
       ...(a.devices !== undefined ? { devices: a.devices } : {}),
@@ -54,13 +55,14 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
       onTick: (s) => progress.tick(s),
       logger,
       ...scaleRunOptions(a.scale),
-    });
+    }, a.scale);
   } catch (err) {
     logger.error({ err }, 'run failed');
     throw err;
   } finally {
     progress.end();
   }
+  logger.info({ verdict: result.verdict, exitCode: result.exitCode, parts: result.parts, events: result.events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: result.reconciliation.differences.length, failedThresholds: result.thresholds.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
   const files = writeReports(dir, result);
   process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
   process.stdout.write(`\nreport: ${files.json} (also summary.md, report.html, junit.xml, fleetsim.log in ${dir})\n`);

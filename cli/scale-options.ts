@@ -3,13 +3,17 @@
  * and checked here so run, merge and the workers read them the same way.
  */
 import { UsageError } from '../protocol/errors.js';
-import type { RunOptions } from '../agent/runner.js';
+import { availableParallelism } from 'node:os';
+import { runScenario, type RunOptions } from '../agent/runner.js';
+import type { RunResult } from '../agent/result.js';
+import type { Scenario } from '../agent/scenario/schema.js';
+import { runWithWorkers } from '../agent/workers.js';
 import type { TransportFlags } from '../agent/transport/create.js';
 import { parseLocalAddresses } from '../agent/transport/local-address.js';
 
 export const scaleOptions = {
   shard: { type: 'string', describe: 'run shard i of N ("1/4"); the union of all N shards is the whole fleet' },
-  workers: { type: 'number', describe: 'worker processes, each a shard of the fleet, merged into one result (default: 1)' },
+  workers: { type: 'number', describe: 'worker processes, each a shard of the fleet, merged into one result (default: every core)' },
   'local-address': { type: 'string', describe: 'spread MQTT connections over source addresses, e.g. 127.0.0.1-127.0.0.8' },
   'shared-connections': { type: 'number', describe: 'MQTT: carry every device over this many connections (raw throughput)' },
   qos: { type: 'number', choices: [0, 1, 2], describe: 'MQTT QoS (default: the scenario\'s)' },
@@ -75,4 +79,11 @@ export function scaleRunOptions(s: ScaleArgs | undefined): Partial<RunOptions> {
     ...(s.shard ? { shard: s.shard, deferReconcile: true } : {}),
     ...(s.maxInFlight !== undefined ? { maxInFlight: s.maxInFlight } : {}),
   };
+}
+
+/** Runs in this process, or in worker processes: `--workers`, by default one per core. A shard
+ * run (`--shard`) stays in one process. */
+export function runScaled(scenario: Scenario, opts: RunOptions, s: ScaleArgs | undefined): Promise<RunResult> {
+  const workers = s?.shard ? 1 : (s?.workers ?? availableParallelism());
+  return workers > 1 ? runWithWorkers(scenario, opts, workers) : runScenario(scenario, opts);
 }

@@ -33,13 +33,15 @@ beforeAll(() => {
 describe('fleetsim run exit codes', () => {
   it('0 when every check passes', async () => {
     const out = join(tmp.dir, 'pass');
-    const r = await fleetsim(['run', tmp.write('pass.yaml', tinyScenario()), '--out', out, '--quiet', '--log-level', 'debug']);
+    // one process: with --workers N the per-second lines stay in the workers
+    const r = await fleetsim(['run', tmp.write('pass.yaml', tinyScenario()), '--out', out, '--quiet', '--log-level', 'debug', '--workers', '1']);
     expect(r.code, r.stderr).toBe(0);
     for (const f of ['report.json', 'summary.md', 'junit.xml', 'report.html', 'fleetsim.log']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('failures="0"');
     // pino JSON lines: the run's start, at least one per-second point at debug, and its end
     const log = readFileSync(join(out, 'fleetsim.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(log[0]).toMatchObject({ msg: 'run starting', devices: 40 });
+    expect(log[0]).toMatchObject({ msg: 'run starting', scenario: 'tiny' });
+    expect(log.some((l) => l.msg === 'fleet built, devices starting' && l.devices === 40)).toBe(true);
     expect(log.some((l) => l.msg === 'second' && l.level === 20)).toBe(true);
     expect(log[log.length - 1]).toMatchObject({ msg: 'run finished', verdict: 'passed' });
     // --quiet: no live progress on stderr

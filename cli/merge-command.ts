@@ -1,0 +1,57 @@
+/**
+ * `fleetsim merge <report.json...>`: combines the results of shards (`run --shard i/N`, on one
+ * machine or many) into one, exactly, and reconciles the whole fleet once against the endpoint's
+ * tallies. Exit codes as for run: 0 pass, 2 reconciliation mismatch, 3 bad input, 4 unreachable.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { mergeResults } from '../agent/merge.js';
+import { appIdsOf, checkShards } from '../agent/shard-check.js';
+import type { RunResult } from '../agent/result.js';
+import { RESULT_SCHEMA } from '../agent/result.js';
+import { fetchTallies } from '../agent/runner.js';
+import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
+import { ansi, plain, renderSummary } from '../reports/summary.js';
+import { defaultRunDir, writeResult } from '../reports/write.js';
+
+export interface MergeArgs {
+  reports: string[];
+  talliesUrl?: string | undefined;
+  out?: string | undefined;
+}
+
+function readResult(path: string): RunResult {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'report.json') : path;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read a result (${(err as Error).message}); give the report.json of each shard run.`);
+  }
+  const r = value as RunResult;
+  if (r?.schema !== RESULT_SCHEMA) throw new UsageError(`${file}: not a fleetsim result (schema "${String(r?.schema)}", expected "${RESULT_SCHEMA}").`);
+  return r;
+}
+
+export async function mergeCommand(a: MergeArgs): Promise<number> {
+  const parts = a.reports.map(readResult);
+  checkShards(parts);
+  const target = parts[0]!.target.url;
+  const talliesUrl = a.talliesUrl ?? (target.startsWith('http') ? new URL(target).origin : undefined);
+  if (!talliesUrl) {
+    throw new UsageError(`the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it) to reconcile.`);
+  }
+  let counted;
+  try {
+    counted = await fetchTallies(talliesUrl, appIdsOf(parts));
+  } catch (err) {
+    throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}. Is the endpoint the shards sent to still running?`);
+  }
+  // The shards sent to one endpoint: its tallies, read now, cover them all.
+  const result = mergeResults(parts, { sharedTarget: true, counted });
+  const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
+  const file = writeResult(dir, result);
+  process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
+  process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);
+  return result.exitCode;
+}
