@@ -9,6 +9,7 @@ import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
+import { coverageOf } from './coverage.js';
 import { readEndToEnd } from './endpoint-stats.js';
 import { buildFleet } from './fleet.js';
 import { FlowCounter, lifecycleDurations } from './lifecycle-metrics.js';
@@ -144,6 +145,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   try {
     await transport.preflight();
     const fleet = buildFleet(scenario, {
+      seed,
       ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
       ...(opts.shard ? { shard: opts.shard } : {}),
     });
@@ -284,6 +286,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       lifecycle: { durations: lifecycleDurations(sim.installs, simStartMs), flows: flows.toLinks(sim.installs) },
       timeline: { intervalMs: 1000, points: metrics.timeline },
       reconciliation,
+      coverage: coverageOf(sim),
       thresholds: checked,
       ...(aborted ? { aborted: { at: aborted.at, reason: aborted.reason } } : {}),
       ...(opts.shard ? { shard: opts.shard } : {}),

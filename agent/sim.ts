@@ -4,10 +4,13 @@
  * steps from it when the clock and the in-flight window allow, and `trace` pulls them with no
  * network at all. Both see exactly the same steps.
  */
-import { advance, type Step } from './lifecycle/engine.js';
-import type { LifecycleModel, Traits } from './lifecycle/model.js';
+import { parseDuration } from './delay.js';
+import type { CompiledModel } from './lifecycle/compile.js';
+import { advance, newCursor, type Cursor, type Step, type Visits } from './lifecycle/engine.js';
+import { PlannedWalk } from './lifecycle/goals.js';
+import type { Traits } from './lifecycle/model.js';
 import { installRng, type Rng } from './rng.js';
-import { installTraits, modelFor, type DeviceSpec, type Fleet } from './fleet.js';
+import { installTraits, type DeviceSpec, type Fleet } from './fleet.js';
 import type { AppSpec } from './scenario/schema.js';
 import { TimeHeap } from './heap.js';
 
@@ -15,9 +18,13 @@ export interface Installation {
   id: number;
   device: DeviceSpec;
   app: AppSpec;
-  model: LifecycleModel;
+  model: CompiledModel;
   traits: Traits;
   rng: Rng;
+  cursor: Cursor;
+  /** The quota this installation meets (index into scenario.quotas), -1 none, undefined when no
+   * quota is about it. */
+  quotaRole: number | undefined;
   /** The next step to report, computed one step ahead; undefined once final. */
   pending: Step | undefined;
   /** The last reported step: the device's ground truth for this app. */
@@ -41,27 +48,41 @@ export interface SimulatorOptions {
   seed: number | string;
   /** Keep every step of every installation (trace, tests); off for big runs. */
   recordPaths?: boolean;
-  /** Model per platform; the platform defaults otherwise (overrides come in here). */
-  modelFor?: (device: DeviceSpec, app: AppSpec) => LifecycleModel;
 }
 
 export class Simulator {
   readonly installs: Installation[] = [];
+  /** Coverage counts per compiled model variant. */
+  readonly visits = new Map<CompiledModel, Visits>();
   private readonly heap = new TimeHeap();
   /** Active installations per device index. */
   private readonly activeByDevice = new Map<number, number>();
   emitted = 0;
 
-  constructor(fleet: Fleet, private readonly opts: SimulatorOptions) {
+  constructor(readonly fleet: Fleet, private readonly opts: SimulatorOptions) {
+    const models = fleet.models;
     for (const device of fleet.devices) {
       let active = 0;
       for (const app of device.apps) {
-        const model = opts.modelFor ? opts.modelFor(device, app) : modelFor(device.platform);
+        const model = models.model(device.cohort, app.id);
+        let visits = this.visits.get(model);
+        if (!visits) {
+          visits = { nodes: new Uint32Array(model.nodes.length), transitions: new Uint32Array(model.transitions.length) };
+          this.visits.set(model, visits);
+        }
         const traits = installTraits(device, app);
         const rng = installRng(opts.seed, device.id, app.id);
+        const update = app.update ? { at: opts.startMs + parseDuration(app.update.at)!, version: app.update.version } : undefined;
+        const cursor = newCursor(model, opts.startMs + device.arrivalMs, app.version, update);
+        const quotaRole = device.quotaRoles?.[app.id];
+        if (quotaRole !== undefined) {
+          const pending = cursor.updateAt !== Infinity;
+          const scope = models.quotasInScope(device.cohort, app.id);
+          cursor.constraint = new PlannedWalk(models.plan(device.cohort, app.id, traits, scope, quotaRole, pending), pending);
+        }
         const inst: Installation = {
-          id: this.installs.length, device, app, model, traits, rng,
-          pending: advance(model, model.start, opts.startMs + device.arrivalMs, traits, rng, true),
+          id: this.installs.length, device, app, model, traits, rng, cursor, quotaRole,
+          pending: advance(model, cursor, traits, rng, visits, true),
           last: undefined, seq: 0,
           ...(opts.recordPaths ? { path: [] } : {}),
         };
@@ -93,7 +114,7 @@ export class Simulator {
     inst.seq++;
     inst.last = step;
     inst.path?.push(step);
-    inst.pending = advance(inst.model, step.node, step.at, inst.traits, inst.rng);
+    inst.pending = advance(inst.model, inst.cursor, inst.traits, inst.rng, this.visits.get(inst.model));
     let deviceDone = false;
     if (inst.pending) {
       this.heap.push(inst.pending.at, inst.id);

@@ -9,6 +9,7 @@ import { isFleetsimError, UsageError } from '../protocol/errors.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
+import { serveClusterCommand } from './serve-cluster-command.js';
 import { mergeCommand } from './merge-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
@@ -48,9 +49,11 @@ export async function main(argv: string[]): Promise<number> {
       .option('auth-file', { type: 'string', describe: 'JSON credentials: fleetToken, deviceSecret, devices, adminToken (turns auth on)' })
       .option('fleet-token', { type: 'string', describe: 'fleet token (turns auth on; or env FLEETSIM_FLEET_TOKEN)' })
       .option('websocket', { type: 'boolean', default: true, describe: 'MQTT over WebSocket at /mqtt on the HTTP port (--no-websocket to turn off)' })
-      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, default: 'info' as const, describe: 'pino log level (JSON logs on stdout)' }),
+      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, default: 'info' as const, describe: 'pino log level (JSON logs on stdout)' })
+      .option('workers', { type: 'number', default: 1, describe: 'MQTT brokers in this many processes sharing the port, one owner of the tallies (past ~19,000 connections)' }),
     async (a) => {
-      code = await serveCommand({
+      const serve = a.workers > 1 ? (args: Parameters<typeof serveCommand>[0]) => serveClusterCommand({ ...args, workers: a.workers }) : serveCommand;
+      code = await serve({
         mqttPort: a['mqtt-port'], httpPort: a['http-port'], host: a.host, dataDir: a['data-dir'], tlsCert: a['tls-cert'],
         tlsKey: a['tls-key'], authFile: a['auth-file'], fleetToken: a['fleet-token'], websocket: a.websocket, logLevel: a['log-level'],
       });
