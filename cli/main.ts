@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 import { serveClusterCommand } from './serve-cluster-command.js';
@@ -29,11 +30,12 @@ export async function main(argv: string[]): Promise<number> {
       .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
       .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second)' })
       .options(scaleOptions),
     async (a) => {
       code = await runCommand({
         scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
-        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet,
+        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet, logLevel: a['log-level'],
         ...scaleArgs(a),
       });
     })
@@ -72,7 +74,14 @@ export async function main(argv: string[]): Promise<number> {
     async (a) => {
       code = await traceCommand({ scenario: a.scenario as string, device: a.device, devices: a.devices, seed: a.seed, json: a.json });
     })
-    .demandCommand(1, 'Name a command: run, serve, merge or trace (fleetsim --help lists them).')
+    .command('report <result>', 'render a report.json again: summary.md, junit.xml, report.html and the terminal summary', (y) => y
+      .positional('result', { type: 'string', describe: 'report.json of a run (or of fleetsim merge)', demandOption: true })
+      .option('out', { type: 'string', describe: 'folder for the renderings (default: the report.json\'s folder)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' }),
+    async (a) => {
+      code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
+    })
+    .demandCommand(1, 'Name a command: run, serve, merge, trace or report (fleetsim --help lists them).')
     .strict()
     .recommendCommands()
     .help()
