@@ -35,18 +35,26 @@ export const uniform = (minMs: number, maxMs: number): Delay => ({ kind: 'unifor
 export const exponential = (meanMs: number): Delay => ({ kind: 'exponential', meanMs });
 export const lognormal = (medianMs: number, sigma: number): Delay => ({ kind: 'lognormal', medianMs, sigma });
 
-/** Draws one delay in whole simulated milliseconds. Always consumes the same number of draws
- * per kind so that changing one delay's parameters does not shift later decisions. */
+/** Draws one delay in whole simulated milliseconds. Always consumes exactly two draws, whatever
+ * the kind, so that overriding one delay (even its kind) never shifts later decisions. */
 export function sample(d: Delay, rng: Rng): number {
+  return sampleFrom(d, rng.next(), rng.next());
+}
+
+/** A delay from two uniform draws in [0, 1) (the engine draws them for every hop). */
+export function sampleFrom(d: Delay, u1: number, u2: number): number {
   switch (d.kind) {
     case 'fixed':
       return Math.round(d.ms);
     case 'uniform':
-      return Math.round(d.minMs + rng.next() * (d.maxMs - d.minMs));
+      return Math.round(d.minMs + u1 * (d.maxMs - d.minMs));
     case 'exponential':
-      return Math.round(-Math.log(1 - rng.next()) * d.meanMs);
-    case 'lognormal':
-      return Math.round(d.medianMs * Math.exp(d.sigma * rng.normal()));
+      return Math.round(-Math.log(1 - u1) * d.meanMs);
+    case 'lognormal': {
+      // Box-Muller on (1 - u1) in (0, 1]: one normal from exactly two draws.
+      const z = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+      return Math.round(d.medianMs * Math.exp(d.sigma * z));
+    }
   }
 }
 
@@ -57,4 +65,18 @@ export function describeDelay(d: Delay): string {
     case 'exponential': return `exponential mean ${formatDuration(d.meanMs)}`;
     case 'lognormal': return `lognormal median ${formatDuration(d.medianMs)} sigma ${d.sigma}`;
   }
+}
+
+/** Compiles a scenario's delay spec (already validated by the schema) into a Delay. */
+export function compileDelay(spec: unknown): Delay {
+  if (typeof spec === 'string' || typeof spec === 'number') return { kind: 'fixed', ms: parseDuration(spec)! };
+  const o = spec as Record<string, unknown>;
+  if ('fixed' in o) return { kind: 'fixed', ms: parseDuration(o.fixed as string)! };
+  if ('uniform' in o) {
+    const [a, b] = o.uniform as [string, string];
+    return { kind: 'uniform', minMs: parseDuration(a)!, maxMs: parseDuration(b)! };
+  }
+  if ('exponential' in o) return { kind: 'exponential', meanMs: parseDuration(o.exponential as string)! };
+  const ln = o.lognormal as { median: string; sigma: number };
+  return { kind: 'lognormal', medianMs: parseDuration(ln.median)!, sigma: ln.sigma };
 }

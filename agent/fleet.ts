@@ -4,10 +4,15 @@
  * device in a fleet of 100 or of 1,000,000, in any shard or worker.
  */
 import type { Platform } from '../protocol/catalogue.js';
-import { parseDuration, type Delay } from './delay.js';
+import { compileDelay, parseDuration } from './delay.js';
+import { ScenarioError } from '../protocol/errors.js';
+import { assignQuotas } from './lifecycle/quotas.js';
+import { ScenarioModels } from './lifecycle/scenario-models.js';
+import { scenarioSource } from './scenario/load.js';
+export { compileDelay };
 import { MODELS } from './lifecycle/index.js';
 import type { LifecycleModel, Traits } from './lifecycle/model.js';
-import { deviceRng, Rng } from './rng.js';
+import { deviceRng, type Rng } from './rng.js';
 import type { AppSpec, CohortSpec, Scenario } from './scenario/schema.js';
 import { sample } from './delay.js';
 import { arrivalFunction } from './load-model.js';
@@ -22,19 +27,9 @@ export interface DeviceSpec {
   /** Simulated ms after the scenario start when the device comes online. */
   arrivalMs: number;
   apps: AppSpec[];
-}
-
-export function compileDelay(spec: unknown): Delay {
-  if (typeof spec === 'string' || typeof spec === 'number') return { kind: 'fixed', ms: parseDuration(spec)! };
-  const o = spec as Record<string, unknown>;
-  if ('fixed' in o) return { kind: 'fixed', ms: parseDuration(o.fixed as string)! };
-  if ('uniform' in o) {
-    const [a, b] = o.uniform as [string, string];
-    return { kind: 'uniform', minMs: parseDuration(a)!, maxMs: parseDuration(b)! };
-  }
-  if ('exponential' in o) return { kind: 'exponential', meanMs: parseDuration(o.exponential as string)! };
-  const ln = o.lognormal as { median: string; sigma: number };
-  return { kind: 'lognormal', medianMs: parseDuration(ln.median)!, sigma: ln.sigma };
+  /** Quota roles by app id: the quota index this device meets, or -1 (in a quota's scope, meets
+   * none). Absent for apps no quota is about. */
+  quotaRoles?: Record<string, number>;
 }
 
 /** Scales cohort counts to a new total, largest remainder first, ties by cohort order. */
@@ -107,6 +102,10 @@ export function installTraits(device: DeviceSpec, app: AppSpec): Traits {
 export interface Fleet {
   devices: DeviceSpec[];
   total: number;
+  /** The scenario's models with overrides, quota goals and plans. */
+  models: ScenarioModels;
+  /** Simulated epoch of the scenario start, ms. */
+  startMs: number;
 }
 
 export interface FleetOptions {
@@ -116,40 +115,99 @@ export interface FleetOptions {
   shard?: { index: number; count: number };
   /** Keep only this device (trace). */
   onlyDevice?: string;
+  /** Seed for traits, arrivals and quota choices. @default the scenario's */
+  seed?: number | string;
 }
 
 export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
+  const seed = opts.seed ?? scenario.seed;
   const counts = opts.devices !== undefined
     ? scaleCounts(scenario.cohorts.map((c) => c.count), opts.devices)
     : scenario.cohorts.map((c) => c.count);
+  const models = new ScenarioModels(scenario);
+  const startMs = Date.parse(scenario.startTime);
   const perPrefix = new Map<string, number>();
   // Load model (issue 6): arrivals set by rate or ramp, by fleet index, so shards agree.
   const arrivalOf = arrivalFunction(scenario.load, counts.reduce((a, b) => a + b, 0));
   const devices: DeviceSpec[] = [];
   let index = 0;
-  let total = 0;
   scenario.cohorts.forEach((cohort, ci) => {
     const prefix = cohort.idPrefix ?? cohort.platform;
     const apps = cohort.apps
       ? scenario.apps.filter((a) => cohort.apps!.includes(a.id))
       : scenario.apps.filter((a) => a.platforms.includes(cohort.platform));
     const arrival = compileDelay(cohort.arrival);
-    for (let k = 0; k < counts[ci]!; k++) {
-      const n = (perPrefix.get(prefix) ?? 0) + 1;
-      perPrefix.set(prefix, n);
-      const id = deviceId(prefix, n);
-      const i = index++;
-      total++;
-      if (opts.shard && i % opts.shard.count !== opts.shard.index) continue;
-      if (opts.onlyDevice !== undefined && id !== opts.onlyDevice) continue;
-      const rng = deviceRng(scenario.seed, id);
+    const first = (perPrefix.get(prefix) ?? 0) + 1;
+    const n = counts[ci]!;
+    perPrefix.set(prefix, first + n - 1);
+    const firstIndex = index;
+    index += n;
+    const make = (k: number): DeviceSpec => {
+      const id = deviceId(prefix, first + k);
+      const rng = deviceRng(seed, id);
       const traits = deviceTraits(cohort, rng);
       const sampled = sample(arrival, rng);
-      const arrivalMs = arrivalOf ? arrivalOf(i) : sampled;
-      devices.push({ index: i, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps });
+      const arrivalMs = arrivalOf ? arrivalOf(firstIndex + k) : sampled;
+      return { index: firstIndex + k, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps };
+    };
+    const keep = (k: number) => {
+      if (opts.shard && (firstIndex + k) % opts.shard.count !== opts.shard.index) return false;
+      return opts.onlyDevice === undefined || deviceId(prefix, first + k) === opts.onlyDevice;
+    };
+    const roles = assignCohortQuotas(scenario, models, seed, startMs, cohort, apps, n, make);
+    for (let k = 0; k < n; k++) {
+      if (!keep(k)) continue;
+      const d = make(k);
+      const r = roles.get(d.id);
+      if (r) d.quotaRoles = r;
+      devices.push(d);
     }
   });
-  return { devices, total };
+  return { devices, total: index, models, startMs };
+}
+
+/** Quota roles for every device of one cohort (all of them, whatever the shard: the choice must
+ * not depend on it). Throws a ScenarioError when a quota cannot be met. */
+function assignCohortQuotas(
+  scenario: Scenario, models: ScenarioModels, seed: number | string, startMs: number,
+  cohort: CohortSpec, apps: AppSpec[], n: number, make: (k: number) => DeviceSpec,
+): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  const scopes = apps.map((a) => ({ app: a, scope: models.quotasInScope(cohort.name, a.id) })).filter((x) => x.scope.length > 0);
+  if (scopes.length === 0) return out;
+  const all: DeviceSpec[] = [];
+  for (let k = 0; k < n; k++) all.push(make(k));
+  for (const { app, scope } of scopes) {
+    const counts = scope.map((q) => scenario.quotas[q]!.count);
+    const candidates = all.map((d) => {
+      const traits = installTraits(d, app);
+      const pending = app.update !== undefined && d.arrivalMs < parseDuration(app.update.at)!;
+      return { id: d.id, feasible: (role: number) => models.plan(cohort.name, app.id, traits, scope, role, pending).feasible };
+    });
+    const res = assignQuotas(seed, scope, counts, candidates);
+    if (!(res instanceof Map)) throw quotaError(scenario, res.quota, cohort, n, res.possible, res.forcedDevice);
+    for (const [id, role] of res) {
+      const r = out.get(id) ?? {};
+      r[app.id] = role;
+      out.set(id, r);
+    }
+  }
+  return out;
+}
+
+function quotaError(scenario: Scenario, qi: number, cohort: CohortSpec, size: number, possible: number, forced?: string): ScenarioError {
+  const q = scenario.quotas[qi]!;
+  const what = q.end ? `end in ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : `take the path ${q.path!.join(' -> ')}`;
+  const src = scenarioSource(scenario);
+  const line = src?.lineOf(['quotas', qi, 'count']);
+  const file = src?.file ?? scenario.name;
+  const field = `quotas[${qi}].count`;
+  const why = forced
+    ? `device ${forced} of cohort "${cohort.name}" cannot avoid it (its traits leave no other way), so more devices than ${q.count} must ${what}`
+    : q.count > size
+      ? `cohort "${cohort.name}" has only ${size} devices`
+      : `only ${possible} of cohort "${cohort.name}"'s ${size} devices can ${what} given their traits (OS version, enrollment, supervision, method) and the other quotas`;
+  return new ScenarioError(`Invalid scenario ${file}: ${file}${line ? `:${line}` : ''}: ${field}: a quota of ${q.count} devices cannot be met: ${why}. Lower the count, enlarge the cohort, or change its traits.`, file, line, field);
 }
 
 export function modelFor(platform: Platform): LifecycleModel {

@@ -5,6 +5,7 @@
  * tallies add and are reconciled again, thresholds are evaluated again on the merged figures.
  * Pure: no I/O. `fleetsim merge` (issue 6) reads files and calls `mergeResults`.
  */
+import { mergeCoverage, type Coverage } from './coverage.js';
 import { UsageError } from '../protocol/errors.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { Platform } from '../protocol/catalogue.js';
@@ -29,7 +30,7 @@ export interface MergeOptions {
    */
   counted?: AppTallies[];
   /** Merges the parts' lifecycle coverage (owned by the scenario/coverage code). */
-  mergeCoverage?: (parts: unknown[]) => unknown;
+  mergeCoverage?: (parts: Coverage[]) => Coverage;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -199,6 +200,6 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     thresholds,
     ...(aborted ? { aborted } : {}),
   };
-  if (opts.mergeCoverage && results.every((r) => r.coverage !== undefined)) merged.coverage = opts.mergeCoverage(results.map((r) => r.coverage));
+  if (results.every((r) => r.coverage !== undefined)) merged.coverage = (opts.mergeCoverage ?? mergeCoverage)(results.map((r) => r.coverage!));
   return merged;
 }

@@ -2,6 +2,7 @@
  * The run result: one plain JSON document (report.json), versioned. docs/report.md is its
  * contract. Reports (reports/) only render it; agent/merge.ts combines several exactly.
  */
+import type { Coverage } from './coverage.js';
 import type { LifecycleDuration, FlowLink } from './lifecycle-metrics.js';
 import type { HistogramSummary, TimelinePoint } from './metrics.js';
 import type { Reconciliation } from './reconcile.js';
@@ -55,8 +56,8 @@ export interface RunResult {
   shard?: { index: number; count: number };
   /** Present when an abortOnFail threshold stopped the run early. */
   aborted?: { at: string; reason: string };
-  /** Lifecycle coverage (agent/scenario coverage; optional, issue 3). */
-  coverage?: unknown;
+  /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never (issue 3). */
+  coverage?: Coverage;
 }
 
 /** The verdict from the checks: a reconciliation mismatch outranks failed thresholds. */

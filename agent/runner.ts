@@ -9,11 +9,12 @@ import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
+import { coverageOf } from './coverage.js';
 import { readEndToEnd } from './endpoint-stats.js';
 import { buildFleet } from './fleet.js';
 import { FlowCounter, lifecycleDurations } from './lifecycle-metrics.js';
 import { peakPerSec } from './merge.js';
-import { RunMetrics, summarise } from './metrics.js';
+import { BareMetrics, RunMetrics, summarise } from './metrics.js';
 import { expectedTallies, reconcile, type Reconciliation } from './reconcile.js';
 import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
 import { checkThresholds, liveFailures, type ThresholdResult } from './threshold-check.js';
@@ -44,6 +45,11 @@ export interface RunOptions {
   tickMs?: number;
   /** Where the run logs (pino in the CLI); nothing is logged when absent. */
   logger?: RunLogger;
+  /**
+   * false: bare counters only (no timeline, no histograms, no flows, no progress), the baseline
+   * that bench/metrics-overhead.ts compares against. @default true
+   */
+  instrument?: boolean;
   // --- scale (issue 6) ---
   /** Run only shard `index` of `count` (devices whose fleet index % count === index). */
   shard?: { index: number; count: number };
@@ -139,13 +145,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   try {
     await transport.preflight();
     const fleet = buildFleet(scenario, {
+      seed,
       ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
       ...(opts.shard ? { shard: opts.shard } : {}),
     });
     const simStartMs = Date.parse(scenario.startTime);
     const sim = new Simulator(fleet, { startMs: simStartMs, seed });
 
-    const metrics = new RunMetrics();
+    const instrument = opts.instrument ?? true;
+    const metrics = instrument ? new RunMetrics() : new BareMetrics();
     const thresholds = thresholdsOf(scenario.thresholds);
     const flows = new FlowCounter();
     const log = opts.logger;
@@ -163,7 +171,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.deviceDone) devicesDone++;
       opts.onSend?.(e);
     };
-    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'run starting');
+    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installCount, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'fleet built, devices starting');
 
     const wallStart = clock.now();
     metrics.start(wallStart);
@@ -186,10 +194,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
       secondTimer = clock.setTimeout(second, 1000 - (clock.now() % 1000));
     };
-    let secondTimer = clock.setTimeout(second, 1000 - (wallStart % 1000));
+    let secondTimer = instrument ? clock.setTimeout(second, 1000 - (wallStart % 1000)) : undefined;
     let tick: NodeJS.Timeout | undefined;
-    if (opts.onTick) {
-      const installsTotal = sim.installs.length;
+    if (opts.onTick && instrument) {
+      const installsTotal = sim.installCount;
       tick = setInterval(() => {
         metrics.flush();
         const online = countUpTo(arrivals, simNow - simStartMs);
@@ -208,14 +216,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         simStartMs,
         ...driveLoadOptions(scenario, fleet, simStartMs),
         clock,
-        onSend,
+        ...(instrument ? { onSend } : opts.onSend ? { onSend: opts.onSend } : {}),
       }, metrics);
     } finally {
       if (tick) clearInterval(tick);
-      clock.clearTimeout(secondTimer);
+      if (secondTimer !== undefined) clock.clearTimeout(secondTimer);
     }
     metrics.retried = transport.stats().retries;
-    metrics.sample(clock.now(), true);
+    if (instrument) {
+      const last = metrics.sample(clock.now(), true);
+      if (last) log?.debug({ point: { ...last, ack: undefined } }, 'second');
+    }
     await transport.close();
     const endWall = clock.now();
 
@@ -275,11 +286,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       lifecycle: { durations: lifecycleDurations(sim.installs, simStartMs), flows: flows.toLinks(sim.installs) },
       timeline: { intervalMs: 1000, points: metrics.timeline },
       reconciliation,
+      coverage: coverageOf(sim),
       thresholds: checked,
       ...(aborted ? { aborted: { at: aborted.at, reason: aborted.reason } } : {}),
       ...(opts.shard ? { shard: opts.shard } : {}),
     };
-    log?.info({ verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
+    log?.info({ shard: opts.shard, verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'devices finished');
     return result;
   } finally {
     await transport.close().catch(() => undefined);

@@ -1,8 +1,9 @@
-import { buildFleet } from '../agent/fleet.js';
+import { formatDuration } from '../agent/delay.js';
 import { loadScenario } from '../agent/scenario/load.js';
-import { Simulator } from '../agent/sim.js';
+import { traceDevice, type DeviceTrace } from '../agent/trace.js';
 import { describe } from '../protocol/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
+import type { Scenario } from '../agent/scenario/schema.js';
 import { parseSeedFlag } from './seed.js';
 
 export interface TraceArgs {
@@ -16,24 +17,51 @@ export interface TraceArgs {
 /** Walks one device alone, with no network: the same steps it takes in a full run. */
 export async function traceCommand(a: TraceArgs): Promise<number> {
   const scenario = loadScenario(a.scenario);
-  const seed = parseSeedFlag(a.seed) ?? scenario.seed;
-  const fleet = buildFleet(scenario, { onlyDevice: a.device, ...(a.devices !== undefined ? { devices: a.devices } : {}) });
-  if (fleet.devices.length === 0) {
-    throw new UsageError(`No device "${a.device}" in ${a.scenario} (${fleet.total} devices). Device ids are <prefix>-<6 digits>, e.g. ${scenario.cohorts[0]?.idPrefix ?? scenario.cohorts[0]?.platform}-000001.`);
+  if (a.devices !== undefined && (!Number.isInteger(a.devices) || a.devices < 1)) {
+    throw new UsageError(`--devices ${a.devices} is not a whole number of devices >= 1.`);
   }
-  const startMs = Date.parse(scenario.startTime);
-  const sim = new Simulator(fleet, { startMs, seed });
-  const out = process.stdout;
-  const d = fleet.devices[0]!;
-  if (!a.json) out.write(`${d.id} (${d.platform}, cohort ${d.cohort}) traits ${JSON.stringify(d.traits)}\n`);
-  sim.runToEnd((e) => {
-    const s = e.step;
-    if (a.json) {
-      out.write(JSON.stringify({ deviceId: d.id, appId: e.inst.app.id, seq: e.seq, simTs: s.at, status: s.status, state: s.state, native: s.native, via: s.via, why: s.why }) + '\n');
-    } else {
-      const t = `+${((s.at - startMs) / 1000).toFixed(3)}s`.padStart(14);
-      out.write(`${t}  ${e.inst.app.id}#${e.seq}  ${describe(d.platform, s.status, s.state)}${s.native ? ` [${s.native}]` : ''}  <- ${s.why || 'start'}\n`);
-    }
-  });
+  const seed = parseSeedFlag(a.seed) ?? scenario.seed;
+  const trace = traceDevice(scenario, a.device, { seed, ...(a.devices !== undefined ? { devices: a.devices } : {}) });
+  if (!trace) {
+    const c = scenario.cohorts[0]!;
+    throw new UsageError(`No device "${a.device}" in ${a.scenario}${a.devices !== undefined ? ` with --devices ${a.devices}` : ''}. Device ids are <prefix>-<6 digits>, numbered per prefix across cohorts, e.g. ${c.idPrefix ?? c.platform}-000001.`);
+  }
+  process.stdout.write(a.json ? renderTraceJson(trace) : renderTrace(trace, scenario, seed));
   return 0;
+}
+
+/** JSON lines, one per event, with the fields of the event the device sent (plus via and why). */
+export function renderTraceJson(t: DeviceTrace): string {
+  return t.steps.map((s) => JSON.stringify(s) + '\n').join('');
+}
+
+export function renderTrace(t: DeviceTrace, scenario: Scenario, seed: number | string): string {
+  const d = t.device;
+  const lines: string[] = [];
+  lines.push(`${d.id}: ${d.platform}, cohort ${d.cohort}, seed ${seed}, online at +${formatDuration(d.arrivalMs)}`);
+  lines.push(`  traits ${JSON.stringify(d.traits)}`);
+  for (const [app, role] of Object.entries(t.quotaRoles)) {
+    const q = scenario.quotas[role];
+    lines.push(`  ${app}: ${q ? `chosen for quota ${role} (${q.end ? `end ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : ''}${q.path ? ` path ${q.path.join(' -> ')}` : ''})` : 'in a quota\'s cohort, not chosen: its walk avoids every quota of the cohort'}`);
+  }
+  for (const s of t.steps) {
+    const when = `+${formatElapsed(s.simTs - t.startMs)}`.padStart(14);
+    const native = s.native ? ` [${s.native}]` : '';
+    lines.push(`${when}  ${s.appId}@${s.appVersion} #${s.seq}  ${describe(d.platform, s.status, s.state)}${native}`);
+    lines.push(`${' '.repeat(16)}because ${s.why || 'the job started'}${s.via.length ? `  (${s.via.join(', ')})` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Simulated elapsed time as d hh:mm:ss.mmm so long lifecycles stay readable. */
+function formatElapsed(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = (rest / 1000).toFixed(3).padStart(6, '0');
+  const hms = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${s}`;
+  return days ? `${days}d ${hms}` : hms;
 }

@@ -51,6 +51,7 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
   out.push(renderThresholds(r, style));
   out.push('');
   out.push(renderReconciliation(r, style));
+  if (r.coverage) out.push('', renderCoverage(r, style));
   return out.join('\n');
 }
 
@@ -64,6 +65,16 @@ export function renderThresholds(r: RunResult, style: Style = plain): string {
     ]);
   }
   return table(rows, ['l', 'r', 'l']);
+}
+
+/** Lifecycle coverage: per platform, states and transitions visited, and a few never visited. */
+export function renderCoverage(r: RunResult, style: Style = plain): string {
+  const rows: string[][] = [['platform', 'states', 'transitions', 'states never visited']];
+  for (const [p, c] of Object.entries(r.coverage ?? {})) {
+    const never = c.statesNever.length === 0 ? style.ok('none') : c.statesNever.slice(0, 4).join(', ') + (c.statesNever.length > 4 ? `, +${c.statesNever.length - 4} more` : '');
+    rows.push([p, `${c.statesVisited}/${c.statesTotal}`, `${c.transitionsVisited}/${c.transitionsTotal}`, never]);
+  }
+  return `${style.bold('lifecycle coverage')} ${style.dim('(report.json lists every state and transition)')}\n${table(rows, ['l', 'r', 'r', 'l'])}`;
 }
 
 export function renderReconciliation(r: RunResult, style: Style = plain): string {

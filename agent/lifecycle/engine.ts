@@ -1,13 +1,17 @@
 /**
- * The one lifecycle engine. An installation (one app on one device) is a cursor into a model
- * plus its own Rng; `advance` walks silent nodes and returns the next reported step, or
- * undefined at a final node. Every decision consumes the same number of draws, whatever the
- * guards, so a device's path depends only on (seed, deviceId, appId, traits, model).
+ * The one lifecycle engine. An installation (one app on one device) is a cursor into a compiled
+ * model plus its own Rng; `advance` walks silent nodes and returns the next reported step, or
+ * undefined when the installation has ended.
+ *
+ * Determinism: every hop consumes exactly three draws (one for the choice, two for the delay),
+ * whatever the guards, weights, delay kinds, overrides or quota constraints, so a device's path
+ * depends only on (seed, deviceId, appId, traits, model + overrides [+ its quota role]).
  */
-import { CATALOGUE, findState } from '../../protocol/catalogue.js';
-import { sample } from '../delay.js';
+import { findState } from '../../protocol/catalogue.js';
+import { sampleFrom } from '../delay.js';
 import type { Rng } from '../rng.js';
-import { guardHolds, transitionId, type LifecycleModel, type Traits, type Transition } from './model.js';
+import type { CNode, CompiledModel, CTrans } from './compile.js';
+import { guardHolds, type Traits } from './model.js';
 
 export interface Step {
   /** Simulated time of the change, ms since the epoch. */
@@ -16,90 +20,148 @@ export interface Step {
   status: string;
   state: string;
   native?: string;
+  /** App version the device reports with this step. */
+  version: string;
   /** The transitions taken since the previous reported step (silent nodes included). */
   via: string[];
   /** Why, in words, joined from the transitions taken. */
   why: string;
 }
 
+/** Restricts an installation's choices (quotas): see goals.ts. */
+export interface WalkConstraint {
+  /** May the walk take `t` from `node`, given the retry counters before it? */
+  allows(node: number, t: CTrans, counters: readonly number[] | null): boolean;
+  /** The walk went to `dest`. */
+  moved(dest: number): void;
+  /** The update hop happened. */
+  updated(): void;
+}
+
+export interface Cursor {
+  node: number;
+  at: number;
+  /** Retry counters by the model's counter index; null when the model has none. */
+  counters: number[] | null;
+  /** Simulated time a newer version is distributed; Infinity when none is pending. */
+  updateAt: number;
+  version: string;
+  nextVersion: string;
+  constraint: WalkConstraint | null;
+}
+
+/** Visit counts for coverage, one slot per node and per transition of a compiled model. */
+export interface Visits {
+  nodes: Uint32Array;
+  transitions: Uint32Array;
+}
+
 const MAX_SILENT_HOPS = 64;
 
 export class LifecycleError extends Error {}
 
-/** Picks one transition among those whose guards hold, by weight, with exactly one draw. */
-export function choose(out: readonly Transition[], traits: Traits, rng: Rng): Transition | undefined {
-  const u = rng.next();
+export function newCursor(cm: CompiledModel, at: number, version: string, update?: { at: number; version: string }): Cursor {
+  const pending = update !== undefined && at < update.at;
+  return {
+    node: cm.start,
+    at,
+    counters: cm.counters.length ? new Array<number>(cm.counters.length).fill(0) : null,
+    updateAt: pending ? update!.at : Infinity,
+    // an installation that starts after the new version is out installs it directly
+    version: update && !pending ? update.version : version,
+    nextVersion: update?.version ?? version,
+    constraint: null,
+  };
+}
+
+/** Where a transition really leads given the retry counters. */
+export function destination(t: CTrans, c: Cursor): number {
+  if (t.retryTo >= 0 && c.counters![t.retryCounter]! < t.retryMax) return t.retryTo;
+  return t.to;
+}
+
+/** Picks one applicable transition by weight from a single uniform draw. */
+function choose(n: CNode, traits: Traits, c: Cursor, u: number): CTrans | undefined {
+  const k = c.constraint;
   let total = 0;
-  for (const t of out) if (guardHolds(t.when, traits)) total += t.weight ?? 1;
+  for (const t of n.out) {
+    if (t.weight > 0 && guardHolds(t.when, traits) && (!k || k.allows(n.index, t, c.counters))) total += t.weight;
+  }
   if (total <= 0) return undefined;
   let x = u * total;
-  let last: Transition | undefined;
-  for (const t of out) {
-    if (!guardHolds(t.when, traits)) continue;
-    const w = t.weight ?? 1;
-    if (w <= 0) continue;
+  let last: CTrans | undefined;
+  for (const t of n.out) {
+    if (!(t.weight > 0) || !guardHolds(t.when, traits) || (k && !k.allows(n.index, t, c.counters))) continue;
     last = t;
-    if (x < w) return t;
-    x -= w;
+    if (x < t.weight) return t;
+    x -= t.weight;
   }
   return last;
 }
 
+/** True when no transition out of `n` applies to these traits (ignoring constraints). */
+function isDeadEnd(n: CNode, traits: Traits): boolean {
+  for (const t of n.out) if (t.weight > 0 && guardHolds(t.when, traits)) return false;
+  return true;
+}
+
 /**
- * From `node` at time `at`, takes transitions until a reporting node is reached.
- * The first call passes the model's start node with `fromStart` so a reporting start node is
- * itself the first step.
+ * Takes hops from the cursor until a reporting node is reached (returned as a Step) or the
+ * installation ends (undefined). With `fromStart`, a reporting start node is itself the first step.
  */
-export function advance(model: LifecycleModel, node: string, at: number, traits: Traits, rng: Rng, fromStart = false): Step | undefined {
-  const via: string[] = [];
-  const why: string[] = [];
-  let current = node;
-  let t = at;
+export function advance(cm: CompiledModel, c: Cursor, traits: Traits, rng: Rng, visits?: Visits, fromStart = false): Step | undefined {
   if (fromStart) {
-    const n = model.nodes[current];
-    if (n?.status) return toStep(model, current, t, via, why);
+    c.constraint?.moved(c.node);
+    if (cm.nodes[c.node]!.reports) return toStep(cm, c, [], '', visits);
   }
+  const via: string[] = [];
+  let why = '';
   for (let hop = 0; hop < MAX_SILENT_HOPS; hop++) {
-    const n = model.nodes[current];
-    if (!n) throw new LifecycleError(`${model.platform} model has no node "${current}"`);
-    if (!n.out || n.out.length === 0) return undefined;
-    const tr = choose(n.out, traits, rng);
-    if (!tr) {
-      if (n.status) return undefined; // no transition applies: the reported node is final for these traits
-      throw new LifecycleError(`${model.platform} model: no transition out of silent node "${current}" applies to traits ${JSON.stringify(traits)}`);
-    }
-    if (tr.delay) t += sample(tr.delay, rng);
-    via.push(transitionId(current, tr.to));
-    why.push(tr.why);
-    current = tr.to;
-    if (model.nodes[current]?.status) return toStep(model, current, t, via, why);
-  }
-  throw new LifecycleError(`${model.platform} model: more than ${MAX_SILENT_HOPS} silent hops from "${node}"`);
-}
-
-function toStep(model: LifecycleModel, node: string, at: number, via: string[], why: string[]): Step {
-  const n = model.nodes[node]!;
-  const status = n.status!;
-  const state = n.state!;
-  const native = n.native ?? findState(model.platform, status, state)?.native;
-  return { at, node, status, state, ...(native ? { native } : {}), via, why: why.join('; ') };
-}
-
-/** Checks a model against the catalogue: every reporting node names a real (status, state),
- * every transition a real node. Used by tests and at scenario load. */
-export function checkModel(model: LifecycleModel): string[] {
-  const problems: string[] = [];
-  if (!model.nodes[model.start]) problems.push(`start node "${model.start}" does not exist`);
-  for (const [name, n] of Object.entries(model.nodes)) {
-    if (n.status !== undefined || n.state !== undefined) {
-      if (!n.status || !n.state || !findState(model.platform, n.status, n.state)) {
-        problems.push(`node "${name}" reports ${n.status}/${n.state}, which is not in the ${CATALOGUE[model.platform].label} catalogue`);
+    const n = cm.nodes[c.node]!;
+    const u0 = rng.next();
+    const u1 = rng.next();
+    const u2 = rng.next();
+    let t: CTrans | undefined;
+    let dest: number;
+    let reason: string;
+    if (n.update && c.updateAt !== Infinity) {
+      t = n.update;
+      dest = t.to;
+      if (c.updateAt > c.at) c.at = c.updateAt;
+      c.updateAt = Infinity;
+      c.version = c.nextVersion;
+      reason = `version ${c.version} was distributed`;
+      c.constraint?.updated();
+    } else {
+      t = choose(n, traits, c, u0);
+      if (!t) {
+        if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return undefined;
+        throw new LifecycleError(`${cm.platform} model: no transition out of "${n.name}" applies to traits ${JSON.stringify(traits)}${c.constraint ? ' under its quota' : ''}`);
       }
+      dest = destination(t, c);
+      reason = t.why;
+      if (dest !== t.to) {
+        const k = ++c.counters![t.retryCounter]!;
+        reason = `${t.why}; retry ${k} of ${t.retryMax}`;
+      }
+      if (t.delay) c.at += sampleFrom(t.delay, u1, u2);
     }
-    for (const t of n.out ?? []) {
-      if (!model.nodes[t.to]) problems.push(`transition ${name}->${t.to} leads to no node`);
-      if (t.weight !== undefined && !(t.weight >= 0)) problems.push(`transition ${name}->${t.to} has a negative weight`);
-    }
+    if (visits) visits.transitions[t.index]!++;
+    if (dest < 0) return undefined; // END: the installation stays where it is
+    via.push(t.id);
+    why = why ? `${why}; ${reason}` : reason;
+    c.node = dest;
+    c.constraint?.moved(dest);
+    if (cm.nodes[dest]!.reports) return toStep(cm, c, via, why, visits);
   }
-  return problems;
+  throw new LifecycleError(`${cm.platform} model: more than ${MAX_SILENT_HOPS} silent hops from "${cm.nodes[c.node]!.name}"`);
+}
+
+function toStep(cm: CompiledModel, c: Cursor, via: string[], why: string, visits?: Visits): Step {
+  const n = cm.nodes[c.node]!;
+  if (visits) visits.nodes[n.index]!++;
+  const native = n.native ?? findState(cm.platform, n.status!, n.state!)?.native;
+  const step: Step = { at: c.at, node: n.name, status: n.status!, state: n.state!, version: c.version, via, why };
+  if (native) step.native = native;
+  return step;
 }

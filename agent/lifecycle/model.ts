@@ -2,6 +2,11 @@
  * A lifecycle is data: nodes that are the catalogue's (status, state) pairs, plus silent decision
  * nodes, joined by weighted transitions that carry a delay and an optional guard on the device's
  * and app's traits. One engine (engine.ts) walks every platform's model.
+ *
+ * Design rules the models follow (checkModel enforces them):
+ * - a node's transitions are either all guarded (a routing node: traits decide) or none is (a
+ *   weighted node: chance decides), so a probability override means the same for every device;
+ * - `to: END` ends the installation where it stands (e.g. an app that stays installed).
  */
 import type { Platform } from '../../protocol/catalogue.js';
 import type { Delay } from '../delay.js';
@@ -12,15 +17,34 @@ export type Traits = Readonly<Record<string, TraitValue>>;
 /** A guard holds when every named trait equals the value (or one of the values) given. */
 export type Guard = Readonly<Record<string, TraitValue | readonly TraitValue[]>>;
 
+/** Transition target meaning "the installation ends at the node it is on". */
+export const END = '(end)';
+/** A transition delay that is the platform's check-in cadence (overridable per scenario). */
+export const CHECK_IN = 'checkIn';
+
+export interface Retry {
+  /** Named counter shared by the transitions of one phase (the MSI CSP counts per job). */
+  readonly counter: string;
+  /** How many times the failure is retried before `to` of the transition is taken. */
+  readonly max: number;
+  /** Where a retried failure goes instead (a "pending retry" node). */
+  readonly to: string;
+}
+
 export interface Transition {
   readonly to: string;
-  /** Relative weight among the transitions whose guards hold. @default 1 */
+  /** Relative weight among the node's transitions. @default 1 */
   readonly weight?: number;
   /** Simulated time spent before arriving at `to`. @default no delay */
-  readonly delay?: Delay;
+  readonly delay?: Delay | typeof CHECK_IN;
   readonly when?: Guard;
   /** Why a device goes this way, in words; `trace` prints it. */
   readonly why: string;
+  /** Failures that are retried before they become final. */
+  readonly retry?: Retry;
+  /** Connectivity hooks: a cohort's `connectivity` sets the weight of `offline` transitions and
+   * the delay of `online` ones. */
+  readonly tag?: 'offline' | 'online';
 }
 
 export interface LifecycleNode {
@@ -31,12 +55,19 @@ export interface LifecycleNode {
   readonly native?: string;
   /** Outgoing transitions; a node with none is final. */
   readonly out?: readonly Transition[];
+  /** When a newer app version is distributed while an installation is here (or reaches here
+   * before the distribution time), it moves to this node at that time. */
+  readonly onUpdate?: string;
 }
 
 export interface LifecycleModel {
   readonly platform: Platform;
   /** The node every installation starts from (usually a silent decision node). */
   readonly start: string;
+  /** How long a device takes to act on a pushed command (APNs / FCM / WNS / DM session). */
+  readonly checkIn: Delay;
+  /** Where checkIn's default comes from (docs/lifecycles.md repeats it). */
+  readonly checkInSource: string;
   readonly nodes: Readonly<Record<string, LifecycleNode>>;
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioError } from '../../protocol/errors.js';
+import { checkLifecycleControls } from './lifecycle-checks.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
 export interface Problem {
@@ -153,7 +154,19 @@ export function crossCheck(s: Scenario): Problem[] {
       problems.push({ path: ['cohorts', i, 'platform'], message: `no app is distributed to ${c.platform}; add "${c.platform}" to an app's platforms or list apps for this cohort` });
     }
   });
+  problems.push(...checkLifecycleControls(s, suggest));
   return problems;
+}
+
+/** Where a loaded scenario came from, for errors found after loading (quotas at fleet build). */
+export interface ScenarioSource {
+  file: string;
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+const sources = new WeakMap<Scenario, ScenarioSource>();
+
+export function scenarioSource(s: Scenario): ScenarioSource | undefined {
+  return sources.get(s);
 }
 
 export function formatProblems(file: string, problems: Problem[]): ScenarioError {
@@ -186,6 +199,7 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
   if (problems.length > 0) throw formatProblems(file, problems);
+  sources.set(parsed.data, { file, lineOf: (path) => lineOf(doc, lc, path) });
   return parsed.data;
 }
 

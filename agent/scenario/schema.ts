@@ -28,6 +28,52 @@ const probability = z.number().min(0, 'a probability is at least 0').max(1, 'a p
 
 const platformEnum = z.enum(['ios', 'android', 'windows', 'dme']);
 
+// ---- lifecycle control (issue 3): updates, connectivity, overrides, quotas ----
+
+export const updateSchema = z.object({
+  /** The new version's string, as devices report it. */
+  version: z.string().min(1).max(64),
+  /** When it is distributed, in simulated time from the scenario start. */
+  at: duration,
+}).strict();
+
+export const connectivitySchema = z.object({
+  /** Probability that a download step finds the device offline (Android "Waiting for network"). */
+  offline: probability,
+  /** How long the device stays offline. @default the model's (lognormal, median 30 min) */
+  outage: delaySpec.optional(),
+}).strict();
+
+export const overrideSchema = z.object({
+  /** Scope: a platform, a cohort (implies its platform), an app; all given ones must match. */
+  platform: platformEnum.optional(),
+  cohort: z.string().optional(),
+  app: z.string().optional(),
+  /** A model transition id "from->to" (docs/lifecycles.md lists them). */
+  transition: z.string().optional(),
+  /** Chance of this transition among its node's transitions; the others are rescaled. */
+  probability: probability.optional(),
+  /** Relative weight instead of a probability. */
+  weight: z.number().min(0).optional(),
+  /** Replaces the transition's delay. */
+  delay: delaySpec.optional(),
+  /** Replaces the platform's check-in cadence (every check-in wait of the model). */
+  checkIn: delaySpec.optional(),
+}).strict();
+
+export const quotaSchema = z.object({
+  cohort: z.string(),
+  /** The app whose installation the quota is about. @default the cohort's only app */
+  app: z.string().optional(),
+  /** Exactly this many devices of the cohort meet the quota; the others do not. */
+  count: z.number().int().min(0),
+  /** The state they end in (catalogue ids or the seed's labels); state optional = any of the status. */
+  end: z.object({ status: z.string(), state: z.string().optional() }).strict().optional(),
+  /** Model nodes they pass through, in this order (docs/lifecycles.md lists them). */
+  path: z.array(z.string()).min(1).optional(),
+}).strict();
+
+
 export const appSchema = z.object({
   /** App id as devices report it (bundle id, package name, product code). */
   id: z.string().regex(ID, 'an app id is 1-128 characters from [A-Za-z0-9._:@-]'),
@@ -54,6 +100,8 @@ export const appSchema = z.object({
     /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
     software: z.enum(['dme-client', 'other']).default('other'),
   }).strict().default({ software: 'other' }),
+  /** A newer version distributed during the run (lifecycle.md, "Updates"). @default none */
+  update: updateSchema.optional(),
 }).strict();
 
 export const cohortSchema = z.object({
@@ -78,6 +126,8 @@ export const cohortSchema = z.object({
   method: z.union([z.enum(['oma-dm', 'download-link']), probability]).default('oma-dm'),
   /** When devices come online, in simulated time from the start. @default "0s" */
   arrival: delaySpec.default('0s'),
+  /** Android: how often a download is interrupted by the device going offline, and for how long. @default the model's */
+  connectivity: connectivitySchema.optional(),
 }).strict();
 
 // --- thresholds (issue 5) ---
@@ -110,6 +160,10 @@ export const scenarioSchema = z.object({
   // --- end load model ---
   apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
   cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
+  /** Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md). */
+  overrides: z.array(overrideSchema).default([]),
+  /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
+  quotas: z.array(quotaSchema).default([]),
   // --- thresholds (issue 5: reports, thresholds, exit codes) ---
   /**
    * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:
@@ -125,3 +179,5 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type AppSpec = z.output<typeof appSchema>;
 export type CohortSpec = z.output<typeof cohortSchema>;
+export type OverrideSpec = z.output<typeof overrideSchema>;
+export type QuotaSpec = z.output<typeof quotaSchema>;

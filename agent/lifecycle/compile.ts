@@ -1,0 +1,174 @@
+/**
+ * Compiles a lifecycle model (plus a scenario's overrides for one platform / cohort / app) into
+ * the indexed form the engine walks: nodes and transitions by number, ids built once, weights
+ * final. Pure; a fleet compiles one variant per (cohort, app) that has overrides.
+ */
+import type { Delay } from '../delay.js';
+import { CHECK_IN, END, transitionId, type Guard, type LifecycleModel } from './model.js';
+
+export interface CTrans {
+  readonly index: number;
+  /** "from->to" as scenarios and traces name it; "installed->update_offered (update)" for updates. */
+  readonly id: string;
+  readonly from: number;
+  /** Target node index, or -1 for END. */
+  readonly to: number;
+  weight: number;
+  delay: Delay | undefined;
+  readonly when: Guard | undefined;
+  readonly why: string;
+  readonly retryCounter: number;
+  readonly retryMax: number;
+  readonly retryTo: number;
+  readonly tag: 'offline' | 'online' | undefined;
+  readonly isUpdate: boolean;
+}
+
+export interface CNode {
+  readonly index: number;
+  readonly name: string;
+  readonly status: string | undefined;
+  readonly state: string | undefined;
+  readonly native: string | undefined;
+  readonly reports: boolean;
+  readonly out: CTrans[];
+  /** The forced hop taken when a newer version is distributed (see LifecycleNode.onUpdate). */
+  readonly update: CTrans | undefined;
+}
+
+export interface CompiledModel {
+  readonly platform: LifecycleModel['platform'];
+  readonly source: LifecycleModel;
+  readonly start: number;
+  readonly nodes: CNode[];
+  readonly transitions: CTrans[];
+  readonly byName: ReadonlyMap<string, number>;
+  readonly byTransition: ReadonlyMap<string, CTrans>;
+  readonly counters: readonly string[];
+  readonly checkIn: Delay;
+}
+
+/** One override as the scenario resolved it (delays compiled, scope already matched). */
+export interface ModelOverride {
+  transition?: string;
+  probability?: number;
+  weight?: number;
+  delay?: Delay;
+  checkIn?: Delay;
+  /** Connectivity: weight of `offline` transitions and delay of `online` ones. */
+  offline?: number;
+  outage?: Delay;
+}
+
+export class ModelError extends Error {}
+
+export function compileModel(model: LifecycleModel, overrides: readonly ModelOverride[] = []): CompiledModel {
+  const names = Object.keys(model.nodes);
+  const byName = new Map(names.map((n, i) => [n, i] as const));
+  const idx = (name: string, what: string): number => {
+    const i = byName.get(name);
+    if (i === undefined) throw new ModelError(`${model.platform} model: ${what} names no node "${name}"`);
+    return i;
+  };
+  const counters: string[] = [];
+  const transitions: CTrans[] = [];
+  let checkIn = model.checkIn;
+  for (const o of overrides) if (o.checkIn) checkIn = o.checkIn;
+
+  const nodes: CNode[] = names.map((name, index) => {
+    const n = model.nodes[name]!;
+    const out: CTrans[] = (n.out ?? []).map((t) => {
+      let retryCounter = -1;
+      if (t.retry) {
+        retryCounter = counters.indexOf(t.retry.counter);
+        if (retryCounter < 0) retryCounter = counters.push(t.retry.counter) - 1;
+      }
+      const tr: CTrans = {
+        index: transitions.length,
+        id: transitionId(name, t.to),
+        from: index,
+        to: t.to === END ? -1 : idx(t.to, `transition ${name}->${t.to}`),
+        weight: t.weight ?? 1,
+        delay: t.delay === CHECK_IN ? checkIn : t.delay,
+        when: t.when,
+        why: t.why,
+        retryCounter,
+        retryMax: t.retry?.max ?? 0,
+        retryTo: t.retry ? idx(t.retry.to, `retry of ${name}->${t.to}`) : -1,
+        tag: t.tag,
+        isUpdate: false,
+      };
+      transitions.push(tr);
+      return tr;
+    });
+    let update: CTrans | undefined;
+    if (n.onUpdate) {
+      update = {
+        index: transitions.length, id: `${transitionId(name, n.onUpdate)} (update)`, from: index,
+        to: idx(n.onUpdate, `onUpdate of ${name}`), weight: 1, delay: undefined, when: undefined,
+        why: 'a new app version was distributed', retryCounter: -1, retryMax: 0, retryTo: -1, tag: undefined, isUpdate: true,
+      };
+      transitions.push(update);
+    }
+    return {
+      index, name, status: n.status, state: n.state, native: n.native,
+      reports: n.status !== undefined, out, update,
+    };
+  });
+  const byTransition = new Map(transitions.map((t) => [t.id, t] as const));
+  applyOverrides(model, nodes, byTransition, overrides);
+  return { platform: model.platform, source: model, start: idx(model.start, 'start'), nodes, transitions, byName, byTransition, counters, checkIn };
+}
+
+function applyOverrides(model: LifecycleModel, nodes: CNode[], byId: Map<string, CTrans>, overrides: readonly ModelOverride[]): void {
+  // probability overrides per node: transition index -> p (later overrides win)
+  const probs = new Map<number, Map<number, number>>();
+  const setProb = (t: CTrans, p: number) => {
+    let m = probs.get(t.from);
+    if (!m) probs.set(t.from, (m = new Map()));
+    m.set(t.index, p);
+  };
+  for (const o of overrides) {
+    if (o.offline !== undefined || o.outage) {
+      for (const n of nodes) {
+        for (const t of n.out) {
+          if (t.tag === 'offline' && o.offline !== undefined) setProb(t, o.offline);
+          if (t.tag === 'online' && o.outage) t.delay = o.outage;
+        }
+      }
+    }
+    if (!o.transition) continue;
+    const t = byId.get(o.transition);
+    if (!t || t.isUpdate) throw new ModelError(`${model.platform} model has no transition "${o.transition}"`);
+    if (o.weight !== undefined) t.weight = o.weight;
+    if (o.delay) t.delay = o.delay;
+    if (o.probability !== undefined) setProb(t, o.probability);
+  }
+  for (const [from, m] of probs) {
+    const out = nodes[from]!.out;
+    let p = 0;
+    for (const v of m.values()) p += v;
+    if (p > 1 + 1e-9) throw new ModelError(`${model.platform} model: probabilities out of "${nodes[from]!.name}" add up to ${p}, more than 1`);
+    let rest = 0;
+    for (const t of out) if (!m.has(t.index)) rest += t.weight;
+    for (const t of out) {
+      const q = m.get(t.index);
+      if (q !== undefined) t.weight = q;
+      else t.weight = rest > 0 ? (t.weight * (1 - p)) / rest : 0;
+    }
+  }
+}
+
+/** Ids of every transition of a model (update hops excluded), for validation messages. */
+export function transitionIds(model: LifecycleModel): string[] {
+  const out: string[] = [];
+  for (const [name, n] of Object.entries(model.nodes)) for (const t of n.out ?? []) out.push(transitionId(name, t.to));
+  return out;
+}
+
+/** The nodes of a model that report (status, state), by node name. */
+export function nodesReporting(model: LifecycleModel, status: string, state?: string): string[] {
+  return Object.entries(model.nodes)
+    .filter(([, n]) => n.status === status && (state === undefined || n.state === state))
+    .map(([name]) => name);
+}

@@ -1,0 +1,134 @@
+/**
+ * Semantic checks of a scenario's lifecycle controls (overrides, quotas, updates, connectivity)
+ * against the platform models and the catalogue: unknown transitions, states or nodes, quotas
+ * larger than their cohort, probabilities that add up to more than 1. Each problem names the
+ * field; load.ts adds file:line.
+ */
+import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
+import { transitionIds } from '../lifecycle/compile.js';
+import { MODELS } from '../lifecycle/index.js';
+import { quotaApp, resolveState } from '../lifecycle/scenario-models.js';
+import type { Problem } from './load.js';
+import type { Scenario } from './schema.js';
+
+type Suggest = (word: string, known: readonly string[]) => string;
+
+function appsOf(s: Scenario, cohortName: string): string[] {
+  const c = s.cohorts.find((x) => x.name === cohortName);
+  if (!c) return [];
+  return c.apps ?? s.apps.filter((a) => a.platforms.includes(c.platform)).map((a) => a.id);
+}
+
+export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[] {
+  const problems: Problem[] = [];
+  const cohorts = new Map(s.cohorts.map((c) => [c.name, c]));
+  const appIds = s.apps.map((a) => a.id);
+  const cohortNames = [...cohorts.keys()];
+  // overrides with a probability, per (scope, from node): the sum must not pass 1
+  const sums = new Map<string, { total: number; index: number; byTransition: Map<string, number> }>();
+
+  s.overrides.forEach((o, i) => {
+    const at = (field: string) => ['overrides', i, field];
+    const cohort = o.cohort !== undefined ? cohorts.get(o.cohort) : undefined;
+    if (o.cohort !== undefined && !cohort) {
+      problems.push({ path: at('cohort'), message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}` });
+      return;
+    }
+    if (cohort && o.platform && cohort.platform !== o.platform) {
+      problems.push({ path: at('platform'), message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}` });
+      return;
+    }
+    const platform: Platform | undefined = o.platform ?? cohort?.platform;
+    if (o.app !== undefined && !appIds.includes(o.app)) {
+      problems.push({ path: at('app'), message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}` });
+    }
+    const changes = [o.probability, o.weight, o.delay, o.checkIn].filter((x) => x !== undefined).length;
+    if (changes === 0) {
+      problems.push({ path: ['overrides', i], message: 'an override changes something: give probability, weight or delay (with a transition), or checkIn' });
+      return;
+    }
+    if (o.transition === undefined) {
+      if (o.probability !== undefined || o.weight !== undefined || o.delay !== undefined) {
+        problems.push({ path: ['overrides', i], message: 'probability, weight and delay apply to a transition: add transition: "from->to" (docs/lifecycles.md lists them)' });
+      }
+      return;
+    }
+    if (!platform) {
+      problems.push({ path: at('transition'), message: `transition "${o.transition}" needs a platform: add platform (ios, android, windows or dme) or a cohort` });
+      return;
+    }
+    const ids = transitionIds(MODELS[platform]);
+    if (!ids.includes(o.transition)) {
+      problems.push({ path: at('transition'), message: `the ${platform} model has no transition "${o.transition}"${suggest(o.transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them` });
+      return;
+    }
+    const [from] = o.transition.split('->') as [string];
+    const siblings = MODELS[platform].nodes[from]!.out ?? [];
+    if ((o.probability !== undefined || o.weight !== undefined) && siblings.some((t) => t.when)) {
+      problems.push({ path: at(o.probability !== undefined ? 'probability' : 'weight'), message: `"${o.transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead` });
+      return;
+    }
+    if (o.probability !== undefined) {
+      const key = `${o.platform ?? ''}|${o.cohort ?? ''}|${o.app ?? ''}|${platform}|${from}`;
+      const e = sums.get(key) ?? { total: 0, index: i, byTransition: new Map<string, number>() };
+      e.byTransition.set(o.transition, o.probability);
+      e.total = [...e.byTransition.values()].reduce((a, b) => a + b, 0);
+      e.index = i;
+      sums.set(key, e);
+      if (e.total > 1 + 1e-9) {
+        problems.push({ path: at('probability'), message: `probabilities of the transitions out of "${from}" add up to ${+e.total.toFixed(6)} in this scope; at most 1` });
+      }
+    }
+  });
+
+  s.quotas.forEach((q, i) => {
+    const at = (...p: (string | number)[]) => ['quotas', i, ...p];
+    const cohort = cohorts.get(q.cohort);
+    if (!cohort) {
+      problems.push({ path: at('cohort'), message: `no cohort "${q.cohort}"${suggest(q.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}` });
+      return;
+    }
+    const apps = appsOf(s, cohort.name);
+    if (q.app !== undefined && !apps.includes(q.app)) {
+      problems.push({ path: at('app'), message: `cohort "${cohort.name}" does not install "${q.app}"${suggest(q.app, apps)}; its apps: ${apps.join(', ')}` });
+      return;
+    }
+    if (!quotaApp(s, q)) {
+      problems.push({ path: ['quotas', i], message: `cohort "${cohort.name}" installs ${apps.length} apps (${apps.join(', ')}): name one with app` });
+      return;
+    }
+    if (!q.end && !q.path) {
+      problems.push({ path: ['quotas', i], message: 'a quota needs end: { status, state } (where the devices end) or path: [nodes] (what they go through)' });
+      return;
+    }
+    if (q.count > cohort.count) {
+      problems.push({ path: at('count'), message: `a quota of ${q.count} devices is larger than cohort "${cohort.name}" (${cohort.count} devices)` });
+    }
+    const model = MODELS[cohort.platform];
+    if (q.end) {
+      const statuses = CATALOGUE[cohort.platform].statuses;
+      const st = resolveState(cohort.platform, q.end.status);
+      if (!st) {
+        const known = statuses.map((x) => x.id);
+        problems.push({ path: at('end', 'status'), message: `no status "${q.end.status}" on ${cohort.platform}${suggest(q.end.status, known)}; known: ${known.join(', ')}` });
+      } else if (q.end.state !== undefined && !resolveState(cohort.platform, q.end.status, q.end.state)) {
+        const known = statuses.find((x) => x.id === st.status)!.states.map((x) => x.id);
+        problems.push({ path: at('end', 'state'), message: `no state "${q.end.state}" under ${cohort.platform} status "${st.status}"${suggest(q.end.state, known)}; known: ${known.join(', ')}` });
+      }
+    }
+    const nodes = Object.keys(model.nodes);
+    (q.path ?? []).forEach((name, j) => {
+      if (!nodes.includes(name)) {
+        problems.push({ path: at('path', j), message: `the ${cohort.platform} model has no node "${name}"${suggest(name, nodes)}; nodes are listed in docs/lifecycles.md` });
+      }
+    });
+  });
+
+  s.apps.forEach((a, i) => {
+    if (a.update && a.update.version === a.version) {
+      problems.push({ path: ['apps', i, 'update', 'version'], message: `the update's version equals the app's version ${a.version}; give the new version` });
+    }
+  });
+  return problems;
+}
+

@@ -1,0 +1,167 @@
+/**
+ * Quotas are exact and deterministic: exactly N devices of the cohort meet each one and the
+ * others meet none, the same N devices whatever the shard; the endpoint's own tallies count them.
+ * Impossible or invalid lifecycle controls are refused with a ScenarioError naming file:line and
+ * the field.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { buildFleet } from '../agent/fleet.js';
+import { runScenario } from '../agent/runner.js';
+import { loadScenario, parseScenario } from '../agent/scenario/load.js';
+import type { Scenario } from '../agent/scenario/schema.js';
+import { Simulator, type Installation } from '../agent/sim.js';
+import { ScenarioError } from '../protocol/errors.js';
+import { ROOT } from './helpers.js';
+
+function simulate(s: Scenario, devices?: number): Installation[] {
+  const fleet = buildFleet(s, devices !== undefined ? { devices } : {});
+  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed: s.seed, recordPaths: true });
+  sim.runToEnd();
+  return sim.installs;
+}
+
+/** Does this installation meet quota q (its end state, and its path as a subsequence of nodes)? */
+function meets(s: Scenario, inst: Installation, qi: number): boolean {
+  const q = s.quotas[qi]!;
+  if (inst.device.cohort !== q.cohort) return false;
+  if (q.app && inst.app.id !== q.app) return false;
+  const nodes = [inst.model.nodes[inst.model.start]!.name, ...inst.path!.flatMap((st) => st.via.map((v) => v.split('->')[1]!.replace(' (update)', '')))];
+  let k = 0;
+  for (const n of nodes) if (q.path && k < q.path.length && n === q.path[k]) k++;
+  if (q.path && k < q.path.length) return false;
+  if (q.end) {
+    const last = inst.last!;
+    if (last.status !== q.end.status || (q.end.state !== undefined && last.state !== q.end.state)) return false;
+  }
+  return true;
+}
+
+const QUOTA_37 = `
+name: quota-37
+seed: 11
+transport: http
+apps:
+  - { id: com.acme.mail, platforms: [android, ios] }
+cohorts:
+  - { name: phones, platform: android, count: 300 }
+  - { name: iphones, platform: ios, count: 100, supervised: false }
+quotas:
+  - { cohort: phones, count: 37, end: { status: failed, state: "Request to OEM server failed" } }
+  - { cohort: iphones, count: 5, end: { status: Failed, state: user_rejected } }
+`;
+
+describe('quotas', () => {
+  it('rare-paths: every quota is met by exactly its count of devices, and by no other device', () => {
+    const s = loadScenario(join(ROOT, 'scenarios', 'rare-paths.yaml'));
+    const installs = simulate(s);
+    s.quotas.forEach((q, qi) => {
+      const chosen = installs.filter((i) => i.quotaRole === qi);
+      expect(chosen, `quota ${qi}`).toHaveLength(q.count);
+      const meeting = installs.filter((i) => meets(s, i, qi));
+      expect(meeting.map((i) => i.device.id).sort(), `quota ${qi}`).toEqual(chosen.map((i) => i.device.id).sort());
+    });
+  });
+
+  it('chooses the same devices in every shard, and scales with --devices (the count stays exact)', () => {
+    const s = parseScenario(QUOTA_37, 'q.yaml');
+    const whole = simulate(s).filter((i) => i.quotaRole === 0).map((i) => i.device.id).sort();
+    expect(whole).toHaveLength(37);
+    const sharded: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      const fleet = buildFleet(s, { shard: { index: k, count: 4 } });
+      for (const d of fleet.devices) if (d.quotaRoles?.['com.acme.mail'] === 0) sharded.push(d.id);
+    }
+    expect(sharded.sort()).toEqual(whole);
+    const bigger = simulate(s, 1_000);
+    expect(bigger.filter((i) => i.device.cohort === 'phones' && i.last?.state === 'oem_server_failed' && i.last.status === 'failed')).toHaveLength(37);
+  });
+
+  it('a quota of 37 ends with exactly 37 at that state in the embedded endpoint\'s tallies', async () => {
+    const s = parseScenario(QUOTA_37, 'quota-37.yaml');
+    const r = await runScenario(s, { scenarioFile: 'quota-37.yaml', transport: 'http' });
+    expect(r.reconciliation.match).toBe(true);
+    const counted = r.reconciliation.apps.find((a) => a.appId === 'com.acme.mail')!.counted;
+    expect(counted.platforms.android?.failed?.oem_server_failed).toBe(37);
+    expect(counted.platforms.ios?.failed?.user_rejected).toBe(5);
+  });
+});
+
+describe('invalid lifecycle controls', () => {
+  const BASE = `name: bad
+apps: [{ id: a, platforms: [ios, android] }, { id: b, platforms: [android] }]
+cohorts:
+  - { name: ios, platform: ios, count: 10 }
+  - { name: droid, platform: android, count: 20, apps: [a] }
+  - { name: tabs, platform: android, count: 5 }
+`;
+  const fails = (extra: string): ScenarioError => {
+    try {
+      const s = parseScenario(BASE + extra, 'bad.yaml');
+      buildFleet(s);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ScenarioError);
+      return err as ScenarioError;
+    }
+    throw new Error('expected a ScenarioError');
+  };
+
+  it('an unknown state in a quota names the line, the field and the states that exist', () => {
+    const e = fails('quotas:\n  - cohort: ios\n    count: 2\n    end: { status: failed, state: user_rejectd }\n');
+    expect(e.code).toBe('SCENARIO_INVALID');
+    expect(e.line).toBe(10);
+    expect(e.field).toBe('quotas[0].end.state');
+    expect(e.message).toMatch(/user_rejected/);
+  });
+
+  it('a probability above 1', () => {
+    const e = fails('overrides:\n  - { platform: ios, transition: "prompted->user_rejected", probability: 1.5 }\n');
+    expect(e.code).toBe('SCENARIO_INVALID');
+    expect(e.field).toBe('overrides[0].probability');
+    expect(e.line).toBe(8);
+  });
+
+  it('probabilities out of one node that add up to more than 1', () => {
+    const e = fails('overrides:\n  - { platform: ios, transition: "prompted->user_rejected", probability: 0.6 }\n  - { platform: ios, transition: "prompted->installing", probability: 0.6 }\n');
+    expect(e.field).toBe('overrides[1].probability');
+  });
+
+  it('an unknown transition, with a suggestion', () => {
+    const e = fails('overrides:\n  - { platform: ios, transition: "prompted->user_rejeted", probability: 0.5 }\n');
+    expect(e.field).toBe('overrides[0].transition');
+    expect(e.message).toMatch(/did you mean "prompted->user_rejected"/);
+  });
+
+  it('a probability on a choice that traits decide', () => {
+    const e = fails('overrides:\n  - { platform: ios, transition: "route_prompt->prompted", probability: 0.5 }\n');
+    expect(e.field).toBe('overrides[0].probability');
+  });
+
+  it('a quota larger than its cohort', () => {
+    const e = fails('quotas:\n  - { cohort: droid, count: 21, end: { status: failed } }\n');
+    expect(e.field).toBe('quotas[0].count');
+    expect(e.line).toBe(8);
+  });
+
+  it('a quota larger than its cohort once --devices scales the fleet down', () => {
+    const s = parseScenario(BASE + 'quotas:\n  - { cohort: droid, count: 15, end: { status: failed } }\n', 'bad.yaml');
+    expect(() => buildFleet(s, { devices: 12 })).toThrow(ScenarioError);
+    try {
+      buildFleet(s, { devices: 12 });
+    } catch (err) {
+      expect((err as ScenarioError).field).toBe('quotas[0].count');
+      expect((err as ScenarioError).line).toBe(8);
+    }
+  });
+
+  it('a quota the cohort\'s traits cannot reach (Not Relevant on devices that all meet the OS minimum)', () => {
+    const e = fails('quotas:\n  - { cohort: ios, app: a, count: 1, end: { status: not_relevant, state: os_criteria } }\n');
+    expect(e.field).toBe('quotas[0].count');
+    expect(e.message).toMatch(/only 0 of cohort "ios"/);
+  });
+
+  it('a quota on a cohort with several apps and no app named, an unknown node in a path', () => {
+    expect(fails('quotas:\n  - { cohort: tabs, count: 1, end: { status: failed } }\n').field).toBe('quotas[0]');
+    expect(fails('quotas:\n  - { cohort: droid, count: 1, path: [i_downlading] }\n').message).toMatch(/did you mean "i_downloading"/);
+  });
+});
