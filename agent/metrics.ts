@@ -173,3 +173,11 @@ export class RunMetrics implements Counters {
     this.lastSampleAt = now;
   }
 }
+
+/** Counters only: what a run costs with no measurement beyond counting (the benchmark's baseline). */
+export class BareMetrics extends RunMetrics {
+  override recordAck(_latencyUs: number, now: number): void {
+    this.acked++;
+    this.lastAckAt = now;
+  }
+}

@@ -14,7 +14,7 @@ import { readEndToEnd } from './endpoint-stats.js';
 import { buildFleet } from './fleet.js';
 import { FlowCounter, lifecycleDurations } from './lifecycle-metrics.js';
 import { peakPerSec } from './merge.js';
-import { RunMetrics, summarise } from './metrics.js';
+import { BareMetrics, RunMetrics, summarise } from './metrics.js';
 import { expectedTallies, reconcile, type Reconciliation } from './reconcile.js';
 import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
 import { checkThresholds, liveFailures, type ThresholdResult } from './threshold-check.js';
@@ -45,6 +45,11 @@ export interface RunOptions {
   tickMs?: number;
   /** Where the run logs (pino in the CLI); nothing is logged when absent. */
   logger?: RunLogger;
+  /**
+   * false: bare counters only (no timeline, no histograms, no flows, no progress), the baseline
+   * that bench/metrics-overhead.ts compares against. @default true
+   */
+  instrument?: boolean;
   // --- scale (issue 6) ---
   /** Run only shard `index` of `count` (devices whose fleet index % count === index). */
   shard?: { index: number; count: number };
@@ -147,7 +152,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const simStartMs = Date.parse(scenario.startTime);
     const sim = new Simulator(fleet, { startMs: simStartMs, seed });
 
-    const metrics = new RunMetrics();
+    const instrument = opts.instrument ?? true;
+    const metrics = instrument ? new RunMetrics() : new BareMetrics();
     const thresholds = thresholdsOf(scenario.thresholds);
     const flows = new FlowCounter();
     const log = opts.logger;
@@ -165,7 +171,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.deviceDone) devicesDone++;
       opts.onSend?.(e);
     };
-    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'run starting');
+    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'fleet built, devices starting');
 
     const wallStart = clock.now();
     metrics.start(wallStart);
@@ -188,9 +194,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
       secondTimer = clock.setTimeout(second, 1000 - (clock.now() % 1000));
     };
-    let secondTimer = clock.setTimeout(second, 1000 - (wallStart % 1000));
+    let secondTimer = instrument ? clock.setTimeout(second, 1000 - (wallStart % 1000)) : undefined;
     let tick: NodeJS.Timeout | undefined;
-    if (opts.onTick) {
+    if (opts.onTick && instrument) {
       const installsTotal = sim.installs.length;
       tick = setInterval(() => {
         metrics.flush();
@@ -210,14 +216,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         simStartMs,
         ...driveLoadOptions(scenario, fleet, simStartMs),
         clock,
-        onSend,
+        ...(instrument ? { onSend } : opts.onSend ? { onSend: opts.onSend } : {}),
       }, metrics);
     } finally {
       if (tick) clearInterval(tick);
-      clock.clearTimeout(secondTimer);
+      if (secondTimer !== undefined) clock.clearTimeout(secondTimer);
     }
     metrics.retried = transport.stats().retries;
-    metrics.sample(clock.now(), true);
+    if (instrument) {
+      const last = metrics.sample(clock.now(), true);
+      if (last) log?.debug({ point: { ...last, ack: undefined } }, 'second');
+    }
     await transport.close();
     const endWall = clock.now();
 
@@ -282,7 +291,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       ...(aborted ? { aborted: { at: aborted.at, reason: aborted.reason } } : {}),
       ...(opts.shard ? { shard: opts.shard } : {}),
     };
-    log?.info({ verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
+    log?.info({ shard: opts.shard, verdict: result.verdict, events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: reconciliation.differences.length, failedThresholds: checked.filter((t) => !t.passed).map((t) => t.check) }, 'devices finished');
     return result;
   } finally {
     await transport.close().catch(() => undefined);

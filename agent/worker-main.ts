@@ -9,7 +9,7 @@ import type { Scenario } from './scenario/schema.js';
 
 export interface WorkerJob {
   scenario: Scenario;
-  options: Omit<RunOptions, 'clock' | 'onSend' | 'onEndpoint' | 'onTick'>;
+  options: Omit<RunOptions, 'clock' | 'onSend' | 'onEndpoint' | 'onTick' | 'logger'>;
 }
 
 /** The numbers of a worker's live state (the simulator and metrics stay in the worker). */

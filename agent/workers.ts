@@ -75,7 +75,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   }
   const running: ChildProcess[] = [];
   try {
-    const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, ...plain } = opts;
+    // functions and the logger stay in this process (they cannot cross the IPC channel)
+    const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, logger: _l, ...plain } = opts;
     const jobs = Array.from({ length: workers }, (_, index): WorkerJob => ({
       scenario,
       options: { ...plain, target, ...(talliesUrl ? { talliesUrl } : {}), transport, shard: { index, count: workers }, deferReconcile: true },

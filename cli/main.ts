@@ -6,8 +6,10 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
+import { serveClusterCommand } from './serve-cluster-command.js';
 import { mergeCommand } from './merge-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
@@ -28,11 +30,12 @@ export async function main(argv: string[]): Promise<number> {
       .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
       .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second)' })
       .options(scaleOptions),
     async (a) => {
       code = await runCommand({
         scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
-        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet,
+        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet, logLevel: a['log-level'],
         ...scaleArgs(a),
       });
     })
@@ -46,9 +49,11 @@ export async function main(argv: string[]): Promise<number> {
       .option('auth-file', { type: 'string', describe: 'JSON credentials: fleetToken, deviceSecret, devices, adminToken (turns auth on)' })
       .option('fleet-token', { type: 'string', describe: 'fleet token (turns auth on; or env FLEETSIM_FLEET_TOKEN)' })
       .option('websocket', { type: 'boolean', default: true, describe: 'MQTT over WebSocket at /mqtt on the HTTP port (--no-websocket to turn off)' })
-      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, default: 'info' as const, describe: 'pino log level (JSON logs on stdout)' }),
+      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, default: 'info' as const, describe: 'pino log level (JSON logs on stdout)' })
+      .option('workers', { type: 'number', default: 1, describe: 'MQTT brokers in this many processes sharing the port, one owner of the tallies (past ~19,000 connections)' }),
     async (a) => {
-      code = await serveCommand({
+      const serve = a.workers > 1 ? (args: Parameters<typeof serveCommand>[0]) => serveClusterCommand({ ...args, workers: a.workers }) : serveCommand;
+      code = await serve({
         mqttPort: a['mqtt-port'], httpPort: a['http-port'], host: a.host, dataDir: a['data-dir'], tlsCert: a['tls-cert'],
         tlsKey: a['tls-key'], authFile: a['auth-file'], fleetToken: a['fleet-token'], websocket: a.websocket, logLevel: a['log-level'],
       });
@@ -69,7 +74,14 @@ export async function main(argv: string[]): Promise<number> {
     async (a) => {
       code = await traceCommand({ scenario: a.scenario as string, device: a.device, devices: a.devices, seed: a.seed, json: a.json });
     })
-    .demandCommand(1, 'Name a command: run, serve, merge or trace (fleetsim --help lists them).')
+    .command('report <result>', 'render a report.json again: summary.md, junit.xml, report.html and the terminal summary', (y) => y
+      .positional('result', { type: 'string', describe: 'report.json of a run (or of fleetsim merge)', demandOption: true })
+      .option('out', { type: 'string', describe: 'folder for the renderings (default: the report.json\'s folder)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' }),
+    async (a) => {
+      code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
+    })
+    .demandCommand(1, 'Name a command: run, serve, merge, trace or report (fleetsim --help lists them).')
     .strict()
     .recommendCommands()
     .help()

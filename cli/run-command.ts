@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Level } from 'pino';
 import { loadScenario } from '../agent/scenario/load.js';
 import { runScenario } from '../agent/runner.js';
 import { UsageError } from '../protocol/errors.js';
@@ -15,7 +18,10 @@ export interface RunCommandArgs {
   out?: string;
   target?: string;
   talliesUrl?: string;
+  /** No live progress. */
   quiet: boolean;
+  /** pino level of <run folder>/fleetsim.log. @default "info" */
+  logLevel?: Level | 'silent';
   /** Scale flags (issue 6): shard, workers, transport tuning. */
   scale?: ScaleArgs;
 }
@@ -25,8 +31,18 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     throw new UsageError(`--devices ${a.devices} is not a whole number of devices >= 1.`);
   }
   const scenario = loadScenario(a.scenario);
-  const progress = createProgress(process.stderr, { quiet: a.quiet });
   const started = new Date();
+  const dir = a.out ?? defaultRunDir('out', scenario.name, started);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`Cannot create the run folder ${dir}: ${(err as Error).message}. Pass --out with a folder you can write.`);
+  }
+  // Synchronous writes: a few lines a second at most, and nothing is lost when the process exits.
+  const logFile = join(dir, 'fleetsim.log');
+  const logger = pino({ level: a.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true }));
+  const progress = createProgress(process.stderr, { quiet: a.quiet, scenario: scenario.name });
+  logger.info({ scenario: scenario.name, file: a.scenario, transport: a.transport ?? scenario.transport, target: a.target ?? 'embedded', devices: a.devices, seed: a.seed ?? scenario.seed, workers: a.scale?.shard ? 1 : a.scale?.workers, shard: a.scale?.shard }, 'run starting');
   let result;
   try {
     result = await runScaled(scenario, {
@@ -37,15 +53,19 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
       ...(a.target ? { target: a.target } : {}),
       ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
       onTick: (s) => progress.tick(s),
+      logger,
       ...scaleRunOptions(a.scale),
     }, a.scale);
+  } catch (err) {
+    logger.error({ err }, 'run failed');
+    throw err;
   } finally {
     progress.end();
   }
-  const dir = a.out ?? defaultRunDir('out', scenario.name, started);
+  logger.info({ verdict: result.verdict, exitCode: result.exitCode, parts: result.parts, events: result.events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: result.reconciliation.differences.length, failedThresholds: result.thresholds.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
   const files = writeReports(dir, result);
   process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
-  process.stdout.write(`\nreport: ${files.json}\n`);
+  process.stdout.write(`\nreport: ${files.json} (also summary.md, report.html, junit.xml, fleetsim.log in ${dir})\n`);
   // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes
   // when its thresholds do, by default when every event was acknowledged.
   return result.exitCode;

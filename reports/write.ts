@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../agent/result.js';
+import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -22,6 +23,7 @@ export interface WrittenReports {
   json?: string;
   markdown: string;
   junit: string;
+  html: string;
 }
 
 /** The human and CI renderings of a result, next to it (or in `dir`). */
@@ -29,9 +31,11 @@ export function writeRenderings(dir: string, result: RunResult): WrittenReports 
   mkdirSync(dir, { recursive: true });
   const markdown = join(dir, 'summary.md');
   const junit = join(dir, 'junit.xml');
+  const html = join(dir, 'report.html');
   writeFileSync(markdown, renderMarkdown(result) + '\n');
   writeFileSync(junit, renderJunit(result));
-  return { markdown, junit };
+  writeFileSync(html, renderHtml(result));
+  return { markdown, junit, html };
 }
 
 export function writeReports(dir: string, result: RunResult): WrittenReports {

@@ -33,10 +33,19 @@ beforeAll(() => {
 describe('fleetsim run exit codes', () => {
   it('0 when every check passes', async () => {
     const out = join(tmp.dir, 'pass');
-    const r = await fleetsim(['run', tmp.write('pass.yaml', tinyScenario()), '--out', out, '--quiet']);
+    // one process: with --workers N the per-second lines stay in the workers
+    const r = await fleetsim(['run', tmp.write('pass.yaml', tinyScenario()), '--out', out, '--quiet', '--log-level', 'debug', '--workers', '1']);
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['report.json', 'summary.md', 'junit.xml']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['report.json', 'summary.md', 'junit.xml', 'report.html', 'fleetsim.log']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('failures="0"');
+    // pino JSON lines: the run's start, at least one per-second point at debug, and its end
+    const log = readFileSync(join(out, 'fleetsim.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log[0]).toMatchObject({ msg: 'run starting', scenario: 'tiny' });
+    expect(log.some((l) => l.msg === 'fleet built, devices starting' && l.devices === 40)).toBe(true);
+    expect(log.some((l) => l.msg === 'second' && l.level === 20)).toBe(true);
+    expect(log[log.length - 1]).toMatchObject({ msg: 'run finished', verdict: 'passed' });
+    // --quiet: no live progress on stderr
+    expect(r.stderr).toBe('');
   });
 
   it('1 when a threshold fails, and junit.xml shows the failed case', async () => {
@@ -49,6 +58,21 @@ describe('fleetsim run exit codes', () => {
     expect(junit).toMatch(/<testcase name="latency.ack.p99 &lt; 60s"[^>]*><\/testcase>/);
     const result = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(result.verdict).toBe('thresholds failed');
+
+    // `fleetsim report` renders the same files again from report.json alone, with the same exit code
+    const again = join(tmp.dir, 'again');
+    const rr = await fleetsim(['report', join(out, 'report.json'), '--out', again]);
+    expect(rr.code, rr.stderr).toBe(1);
+    for (const f of ['junit.xml', 'summary.md', 'report.html']) {
+      expect(readFileSync(join(again, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
+    }
+    expect(rr.stdout).toContain('throughput.eventsPerSec > 100000000');
+  });
+
+  it('3 when fleetsim report is given something that is not a result', async () => {
+    const r = await fleetsim(['report', tmp.write('not-a-result.json', '{"schema":"other"}')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('is not a fleetsim result');
   });
 
   describe('against an endpoint whose tallies were tampered with', () => {

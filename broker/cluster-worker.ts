@@ -1,0 +1,67 @@
+/**
+ * One MQTT worker of `fleetsim serve --workers N`: an aedes broker on the shared MQTT port
+ * (node:cluster hands it connections round-robin), validating and authorising as the embedded
+ * endpoint does, and passing events to the owner of the tallies over IPC (ipc-ingestor.ts).
+ * Each process may open at most 20,000 files here, so N workers hold about N x 19,000 devices.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { pino } from 'pino';
+import { Authenticator, type AuthConfig } from './auth.js';
+import { EndpointMetrics } from './endpoint-metrics.js';
+import { IpcIngestor, type ToOwner, type ToWorker } from './ipc-ingestor.js';
+import { createIngestBroker } from './mqtt-ingest.js';
+import { TallyStore } from './store.js';
+
+export interface WorkerConfig {
+  host: string;
+  mqttPort: number;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
+  auth: AuthConfig;
+  logLevel: string;
+}
+
+const send = (m: ToOwner) => process.send!(m);
+
+/** Rejections are counted by the owner, with everything else. */
+class ForwardingStore extends TallyStore {
+  override reject(field: string): void {
+    send({ t: 'reject', reason: field });
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.env.FLEETSIM_CLUSTER ?? '{}') as WorkerConfig;
+  const log = pino({ level: cfg.logLevel, base: { app: 'fleetsim-serve', worker: process.pid } });
+  const ingestor = new IpcIngestor({ send, on: (ev, fn) => process.on(ev, fn as (m: unknown) => void) });
+  const broker = await createIngestBroker({ store: new ForwardingStore(), ingestor, metrics: new EndpointMetrics(), auth: new Authenticator(cfg.auth), log });
+  const sockets = new Set<Socket>();
+  const onSocket = (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    broker.handle(s);
+  };
+  const server: Server = cfg.tlsCertPath && cfg.tlsKeyPath
+    ? createTlsServer({ cert: readFileSync(cfg.tlsCertPath), key: readFileSync(cfg.tlsKeyPath) }, onSocket)
+    : createNetServer(onSocket);
+  await new Promise<void>((resolve) => server.listen({ port: cfg.mqttPort, host: cfg.host, backlog: 4096 }, resolve));
+  send({ t: 'listening', port: (server.address() as AddressInfo).port });
+  const clients = setInterval(() => send({ t: 'clients', connected: broker.connectedClients }), 1_000);
+
+  process.on('message', (m: ToWorker) => {
+    if (m.t !== 'stop') return;
+    clearInterval(clients);
+    // No new connections; what is in flight is answered by the owner and acknowledged; then go.
+    server.close();
+    void ingestor.drain().then(() => {
+      broker.close(() => {
+        for (const s of sockets) s.destroy();
+        process.exit(0);
+      });
+    });
+  });
+}
+
+void main();

@@ -1,0 +1,183 @@
+/**
+ * report.html: one self-contained page (inline CSS and SVG, no script, no network) that a QA
+ * engineer can attach to a ticket: the verdict, thresholds, throughput and latency over time,
+ * the latency distribution, final status/state per platform, the lifecycle flows, lifecycle
+ * durations and the reconciliation table with every difference highlighted. Pure.
+ */
+import type { RunResult } from '../agent/result.js';
+import { FLOW_START } from '../agent/lifecycle-metrics.js';
+import { decodeHistogram, type HistogramSummary } from '../agent/metrics.js';
+import { CATALOGUE, type Platform } from '../protocol/catalogue.js';
+import { flowChart } from './flow-chart.js';
+import { formatFigure, xmlEscape as esc } from './junit.js';
+import { human, stateLabel } from './markdown.js';
+import { lineChart, PALETTE, percentileChart, stackedBars, type Bar } from './svg.js';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111827;background:#f9fafb}
+main{max-width:1040px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
+.pass{background:#16a34a}.fail{background:#dc2626}
+.meta{color:#4b5563}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin-top:16px}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:10px}.card b{display:block;font-size:20px}
+.card span{color:#6b7280;font-size:12px}
+table{border-collapse:collapse;background:#fff;width:100%;margin:6px 0}th,td{border:1px solid #e5e7eb;padding:4px 8px;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.diff td{background:#fee2e2;font-weight:600}td.bad{color:#b91c1c;font-weight:600}td.good{color:#15803d}
+.chart{width:100%;height:auto;background:#fff;border:1px solid #e5e7eb;border-radius:6px;margin:6px 0}
+.grid{stroke:#e5e7eb}.tick{font-size:10px;fill:#6b7280}.axis{font-size:11px;fill:#374151}.legend{font-size:11px;fill:#374151}
+.band{opacity:.45}.band:hover{opacity:.8}.flowlabel{font-size:10px;fill:#111827;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.keys{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}.keys i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+.note{background:#fef3c7;border:1px solid #f59e0b;padding:8px;border-radius:6px}
+footer{color:#6b7280;font-size:12px;margin-top:32px}
+`;
+
+function table(head: string[], rows: string[][], numeric: number[] = [], rowClass: (i: number) => string = () => ''): string {
+  const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
+  const tr = rows.map((r, i) => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c, j) => `<td${numeric.includes(j) ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`).join('');
+  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+
+function card(value: string, label: string): string {
+  return `<div class="card"><b>${esc(value)}</b><span>${esc(label)}</span></div>`;
+}
+
+function overTime(r: RunResult): string {
+  const pts = r.timeline.points;
+  const t0 = pts[0]?.t ?? 0;
+  const perSec = (f: (p: (typeof pts)[number]) => number) => pts.map((p) => [p.t - t0 + 1, (f(p) / Math.max(1, p.ms)) * 1000] as [number, number]);
+  const throughput = lineChart('chart-throughput', 'Throughput over time', [
+    { name: 'acknowledged/s', colour: PALETTE[0]!, points: perSec((p) => p.acked) },
+    { name: 'sent/s', colour: PALETTE[2]!, points: perSec((p) => p.sent), dashed: true },
+    { name: 'failed/s', colour: PALETTE[1]!, points: perSec((p) => p.failed) },
+  ], { xLabel: 'seconds', yLabel: 'events/s' });
+  const withLatency = pts.filter((p) => p.p99 !== undefined);
+  const latency = lineChart('chart-latency-time', 'Ack latency over time', [
+    { name: 'p50', colour: PALETTE[0]!, points: withLatency.map((p) => [p.t - t0 + 1, p.p50!]) },
+    { name: 'p99', colour: PALETTE[1]!, points: withLatency.map((p) => [p.t - t0 + 1, p.p99!]) },
+  ], { xLabel: 'seconds', yLabel: 'ms' });
+  return `<h2>Throughput and latency over time</h2>${throughput}${latency}`;
+}
+
+function distribution(r: RunResult): string {
+  const at = (h: HistogramSummary) => {
+    const d = decodeHistogram(h.hdr);
+    return (p: number) => d.getValueAtPercentile(p) / (h.unit === 'us' ? 1000 : 1);
+  };
+  const series = [{ name: 'acknowledgement', colour: PALETTE[0]!, at: at(r.latency.ack) }];
+  if (r.latency.endToEnd) series.push({ name: 'end to end', colour: PALETTE[4]!, at: at(r.latency.endToEnd) });
+  const rows = [['acknowledgement', r.latency.ack] as const, ['end to end', r.latency.endToEnd] as const].map(([n, h]) => h
+    ? [esc(n), fmt(h.count), String(h.p50), String(h.p90), String(h.p99), String(h.p999), String(h.max)]
+    : [esc(n), '-', '-', '-', '-', '-', esc(r.latency.endToEndSource)]);
+  return `<h2>Latency distribution (ms)</h2>${percentileChart('chart-latency-dist', 'Latency by percentile', series)}${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, [1, 2, 3, 4, 5])}`;
+}
+
+function statusColours(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of Object.keys(CATALOGUE) as Platform[]) {
+    CATALOGUE[p].statuses.forEach((s, i) => out.set(`${p}/${s.id}`, PALETTE[i % PALETTE.length]!));
+  }
+  return out;
+}
+
+function statesPerPlatform(r: RunResult): string {
+  const colours = statusColours();
+  const byPlatform = new Map<string, Bar>();
+  const keys = new Map<string, string>();
+  for (const d of r.lifecycle.durations) {
+    const bar = byPlatform.get(d.platform) ?? byPlatform.set(d.platform, { label: d.platform, segments: [] }).get(d.platform)!;
+    const colour = colours.get(`${d.platform}/${d.status}`) ?? PALETTE[11]!;
+    bar.segments.push({ name: stateLabel(d.platform, d.status, d.state), value: d.duration.count, colour });
+    keys.set(`${d.platform}: ${stateLabel(d.platform, d.status, d.state).split(' / ')[0]}`, colour);
+  }
+  const legend = `<div class="keys">${[...keys].map(([k, c]) => `<span><i style="background:${c}"></i>${esc(k)}</span>`).join('')}</div>`;
+  return `<h2>Final status and state per platform</h2>${stackedBars('chart-states', 'Final status/state per platform', [...byPlatform.values()])}${legend}`;
+}
+
+function flows(r: RunResult): string {
+  const platforms = [...new Set(r.lifecycle.flows.map((l) => l.platform))].sort();
+  if (!platforms.length) return '';
+  const charts = platforms.map((p) => `<h3>${esc(p)}</h3>${flowChart(`chart-flow-${p}`, p, r.lifecycle.flows, (k) => {
+    if (k === FLOW_START) return 'start';
+    const i = k.indexOf('/');
+    return stateLabel(p, k.slice(0, i), k.slice(i + 1));
+  })}`).join('');
+  return `<h2>Lifecycle flows</h2><p class="meta">How installations moved between reported steps; dashed arcs go back (retries, repeated prompts). Hover for counts.</p>${charts}`;
+}
+
+function durations(r: RunResult): string {
+  if (!r.lifecycle.durations.length) return '';
+  return `<h2>Lifecycle durations (simulated time)</h2>${table(['platform', 'final status / state', 'installations', 'p50', 'p90', 'p99', 'max'],
+    r.lifecycle.durations.map((d) => [esc(d.platform), esc(stateLabel(d.platform, d.status, d.state)), fmt(d.duration.count), human(d.duration.p50), human(d.duration.p90), human(d.duration.p99), human(d.duration.max)]), [2, 3, 4, 5, 6])}`;
+}
+
+function reconciliation(r: RunResult): string {
+  const rec = r.reconciliation;
+  if (!rec.checked) return `<h2>Reconciliation</h2><p class="note">Not checked: ${esc(rec.reason ?? '')}</p>`;
+  const parts = [`<h2>Reconciliation</h2><p>${rec.match ? 'Every tally matches device ground truth.' : `<b class="bad">${rec.differences.length} difference(s)</b> between device ground truth and the endpoint's tallies (highlighted).`}</p>`];
+  for (const app of rec.apps) {
+    const diff = new Set(rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`));
+    const rows: string[][] = [];
+    const cls: string[] = [];
+    const platforms = [...new Set([...Object.keys(app.expected.platforms), ...Object.keys(app.counted.platforms)])].sort() as Platform[];
+    for (const p of platforms) {
+      const e = app.expected.platforms[p] ?? {};
+      const c = app.counted.platforms[p] ?? {};
+      const cells = new Set<string>();
+      for (const src of [e, c]) for (const [s, states] of Object.entries(src)) for (const st of Object.keys(states)) cells.add(`${s}/${st}`);
+      for (const k of [...cells].sort()) {
+        const i = k.indexOf('/');
+        const [s, st] = [k.slice(0, i), k.slice(i + 1)];
+        const ev = e[s]?.[st] ?? 0;
+        const cv = c[s]?.[st] ?? 0;
+        const bad = diff.has(`${p}/${s}/${st}`);
+        rows.push([esc(p), esc(stateLabel(p, s, st)), fmt(ev), fmt(cv), bad ? `<span class="bad">${cv - ev > 0 ? '+' : ''}${fmt(cv - ev)}</span>` : 'ok']);
+        cls.push(bad ? 'diff' : '');
+      }
+    }
+    parts.push(`<h3>${esc(app.appId)}: ${app.match ? '<span class="good">match</span>' : '<span class="bad">MISMATCH</span>'} (expected ${fmt(app.expected.total)}, counted ${fmt(app.counted.total)})</h3>`);
+    parts.push(table(['platform', 'status / state', 'expected', 'counted', 'difference'], rows, [2, 3], (i) => cls[i]!));
+  }
+  return parts.join('');
+}
+
+export function renderHtml(r: RunResult): string {
+  const verdict = r.passed ? '<span class="verdict pass">PASSED</span>' : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
+  const e2e = r.latency.endToEnd;
+  const thresholds = table(['threshold', 'observed', 'result'], r.thresholds.map((t) => [
+    `<code>${esc(t.check)}</code>${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
+    esc(formatFigure(t.observed, t.unit)),
+    t.passed ? 'pass' : `FAIL${t.detail ? `: ${esc(t.detail)}` : ''}`,
+  ]), [], (i) => (r.thresholds[i]!.passed ? '' : 'diff'));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>fleetsim ${esc(r.scenario.name)}: ${r.passed ? 'passed' : 'failed'}</title><style>${CSS}</style></head>
+<body><main>
+<h1>fleetsim ${esc(r.scenario.name)} ${verdict}</h1>
+<div class="meta">${esc(r.scenario.description ?? '')}</div>
+<div class="meta">${esc(r.scenario.file)}, seed ${esc(String(r.seed))}; ${esc(r.transport)} to ${esc(r.target.kind)} ${esc(r.target.url)}; started ${esc(r.startedAt)}${r.parts > 1 ? `; ${r.parts} parts merged` : ''}</div>
+${r.aborted ? `<p class="note">Aborted at ${esc(r.aborted.at)}: ${esc(r.aborted.reason)}.</p>` : ''}
+<div class="cards">
+${card(fmt(r.devices.total), `devices (${fmt(r.devices.installations)} installations)`)}
+${card(fmt(r.events.sent), `events sent (${fmt(r.events.acked)} acknowledged)`)}
+${card(fmt(r.events.failed), `failed (${fmt(r.events.retried)} retried)`)}
+${card(`${fmt(r.throughput.eventsPerSec)}/s`, `throughput (peak ${fmt(r.throughput.peakPerSec)}/s)`)}
+${card(`${r.latency.ack.p99} ms`, 'ack latency p99')}
+${card(e2e ? `${e2e.p99} ms` : '-', 'end-to-end p99')}
+${card(`${(r.durationMs / 1000).toFixed(2)} s`, 'wall time')}
+</div>
+<h2>Thresholds</h2>${thresholds}
+${overTime(r)}
+${distribution(r)}
+${statesPerPlatform(r)}
+${flows(r)}
+${durations(r)}
+${reconciliation(r)}
+<footer>${esc(r.schema)}; fleetsim ${esc(r.environment.fleetsim)}, Node ${esc(r.environment.node)} on ${esc(r.environment.platform)}/${esc(r.environment.arch)}, ${r.environment.cpus} CPUs, ${esc(r.environment.hostname)}. Finished ${esc(r.finishedAt)}.${r.events.lastError ? ` Last error: ${esc(r.events.lastError)}` : ''}</footer>
+</main></body></html>
+`;
+}

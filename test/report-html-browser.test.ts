@@ -1,0 +1,86 @@
+/**
+ * report.html in a real browser (Debian's chromium through playwright-core) with the network
+ * off: the page must render every chart from itself alone, with no console error. A screenshot
+ * is kept (test-output/report-html.png) for people to look at.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../agent/runner.js';
+import { parseScenario } from '../agent/scenario/load.js';
+import { renderHtml } from '../reports/html.js';
+import { tempDir, tinyScenario } from './scenario-files.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const tmp = tempDir();
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  tmp.cleanup();
+});
+
+describe('report.html', () => {
+  it('renders its charts offline with no console errors', async () => {
+    // a real run with a planted difference, so the reconciliation table has something to highlight
+    const scenario = parseScenario(tinyScenario(['thresholds:', '  - latency.ack.p99 < 60s', '  - throughput.eventsPerSec > 100000000']), 'tiny.yaml');
+    const result = await runScenario(scenario, {
+      scenarioFile: 'tiny.yaml',
+      onEndpoint: (ep) => ep.store.tallies.add('com.acme.mail', 'ios', 'installed', 'installed', 2),
+    });
+    const file = tmp.write('report.html', renderHtml(result));
+
+    const context = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
+    await context.setOffline(true);
+    const requests: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+
+    const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({
+      id: s.id,
+      marks: s.querySelectorAll('path, rect, circle').length,
+      width: s.getBoundingClientRect().width,
+      height: s.getBoundingClientRect().height,
+    })));
+    const ids = charts.map((c) => c.id);
+    for (const id of ['chart-throughput', 'chart-latency-time', 'chart-latency-dist', 'chart-states', 'chart-flow-android', 'chart-flow-ios']) {
+      expect(ids, id).toContain(id);
+    }
+    for (const c of charts) {
+      expect(c.marks, c.id).toBeGreaterThan(0);
+      expect(c.width, c.id).toBeGreaterThan(100);
+      expect(c.height, c.id).toBeGreaterThan(50);
+    }
+    const diffRows = await page.$$eval('tr.diff', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(diffRows.some((t) => t.includes('Installed') && t.includes('+2'))).toBe(true);
+    expect(await page.textContent('h1')).toContain('FAILED');
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+
+    const outDir = join(import.meta.dirname, '..', 'test-output');
+    mkdirSync(outDir, { recursive: true });
+    const png = await page.screenshot({ fullPage: true });
+    writeFileSync(join(outDir, 'report-html.png'), png);
+    expect(png.length).toBeGreaterThan(10_000);
+    await context.close();
+  });
+});
