@@ -14,6 +14,10 @@ export class TimeHeap {
     return this.times[0];
   }
 
+  peekId(): number | undefined {
+    return this.ids[0];
+  }
+
   push(time: number, id: number): void {
     const t = this.times;
     const d = this.ids;

@@ -171,7 +171,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.deviceDone) devicesDone++;
       opts.onSend?.(e);
     };
-    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installs.length, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'fleet built, devices starting');
+    log?.info({ scenario: scenario.name, devices: fleet.devices.length, installations: sim.installCount, transport: transportKind, target: targetUrl, seed, thresholds: thresholds.map((t) => t.check) }, 'fleet built, devices starting');
 
     const wallStart = clock.now();
     metrics.start(wallStart);
@@ -197,7 +197,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     let secondTimer = instrument ? clock.setTimeout(second, 1000 - (wallStart % 1000)) : undefined;
     let tick: NodeJS.Timeout | undefined;
     if (opts.onTick && instrument) {
-      const installsTotal = sim.installs.length;
+      const installsTotal = sim.installCount;
       tick = setInterval(() => {
         metrics.flush();
         const online = countUpTo(arrivals, simNow - simStartMs);
