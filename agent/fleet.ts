@@ -154,7 +154,9 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       if (opts.shard && (firstIndex + k) % opts.shard.count !== opts.shard.index) return false;
       return opts.onlyDevice === undefined || deviceId(prefix, first + k) === opts.onlyDevice;
     };
-    const roles = assignCohortQuotas(scenario, models, seed, startMs, cohort, apps, n, make);
+    // a trace of one device needs the quota choice of its own cohort only
+    const wanted = opts.onlyDevice === undefined || isInRange(opts.onlyDevice, prefix, first, n);
+    const roles = wanted ? assignCohortQuotas(scenario, models, seed, startMs, cohort, apps, n, make) : new Map<string, Record<string, number>>();
     for (let k = 0; k < n; k++) {
       if (!keep(k)) continue;
       const d = make(k);
@@ -164,6 +166,12 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
     }
   });
   return { devices, total: index, models, startMs };
+}
+
+function isInRange(id: string, prefix: string, first: number, n: number): boolean {
+  if (!id.startsWith(`${prefix}-`)) return false;
+  const k = Number(id.slice(prefix.length + 1));
+  return Number.isInteger(k) && k >= first && k < first + n;
 }
 
 /** Quota roles for every device of one cohort (all of them, whatever the shard: the choice must

@@ -6,6 +6,7 @@
  * Pure: no I/O. `fleetsim merge` (issue 6) reads files and calls `mergeResults`.
  */
 import { mergeCoverage, type Coverage } from './coverage.js';
+import { mergeDeviceReconciliations } from './device-reconcile.js';
 import { UsageError } from '../protocol/errors.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { Platform } from '../protocol/catalogue.js';
@@ -162,6 +163,11 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
   const e2eParts = opts.sharedTarget ? (last.latency.endToEnd ? [last.latency.endToEnd] : []) : results.map((r) => r.latency.endToEnd).filter((h): h is HistogramSummary => h !== null);
   const endToEnd = e2eParts.length && (opts.sharedTarget || e2eParts.length === results.length) ? mergeHistograms(e2eParts) : null;
   const reconciliation = mergeReconciliation(results, opts.sharedTarget ?? false, last, opts.counted);
+  const devices = mergeDeviceReconciliations(results.map((r) => r.reconciliation.devices));
+  if (devices) {
+    reconciliation.devices = devices;
+    if (devices.checked && devices.differing > 0 && reconciliation.checked) reconciliation.match = false;
+  }
   const definitions: Threshold[] = first.thresholds.map(({ observed: _o, passed: _p, detail: _d, ...t }) => t);
   const thresholds = checkThresholds(definitions, {
     events, durationMs, points, reconciliation,

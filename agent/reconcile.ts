@@ -4,6 +4,7 @@
  */
 import type { Platform } from '../protocol/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
+import type { DeviceReconciliation } from './device-reconcile.js';
 import type { Installation } from './sim.js';
 
 export interface Difference {
@@ -22,6 +23,8 @@ export interface Reconciliation {
   reason?: string;
   apps: { appId: string; expected: AppTallies; counted: AppTallies; match: boolean }[];
   differences: Difference[];
+  /** Device by device, where the endpoint lists devices (agent/device-reconcile.ts, issue 5). */
+  devices?: DeviceReconciliation;
 }
 
 /** Expected tallies from device ground truth. */

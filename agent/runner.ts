@@ -10,6 +10,7 @@ import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
 import { coverageOf } from './coverage.js';
+import { reconcileDevices } from './device-reconcile.js';
 import { readEndToEnd } from './endpoint-stats.js';
 import { buildFleet } from './fleet.js';
 import { FlowCounter, lifecycleDurations } from './lifecycle-metrics.js';
@@ -245,6 +246,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}`);
       }
       reconciliation = reconcile(appIds.map((id) => expected.get(id)), counted);
+    }
+    if (talliesUrl && instrument) {
+      // Device by device too: a shard checks its own devices, final once its events are acked.
+      const devices = await reconcileDevices(talliesUrl, appIds, sim.installs);
+      reconciliation.devices = devices;
+      if (devices.checked && devices.differing > 0 && reconciliation.checked) reconciliation.match = false;
     }
     const e2e = talliesUrl ? await readEndToEnd(talliesUrl) : 'no tallies/stats API to read it from';
 

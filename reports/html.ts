@@ -109,6 +109,15 @@ function flows(r: RunResult): string {
   return `<h2>Lifecycle flows</h2><p class="meta">How installations moved between reported steps; dashed arcs go back (retries, repeated prompts). Hover for counts.</p>${charts}`;
 }
 
+function coverage(r: RunResult): string {
+  if (!r.coverage) return '';
+  const rows = Object.entries(r.coverage).map(([p, c]) => [
+    esc(p), `${c.statesVisited}/${c.statesTotal}`, `${c.transitionsVisited}/${c.transitionsTotal}`,
+    c.statesNever.length ? esc(c.statesNever.join(', ')) : '<span class="good">none</span>',
+  ]);
+  return `<h2>Lifecycle coverage</h2>${table(['platform', 'states visited', 'transitions taken', 'states never visited'], rows, [1, 2])}`;
+}
+
 function durations(r: RunResult): string {
   if (!r.lifecycle.durations.length) return '';
   return `<h2>Lifecycle durations (simulated time)</h2>${table(['platform', 'final status / state', 'installations', 'p50', 'p90', 'p99', 'max'],
@@ -141,6 +150,17 @@ function reconciliation(r: RunResult): string {
     }
     parts.push(`<h3>${esc(app.appId)}: ${app.match ? '<span class="good">match</span>' : '<span class="bad">MISMATCH</span>'} (expected ${fmt(app.expected.total)}, counted ${fmt(app.counted.total)})</h3>`);
     parts.push(table(['platform', 'status / state', 'expected', 'counted', 'difference'], rows, [2, 3], (i) => cls[i]!));
+  }
+  const dev = rec.devices;
+  if (dev) {
+    parts.push('<h3>Device by device</h3>');
+    if (!dev.checked) parts.push(`<p class="note">Not checked one by one: ${esc(dev.reason ?? '')}</p>`);
+    else if (dev.differing === 0) parts.push(`<p>All ${fmt(dev.pairs)} (device, app) pairs match.</p>`);
+    else {
+      const show = (x: { status: string; state: string; seq: number } | null, p: string) => (x ? `${esc(stateLabel(p, x.status, x.state))} #${x.seq}` : '<i>nothing</i>');
+      parts.push(`<p><b class="bad">${fmt(dev.differing)} of ${fmt(dev.pairs)} pairs differ</b>${dev.differing > dev.differences.length ? ` (first ${dev.differences.length} listed)` : ''}.</p>`);
+      parts.push(table(['device', 'app', 'platform', 'expected', 'counted'], dev.differences.map((d) => [esc(d.deviceId), esc(d.appId), esc(d.platform), show(d.expected, d.platform), show(d.counted, d.platform)]), [], () => 'diff'));
+    }
   }
   return parts.join('');
 }
@@ -176,6 +196,7 @@ ${distribution(r)}
 ${statesPerPlatform(r)}
 ${flows(r)}
 ${durations(r)}
+${coverage(r)}
 ${reconciliation(r)}
 <footer>${esc(r.schema)}; fleetsim ${esc(r.environment.fleetsim)}, Node ${esc(r.environment.node)} on ${esc(r.environment.platform)}/${esc(r.environment.arch)}, ${r.environment.cpus} CPUs, ${esc(r.environment.hostname)}. Finished ${esc(r.finishedAt)}.${r.events.lastError ? ` Last error: ${esc(r.events.lastError)}` : ''}</footer>
 </main></body></html>

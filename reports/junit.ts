@@ -41,7 +41,12 @@ function reconciliationCases(r: RunResult): Case[] {
   const rec = r.reconciliation;
   const classname = `fleetsim.${r.scenario.name}.reconciliation`;
   if (!rec.checked) return [{ name: 'reconciliation', classname, failure: { message: `not checked: ${rec.reason ?? 'no tallies'}`, body: rec.reason ?? '' } }];
-  return rec.apps.map((app) => {
+  const dev = rec.devices;
+  const devices: Case[] = dev?.checked ? [{
+    name: 'devices', classname,
+    ...(dev.differing > 0 ? { failure: { message: `${dev.differing} of ${dev.pairs} (device, app) pairs differ from ground truth`, body: dev.differences.map(deviceLine).join('\n') } } : {}),
+  }] : [];
+  return [...rec.apps.map((app) => {
     const c: Case = { name: `app ${app.appId}`, classname };
     if (!app.match) {
       const diffs = rec.differences.filter((d) => d.appId === app.appId);
@@ -51,7 +56,12 @@ function reconciliationCases(r: RunResult): Case[] {
       };
     }
     return c;
-  });
+  }), ...devices];
+}
+
+export function deviceLine(d: NonNullable<RunResult['reconciliation']['devices']>['differences'][number]): string {
+  const show = (x: { status: string; state: string; seq: number } | null) => (x ? `${x.status}/${x.state} #${x.seq}` : 'nothing');
+  return `${d.deviceId} ${d.appId} (${d.platform}): expected ${show(d.expected)}, counted ${show(d.counted)}`;
 }
 
 function suite(name: string, cases: Case[], r: RunResult): string {

@@ -5,7 +5,7 @@
 import type { RunResult } from '../agent/result.js';
 import type { HistogramSummary } from '../agent/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
-import { formatFigure } from './junit.js';
+import { deviceLine, formatFigure } from './junit.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -62,6 +62,12 @@ export function renderMarkdown(r: RunResult): string {
   else {
     out.push(rec.match ? 'Every tally matches device ground truth.' : `**${rec.differences.length} difference(s)** between device ground truth and the endpoint's tallies.`, '');
     out.push(mdTable(['app', 'expected', 'counted', 'result'], rec.apps.map((a) => [a.appId, fmt(a.expected.total), fmt(a.counted.total), a.match ? 'match' : '**MISMATCH**']), ['l', 'r', 'r', 'l']), '');
+    const dev = rec.devices;
+    if (dev) {
+      if (!dev.checked) out.push(`Devices were not checked one by one: ${dev.reason}.`, '');
+      else if (dev.differing === 0) out.push(`All ${fmt(dev.pairs)} (device, app) pairs match device by device.`, '');
+      else out.push(`**${fmt(dev.differing)} of ${fmt(dev.pairs)} (device, app) pairs differ**${dev.differing > dev.differences.length ? ` (first ${dev.differences.length})` : ''}:`, '', ...dev.differences.map((d) => `- ${deviceLine(d)}`), '');
+    }
     if (rec.differences.length) {
       out.push('### Differences', '');
       out.push(mdTable(['app', 'platform', 'status / state', 'expected', 'counted'], rec.differences.map((d) => [d.appId, d.platform, stateLabel(d.platform, d.status, d.state), fmt(d.expected), fmt(d.counted)]), ['l', 'l', 'l', 'r', 'r']), '');
@@ -73,6 +79,12 @@ export function renderMarkdown(r: RunResult): string {
     out.push(mdTable(['platform', 'final status / state', 'installations', 'p50', 'p99', 'max'], r.lifecycle.durations.map((d) => [
       d.platform, stateLabel(d.platform, d.status, d.state), fmt(d.duration.count), human(d.duration.p50), human(d.duration.p99), human(d.duration.max),
     ]), ['l', 'l', 'r', 'r', 'r', 'r']), '');
+  }
+  if (r.coverage) {
+    out.push('## Lifecycle coverage', '');
+    out.push(mdTable(['platform', 'states visited', 'transitions taken', 'states never visited'], Object.entries(r.coverage).map(([p, c]) => [
+      p, `${c.statesVisited}/${c.statesTotal}`, `${c.transitionsVisited}/${c.transitionsTotal}`, c.statesNever.join(', ') || 'none',
+    ]), ['l', 'r', 'r', 'l']), '');
   }
   return out.join('\n');
 }

@@ -4,7 +4,7 @@
  */
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue.js';
 import type { RunResult } from '../agent/result.js';
-import { formatFigure } from './junit.js';
+import { deviceLine, formatFigure } from './junit.js';
 
 export interface Style {
   ok(s: string): string;
@@ -84,7 +84,17 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
     out.push(style.bad(`reconciliation: not checked (${rec.reason})`));
     return out.join('\n');
   }
-  out.push(style.bold('reconciliation: ') + (rec.match ? style.ok('tallies match') : style.bad(`${rec.differences.length} difference(s)`)));
+  out.push(style.bold('reconciliation: ') + (rec.differences.length === 0 ? style.ok('tallies match') : style.bad(`${rec.differences.length} tally difference(s)`)));
+  const dev = rec.devices;
+  if (dev) {
+    if (!dev.checked) out.push(style.dim(`devices: not checked one by one (${dev.reason})`));
+    else if (dev.differing === 0) out.push(`devices: ${style.ok(`all ${dev.pairs.toLocaleString('en-US')} (device, app) pairs match`)}`);
+    else {
+      out.push(`devices: ${style.bad(`${dev.differing} of ${dev.pairs.toLocaleString('en-US')} (device, app) pairs differ`)}`);
+      for (const d of dev.differences.slice(0, 10)) out.push(`  ${style.bad(deviceLine(d))}`);
+      if (dev.differing > 10) out.push(style.dim(`  ...and ${dev.differing - 10} more (report.json lists ${dev.differences.length})`));
+    }
+  }
   for (const app of rec.apps) {
     const rows: string[][] = [['platform', 'status', 'state', 'expected', 'counted', '']];
     const diffKeys = new Set(rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`));

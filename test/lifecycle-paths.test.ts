@@ -210,3 +210,14 @@ describe('DME', () => {
     expect(steps.at(-1)!.native).toBe('scomo:1400');
   });
 });
+
+describe('docs/lifecycles.md', () => {
+  it('lists every transition of every model, so overrides and quota paths can be looked up', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const doc = readFileSync(join(__dirname, '..', 'docs', 'lifecycles.md'), 'utf8');
+    for (const p of PLATFORMS) {
+      for (const t of compileModel(MODELS[p]).transitions) expect(doc, `${p} ${t.id}`).toContain(`\`${t.id.replace(' (update)', '')}\``);
+    }
+  });
+});

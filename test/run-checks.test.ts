@@ -17,6 +17,7 @@ describe('a run checks itself', () => {
     expect(r.latency.ack.count).toBe(r.events.acked);
     // the embedded endpoint's end-to-end histogram, read from GET /v1/stats
     expect(r.latency.endToEnd?.count).toBe(r.events.acked);
+    expect(r.reconciliation.devices).toEqual({ checked: true, pairs: r.devices.installations, differing: 0, differences: [] });
     expect(r.latency.endToEndSource).toMatch(/\/v1\/stats latency.endToEnd$/);
     expect(r.lifecycle.durations.reduce((n, d) => n + d.duration.count, 0)).toBe(r.devices.installations);
     // every installation enters the flow once from (start)
