@@ -72,16 +72,21 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   process.stderr.write(`fleetsim serve: MQTT ${endpoint.mqttUrl}  HTTP ${endpoint.httpUrl}${endpoint.wsUrl ? `  WS ${endpoint.wsUrl}` : ''}` +
     `${a.dataDir ? `  journal ${a.dataDir} (${endpoint.replayed} events replayed)` : ''}  live page ${endpoint.httpUrl}/\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    // One listener for good: between two `once` listeners a second signal would find none and
+    // kill the process the default way, mid-shutdown.
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (!stopping) {
+        stopping = true;
+        return resolve(sig);
+      }
+      log.warn({ signal: sig }, 'second signal: exiting without waiting');
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   log.info({ signal }, 'shutting down');
-  const force = (sig: NodeJS.Signals) => {
-    log.warn({ signal: sig }, 'second signal: exiting without waiting');
-    process.exit(130);
-  };
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
   await endpoint.close();
   process.stderr.write(`fleetsim serve: stopped; ${endpoint.store.counters.accepted} events accepted\n`);
   return 0;

@@ -113,7 +113,7 @@ describe('the journal, in process', () => {
 });
 
 /** Sends events over HTTP batches and MQTT QoS 1 at once, each pair's events in seq order on one channel. */
-function load(target: ServeProcess, events: StatusEvent[], acked: StatusEvent[], stopAfterAcked = Infinity) {
+function load(target: ServeProcess, events: StatusEvent[], acked: StatusEvent[], onAcked: (n: number) => void = () => undefined) {
   let stop = false;
   const sent: StatusEvent[] = [];
   const byPair = new Map<string, StatusEvent[]>();
@@ -126,7 +126,7 @@ function load(target: ServeProcess, events: StatusEvent[], acked: StatusEvent[],
   const clients: MqttClient[] = [];
   const markAcked = (list: StatusEvent[]) => {
     acked.push(...list);
-    if (acked.length >= stopAfterAcked) stop = true;
+    onAcked(acked.length);
   };
   const http = lanes.slice(0, 4).map(async (lane) => {
     for (let i = 0; i < lane.length && !stop; i += 20) {
@@ -198,13 +198,12 @@ describe('fleetsim serve --data-dir as a child process', () => {
     const first = await startServe(['--data-dir', dir]);
     children.push(first);
     const acked: StatusEvent[] = [];
-    const run = load(first, events, acked, 4000);
-    // Kill while events are still in flight, without waiting for their acknowledgements.
-    while (acked.length < 4000) await new Promise((r) => setTimeout(r, 5));
-    first.child.kill('SIGKILL');
+    // Killed from inside an acknowledgement callback: the other lanes still have events in flight.
+    let killed = false;
+    const run = load(first, events, acked, (n) => n >= 4000 && !killed && (killed = first.child.kill('SIGKILL')));
     await first.exited;
-    run.stop();
     await run.done;
+    run.stop();
     await run.close();
     const ackedNow = acked.slice();
     expect(run.sent.length).toBeGreaterThan(ackedNow.length);
@@ -237,13 +236,13 @@ describe('fleetsim serve --data-dir as a child process', () => {
     const first = await startServe(['--data-dir', dir]);
     children.push(first);
     const acked: StatusEvent[] = [];
-    const run = load(first, events, acked, 3000);
-    while (acked.length < 3000) await new Promise((r) => setTimeout(r, 5));
-    first.child.kill('SIGTERM');
+    let signalled = false;
+    const run = load(first, events, acked, (n) => n >= 3000 && !signalled && (signalled = first.child.kill('SIGTERM')));
     expect((await first.exited).code).toBe(0);
-    run.stop();
     await run.done;
+    run.stop();
     await run.close();
+    expect(acked.length).toBeLessThan(events.length);
 
     const second = await startServe(['--data-dir', dir]);
     children.push(second);

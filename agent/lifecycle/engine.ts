@@ -80,12 +80,18 @@ export function destination(t: CTrans, c: Cursor): number {
   return t.to;
 }
 
+/** Set by `choose`: whether a quota ruled out a choice the traits allowed (trace says so). */
+let restricted = false;
+
 /** Picks one applicable transition by weight from a single uniform draw. */
 function choose(n: CNode, traits: Traits, c: Cursor, u: number): CTrans | undefined {
   const k = c.constraint;
   let total = 0;
+  restricted = false;
   for (const t of n.out) {
-    if (t.weight > 0 && guardHolds(t.when, traits) && (!k || k.allows(n.index, t, c.counters))) total += t.weight;
+    if (!(t.weight > 0) || !guardHolds(t.when, traits)) continue;
+    if (!k || k.allows(n.index, t, c.counters)) total += t.weight;
+    else restricted = true;
   }
   if (total <= 0) return undefined;
   let x = u * total;
@@ -139,10 +145,10 @@ export function advance(cm: CompiledModel, c: Cursor, traits: Traits, rng: Rng, 
         throw new LifecycleError(`${cm.platform} model: no transition out of "${n.name}" applies to traits ${JSON.stringify(traits)}${c.constraint ? ' under its quota' : ''}`);
       }
       dest = destination(t, c);
-      reason = t.why;
+      reason = restricted ? `${t.why} (its quota ruled out the other ways)` : t.why;
       if (dest !== t.to) {
         const k = ++c.counters![t.retryCounter]!;
-        reason = `${t.why}; retry ${k} of ${t.retryMax}`;
+        reason = `${reason}; retry ${k} of ${t.retryMax}`;
       }
       if (t.delay) c.at += sampleFrom(t.delay, u1, u2);
     }
