@@ -3,6 +3,7 @@
  * the indexed form the engine walks: nodes and transitions by number, ids built once, weights
  * final. Pure; a fleet compiles one variant per (cohort, app) that has overrides.
  */
+import { findState } from '../../protocol/catalogue.js';
 import type { Delay } from '../delay.js';
 import { CHECK_IN, END, transitionId, type Guard, type LifecycleModel } from './model.js';
 
@@ -29,6 +30,7 @@ export interface CNode {
   readonly name: string;
   readonly status: string | undefined;
   readonly state: string | undefined;
+  /** The native code reported: the node's own, else the catalogue's for its state. */
   readonly native: string | undefined;
   readonly reports: boolean;
   readonly out: CTrans[];
@@ -111,7 +113,8 @@ export function compileModel(model: LifecycleModel, overrides: readonly ModelOve
       transitions.push(update);
     }
     return {
-      index, name, status: n.status, state: n.state, native: n.native,
+      index, name, status: n.status, state: n.state,
+      native: n.native ?? (n.status && n.state ? findState(model.platform, n.status, n.state)?.native : undefined),
       reports: n.status !== undefined, out, update,
     };
   });

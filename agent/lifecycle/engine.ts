@@ -7,7 +7,6 @@
  * whatever the guards, weights, delay kinds, overrides or quota constraints, so a device's path
  * depends only on (seed, deviceId, appId, traits, model + overrides [+ its quota role]).
  */
-import { findState } from '../../protocol/catalogue.js';
 import { sampleFrom } from '../delay.js';
 import type { Rng } from '../rng.js';
 import type { CNode, CompiledModel, CTrans } from './compile.js';
@@ -166,8 +165,7 @@ export function advance(cm: CompiledModel, c: Cursor, traits: Traits, rng: Rng, 
 function toStep(cm: CompiledModel, c: Cursor, via: string[], why: string, visits?: Visits): Step {
   const n = cm.nodes[c.node]!;
   if (visits) visits.nodes[n.index]!++;
-  const native = n.native ?? findState(cm.platform, n.status!, n.state!)?.native;
   const step: Step = { at: c.at, node: n.name, status: n.status!, state: n.state!, version: c.version, via, why };
-  if (native) step.native = native;
+  if (n.native) step.native = n.native;
   return step;
 }
