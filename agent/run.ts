@@ -9,6 +9,7 @@ import { RunMetrics } from './metrics.js';
 import type { Emitted, Simulator } from './sim.js';
 import { SendError, type Transport } from './transport/types.js';
 import { InFlightWindow, Pacer } from './flow.js';
+import { encodeEvent } from './encode.js';
 
 export interface RunClock {
   /** Wall time in ms (fractional allowed). */
@@ -80,6 +81,7 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
   let timer: unknown;
   let timerAt = 0;
   let scheduled = false;
+  let pumping = false;
   let finished = false;
   const wallStart = clock.now();
   const wallDue = (simMs: number) => (opts.timeScale === 'asap' ? wallStart : wallStart + (simMs - opts.simStartMs) / opts.timeScale);
@@ -117,7 +119,10 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
         metrics.recordAck(us, now);
         window.onAck(us);
       }
-      schedulePump();
+      // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
+      // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
+      if (pumping) schedulePump();
+      else pump();
     };
 
     const schedulePump = () => {
@@ -154,8 +159,17 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
     };
 
     const pump = () => {
-      scheduled = false;
       if (finished) return;
+      pumping = true;
+      try {
+        pumpSome();
+      } finally {
+        pumping = false;
+      }
+    };
+
+    const pumpSome = () => {
+      scheduled = false;
       let burst = 0;
       while (inFlight < window.size) {
         const t = sim.nextTime();
@@ -183,7 +197,7 @@ export function drive(sim: Simulator, transport: Transport, opts: DriveOptions, 
         metrics.sent++;
         inFlight++;
         opts.onSend?.(e);
-        transport.send(e.inst.device.id, e.inst.app.id, JSON.stringify(toEvent(e, now)), onDone(now));
+        transport.send(e.inst.device.id, e.inst.app.id, encodeEvent(e, now), onDone(now));
         if (e.deviceDone) {
           if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(e.inst.device.id);
           else transport.deviceDone(e.inst.device.id);

@@ -155,3 +155,18 @@ describe('the run loop', () => {
     expect(m.sent).toBeGreaterThan(events);
   });
 });
+
+describe('the event encoder', () => {
+  it('writes exactly what JSON.stringify(toEvent(...)) writes, for every event of a fleet', async () => {
+    const { encodeEvent } = await import('../agent/encode.js');
+    const { toEvent } = await import('../agent/run.js');
+    const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+    const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
+    let n = 0;
+    sim.runToEnd((e) => {
+      expect(encodeEvent(e, 1234.6)).toBe(JSON.stringify(toEvent(e, 1234.6)));
+      n++;
+    });
+    expect(n).toBeGreaterThan(500);
+  });
+});

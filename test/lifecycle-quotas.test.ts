@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { coverageOf } from '../agent/coverage.js';
 import { buildFleet } from '../agent/fleet.js';
 import { runScenario } from '../agent/runner.js';
 import { loadScenario, parseScenario } from '../agent/scenario/load.js';
@@ -61,6 +62,15 @@ describe('quotas', () => {
       const meeting = installs.filter((i) => meets(s, i, qi));
       expect(meeting.map((i) => i.device.id).sort(), `quota ${qi}`).toEqual(chosen.map((i) => i.device.id).sort());
     });
+  });
+
+  it.each([[1, undefined], [99, 2_000], ['abc', 5_000]] as const)('rare-paths with seed %s and %s devices still meets every quota and visits every state', (seed, devices) => {
+    const s = loadScenario(join(ROOT, 'scenarios', 'rare-paths.yaml'));
+    const fleet = buildFleet(s, { seed, ...(devices !== undefined ? { devices } : {}) });
+    const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
+    sim.runToEnd();
+    s.quotas.forEach((q, qi) => expect(sim.installs.filter((i) => i.quotaRole === qi), `quota ${qi}`).toHaveLength(q.count));
+    for (const c of Object.values(coverageOf(sim))) expect(c.statesNever).toEqual([]);
   });
 
   it('chooses the same devices in every shard, and scales with --devices (the count stays exact)', () => {

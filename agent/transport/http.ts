@@ -5,7 +5,7 @@
  * dropped connections are retried with backoff, honouring Retry-After; ingestion is idempotent by
  * (device, app, seq), so a retry can never count an event twice.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { HTTP_EVENTS_PATH } from '../../protocol/topics.js';
 import { TargetUnreachableError } from '../../protocol/errors.js';
 import { backoffDelay, retryAfterMs, type BackoffOptions } from './backoff.js';
@@ -32,7 +32,7 @@ export interface HttpTransportOptions {
 }
 
 /** Events that travel in one request, and how often it has been tried. */
-interface Batch {
+export interface Batch {
   body: string;
   dones: SendDone[];
   attempt: number;
@@ -43,7 +43,7 @@ const RETRY_STATUS = new Set([429, 503]);
 export class HttpTransport implements Transport {
   readonly kind = 'http' as const;
   private readonly pool: Pool;
-  private readonly headers: Record<string, string>;
+  private readonly headerList: string[];
   private readonly origin: string;
   private readonly batchMax: number;
   private readonly counters: TransportStats = emptyStats();
@@ -65,8 +65,9 @@ export class HttpTransport implements Transport {
       keepAliveTimeout: 60_000,
     });
     this.counters.peakConnections = connections;
-    this.headers = { 'content-type': 'application/json' };
-    if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
+    // A flat list, built once: undici takes it as is.
+    this.headerList = ['content-type', 'application/json'];
+    if (opts.token) this.headerList.push('authorization', `Bearer ${opts.token}`);
     this.batchMax = Math.max(1, opts.batch ?? 1);
   }
 
@@ -103,36 +104,38 @@ export class HttpTransport implements Transport {
     this.post({ body, dones, attempt: 0 });
   }
 
+  /** One request per batch through undici's dispatch API: no promise or stream per request. */
   private post(b: Batch): void {
-    this.pool.request({ method: 'POST', path: HTTP_EVENTS_PATH, headers: this.headers, body: b.body }).then(
-      async (res) => {
-        if (res.statusCode >= 200 && res.statusCode < 300) {
-          await res.body.dump();
-          for (const d of b.dones) d(undefined);
-          return;
-        }
-        const text = await res.body.text().catch(() => '');
-        if (RETRY_STATUS.has(res.statusCode)) {
-          this.onCongestion?.();
-          const asked = retryAfterMs(res.headers['retry-after'], Date.now());
-          const cap = this.opts.maxRetryAfterMs ?? 60_000;
-          if (asked !== undefined && asked > cap) {
-            return this.fail(b, new SendError(`HTTP ${res.statusCode} from ${this.origin}: Retry-After ${Math.round(asked / 1000)} s is over the ${cap / 1000} s limit`, 'overload'));
-          }
-          return this.retry(b, asked, new SendError(`HTTP ${res.statusCode} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 200)}`, 'overload'));
-        }
-        this.fail(b, new SendError(`HTTP ${res.statusCode} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 300)}`, 'refused'));
-      },
-      (err: Error & { code?: string }) => {
-        const timeout = err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
-        if (timeout) {
-          this.counters.timeouts++;
-          this.onCongestion?.();
-        }
-        if (err.code === 'UND_ERR_DESTROYED' || err.code === 'UND_ERR_CLOSED') return this.fail(b, new SendError(err.message, 'network'));
-        this.retry(b, undefined, new SendError(`${err.code ?? 'error'} from ${this.origin}: ${err.message}`, timeout ? 'timeout' : 'network'));
-      },
-    );
+    this.pool.dispatch({ method: 'POST', path: HTTP_EVENTS_PATH, headers: this.headerList, body: b.body }, new PostHandler(this, b) as unknown as Dispatcher.DispatchHandler);
+  }
+
+  /** The answer to one request (PostHandler calls it once). */
+  answered(b: Batch, status: number, retryAfter: string | undefined, text: string): void {
+    if (status >= 200 && status < 300) {
+      for (const d of b.dones) d(undefined);
+      return;
+    }
+    if (RETRY_STATUS.has(status)) {
+      this.onCongestion?.();
+      const asked = retryAfterMs(retryAfter, Date.now());
+      const cap = this.opts.maxRetryAfterMs ?? 60_000;
+      if (asked !== undefined && asked > cap) {
+        return this.fail(b, new SendError(`HTTP ${status} from ${this.origin}: Retry-After ${Math.round(asked / 1000)} s is over the ${cap / 1000} s limit`, 'overload'));
+      }
+      return this.retry(b, asked, new SendError(`HTTP ${status} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 200)}`, 'overload'));
+    }
+    this.fail(b, new SendError(`HTTP ${status} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 300)}`, 'refused'));
+  }
+
+  /** The request failed before an answer: a timeout, a dropped connection, a closed pool. */
+  errored(b: Batch, err: Error & { code?: string }): void {
+    const timeout = err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
+    if (timeout) {
+      this.counters.timeouts++;
+      this.onCongestion?.();
+    }
+    if (err.code === 'UND_ERR_DESTROYED' || err.code === 'UND_ERR_CLOSED') return this.fail(b, new SendError(err.message, 'network'));
+    this.retry(b, undefined, new SendError(`${err.code ?? 'error'} from ${this.origin}: ${err.message}`, timeout ? 'timeout' : 'network'));
   }
 
   private retry(b: Batch, delayMs: number | undefined, err: SendError): void {
@@ -168,5 +171,42 @@ export class HttpTransport implements Transport {
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     await this.pool.close();
+  }
+}
+
+/**
+ * undici's core (legacy) dispatch handler for one POST: Pool.dispatch takes this shape as is.
+ * It keeps the body only when it explains a failure.
+ */
+class PostHandler {
+  private status = 0;
+  private retryAfter: string | undefined;
+  private text = '';
+
+  constructor(private readonly t: HttpTransport, private readonly b: Batch) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.status = statusCode;
+    if (statusCode >= 300) {
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        if (rawHeaders[i]!.toString('latin1').toLowerCase() === 'retry-after') this.retryAfter = rawHeaders[i + 1]!.toString('latin1');
+      }
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.status >= 300 && this.text.length < 1000) this.text += chunk.toString('utf8');
+    return true;
+  }
+
+  onComplete(): void {
+    this.t.answered(this.b, this.status, this.retryAfter, this.text);
+  }
+
+  onError(err: Error): void {
+    this.t.errored(this.b, err);
   }
 }
