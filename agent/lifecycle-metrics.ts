@@ -35,14 +35,19 @@ export interface LifecycleFigures {
 
 /** Counts transitions between consecutive reported steps of each installation. */
 export class FlowCounter {
-  private readonly prev: string[] = [];
+  /** The last reported node per installation, preallocated so the array stays packed (installation ids arrive in any order). */
+  private readonly prev: string[];
   /** platform -> from -> to -> count */
   private readonly links = new Map<Platform, Map<string, Map<string, number>>>();
+
+  constructor(installations: number) {
+    this.prev = new Array<string>(installations).fill(FLOW_START);
+  }
 
   record(e: Emitted): void {
     const inst = e.inst;
     const to = e.step.node;
-    const from = this.prev[inst.id] ?? FLOW_START;
+    const from = this.prev[inst.id]!;
     this.prev[inst.id] = to;
     let byFrom = this.links.get(inst.device.platform);
     if (!byFrom) this.links.set(inst.device.platform, (byFrom = new Map()));
@@ -53,13 +58,14 @@ export class FlowCounter {
 
   /** Links with node ids turned into "status/state" through the installations' models. */
   toLinks(installs: readonly Installation[]): FlowLink[] {
+    // node name -> "status/state", from every compiled model in use (cohorts may have their own)
     const label = new Map<string, string>();
+    const seen = new Set<unknown>();
     for (const inst of installs) {
-      const key = `${inst.device.platform}\u0000`;
-      if (label.has(key)) continue;
-      label.set(key, '');
-      for (const [id, n] of Object.entries(inst.model.nodes)) {
-        if (n.status) label.set(`${inst.device.platform}\u0000${id}`, `${n.status}/${n.state ?? ''}`);
+      if (seen.has(inst.model)) continue;
+      seen.add(inst.model);
+      for (const n of inst.model.nodes) {
+        if (n.status) label.set(`${inst.device.platform}\u0000${n.name}`, `${n.status}/${n.state ?? ''}`);
       }
     }
     const merged = new Map<string, FlowLink>();

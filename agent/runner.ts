@@ -89,6 +89,8 @@ export interface LiveState {
   elapsedMs: number;
   /** Simulated ms since the scenario start, of the latest event sent. */
   simElapsedMs: number;
+  /** Ack p99 of the last full second, ms (0 before the first); workers' progress takes the worst. */
+  p99Ms: number;
 }
 
 /** Number of sorted values <= x. */
@@ -156,7 +158,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const instrument = opts.instrument ?? true;
     const metrics = instrument ? new RunMetrics() : new BareMetrics();
     const thresholds = thresholdsOf(scenario.thresholds);
-    const flows = new FlowCounter();
+    const flows = new FlowCounter(sim.installCount);
     const log = opts.logger;
     const arrivals = Float64Array.from(fleet.devices.map((d) => d.arrivalMs)).sort();
     let devicesDone = 0;
@@ -206,7 +208,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           sim, metrics, sent: metrics.sent, acked: metrics.acked, failed: metrics.failed, connections: transport.connections(),
           devicesOnline: Math.max(0, online - devicesDone), devicesDone, devicesTotal: fleet.devices.length,
           installsDone: installsTotal - sim.remaining, installsTotal,
-          elapsedMs: clock.now() - wallStart, simElapsedMs: simNow - simStartMs,
+          elapsedMs: clock.now() - wallStart, simElapsedMs: simNow - simStartMs, p99Ms: metrics.lastP99,
         });
       }, opts.tickMs ?? 250);
     }

@@ -110,7 +110,7 @@ function sumProgress(parts: readonly (WorkerProgress | undefined)[]): WorkerProg
   for (const p of parts) {
     if (!p) continue;
     if (!sum) sum = { ...p };
-    else for (const k of Object.keys(p) as (keyof WorkerProgress)[]) sum[k] = k === 'elapsedMs' || k === 'simElapsedMs' ? Math.max(sum[k], p[k]) : sum[k] + p[k];
+    else for (const k of Object.keys(p) as (keyof WorkerProgress)[]) sum[k] = k === 'elapsedMs' || k === 'simElapsedMs' || k === 'p99Ms' ? Math.max(sum[k], p[k]) : sum[k] + p[k];
   }
   return sum;
 }

@@ -34,8 +34,10 @@ class Sink extends Writable {
   }
 }
 
-async function once(instrument: boolean): Promise<number> {
+/** events/s, and this process's CPU µs per event (less sensitive to other load on the machine). */
+async function once(instrument: boolean): Promise<{ rate: number; cpuUs: number }> {
   const sink = new Sink();
+  const cpu0 = process.cpuUsage();
   const progress = createProgress(sink, { quiet: false, tty: true, scenario: scenario.name });
   const r = await runScenario(scenario, {
     scenarioFile: values.scenario!,
@@ -46,29 +48,38 @@ async function once(instrument: boolean): Promise<number> {
   });
   progress.end();
   if (!r.reconciliation.match || r.events.failed) throw new Error(`run ${instrument ? 'on' : 'off'} did not pass: ${r.verdict}`);
-  return r.throughput.eventsPerSec;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: r.throughput.eventsPerSec, cpuUs: Math.round(((cpu.user + cpu.system) / r.events.sent) * 10) / 10 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const on: number[] = [];
 const off: number[] = [];
+const onCpu: number[] = [];
+const offCpu: number[] = [];
+const record = (into: number[], cpuInto: number[]) => (x: { rate: number; cpuUs: number }) => {
+  into.push(x.rate);
+  cpuInto.push(x.cpuUs);
+};
 await once(true); // warm-up: JIT, module loading
 for (let i = 0; i < pairs; i++) {
   // alternate which goes first so a slow patch of the machine does not favour one side
   if (i % 2 === 0) {
-    off.push(await once(false));
-    on.push(await once(true));
+    record(off, offCpu)(await once(false));
+    record(on, onCpu)(await once(true));
   } else {
-    on.push(await once(true));
-    off.push(await once(false));
+    record(on, onCpu)(await once(true));
+    record(off, offCpu)(await once(false));
   }
-  process.stderr.write(`pair ${i + 1}/${pairs}: off ${off[i]} ev/s, on ${on[i]} ev/s\n`);
+  process.stderr.write(`pair ${i + 1}/${pairs}: off ${off[i]} ev/s ${offCpu[i]} cpu-us/event, on ${on[i]} ev/s ${onCpu[i]} cpu-us/event\n`);
 }
 const ratio = Math.round((median(on) / median(off)) * 1000) / 1000;
 const summary = {
   bench: 'metrics-overhead', scenario: scenario.name, transport: transport ?? scenario.transport,
   devices: values.devices ? Number(values.devices) : scenario.cohorts.reduce((n, c) => n + c.count, 0),
   pairs, offEventsPerSec: off, onEventsPerSec: on, medianOff: median(off), medianOn: median(on), ratio, target: 0.95, ok: ratio >= 0.95,
+  // CPU per event of this process (endpoint included when embedded): on / off, 1.0 = free
+  cpuUsPerEventOff: median(offCpu), cpuUsPerEventOn: median(onCpu), cpuRatio: Math.round((median(onCpu) / median(offCpu)) * 1000) / 1000,
 };
 process.stdout.write(JSON.stringify(summary) + '\n');

@@ -33,7 +33,7 @@ function bar(fraction: number, width = 24): string {
 export function progressLines(s: LiveState, rate: number, scenario = ''): string[] {
   const f = s.installsTotal ? s.installsDone / s.installsTotal : 0;
   const remaining = f > 0.01 && f < 1 ? `~${clock((s.elapsedMs * (1 - f)) / f)}` : f >= 1 ? '0s' : '?';
-  const p99 = s.metrics.lastP99 ? `${s.metrics.lastP99} ms` : '-';
+  const p99 = s.p99Ms ? `${s.p99Ms} ms` : '-';
   return [
     `${scenario ? `${scenario} ` : ''}${bar(f)} ${Math.floor(f * 100)}%  elapsed ${clock(s.elapsedMs)}  remaining ${remaining}  simulated +${clock(s.simElapsedMs)}`,
     `devices online ${fmt(s.devicesOnline)}  done ${fmt(s.devicesDone)}/${fmt(s.devicesTotal)}  connections ${fmt(s.connections)}`,

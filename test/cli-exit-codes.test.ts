@@ -91,6 +91,9 @@ describe('fleetsim run exit codes', () => {
       const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
       expect(junit).toMatch(/<testcase name="app com.acme.mail"[^>]*>\s*<failure message="1 tally difference/);
       expect(r.stdout).toContain('MISMATCH');
+      const md = readFileSync(join(out, 'summary.md'), 'utf8');
+      expect(md).toMatch(/^# fleetsim tiny: FAILED \(reconciliation mismatch, exit 2\)/);
+      expect(md).toMatch(/\| com\.acme\.mail \| ios \| Installed \/ [^|]+ \| \d+ \| \d+ \|/);
     });
   });
 

@@ -5,8 +5,8 @@ import { createProgress, progressLines } from '../cli/progress.js';
 
 function state(over: Partial<LiveState> = {}): LiveState {
   const metrics = new RunMetrics();
-  metrics.lastP99 = 12.5;
   return {
+    p99Ms: 12.5,
     sim: undefined as never, metrics, sent: 500, acked: 480, failed: 3, connections: 40,
     devicesOnline: 40, devicesDone: 60, devicesTotal: 100, installsDone: 150, installsTotal: 200,
     elapsedMs: 30_000, simElapsedMs: 3_600_000, ...over,

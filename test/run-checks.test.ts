@@ -24,6 +24,8 @@ describe('a run checks itself', () => {
     const starts = r.lifecycle.flows.filter((f) => f.from === '(start)').reduce((n, f) => n + f.count, 0);
     expect(starts).toBe(r.devices.installations);
     expect(r.lifecycle.flows.reduce((n, f) => n + f.count, 0)).toBe(r.events.sent);
+    // steps are named by their catalogue status/state, as the reports label them
+    for (const f of r.lifecycle.flows) expect(f.to, f.to).toMatch(/^[a-z_]+\/[a-z_0-9]+$/);
   });
 
   it('a planted tally difference is a reconciliation mismatch (exit 2)', async () => {
