@@ -27,9 +27,10 @@ function meets(s: Scenario, inst: Installation, qi: number): boolean {
   const q = s.quotas[qi]!;
   if (inst.device.cohort !== q.cohort) return false;
   if (q.app && inst.app.id !== q.app) return false;
-  const nodes = [inst.model.nodes[inst.model.start]!.name, ...inst.path!.flatMap((st) => st.via.map((v) => v.split('->')[1]!.replace(' (update)', '')))];
+  // the walk as (transition taken, node reached) pairs; a path item names either
+  const walk = [{ edge: '', node: inst.model.nodes[inst.model.start]!.name }, ...inst.path!.flatMap((st) => st.via.map((v) => ({ edge: v, node: v.split('->')[1]!.replace(' (update)', '') })))];
   let k = 0;
-  for (const n of nodes) if (q.path && k < q.path.length && n === q.path[k]) k++;
+  for (const w of walk) if (q.path && k < q.path.length && (q.path[k]!.includes('->') ? w.edge === q.path[k] : w.node === q.path[k])) k++;
   if (q.path && k < q.path.length) return false;
   if (q.end) {
     const last = inst.last!;
@@ -70,7 +71,10 @@ describe('quotas', () => {
     const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
     sim.runToEnd();
     s.quotas.forEach((q, qi) => expect(sim.installs.filter((i) => i.quotaRole === qi), `quota ${qi}`).toHaveLength(q.count));
-    for (const c of Object.values(coverageOf(sim))) expect(c.statesNever).toEqual([]);
+    for (const c of Object.values(coverageOf(sim))) {
+      expect(c.statesNever).toEqual([]);
+      expect(c.transitionsNever).toEqual([]);
+    }
   });
 
   it('chooses the same devices in every shard, and scales with --devices (the count stays exact)', () => {
@@ -173,5 +177,6 @@ cohorts:
   it('a quota on a cohort with several apps and no app named, an unknown node in a path', () => {
     expect(fails('quotas:\n  - { cohort: tabs, count: 1, end: { status: failed } }\n').field).toBe('quotas[0]');
     expect(fails('quotas:\n  - { cohort: droid, count: 1, path: [i_downlading] }\n').message).toMatch(/did you mean "i_downloading"/);
+    expect(fails('quotas:\n  - { cohort: droid, count: 1, path: ["i_downloading->i_ofline"] }\n').message).toMatch(/did you mean "i_downloading->i_offline"/);
   });
 });

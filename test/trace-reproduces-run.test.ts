@@ -60,7 +60,7 @@ describe('trace reproduces a full run', () => {
     expect(sortLines(traced)).toEqual(sortLines(byDevice.get(picked[0]!)!));
   });
 
-  it('rare-paths over HTTP: every catalogue state on every platform is visited, tallies reconcile, quota devices trace exactly', async () => {
+  it('rare-paths over HTTP: every catalogue state and model transition on every platform is visited, tallies reconcile, quota devices trace exactly', async () => {
     const scenario = loadScenario(join(ROOT, 'scenarios', 'rare-paths.yaml'));
     const { byDevice, onSend } = capture();
     const r = await runScenario(scenario, { scenarioFile: 'rare-paths.yaml', transport: 'http', onSend });
@@ -69,6 +69,7 @@ describe('trace reproduces a full run', () => {
     for (const p of PLATFORMS) {
       const c = r.coverage![p]!;
       expect(c.statesNever, p).toEqual([]);
+      expect(c.transitionsNever, p).toEqual([]);
       expect(c.statesVisited).toBe(allStates().filter((s) => s.platform === p).length);
     }
     // every state was also reported to (and counted at some point by) the endpoint: it was sent

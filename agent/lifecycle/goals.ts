@@ -1,5 +1,6 @@
 /**
- * Quota walks. A goal is a sequence of node sets the walk must visit in order (a path), where
+ * Quota walks. A goal is a sequence of steps the walk must take in order (a path): reach one of a
+ * set of nodes, or take one transition ("from->to": that node reached straight from that one), where
  * `end` also requires it to finish in the last set. A device in a quota's scope has a role per
  * goal: `hit` (it must satisfy the goal) or avoid (it must not). A plan is the set of product
  * states (node, update pending, progress on every goal) from which the walk can still finish with
@@ -15,11 +16,20 @@ import type { WalkConstraint } from './engine.js';
 import { guardHolds, type Traits } from './model.js';
 
 export interface Goal {
-  /** Node index sets, visited in this order (greedy subsequence match). */
-  readonly sets: readonly (readonly number[])[];
+  /** Visited in this order (greedy subsequence match). */
+  readonly sets: readonly GoalStep[];
   /** The walk must end in the last set. */
   readonly end: boolean;
 }
+
+export interface GoalStep {
+  /** Node indices, any of which matches. */
+  readonly nodes: readonly number[];
+  /** When set, the node must be reached straight from this one (a transition). */
+  readonly from?: number;
+}
+
+const matches = (g: GoalStep, from: number, dest: number) => g.nodes.includes(dest) && (g.from === undefined || g.from === from);
 
 export interface Role {
   readonly goal: Goal;
@@ -40,11 +50,11 @@ function follow(t: CTrans, cs: readonly number[]): { dest: number; cs: readonly 
   return { dest: t.to, cs };
 }
 
-function step(roles: readonly Role[], ks: readonly number[], dest: number): number[] {
+function step(roles: readonly Role[], ks: readonly number[], from: number, dest: number): number[] {
   const out = ks.slice();
   roles.forEach((r, i) => {
     const k = out[i]!;
-    if (k < r.goal.sets.length && r.goal.sets[k]!.includes(dest)) out[i] = k + 1;
+    if (k < r.goal.sets.length && matches(r.goal.sets[k]!, from, dest)) out[i] = k + 1;
   });
   return out;
 }
@@ -53,7 +63,7 @@ function accepts(roles: readonly Role[], ks: readonly number[], node: number): b
   for (let i = 0; i < roles.length; i++) {
     const g = roles[i]!.goal;
     const m = g.sets.length;
-    const sat = ks[i] === m && (!g.end || g.sets[m - 1]!.includes(node));
+    const sat = ks[i] === m && (!g.end || g.sets[m - 1]!.nodes.includes(node));
     if (sat !== roles[i]!.hit) return false;
   }
   return true;
@@ -70,7 +80,7 @@ export interface Plan {
 
 /** Explores the product graph from the model's start and keeps the states that can finish well. */
 export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role[], updatePending: boolean): Plan {
-  const ks0 = step(roles, roles.map(() => 0), cm.start);
+  const ks0 = step(roles, roles.map(() => 0), -1, cm.start);
   const start: PState = { node: cm.start, upd: updatePending ? 1 : 0, ks: ks0, cs: cm.counters.map(() => 0) };
   const startKey = keyOf(start.node, start.upd, start.ks, start.cs);
   const states = new Map<string, PState>([[startKey, start]]);
@@ -92,7 +102,7 @@ export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role
     const s = states.get(key)!;
     const n = cm.nodes[s.node]!;
     if (n.update && s.upd) {
-      link(key, { node: n.update.to, upd: 0, ks: step(roles, s.ks, n.update.to), cs: s.cs });
+      link(key, { node: n.update.to, upd: 0, ks: step(roles, s.ks, s.node, n.update.to), cs: s.cs });
       continue;
     }
     let ends = true;
@@ -101,7 +111,7 @@ export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role
       if (t.to < 0) continue; // END: handled below as an end here
       ends = false;
       const f = follow(t, s.cs);
-      link(key, { node: f.dest, upd: s.upd, ks: step(roles, s.ks, f.dest), cs: f.cs as number[] });
+      link(key, { node: f.dest, upd: s.upd, ks: step(roles, s.ks, s.node, f.dest), cs: f.cs as number[] });
     }
     const canEnd = ends || n.out.some((t) => t.to < 0 && t.weight > 0 && guardHolds(t.when, traits));
     if (canEnd && accepts(roles, s.ks, s.node)) accepting.push(key);
@@ -134,12 +144,12 @@ export class PlannedWalk implements WalkConstraint {
   allows(node: number, t: CTrans, counters: readonly number[] | null): boolean {
     const f = follow(t, counters ?? []);
     if (f.dest < 0) return accepts(this.plan.roles, this.ks, node);
-    return this.plan.good.has(keyOf(f.dest, this.upd, step(this.plan.roles, this.ks, f.dest), f.cs));
+    return this.plan.good.has(keyOf(f.dest, this.upd, step(this.plan.roles, this.ks, node, f.dest), f.cs));
   }
 
   moved(dest: number): void {
+    this.ks = step(this.plan.roles, this.ks, this.node, dest);
     this.node = dest;
-    this.ks = step(this.plan.roles, this.ks, dest);
   }
 
   updated(): void {

@@ -7,7 +7,7 @@ import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
 import { compileDelay } from '../delay.js';
 import type { CohortSpec, OverrideSpec, QuotaSpec, Scenario } from '../scenario/schema.js';
 import { compileModel, type CompiledModel, type ModelOverride } from './compile.js';
-import { makePlan, type Goal, type Plan } from './goals.js';
+import { makePlan, type Goal, type GoalStep, type Plan } from './goals.js';
 import { MODELS } from './index.js';
 import type { Traits } from './model.js';
 
@@ -77,10 +77,14 @@ export class ScenarioModels {
   }
 
   goal(cm: CompiledModel, q: QuotaSpec): Goal {
-    const sets: number[][] = (q.path ?? []).map((name) => [cm.byName.get(name)!]);
+    // a path item is a node name, or a transition "from->to" (that node reached straight from that one)
+    const sets: GoalStep[] = (q.path ?? []).map((item) => {
+      const t = cm.byTransition.get(item);
+      return t ? { nodes: [t.to], from: t.from } : { nodes: [cm.byName.get(item)!] };
+    });
     if (q.end) {
       const want = resolveState(cm.platform, q.end.status, q.end.state)!;
-      sets.push(cm.nodes.filter((n) => n.status === want.status && (want.state === undefined || n.state === want.state)).map((n) => n.index));
+      sets.push({ nodes: cm.nodes.filter((n) => n.status === want.status && (want.state === undefined || n.state === want.state)).map((n) => n.index) });
     }
     return { sets, end: q.end !== undefined };
   }

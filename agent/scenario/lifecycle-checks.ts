@@ -7,6 +7,7 @@
 import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
 import { transitionIds } from '../lifecycle/compile.js';
 import { MODELS } from '../lifecycle/index.js';
+import { END } from '../lifecycle/model.js';
 import { quotaApp, resolveState } from '../lifecycle/scenario-models.js';
 import type { Problem } from './load.js';
 import type { Scenario } from './schema.js';
@@ -117,8 +118,11 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
       }
     }
     const nodes = Object.keys(model.nodes);
+    const transitions = transitionIds(model).filter((id) => !id.endsWith(`->${END}`));
     (q.path ?? []).forEach((name, j) => {
-      if (!nodes.includes(name)) {
+      if (name.includes('->')) {
+        if (!transitions.includes(name)) problems.push({ path: at('path', j), message: `the ${cohort.platform} model has no transition "${name}"${suggest(name, transitions)}; transitions are listed in docs/lifecycles.md` });
+      } else if (!nodes.includes(name)) {
         problems.push({ path: at('path', j), message: `the ${cohort.platform} model has no node "${name}"${suggest(name, nodes)}; nodes are listed in docs/lifecycles.md` });
       }
     });

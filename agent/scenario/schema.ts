@@ -69,7 +69,7 @@ export const quotaSchema = z.object({
   count: z.number().int().min(0),
   /** The state they end in (catalogue ids or the seed's labels); state optional = any of the status. */
   end: z.object({ status: z.string(), state: z.string().optional() }).strict().optional(),
-  /** Model nodes they pass through, in this order (docs/lifecycles.md lists them). */
+  /** Model nodes they pass through, or transitions ("from->to") they take, in this order (docs/lifecycles.md lists them). */
   path: z.array(z.string()).min(1).optional(),
 }).strict();
 
