@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { scenarioJsonSchemaText } from '../agent/scenario/json-schema.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
@@ -81,7 +82,12 @@ export async function main(argv: string[]): Promise<number> {
     async (a) => {
       code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
     })
-    .demandCommand(1, 'Name a command: run, serve, merge, trace or report (fleetsim --help lists them).')
+    .command('schema', 'print the scenario JSON Schema (for editors; scenarios/scenario.schema.json is this)', (y) => y,
+    async () => {
+      process.stdout.write(scenarioJsonSchemaText());
+      code = 0;
+    })
+    .demandCommand(1, 'Name a command: run, serve, merge, trace, report or schema (fleetsim --help lists them).')
     .strict()
     .recommendCommands()
     .help()
