@@ -16,7 +16,7 @@ export interface WorkerJob {
 export type WorkerProgress = Omit<LiveState, 'sim' | 'metrics'> & { remaining: number };
 
 export type WorkerMessage =
-  | { type: 'tick'; progress: WorkerProgress }
+  | { type: 'tick'; progress: WorkerProgress; lastError?: string | undefined }
   | { type: 'result'; result: unknown }
   | { type: 'error'; code: string | undefined; message: string; stack?: string | undefined };
 
@@ -28,7 +28,7 @@ process.once('message', (job: WorkerJob) => {
   runScenario(job.scenario, {
     ...job.options,
     tickMs: 500,
-    onTick: ({ sim, metrics: _m, ...numbers }) => void post({ type: 'tick', progress: { ...numbers, remaining: sim.remaining } }),
+    onTick: ({ sim, metrics, ...numbers }) => void post({ type: 'tick', progress: { ...numbers, remaining: sim.remaining }, lastError: metrics.lastError }),
   }).then(
     async (result) => {
       await post({ type: 'result', result });

@@ -26,12 +26,12 @@ function workerEntry(): string {
 }
 
 
-function runWorker(job: WorkerJob, onTick: (p: WorkerProgress) => void): { child: ChildProcess; done: Promise<RunResult> } {
+function runWorker(job: WorkerJob, onTick: (p: WorkerProgress, lastError: string | undefined) => void): { child: ChildProcess; done: Promise<RunResult> } {
   const child = fork(workerEntry(), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const done = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
     child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'tick') onTick(m.progress);
+      if (m.type === 'tick') onTick(m.progress, m.lastError);
       else if (m.type === 'result') {
         settled = true;
         resolve(m.result as RunResult);
@@ -64,12 +64,13 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   }
   const progress: (WorkerProgress | undefined)[] = Array.from({ length: workers }, () => undefined);
   let tick: NodeJS.Timeout | undefined;
+  // Progress shows the workers' summed figures and the latest error any worker reported.
+  const metrics = new RunMetrics();
   if (opts.onTick) {
-    const metrics = new RunMetrics();
     tick = setInterval(() => {
       const s = sumProgress(progress);
       // The workers' simulators and metrics live in their processes: progress gets their sums,
-      // a simulator that answers `remaining`, and empty metrics.
+      // a simulator that answers `remaining`, and metrics that carry only the last error.
       if (s) opts.onTick!({ ...s, sim: { remaining: s.remaining } as Simulator, metrics });
     }, opts.tickMs ?? 500);
   }
@@ -81,7 +82,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       scenario,
       options: { ...plain, target, ...(talliesUrl ? { talliesUrl } : {}), transport, shard: { index, count: workers }, deferReconcile: true },
     }));
-    const runs = jobs.map((job, i) => runWorker(job, (p) => (progress[i] = p)));
+    const runs = jobs.map((job, i) => runWorker(job, (p, lastError) => {
+      progress[i] = p;
+      if (lastError) metrics.lastError = lastError;
+    }));
     running.push(...runs.map((r) => r.child));
     const parts = await Promise.all(runs.map((r) => r.done));
     checkShards(parts);

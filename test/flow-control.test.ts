@@ -170,3 +170,25 @@ describe('the event encoder', () => {
     expect(n).toBeGreaterThan(500);
   });
 });
+
+describe('the closed model\'s hold', () => {
+  it('keeps every device connected until the hold ends, then lets them all go', async () => {
+    const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+    const clock = virtualClock();
+    const log: string[] = [];
+    const t: Transport = {
+      ...queueingEndpoint(clock, 0).transport,
+      send(_d, _a, _p, done) {
+        log.push('send');
+        setImmediate(() => done(undefined));
+      },
+      deviceDone: (id) => void log.push(`done ${id}`),
+    };
+    const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
+    await drive(sim, t, { timeScale: 'asap', maxInFlight: 64, simStartMs: 0, holdUntilSimMs: 400 * 86_400_000, clock });
+    const lastSend = log.lastIndexOf('send');
+    const firstDone = log.findIndex((l) => l.startsWith('done'));
+    expect(firstDone).toBeGreaterThan(lastSend);
+    expect(log.filter((l) => l.startsWith('done'))).toHaveLength(200);
+  });
+});

@@ -117,3 +117,14 @@ describe('--workers', () => {
     expect(reports[1].reconciliation.match).toBe(true);
   });
 });
+
+describe('scale flags', () => {
+  it('read --shard i/N from 1 and refuse what is not a shard, with a usage error', async () => {
+    const { parseShard, scaleArgs } = await import('../cli/scale-options.js');
+    expect(parseShard('2/4')).toEqual({ index: 1, count: 4 });
+    for (const bad of ['0/4', '5/4', '1/0', 'two/4', '1-4']) expect(() => parseShard(bad)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => scaleArgs({ workers: 0 })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => scaleArgs({ 'local-address': '10.0.0' })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(scaleArgs({ batch: 20, 'shared-connections': 4, qos: 2 }).scale.transportFlags).toEqual({ batch: 20, sharedConnections: 4, qos: 2 });
+  });
+});
