@@ -42,11 +42,17 @@ export class Journal {
    * and returns the journal ready to append. Throws DataDirError for a directory in use or corrupt.
    */
   static open(dir: string, apply: (e: StatusEvent, receivedAt: number) => void, onFatal: (err: Error) => void): { journal: Journal; replayed: number; droppedTornBytes: number } {
-    mkdirSync(dir, { recursive: true });
     const lockPath = join(dir, LOCK_FILE);
-    takeLock(lockPath);
     const path = join(dir, JOURNAL_FILE);
-    const fd = openSync(path, 'a+');
+    let fd: number;
+    try {
+      mkdirSync(dir, { recursive: true });
+      takeLock(lockPath);
+      fd = openSync(path, 'a+');
+    } catch (err) {
+      if (err instanceof DataDirError) throw err;
+      throw new DataDirError(`Cannot use ${dir} as a data directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give --data-dir a directory this process may create and write.`);
+    }
     try {
       const { replayed, goodBytes, size } = replay(fd, path, apply);
       if (goodBytes < size) {
@@ -63,6 +69,7 @@ export class Journal {
 
   /** Queues one accepted event; it is durable once a later whenDurable callback runs. */
   append(e: StatusEvent, receivedAt: number): void {
+    if (this.closed) return; // after shutdown nothing is journaled, so nothing more is acknowledged
     this.pending.push(`{"at":${receivedAt},"event":${JSON.stringify(e)}}\n`);
     if (!this.flushing && !this.scheduled) {
       this.scheduled = true;
@@ -72,7 +79,8 @@ export class Journal {
 
   /** Runs `cb` once everything appended so far is on disk (at once when nothing is outstanding). */
   whenDurable(cb: Waiter): void {
-    if (this.failed) return; // never acknowledge after a failed write: the process is going down
+    // Never acknowledge after a failed write (the process is going down) or once closed.
+    if (this.failed || this.closed) return;
     if (this.pending.length > 0) this.pendingWaiters.push(cb);
     else if (this.flushing) this.inflightWaiters.push(cb);
     else cb();
