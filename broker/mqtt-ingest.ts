@@ -7,10 +7,10 @@
  * (as mosquitto does for an ACL denial); its reason is counted, logged and published on
  * fleetsim/rejections/<clientId> (docs/protocol.md), where the device may subscribe.
  */
-import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { parseEvent } from '../protocol/event.js';
-import { parseStatusTopic, rejectionTopic, REJECTION_TOPIC_PREFIX } from '../protocol/topics.js';
+import { parsePresenceTopic, parseStatusTopic, rejectionTopic, REJECTION_TOPIC_PREFIX } from '../protocol/topics.js';
 import { mayReportFor, type Authenticator, type Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import type { Ingestor } from './ingestor.js';
@@ -34,12 +34,21 @@ function connackError(message: string, returnCode: 4 | 5): Error & { returnCode:
   return Object.assign(new Error(message), { returnCode });
 }
 
+/** Where a refused PUBLISH is redirected so that it is PUBACKed but never reaches a subscriber. */
+const REFUSED_TOPIC = '$fleetsim/refused';
+
 export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   const { store, ingestor, metrics, auth, log } = d;
   const broker = await Aedes.createBroker({ maxClientsIdLength: 128, heartbeatInterval: 3_600_000 });
   const principals = new WeakMap<Client, Principal>();
 
-  function refuse(client: Client | null, topic: string, field: string, reason: string, reasonKey = field): void {
+  /** Refuses a PUBLISH: counted, logged, explained on the rejection topic, then PUBACKed and dropped. */
+  function refuse(client: Client | null, packet: PublishPacket, field: string, reason: string, reasonKey = field): void {
+    const topic = packet.topic;
+    // aedes lets authorizePublish rewrite the packet: a '$' topic matches no wildcard subscription
+    // (MQTT 3.1.1 §4.7.2) and authorizeForward drops it, so a refused event reaches nobody.
+    packet.topic = REFUSED_TOPIC;
+    packet.retain = false;
     store.reject(reasonKey);
     const clientId = client?.id ?? '(broker)';
     log.warn({ transport: 'mqtt', clientId, topic, field, reason }, 'event refused');
@@ -76,32 +85,40 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     const where = parseStatusTopic(topic);
     const principal = client ? principals.get(client) : undefined;
     if (!where) {
+      const presenceOf = parsePresenceTopic(topic);
+      if (presenceOf !== undefined) {
+        // A device's last will (online/offline): passed on, not ingested; only its own with auth on.
+        if (auth.enabled && (!principal || !mayReportFor(principal, presenceOf))) {
+          refuse(client, packet, 'topic', `client "${client?.id}" may not publish the presence of device "${presenceOf}"`, 'acl');
+        }
+        return callback(null);
+      }
       if (topic.startsWith('devices/')) {
-        refuse(client, topic, 'topic', `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${topic}`);
+        refuse(client, packet, 'topic', `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${topic}`);
         return callback(null);
       }
       // Not ours: ordinary MQTT traffic, allowed only when auth is off or for the admin.
       if (auth.enabled && principal?.kind !== 'admin') {
-        refuse(client, topic, 'topic', `with auth on a device may publish only under devices/<its id>/`, 'acl');
+        refuse(client, packet, 'topic', `with auth on a device may publish only under devices/<its id>/`, 'acl');
         return callback(null);
       }
       return callback(null);
     }
     metrics.mqttPublishes++;
     if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
-      refuse(client, topic, 'topic', `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : 'nobody'} and may not publish for device "${where.deviceId}"`, 'acl');
+      refuse(client, packet, 'topic', `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : 'nobody'} and may not publish for device "${where.deviceId}"`, 'acl');
       return callback(null);
     }
     const t0 = performance.now();
     const check = parseEvent(packet.payload as Buffer);
     if (!check.ok) {
-      refuse(client, topic, check.field, check.reason);
+      refuse(client, packet, check.field, check.reason);
       return callback(null);
     }
     const e = check.event;
     if (e.deviceId !== where.deviceId || e.appId !== where.appId) {
       const field = e.deviceId !== where.deviceId ? 'deviceId' : 'appId';
-      refuse(client, topic, field, `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${topic}`);
+      refuse(client, packet, field, `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${topic}`);
       return callback(null);
     }
     ingestor.ingest(e, Date.now(), () => {
@@ -110,6 +127,6 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     });
   };
   // Status events are for the endpoint, not for fan-out: only rejections reach subscribers.
-  broker.authorizeForward = (_client, packet) => (parseStatusTopic(packet.topic) ? null : packet);
+  broker.authorizeForward = (_client, packet) => (packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet);
   return broker;
 }

@@ -13,6 +13,20 @@ export function rejectionTopic(clientId: string): string {
   return REJECTION_TOPIC_PREFIX + clientId;
 }
 
+/**
+ * A device's online/offline notice (the MQTT transport sets it as its last will). Part of the
+ * contract so that the endpoint passes it on instead of refusing it as a malformed status topic.
+ */
+export function presenceTopic(deviceId: string): string {
+  return `devices/${deviceId}/presence`;
+}
+
+/** The device of a presence topic, or undefined if it is not one. */
+export function parsePresenceTopic(topic: string): string | undefined {
+  const parts = topic.split('/');
+  return parts.length === 3 && parts[0] === 'devices' && parts[2] === 'presence' && parts[1] ? parts[1] : undefined;
+}
+
 /** Splits a status topic into its device and app, or returns undefined if it is not one. */
 export function parseStatusTopic(topic: string): { deviceId: string; appId: string } | undefined {
   const parts = topic.split('/');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { devicePassword, deviceBearer, type AuthConfig } from '../broker/auth.js';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
-import { rejectionTopic, statusTopic } from '../protocol/topics.js';
+import { presenceTopic, rejectionTopic, statusTopic } from '../protocol/topics.js';
 import { connectMqtt, getJson, postJson, publish, watch } from './helpers/endpoint-client.js';
 import { event } from './helpers/endpoint-events.js';
 import { selfSignedCert } from './helpers/tls-cert.js';
@@ -78,6 +78,34 @@ describe('MQTT with auth on', () => {
     await expect(c.subscribeAsync(rejectionTopic('ios-000001'))).rejects.toThrow(/Subscribe error/);
     expect((await c.subscribeAsync(rejectionTopic('ios-000005')))[0]!.qos).toBe(0);
     await c.endAsync();
+  });
+});
+
+describe('what reaches subscribers with auth on', () => {
+  it('a refused publish reaches nobody; a device\'s own presence (its last will) is passed on', async () => {
+    const admin = await connectMqtt(ep.mqttUrl, { clientId: 'ops-console', username: 'admin', password: AUTH.adminToken! });
+    const seen: string[] = [];
+    let sawOwnPresence!: () => void;
+    const ownPresence = new Promise<void>((r) => (sawOwnPresence = r));
+    admin.on('message', (t) => {
+      seen.push(t);
+      if (t === presenceTopic('ios-000040')) sawOwnPresence();
+    });
+    await admin.subscribeAsync('#');
+    const dev = await connectMqtt(ep.mqttUrl, { clientId: 'ios-000040', username: 'ios-000040', password: pw('ios-000040') });
+    const next = await watch(dev, rejectionTopic('ios-000040'));
+    await publish(dev, 'chat/general', 'hello');
+    expect(await next()).toMatchObject({ field: 'topic', topic: 'chat/general' });
+    await publish(dev, presenceTopic('ios-000041'), '{"online":false}');
+    expect(await next()).toMatchObject({ field: 'topic', topic: presenceTopic('ios-000041') });
+    await publish(dev, presenceTopic('ios-000040'), '{"online":true}');
+    // The admin sees the device's own presence, and (being allowed everything) the rejections.
+    // Delivery keeps publish order, so anything refused but forwarded would have arrived before this.
+    await ownPresence;
+    expect(seen).not.toContain('chat/general');
+    expect(seen).not.toContain(presenceTopic('ios-000041'));
+    await dev.endAsync();
+    await admin.endAsync();
   });
 });
 
