@@ -142,6 +142,20 @@ describe('the MQTT transport', () => {
     await t.close();
   });
 
+  it('asks for a persistent session when clean is false, and a clean one by default', async () => {
+    const b = await startBroker();
+    const seen = new Map<string, boolean>();
+    b.broker.on('client', (c) => seen.set(c.id, c.clean));
+    const persistent = new MqttTransport({ url: b.url, clean: false });
+    const clean = new MqttTransport({ url: b.url });
+    expect(await send(persistent, 'keeps-session')).toBeUndefined();
+    expect(await send(clean, 'clean-session')).toBeUndefined();
+    await persistent.close();
+    await clean.close();
+    expect(seen.get('keeps-session')).toBe(false);
+    expect(seen.get('clean-session')).toBe(true);
+  });
+
   it('rejects a malformed --local-address with a usage error', () => {
     expect(() => parseLocalAddresses('127.0.0.9-127.0.0.1')).toThrow(expect.objectContaining({ code: 'USAGE' }));
     expect(() => parseLocalAddresses('localhost')).toThrow(expect.objectContaining({ code: 'USAGE' }));
