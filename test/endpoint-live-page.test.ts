@@ -7,8 +7,10 @@ import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { parseScenario } from '../agent/scenario/load.js';
+import { runScenario } from '../agent/runner.js';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
-import { tempDir } from './helpers.js';
+import { SMALL_SCENARIO, tempDir } from './helpers.js';
 import { getJson, postJson } from './helpers/endpoint-client.js';
 import { event, fleetEvents } from './helpers/endpoint-events.js';
 
@@ -79,5 +81,38 @@ describe('live page', () => {
   it('is refused without the admin token when one is set, like every read', async () => {
     expect((await getJson(ep.httpUrl, '/')).status).toBe(401);
     expect((await getJson(ep.httpUrl, '/v1/overview')).status).toBe(401);
+  });
+});
+
+describe('live page during a fleetsim run', () => {
+  it('is open while a 200-device run reports to the endpoint and ends showing exactly the reconciled tallies', async () => {
+    const target = await startEndpoint();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(target.httpUrl + '/');
+      await page.waitForSelector('#apps p.muted');
+      const run = await runScenario(parseScenario(SMALL_SCENARIO, 'small.yaml'), {
+        scenarioFile: 'small.yaml', transport: 'mqtt', target: target.mqttUrl, talliesUrl: target.httpUrl,
+      });
+      expect(run.reconciliation.match).toBe(true);
+      const accepted = String(target.store.counters.accepted);
+      await page.waitForFunction((n) => document.querySelector('#accepted')?.textContent === n, accepted);
+      for (const app of ['com.acme.mail', 'com.acme.vpn']) {
+        const api = (await getJson(target.httpUrl, `/v1/apps/${app}/tallies`)).body as { total: number; platforms: Record<string, Record<string, Record<string, number>>> };
+        await page.waitForSelector(`section.app[data-app="${app}"][data-total="${api.total}"]`);
+        const shown = await page.$$eval(`section.app[data-app="${app}"] tr[data-status]`, (rows) => rows.map((r) => [
+          r.closest('table')!.getAttribute('data-platform'), r.getAttribute('data-status'), r.getAttribute('data-state'), Number(r.querySelector('td.n')!.textContent),
+        ]));
+        const fromApi = Object.entries(api.platforms).flatMap(([p, st]) => Object.entries(st).flatMap(([x, states]) => Object.entries(states).map(([y, n]) => [p, x, y, n])));
+        expect(shown.map(String).sort()).toEqual(fromApi.map(String).sort());
+      }
+      await page.screenshot({ path: join(dir, 'live-page-after-run.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await target.close();
+    }
   });
 });
