@@ -20,13 +20,9 @@ export function flowChart(id: string, platform: string, links: readonly FlowLink
   const ls = links.filter((l) => l.platform === platform && l.count > 0);
   const nodes = new Map<string, Node>();
   const node = (k: string) => nodes.get(k) ?? nodes.set(k, { id: k, depth: -1, value: 0, y: 0, h: 0, inAt: 0, outAt: 0 }).get(k)!;
-  const inSum = new Map<string, number>();
-  const outSum = new Map<string, number>();
   for (const l of ls) {
     node(l.from);
     node(l.to);
-    outSum.set(l.from, (outSum.get(l.from) ?? 0) + l.count);
-    inSum.set(l.to, (inSum.get(l.to) ?? 0) + l.count);
   }
   if (!nodes.has(FLOW_START)) return '';
   // shortest distance from the start, breadth first, in a stable order
@@ -44,10 +40,17 @@ export function flowChart(id: string, platform: string, links: readonly FlowLink
     }
     frontier = next;
   }
-  for (const n of nodes.values()) {
-    if (n.depth < 0) n.depth = 1;
-    n.value = Math.max(inSum.get(n.id) ?? 0, outSum.get(n.id) ?? 0);
+  for (const n of nodes.values()) if (n.depth < 0) n.depth = 1;
+  // A box is as tall as the installations flowing forward through it: repeats of a step
+  // (progress reports, retries) are arcs, not height.
+  const inSum = new Map<string, number>();
+  const outSum = new Map<string, number>();
+  for (const l of ls) {
+    if (nodes.get(l.to)!.depth <= nodes.get(l.from)!.depth) continue;
+    outSum.set(l.from, (outSum.get(l.from) ?? 0) + l.count);
+    inSum.set(l.to, (inSum.get(l.to) ?? 0) + l.count);
   }
+  for (const n of nodes.values()) n.value = Math.max(inSum.get(n.id) ?? 0, outSum.get(n.id) ?? 0);
   const maxDepth = Math.max(...[...nodes.values()].map((n) => n.depth));
   const columns: Node[][] = Array.from({ length: maxDepth + 1 }, () => []);
   for (const n of nodes.values()) columns[n.depth]!.push(n);
@@ -94,7 +97,9 @@ export function flowChart(id: string, platform: string, links: readonly FlowLink
   }
   const boxes = [...nodes.values()].map((n) => {
     const text = label(n.id);
-    const short = text.length > 30 ? `${text.slice(0, 29)}…` : text;
+    // labels stop before the next column (about 5.6 units a character at 10px)
+    const room = n.depth === maxDepth ? 30 : Math.max(8, Math.floor((colW - NODE_W - 8) / 5.6));
+    const short = text.length > room ? `${text.slice(0, room - 1)}…` : text;
     return `<rect x="${xOf(n)}" y="${n.y.toFixed(1)}" width="${NODE_W}" height="${n.h.toFixed(1)}" fill="${colour.get(n.id)}"><title>${xmlEscape(`${text}: ${n.value.toLocaleString('en-US')}`)}</title></rect>`
       + `<text class="flowlabel" x="${xOf(n) + NODE_W + 3}" y="${(n.y + Math.min(n.h, 20) / 2 + 3).toFixed(1)}">${xmlEscape(short)}</text>`;
   }).join('');

@@ -111,7 +111,10 @@ describe('fleetsim run exit codes', () => {
   });
 
   it('4 when the target is unreachable', async () => {
-    const r = await fleetsim(['run', tmp.write('u.yaml', tinyScenario()), '--transport', 'http', '--target', 'http://127.0.0.1:1', '--quiet']);
+    const r = await fleetsim(['run', tmp.write('u.yaml', tinyScenario()), '--transport', 'http', '--target', 'http://127.0.0.1:1', '--quiet', '--out', join(tmp.dir, 'unreachable')]);
     expect(r.code).toBe(4);
+    // the run folder keeps the log of what happened
+    const log = readFileSync(join(tmp.dir, 'unreachable', 'fleetsim.log'), 'utf8');
+    expect(log).toContain('"msg":"run failed"');
   });
 });

@@ -135,6 +135,15 @@ export const cohortSchema = z.object({
 const thresholdItem = z.custom<ThresholdInput>(() => true).superRefine((v, ctx) => {
   const t = parseThreshold(v);
   if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
+}).meta({
+  // for editors (scenario.schema.json); the parser above is the authority
+  description: '"<metric> [over <window>] <op> <limit>", { check, abortOnFail }, or reconciliation: exact. docs/report.md#thresholds lists the metrics.',
+  anyOf: [
+    { type: 'string', pattern: '^\\s*(reconciliation\\s*(:|==)\\s*exact|[A-Za-z][\\w.]*\\s*(over\\s+\\S+\\s*)?(<=|>=|==|!=|<|>)\\s*.+)$' },
+    { type: 'object', properties: { check: { type: 'string' }, abortOnFail: { type: 'boolean', default: false } }, required: ['check'], additionalProperties: false },
+    { type: 'object', properties: { reconciliation: { const: 'exact' } }, required: ['reconciliation'], additionalProperties: false },
+  ],
+  examples: ['latency.ack.p99 < 250ms', 'latency.ack.p99 over 10s < 500ms', 'throughput.eventsPerSec > 2000', 'errors.rate < 0.1%'],
 });
 // --- end thresholds ---
 

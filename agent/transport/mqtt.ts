@@ -6,7 +6,7 @@
  * ingestion throughput. Every publish has an acknowledgement deadline, so nothing stalls silently.
  */
 import type { MqttClient } from 'mqtt';
-import { statusTopic } from '../../protocol/topics.js';
+import { presenceTopic, statusTopic } from '../../protocol/topics.js';
 import { TargetUnreachableError } from '../../protocol/errors.js';
 import { hash32 } from '../rng.js';
 import type { BackoffOptions } from './backoff.js';
@@ -40,9 +40,7 @@ export interface MqttTransportOptions {
   timers?: DeadlineTimers;
 }
 
-export function presenceTopic(deviceId: string): string {
-  return `devices/${deviceId}/presence`;
-}
+export { presenceTopic };
 
 /** A connection and how many of its events are still unacknowledged. */
 interface Conn {
