@@ -24,10 +24,13 @@ import { drive, realClock, type RunClock } from './run.js';
 import type { Scenario } from './scenario/schema.js';
 import { Simulator, type Emitted } from './sim.js';
 import { createTransport, type TransportFlags } from './transport/create.js';
+import { endpointAuth, resolveAuth, type RunAuth } from './auth.js';
 import { deferredReconciliation, driveLoadOptions } from './scale.js';
 import type { Transport } from './transport/types.js';
 
 export interface RunOptions {
+  /** Resolved scenario auth (agent/auth.ts); resolved here from the scenario when absent. */
+  auth?: RunAuth;
   scenarioFile: string;
   transport?: 'mqtt' | 'http';
   devices?: number;
@@ -125,6 +128,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const startedAt = new Date();
   const clock = opts.clock ?? realClock;
 
+  const auth = opts.auth ?? resolveAuth(scenario, Boolean(opts.target));
   let endpoint: Endpoint | undefined;
   let targetUrl: string;
   let talliesUrl: string | undefined;
@@ -137,13 +141,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     targetUrl = opts.target;
     talliesUrl = opts.talliesUrl ?? (transportKind === 'http' ? u.origin : undefined);
   } else {
-    endpoint = await startEndpoint();
+    endpoint = await startEndpoint(auth ? { auth: endpointAuth(auth) } : {});
     opts.onEndpoint?.(endpoint);
     targetUrl = transportKind === 'mqtt' ? endpoint.mqttUrl : endpoint.httpUrl;
     talliesUrl = endpoint.httpUrl;
   }
 
-  const transport: Transport = createTransport(transportKind, targetUrl, scenario, opts.transportFlags);
+  const transport: Transport = createTransport(transportKind, targetUrl, scenario, opts.transportFlags, auth);
 
   try {
     await transport.preflight();

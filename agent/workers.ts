@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
+import { endpointAuth, resolveAuth } from './auth.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { mergeResults } from './merge.js';
 import { RunMetrics } from './metrics.js';
@@ -56,8 +57,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   let endpoint: Endpoint | undefined;
   let target = opts.target;
   let talliesUrl = opts.talliesUrl ?? (target && transport === 'http' ? new URL(target).origin : undefined);
+  // resolved once here so that the endpoint and every worker share the same secret
+  const auth = opts.auth ?? resolveAuth(scenario, Boolean(target));
   if (!target) {
-    endpoint = await startEndpoint();
+    endpoint = await startEndpoint(auth ? { auth: endpointAuth(auth) } : {});
     opts.onEndpoint?.(endpoint);
     target = transport === 'mqtt' ? endpoint.mqttUrl : endpoint.httpUrl;
     talliesUrl = endpoint.httpUrl;
@@ -80,7 +83,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, logger: _l, ...plain } = opts;
     const jobs = Array.from({ length: workers }, (_, index): WorkerJob => ({
       scenario,
-      options: { ...plain, target, ...(talliesUrl ? { talliesUrl } : {}), transport, shard: { index, count: workers }, deferReconcile: true },
+      options: { ...plain, ...(auth ? { auth } : {}), target, ...(talliesUrl ? { talliesUrl } : {}), transport, shard: { index, count: workers }, deferReconcile: true },
     }));
     const runs = jobs.map((job, i) => runWorker(job, (p, lastError) => {
       progress[i] = p;

@@ -60,6 +60,8 @@ export interface Endpoint {
   wsUrl: string | undefined;
   /** Events rebuilt from the journal at start (0 without a data directory). */
   replayed: number;
+  /** True when clients must authenticate (MQTT CONNECT credentials, HTTP bearer tokens). */
+  authEnabled: boolean;
   /** Stops taking events, acknowledges what is in flight once durable, then closes everything. */
   close(): Promise<void>;
 }
@@ -156,6 +158,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     httpUrl: `http${s}://${urlHost}:${httpPort}`,
     wsUrl: wss ? `ws${s}://${urlHost}:${httpPort}/mqtt` : undefined,
     replayed,
+    authEnabled: auth.enabled,
     close: () => (closing ??= close()),
   };
 }

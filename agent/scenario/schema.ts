@@ -173,6 +173,18 @@ export const scenarioSchema = z.object({
   overrides: z.array(overrideSchema).default([]),
   /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
   quotas: z.array(quotaSchema).default([]),
+  // --- endpoint auth (issue 4) ---
+  /**
+   * Turn the endpoint's authentication on: `device` gives each device its own password
+   * (HMAC of the secret and its id; MQTT username = clientId = device id, HTTP bearer
+   * `<deviceId>.<password>`), `fleet` one fleet token for every device. The secret defaults to a
+   * fresh one per run for the embedded endpoint, else FLEETSIM_AUTH_SECRET. @default off
+   */
+  auth: z.object({
+    mode: z.enum(['device', 'fleet']),
+    secret: z.string().min(16, 'a secret is at least 16 characters').optional(),
+  }).strict().optional(),
+  // --- end endpoint auth ---
   // --- thresholds (issue 5: reports, thresholds, exit codes) ---
   /**
    * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:

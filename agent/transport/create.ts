@@ -8,6 +8,8 @@ import { HttpTransport } from './http.js';
 import { parseLocalAddresses } from './local-address.js';
 import { MqttTransport } from './mqtt.js';
 import type { Transport } from './types.js';
+import { httpBearer, mqttCredentials, type RunAuth } from '../auth.js';
+import { UsageError } from '../../protocol/errors.js';
 
 /** Command-line overrides of the scenario's transport tuning. */
 export interface TransportFlags {
@@ -20,7 +22,7 @@ export interface TransportFlags {
   batch?: number;
 }
 
-export function createTransport(kind: 'mqtt' | 'http', url: string, scenario: Scenario, flags: TransportFlags = {}): Transport {
+export function createTransport(kind: 'mqtt' | 'http', url: string, scenario: Scenario, flags: TransportFlags = {}, auth?: RunAuth): Transport {
   if (kind === 'http') {
     const h = scenario.load?.http ?? {};
     const connections = flags.connections ?? h.connections;
@@ -31,11 +33,15 @@ export function createTransport(kind: 'mqtt' | 'http', url: string, scenario: Sc
       ...(connections !== undefined ? { connections } : {}),
       ...(pipelining !== undefined ? { pipelining } : {}),
       ...(batch !== undefined ? { batch } : {}),
+      ...(auth ? (auth.mode === 'device' ? { bearerFor: (id: string) => httpBearer(auth, id) } : { token: auth.secret }) : {}),
     });
   }
   const m = scenario.load?.mqtt ?? {};
   const local = flags.localAddress ?? m.localAddress;
   const shared = flags.sharedConnections ?? m.sharedConnections;
+  if (auth && shared !== undefined) {
+    throw new UsageError('Shared MQTT connections carry many devices under one client id, which the endpoint\'s auth refuses (a device may publish only as itself): drop sharedConnections, or turn auth off.');
+  }
   return new MqttTransport({
     url,
     qos: flags.qos ?? scenario.qos,
@@ -44,5 +50,6 @@ export function createTransport(kind: 'mqtt' | 'http', url: string, scenario: Sc
     ...(local ? { localAddresses: parseLocalAddresses(local) } : {}),
     ...(shared !== undefined ? { sharedConnections: shared } : {}),
     ...(m.ackTimeout !== undefined ? { ackTimeoutMs: parseDuration(m.ackTimeout)! } : {}),
+    ...(auth ? { credentials: (clientId: string) => mqttCredentials(auth, clientId) } : {}),
   });
 }

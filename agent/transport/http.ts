@@ -7,7 +7,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { HTTP_EVENTS_PATH } from '../../protocol/topics.js';
-import { TargetUnreachableError } from '../../protocol/errors.js';
+import { TargetUnreachableError, UsageError } from '../../protocol/errors.js';
 import { backoffDelay, retryAfterMs, type BackoffOptions } from './backoff.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from './types.js';
 
@@ -19,6 +19,8 @@ export interface HttpTransportOptions {
   /** Requests in flight per connection. @default 1 */
   pipelining?: number;
   token?: string;
+  /** A bearer token per device (scenario auth, mode device); needs batch 1. */
+  bearerFor?: (deviceId: string) => string;
   /** Per-request timeout for the headers and for the body. @default 30000 */
   timeoutMs?: number;
   /** Most events per POST; 1 sends each event alone. @default 1 */
@@ -34,6 +36,8 @@ export interface HttpTransportOptions {
 /** Events that travel in one request, and how often it has been tried. */
 export interface Batch {
   body: string;
+  /** Headers of this request when they differ per device; the transport's own otherwise. */
+  headers?: string[];
   dones: SendDone[];
   attempt: number;
 }
@@ -69,6 +73,9 @@ export class HttpTransport implements Transport {
     this.headerList = ['content-type', 'application/json'];
     if (opts.token) this.headerList.push('authorization', `Bearer ${opts.token}`);
     this.batchMax = Math.max(1, opts.batch ?? 1);
+    if (opts.bearerFor && this.batchMax > 1) {
+      throw new UsageError(`HTTP batches of ${this.batchMax} events cannot carry per-device tokens: with auth mode "device" use batch 1, or auth mode "fleet" to batch.`);
+    }
   }
 
   async preflight(): Promise<void> {
@@ -80,9 +87,10 @@ export class HttpTransport implements Transport {
     }
   }
 
-  send(_deviceId: string, _appId: string, payload: string, done: SendDone): void {
+  send(deviceId: string, _appId: string, payload: string, done: SendDone): void {
     if (this.batchMax === 1) {
-      this.post({ body: payload, dones: [done], attempt: 0 });
+      const bearer = this.opts.bearerFor?.(deviceId);
+      this.post({ body: payload, dones: [done], attempt: 0, ...(bearer ? { headers: [...this.headerList, 'authorization', `Bearer ${bearer}`] } : {}) });
       return;
     }
     this.payloads.push(payload);
@@ -106,7 +114,7 @@ export class HttpTransport implements Transport {
 
   /** One request per batch through undici's dispatch API: no promise or stream per request. */
   private post(b: Batch): void {
-    this.pool.dispatch({ method: 'POST', path: HTTP_EVENTS_PATH, headers: this.headerList, body: b.body }, new PostHandler(this, b) as unknown as Dispatcher.DispatchHandler);
+    this.pool.dispatch({ method: 'POST', path: HTTP_EVENTS_PATH, headers: b.headers ?? this.headerList, body: b.body }, new PostHandler(this, b) as unknown as Dispatcher.DispatchHandler);
   }
 
   /** The answer to one request (PostHandler calls it once). */

@@ -26,6 +26,8 @@ export interface MqttTransportOptions {
   will?: boolean;
   username?: string;
   password?: string;
+  /** Per-client credentials (scenario auth); wins over username/password. */
+  credentials?: (clientId: string) => { username: string; password: string };
   /** Spread connections over these source addresses, round-robin. @default the OS's choice */
   localAddresses?: string[];
   /** Carry every device's events over this many connections instead of one per device. */
@@ -88,13 +90,14 @@ export class MqttTransport implements Transport {
 
   private client(clientId: string, device: boolean): MqttClient {
     const addrs = this.opts.localAddresses;
+    const cred = this.opts.credentials?.(clientId);
     const spec: ClientSpec = {
       clientId,
       keepaliveSec: this.opts.keepaliveSec ?? 60,
       clean: this.opts.clean ?? true,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 30_000,
-      username: this.opts.username,
-      password: this.opts.password,
+      username: cred ? cred.username : this.opts.username,
+      password: cred ? cred.password : this.opts.password,
       localAddress: addrs && addrs.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
       reconnect: this.opts.reconnect ?? {},
       insecureTls: this.opts.insecureTls ?? false,
