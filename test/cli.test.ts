@@ -26,10 +26,13 @@ describe('the fleetsim command', () => {
 
   it('exits 4 with a clear message when the target is unreachable', () => {
     const file = writeTemp('small.yaml', SMALL_SCENARIO);
-    const r = cli(['run', file, '--transport', 'http', '--target', 'http://127.0.0.1:9', '--quiet']);
+    const out = join(tempDir(), 'run');
+    const r = cli(['run', file, '--transport', 'http', '--target', 'http://127.0.0.1:9', '--quiet', '--out', out]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('Cannot reach the HTTP target http://127.0.0.1:9');
-    expect(existsSync('out/small')).toBe(false);
+    // no partial result: the folder holds only the log that says why
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+    expect(readFileSync(join(out, 'fleetsim.log'), 'utf8')).toContain('TargetUnreachableError');
   });
 
   it('refuses an unknown command with usage, exit 3', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
 import { ScenarioError } from '../protocol/errors.js';
-import { cli, writeTemp } from './helpers.js';
+import { join } from 'node:path';
+import { cli, tempDir, writeTemp } from './helpers.js';
 
 function problem(text: string): ScenarioError {
   try {
@@ -64,7 +65,7 @@ describe('scenario validation', () => {
 
   it('makes the CLI exit 3 with one clear paragraph and no stack trace', () => {
     const file = writeTemp('typo.yaml', BASE.replace('count: 10', 'cont: 10'));
-    const r = cli(['run', file, '--quiet']);
+    const r = cli(['run', file, '--quiet', '--out', join(tempDir(), 'run')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${file}:7: cohorts[0].cont: unknown field "cont"`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
