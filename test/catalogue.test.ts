@@ -1,9 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStates, CATALOGUE, findState, PLATFORMS } from '../protocol/catalogue.js';
 
-const SEEDS = join(__dirname, '..', '..', 'shared', 'seeds');
+// The seeds live beside the project (../shared/seeds); test/fixtures/seeds is a verbatim copy for
+// checkouts without it, and the first test below keeps the copy identical whenever both exist.
+const SHARED_SEEDS = join(__dirname, '..', '..', 'shared', 'seeds');
+const FIXTURE_SEEDS = join(__dirname, 'fixtures', 'seeds');
+const SEEDS = existsSync(SHARED_SEEDS) ? SHARED_SEEDS : FIXTURE_SEEDS;
 const seed = (prefix: string) => readFileSync(join(SEEDS, readdirSync(SEEDS).find((f) => f.startsWith(prefix))!), 'utf8');
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 
@@ -50,6 +54,12 @@ function labelsOf(platform: (typeof PLATFORMS)[number]) {
 }
 
 describe('status catalogue', () => {
+  it.skipIf(!existsSync(SHARED_SEEDS))('reads seeds identical to ../shared/seeds (test/fixtures/seeds is a verbatim copy)', () => {
+    const names = readdirSync(SHARED_SEEDS).sort();
+    expect(readdirSync(FIXTURE_SEEDS).sort()).toEqual(names);
+    for (const n of names) expect(readFileSync(join(FIXTURE_SEEDS, n), 'utf8'), n).toBe(readFileSync(join(SHARED_SEEDS, n), 'utf8'));
+  });
+
   it('holds every row of the MaaS360 iOS table verbatim (seed 000)', () => {
     const rows = iosSeedRows();
     expect(rows.length).toBe(23);
