@@ -28,6 +28,9 @@ import { endpointAuth, resolveAuth, type RunAuth } from './auth.js';
 import { deferredReconciliation, driveLoadOptions } from './scale.js';
 import type { Transport } from './transport/types.js';
 
+/** Why a run against an external MQTT broker without --tallies-url cannot reconcile. */
+export const NO_TALLIES_REASON = 'the external MQTT target has no tallies API; pass --tallies-url to reconcile';
+
 export interface RunOptions {
   /** Resolved scenario auth (agent/auth.ts); resolved here from the scenario when absent. */
   auth?: RunAuth;
@@ -243,7 +246,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (opts.deferReconcile) {
       reconciliation = deferredReconciliation(appIds.map((id) => expected.get(id)), opts.shard);
     } else if (!talliesUrl) {
-      reconciliation = { checked: false, match: false, reason: 'the external MQTT target has no tallies API; pass --tallies-url to reconcile', apps: [], differences: [] };
+      reconciliation = { checked: false, match: false, reason: NO_TALLIES_REASON, apps: [], differences: [] };
     } else {
       let counted: AppTallies[];
       try {

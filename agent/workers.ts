@@ -14,7 +14,7 @@ import { mergeResults } from './merge.js';
 import { RunMetrics } from './metrics.js';
 import { appIdsOf, checkShards } from './shard-check.js';
 import type { RunResult } from './result.js';
-import { fetchTallies, type RunOptions } from './runner.js';
+import { fetchTallies, NO_TALLIES_REASON, type RunOptions } from './runner.js';
 import type { Scenario } from './scenario/schema.js';
 import type { Simulator } from './sim.js';
 import type { WorkerJob, WorkerMessage, WorkerProgress } from './worker-main.js';
@@ -101,6 +101,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       }
     }
     const merged = mergeResults(parts, { sharedTarget: true, ...(counted ? { counted } : {}) });
+    // the parts' own reason ("shard i/N ran part of the fleet") is not the whole run's
+    if (!talliesUrl) merged.reconciliation = { ...merged.reconciliation, checked: false, match: false, reason: NO_TALLIES_REASON };
     merged.target = endpoint ? { kind: 'embedded', url: target } : { kind: 'external', url: target };
     return merged;
   } catch (err) {

@@ -166,7 +166,7 @@ function reconciliation(r: RunResult): string {
 }
 
 export function renderHtml(r: RunResult): string {
-  const verdict = r.passed ? '<span class="verdict pass">PASSED</span>' : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
+  const verdict = r.passed ? `<span class="verdict pass">PASSED</span>${r.reconciliation.checked ? '' : ' <span class="verdict fail">tallies NOT reconciled</span>'}` : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
   const e2e = r.latency.endToEnd;
   const thresholds = table(['threshold', 'observed', 'result'], r.thresholds.map((t) => [
     `<code>${esc(t.check)}</code>${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,

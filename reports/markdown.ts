@@ -27,7 +27,7 @@ function latencyRow(name: string, h: HistogramSummary | null): string[] {
 
 export function renderMarkdown(r: RunResult): string {
   const out: string[] = [];
-  const mark = r.passed ? 'PASSED' : `FAILED (${r.verdict}, exit ${r.exitCode})`;
+  const mark = r.passed ? (r.reconciliation.checked ? 'PASSED' : 'PASSED (tallies NOT reconciled)') : `FAILED (${r.verdict}, exit ${r.exitCode})`;
   out.push(`# fleetsim ${r.scenario.name}: ${mark}`, '');
   if (r.scenario.description) out.push(r.scenario.description, '');
   if (r.aborted) out.push(`> **Aborted** at ${r.aborted.at}: ${r.aborted.reason}.`, '');

@@ -35,7 +35,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function renderSummary(r: RunResult, style: Style = plain): string {
   const out: string[] = [];
-  const verdict = r.passed ? style.ok('PASSED') : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
+  const verdict = r.passed ? style.ok('PASSED') + (r.reconciliation.checked ? '' : style.bad(' (tallies NOT reconciled: see below)')) : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
   out.push(style.bold(`fleetsim ${r.scenario.name}: ${verdict}`));
   if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));
   const e2e = r.latency.endToEnd;
