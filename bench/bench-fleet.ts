@@ -2,16 +2,17 @@
  * The fleet the throughput benchmarks drive, and the same events prebuilt for the bare baseline
  * clients (autocannon, a raw mqtt.js publisher): same payloads, byte for byte in shape and size.
  */
-import { buildFleet } from '../agent/fleet.js';
-import { toEvent } from '../agent/run.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { toEvent } from '../drive/drive.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import type { Scenario } from '../agent/scenario/schema.js';
-import { Simulator } from '../agent/sim.js';
+import { Simulator } from '../agent/sim/simulator.js';
 import { statusTopic } from '../protocol/topics.js';
 
 export function benchScenario(devices: number, transport: 'mqtt' | 'http', maxInFlight: number): Scenario {
   const per = Math.max(1, Math.floor(devices / 4));
-  return parseScenario(`
+  return parseScenario(
+    `
 name: bench-${transport}
 seed: 99
 transport: ${transport}
@@ -26,7 +27,9 @@ cohorts:
   - { name: android, platform: android, count: ${per} }
   - { name: windows, platform: windows, count: ${per} }
   - { name: dme, platform: dme, count: ${per}, method: 0.8 }
-`, `bench-${transport}.yaml`);
+`,
+    `bench-${transport}.yaml`,
+  );
 }
 
 /** Every event of the scenario with another seed, encoded as fleetsim would send it. */
@@ -35,6 +38,8 @@ export function prebuiltEvents(scenario: Scenario, seed: number): { topic: strin
   const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
   const out: { topic: string; body: string }[] = [];
   const now = Date.now();
-  sim.runToEnd((e) => out.push({ topic: statusTopic(e.inst.device.id, e.inst.app.id), body: JSON.stringify(toEvent(e, now)) }));
+  sim.runToEnd((e) =>
+    out.push({ topic: statusTopic(e.inst.device.id, e.inst.app.id), body: JSON.stringify(toEvent(e, now)) }),
+  );
   return out;
 }

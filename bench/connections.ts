@@ -7,8 +7,8 @@
  *
  *   npm run build && node --expose-gc dist/bench/connections.js [--devices 10000]
  */
-import { MqttTransport } from '../agent/transport/mqtt.js';
-import { parseLocalAddresses } from '../agent/transport/local-address.js';
+import { MqttTransport } from '../transport/mqtt/mqtt.js';
+import { parseLocalAddresses } from '../transport/local-address.js';
 import { argOf, startServe } from './serve-process.js';
 
 function settled(): { heap: number; rss: number } {
@@ -20,7 +20,11 @@ function settled(): { heap: number; rss: number } {
 async function main(): Promise<void> {
   const n = Math.min(argOf('devices', 10_000), 19_000);
   const s = await startServe();
-  const t = new MqttTransport({ url: s.mqtt, localAddresses: parseLocalAddresses('127.0.0.1-127.0.0.4'), keepaliveSec: 600 });
+  const t = new MqttTransport({
+    url: s.mqtt,
+    localAddresses: parseLocalAddresses('127.0.0.1-127.0.0.4'),
+    keepaliveSec: 600,
+  });
   try {
     await new Promise((r) => setTimeout(r, 500));
     const before = settled();
@@ -28,22 +32,33 @@ async function main(): Promise<void> {
     const body = '{}';
     let failed = 0;
     for (let i = 0; i < n; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, k) => new Promise<void>((resolve) => {
-        t.send(`conn-${String(i + k).padStart(6, '0')}`, 'app', body, (err) => {
-          if (err) failed++;
-          resolve();
-        });
-      })));
+      await Promise.all(
+        Array.from(
+          { length: Math.min(500, n - i) },
+          (_, k) =>
+            new Promise<void>((resolve) => {
+              t.send(`conn-${String(i + k).padStart(6, '0')}`, 'app', body, (err) => {
+                if (err) failed++;
+                resolve();
+              });
+            }),
+        ),
+      );
     }
     await new Promise((r) => setTimeout(r, 1_000));
     const after = settled();
     const brokerAfter = s.rss();
-    process.stdout.write(JSON.stringify({
-      bench: 'connections', devices: n, connected: t.connections(), failed,
-      clientHeapBytesPerDevice: Math.round((after.heap - before.heap) / n),
-      clientRssBytesPerDevice: Math.round((after.rss - before.rss) / n),
-      brokerRssBytesPerDevice: Math.round((brokerAfter - brokerBefore) / n),
-    }) + '\n');
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'connections',
+        devices: n,
+        connected: t.connections(),
+        failed,
+        clientHeapBytesPerDevice: Math.round((after.heap - before.heap) / n),
+        clientRssBytesPerDevice: Math.round((after.rss - before.rss) / n),
+        brokerRssBytesPerDevice: Math.round((brokerAfter - brokerBefore) / n),
+      })}\n`,
+    );
   } finally {
     await t.close();
     await s.stop();

@@ -7,9 +7,9 @@
  *
  * Prints one JSON line per case.
  */
-import { buildFleet } from '../agent/fleet.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
-import { Simulator } from '../agent/sim.js';
+import { Simulator } from '../agent/sim/simulator.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,5 +66,5 @@ function measure(devices: number) {
 if (!(globalThis as { gc?: unknown }).gc) process.stderr.write('note: run with --expose-gc for settled heap figures\n');
 const max = arg('devices', 1_000_000);
 for (const n of [10_000, 100_000, max].filter((n, i, a) => n <= max && a.indexOf(n) === i)) {
-  process.stdout.write(JSON.stringify({ bench: 'devices', ...measure(n) }) + '\n');
+  process.stdout.write(`${JSON.stringify({ bench: 'devices', ...measure(n) })}\n`);
 }

@@ -24,7 +24,9 @@ import { statusTopic } from '../protocol/topics.js';
 
 const require = createRequire(import.meta.url);
 // autocannon ships no types; the few fields used here are spelt out below.
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ requests: { total: number }; non2xx: number; errors: number; latency: { p50: number; p99: number } }>;
+const autocannon = require('autocannon') as (
+  opts: Record<string, unknown>,
+) => Promise<{ requests: { total: number }; non2xx: number; errors: number; latency: { p50: number; p99: number } }>;
 
 const BIN = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'fleetsim.js');
 const DEVICES = 20_000;
@@ -36,7 +38,8 @@ function arg(name: string, dflt: number): number {
 }
 
 const statesOf = new Map<Platform, { status: string; state: string }[]>();
-for (const s of allStates()) statesOf.set(s.platform, [...(statesOf.get(s.platform) ?? []), { status: s.status.id, state: s.state.id }]);
+for (const s of allStates())
+  statesOf.set(s.platform, [...(statesOf.get(s.platform) ?? []), { status: s.status.id, state: s.state.id }]);
 
 /** The i-th event of the mix: device i mod 20,000, seq i / 20,000 + 1 (offset per case so runs never collide). */
 function eventAt(i: number, seqBase: number): StatusEvent {
@@ -46,8 +49,17 @@ function eventAt(i: number, seqBase: number): StatusEvent {
   const s = states[(i * 7919) % states.length]!;
   const seq = seqBase + Math.floor(i / DEVICES) + 1;
   return {
-    v: EVENT_SCHEMA_VERSION, deviceId: `${platform}-${String(d).padStart(6, '0')}`, platform, appId: APP, appVersion: '4.2.0',
-    jobId: 'job-bench', seq, status: s.status, state: s.state, simTs: 1_767_600_000_000 + seq * 1000, wallTs: Date.now(),
+    v: EVENT_SCHEMA_VERSION,
+    deviceId: `${platform}-${String(d).padStart(6, '0')}`,
+    platform,
+    appId: APP,
+    appVersion: '4.2.0',
+    jobId: 'job-bench',
+    seq,
+    status: s.status,
+    state: s.state,
+    simTs: 1_767_600_000_000 + seq * 1000,
+    wallTs: Date.now(),
   };
 }
 
@@ -58,7 +70,21 @@ interface Served {
 }
 
 function serve(dataDir: string | undefined): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', '--log-level', 'info', ...(dataDir ? ['--data-dir', dataDir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--mqtt-port',
+      '0',
+      '--http-port',
+      '0',
+      '--log-level',
+      'info',
+      ...(dataDir ? ['--data-dir', dataDir] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -87,8 +113,18 @@ async function httpCase(base: string, seconds: number, connections: number, batc
     return JSON.stringify(list);
   };
   const r = await autocannon({
-    url: base, connections, duration: seconds, pipelining: 1,
-    requests: [{ method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/json' }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+    url: base,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }),
+      },
+    ],
   });
   return { requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, p50ms: r.latency.p50, p99ms: r.latency.p99 };
 }
@@ -97,23 +133,30 @@ async function mqttCase(url: string, seconds: number, clients: number, window: n
   let i = 0;
   let acked = 0;
   const end = Date.now() + seconds * 1000;
-  const conns = await Promise.all(Array.from({ length: clients }, (_, c) => mqtt.connectAsync(url, { clientId: `bench-${c}`, reconnectPeriod: 0 })));
-  await Promise.all(conns.map((conn) => new Promise<void>((done) => {
-    let inFlight = 0;
-    const pump = () => {
-      while (inFlight < window && Date.now() < end) {
-        const e = eventAt(i++, 1_000_000);
-        inFlight++;
-        conn.publish(statusTopic(e.deviceId, e.appId), JSON.stringify(e), { qos: 1 }, () => {
-          inFlight--;
-          acked++;
+  const conns = await Promise.all(
+    Array.from({ length: clients }, (_, c) => mqtt.connectAsync(url, { clientId: `bench-${c}`, reconnectPeriod: 0 })),
+  );
+  await Promise.all(
+    conns.map(
+      (conn) =>
+        new Promise<void>((done) => {
+          let inFlight = 0;
+          const pump = () => {
+            while (inFlight < window && Date.now() < end) {
+              const e = eventAt(i++, 1_000_000);
+              inFlight++;
+              conn.publish(statusTopic(e.deviceId, e.appId), JSON.stringify(e), { qos: 1 }, () => {
+                inFlight--;
+                acked++;
+                pump();
+              });
+            }
+            if (inFlight === 0) done();
+          };
           pump();
-        });
-      }
-      if (inFlight === 0) done();
-    };
-    pump();
-  })));
+        }),
+    ),
+  );
   await Promise.all(conns.map((c) => c.endAsync()));
   return { acked };
 }
@@ -130,18 +173,29 @@ async function main(): Promise<void> {
       try {
         const before = await stats(s.http);
         const t0 = performance.now();
-        const detail = kind === 'mqtt-qos1' ? await mqttCase(s.mqtt, seconds, mqttClients, 32) : await httpCase(s.http, seconds, connections, kind === 'http-1' ? 1 : 50);
+        const detail =
+          kind === 'mqtt-qos1'
+            ? await mqttCase(s.mqtt, seconds, mqttClients, 32)
+            : await httpCase(s.http, seconds, connections, kind === 'http-1' ? 1 : 50);
         const wall = (performance.now() - t0) / 1000;
         const after = await stats(s.http);
         const flushes = durable ? await journalFlushes(s.http) : 0;
         const accepted = after.accepted - before.accepted;
         const out = {
-          case: kind, durable, seconds: Math.round(wall * 10) / 10, accepted, eventsPerSec: Math.round(accepted / wall),
-          duplicates: after.duplicates + after.stale, rejected: after.rejected,
-          ...(durable ? { fsyncs: flushes, eventsPerFsync: Math.round(accepted / Math.max(1, flushes)) } : {}), ...detail,
+          case: kind,
+          durable,
+          seconds: Math.round(wall * 10) / 10,
+          accepted,
+          eventsPerSec: Math.round(accepted / wall),
+          duplicates: after.duplicates + after.stale,
+          rejected: after.rejected,
+          ...(durable ? { fsyncs: flushes, eventsPerFsync: Math.round(accepted / Math.max(1, flushes)) } : {}),
+          ...detail,
         };
-        process.stdout.write(JSON.stringify(out) + '\n');
-        rows.push(`| ${kind} | ${durable ? '--data-dir' : 'in memory'} | ${out.eventsPerSec} | ${durable ? out.eventsPerFsync : '-'} |`);
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+        rows.push(
+          `| ${kind} | ${durable ? '--data-dir' : 'in memory'} | ${out.eventsPerSec} | ${durable ? out.eventsPerFsync : '-'} |`,
+        );
       } finally {
         s.child.kill('SIGTERM');
         await new Promise((r) => s.child.once('exit', r));
@@ -149,7 +203,9 @@ async function main(): Promise<void> {
       }
     }
   }
-  process.stdout.write(`\n| case | store | events/s accepted | events per fsync |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+  process.stdout.write(
+    `\n| case | store | events/s accepted | events per fsync |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

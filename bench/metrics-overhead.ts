@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { runScenario } from '../agent/runner.js';
+import { runScenario } from '../run/run-scenario.js';
 import { loadScenario } from '../agent/scenario/load.js';
 import { createProgress } from '../cli/progress.js';
 
@@ -47,7 +47,8 @@ async function once(instrument: boolean): Promise<{ rate: number; cpuUs: number 
     ...(instrument ? { onTick: (s) => progress.tick(s) } : {}),
   });
   progress.end();
-  if (!r.reconciliation.match || r.events.failed) throw new Error(`run ${instrument ? 'on' : 'off'} did not pass: ${r.verdict}`);
+  if (!r.reconciliation.match || r.events.failed)
+    throw new Error(`run ${instrument ? 'on' : 'off'} did not pass: ${r.verdict}`);
   const cpu = process.cpuUsage(cpu0);
   return { rate: r.throughput.eventsPerSec, cpuUs: Math.round(((cpu.user + cpu.system) / r.events.sent) * 10) / 10 };
 }
@@ -72,14 +73,27 @@ for (let i = 0; i < pairs; i++) {
     record(on, onCpu)(await once(true));
     record(off, offCpu)(await once(false));
   }
-  process.stderr.write(`pair ${i + 1}/${pairs}: off ${off[i]} ev/s ${offCpu[i]} cpu-us/event, on ${on[i]} ev/s ${onCpu[i]} cpu-us/event\n`);
+  process.stderr.write(
+    `pair ${i + 1}/${pairs}: off ${off[i]} ev/s ${offCpu[i]} cpu-us/event, on ${on[i]} ev/s ${onCpu[i]} cpu-us/event\n`,
+  );
 }
 const ratio = Math.round((median(on) / median(off)) * 1000) / 1000;
 const summary = {
-  bench: 'metrics-overhead', scenario: scenario.name, transport: transport ?? scenario.transport,
+  bench: 'metrics-overhead',
+  scenario: scenario.name,
+  transport: transport ?? scenario.transport,
   devices: values.devices ? Number(values.devices) : scenario.cohorts.reduce((n, c) => n + c.count, 0),
-  pairs, offEventsPerSec: off, onEventsPerSec: on, medianOff: median(off), medianOn: median(on), ratio, target: 0.95, ok: ratio >= 0.95,
+  pairs,
+  offEventsPerSec: off,
+  onEventsPerSec: on,
+  medianOff: median(off),
+  medianOn: median(on),
+  ratio,
+  target: 0.95,
+  ok: ratio >= 0.95,
   // CPU per event of this process (endpoint included when embedded): on / off, 1.0 = free
-  cpuUsPerEventOff: median(offCpu), cpuUsPerEventOn: median(onCpu), cpuRatio: Math.round((median(onCpu) / median(offCpu)) * 1000) / 1000,
+  cpuUsPerEventOff: median(offCpu),
+  cpuUsPerEventOn: median(onCpu),
+  cpuRatio: Math.round((median(onCpu) / median(offCpu)) * 1000) / 1000,
 };
-process.stdout.write(JSON.stringify(summary) + '\n');
+process.stdout.write(`${JSON.stringify(summary)}\n`);

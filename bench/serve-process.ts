@@ -37,7 +37,11 @@ function childrenOf(pid: number): number[] {
 }
 
 export function startServe(extra: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', '--log-level', 'warn', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', '--log-level', 'warn', ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`fleetsim serve exited (${code}) before listening`)));
     createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -45,13 +49,16 @@ export function startServe(extra: string[] = []): Promise<Served> {
       const http = /HTTP (https?:\/\/\S+)/.exec(line)?.[1];
       if (!mqtt || !http) return;
       resolve({
-        child, mqtt, http,
+        child,
+        mqtt,
+        http,
         rss: () => [child.pid!, ...childrenOf(child.pid!)].reduce((n, p) => n + rssOf(p), 0),
-        stop: () => new Promise<void>((done) => {
-          if (child.exitCode !== null) return done();
-          child.once('exit', () => done());
-          child.kill('SIGINT');
-        }),
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGINT');
+          }),
       });
     });
   });

@@ -10,7 +10,10 @@
  *   when set; reads are open otherwise.
  * The ACL: a device publishes only under devices/<its id>/ and reports only its own events.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { devicePassword } from '../protocol/credentials.js';
+
+export { deviceBearer, devicePassword } from '../protocol/credentials.js';
 
 export interface AuthConfig {
   fleetToken?: string;
@@ -19,22 +22,9 @@ export interface AuthConfig {
   adminToken?: string;
 }
 
-export type Principal =
-  | { kind: 'device'; deviceId: string }
-  | { kind: 'fleet' }
-  | { kind: 'admin' };
+export type Principal = { kind: 'device'; deviceId: string } | { kind: 'fleet' } | { kind: 'admin' };
 
 export const ADMIN_USERNAME = 'admin';
-
-/** The password of one device derived from the fleet's device secret. */
-export function devicePassword(deviceSecret: string, deviceId: string): string {
-  return createHmac('sha256', deviceSecret).update(deviceId).digest('base64url');
-}
-
-/** The HTTP bearer token of one device. */
-export function deviceBearer(deviceId: string, password: string): string {
-  return `${deviceId}.${password}`;
-}
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -46,7 +36,9 @@ export class Authenticator {
   readonly enabled: boolean;
 
   constructor(private readonly cfg: AuthConfig = {}) {
-    this.enabled = Boolean(cfg.fleetToken || cfg.deviceSecret || cfg.adminToken || (cfg.devices && Object.keys(cfg.devices).length));
+    this.enabled = Boolean(
+      cfg.fleetToken || cfg.deviceSecret || cfg.adminToken || (cfg.devices && Object.keys(cfg.devices).length),
+    );
   }
 
   /** Reads need the admin token only when one is configured. */
@@ -64,7 +56,8 @@ export class Authenticator {
   mqtt(clientId: string, username: string | undefined, password: string | undefined): Principal | undefined {
     if (!this.enabled) return { kind: 'device', deviceId: clientId };
     if (username === undefined || password === undefined) return undefined;
-    if (this.cfg.adminToken && username === ADMIN_USERNAME && same(password, this.cfg.adminToken)) return { kind: 'admin' };
+    if (this.cfg.adminToken && username === ADMIN_USERNAME && same(password, this.cfg.adminToken))
+      return { kind: 'admin' };
     // Bound to the clientId as well, so one device cannot take over another's session.
     if (username === clientId && this.deviceOk(username, password)) return { kind: 'device', deviceId: username };
     if (this.cfg.fleetToken && same(password, this.cfg.fleetToken)) return { kind: 'device', deviceId: clientId };
@@ -73,13 +66,14 @@ export class Authenticator {
 
   /** An HTTP Authorization header: the principal, or undefined to refuse. */
   bearer(header: string | undefined): Principal | undefined {
-    if (!header || !header.startsWith('Bearer ')) return undefined;
+    if (!header?.startsWith('Bearer ')) return undefined;
     const token = header.slice(7).trim();
     if (this.cfg.adminToken && same(token, this.cfg.adminToken)) return { kind: 'admin' };
     if (this.cfg.fleetToken && same(token, this.cfg.fleetToken)) return { kind: 'fleet' };
     // base64url has no '.', so the password is what follows the last one.
     const dot = token.lastIndexOf('.');
-    if (dot > 0 && this.deviceOk(token.slice(0, dot), token.slice(dot + 1))) return { kind: 'device', deviceId: token.slice(0, dot) };
+    if (dot > 0 && this.deviceOk(token.slice(0, dot), token.slice(dot + 1)))
+      return { kind: 'device', deviceId: token.slice(0, dot) };
     return undefined;
   }
 }

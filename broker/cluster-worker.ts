@@ -36,16 +36,23 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.FLEETSIM_CLUSTER ?? '{}') as WorkerConfig;
   const log = pino({ level: cfg.logLevel, base: { app: 'fleetsim-serve', worker: process.pid } });
   const ingestor = new IpcIngestor({ send, on: (ev, fn) => process.on(ev, fn as (m: unknown) => void) });
-  const broker = await createIngestBroker({ store: new ForwardingStore(), ingestor, metrics: new EndpointMetrics(), auth: new Authenticator(cfg.auth), log });
+  const broker = await createIngestBroker({
+    store: new ForwardingStore(),
+    ingestor,
+    metrics: new EndpointMetrics(),
+    auth: new Authenticator(cfg.auth),
+    log,
+  });
   const sockets = new Set<Socket>();
   const onSocket = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     broker.handle(s);
   };
-  const server: Server = cfg.tlsCertPath && cfg.tlsKeyPath
-    ? createTlsServer({ cert: readFileSync(cfg.tlsCertPath), key: readFileSync(cfg.tlsKeyPath) }, onSocket)
-    : createNetServer(onSocket);
+  const server: Server =
+    cfg.tlsCertPath && cfg.tlsKeyPath
+      ? createTlsServer({ cert: readFileSync(cfg.tlsCertPath), key: readFileSync(cfg.tlsKeyPath) }, onSocket)
+      : createNetServer(onSocket);
   await new Promise<void>((resolve) => server.listen({ port: cfg.mqttPort, host: cfg.host, backlog: 4096 }, resolve));
   send({ t: 'listening', port: (server.address() as AddressInfo).port });
   const clients = setInterval(() => send({ t: 'clients', connected: broker.connectedClients }), 1_000);

@@ -54,7 +54,14 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
       route: (req, res: ServerResponse, url) => {
         if (req.method !== 'GET' || url.pathname !== '/v1/cluster') return false;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ workers: n, mqttClients: clients.reduce((a, b) => a + b, 0), clientsPerWorker: clients, eventsPerWorker: events }));
+        res.end(
+          JSON.stringify({
+            workers: n,
+            mqttClients: clients.reduce((a, b) => a + b, 0),
+            clientsPerWorker: clients,
+            eventsPerWorker: events,
+          }),
+        );
         return true;
       },
     },
@@ -62,24 +69,33 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
   cluster.schedulingPolicy = cluster.SCHED_RR;
   cluster.setupPrimary({ exec: workerEntry(), args: [], execArgv: [] });
   const config: WorkerConfig = {
-    host, mqttPort: mqttPort ?? 0, auth: opts.auth ?? {}, logLevel: workerLogLevel ?? 'warn',
-    ...(tlsCertPath ? { tlsCertPath } : {}), ...(tlsKeyPath ? { tlsKeyPath } : {}),
+    host,
+    mqttPort: mqttPort ?? 0,
+    auth: opts.auth ?? {},
+    logLevel: workerLogLevel ?? 'warn',
+    ...(tlsCertPath ? { tlsCertPath } : {}),
+    ...(tlsKeyPath ? { tlsKeyPath } : {}),
   };
   const workers: Worker[] = [];
-  const ports = await Promise.all(Array.from({ length: n }, (_, i) => new Promise<number>((resolve, reject) => {
-    const w = cluster.fork({ FLEETSIM_CLUSTER: JSON.stringify(config) });
-    workers.push(w);
-    w.on('message', (m: ToOwner) => {
-      if (m.t === 'events') {
-        events[i]! += m.events.length;
-        answerBatch(owner.ingestor, m, (r: ToWorker) => w.send(r));
-      }
-      else if (m.t === 'reject') owner.store.reject(m.reason);
-      else if (m.t === 'clients') clients[i] = m.connected;
-      else if (m.t === 'listening') resolve(m.port);
-    });
-    w.once('exit', (code) => reject(new Error(`MQTT worker ${i + 1} exited (${code}) before listening`)));
-  })));
+  const ports = await Promise.all(
+    Array.from(
+      { length: n },
+      (_, i) =>
+        new Promise<number>((resolve, reject) => {
+          const w = cluster.fork({ FLEETSIM_CLUSTER: JSON.stringify(config) });
+          workers.push(w);
+          w.on('message', (m: ToOwner) => {
+            if (m.t === 'events') {
+              events[i]! += m.events.length;
+              answerBatch(owner.ingestor, m, (r: ToWorker) => w.send(r));
+            } else if (m.t === 'reject') owner.store.reject(m.reason);
+            else if (m.t === 'clients') clients[i] = m.connected;
+            else if (m.t === 'listening') resolve(m.port);
+          });
+          w.once('exit', (code) => reject(new Error(`MQTT worker ${i + 1} exited (${code}) before listening`)));
+        }),
+    ),
+  );
   const s = opts.tls ? 's' : '';
   return {
     owner,
@@ -88,11 +104,16 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
     mqttClients: () => clients.reduce((a, b) => a + b, 0),
     eventsPerWorker: () => [...events],
     async close() {
-      await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-        if (w.isDead()) return resolve();
-        w.once('exit', () => resolve());
-        w.send({ t: 'stop' } satisfies ToWorker);
-      })));
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              w.once('exit', () => resolve());
+              w.send({ t: 'stop' } satisfies ToWorker);
+            }),
+        ),
+      );
       await owner.close();
     },
   };

@@ -10,11 +10,18 @@ import type { StoreCounters } from './store.js';
 
 /** 1 µs to 1 hour, 3 significant digits: the same shape as agent/metrics.ts newLatencyHistogram. */
 function newHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed' });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 'packed',
+  });
 }
 
 /** Prometheus bucket upper bounds in seconds. */
-export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const LATENCY_BUCKETS_S = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
 
 class LatencyMetric {
   readonly hdr = newHistogram();
@@ -71,26 +78,48 @@ export class EndpointMetrics {
   /** Prometheus text exposition format 0.0.4. */
   render(c: StoreCounters, gauges: { mqttClients: number; pairs: number; apps: number }): string {
     const out: string[] = [];
-    const counter = (name: string, help: string, value: number) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
-    const gauge = (name: string, help: string, value: number) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
-    counter('fleetsim_events_accepted_total', 'Events that changed a (device, app) pair\'s latest status.', c.accepted);
+    const counter = (name: string, help: string, value: number) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+    const gauge = (name: string, help: string, value: number) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+    counter('fleetsim_events_accepted_total', "Events that changed a (device, app) pair's latest status.", c.accepted);
     counter('fleetsim_events_duplicate_total', 'Events whose seq equalled the latest one (ignored).', c.duplicates);
     counter('fleetsim_events_stale_total', 'Events older than the latest one (ignored).', c.stale);
-    out.push('# HELP fleetsim_events_rejected_total Events refused, by the field that was wrong.', '# TYPE fleetsim_events_rejected_total counter');
+    out.push(
+      '# HELP fleetsim_events_rejected_total Events refused, by the field that was wrong.',
+      '# TYPE fleetsim_events_rejected_total counter',
+    );
     const reasons = Object.keys(c.rejectedByReason).sort();
     if (reasons.length === 0) out.push('fleetsim_events_rejected_total{reason="none"} 0');
-    for (const r of reasons) out.push(`fleetsim_events_rejected_total{reason="${escapeLabel(r)}"} ${c.rejectedByReason[r]}`);
+    for (const r of reasons)
+      out.push(`fleetsim_events_rejected_total{reason="${escapeLabel(r)}"} ${c.rejectedByReason[r]}`);
     counter('fleetsim_http_event_requests_total', 'POST /v1/events requests answered.', this.httpRequests);
     counter('fleetsim_mqtt_status_publishes_total', 'PUBLISH packets on status topics.', this.mqttPublishes);
-    counter('fleetsim_auth_failures_total', 'Connections or requests refused for missing or wrong credentials.', this.authFailures);
-    counter('fleetsim_journal_flushes_total', 'Group commits (one write and one fdatasync each).', this.journal?.flushes ?? 0);
+    counter(
+      'fleetsim_auth_failures_total',
+      'Connections or requests refused for missing or wrong credentials.',
+      this.authFailures,
+    );
+    counter(
+      'fleetsim_journal_flushes_total',
+      'Group commits (one write and one fdatasync each).',
+      this.journal?.flushes ?? 0,
+    );
     counter('fleetsim_journal_events_total', 'Events written to the journal.', this.journal?.events ?? 0);
     gauge('fleetsim_mqtt_connected_clients', 'MQTT clients connected now.', gauges.mqttClients);
     gauge('fleetsim_pairs', '(device, app) pairs known.', gauges.pairs);
     gauge('fleetsim_apps', 'Apps known.', gauges.apps);
-    this.ingest.prometheus('fleetsim_ingest_latency_seconds', 'Received -> acknowledged at the endpoint (includes the journal fsync).', out);
-    this.endToEnd.prometheus('fleetsim_end_to_end_latency_seconds', 'Accepted at the endpoint minus the event\'s wallTs.', out);
-    return out.join('\n') + '\n';
+    this.ingest.prometheus(
+      'fleetsim_ingest_latency_seconds',
+      'Received -> acknowledged at the endpoint (includes the journal fsync).',
+      out,
+    );
+    this.endToEnd.prometheus(
+      'fleetsim_end_to_end_latency_seconds',
+      "Accepted at the endpoint minus the event's wallTs.",
+      out,
+    );
+    return `${out.join('\n')}\n`;
   }
 }
 

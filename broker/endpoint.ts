@@ -4,7 +4,12 @@
  * TLS (mqtts, https, wss), auth, and a journal for durability. `startEndpoint({})` listens on free
  * loopback ports, open and in memory, as the quick start wants it.
  */
-import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -82,10 +87,12 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   const store = new TallyStore();
   const metrics = new EndpointMetrics();
   const auth = new Authenticator(opts.auth);
-  const onFatal = opts.onFatal ?? ((err: Error) => {
-    log.fatal({ err }, 'journal write failed; stopping without acknowledging anything more');
-    process.exit(70);
-  });
+  const onFatal =
+    opts.onFatal ??
+    ((err: Error) => {
+      log.fatal({ err }, 'journal write failed; stopping without acknowledging anything more');
+      process.exit(70);
+    });
 
   let journal: Journal | undefined;
   let replayed = 0;
@@ -93,28 +100,49 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     const opened = Journal.open(opts.dataDir, (e, at) => store.ingest(e, at), onFatal);
     journal = opened.journal;
     replayed = opened.replayed;
-    log.info({ dataDir: opts.dataDir, replayed, droppedTornBytes: opened.droppedTornBytes, pairs: store.pairs }, 'journal replayed');
+    log.info(
+      { dataDir: opts.dataDir, replayed, droppedTornBytes: opened.droppedTornBytes, pairs: store.pairs },
+      'journal replayed',
+    );
   }
   const ingestor = new LocalIngestor(store, metrics, journal);
   metrics.journal = journal?.stats;
 
   let draining = false;
-  const broker = await createIngestBroker({ store, ingestor, metrics, auth, log, ...(opts.mqtt ? { hooks: opts.mqtt } : {}) });
+  const broker = await createIngestBroker({
+    store,
+    ingestor,
+    metrics,
+    auth,
+    log,
+    ...(opts.mqtt ? { hooks: opts.mqtt } : {}),
+  });
   const sockets = new Set<Socket>();
   const onMqttSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);
   };
-  const mqttServer: NetServer = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onMqttSocket) : createNetServer(onMqttSocket);
+  const mqttServer: NetServer = opts.tls
+    ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onMqttSocket)
+    : createNetServer(onMqttSocket);
 
   const handler = createHttpHandler({
-    store, ingestor, metrics, auth, log, durable: Boolean(journal),
-    mqttClients: () => broker.connectedClients, draining: () => draining,
+    store,
+    ingestor,
+    metrics,
+    auth,
+    log,
+    durable: Boolean(journal),
+    mqttClients: () => broker.connectedClients,
+    draining: () => draining,
     ...(opts.http ? { hooks: opts.http } : {}),
   });
   const httpServer: HttpServer = opts.tls
-    ? (createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, keepAlive: true }, handler as (req: IncomingMessage, res: ServerResponse) => void) as unknown as HttpServer)
+    ? (createHttpsServer(
+        { cert: opts.tls.cert, key: opts.tls.key, keepAlive: true },
+        handler as (req: IncomingMessage, res: ServerResponse) => void,
+      ) as unknown as HttpServer)
     : createHttpServer({ keepAlive: true }, handler);
   httpServer.keepAliveTimeout = 65_000;
 
@@ -128,7 +156,15 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   const httpPort = await listen(httpServer, opts.httpPort ?? 0, host);
   const s = opts.tls ? 's' : '';
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  log.info({ mqtt: `mqtt${s}://${urlHost}:${mqttPort}`, http: `http${s}://${urlHost}:${httpPort}`, auth: auth.enabled, durable: Boolean(journal) }, 'endpoint listening');
+  log.info(
+    {
+      mqtt: `mqtt${s}://${urlHost}:${mqttPort}`,
+      http: `http${s}://${urlHost}:${httpPort}`,
+      auth: auth.enabled,
+      durable: Boolean(journal),
+    },
+    'endpoint listening',
+  );
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {

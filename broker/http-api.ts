@@ -44,7 +44,10 @@ interface ApiError {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  const h: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+  const h: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  };
   if (headers) Object.assign(h, headers);
   res.writeHead(status, h);
   res.end(text);
@@ -74,7 +77,13 @@ function readBody(req: IncomingMessage, limit: number, cb: (tooLarge: boolean, b
 export function createHttpHandler(d: HttpApiDeps) {
   const { store, ingestor, metrics, auth, log } = d;
 
-  function refuse(res: ServerResponse, status: number, err: ApiError, reasonKey: string, extra: Record<string, string> = {}): void {
+  function refuse(
+    res: ServerResponse,
+    status: number,
+    err: ApiError,
+    reasonKey: string,
+    extra: Record<string, string> = {},
+  ): void {
     store.reject(reasonKey);
     metrics.httpRequests++;
     log.warn({ transport: 'http', field: err.field, reason: err.reason, index: err.index }, 'event refused');
@@ -86,32 +95,81 @@ export function createHttpHandler(d: HttpApiDeps) {
     readBody(req, MAX_BODY_BYTES, (tooLarge, body) => {
       if (tooLarge) {
         // The rest of the body is not read: close the connection rather than drain a megabyte-plus.
-        return refuse(res, 413, { error: 'payload_too_large', field: '(payload)', reason: `request body is over the ${MAX_BODY_BYTES}-byte limit; send at most ${MAX_BODY_BYTES} bytes per request` }, '(payload)', { connection: 'close' });
+        return refuse(
+          res,
+          413,
+          {
+            error: 'payload_too_large',
+            field: '(payload)',
+            reason: `request body is over the ${MAX_BODY_BYTES}-byte limit; send at most ${MAX_BODY_BYTES} bytes per request`,
+          },
+          '(payload)',
+          { connection: 'close' },
+        );
       }
       let value: unknown;
       try {
         value = JSON.parse(body.toString('utf8'));
       } catch (e) {
-        return refuse(res, 400, { error: 'malformed_json', field: '(payload)', reason: `malformed JSON: ${(e as Error).message}` }, '(payload)');
+        return refuse(
+          res,
+          400,
+          { error: 'malformed_json', field: '(payload)', reason: `malformed JSON: ${(e as Error).message}` },
+          '(payload)',
+        );
       }
       const batch = Array.isArray(value);
       if (!batch && body.length > MAX_EVENT_BYTES) {
-        return refuse(res, 413, { error: 'payload_too_large', field: '(payload)', reason: `event of ${body.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit` }, '(payload)');
+        return refuse(
+          res,
+          413,
+          {
+            error: 'payload_too_large',
+            field: '(payload)',
+            reason: `event of ${body.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit`,
+          },
+          '(payload)',
+        );
       }
       const list = batch ? (value as unknown[]) : [value];
-      if (list.length === 0) return refuse(res, 400, { error: 'empty_batch', field: '(payload)', reason: 'expected one event or a non-empty array of events' }, '(payload)');
+      if (list.length === 0)
+        return refuse(
+          res,
+          400,
+          { error: 'empty_batch', field: '(payload)', reason: 'expected one event or a non-empty array of events' },
+          '(payload)',
+        );
       const events: StatusEvent[] = new Array(list.length);
       const note = batch ? { note: 'no event of this batch was applied' } : {};
       for (let i = 0; i < list.length; i++) {
         const check = checkEvent(list[i]);
         if (!check.ok) {
-          return refuse(res, 400, { error: 'invalid_event', field: check.field, reason: check.reason, ...(batch ? { index: i } : {}), ...note }, check.field);
+          return refuse(
+            res,
+            400,
+            {
+              error: 'invalid_event',
+              field: check.field,
+              reason: check.reason,
+              ...(batch ? { index: i } : {}),
+              ...note,
+            },
+            check.field,
+          );
         }
         if (principal && !mayReportFor(principal, check.event.deviceId)) {
-          return refuse(res, 403, {
-            error: 'forbidden', field: 'deviceId', ...(batch ? { index: i } : {}), ...note,
-            reason: `this token belongs to device "${(principal as { deviceId: string }).deviceId}", which may not report for device "${check.event.deviceId}"`,
-          }, 'acl');
+          return refuse(
+            res,
+            403,
+            {
+              error: 'forbidden',
+              field: 'deviceId',
+              ...(batch ? { index: i } : {}),
+              ...note,
+              reason: `this token belongs to device "${(principal as { deviceId: string }).deviceId}", which may not report for device "${check.event.deviceId}"`,
+            },
+            'acl',
+          );
         }
         events[i] = check.event;
       }
@@ -124,18 +182,36 @@ export function createHttpHandler(d: HttpApiDeps) {
   }
 
   /** Admin-token reads; the principal for a POST; false when the request was answered (refused). */
-  function authorize(req: IncomingMessage, res: ServerResponse, url: URL, write: boolean): Principal | undefined | false {
+  function authorize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    write: boolean,
+  ): Principal | undefined | false {
     if (write ? !auth.enabled : !auth.readsNeedAuth) return undefined;
     // A browser cannot set a header on a page load, so the live page may pass ?token= instead.
-    const header = req.headers.authorization ?? (!write && url.searchParams.has('token') ? `Bearer ${url.searchParams.get('token')}` : undefined);
+    const header =
+      req.headers.authorization ??
+      (!write && url.searchParams.has('token') ? `Bearer ${url.searchParams.get('token')}` : undefined);
     const p = auth.bearer(header);
     if (!p || (!write && p.kind !== 'admin')) {
       metrics.authFailures++;
-      log.warn({ transport: 'http', path: url.pathname, hasCredentials: Boolean(header) }, 'request refused: credentials');
-      sendJson(res, 401, {
-        error: 'unauthorized', field: 'authorization',
-        reason: header ? 'the bearer token is not valid for this request' : `auth is on: send "Authorization: Bearer <token>" (${write ? 'a device or fleet token' : 'the admin token'})`,
-      }, { 'www-authenticate': 'Bearer realm="fleetsim"' });
+      log.warn(
+        { transport: 'http', path: url.pathname, hasCredentials: Boolean(header) },
+        'request refused: credentials',
+      );
+      sendJson(
+        res,
+        401,
+        {
+          error: 'unauthorized',
+          field: 'authorization',
+          reason: header
+            ? 'the bearer token is not valid for this request'
+            : `auth is on: send "Authorization: Bearer <token>" (${write ? 'a device or fleet token' : 'the admin token'})`,
+        },
+        { 'www-authenticate': 'Bearer realm="fleetsim"' },
+      );
       return false;
     }
     return p;
@@ -148,13 +224,23 @@ export function createHttpHandler(d: HttpApiDeps) {
       return true;
     }
     if (path === '/metrics') {
-      const text = metrics.render(store.counters, { mqttClients: d.mqttClients(), pairs: store.pairs, apps: store.appIds().length });
+      const text = metrics.render(store.counters, {
+        mqttClients: d.mqttClients(),
+        pairs: store.pairs,
+        apps: store.appIds().length,
+      });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(text);
       return true;
     }
     if (path === '/v1/stats') {
-      sendJson(res, 200, { ...store.counters, pairs: store.pairs, simNow: store.simNow, mqttClients: d.mqttClients(), latency: { endToEnd: metrics.endToEnd.summary(), ingest: metrics.ingest.summary() } });
+      sendJson(res, 200, {
+        ...store.counters,
+        pairs: store.pairs,
+        simNow: store.simNow,
+        mqttClients: d.mqttClients(),
+        latency: { endToEnd: metrics.endToEnd.summary(), ingest: metrics.ingest.summary() },
+      });
       return true;
     }
     if (path === '/v1/apps') {
@@ -162,7 +248,13 @@ export function createHttpHandler(d: HttpApiDeps) {
       return true;
     }
     if (path === '/v1/overview') {
-      sendJson(res, 200, { counters: store.counters, pairs: store.pairs, simNow: store.simNow, mqttClients: d.mqttClients(), apps: store.appIds().map((id) => store.appTallies(id)) });
+      sendJson(res, 200, {
+        counters: store.counters,
+        pairs: store.pairs,
+        simNow: store.simNow,
+        mqttClients: d.mqttClients(),
+        apps: store.appIds().map((id) => store.appTallies(id)),
+      });
       return true;
     }
     if (path === '/v1/platforms/tallies') {
@@ -177,7 +269,12 @@ export function createHttpHandler(d: HttpApiDeps) {
     } else if (m[2] === 'devices' && m[3]) {
       const h = deviceHistory(store, appId, decodeURIComponent(m[3]));
       if (h) sendJson(res, 200, h);
-      else sendJson(res, 404, { error: 'not_found', field: 'deviceId', reason: `no event of device "${decodeURIComponent(m[3])}" for app "${appId}" was accepted` });
+      else
+        sendJson(res, 404, {
+          error: 'not_found',
+          field: 'deviceId',
+          reason: `no event of device "${decodeURIComponent(m[3])}" for app "${appId}" was accepted`,
+        });
     } else if (m[2] === 'devices') {
       const f = parseDeviceFilter(url.searchParams);
       if (f.ok) sendJson(res, 200, listDevices(store, appId, f.filter));
@@ -198,7 +295,17 @@ export function createHttpHandler(d: HttpApiDeps) {
       return sendJson(res, draining ? 503 : 200, { ok: !draining, draining, durable: d.durable, pairs: store.pairs });
     }
     if (req.method === 'POST' && path === '/v1/events') {
-      if (d.draining()) return sendJson(res, 503, { error: 'shutting_down', field: '(endpoint)', reason: 'the endpoint is shutting down; retry against its successor' }, { 'retry-after': '1', connection: 'close' });
+      if (d.draining())
+        return sendJson(
+          res,
+          503,
+          {
+            error: 'shutting_down',
+            field: '(endpoint)',
+            reason: 'the endpoint is shutting down; retry against its successor',
+          },
+          { 'retry-after': '1', connection: 'close' },
+        );
       const p = authorize(req, res, url, true);
       if (p === false) return;
       return postEvents(req, res, p);
@@ -208,6 +315,10 @@ export function createHttpHandler(d: HttpApiDeps) {
       if (read(res, path, url)) return;
     }
     if (d.hooks?.route?.(req, res, url)) return;
-    sendJson(res, 404, { error: 'not_found', field: '(path)', reason: `no route ${req.method} ${path}; docs/protocol.md lists the API` });
+    sendJson(res, 404, {
+      error: 'not_found',
+      field: '(path)',
+      reason: `no route ${req.method} ${path}; docs/protocol.md lists the API`,
+    });
   };
 }

@@ -9,7 +9,20 @@
  * A kill -9 can leave a torn last line (written, not yet synced, never acknowledged): replay drops
  * it and truncates the file back to the last complete line.
  */
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, write, fstatSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  write,
+  fstatSync,
+  unlinkSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { checkEvent, type StatusEvent } from '../protocol/event.js';
@@ -35,13 +48,21 @@ export class Journal {
   private failed: Error | undefined;
   readonly stats: JournalStats = { flushes: 0, events: 0 };
 
-  private constructor(private readonly fd: number, private readonly lockPath: string, private readonly onFatal: (err: Error) => void) {}
+  private constructor(
+    private readonly fd: number,
+    private readonly lockPath: string,
+    private readonly onFatal: (err: Error) => void,
+  ) {}
 
   /**
    * Opens (creating) the journal in `dir`, replays every complete line through `apply` in order,
    * and returns the journal ready to append. Throws DataDirError for a directory in use or corrupt.
    */
-  static open(dir: string, apply: (e: StatusEvent, receivedAt: number) => void, onFatal: (err: Error) => void): { journal: Journal; replayed: number; droppedTornBytes: number } {
+  static open(
+    dir: string,
+    apply: (e: StatusEvent, receivedAt: number) => void,
+    onFatal: (err: Error) => void,
+  ): { journal: Journal; replayed: number; droppedTornBytes: number } {
     const lockPath = join(dir, LOCK_FILE);
     const path = join(dir, JOURNAL_FILE);
     let fd: number;
@@ -51,7 +72,9 @@ export class Journal {
       fd = openSync(path, 'a+');
     } catch (err) {
       if (err instanceof DataDirError) throw err;
-      throw new DataDirError(`Cannot use ${dir} as a data directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give --data-dir a directory this process may create and write.`);
+      throw new DataDirError(
+        `Cannot use ${dir} as a data directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give --data-dir a directory this process may create and write.`,
+      );
     }
     try {
       const { replayed, goodBytes, size } = replay(fd, path, apply);
@@ -144,7 +167,9 @@ function takeLock(lockPath: string): void {
   }
   const pid = Number(readFileSync(lockPath, 'utf8').trim());
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-    throw new DataDirError(`The data directory ${lockPath.slice(0, -LOCK_FILE.length - 1)} is in use by process ${pid} (its LOCK file says so). Stop that process, or give this one another --data-dir.`);
+    throw new DataDirError(
+      `The data directory ${lockPath.slice(0, -LOCK_FILE.length - 1)} is in use by process ${pid} (its LOCK file says so). Stop that process, or give this one another --data-dir.`,
+    );
   }
   writeFileSync(lockPath, String(process.pid));
 }
@@ -159,7 +184,11 @@ function isAlive(pid: number): boolean {
 }
 
 /** Reads the journal line by line in 1 MiB chunks; returns how many bytes end in a complete line. */
-function replay(fd: number, path: string, apply: (e: StatusEvent, receivedAt: number) => void): { replayed: number; goodBytes: number; size: number } {
+function replay(
+  fd: number,
+  path: string,
+  apply: (e: StatusEvent, receivedAt: number) => void,
+): { replayed: number; goodBytes: number; size: number } {
   const size = fstatSync(fd).size;
   const chunk = Buffer.allocUnsafe(1 << 20);
   // A multi-byte character can straddle two chunks: the decoder holds its first bytes back.
@@ -185,11 +214,15 @@ function replay(fd: number, path: string, apply: (e: StatusEvent, receivedAt: nu
       try {
         rec = JSON.parse(raw) as { at?: unknown; event?: unknown };
       } catch {
-        throw new DataDirError(`${path}:${line}: the journal line is not JSON, but it is followed by more lines, so it is not a torn tail from a crash. The file is damaged; move it away to start empty.`);
+        throw new DataDirError(
+          `${path}:${line}: the journal line is not JSON, but it is followed by more lines, so it is not a torn tail from a crash. The file is damaged; move it away to start empty.`,
+        );
       }
       const check = checkEvent(rec.event);
       if (!check.ok || typeof rec.at !== 'number') {
-        throw new DataDirError(`${path}:${line}: the journal line is not a valid event (${check.ok ? 'at: expected a number' : `${check.field}: ${check.reason}`}). The file is damaged or from another version.`);
+        throw new DataDirError(
+          `${path}:${line}: the journal line is not a valid event (${check.ok ? 'at: expected a number' : `${check.field}: ${check.reason}`}). The file is damaged or from another version.`,
+        );
       }
       apply(check.event, rec.at);
       replayed++;

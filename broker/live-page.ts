@@ -12,7 +12,11 @@ function labels(): Record<string, Record<string, { label: string; order: number;
   for (const p of PLATFORMS) {
     const statuses: Record<string, { label: string; order: number; states: Record<string, string> }> = {};
     CATALOGUE[p].statuses.forEach((s, i) => {
-      statuses[s.id] = { label: s.label, order: i, states: Object.fromEntries(s.states.map((st) => [st.id, st.label])) };
+      statuses[s.id] = {
+        label: s.label,
+        order: i,
+        states: Object.fromEntries(s.states.map((st) => [st.id, st.label])),
+      };
     });
     out[p] = statuses;
   }

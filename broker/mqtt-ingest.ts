@@ -43,7 +43,13 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   const principals = new WeakMap<Client, Principal>();
 
   /** Refuses a PUBLISH: counted, logged, explained on the rejection topic, then PUBACKed and dropped. */
-  function refuse(client: Client | null, packet: PublishPacket, field: string, reason: string, reasonKey = field): void {
+  function refuse(
+    client: Client | null,
+    packet: PublishPacket,
+    field: string,
+    reason: string,
+    reasonKey = field,
+  ): void {
     const topic = packet.topic;
     // aedes lets authorizePublish rewrite the packet: a '$' topic matches no wildcard subscription
     // (MQTT 3.1.1 §4.7.2) and authorizeForward drops it, so a refused event reaches nobody.
@@ -53,18 +59,34 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     const clientId = client?.id ?? '(broker)';
     log.warn({ transport: 'mqtt', clientId, topic, field, reason }, 'event refused');
     d.hooks?.onReject?.(clientId, topic, field, reason);
-    broker.publish({
-      cmd: 'publish', topic: rejectionTopic(clientId), qos: 0, retain: false, dup: false,
-      payload: Buffer.from(JSON.stringify({ topic, field, reason })),
-    } as AedesPublishPacket, () => undefined);
+    broker.publish(
+      {
+        cmd: 'publish',
+        topic: rejectionTopic(clientId),
+        qos: 0,
+        retain: false,
+        dup: false,
+        payload: Buffer.from(JSON.stringify({ topic, field, reason })),
+      } as AedesPublishPacket,
+      () => undefined,
+    );
   }
 
   broker.authenticate = (client, username, password, done) => {
     const p = auth.mqtt(client.id, username, password?.toString('utf8'));
     if (!p) {
       metrics.authFailures++;
-      log.warn({ transport: 'mqtt', clientId: client.id, username, hasPassword: Boolean(password) }, 'connection refused: credentials');
-      return done(connackError(username === undefined ? 'auth is on: send a username and password' : 'bad username or password', username === undefined ? 5 : 4), false);
+      log.warn(
+        { transport: 'mqtt', clientId: client.id, username, hasPassword: Boolean(password) },
+        'connection refused: credentials',
+      );
+      return done(
+        connackError(
+          username === undefined ? 'auth is on: send a username and password' : 'bad username or password',
+          username === undefined ? 5 : 4,
+        ),
+        false,
+      );
     }
     principals.set(client, p);
     done(null, true);
@@ -75,13 +97,17 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     // Without auth anyone may watch anything; with auth a device sees only its own rejections.
     if (!auth.enabled || p?.kind === 'admin' || sub.topic === rejectionTopic(client.id)) return done(null, sub);
     // A null subscription is a SUBACK failure (0x80, MQTT 3.1.1 §3.9.3); an error would drop the connection.
-    log.warn({ transport: 'mqtt', clientId: client.id, topic: sub.topic }, `subscription refused: a device may subscribe only to ${REJECTION_TOPIC_PREFIX}<its clientId>`);
+    log.warn(
+      { transport: 'mqtt', clientId: client.id, topic: sub.topic },
+      `subscription refused: a device may subscribe only to ${REJECTION_TOPIC_PREFIX}<its clientId>`,
+    );
     done(null, null);
   };
 
   broker.authorizePublish = (client, packet, callback) => {
     const topic = packet.topic;
-    if (topic.startsWith('$SYS/') || topic.startsWith(REJECTION_TOPIC_PREFIX)) return callback(new Error(`${topic.split('/')[0]}/ topics are the broker's`));
+    if (topic.startsWith('$SYS/') || topic.startsWith(REJECTION_TOPIC_PREFIX))
+      return callback(new Error(`${topic.split('/')[0]}/ topics are the broker's`));
     const where = parseStatusTopic(topic);
     const principal = client ? principals.get(client) : undefined;
     if (!where) {
@@ -89,7 +115,13 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
       if (presenceOf !== undefined) {
         // A device's last will (online/offline): passed on, not ingested; only its own with auth on.
         if (auth.enabled && (!principal || !mayReportFor(principal, presenceOf))) {
-          refuse(client, packet, 'topic', `client "${client?.id}" may not publish the presence of device "${presenceOf}"`, 'acl');
+          refuse(
+            client,
+            packet,
+            'topic',
+            `client "${client?.id}" may not publish the presence of device "${presenceOf}"`,
+            'acl',
+          );
         }
         return callback(null);
       }
@@ -106,7 +138,13 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     }
     metrics.mqttPublishes++;
     if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
-      refuse(client, packet, 'topic', `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : 'nobody'} and may not publish for device "${where.deviceId}"`, 'acl');
+      refuse(
+        client,
+        packet,
+        'topic',
+        `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : 'nobody'} and may not publish for device "${where.deviceId}"`,
+        'acl',
+      );
       return callback(null);
     }
     const t0 = performance.now();
@@ -118,7 +156,12 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     const e = check.event;
     if (e.deviceId !== where.deviceId || e.appId !== where.appId) {
       const field = e.deviceId !== where.deviceId ? 'deviceId' : 'appId';
-      refuse(client, packet, field, `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${topic}`);
+      refuse(
+        client,
+        packet,
+        field,
+        `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${topic}`,
+      );
       return callback(null);
     }
     ingestor.ingest(e, Date.now(), () => {
@@ -127,6 +170,7 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     });
   };
   // Status events are for the endpoint, not for fan-out: only rejections reach subscribers.
-  broker.authorizeForward = (_client, packet) => (packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet);
+  broker.authorizeForward = (_client, packet) =>
+    packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet;
   return broker;
 }

@@ -65,8 +65,14 @@ export function listDevices(store: TallyStore, appId: string, f: DeviceFilter): 
   matches.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
   const page = matches.slice(0, f.limit);
   const devices = page.map((p) => ({
-    deviceId: p.deviceId, platform: p.platform, status: p.status, state: p.state, seq: p.seq, simTs: p.simTs,
-    appVersion: p.appVersion, jobId: p.jobId,
+    deviceId: p.deviceId,
+    platform: p.platform,
+    status: p.status,
+    state: p.state,
+    seq: p.seq,
+    simTs: p.simTs,
+    appVersion: p.appVersion,
+    jobId: p.jobId,
   }));
   return { appId, devices, next: matches.length > f.limit ? page[page.length - 1]!.deviceId : null };
 }
@@ -92,7 +98,8 @@ export function parseDeviceFilter(q: URLSearchParams): FilterParse {
   const f: DeviceFilter = { limit: DEFAULT_PAGE };
   const platform = q.get('platform');
   if (platform !== null) {
-    if (!isPlatform(platform)) return { ok: false, field: 'platform', reason: `expected one of ${PLATFORMS.join(', ')}, got "${platform}"` };
+    if (!isPlatform(platform))
+      return { ok: false, field: 'platform', reason: `expected one of ${PLATFORMS.join(', ')}, got "${platform}"` };
     f.platform = platform;
   }
   const status = q.get('status');
@@ -104,13 +111,15 @@ export function parseDeviceFilter(q: URLSearchParams): FilterParse {
   const limit = q.get('limit');
   if (limit !== null) {
     const n = Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) return { ok: false, field: 'limit', reason: `expected an integer from 1 to ${MAX_PAGE}, got "${limit}"` };
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
+      return { ok: false, field: 'limit', reason: `expected an integer from 1 to ${MAX_PAGE}, got "${limit}"` };
     f.limit = n;
   }
   const at = q.get('at');
   if (at !== null) {
     const n = Number(at);
-    if (!Number.isFinite(n) || n < 0) return { ok: false, field: 'at', reason: `expected simulated ms since the Unix epoch, got "${at}"` };
+    if (!Number.isFinite(n) || n < 0)
+      return { ok: false, field: 'at', reason: `expected simulated ms since the Unix epoch, got "${at}"` };
     f.at = n;
   }
   const inc = q.get('includeExpired');

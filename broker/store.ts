@@ -53,7 +53,15 @@ export const HISTORY_LIMIT = 256;
 const ALL_APPS = '*';
 
 function entryOf(e: StatusEvent, receivedAt: number): HistoryEntry {
-  const h: HistoryEntry = { seq: e.seq, status: e.status, state: e.state, simTs: e.simTs, receivedAt, appVersion: e.appVersion, jobId: e.jobId };
+  const h: HistoryEntry = {
+    seq: e.seq,
+    status: e.status,
+    state: e.state,
+    simTs: e.simTs,
+    receivedAt,
+    appVersion: e.appVersion,
+    jobId: e.jobId,
+  };
   if (e.native !== undefined) h.native = e.native;
   return h;
 }
@@ -105,8 +113,16 @@ export class TallyStore {
       this.tallies.add(e.appId, e.platform, e.status, e.state, 1);
       this.fleet.add(ALL_APPS, e.platform, e.status, e.state, 1);
       devices.set(e.deviceId, {
-        deviceId: e.deviceId, platform: e.platform, seq: e.seq, status: e.status, state: e.state, simTs: e.simTs,
-        receivedAt, appVersion: e.appVersion, jobId: e.jobId, history: [entryOf(e, receivedAt)],
+        deviceId: e.deviceId,
+        platform: e.platform,
+        seq: e.seq,
+        status: e.status,
+        state: e.state,
+        simTs: e.simTs,
+        receivedAt,
+        appVersion: e.appVersion,
+        jobId: e.jobId,
+        history: [entryOf(e, receivedAt)],
       });
       this.pairCount++;
     }

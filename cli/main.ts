@@ -21,72 +21,172 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const cli = yargs(argv)
     .scriptName('fleetsim')
-    .usage('$0 <command> [options]\n\nA device-fleet simulator and load-test harness for MDM app-installation status ingestion.')
-    .command('run <scenario>', 'run a scenario against the embedded endpoint (or --target) and reconcile', (y) => y
-      .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
-      .option('transport', { choices: ['mqtt', 'http'] as const, describe: 'transport (default: the scenario\'s)' })
-      .option('devices', { type: 'number', describe: 'total devices (cohorts scaled in proportion)' })
-      .option('seed', { type: 'string', describe: 'seed (default: the scenario\'s)' })
-      .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
-      .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
-      .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
-      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info' as const, describe: 'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second)' })
-      .options(scaleOptions),
-    async (a) => {
-      code = await runCommand({
-        scenario: a.scenario as string, transport: a.transport, devices: a.devices, seed: a.seed,
-        out: a.out, target: a.target, talliesUrl: a['tallies-url'], quiet: a.quiet, logLevel: a['log-level'],
-        ...scaleArgs(a),
-      });
-    })
-    .command('serve', 'run the embedded ingestion endpoint alone (docs/endpoint.md)', (y) => y
-      .option('mqtt-port', { type: 'number', default: 1883, describe: 'MQTT port (0 = any free port)' })
-      .option('http-port', { type: 'number', default: 8080, describe: 'HTTP port, also MQTT over WebSocket at /mqtt (0 = any free port)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-      .option('data-dir', { type: 'string', describe: 'journal accepted events here before acknowledging them; rebuild tallies from it on start' })
-      .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve mqtts, https and wss' })
-      .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
-      .option('auth-file', { type: 'string', describe: 'JSON credentials: fleetToken, deviceSecret, devices, adminToken (turns auth on)' })
-      .option('fleet-token', { type: 'string', describe: 'fleet token (turns auth on; or env FLEETSIM_FLEET_TOKEN)' })
-      .option('websocket', { type: 'boolean', default: true, describe: 'MQTT over WebSocket at /mqtt on the HTTP port (--no-websocket to turn off)' })
-      .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, default: 'info' as const, describe: 'pino log level (JSON logs on stdout)' })
-      .option('workers', { type: 'number', default: 1, describe: 'MQTT brokers in this many processes sharing the port, one owner of the tallies (past ~19,000 connections)' }),
-    async (a) => {
-      const serve = a.workers > 1 ? (args: Parameters<typeof serveCommand>[0]) => serveClusterCommand({ ...args, workers: a.workers }) : serveCommand;
-      code = await serve({
-        mqttPort: a['mqtt-port'], httpPort: a['http-port'], host: a.host, dataDir: a['data-dir'], tlsCert: a['tls-cert'],
-        tlsKey: a['tls-key'], authFile: a['auth-file'], fleetToken: a['fleet-token'], websocket: a.websocket, logLevel: a['log-level'],
-      });
-    })
-    .command('merge <reports..>', 'merge shard results (run --shard i/N) exactly and reconcile the whole fleet once', (y) => y
-      .positional('reports', { type: 'string', array: true, describe: 'report.json files (or run folders)', demandOption: true })
-      .option('tallies-url', { type: 'string', describe: 'tallies API of the endpoint the shards sent to (default: their target when HTTP)' })
-      .option('out', { type: 'string', describe: 'folder for the merged report (default: out/<scenario>-merged-<timestamp>)' }),
-    async (a) => {
-      code = await mergeCommand({ reports: a.reports as string[], talliesUrl: a['tallies-url'], out: a.out });
-    })
-    .command('trace <scenario>', 'print one device\'s exact path, with no network', (y) => y
-      .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
-      .option('device', { type: 'string', demandOption: true, describe: 'device id, e.g. ios-000417' })
-      .option('devices', { type: 'number', describe: 'total devices, as given to run' })
-      .option('seed', { type: 'string', describe: 'seed (default: the scenario\'s)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' }),
-    async (a) => {
-      code = await traceCommand({ scenario: a.scenario as string, device: a.device, devices: a.devices, seed: a.seed, json: a.json });
-    })
-    .command('report <result>', 'render a report.json again: summary.md, junit.xml, report.html and the terminal summary', (y) => y
-      .positional('result', { type: 'string', describe: 'report.json of a run (or of fleetsim merge)', demandOption: true })
-      .option('out', { type: 'string', describe: 'folder for the renderings (default: the report.json\'s folder)' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' }),
-    async (a) => {
-      code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
-    })
-    .command('schema', 'print the scenario JSON Schema (for editors; scenarios/scenario.schema.json is this)', (y) => y,
-    async () => {
-      process.stdout.write(scenarioJsonSchemaText());
-      code = 0;
-    })
+    .usage(
+      '$0 <command> [options]\n\nA device-fleet simulator and load-test harness for MDM app-installation status ingestion.',
+    )
+    .command(
+      'run <scenario>',
+      'run a scenario against the embedded endpoint (or --target) and reconcile',
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
+          .option('transport', { choices: ['mqtt', 'http'] as const, describe: "transport (default: the scenario's)" })
+          .option('devices', { type: 'number', describe: 'total devices (cohorts scaled in proportion)' })
+          .option('seed', { type: 'string', describe: "seed (default: the scenario's)" })
+          .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
+          .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
+          .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+          .option('log-level', {
+            choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+            default: 'info' as const,
+            describe: 'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second)',
+          })
+          .options(scaleOptions),
+      async (a) => {
+        code = await runCommand({
+          scenario: a.scenario as string,
+          transport: a.transport,
+          devices: a.devices,
+          seed: a.seed,
+          out: a.out,
+          target: a.target,
+          talliesUrl: a['tallies-url'],
+          quiet: a.quiet,
+          logLevel: a['log-level'],
+          ...scaleArgs(a),
+        });
+      },
+    )
+    .command(
+      'serve',
+      'run the embedded ingestion endpoint alone (docs/endpoint.md)',
+      (y) =>
+        y
+          .option('mqtt-port', { type: 'number', default: 1883, describe: 'MQTT port (0 = any free port)' })
+          .option('http-port', {
+            type: 'number',
+            default: 8080,
+            describe: 'HTTP port, also MQTT over WebSocket at /mqtt (0 = any free port)',
+          })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+          .option('data-dir', {
+            type: 'string',
+            describe: 'journal accepted events here before acknowledging them; rebuild tallies from it on start',
+          })
+          .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve mqtts, https and wss' })
+          .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+          .option('auth-file', {
+            type: 'string',
+            describe: 'JSON credentials: fleetToken, deviceSecret, devices, adminToken (turns auth on)',
+          })
+          .option('fleet-token', {
+            type: 'string',
+            describe: 'fleet token (turns auth on; or env FLEETSIM_FLEET_TOKEN)',
+          })
+          .option('websocket', {
+            type: 'boolean',
+            default: true,
+            describe: 'MQTT over WebSocket at /mqtt on the HTTP port (--no-websocket to turn off)',
+          })
+          .option('log-level', {
+            choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const,
+            default: 'info' as const,
+            describe: 'pino log level (JSON logs on stdout)',
+          })
+          .option('workers', {
+            type: 'number',
+            default: 1,
+            describe:
+              'MQTT brokers in this many processes sharing the port, one owner of the tallies (past ~19,000 connections)',
+          }),
+      async (a) => {
+        const serve =
+          a.workers > 1
+            ? (args: Parameters<typeof serveCommand>[0]) => serveClusterCommand({ ...args, workers: a.workers })
+            : serveCommand;
+        code = await serve({
+          mqttPort: a['mqtt-port'],
+          httpPort: a['http-port'],
+          host: a.host,
+          dataDir: a['data-dir'],
+          tlsCert: a['tls-cert'],
+          tlsKey: a['tls-key'],
+          authFile: a['auth-file'],
+          fleetToken: a['fleet-token'],
+          websocket: a.websocket,
+          logLevel: a['log-level'],
+        });
+      },
+    )
+    .command(
+      'merge <reports..>',
+      'merge shard results (run --shard i/N) exactly and reconcile the whole fleet once',
+      (y) =>
+        y
+          .positional('reports', {
+            type: 'string',
+            array: true,
+            describe: 'report.json files (or run folders)',
+            demandOption: true,
+          })
+          .option('tallies-url', {
+            type: 'string',
+            describe: 'tallies API of the endpoint the shards sent to (default: their target when HTTP)',
+          })
+          .option('out', {
+            type: 'string',
+            describe: 'folder for the merged report (default: out/<scenario>-merged-<timestamp>)',
+          }),
+      async (a) => {
+        code = await mergeCommand({ reports: a.reports as string[], talliesUrl: a['tallies-url'], out: a.out });
+      },
+    )
+    .command(
+      'trace <scenario>',
+      "print one device's exact path, with no network",
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
+          .option('device', { type: 'string', demandOption: true, describe: 'device id, e.g. ios-000417' })
+          .option('devices', { type: 'number', describe: 'total devices, as given to run' })
+          .option('seed', { type: 'string', describe: "seed (default: the scenario's)" })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' }),
+      async (a) => {
+        code = await traceCommand({
+          scenario: a.scenario as string,
+          device: a.device,
+          devices: a.devices,
+          seed: a.seed,
+          json: a.json,
+        });
+      },
+    )
+    .command(
+      'report <result>',
+      'render a report.json again: summary.md, junit.xml, report.html and the terminal summary',
+      (y) =>
+        y
+          .positional('result', {
+            type: 'string',
+            describe: 'report.json of a run (or of fleetsim merge)',
+            demandOption: true,
+          })
+          .option('out', { type: 'string', describe: "folder for the renderings (default: the report.json's folder)" })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' }),
+      async (a) => {
+        code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
+      },
+    )
+    .command(
+      'schema',
+      'print the scenario JSON Schema (for editors; scenarios/scenario.schema.json is this)',
+      (y) => y,
+      async () => {
+        process.stdout.write(scenarioJsonSchemaText());
+        code = 0;
+      },
+    )
     .demandCommand(1, 'Name a command: run, serve, merge, trace, report or schema (fleetsim --help lists them).')
     .strict()
     .recommendCommands()
@@ -107,7 +207,9 @@ export function reportFatal(err: unknown): number {
     process.stderr.write(`fleetsim: ${err.message}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`fleetsim: internal error (a bug; please report it with this output):\n${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(
+    `fleetsim: internal error (a bug; please report it with this output):\n${(err as Error)?.stack ?? String(err)}\n`,
+  );
   return 1;
 }
 

@@ -5,14 +5,14 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { mergeResults } from '../agent/merge.js';
-import { appIdsOf, checkShards } from '../agent/shard-check.js';
-import type { RunResult } from '../agent/result.js';
-import { RESULT_SCHEMA } from '../agent/result.js';
-import { fetchTallies } from '../agent/runner.js';
+import { mergeResults } from '../result/merge.js';
+import { appIdsOf, checkShards } from '../result/shard-check.js';
+import type { RunResult } from '../result/result.js';
+import { RESULT_SCHEMA } from '../result/result.js';
+import { fetchTallies } from '../run/run-scenario.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { defaultRunDir, writeResult } from '../reports/write.js';
+import { defaultRunDir, writeResult } from './write-reports.js';
 
 export interface MergeArgs {
   reports: string[];
@@ -26,10 +26,15 @@ function readResult(path: string): RunResult {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`${file}: cannot read a result (${(err as Error).message}); give the report.json of each shard run.`);
+    throw new UsageError(
+      `${file}: cannot read a result (${(err as Error).message}); give the report.json of each shard run.`,
+    );
   }
   const r = value as RunResult;
-  if (r?.schema !== RESULT_SCHEMA) throw new UsageError(`${file}: not a fleetsim result (schema "${String(r?.schema)}", expected "${RESULT_SCHEMA}").`);
+  if (r?.schema !== RESULT_SCHEMA)
+    throw new UsageError(
+      `${file}: not a fleetsim result (schema "${String(r?.schema)}", expected "${RESULT_SCHEMA}").`,
+    );
   return r;
 }
 
@@ -39,19 +44,23 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
   const target = parts[0]!.target.url;
   const talliesUrl = a.talliesUrl ?? (target.startsWith('http') ? new URL(target).origin : undefined);
   if (!talliesUrl) {
-    throw new UsageError(`the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it) to reconcile.`);
+    throw new UsageError(
+      `the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it) to reconcile.`,
+    );
   }
   let counted;
   try {
     counted = await fetchTallies(talliesUrl, appIdsOf(parts));
   } catch (err) {
-    throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}. Is the endpoint the shards sent to still running?`);
+    throw new TargetUnreachableError(
+      `Cannot read tallies from ${talliesUrl}: ${(err as Error).message}. Is the endpoint the shards sent to still running?`,
+    );
   }
   // The shards sent to one endpoint: its tallies, read now, cover them all.
   const result = mergeResults(parts, { sharedTarget: true, counted });
   const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
   const file = writeResult(dir, result);
-  process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
+  process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
   process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);
   return result.exitCode;
 }

@@ -3,7 +3,7 @@
  * panel redrawn every tick (a few times a second); elsewhere (CI logs) one plain line every few
  * seconds. Formatting is pure (`progressLines`); time comes in through `now`.
  */
-import type { LiveState } from '../agent/runner.js';
+import type { LiveState } from '../run/run-scenario.js';
 
 export interface ProgressOptions {
   quiet: boolean;
@@ -65,7 +65,9 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
         drawn = lines.length;
       } else if (t - lastPlain >= every) {
         lastPlain = t;
-        stream.write(`[${clock(s.elapsedMs)}] ${lines[2]} | ${lines[1]} | ${Math.floor((s.installsTotal ? s.installsDone / s.installsTotal : 0) * 100)}% done\n`);
+        stream.write(
+          `[${clock(s.elapsedMs)}] ${lines[2]} | ${lines[1]} | ${Math.floor((s.installsTotal ? s.installsDone / s.installsTotal : 0) * 100)}% done\n`,
+        );
       }
     },
     end(): void {

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RESULT_SCHEMA, type RunResult } from '../agent/result.js';
+import { RESULT_SCHEMA, type RunResult } from '../result/result.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { writeRenderings } from '../reports/write.js';
+import { writeRenderings } from './write-reports.js';
 
 export interface ReportArgs {
   file: string;
@@ -22,7 +22,9 @@ export function readResult(file: string): RunResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}. Pass the report.json of a run (out/<scenario>-<timestamp>/report.json).`);
+    throw new UsageError(
+      `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}. Pass the report.json of a run (out/<scenario>-<timestamp>/report.json).`,
+    );
   }
   let value: unknown;
   try {
@@ -32,7 +34,9 @@ export function readResult(file: string): RunResult {
   }
   const schema = (value as { schema?: unknown } | null)?.schema;
   if (schema !== RESULT_SCHEMA) {
-    throw new UsageError(`${file} is not a fleetsim result: its "schema" is ${JSON.stringify(schema)}, expected "${RESULT_SCHEMA}" (docs/report.md).`);
+    throw new UsageError(
+      `${file} is not a fleetsim result: its "schema" is ${JSON.stringify(schema)}, expected "${RESULT_SCHEMA}" (docs/report.md).`,
+    );
   }
   return value as RunResult;
 }
@@ -40,7 +44,7 @@ export function readResult(file: string): RunResult {
 export async function reportCommand(a: ReportArgs): Promise<number> {
   const result = readResult(a.file);
   const files = writeRenderings(a.out ?? dirname(a.file), result);
-  if (!a.quiet) process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n\n');
+  if (!a.quiet) process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n\n`);
   process.stdout.write(`wrote ${files.markdown}, ${files.junit}, ${files.html}\n`);
   return result.exitCode;
 }

@@ -2,10 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Level } from 'pino';
 import { loadScenario } from '../agent/scenario/load.js';
-import { runScenario } from '../agent/runner.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { defaultRunDir, writeReports } from '../reports/write.js';
+import { defaultRunDir, writeReports } from './write-reports.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
 import { runScaled, scaleRunOptions, type ScaleArgs } from './scale-options.js';
@@ -36,35 +35,65 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UsageError(`Cannot create the run folder ${dir}: ${(err as Error).message}. Pass --out with a folder you can write.`);
+    throw new UsageError(
+      `Cannot create the run folder ${dir}: ${(err as Error).message}. Pass --out with a folder you can write.`,
+    );
   }
   // Synchronous writes: a few lines a second at most, and nothing is lost when the process exits.
   const logFile = join(dir, 'fleetsim.log');
   const logger = pino({ level: a.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true }));
   const progress = createProgress(process.stderr, { quiet: a.quiet, scenario: scenario.name });
-  logger.info({ scenario: scenario.name, file: a.scenario, transport: a.transport ?? scenario.transport, target: a.target ?? 'embedded', devices: a.devices, seed: a.seed ?? scenario.seed, workers: a.scale?.shard ? 1 : a.scale?.workers, shard: a.scale?.shard }, 'run starting');
+  logger.info(
+    {
+      scenario: scenario.name,
+      file: a.scenario,
+      transport: a.transport ?? scenario.transport,
+      target: a.target ?? 'embedded',
+      devices: a.devices,
+      seed: a.seed ?? scenario.seed,
+      workers: a.scale?.shard ? 1 : a.scale?.workers,
+      shard: a.scale?.shard,
+    },
+    'run starting',
+  );
   let result;
   try {
-    result = await runScaled(scenario, {
-      scenarioFile: a.scenario,
-      ...(a.transport ? { transport: a.transport } : {}),
-      ...(a.devices !== undefined ? { devices: a.devices } : {}),
-      ...(a.seed !== undefined ? { seed: parseSeedFlag(a.seed)! } : {}),
-      ...(a.target ? { target: a.target } : {}),
-      ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
-      onTick: (s) => progress.tick(s),
-      logger,
-      ...scaleRunOptions(a.scale),
-    }, a.scale);
+    result = await runScaled(
+      scenario,
+      {
+        scenarioFile: a.scenario,
+        ...(a.transport ? { transport: a.transport } : {}),
+        ...(a.devices !== undefined ? { devices: a.devices } : {}),
+        ...(a.seed !== undefined ? { seed: parseSeedFlag(a.seed)! } : {}),
+        ...(a.target ? { target: a.target } : {}),
+        ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
+        onTick: (s) => progress.tick(s),
+        logger,
+        ...scaleRunOptions(a.scale),
+      },
+      a.scale,
+    );
   } catch (err) {
     logger.error({ err }, 'run failed');
     throw err;
   } finally {
     progress.end();
   }
-  logger.info({ verdict: result.verdict, exitCode: result.exitCode, parts: result.parts, events: result.events, eventsPerSec: result.throughput.eventsPerSec, ackP99: result.latency.ack.p99, differences: result.reconciliation.differences.length, failedThresholds: result.thresholds.filter((t) => !t.passed).map((t) => t.check) }, 'run finished');
+  logger.info(
+    {
+      verdict: result.verdict,
+      exitCode: result.exitCode,
+      parts: result.parts,
+      events: result.events,
+      eventsPerSec: result.throughput.eventsPerSec,
+      ackP99: result.latency.ack.p99,
+      differences: result.reconciliation.differences.length,
+      failedThresholds: result.thresholds.filter((t) => !t.passed).map((t) => t.check),
+    },
+    'run finished',
+  );
   const files = writeReports(dir, result);
-  process.stdout.write(renderSummary(result, process.stdout.isTTY ? ansi : plain) + '\n');
+  process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
   process.stdout.write(`\nreport: ${files.json} (also summary.md, report.html, junit.xml, fleetsim.log in ${dir})\n`);
   // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes
   // when its thresholds do, by default when every event was acknowledged.

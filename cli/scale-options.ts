@@ -4,23 +4,32 @@
  */
 import { UsageError } from '../protocol/errors.js';
 import { availableParallelism } from 'node:os';
-import { runScenario, type RunOptions } from '../agent/runner.js';
-import type { RunResult } from '../agent/result.js';
+import { runScenario, type RunOptions } from '../run/run-scenario.js';
+import type { RunResult } from '../result/result.js';
 import type { Scenario } from '../agent/scenario/schema.js';
-import { runWithWorkers } from '../agent/workers.js';
-import type { TransportFlags } from '../agent/transport/create.js';
-import { parseLocalAddresses } from '../agent/transport/local-address.js';
+import { runWithWorkers } from '../run/workers.js';
+import type { TransportFlags } from '../transport/registry.js';
+import { parseLocalAddresses } from '../transport/local-address.js';
 
 export const scaleOptions = {
   shard: { type: 'string', describe: 'run shard i of N ("1/4"); the union of all N shards is the whole fleet' },
-  workers: { type: 'number', describe: 'worker processes, each a shard of the fleet, merged into one result (default: every core)' },
-  'local-address': { type: 'string', describe: 'spread MQTT connections over source addresses, e.g. 127.0.0.1-127.0.0.8' },
-  'shared-connections': { type: 'number', describe: 'MQTT: carry every device over this many connections (raw throughput)' },
-  qos: { type: 'number', choices: [0, 1, 2], describe: 'MQTT QoS (default: the scenario\'s)' },
+  workers: {
+    type: 'number',
+    describe: 'worker processes, each a shard of the fleet, merged into one result (default: every core)',
+  },
+  'local-address': {
+    type: 'string',
+    describe: 'spread MQTT connections over source addresses, e.g. 127.0.0.1-127.0.0.8',
+  },
+  'shared-connections': {
+    type: 'number',
+    describe: 'MQTT: carry every device over this many connections (raw throughput)',
+  },
+  qos: { type: 'number', choices: [0, 1, 2], describe: "MQTT QoS (default: the scenario's)" },
   connections: { type: 'number', describe: 'HTTP: keep-alive connections in the pool' },
   pipelining: { type: 'number', describe: 'HTTP: requests in flight per connection' },
   batch: { type: 'number', describe: 'HTTP: most events per POST' },
-  'max-in-flight': { type: 'number', describe: 'most events in flight (default: the scenario\'s maxInFlight)' },
+  'max-in-flight': { type: 'number', describe: "most events in flight (default: the scenario's maxInFlight)" },
 } as const;
 
 export interface ScaleArgs {
@@ -43,7 +52,8 @@ export function parseShard(text: string): { index: number; count: number } {
 
 function positiveInt(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UsageError(`--${name} ${String(v)} is not a whole number >= 1.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new UsageError(`--${name} ${String(v)} is not a whole number >= 1.`);
   return v;
 }
 

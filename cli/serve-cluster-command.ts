@@ -10,18 +10,35 @@ import { loadAuthFile, type ServeArgs } from './serve-command.js';
 
 export async function serveClusterCommand(a: ServeArgs & { workers: number }): Promise<number> {
   const log = pino({ level: a.logLevel, base: { app: 'fleetsim-serve' } });
-  if (Boolean(a.tlsCert) !== Boolean(a.tlsKey)) throw new EndpointConfigError('--tls-cert and --tls-key go together: give both (PEM files) for mqtts/https, or neither.');
+  if (Boolean(a.tlsCert) !== Boolean(a.tlsKey))
+    throw new EndpointConfigError(
+      '--tls-cert and --tls-key go together: give both (PEM files) for mqtts/https, or neither.',
+    );
   const auth: AuthConfig = a.authFile ? loadAuthFile(a.authFile) : {};
   const fleetToken = a.fleetToken ?? process.env.FLEETSIM_FLEET_TOKEN;
   if (fleetToken) auth.fleetToken = fleetToken;
   const { readFileSync } = await import('node:fs');
   const c = await startCluster({
-    workers: a.workers, mqttPort: a.mqttPort, httpPort: a.httpPort, host: a.host, websocket: a.websocket, logger: log, auth,
+    workers: a.workers,
+    mqttPort: a.mqttPort,
+    httpPort: a.httpPort,
+    host: a.host,
+    websocket: a.websocket,
+    logger: log,
+    auth,
     workerLogLevel: a.logLevel === 'info' ? 'warn' : a.logLevel,
-    ...(a.tlsCert && a.tlsKey ? { tls: { cert: readFileSync(a.tlsCert), key: readFileSync(a.tlsKey) }, tlsCertPath: a.tlsCert, tlsKeyPath: a.tlsKey } : {}),
+    ...(a.tlsCert && a.tlsKey
+      ? {
+          tls: { cert: readFileSync(a.tlsCert), key: readFileSync(a.tlsKey) },
+          tlsCertPath: a.tlsCert,
+          tlsKeyPath: a.tlsKey,
+        }
+      : {}),
     ...(a.dataDir ? { dataDir: a.dataDir } : {}),
   });
-  process.stderr.write(`fleetsim serve: MQTT ${c.mqttUrl} (${a.workers} worker processes)  HTTP ${c.httpUrl} (tallies owner)  cluster ${c.httpUrl}/v1/cluster\n`);
+  process.stderr.write(
+    `fleetsim serve: MQTT ${c.mqttUrl} (${a.workers} worker processes)  HTTP ${c.httpUrl} (tallies owner)  cluster ${c.httpUrl}/v1/cluster\n`,
+  );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

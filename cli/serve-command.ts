@@ -26,7 +26,9 @@ function readFileFor(flag: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new EndpointConfigError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Give a PEM file, e.g. one made by: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`);
+    throw new EndpointConfigError(
+      `${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Give a PEM file, e.g. one made by: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`,
+    );
   }
 }
 
@@ -36,22 +38,32 @@ export function loadAuthFile(path: string): AuthConfig {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new EndpointConfigError(`--auth-file ${path}: ${(err as Error).message}. Expected JSON such as {"fleetToken": "...", "deviceSecret": "...", "devices": {"ios-000001": "password"}, "adminToken": "..."}.`);
+    throw new EndpointConfigError(
+      `--auth-file ${path}: ${(err as Error).message}. Expected JSON such as {"fleetToken": "...", "deviceSecret": "...", "devices": {"ios-000001": "password"}, "adminToken": "..."}.`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EndpointConfigError(`--auth-file ${path}: expected a JSON object.`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new EndpointConfigError(`--auth-file ${path}: expected a JSON object.`);
   const cfg: AuthConfig = {};
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'fleetToken' || k === 'deviceSecret' || k === 'adminToken') {
-      if (typeof v !== 'string' || v.length < 8) throw new EndpointConfigError(`--auth-file ${path}: ${k}: expected a string of at least 8 characters.`);
+      if (typeof v !== 'string' || v.length < 8)
+        throw new EndpointConfigError(`--auth-file ${path}: ${k}: expected a string of at least 8 characters.`);
       cfg[k] = v;
     } else if (k === 'devices') {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new EndpointConfigError(`--auth-file ${path}: devices: expected an object of deviceId -> password.`);
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw new EndpointConfigError(`--auth-file ${path}: devices: expected an object of deviceId -> password.`);
       for (const [id, pw] of Object.entries(v)) {
-        if (typeof pw !== 'string' || pw.length === 0 || pw.includes('.')) throw new EndpointConfigError(`--auth-file ${path}: devices.${id}: expected a non-empty password without "." (the HTTP token is <deviceId>.<password>).`);
+        if (typeof pw !== 'string' || pw.length === 0 || pw.includes('.'))
+          throw new EndpointConfigError(
+            `--auth-file ${path}: devices.${id}: expected a non-empty password without "." (the HTTP token is <deviceId>.<password>).`,
+          );
       }
       cfg.devices = v as Record<string, string>;
     } else {
-      throw new EndpointConfigError(`--auth-file ${path}: ${k}: unknown field; expected fleetToken, deviceSecret, devices, adminToken.`);
+      throw new EndpointConfigError(
+        `--auth-file ${path}: ${k}: unknown field; expected fleetToken, deviceSecret, devices, adminToken.`,
+      );
     }
   }
   return cfg;
@@ -59,18 +71,32 @@ export function loadAuthFile(path: string): AuthConfig {
 
 export async function serveCommand(a: ServeArgs): Promise<number> {
   const log = pino({ level: a.logLevel, base: { app: 'fleetsim-serve' } });
-  if (Boolean(a.tlsCert) !== Boolean(a.tlsKey)) throw new EndpointConfigError('--tls-cert and --tls-key go together: give both (PEM files) for mqtts/https, or neither.');
-  const tls: TlsFiles | undefined = a.tlsCert && a.tlsKey ? { cert: readFileFor('--tls-cert', a.tlsCert), key: readFileFor('--tls-key', a.tlsKey) } : undefined;
+  if (Boolean(a.tlsCert) !== Boolean(a.tlsKey))
+    throw new EndpointConfigError(
+      '--tls-cert and --tls-key go together: give both (PEM files) for mqtts/https, or neither.',
+    );
+  const tls: TlsFiles | undefined =
+    a.tlsCert && a.tlsKey
+      ? { cert: readFileFor('--tls-cert', a.tlsCert), key: readFileFor('--tls-key', a.tlsKey) }
+      : undefined;
   const auth: AuthConfig = a.authFile ? loadAuthFile(a.authFile) : {};
   const fleetToken = a.fleetToken ?? process.env.FLEETSIM_FLEET_TOKEN;
   if (fleetToken) auth.fleetToken = fleetToken;
 
   const endpoint = await startEndpoint({
-    mqttPort: a.mqttPort, httpPort: a.httpPort, host: a.host, websocket: a.websocket, logger: log, auth,
-    ...(tls ? { tls } : {}), ...(a.dataDir ? { dataDir: a.dataDir } : {}),
+    mqttPort: a.mqttPort,
+    httpPort: a.httpPort,
+    host: a.host,
+    websocket: a.websocket,
+    logger: log,
+    auth,
+    ...(tls ? { tls } : {}),
+    ...(a.dataDir ? { dataDir: a.dataDir } : {}),
   });
-  process.stderr.write(`fleetsim serve: MQTT ${endpoint.mqttUrl}  HTTP ${endpoint.httpUrl}${endpoint.wsUrl ? `  WS ${endpoint.wsUrl}` : ''}` +
-    `${a.dataDir ? `  journal ${a.dataDir} (${endpoint.replayed} events replayed)` : ''}  live page ${endpoint.httpUrl}/\n`);
+  process.stderr.write(
+    `fleetsim serve: MQTT ${endpoint.mqttUrl}  HTTP ${endpoint.httpUrl}${endpoint.wsUrl ? `  WS ${endpoint.wsUrl}` : ''}` +
+      `${a.dataDir ? `  journal ${a.dataDir} (${endpoint.replayed} events replayed)` : ''}  live page ${endpoint.httpUrl}/\n`,
+  );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     // One listener for good: between two `once` listeners a second signal would find none and
     // kill the process the default way, mid-shutdown.

@@ -1,6 +1,6 @@
-import { formatDuration } from '../agent/delay.js';
+import { formatDuration } from '../core/delay.js';
 import { loadScenario } from '../agent/scenario/load.js';
-import { traceDevice, type DeviceTrace } from '../agent/trace.js';
+import { traceDevice, type DeviceTrace } from '../agent/sim/trace.js';
 import { describe } from '../protocol/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import type { Scenario } from '../agent/scenario/schema.js';
@@ -24,7 +24,9 @@ export async function traceCommand(a: TraceArgs): Promise<number> {
   const trace = traceDevice(scenario, a.device, { seed, ...(a.devices !== undefined ? { devices: a.devices } : {}) });
   if (!trace) {
     const c = scenario.cohorts[0]!;
-    throw new UsageError(`No device "${a.device}" in ${a.scenario}${a.devices !== undefined ? ` with --devices ${a.devices}` : ''}. Device ids are <prefix>-<6 digits>, numbered per prefix across cohorts, e.g. ${c.idPrefix ?? c.platform}-000001.`);
+    throw new UsageError(
+      `No device "${a.device}" in ${a.scenario}${a.devices !== undefined ? ` with --devices ${a.devices}` : ''}. Device ids are <prefix>-<6 digits>, numbered per prefix across cohorts, e.g. ${c.idPrefix ?? c.platform}-000001.`,
+    );
   }
   process.stdout.write(a.json ? renderTraceJson(trace) : renderTrace(trace, scenario, seed));
   return 0;
@@ -32,7 +34,7 @@ export async function traceCommand(a: TraceArgs): Promise<number> {
 
 /** JSON lines, one per event, with the fields of the event the device sent (plus via and why). */
 export function renderTraceJson(t: DeviceTrace): string {
-  return t.steps.map((s) => JSON.stringify(s) + '\n').join('');
+  return t.steps.map((s) => `${JSON.stringify(s)}\n`).join('');
 }
 
 export function renderTrace(t: DeviceTrace, scenario: Scenario, seed: number | string): string {
@@ -42,15 +44,19 @@ export function renderTrace(t: DeviceTrace, scenario: Scenario, seed: number | s
   lines.push(`  traits ${JSON.stringify(d.traits)}`);
   for (const [app, role] of Object.entries(t.quotaRoles)) {
     const q = scenario.quotas[role];
-    lines.push(`  ${app}: ${q ? `chosen for quota ${role} (${q.end ? `end ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : ''}${q.path ? ` path ${q.path.join(' -> ')}` : ''})` : 'in a quota\'s cohort, not chosen: its walk avoids every quota of the cohort'}`);
+    lines.push(
+      `  ${app}: ${q ? `chosen for quota ${role} (${q.end ? `end ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : ''}${q.path ? ` path ${q.path.join(' -> ')}` : ''})` : "in a quota's cohort, not chosen: its walk avoids every quota of the cohort"}`,
+    );
   }
   for (const s of t.steps) {
     const when = `+${formatElapsed(s.simTs - t.startMs)}`.padStart(14);
     const native = s.native ? ` [${s.native}]` : '';
     lines.push(`${when}  ${s.appId}@${s.appVersion} #${s.seq}  ${describe(d.platform, s.status, s.state)}${native}`);
-    lines.push(`${' '.repeat(16)}because ${s.why || 'the job started'}${s.via.length ? `  (${s.via.join(', ')})` : ''}`);
+    lines.push(
+      `${' '.repeat(16)}because ${s.why || 'the job started'}${s.via.length ? `  (${s.via.join(', ')})` : ''}`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Simulated elapsed time as d hh:mm:ss.mmm so long lifecycles stay readable. */

@@ -57,7 +57,11 @@ function status(id: string, label: string, rows: Row[], source: StateSource = 's
     id,
     label,
     states: rows.map(([sid, slabel, description, native]) => ({
-      id: sid, label: slabel, description, source, ...(native ? { native } : {}),
+      id: sid,
+      label: slabel,
+      description,
+      source,
+      ...(native ? { native } : {}),
     })),
   };
 }
@@ -73,61 +77,165 @@ const IOS: PlatformCatalogue = {
   label: 'iOS',
   statuses: [
     status('pending_install', 'Pending Install', [
-      ['command_scheduled', 'Command Scheduled', 'MaaS360 is ready to push the app and is waiting for the device to communicate with MaaS360.'],
-      ['licensed_installation_scheduled', 'Licensed Installation Scheduled', 'MaaS360 has acquired the VPP licenses to install the app on the device and is ready to push the app, but the device did not communicate with MaaS360 yet.'],
+      [
+        'command_scheduled',
+        'Command Scheduled',
+        'MaaS360 is ready to push the app and is waiting for the device to communicate with MaaS360.',
+      ],
+      [
+        'licensed_installation_scheduled',
+        'Licensed Installation Scheduled',
+        'MaaS360 has acquired the VPP licenses to install the app on the device and is ready to push the app, but the device did not communicate with MaaS360 yet.',
+      ],
     ]),
     status('not_relevant', 'Not Relevant', [
-      ['os_criteria', 'OS Criteria', 'The device does not satisfy the minimum operating system criteria specified by the app.'],
+      [
+        'os_criteria',
+        'OS Criteria',
+        'The device does not satisfy the minimum operating system criteria specified by the app.',
+      ],
       ['device_criteria', 'Device Criteria', DEVICE_CRITERIA],
     ]),
     status('installing', 'Installing', [
-      ['waiting_for_redemption_code', 'Scheduled for installation. Waiting for redemption code', 'App installation is scheduled, but the app (in case of paid iOS app) is waiting for a Volume Purchasing Program (VPP) redemption code that is required to purchase the app.', 'apple:NeedsRedemption'],
-      ['redeeming_code', 'Redeeming the redemption code', 'The device is redeeming the redemption code.', 'apple:Redeeming'],
-      ['prompted_install', 'Prompted user for installation', 'The user is prompted to install the app.', 'apple:Prompting'],
-      ['prompted_login', 'Prompted user for app store login', 'The user is prompted to provide their App Store login credentials.', 'apple:PromptingForLogin'],
+      [
+        'waiting_for_redemption_code',
+        'Scheduled for installation. Waiting for redemption code',
+        'App installation is scheduled, but the app (in case of paid iOS app) is waiting for a Volume Purchasing Program (VPP) redemption code that is required to purchase the app.',
+        'apple:NeedsRedemption',
+      ],
+      [
+        'redeeming_code',
+        'Redeeming the redemption code',
+        'The device is redeeming the redemption code.',
+        'apple:Redeeming',
+      ],
+      [
+        'prompted_install',
+        'Prompted user for installation',
+        'The user is prompted to install the app.',
+        'apple:Prompting',
+      ],
+      [
+        'prompted_login',
+        'Prompted user for app store login',
+        'The user is prompted to provide their App Store login credentials.',
+        'apple:PromptingForLogin',
+      ],
       ['installing', 'App is being installed', 'The app is installing on the device.', 'apple:Installing'],
       ['validating_purchase', 'Validating app purchase', 'The app purchase is validating.', 'apple:ValidatingPurchase'],
     ]),
     status('installed', 'Installed', [
       ['installed', 'App is installed', 'The app is successfully installed on the device.', 'apple:Managed'],
-      ['prompted_management', 'Prompted user for management of installed app', 'The user is prompted to change the installed app to a managed app.', 'apple:PromptingForManagement'],
-      ['user_installed_before', 'User installed the app before managed app installation', 'The user installed the app before installing a managed app.', 'apple:UserInstalledApp'],
-      ['management_rejected', 'User rejected management of installed app', 'The user rejected managing an app that is already installed.', 'apple:ManagementRejected'],
+      [
+        'prompted_management',
+        'Prompted user for management of installed app',
+        'The user is prompted to change the installed app to a managed app.',
+        'apple:PromptingForManagement',
+      ],
+      [
+        'user_installed_before',
+        'User installed the app before managed app installation',
+        'The user installed the app before installing a managed app.',
+        'apple:UserInstalledApp',
+      ],
+      [
+        'management_rejected',
+        'User rejected management of installed app',
+        'The user rejected managing an app that is already installed.',
+        'apple:ManagementRejected',
+      ],
     ]),
     status('removed', 'Removed After Installation', [
-      ['uninstalled', 'App is uninstalled', 'The user removed the managed app. When the app is reinstalled, the app is automatically installed as a managed app.', 'apple:ManagedButUninstalled'],
+      [
+        'uninstalled',
+        'App is uninstalled',
+        'The user removed the managed app. When the app is reinstalled, the app is automatically installed as a managed app.',
+        'apple:ManagedButUninstalled',
+      ],
     ]),
     status('pending_update', 'Pending Update', [
-      ['prompted_update', 'Prompted user for app update', 'The user is prompted to update the app.', 'apple:PromptingForUpdate'],
-      ['prompted_update_login', 'Prompted user for app store login for update', 'The user is prompted to provide their App Store credentials for an update.', 'apple:PromptingForUpdateLogin'],
+      [
+        'prompted_update',
+        'Prompted user for app update',
+        'The user is prompted to update the app.',
+        'apple:PromptingForUpdate',
+      ],
+      [
+        'prompted_update_login',
+        'Prompted user for app store login for update',
+        'The user is prompted to provide their App Store credentials for an update.',
+        'apple:PromptingForUpdateLogin',
+      ],
     ]),
     status('updating', 'Updating', [
       ['updating', 'Updating the app', 'The app is updating.', 'apple:Updating'],
       ['validating_update', 'Validating the update', 'The app update is validating.', 'apple:ValidatingUpdate'],
     ]),
     // The seed prints this status as "??": kept verbatim, see docs/catalogue.md.
-    status('unknown', '??', [
-      ['unknown', 'Unknown app state', 'The app state is unknown.', 'apple:Unknown'],
-    ]),
+    status('unknown', '??', [['unknown', 'Unknown app state', 'The app state is unknown.', 'apple:Unknown']]),
     status('failed', 'Failed', [
-      ['user_rejected', 'User rejected app install', 'The user rejected the offer to install the app.', 'apple:UserRejected'],
+      [
+        'user_rejected',
+        'User rejected app install',
+        'The user rejected the offer to install the app.',
+        'apple:UserRejected',
+      ],
       ['install_failed', 'App installation has failed.', 'The app installation failed.', 'apple:Failed'],
     ]),
     status('upgrade_failed', 'Upgrade Failed', [
-      ['user_rejected_update', 'User rejected app update', 'The user rejected the offer to update the app.', 'apple:UpdateRejected'],
+      [
+        'user_rejected_update',
+        'User rejected app update',
+        'The user rejected the offer to update the app.',
+        'apple:UpdateRejected',
+      ],
     ]),
   ],
 };
 
 const ANDROID_STATES = {
-  downloading: ['downloading', 'Downloading app', 'The app is downloading on the device', 'pkg:STATUS_PENDING_STREAMING'],
-  waitingNetwork: ['waiting_for_network', 'Waiting for network', 'Waiting for network to proceed with next action ', 'amapi:NETWORK_ERROR_UNRELIABLE_CONNECTION'],
-  waitingUser: ['waiting_for_user', 'Waiting for user action', 'Waiting for user action on the device to proceed with installation', 'pkg:STATUS_PENDING_USER_ACTION'],
-  notCompatible: ['not_compatible', 'App is not compatible with this device', 'App is not compatible with device configuration', 'pkg:STATUS_FAILURE_INCOMPATIBLE'],
-  oemFailed: ['oem_server_failed', 'Request to OEM server failed', 'OEM server not able to process the request', 'pkg:STATUS_FAILURE_ABORTED'],
+  downloading: [
+    'downloading',
+    'Downloading app',
+    'The app is downloading on the device',
+    'pkg:STATUS_PENDING_STREAMING',
+  ],
+  waitingNetwork: [
+    'waiting_for_network',
+    'Waiting for network',
+    'Waiting for network to proceed with next action ',
+    'amapi:NETWORK_ERROR_UNRELIABLE_CONNECTION',
+  ],
+  waitingUser: [
+    'waiting_for_user',
+    'Waiting for user action',
+    'Waiting for user action on the device to proceed with installation',
+    'pkg:STATUS_PENDING_USER_ACTION',
+  ],
+  notCompatible: [
+    'not_compatible',
+    'App is not compatible with this device',
+    'App is not compatible with device configuration',
+    'pkg:STATUS_FAILURE_INCOMPATIBLE',
+  ],
+  oemFailed: [
+    'oem_server_failed',
+    'Request to OEM server failed',
+    'OEM server not able to process the request',
+    'pkg:STATUS_FAILURE_ABORTED',
+  ],
   unexpected: ['unexpected_error', 'Unexpected error occurred', 'Unexpected error occurred', 'pkg:STATUS_FAILURE'],
-  outOfCompliance: ['out_of_compliance', 'Device is out of compliance', 'Device is out of compliance', 'amapi:NONCOMPLIANCE'],
-  waitingDownload: ['waiting_for_download', 'Waiting for download', 'Device is waiting for an to get downloaded on the devices'],
+  outOfCompliance: [
+    'out_of_compliance',
+    'Device is out of compliance',
+    'Device is out of compliance',
+    'amapi:NONCOMPLIANCE',
+  ],
+  waitingDownload: [
+    'waiting_for_download',
+    'Waiting for download',
+    'Device is waiting for an to get downloaded on the devices',
+  ],
   downloadScheduled: ['download_scheduled', 'App download is scheduled', 'App download is scheduled for later time '],
 } satisfies Record<string, Row>;
 
@@ -138,26 +246,52 @@ const ANDROID: PlatformCatalogue = {
   statuses: [
     status('success', 'Success', [
       ['installed', 'Installed', 'The App is installed', 'pkg:STATUS_SUCCESS'],
-      ['higher_version_installed', 'Higher version of app is installed', 'The higher version of an app is already installed on the device', 'pkg:STATUS_FAILURE_CONFLICT'],
+      [
+        'higher_version_installed',
+        'Higher version of app is installed',
+        'The higher version of an app is already installed on the device',
+        'pkg:STATUS_FAILURE_CONFLICT',
+      ],
     ]),
     status('installing', 'Installing', [
-      A.downloading, A.waitingNetwork, A.waitingUser, A.notCompatible, A.oemFailed, A.unexpected,
-      A.outOfCompliance, A.waitingDownload,
+      A.downloading,
+      A.waitingNetwork,
+      A.waitingUser,
+      A.notCompatible,
+      A.oemFailed,
+      A.unexpected,
+      A.outOfCompliance,
+      A.waitingDownload,
     ]),
     status('pending_install', 'Pending Install', [
       ['not_installed', 'App not installed', 'App is not installed on the device'],
       ['downloading', 'Downloading app', 'App is downloading on the device', 'pkg:STATUS_PENDING_STREAMING'],
-      A.waitingNetwork, A.waitingUser, A.waitingDownload, A.downloadScheduled, A.outOfCompliance,
+      A.waitingNetwork,
+      A.waitingUser,
+      A.waitingDownload,
+      A.downloadScheduled,
+      A.outOfCompliance,
     ]),
     status('pending_update', 'Pending Update', [
       ['update_pending', 'App update pending', 'App is available and pending to be update on the device'],
-      A.waitingUser, A.downloadScheduled,
+      A.waitingUser,
+      A.downloadScheduled,
       ['update_scheduled', 'App update is scheduled', 'App update is scheduled for later time '],
       A.outOfCompliance,
     ]),
     status('removed', 'Removed after Installation', [
-      ['uninstalled_by_user', 'App uninstalled by user', 'App uninstallation is triggered by User', 'amapi:USER_UNINSTALLED'],
-      ['uninstalled_by_mdm', 'App uninstalled by MDM', 'App uninstallation is triggered by MDM', 'amapi:MDM_UNINSTALLED'],
+      [
+        'uninstalled_by_user',
+        'App uninstalled by user',
+        'App uninstallation is triggered by User',
+        'amapi:USER_UNINSTALLED',
+      ],
+      [
+        'uninstalled_by_mdm',
+        'App uninstalled by MDM',
+        'App uninstallation is triggered by MDM',
+        'amapi:MDM_UNINSTALLED',
+      ],
       A.outOfCompliance,
     ]),
     status('failed', 'Failed', [A.notCompatible, A.oemFailed, A.unexpected]),
@@ -168,27 +302,56 @@ const WINDOWS: PlatformCatalogue = {
   platform: 'windows',
   label: 'Windows',
   statuses: [
-    status('pending_install', 'Pending Install', [
-      ['command_scheduled', 'Command Scheduled', 'MaaS360 is ready to push the app and is waiting for the device to communicate with MaaS360.', 'msi:10'],
-    ], 'inherited'),
-    status('installing', 'Installing', [
-      ['installing', 'App is being installed', 'The app is installing on the device.', 'msi:50'],
-    ], 'inherited'),
-    status('installed', 'Installed', [
-      ['installed', 'App is installed', 'The app is successfully installed on the device.', 'msi:70'],
-    ], 'inherited'),
-    status('removed', 'Removed After Installation', [
-      ['uninstalled', 'App is uninstalled', 'The user removed the managed app. When the app is reinstalled, the app is automatically installed as a managed app.'],
-    ], 'inherited'),
-    status('pending_update', 'Pending Update', [
-      ['prompted_update', 'Prompted user for app update', 'The user is prompted to update the app.', 'msi:48'],
-    ], 'inherited'),
-    status('updating', 'Updating', [
-      ['updating', 'Updating the app', 'The app is updating.', 'msi:50'],
-    ], 'inherited'),
-    status('upgrade_failed', 'Upgrade Failed', [
-      ['user_rejected_update', 'User rejected app update', 'The user rejected the offer to update the app.'],
-    ], 'inherited'),
+    status(
+      'pending_install',
+      'Pending Install',
+      [
+        [
+          'command_scheduled',
+          'Command Scheduled',
+          'MaaS360 is ready to push the app and is waiting for the device to communicate with MaaS360.',
+          'msi:10',
+        ],
+      ],
+      'inherited',
+    ),
+    status(
+      'installing',
+      'Installing',
+      [['installing', 'App is being installed', 'The app is installing on the device.', 'msi:50']],
+      'inherited',
+    ),
+    status(
+      'installed',
+      'Installed',
+      [['installed', 'App is installed', 'The app is successfully installed on the device.', 'msi:70']],
+      'inherited',
+    ),
+    status(
+      'removed',
+      'Removed After Installation',
+      [
+        [
+          'uninstalled',
+          'App is uninstalled',
+          'The user removed the managed app. When the app is reinstalled, the app is automatically installed as a managed app.',
+        ],
+      ],
+      'inherited',
+    ),
+    status(
+      'pending_update',
+      'Pending Update',
+      [['prompted_update', 'Prompted user for app update', 'The user is prompted to update the app.', 'msi:48']],
+      'inherited',
+    ),
+    status('updating', 'Updating', [['updating', 'Updating the app', 'The app is updating.', 'msi:50']], 'inherited'),
+    status(
+      'upgrade_failed',
+      'Upgrade Failed',
+      [['user_rejected_update', 'User rejected app update', 'The user rejected the offer to update the app.']],
+      'inherited',
+    ),
     status('failed', 'Failed', [
       ['failed_download', 'Failed download', 'Device failed to download the app', 'msi:30'],
       // The CSP validates the file hash as part of the download phase and reports 30 for it.
@@ -201,13 +364,26 @@ const WINDOWS: PlatformCatalogue = {
   ],
 };
 
-type DmeRow = [id: string, label: string, description: string, method: StateDef['method'], software: StateDef['software'], native?: string];
+type DmeRow = [
+  id: string,
+  label: string,
+  description: string,
+  method: StateDef['method'],
+  software: StateDef['software'],
+  native?: string,
+];
 function dmeStatus(id: string, label: string, rows: DmeRow[]): StatusDef {
   return {
     id,
     label,
     states: rows.map(([sid, slabel, description, method, software, native]) => ({
-      id: sid, label: slabel, description, source: 'seed' as const, method, software, ...(native ? { native } : {}),
+      id: sid,
+      label: slabel,
+      description,
+      source: 'seed' as const,
+      method,
+      software,
+      ...(native ? { native } : {}),
     })),
   };
 }
@@ -217,26 +393,87 @@ const DME: PlatformCatalogue = {
   label: 'DME (OMA DM / download link)',
   statuses: [
     dmeStatus('installing', 'Installing', [
-      ['waiting_for_bootstrap', 'Waiting for bootstrap', 'A client is to be installed on a device which has not been bootstrapped. This message is shown for as long as the client has not been bootstrapped. If the bootstrap fails, the installation job falls back to the download link installation method.', 'oma-dm', 'both'],
-      ['waiting_for_download', 'Waiting for download', 'A WAP or SMS push has been sent, but not opened by the client, or a Mark for Install notification has been sent but awaits the next sync by the user.', 'download-link', 'both'],
+      [
+        'waiting_for_bootstrap',
+        'Waiting for bootstrap',
+        'A client is to be installed on a device which has not been bootstrapped. This message is shown for as long as the client has not been bootstrapped. If the bootstrap fails, the installation job falls back to the download link installation method.',
+        'oma-dm',
+        'both',
+      ],
+      [
+        'waiting_for_download',
+        'Waiting for download',
+        'A WAP or SMS push has been sent, but not opened by the client, or a Mark for Install notification has been sent but awaits the next sync by the user.',
+        'download-link',
+        'both',
+      ],
       ['installing_software', 'Installing software', 'The software is currently being installed.', 'both', 'both'],
-      ['installed_waiting_verification', 'Installed – Waiting for verification', 'The software has been installed by the OMA DM client, but a verification has not been made. A software installation is verified when the version of DME reported by the client corresponds to the version installed by the current installation job. If you happen to install a version which already existed on the device, the installation will be verified immediately. Otherwise, the installation will be verified the first time the user performs a system info synchronization.', 'oma-dm', 'dme-client', 'scomo:1200'],
-      ['downloaded_waiting_verification', 'Downloaded – Waiting for verification', 'The software has been downloaded, but not yet verified (see to the left).', 'download-link', 'dme-client'],
+      [
+        'installed_waiting_verification',
+        'Installed – Waiting for verification',
+        'The software has been installed by the OMA DM client, but a verification has not been made. A software installation is verified when the version of DME reported by the client corresponds to the version installed by the current installation job. If you happen to install a version which already existed on the device, the installation will be verified immediately. Otherwise, the installation will be verified the first time the user performs a system info synchronization.',
+        'oma-dm',
+        'dme-client',
+        'scomo:1200',
+      ],
+      [
+        'downloaded_waiting_verification',
+        'Downloaded – Waiting for verification',
+        'The software has been downloaded, but not yet verified (see to the left).',
+        'download-link',
+        'dme-client',
+      ],
     ]),
     dmeStatus('installed', 'Installed', [
-      ['installed', 'Installed', 'The software has been installed. The software cannot be verified because it is not a DME client.', 'oma-dm', 'other', 'scomo:1200'],
-      ['downloaded', 'Downloaded', 'The software has been downloaded. The software cannot be verified because it is not a DME client.', 'download-link', 'other'],
-      ['installed_verified', 'Installed – Verified', 'The software has been installed by the OMA DM client and verified.', 'oma-dm', 'dme-client', 'scomo:1200'],
-      ['downloaded_verified', 'Downloaded – Verified', 'The software has been downloaded by the user and verified.', 'download-link', 'dme-client'],
+      [
+        'installed',
+        'Installed',
+        'The software has been installed. The software cannot be verified because it is not a DME client.',
+        'oma-dm',
+        'other',
+        'scomo:1200',
+      ],
+      [
+        'downloaded',
+        'Downloaded',
+        'The software has been downloaded. The software cannot be verified because it is not a DME client.',
+        'download-link',
+        'other',
+      ],
+      [
+        'installed_verified',
+        'Installed – Verified',
+        'The software has been installed by the OMA DM client and verified.',
+        'oma-dm',
+        'dme-client',
+        'scomo:1200',
+      ],
+      [
+        'downloaded_verified',
+        'Downloaded – Verified',
+        'The software has been downloaded by the user and verified.',
+        'download-link',
+        'dme-client',
+      ],
     ]),
     dmeStatus('errors', 'Errors', [
-      ['installation_failed', 'Installation failed - Unknown status', 'If either of these two messages is shown, an error has occurred. See the log for more information.', 'both', 'both', 'scomo:1400'],
+      [
+        'installation_failed',
+        'Installation failed - Unknown status',
+        'If either of these two messages is shown, an error has occurred. See the log for more information.',
+        'both',
+        'both',
+        'scomo:1400',
+      ],
     ]),
   ],
 };
 
 export const CATALOGUE: Readonly<Record<Platform, PlatformCatalogue>> = {
-  ios: IOS, android: ANDROID, windows: WINDOWS, dme: DME,
+  ios: IOS,
+  android: ANDROID,
+  windows: WINDOWS,
+  dme: DME,
 };
 
 const index = new Map<string, StateDef>();

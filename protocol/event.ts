@@ -31,12 +31,23 @@ export interface StatusEvent {
   native?: string;
 }
 
-export type EventCheck =
-  | { ok: true; event: StatusEvent }
-  | { ok: false; field: string; reason: string };
+export type EventCheck = { ok: true; event: StatusEvent } | { ok: false; field: string; reason: string };
 
 const ID_RE = /^[A-Za-z0-9._:@-]{1,128}$/;
-const FIELDS = new Set(['v', 'deviceId', 'platform', 'appId', 'appVersion', 'jobId', 'seq', 'status', 'state', 'simTs', 'wallTs', 'native']);
+const FIELDS = new Set([
+  'v',
+  'deviceId',
+  'platform',
+  'appId',
+  'appVersion',
+  'jobId',
+  'seq',
+  'status',
+  'state',
+  'simTs',
+  'wallTs',
+  'native',
+]);
 
 function fail(field: string, reason: string): EventCheck {
   return { ok: false, field, reason };
@@ -45,7 +56,7 @@ function fail(field: string, reason: string): EventCheck {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   const json = JSON.stringify(value);
-  return `${json && json.length > 40 ? json.slice(0, 40) + '...' : json} (${value === null ? 'null' : typeof value})`;
+  return `${json && json.length > 40 ? `${json.slice(0, 40)}...` : json} (${value === null ? 'null' : typeof value})`;
 }
 
 /**
@@ -57,7 +68,8 @@ export function checkEvent(value: unknown): EventCheck {
     return fail('(event)', `expected a JSON object, got ${describeValue(value)}`);
   }
   const e = value as Record<string, unknown>;
-  if (e.v !== EVENT_SCHEMA_VERSION) return fail('v', `expected schema version ${EVENT_SCHEMA_VERSION}, got ${describeValue(e.v)}`);
+  if (e.v !== EVENT_SCHEMA_VERSION)
+    return fail('v', `expected schema version ${EVENT_SCHEMA_VERSION}, got ${describeValue(e.v)}`);
   for (const f of ['deviceId', 'appId', 'jobId'] as const) {
     const x = e[f];
     if (typeof x !== 'string' || !ID_RE.test(x)) {
@@ -67,19 +79,24 @@ export function checkEvent(value: unknown): EventCheck {
   if (typeof e.appVersion !== 'string' || e.appVersion.length === 0 || e.appVersion.length > 64) {
     return fail('appVersion', `expected a version string of 1-64 characters, got ${describeValue(e.appVersion)}`);
   }
-  if (!isPlatform(e.platform)) return fail('platform', `expected one of ${PLATFORMS.join(', ')}, got ${describeValue(e.platform)}`);
+  if (!isPlatform(e.platform))
+    return fail('platform', `expected one of ${PLATFORMS.join(', ')}, got ${describeValue(e.platform)}`);
   if (typeof e.seq !== 'number' || !Number.isSafeInteger(e.seq) || e.seq < 1) {
     return fail('seq', `expected an integer >= 1, got ${describeValue(e.seq)}`);
   }
   for (const f of ['simTs', 'wallTs'] as const) {
     const x = e[f];
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) return fail(f, `expected ms since the Unix epoch, got ${describeValue(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+      return fail(f, `expected ms since the Unix epoch, got ${describeValue(x)}`);
   }
   if (typeof e.status !== 'string' || !findStatus(e.platform, e.status)) {
     return fail('status', `${describeValue(e.status)} is not a ${e.platform} status in the catalogue`);
   }
   if (typeof e.state !== 'string' || !findState(e.platform, e.status, e.state)) {
-    return fail('state', `${describeValue(e.state)} is not a state of ${e.platform} status "${e.status}" in the catalogue`);
+    return fail(
+      'state',
+      `${describeValue(e.state)} is not a state of ${e.platform} status "${e.status}" in the catalogue`,
+    );
   }
   if (e.native !== undefined && (typeof e.native !== 'string' || e.native.length > 64)) {
     return fail('native', `expected a string of at most 64 characters, got ${describeValue(e.native)}`);
@@ -92,7 +109,8 @@ export function checkEvent(value: unknown): EventCheck {
 
 /** Parses one JSON event from bytes, with the size limit and the contract applied. */
 export function parseEvent(bytes: Buffer | string): EventCheck {
-  if (bytes.length > MAX_EVENT_BYTES) return fail('(payload)', `payload of ${bytes.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit`);
+  if (bytes.length > MAX_EVENT_BYTES)
+    return fail('(payload)', `payload of ${bytes.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit`);
   let value: unknown;
   try {
     value = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));

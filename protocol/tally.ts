@@ -40,7 +40,13 @@ export class TallyBook {
   }
 
   /** Moves one pair from one cell to another (an update of its latest status). */
-  move(appId: string, platform: Platform, from: { status: string; state: string } | undefined, toStatus: string, toState: string): void {
+  move(
+    appId: string,
+    platform: Platform,
+    from: { status: string; state: string } | undefined,
+    toStatus: string,
+    toState: string,
+  ): void {
     if (from) this.add(appId, platform, from.status, from.state, -1);
     this.add(appId, platform, toStatus, toState, 1);
   }

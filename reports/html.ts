@@ -4,9 +4,9 @@
  * the latency distribution, final status/state per platform, the lifecycle flows, lifecycle
  * durations and the reconciliation table with every difference highlighted. Pure.
  */
-import type { RunResult } from '../agent/result.js';
-import { FLOW_START } from '../agent/lifecycle-metrics.js';
-import { decodeHistogram, type HistogramSummary } from '../agent/metrics.js';
+import type { RunResult } from '../result/result.js';
+import { FLOW_START } from '../drive/lifecycle-metrics.js';
+import { decodeHistogram, type HistogramSummary } from '../drive/metrics.js';
 import { CATALOGUE, type Platform } from '../protocol/catalogue.js';
 import { flowChart } from './flow-chart.js';
 import { formatFigure, xmlEscape as esc } from './junit.js';
@@ -36,9 +36,19 @@ tr.diff td{background:#fee2e2;font-weight:600}td.bad{color:#b91c1c;font-weight:6
 footer{color:#6b7280;font-size:12px;margin-top:32px}
 `;
 
-function table(head: string[], rows: string[][], numeric: number[] = [], rowClass: (i: number) => string = () => ''): string {
+function table(
+  head: string[],
+  rows: string[][],
+  numeric: number[] = [],
+  rowClass: (i: number) => string = () => '',
+): string {
   const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
-  const tr = rows.map((r, i) => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c, j) => `<td${numeric.includes(j) ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`).join('');
+  const tr = rows
+    .map(
+      (r, i) =>
+        `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c, j) => `<td${numeric.includes(j) ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`,
+    )
+    .join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
@@ -49,17 +59,28 @@ function card(value: string, label: string): string {
 function overTime(r: RunResult): string {
   const pts = r.timeline.points;
   const t0 = pts[0]?.t ?? 0;
-  const perSec = (f: (p: (typeof pts)[number]) => number) => pts.map((p) => [p.t - t0 + 1, (f(p) / Math.max(1, p.ms)) * 1000] as [number, number]);
-  const throughput = lineChart('chart-throughput', 'Throughput over time', [
-    { name: 'acknowledged/s', colour: PALETTE[0]!, points: perSec((p) => p.acked) },
-    { name: 'sent/s', colour: PALETTE[2]!, points: perSec((p) => p.sent), dashed: true },
-    { name: 'failed/s', colour: PALETTE[1]!, points: perSec((p) => p.failed) },
-  ], { xLabel: 'seconds', yLabel: 'events/s' });
+  const perSec = (f: (p: (typeof pts)[number]) => number) =>
+    pts.map((p) => [p.t - t0 + 1, (f(p) / Math.max(1, p.ms)) * 1000] as [number, number]);
+  const throughput = lineChart(
+    'chart-throughput',
+    'Throughput over time',
+    [
+      { name: 'acknowledged/s', colour: PALETTE[0]!, points: perSec((p) => p.acked) },
+      { name: 'sent/s', colour: PALETTE[2]!, points: perSec((p) => p.sent), dashed: true },
+      { name: 'failed/s', colour: PALETTE[1]!, points: perSec((p) => p.failed) },
+    ],
+    { xLabel: 'seconds', yLabel: 'events/s' },
+  );
   const withLatency = pts.filter((p) => p.p99 !== undefined);
-  const latency = lineChart('chart-latency-time', 'Ack latency over time', [
-    { name: 'p50', colour: PALETTE[0]!, points: withLatency.map((p) => [p.t - t0 + 1, p.p50!]) },
-    { name: 'p99', colour: PALETTE[1]!, points: withLatency.map((p) => [p.t - t0 + 1, p.p99!]) },
-  ], { xLabel: 'seconds', yLabel: 'ms' });
+  const latency = lineChart(
+    'chart-latency-time',
+    'Ack latency over time',
+    [
+      { name: 'p50', colour: PALETTE[0]!, points: withLatency.map((p) => [p.t - t0 + 1, p.p50!]) },
+      { name: 'p99', colour: PALETTE[1]!, points: withLatency.map((p) => [p.t - t0 + 1, p.p99!]) },
+    ],
+    { xLabel: 'seconds', yLabel: 'ms' },
+  );
   return `<h2>Throughput and latency over time</h2>${throughput}${latency}`;
 }
 
@@ -70,16 +91,21 @@ function distribution(r: RunResult): string {
   };
   const series = [{ name: 'acknowledgement', colour: PALETTE[0]!, at: at(r.latency.ack) }];
   if (r.latency.endToEnd) series.push({ name: 'end to end', colour: PALETTE[4]!, at: at(r.latency.endToEnd) });
-  const rows = [['acknowledgement', r.latency.ack] as const, ['end to end', r.latency.endToEnd] as const].map(([n, h]) => h
-    ? [esc(n), fmt(h.count), String(h.p50), String(h.p90), String(h.p99), String(h.p999), String(h.max)]
-    : [esc(n), '-', '-', '-', '-', '-', esc(r.latency.endToEndSource)]);
+  const rows = [['acknowledgement', r.latency.ack] as const, ['end to end', r.latency.endToEnd] as const].map(
+    ([n, h]) =>
+      h
+        ? [esc(n), fmt(h.count), String(h.p50), String(h.p90), String(h.p99), String(h.p999), String(h.max)]
+        : [esc(n), '-', '-', '-', '-', '-', esc(r.latency.endToEndSource)],
+  );
   return `<h2>Latency distribution (ms)</h2>${percentileChart('chart-latency-dist', 'Latency by percentile', series)}${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, [1, 2, 3, 4, 5])}`;
 }
 
 function statusColours(): Map<string, string> {
   const out = new Map<string, string>();
   for (const p of Object.keys(CATALOGUE) as Platform[]) {
-    CATALOGUE[p].statuses.forEach((s, i) => out.set(`${p}/${s.id}`, PALETTE[i % PALETTE.length]!));
+    CATALOGUE[p].statuses.forEach((s, i) => {
+      out.set(`${p}/${s.id}`, PALETTE[i % PALETTE.length]!);
+    });
   }
   return out;
 }
@@ -89,7 +115,8 @@ function statesPerPlatform(r: RunResult): string {
   const byPlatform = new Map<string, Bar>();
   const keys = new Map<string, string>();
   for (const d of r.lifecycle.durations) {
-    const bar = byPlatform.get(d.platform) ?? byPlatform.set(d.platform, { label: d.platform, segments: [] }).get(d.platform)!;
+    const bar =
+      byPlatform.get(d.platform) ?? byPlatform.set(d.platform, { label: d.platform, segments: [] }).get(d.platform)!;
     const colour = colours.get(`${d.platform}/${d.status}`) ?? PALETTE[11]!;
     bar.segments.push({ name: stateLabel(d.platform, d.status, d.state), value: d.duration.count, colour });
     keys.set(`${d.platform}: ${stateLabel(d.platform, d.status, d.state).split(' / ')[0]}`, colour);
@@ -101,18 +128,25 @@ function statesPerPlatform(r: RunResult): string {
 function flows(r: RunResult): string {
   const platforms = [...new Set(r.lifecycle.flows.map((l) => l.platform))].sort();
   if (!platforms.length) return '';
-  const charts = platforms.map((p) => `<h3>${esc(p)}</h3>${flowChart(`chart-flow-${p}`, p, r.lifecycle.flows, (k) => {
-    if (k === FLOW_START) return 'start';
-    const i = k.indexOf('/');
-    return stateLabel(p, k.slice(0, i), k.slice(i + 1));
-  })}`).join('');
+  const charts = platforms
+    .map(
+      (p) =>
+        `<h3>${esc(p)}</h3>${flowChart(`chart-flow-${p}`, p, r.lifecycle.flows, (k) => {
+          if (k === FLOW_START) return 'start';
+          const i = k.indexOf('/');
+          return stateLabel(p, k.slice(0, i), k.slice(i + 1));
+        })}`,
+    )
+    .join('');
   return `<h2>Lifecycle flows</h2><p class="meta">How installations moved between reported steps; dashed arcs go back (retries, repeated prompts). Hover for counts.</p>${charts}`;
 }
 
 function coverage(r: RunResult): string {
   if (!r.coverage) return '';
   const rows = Object.entries(r.coverage).map(([p, c]) => [
-    esc(p), `${c.statesVisited}/${c.statesTotal}`, `${c.transitionsVisited}/${c.transitionsTotal}`,
+    esc(p),
+    `${c.statesVisited}/${c.statesTotal}`,
+    `${c.transitionsVisited}/${c.transitionsTotal}`,
     c.statesNever.length ? esc(c.statesNever.join(', ')) : '<span class="good">none</span>',
   ]);
   return `<h2>Lifecycle coverage</h2>${table(['platform', 'states visited', 'transitions taken', 'states never visited'], rows, [1, 2])}`;
@@ -120,36 +154,64 @@ function coverage(r: RunResult): string {
 
 function durations(r: RunResult): string {
   if (!r.lifecycle.durations.length) return '';
-  return `<h2>Lifecycle durations (simulated time)</h2>${table(['platform', 'final status / state', 'installations', 'p50', 'p90', 'p99', 'max'],
-    r.lifecycle.durations.map((d) => [esc(d.platform), esc(stateLabel(d.platform, d.status, d.state)), fmt(d.duration.count), human(d.duration.p50), human(d.duration.p90), human(d.duration.p99), human(d.duration.max)]), [2, 3, 4, 5, 6])}`;
+  return `<h2>Lifecycle durations (simulated time)</h2>${table(
+    ['platform', 'final status / state', 'installations', 'p50', 'p90', 'p99', 'max'],
+    r.lifecycle.durations.map((d) => [
+      esc(d.platform),
+      esc(stateLabel(d.platform, d.status, d.state)),
+      fmt(d.duration.count),
+      human(d.duration.p50),
+      human(d.duration.p90),
+      human(d.duration.p99),
+      human(d.duration.max),
+    ]),
+    [2, 3, 4, 5, 6],
+  )}`;
 }
 
 function reconciliation(r: RunResult): string {
   const rec = r.reconciliation;
   if (!rec.checked) return `<h2>Reconciliation</h2><p class="note">Not checked: ${esc(rec.reason ?? '')}</p>`;
-  const parts = [`<h2>Reconciliation</h2><p>${rec.match ? 'Every tally matches device ground truth.' : `<b class="bad">${rec.differences.length} difference(s)</b> between device ground truth and the endpoint's tallies (highlighted).`}</p>`];
+  const parts = [
+    `<h2>Reconciliation</h2><p>${rec.match ? 'Every tally matches device ground truth.' : `<b class="bad">${rec.differences.length} difference(s)</b> between device ground truth and the endpoint's tallies (highlighted).`}</p>`,
+  ];
   for (const app of rec.apps) {
-    const diff = new Set(rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`));
+    const diff = new Set(
+      rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`),
+    );
     const rows: string[][] = [];
     const cls: string[] = [];
-    const platforms = [...new Set([...Object.keys(app.expected.platforms), ...Object.keys(app.counted.platforms)])].sort() as Platform[];
+    const platforms = [
+      ...new Set([...Object.keys(app.expected.platforms), ...Object.keys(app.counted.platforms)]),
+    ].sort() as Platform[];
     for (const p of platforms) {
       const e = app.expected.platforms[p] ?? {};
       const c = app.counted.platforms[p] ?? {};
       const cells = new Set<string>();
-      for (const src of [e, c]) for (const [s, states] of Object.entries(src)) for (const st of Object.keys(states)) cells.add(`${s}/${st}`);
+      for (const src of [e, c])
+        for (const [s, states] of Object.entries(src)) for (const st of Object.keys(states)) cells.add(`${s}/${st}`);
       for (const k of [...cells].sort()) {
         const i = k.indexOf('/');
         const [s, st] = [k.slice(0, i), k.slice(i + 1)];
         const ev = e[s]?.[st] ?? 0;
         const cv = c[s]?.[st] ?? 0;
         const bad = diff.has(`${p}/${s}/${st}`);
-        rows.push([esc(p), esc(stateLabel(p, s, st)), fmt(ev), fmt(cv), bad ? `<span class="bad">${cv - ev > 0 ? '+' : ''}${fmt(cv - ev)}</span>` : 'ok']);
+        rows.push([
+          esc(p),
+          esc(stateLabel(p, s, st)),
+          fmt(ev),
+          fmt(cv),
+          bad ? `<span class="bad">${cv - ev > 0 ? '+' : ''}${fmt(cv - ev)}</span>` : 'ok',
+        ]);
         cls.push(bad ? 'diff' : '');
       }
     }
-    parts.push(`<h3>${esc(app.appId)}: ${app.match ? '<span class="good">match</span>' : '<span class="bad">MISMATCH</span>'} (expected ${fmt(app.expected.total)}, counted ${fmt(app.counted.total)})</h3>`);
-    parts.push(table(['platform', 'status / state', 'expected', 'counted', 'difference'], rows, [2, 3], (i) => cls[i]!));
+    parts.push(
+      `<h3>${esc(app.appId)}: ${app.match ? '<span class="good">match</span>' : '<span class="bad">MISMATCH</span>'} (expected ${fmt(app.expected.total)}, counted ${fmt(app.counted.total)})</h3>`,
+    );
+    parts.push(
+      table(['platform', 'status / state', 'expected', 'counted', 'difference'], rows, [2, 3], (i) => cls[i]!),
+    );
   }
   const dev = rec.devices;
   if (dev) {
@@ -157,22 +219,45 @@ function reconciliation(r: RunResult): string {
     if (!dev.checked) parts.push(`<p class="note">Not checked one by one: ${esc(dev.reason ?? '')}</p>`);
     else if (dev.differing === 0) parts.push(`<p>All ${fmt(dev.pairs)} (device, app) pairs match.</p>`);
     else {
-      const show = (x: { status: string; state: string; seq: number } | null, p: string) => (x ? `${esc(stateLabel(p, x.status, x.state))} #${x.seq}` : '<i>nothing</i>');
-      parts.push(`<p><b class="bad">${fmt(dev.differing)} of ${fmt(dev.pairs)} pairs differ</b>${dev.differing > dev.differences.length ? ` (first ${dev.differences.length} listed)` : ''}.</p>`);
-      parts.push(table(['device', 'app', 'platform', 'expected', 'counted'], dev.differences.map((d) => [esc(d.deviceId), esc(d.appId), esc(d.platform), show(d.expected, d.platform), show(d.counted, d.platform)]), [], () => 'diff'));
+      const show = (x: { status: string; state: string; seq: number } | null, p: string) =>
+        x ? `${esc(stateLabel(p, x.status, x.state))} #${x.seq}` : '<i>nothing</i>';
+      parts.push(
+        `<p><b class="bad">${fmt(dev.differing)} of ${fmt(dev.pairs)} pairs differ</b>${dev.differing > dev.differences.length ? ` (first ${dev.differences.length} listed)` : ''}.</p>`,
+      );
+      parts.push(
+        table(
+          ['device', 'app', 'platform', 'expected', 'counted'],
+          dev.differences.map((d) => [
+            esc(d.deviceId),
+            esc(d.appId),
+            esc(d.platform),
+            show(d.expected, d.platform),
+            show(d.counted, d.platform),
+          ]),
+          [],
+          () => 'diff',
+        ),
+      );
     }
   }
   return parts.join('');
 }
 
 export function renderHtml(r: RunResult): string {
-  const verdict = r.passed ? `<span class="verdict pass">PASSED</span>${r.reconciliation.checked ? '' : ' <span class="verdict fail">tallies NOT reconciled</span>'}` : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
+  const verdict = r.passed
+    ? `<span class="verdict pass">PASSED</span>${r.reconciliation.checked ? '' : ' <span class="verdict fail">tallies NOT reconciled</span>'}`
+    : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
   const e2e = r.latency.endToEnd;
-  const thresholds = table(['threshold', 'observed', 'result'], r.thresholds.map((t) => [
-    `<code>${esc(t.check)}</code>${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
-    esc(formatFigure(t.observed, t.unit)),
-    t.passed ? 'pass' : `FAIL${t.detail ? `: ${esc(t.detail)}` : ''}`,
-  ]), [], (i) => (r.thresholds[i]!.passed ? '' : 'diff'));
+  const thresholds = table(
+    ['threshold', 'observed', 'result'],
+    r.thresholds.map((t) => [
+      `<code>${esc(t.check)}</code>${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
+      esc(formatFigure(t.observed, t.unit)),
+      t.passed ? 'pass' : `FAIL${t.detail ? `: ${esc(t.detail)}` : ''}`,
+    ]),
+    [],
+    (i) => (r.thresholds[i]!.passed ? '' : 'diff'),
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>fleetsim ${esc(r.scenario.name)}: ${r.passed ? 'passed' : 'failed'}</title><style>${CSS}</style></head>

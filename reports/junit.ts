@@ -3,13 +3,16 @@
  * reconciliation. A failed check is a <failure> whose message says what was observed against
  * what was required. Pure: a result in, XML text out.
  */
-import type { RunResult } from '../agent/result.js';
-import type { ThresholdResult } from '../agent/threshold-check.js';
+import type { RunResult } from '../result/result.js';
+import type { ThresholdResult } from '../result/thresholds.js';
 
 export function xmlEscape(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
-    // XML 1.0 forbids most control characters, even escaped.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return (
+    s
+      .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+      // XML 1.0 forbids most control characters, even escaped.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  );
 }
 
 /** A threshold's figure with its unit, as people write it. */
@@ -29,7 +32,10 @@ interface Case {
 }
 
 function thresholdCase(r: RunResult, t: ThresholdResult): Case {
-  const c: Case = { name: t.check + (t.implicit ? ' (implicit)' : ''), classname: `fleetsim.${r.scenario.name}.thresholds` };
+  const c: Case = {
+    name: t.check + (t.implicit ? ' (implicit)' : ''),
+    classname: `fleetsim.${r.scenario.name}.thresholds`,
+  };
   if (!t.passed) {
     const message = `${t.metric} observed ${formatFigure(t.observed, t.unit)}, required ${t.op} ${formatFigure(t.limit, t.unit)}${t.detail ? `; ${t.detail}` : ''}`;
     c.failure = { message, body: message };
@@ -40,37 +46,64 @@ function thresholdCase(r: RunResult, t: ThresholdResult): Case {
 function reconciliationCases(r: RunResult): Case[] {
   const rec = r.reconciliation;
   const classname = `fleetsim.${r.scenario.name}.reconciliation`;
-  if (!rec.checked) return [{ name: 'reconciliation', classname, failure: { message: `not checked: ${rec.reason ?? 'no tallies'}`, body: rec.reason ?? '' } }];
+  if (!rec.checked)
+    return [
+      {
+        name: 'reconciliation',
+        classname,
+        failure: { message: `not checked: ${rec.reason ?? 'no tallies'}`, body: rec.reason ?? '' },
+      },
+    ];
   const dev = rec.devices;
-  const devices: Case[] = dev?.checked ? [{
-    name: 'devices', classname,
-    ...(dev.differing > 0 ? { failure: { message: `${dev.differing} of ${dev.pairs} (device, app) pairs differ from ground truth`, body: dev.differences.map(deviceLine).join('\n') } } : {}),
-  }] : [];
-  return [...rec.apps.map((app) => {
-    const c: Case = { name: `app ${app.appId}`, classname };
-    if (!app.match) {
-      const diffs = rec.differences.filter((d) => d.appId === app.appId);
-      c.failure = {
-        message: `${diffs.length} tally difference(s): expected ${app.expected.total}, counted ${app.counted.total}`,
-        body: diffs.map((d) => `${d.platform} ${d.status} / ${d.state}: expected ${d.expected}, counted ${d.counted}`).join('\n'),
-      };
-    }
-    return c;
-  }), ...devices];
+  const devices: Case[] = dev?.checked
+    ? [
+        {
+          name: 'devices',
+          classname,
+          ...(dev.differing > 0
+            ? {
+                failure: {
+                  message: `${dev.differing} of ${dev.pairs} (device, app) pairs differ from ground truth`,
+                  body: dev.differences.map(deviceLine).join('\n'),
+                },
+              }
+            : {}),
+        },
+      ]
+    : [];
+  return [
+    ...rec.apps.map((app) => {
+      const c: Case = { name: `app ${app.appId}`, classname };
+      if (!app.match) {
+        const diffs = rec.differences.filter((d) => d.appId === app.appId);
+        c.failure = {
+          message: `${diffs.length} tally difference(s): expected ${app.expected.total}, counted ${app.counted.total}`,
+          body: diffs
+            .map((d) => `${d.platform} ${d.status} / ${d.state}: expected ${d.expected}, counted ${d.counted}`)
+            .join('\n'),
+        };
+      }
+      return c;
+    }),
+    ...devices,
+  ];
 }
 
 export function deviceLine(d: NonNullable<RunResult['reconciliation']['devices']>['differences'][number]): string {
-  const show = (x: { status: string; state: string; seq: number } | null) => (x ? `${x.status}/${x.state} #${x.seq}` : 'nothing');
+  const show = (x: { status: string; state: string; seq: number } | null) =>
+    x ? `${x.status}/${x.state} #${x.seq}` : 'nothing';
   return `${d.deviceId} ${d.appId} (${d.platform}): expected ${show(d.expected)}, counted ${show(d.counted)}`;
 }
 
 function suite(name: string, cases: Case[], r: RunResult): string {
   const failures = cases.filter((c) => c.failure).length;
-  const body = cases.map((c) => {
-    const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(c.classname)}" time="0">`;
-    if (!c.failure) return `${open}</testcase>`;
-    return `${open}\n      <failure message="${xmlEscape(c.failure.message)}" type="${name}">${xmlEscape(c.failure.body)}</failure>\n    </testcase>`;
-  }).join('\n');
+  const body = cases
+    .map((c) => {
+      const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(c.classname)}" time="0">`;
+      if (!c.failure) return `${open}</testcase>`;
+      return `${open}\n      <failure message="${xmlEscape(c.failure.message)}" type="${name}">${xmlEscape(c.failure.body)}</failure>\n    </testcase>`;
+    })
+    .join('\n');
   return `  <testsuite name="${xmlEscape(`${r.scenario.name} ${name}`)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n${body}\n  </testsuite>`;
 }
 

@@ -2,8 +2,8 @@
  * summary.md: the result as Markdown for a pull request or a wiki page. The verdict first, then
  * thresholds, figures, reconciliation (differences listed) and lifecycle durations. Pure.
  */
-import type { RunResult } from '../agent/result.js';
-import type { HistogramSummary } from '../agent/metrics.js';
+import type { RunResult } from '../result/result.js';
+import type { HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
 import { deviceLine, formatFigure } from './junit.js';
 
@@ -27,32 +27,62 @@ function latencyRow(name: string, h: HistogramSummary | null): string[] {
 
 export function renderMarkdown(r: RunResult): string {
   const out: string[] = [];
-  const mark = r.passed ? (r.reconciliation.checked ? 'PASSED' : 'PASSED (tallies NOT reconciled)') : `FAILED (${r.verdict}, exit ${r.exitCode})`;
+  const mark = r.passed
+    ? r.reconciliation.checked
+      ? 'PASSED'
+      : 'PASSED (tallies NOT reconciled)'
+    : `FAILED (${r.verdict}, exit ${r.exitCode})`;
   out.push(`# fleetsim ${r.scenario.name}: ${mark}`, '');
   if (r.scenario.description) out.push(r.scenario.description, '');
   if (r.aborted) out.push(`> **Aborted** at ${r.aborted.at}: ${r.aborted.reason}.`, '');
-  out.push(mdTable(['', ''], [
-    ['scenario', `${r.scenario.file} (seed ${r.seed})`],
-    ['target', `${r.transport} to ${r.target.kind} ${r.target.url}`],
-    ['devices', `${fmt(r.devices.total)} (${Object.entries(r.devices.byPlatform).map(([p, n]) => `${p} ${fmt(n)}`).join(', ')}), ${fmt(r.devices.installations)} installations`],
-    ['events', `offered ${fmt(r.events.offered)}, sent ${fmt(r.events.sent)}, acknowledged ${fmt(r.events.acked)}, failed ${fmt(r.events.failed)}, retried ${fmt(r.events.retried)}`],
-    ['throughput', `${fmt(r.throughput.eventsPerSec)} events/s (peak ${fmt(r.throughput.peakPerSec)}/s) over ${(r.durationMs / 1000).toFixed(2)} s`],
-    ['started', `${r.startedAt}${r.parts > 1 ? ` (${r.parts} parts merged)` : ''}`],
-    ...(r.events.lastError ? [['last error', r.events.lastError]] : []),
-  ]), '');
+  out.push(
+    mdTable(
+      ['', ''],
+      [
+        ['scenario', `${r.scenario.file} (seed ${r.seed})`],
+        ['target', `${r.transport} to ${r.target.kind} ${r.target.url}`],
+        [
+          'devices',
+          `${fmt(r.devices.total)} (${Object.entries(r.devices.byPlatform)
+            .map(([p, n]) => `${p} ${fmt(n)}`)
+            .join(', ')}), ${fmt(r.devices.installations)} installations`,
+        ],
+        [
+          'events',
+          `offered ${fmt(r.events.offered)}, sent ${fmt(r.events.sent)}, acknowledged ${fmt(r.events.acked)}, failed ${fmt(r.events.failed)}, retried ${fmt(r.events.retried)}`,
+        ],
+        [
+          'throughput',
+          `${fmt(r.throughput.eventsPerSec)} events/s (peak ${fmt(r.throughput.peakPerSec)}/s) over ${(r.durationMs / 1000).toFixed(2)} s`,
+        ],
+        ['started', `${r.startedAt}${r.parts > 1 ? ` (${r.parts} parts merged)` : ''}`],
+        ...(r.events.lastError ? [['last error', r.events.lastError]] : []),
+      ],
+    ),
+    '',
+  );
 
   out.push('## Thresholds', '');
-  out.push(mdTable(['check', 'observed', 'result'], r.thresholds.map((t) => [
-    `\`${t.check}\`${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
-    formatFigure(t.observed, t.unit) + (t.detail && !t.passed ? ` (${t.detail})` : ''),
-    t.passed ? 'pass' : '**FAIL**',
-  ])), '');
+  out.push(
+    mdTable(
+      ['check', 'observed', 'result'],
+      r.thresholds.map((t) => [
+        `\`${t.check}\`${t.implicit ? ' (implicit)' : ''}${t.abortOnFail ? ' (abortOnFail)' : ''}`,
+        formatFigure(t.observed, t.unit) + (t.detail && !t.passed ? ` (${t.detail})` : ''),
+        t.passed ? 'pass' : '**FAIL**',
+      ]),
+    ),
+    '',
+  );
 
   out.push('## Latency (ms)', '');
-  out.push(mdTable(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [
-    latencyRow('acknowledgement', r.latency.ack),
-    latencyRow('end to end', r.latency.endToEnd),
-  ], ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
+  out.push(
+    mdTable(
+      ['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+      [latencyRow('acknowledgement', r.latency.ack), latencyRow('end to end', r.latency.endToEnd)],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
   if (!r.latency.endToEnd) out.push('', `End to end: ${r.latency.endToEndSource}.`);
   out.push('');
 
@@ -60,31 +90,84 @@ export function renderMarkdown(r: RunResult): string {
   out.push('## Reconciliation', '');
   if (!rec.checked) out.push(`Not checked: ${rec.reason}.`, '');
   else {
-    out.push(rec.match ? 'Every tally matches device ground truth.' : `**${rec.differences.length} difference(s)** between device ground truth and the endpoint's tallies.`, '');
-    out.push(mdTable(['app', 'expected', 'counted', 'result'], rec.apps.map((a) => [a.appId, fmt(a.expected.total), fmt(a.counted.total), a.match ? 'match' : '**MISMATCH**']), ['l', 'r', 'r', 'l']), '');
+    out.push(
+      rec.match
+        ? 'Every tally matches device ground truth.'
+        : `**${rec.differences.length} difference(s)** between device ground truth and the endpoint's tallies.`,
+      '',
+    );
+    out.push(
+      mdTable(
+        ['app', 'expected', 'counted', 'result'],
+        rec.apps.map((a) => [a.appId, fmt(a.expected.total), fmt(a.counted.total), a.match ? 'match' : '**MISMATCH**']),
+        ['l', 'r', 'r', 'l'],
+      ),
+      '',
+    );
     const dev = rec.devices;
     if (dev) {
       if (!dev.checked) out.push(`Devices were not checked one by one: ${dev.reason}.`, '');
       else if (dev.differing === 0) out.push(`All ${fmt(dev.pairs)} (device, app) pairs match device by device.`, '');
-      else out.push(`**${fmt(dev.differing)} of ${fmt(dev.pairs)} (device, app) pairs differ**${dev.differing > dev.differences.length ? ` (first ${dev.differences.length})` : ''}:`, '', ...dev.differences.map((d) => `- ${deviceLine(d)}`), '');
+      else
+        out.push(
+          `**${fmt(dev.differing)} of ${fmt(dev.pairs)} (device, app) pairs differ**${dev.differing > dev.differences.length ? ` (first ${dev.differences.length})` : ''}:`,
+          '',
+          ...dev.differences.map((d) => `- ${deviceLine(d)}`),
+          '',
+        );
     }
     if (rec.differences.length) {
       out.push('### Differences', '');
-      out.push(mdTable(['app', 'platform', 'status / state', 'expected', 'counted'], rec.differences.map((d) => [d.appId, d.platform, stateLabel(d.platform, d.status, d.state), fmt(d.expected), fmt(d.counted)]), ['l', 'l', 'l', 'r', 'r']), '');
+      out.push(
+        mdTable(
+          ['app', 'platform', 'status / state', 'expected', 'counted'],
+          rec.differences.map((d) => [
+            d.appId,
+            d.platform,
+            stateLabel(d.platform, d.status, d.state),
+            fmt(d.expected),
+            fmt(d.counted),
+          ]),
+          ['l', 'l', 'l', 'r', 'r'],
+        ),
+        '',
+      );
     }
   }
 
   if (r.lifecycle.durations.length) {
     out.push('## Lifecycle durations (simulated time)', '');
-    out.push(mdTable(['platform', 'final status / state', 'installations', 'p50', 'p99', 'max'], r.lifecycle.durations.map((d) => [
-      d.platform, stateLabel(d.platform, d.status, d.state), fmt(d.duration.count), human(d.duration.p50), human(d.duration.p99), human(d.duration.max),
-    ]), ['l', 'l', 'r', 'r', 'r', 'r']), '');
+    out.push(
+      mdTable(
+        ['platform', 'final status / state', 'installations', 'p50', 'p99', 'max'],
+        r.lifecycle.durations.map((d) => [
+          d.platform,
+          stateLabel(d.platform, d.status, d.state),
+          fmt(d.duration.count),
+          human(d.duration.p50),
+          human(d.duration.p99),
+          human(d.duration.max),
+        ]),
+        ['l', 'l', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+    );
   }
   if (r.coverage) {
     out.push('## Lifecycle coverage', '');
-    out.push(mdTable(['platform', 'states visited', 'transitions taken', 'states never visited'], Object.entries(r.coverage).map(([p, c]) => [
-      p, `${c.statesVisited}/${c.statesTotal}`, `${c.transitionsVisited}/${c.transitionsTotal}`, c.statesNever.join(', ') || 'none',
-    ]), ['l', 'r', 'r', 'l']), '');
+    out.push(
+      mdTable(
+        ['platform', 'states visited', 'transitions taken', 'states never visited'],
+        Object.entries(r.coverage).map(([p, c]) => [
+          p,
+          `${c.statesVisited}/${c.statesTotal}`,
+          `${c.transitionsVisited}/${c.transitionsTotal}`,
+          c.statesNever.join(', ') || 'none',
+        ]),
+        ['l', 'r', 'r', 'l'],
+      ),
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -3,7 +3,7 @@
  * (per app: status -> state -> expected vs counted). Colour only when the stream is a TTY.
  */
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue.js';
-import type { RunResult } from '../agent/result.js';
+import type { RunResult } from '../result/result.js';
 import { deviceLine, formatFigure } from './junit.js';
 
 export interface Style {
@@ -24,29 +24,68 @@ export const ansi: Style = {
 export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
   const width = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, width(c))));
-  return rows.map((r) => r.map((c, i) => {
-    const pad = ' '.repeat(widths[i]! - width(c));
-    return align[i] === 'r' ? pad + c : c + pad;
-  }).join('  ').trimEnd()).join('\n');
+  for (const r of rows)
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, width(c));
+    });
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => {
+          const pad = ' '.repeat(widths[i]! - width(c));
+          return align[i] === 'r' ? pad + c : c + pad;
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function renderSummary(r: RunResult, style: Style = plain): string {
   const out: string[] = [];
-  const verdict = r.passed ? style.ok('PASSED') + (r.reconciliation.checked ? '' : style.bad(' (tallies NOT reconciled: see below)')) : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
+  const verdict = r.passed
+    ? style.ok('PASSED') + (r.reconciliation.checked ? '' : style.bad(' (tallies NOT reconciled: see below)'))
+    : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
   out.push(style.bold(`fleetsim ${r.scenario.name}: ${verdict}`));
   if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));
   const e2e = r.latency.endToEnd;
-  out.push(table([
-    ['devices', fmt(r.devices.total), Object.entries(r.devices.byPlatform).map(([p, n]) => `${p} ${fmt(n)}`).join(', ')],
-    ['events sent', fmt(r.events.sent), `acknowledged ${fmt(r.events.acked)}, failed ${r.events.failed ? style.bad(fmt(r.events.failed)) : '0'}, retried ${fmt(r.events.retried)}`],
-    ['throughput', `${fmt(Math.round(r.throughput.eventsPerSec))}/s`, `peak ${fmt(Math.round(r.throughput.peakPerSec))}/s; ${r.transport} to ${r.target.kind} ${r.target.url}, ${(r.durationMs / 1000).toFixed(2)} s`],
-    ['ack latency', `p50 ${r.latency.ack.p50} ms`, `p90 ${r.latency.ack.p90} ms, p99 ${r.latency.ack.p99} ms, max ${r.latency.ack.max} ms`],
-    ['end to end', e2e ? `p50 ${e2e.p50} ms` : '-', e2e ? `p90 ${e2e.p90} ms, p99 ${e2e.p99} ms, max ${e2e.max} ms` : style.dim(r.latency.endToEndSource)],
-    ['seed', String(r.seed), `scenario ${r.scenario.file}`],
-  ], ['l', 'r', 'l']));
+  out.push(
+    table(
+      [
+        [
+          'devices',
+          fmt(r.devices.total),
+          Object.entries(r.devices.byPlatform)
+            .map(([p, n]) => `${p} ${fmt(n)}`)
+            .join(', '),
+        ],
+        [
+          'events sent',
+          fmt(r.events.sent),
+          `acknowledged ${fmt(r.events.acked)}, failed ${r.events.failed ? style.bad(fmt(r.events.failed)) : '0'}, retried ${fmt(r.events.retried)}`,
+        ],
+        [
+          'throughput',
+          `${fmt(Math.round(r.throughput.eventsPerSec))}/s`,
+          `peak ${fmt(Math.round(r.throughput.peakPerSec))}/s; ${r.transport} to ${r.target.kind} ${r.target.url}, ${(r.durationMs / 1000).toFixed(2)} s`,
+        ],
+        [
+          'ack latency',
+          `p50 ${r.latency.ack.p50} ms`,
+          `p90 ${r.latency.ack.p90} ms, p99 ${r.latency.ack.p99} ms, max ${r.latency.ack.max} ms`,
+        ],
+        [
+          'end to end',
+          e2e ? `p50 ${e2e.p50} ms` : '-',
+          e2e ? `p90 ${e2e.p90} ms, p99 ${e2e.p99} ms, max ${e2e.max} ms` : style.dim(r.latency.endToEndSource),
+        ],
+        ['seed', String(r.seed), `scenario ${r.scenario.file}`],
+      ],
+      ['l', 'r', 'l'],
+    ),
+  );
   out.push('');
   out.push(renderThresholds(r, style));
   out.push('');
@@ -71,7 +110,11 @@ export function renderThresholds(r: RunResult, style: Style = plain): string {
 export function renderCoverage(r: RunResult, style: Style = plain): string {
   const rows: string[][] = [['platform', 'states', 'transitions', 'states never visited']];
   for (const [p, c] of Object.entries(r.coverage ?? {})) {
-    const never = c.statesNever.length === 0 ? style.ok('none') : c.statesNever.slice(0, 4).join(', ') + (c.statesNever.length > 4 ? `, +${c.statesNever.length - 4} more` : '');
+    const never =
+      c.statesNever.length === 0
+        ? style.ok('none')
+        : c.statesNever.slice(0, 4).join(', ') +
+          (c.statesNever.length > 4 ? `, +${c.statesNever.length - 4} more` : '');
     rows.push([p, `${c.statesVisited}/${c.statesTotal}`, `${c.transitionsVisited}/${c.transitionsTotal}`, never]);
   }
   return `${style.bold('lifecycle coverage')} ${style.dim('(report.json lists every state and transition)')}\n${table(rows, ['l', 'r', 'r', 'l'])}`;
@@ -84,21 +127,35 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
     out.push(style.bad(`reconciliation: not checked (${rec.reason})`));
     return out.join('\n');
   }
-  out.push(style.bold('reconciliation: ') + (rec.differences.length === 0 ? style.ok('tallies match') : style.bad(`${rec.differences.length} tally difference(s)`)));
+  out.push(
+    style.bold('reconciliation: ') +
+      (rec.differences.length === 0
+        ? style.ok('tallies match')
+        : style.bad(`${rec.differences.length} tally difference(s)`)),
+  );
   const dev = rec.devices;
   if (dev) {
     if (!dev.checked) out.push(style.dim(`devices: not checked one by one (${dev.reason})`));
-    else if (dev.differing === 0) out.push(`devices: ${style.ok(`all ${dev.pairs.toLocaleString('en-US')} (device, app) pairs match`)}`);
+    else if (dev.differing === 0)
+      out.push(`devices: ${style.ok(`all ${dev.pairs.toLocaleString('en-US')} (device, app) pairs match`)}`);
     else {
-      out.push(`devices: ${style.bad(`${dev.differing} of ${dev.pairs.toLocaleString('en-US')} (device, app) pairs differ`)}`);
+      out.push(
+        `devices: ${style.bad(`${dev.differing} of ${dev.pairs.toLocaleString('en-US')} (device, app) pairs differ`)}`,
+      );
       for (const d of dev.differences.slice(0, 10)) out.push(`  ${style.bad(deviceLine(d))}`);
-      if (dev.differing > 10) out.push(style.dim(`  ...and ${dev.differing - 10} more (report.json lists ${dev.differences.length})`));
+      if (dev.differing > 10)
+        out.push(style.dim(`  ...and ${dev.differing - 10} more (report.json lists ${dev.differences.length})`));
     }
   }
   for (const app of rec.apps) {
     const rows: string[][] = [['platform', 'status', 'state', 'expected', 'counted', '']];
-    const diffKeys = new Set(rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`));
-    const platforms = new Set([...Object.keys(app.expected.platforms), ...Object.keys(app.counted.platforms)]) as Set<Platform>;
+    const diffKeys = new Set(
+      rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`),
+    );
+    const platforms = new Set([
+      ...Object.keys(app.expected.platforms),
+      ...Object.keys(app.counted.platforms),
+    ]) as Set<Platform>;
     for (const p of [...platforms].sort()) {
       const e = app.expected.platforms[p] ?? {};
       const c = app.counted.platforms[p] ?? {};
@@ -111,11 +168,20 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
         const ev = e[s]?.[st] ?? 0;
         const cv = c[s]?.[st] ?? 0;
         const bad = diffKeys.has(`${p}/${s}/${st}`);
-        rows.push([p, findStatus(p, s)?.label ?? s, findState(p, s, st)?.label ?? st, fmt(ev), fmt(cv), bad ? style.bad('MISMATCH') : style.dim('ok')]);
+        rows.push([
+          p,
+          findStatus(p, s)?.label ?? s,
+          findState(p, s, st)?.label ?? st,
+          fmt(ev),
+          fmt(cv),
+          bad ? style.bad('MISMATCH') : style.dim('ok'),
+        ]);
       }
     }
     out.push('');
-    out.push(`${style.bold(app.appId)}: ${fmt(app.expected.total)} expected, ${fmt(app.counted.total)} counted, ${app.match ? style.ok('match') : style.bad('MISMATCH')}`);
+    out.push(
+      `${style.bold(app.appId)}: ${fmt(app.expected.total)} expected, ${fmt(app.counted.total)} counted, ${app.match ? style.ok('match') : style.bad('MISMATCH')}`,
+    );
     out.push(table(rows, ['l', 'l', 'l', 'r', 'r', 'l']));
   }
   return out.join('\n');

@@ -8,7 +8,8 @@ import { allStates, CATALOGUE, findState, PLATFORMS } from '../protocol/catalogu
 const SHARED_SEEDS = join(__dirname, '..', '..', 'shared', 'seeds');
 const FIXTURE_SEEDS = join(__dirname, 'fixtures', 'seeds');
 const SEEDS = existsSync(SHARED_SEEDS) ? SHARED_SEEDS : FIXTURE_SEEDS;
-const seed = (prefix: string) => readFileSync(join(SEEDS, readdirSync(SEEDS).find((f) => f.startsWith(prefix))!), 'utf8');
+const seed = (prefix: string) =>
+  readFileSync(join(SEEDS, readdirSync(SEEDS).find((f) => f.startsWith(prefix))!), 'utf8');
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** The iOS table of seed 000, read straight from its pipe-table rows. */
@@ -33,7 +34,10 @@ function iosSeedRows(): { status: string; state: string; description: string }[]
 
 /** Status / State / Description triples of seed 001's Android and Windows sections. */
 function blockRows(section: string, statuses: string[]): { status: string; state: string; description: string }[] {
-  const lines = section.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = section
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const rows: { status: string; state: string; description: string }[] = [];
   let status = '';
   for (let i = 0; i < lines.length; i++) {
@@ -50,15 +54,21 @@ function blockRows(section: string, statuses: string[]): { status: string; state
 }
 
 function labelsOf(platform: (typeof PLATFORMS)[number]) {
-  return CATALOGUE[platform].statuses.flatMap((s) => s.states.map((st) => ({ status: s.label, state: st.label, description: st.description })));
+  return CATALOGUE[platform].statuses.flatMap((s) =>
+    s.states.map((st) => ({ status: s.label, state: st.label, description: st.description })),
+  );
 }
 
 describe('status catalogue', () => {
-  it.skipIf(!existsSync(SHARED_SEEDS))('reads seeds identical to ../shared/seeds (test/fixtures/seeds is a verbatim copy)', () => {
-    const names = readdirSync(SHARED_SEEDS).sort();
-    expect(readdirSync(FIXTURE_SEEDS).sort()).toEqual(names);
-    for (const n of names) expect(readFileSync(join(FIXTURE_SEEDS, n), 'utf8'), n).toBe(readFileSync(join(SHARED_SEEDS, n), 'utf8'));
-  });
+  it.skipIf(!existsSync(SHARED_SEEDS))(
+    'reads seeds identical to ../shared/seeds (test/fixtures/seeds is a verbatim copy)',
+    () => {
+      const names = readdirSync(SHARED_SEEDS).sort();
+      expect(readdirSync(FIXTURE_SEEDS).sort()).toEqual(names);
+      for (const n of names)
+        expect(readFileSync(join(FIXTURE_SEEDS, n), 'utf8'), n).toBe(readFileSync(join(SHARED_SEEDS, n), 'utf8'));
+    },
+  );
 
   it('holds every row of the MaaS360 iOS table verbatim (seed 000)', () => {
     const rows = iosSeedRows();
@@ -83,8 +93,14 @@ describe('status catalogue', () => {
   it('holds every Android and Windows row of seed 001 verbatim', () => {
     const text = seed('001');
     const android = text.slice(text.indexOf('Android devices have their own'), text.indexOf('Admin can use above'));
-    const aRows = blockRows(android.split('\n').slice(1).join('\n').replace(/^\s*Status\s*$|^\s*State\s*$|^\s*Description\s*$/gm, ''),
-      ['Success', 'Installing', 'Pending Install', 'Pending Update', 'Removed after Installation', 'Failed']);
+    const aRows = blockRows(
+      android
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .replace(/^\s*Status\s*$|^\s*State\s*$|^\s*Description\s*$/gm, ''),
+      ['Success', 'Installing', 'Pending Install', 'Pending Update', 'Removed after Installation', 'Failed'],
+    );
     expect(aRows.length).toBe(28);
     const aCat = labelsOf('android');
     for (const r of aRows) {
@@ -94,8 +110,18 @@ describe('status catalogue', () => {
     }
     expect(aCat.length).toBe(aRows.length);
 
-    const windows = text.slice(text.indexOf('In addition to above states for Windows'), text.indexOf('Android devices have their own'));
-    const wRows = blockRows(windows.split('\n').slice(1).join('\n').replace(/^\s*Status\s*$|^\s*State\s*$|^\s*Description\s*$/gm, ''), ['Failed']);
+    const windows = text.slice(
+      text.indexOf('In addition to above states for Windows'),
+      text.indexOf('Android devices have their own'),
+    );
+    const wRows = blockRows(
+      windows
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .replace(/^\s*Status\s*$|^\s*State\s*$|^\s*Description\s*$/gm, ''),
+      ['Failed'],
+    );
     expect(wRows.length).toBe(6);
     const wCat = labelsOf('windows');
     for (const r of wRows) {
@@ -107,9 +133,18 @@ describe('status catalogue', () => {
 
   it('holds every DME status message of seed 002', () => {
     const text = norm(seed('002'));
-    const messages = ['Waiting for bootstrap', 'Waiting for download', 'Installing software', 'Installed – Waiting for verification',
-      'Downloaded – Waiting for verification', 'Installed', 'Downloaded', 'Installed – Verified', 'Downloaded – Verified',
-      'Installation failed - Unknown status'];
+    const messages = [
+      'Waiting for bootstrap',
+      'Waiting for download',
+      'Installing software',
+      'Installed – Waiting for verification',
+      'Downloaded – Waiting for verification',
+      'Installed',
+      'Downloaded',
+      'Installed – Verified',
+      'Downloaded – Verified',
+      'Installation failed - Unknown status',
+    ];
     const cat = labelsOf('dme');
     expect(cat.map((c) => c.state).sort()).toEqual([...messages].sort());
     for (const c of cat) {

@@ -13,7 +13,10 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'fleetsim.js');
 
 function fleetsim(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -27,19 +30,34 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 beforeAll(() => {
-  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
 });
 
 describe('fleetsim run exit codes', () => {
   it('0 when every check passes', async () => {
     const out = join(tmp.dir, 'pass');
     // one process: with --workers N the per-second lines stay in the workers
-    const r = await fleetsim(['run', tmp.write('pass.yaml', tinyScenario()), '--out', out, '--quiet', '--log-level', 'debug', '--workers', '1']);
+    const r = await fleetsim([
+      'run',
+      tmp.write('pass.yaml', tinyScenario()),
+      '--out',
+      out,
+      '--quiet',
+      '--log-level',
+      'debug',
+      '--workers',
+      '1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['report.json', 'summary.md', 'junit.xml', 'report.html', 'fleetsim.log']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['report.json', 'summary.md', 'junit.xml', 'report.html', 'fleetsim.log'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('failures="0"');
     // pino JSON lines: the run's start, at least one per-second point at debug, and its end
-    const log = readFileSync(join(out, 'fleetsim.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(out, 'fleetsim.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(log[0]).toMatchObject({ msg: 'run starting', scenario: 'tiny' });
     expect(log.some((l) => l.msg === 'fleet built, devices starting' && l.devices === 40)).toBe(true);
     expect(log.some((l) => l.msg === 'second' && l.level === 20)).toBe(true);
@@ -50,11 +68,16 @@ describe('fleetsim run exit codes', () => {
 
   it('1 when a threshold fails, and junit.xml shows the failed case', async () => {
     const out = join(tmp.dir, 'slow');
-    const file = tmp.write('slow.yaml', tinyScenario(['thresholds:', '  - throughput.eventsPerSec > 100000000', '  - latency.ack.p99 < 60s']));
+    const file = tmp.write(
+      'slow.yaml',
+      tinyScenario(['thresholds:', '  - throughput.eventsPerSec > 100000000', '  - latency.ack.p99 < 60s']),
+    );
     const r = await fleetsim(['run', file, '--out', out, '--quiet']);
     expect(r.code, r.stderr).toBe(1);
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testcase name="throughput.eventsPerSec &gt; 100000000"[^>]*>\s*<failure message="throughput.eventsPerSec observed [\d.]+\/s, required &gt; 100000000\/s"/);
+    expect(junit).toMatch(
+      /<testcase name="throughput.eventsPerSec &gt; 100000000"[^>]*>\s*<failure message="throughput.eventsPerSec observed [\d.]+\/s, required &gt; 100000000\/s"/,
+    );
     expect(junit).toMatch(/<testcase name="latency.ack.p99 &lt; 60s"[^>]*><\/testcase>/);
     const result = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(result.verdict).toBe('thresholds failed');
@@ -84,9 +107,19 @@ describe('fleetsim run exit codes', () => {
     });
     afterAll(() => ep.close());
 
-    it('2 on a reconciliation mismatch, and junit.xml shows the app\'s failed case', async () => {
+    it("2 on a reconciliation mismatch, and junit.xml shows the app's failed case", async () => {
       const out = join(tmp.dir, 'tampered');
-      const r = await fleetsim(['run', tmp.write('t.yaml', tinyScenario()), '--transport', 'http', '--target', ep.httpUrl, '--out', out, '--quiet']);
+      const r = await fleetsim([
+        'run',
+        tmp.write('t.yaml', tinyScenario()),
+        '--transport',
+        'http',
+        '--target',
+        ep.httpUrl,
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect(r.code, r.stderr).toBe(2);
       const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
       expect(junit).toMatch(/<testcase name="app com.acme.mail"[^>]*>\s*<failure message="1 tally difference/);
@@ -111,7 +144,17 @@ describe('fleetsim run exit codes', () => {
   });
 
   it('4 when the target is unreachable', async () => {
-    const r = await fleetsim(['run', tmp.write('u.yaml', tinyScenario()), '--transport', 'http', '--target', 'http://127.0.0.1:1', '--quiet', '--out', join(tmp.dir, 'unreachable')]);
+    const r = await fleetsim([
+      'run',
+      tmp.write('u.yaml', tinyScenario()),
+      '--transport',
+      'http',
+      '--target',
+      'http://127.0.0.1:1',
+      '--quiet',
+      '--out',
+      join(tmp.dir, 'unreachable'),
+    ]);
     expect(r.code).toBe(4);
     // the run folder keeps the log of what happened
     const log = readFileSync(join(tmp.dir, 'unreachable', 'fleetsim.log'), 'utf8');

@@ -18,7 +18,13 @@ describe('the fleetsim command', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('reconciliation: tallies match');
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report).toMatchObject({ passed: true, reconciliation: { match: true }, devices: { total: 200 }, seed: 7, scenario: { name: 'small' } });
+    expect(report).toMatchObject({
+      passed: true,
+      reconciliation: { match: true },
+      devices: { total: 200 },
+      seed: 7,
+      scenario: { name: 'small' },
+    });
     expect(report.events.acked).toBe(report.events.sent);
     expect(report.throughput.eventsPerSec).toBeGreaterThan(0);
     expect(report.latency.ack.p99).toBeGreaterThanOrEqual(report.latency.ack.p50);

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
-import { runScenario } from '../agent/runner.js';
-import { buildFleet } from '../agent/fleet.js';
-import { Simulator } from '../agent/sim.js';
-import { expectedTallies } from '../agent/reconcile.js';
+import { runScenario } from '../run/run-scenario.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { Simulator } from '../agent/sim/simulator.js';
+import { expectedTallies } from '../reconcile/reconcile.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
 const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
@@ -15,7 +15,11 @@ const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
 describe.each(['mqtt', 'http'] as const)('a run over %s against the embedded endpoint', (transport) => {
   it('sends every status change, gets every acknowledgement, and reconciles exactly', async () => {
     const sent: string[] = [];
-    const r = await runScenario(scenario, { scenarioFile: 'small.yaml', transport, onSend: (e) => sent.push(`${e.inst.device.id}/${e.inst.app.id}#${e.seq}`) });
+    const r = await runScenario(scenario, {
+      scenarioFile: 'small.yaml',
+      transport,
+      onSend: (e) => sent.push(`${e.inst.device.id}/${e.inst.app.id}#${e.seq}`),
+    });
     expect(r.devices.total).toBe(200);
     expect(r.events.sent).toBe(sent.length);
     expect(r.events.acked).toBe(r.events.sent);
@@ -36,7 +40,8 @@ describe('reconciliation', () => {
     let seen = 0;
     let dropped: { deviceId: string; appId: string; seq: number } | undefined;
     const r = await runScenario(scenario, {
-      scenarioFile: 'small.yaml', transport: 'http',
+      scenarioFile: 'small.yaml',
+      transport: 'http',
       onEndpoint: (endpoint) => {
         const ingest = endpoint.store.ingest.bind(endpoint.store);
         endpoint.store.ingest = (e) => {

@@ -17,7 +17,12 @@ import { event } from './helpers/endpoint-events.js';
 import { selfSignedCert } from './helpers/tls-cert.js';
 
 const APP = 'com.acme.mail';
-const AUTH: AuthConfig = { fleetToken: 'fleet-token-123', deviceSecret: 'per-device-secret', devices: { 'ios-000007': 'listed-pw-7' }, adminToken: 'admin-token-xyz' };
+const AUTH: AuthConfig = {
+  fleetToken: 'fleet-token-123',
+  deviceSecret: 'per-device-secret',
+  devices: { 'ios-000007': 'listed-pw-7' },
+  adminToken: 'admin-token-xyz',
+};
 const ADMIN = { authorization: `Bearer ${AUTH.adminToken}` };
 const pw = (id: string) => devicePassword(AUTH.deviceSecret!, id);
 
@@ -27,22 +32,34 @@ beforeAll(async () => {
 });
 afterAll(async () => ep.close());
 
-const counted = async (deviceId: string) => (await getJson(ep.httpUrl, `/v1/apps/${APP}/devices?platform=ios&limit=1000`, ADMIN)).body.devices
-  .filter((d: { deviceId: string }) => d.deviceId === deviceId);
+const counted = async (deviceId: string) =>
+  (await getJson(ep.httpUrl, `/v1/apps/${APP}/devices?platform=ios&limit=1000`, ADMIN)).body.devices.filter(
+    (d: { deviceId: string }) => d.deviceId === deviceId,
+  );
 
 describe('MQTT with auth on', () => {
   it('refuses a connection without credentials (CONNACK 5) and with a wrong password (CONNACK 4)', async () => {
     await expect(connectMqtt(ep.mqttUrl, { clientId: 'ios-000001' })).rejects.toMatchObject({ code: 5 });
-    await expect(connectMqtt(ep.mqttUrl, { clientId: 'ios-000001', username: 'ios-000001', password: 'guess' })).rejects.toMatchObject({ code: 4 });
-    await expect(connectMqtt(ep.mqttUrl, { clientId: 'ios-000001', username: 'ios-000001', password: pw('ios-000002') })).rejects.toMatchObject({ code: 4 });
+    await expect(
+      connectMqtt(ep.mqttUrl, { clientId: 'ios-000001', username: 'ios-000001', password: 'guess' }),
+    ).rejects.toMatchObject({ code: 4 });
+    await expect(
+      connectMqtt(ep.mqttUrl, { clientId: 'ios-000001', username: 'ios-000001', password: pw('ios-000002') }),
+    ).rejects.toMatchObject({ code: 4 });
   });
 
-  it('refuses device A logging in under B\'s clientId (no session takeover)', async () => {
-    await expect(connectMqtt(ep.mqttUrl, { clientId: 'ios-000002', username: 'ios-000001', password: pw('ios-000001') })).rejects.toMatchObject({ code: 4 });
+  it("refuses device A logging in under B's clientId (no session takeover)", async () => {
+    await expect(
+      connectMqtt(ep.mqttUrl, { clientId: 'ios-000002', username: 'ios-000001', password: pw('ios-000001') }),
+    ).rejects.toMatchObject({ code: 4 });
   });
 
   it('device A (its own password) publishing for device B is refused; for itself it is counted', async () => {
-    const a = await connectMqtt(ep.mqttUrl, { clientId: 'ios-000001', username: 'ios-000001', password: pw('ios-000001') });
+    const a = await connectMqtt(ep.mqttUrl, {
+      clientId: 'ios-000001',
+      username: 'ios-000001',
+      password: pw('ios-000001'),
+    });
     const next = await watch(a, rejectionTopic('ios-000001'));
     const acl = ep.store.counters.rejectedByReason.acl ?? 0;
     await publish(a, statusTopic('ios-000002', APP), JSON.stringify(event({ deviceId: 'ios-000002' })));
@@ -55,7 +72,11 @@ describe('MQTT with auth on', () => {
   });
 
   it('a password listed in the auth file works the same way', async () => {
-    const c = await connectMqtt(ep.mqttUrl, { clientId: 'ios-000007', username: 'ios-000007', password: 'listed-pw-7' });
+    const c = await connectMqtt(ep.mqttUrl, {
+      clientId: 'ios-000007',
+      username: 'ios-000007',
+      password: 'listed-pw-7',
+    });
     await publish(c, statusTopic('ios-000007', APP), JSON.stringify(event({ deviceId: 'ios-000007' })));
     expect(await counted('ios-000007')).toHaveLength(1);
     await c.endAsync();
@@ -72,8 +93,12 @@ describe('MQTT with auth on', () => {
     await c.endAsync();
   });
 
-  it('a device may not subscribe to another device\'s rejections', async () => {
-    const c = await connectMqtt(ep.mqttUrl, { clientId: 'ios-000005', username: 'ios-000005', password: pw('ios-000005') });
+  it("a device may not subscribe to another device's rejections", async () => {
+    const c = await connectMqtt(ep.mqttUrl, {
+      clientId: 'ios-000005',
+      username: 'ios-000005',
+      password: pw('ios-000005'),
+    });
     // SUBACK 0x80 (failure), which mqtt.js reports as an error; the connection stays up.
     await expect(c.subscribeAsync(rejectionTopic('ios-000001'))).rejects.toThrow(/Subscribe error/);
     expect((await c.subscribeAsync(rejectionTopic('ios-000005')))[0]!.qos).toBe(0);
@@ -82,8 +107,12 @@ describe('MQTT with auth on', () => {
 });
 
 describe('what reaches subscribers with auth on', () => {
-  it('a refused publish reaches nobody; a device\'s own presence (its last will) is passed on', async () => {
-    const admin = await connectMqtt(ep.mqttUrl, { clientId: 'ops-console', username: 'admin', password: AUTH.adminToken! });
+  it("a refused publish reaches nobody; a device's own presence (its last will) is passed on", async () => {
+    const admin = await connectMqtt(ep.mqttUrl, {
+      clientId: 'ops-console',
+      username: 'admin',
+      password: AUTH.adminToken!,
+    });
     const seen: string[] = [];
     let sawOwnPresence!: () => void;
     const ownPresence = new Promise<void>((r) => (sawOwnPresence = r));
@@ -92,7 +121,11 @@ describe('what reaches subscribers with auth on', () => {
       if (t === presenceTopic('ios-000040')) sawOwnPresence();
     });
     await admin.subscribeAsync('#');
-    const dev = await connectMqtt(ep.mqttUrl, { clientId: 'ios-000040', username: 'ios-000040', password: pw('ios-000040') });
+    const dev = await connectMqtt(ep.mqttUrl, {
+      clientId: 'ios-000040',
+      username: 'ios-000040',
+      password: pw('ios-000040'),
+    });
     const next = await watch(dev, rejectionTopic('ios-000040'));
     await publish(dev, 'chat/general', 'hello');
     expect(await next()).toMatchObject({ field: 'topic', topic: 'chat/general' });
@@ -122,23 +155,41 @@ describe('HTTP with auth on', () => {
 
   it('a device token may report only its own device: A for B is 403 naming deviceId and the index', async () => {
     const tokenA = deviceBearer('ios-000011', pw('ios-000011'));
-    const res = await postJson(ep.httpUrl, '/v1/events', [event({ deviceId: 'ios-000011' }), event({ deviceId: 'ios-000012' })], { authorization: `Bearer ${tokenA}` });
+    const res = await postJson(
+      ep.httpUrl,
+      '/v1/events',
+      [event({ deviceId: 'ios-000011' }), event({ deviceId: 'ios-000012' })],
+      { authorization: `Bearer ${tokenA}` },
+    );
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ error: 'forbidden', field: 'deviceId', index: 1 });
     expect(await counted('ios-000011')).toEqual([]);
     expect(await counted('ios-000012')).toEqual([]);
-    expect((await postJson(ep.httpUrl, '/v1/events', event({ deviceId: 'ios-000011' }), { authorization: `Bearer ${tokenA}` })).status).toBe(200);
+    expect(
+      (
+        await postJson(ep.httpUrl, '/v1/events', event({ deviceId: 'ios-000011' }), {
+          authorization: `Bearer ${tokenA}`,
+        })
+      ).status,
+    ).toBe(200);
     expect(await counted('ios-000011')).toHaveLength(1);
   });
 
   it('the fleet token (a gateway) may report any device', async () => {
-    const res = await postJson(ep.httpUrl, '/v1/events', [event({ deviceId: 'ios-000013' }), event({ deviceId: 'ios-000014' })], { authorization: `Bearer ${AUTH.fleetToken}` });
+    const res = await postJson(
+      ep.httpUrl,
+      '/v1/events',
+      [event({ deviceId: 'ios-000013' }), event({ deviceId: 'ios-000014' })],
+      { authorization: `Bearer ${AUTH.fleetToken}` },
+    );
     expect(res.body).toEqual({ accepted: 2, duplicates: 0, stale: 0 });
   });
 
   it('reads need the admin token when one is set; healthz stays open', async () => {
     expect((await getJson(ep.httpUrl, `/v1/apps/${APP}/tallies`)).status).toBe(401);
-    expect((await getJson(ep.httpUrl, `/v1/apps/${APP}/tallies`, { authorization: `Bearer ${AUTH.fleetToken}` })).status).toBe(401);
+    expect(
+      (await getJson(ep.httpUrl, `/v1/apps/${APP}/tallies`, { authorization: `Bearer ${AUTH.fleetToken}` })).status,
+    ).toBe(401);
     expect((await getJson(ep.httpUrl, `/v1/apps/${APP}/tallies`, ADMIN)).status).toBe(200);
     expect((await getJson(ep.httpUrl, `/metrics?token=${AUTH.adminToken}`)).status).toBe(200);
     expect((await getJson(ep.httpUrl, '/healthz')).status).toBe(200);
@@ -149,7 +200,11 @@ describe('MQTT over WebSocket', () => {
   it('takes events at ws://host:httpPort/mqtt with the same auth and ACL', async () => {
     expect(ep.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/);
     await expect(connectMqtt(ep.wsUrl!, { clientId: 'ios-000020' })).rejects.toMatchObject({ code: 5 });
-    const c = await connectMqtt(ep.wsUrl!, { clientId: 'ios-000020', username: 'ios-000020', password: pw('ios-000020') });
+    const c = await connectMqtt(ep.wsUrl!, {
+      clientId: 'ios-000020',
+      username: 'ios-000020',
+      password: pw('ios-000020'),
+    });
     const next = await watch(c, rejectionTopic('ios-000020'));
     await publish(c, statusTopic('ios-000021', APP), JSON.stringify(event({ deviceId: 'ios-000021' })));
     expect((await next()).field).toBe('topic');
@@ -180,20 +235,43 @@ describe('TLS from certificate files', () => {
 
   it('serves https: events in with the fleet token, tallies out', async () => {
     expect(tls.httpUrl).toMatch(/^https:/);
-    const res = await postJson(tls.httpUrl, '/v1/events', event({ deviceId: 'ios-000030' }), { authorization: `Bearer ${AUTH.fleetToken}` }, agent);
+    const res = await postJson(
+      tls.httpUrl,
+      '/v1/events',
+      event({ deviceId: 'ios-000030' }),
+      { authorization: `Bearer ${AUTH.fleetToken}` },
+      agent,
+    );
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, stale: 0 });
     expect((await getJson(tls.httpUrl, `/v1/apps/${APP}/tallies`, {}, agent)).body.total).toBe(1);
   });
 
   it('serves mqtts and wss, and a client that does not trust the certificate cannot connect', async () => {
     expect(tls.mqttUrl).toMatch(/^mqtts:/);
-    const m = await connectMqtt(tls.mqttUrl, { clientId: 'ios-000031', username: 'fleet', password: AUTH.fleetToken!, ca: cert });
+    const m = await connectMqtt(tls.mqttUrl, {
+      clientId: 'ios-000031',
+      username: 'fleet',
+      password: AUTH.fleetToken!,
+      ca: cert,
+    });
     await publish(m, statusTopic('ios-000031', APP), JSON.stringify(event({ deviceId: 'ios-000031' })));
     await m.endAsync();
-    const w = await connectMqtt(tls.wsUrl!, { clientId: 'ios-000032', username: 'fleet', password: AUTH.fleetToken!, ca: cert });
+    const w = await connectMqtt(tls.wsUrl!, {
+      clientId: 'ios-000032',
+      username: 'fleet',
+      password: AUTH.fleetToken!,
+      ca: cert,
+    });
     await publish(w, statusTopic('ios-000032', APP), JSON.stringify(event({ deviceId: 'ios-000032' })));
     await w.endAsync();
     expect((await getJson(tls.httpUrl, `/v1/apps/${APP}/tallies`, {}, agent)).body.total).toBe(3);
-    await expect(connectMqtt(tls.mqttUrl, { clientId: 'ios-000033', username: 'fleet', password: AUTH.fleetToken!, connectTimeout: 5000 })).rejects.toThrow(/self-signed|certificate/i);
+    await expect(
+      connectMqtt(tls.mqttUrl, {
+        clientId: 'ios-000033',
+        username: 'fleet',
+        password: AUTH.fleetToken!,
+        connectTimeout: 5000,
+      }),
+    ).rejects.toThrow(/self-signed|certificate/i);
   });
 });

@@ -24,7 +24,8 @@ const endpoints: Endpoint[] = [];
 const children: ServeProcess[] = [];
 afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
-  for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  for (const c of children.splice(0))
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 const newDir = () => {
@@ -39,7 +40,9 @@ async function allDevices(base: string) {
     const rows: unknown[] = [];
     let after: string | null = '';
     while (after !== null) {
-      const page: { devices: unknown[]; next: string | null } = (await getJson(base, `/v1/apps/${app}/devices?limit=1000&includeExpired=1${after ? `&after=${after}` : ''}`)).body;
+      const page: { devices: unknown[]; next: string | null } = (
+        await getJson(base, `/v1/apps/${app}/devices?limit=1000&includeExpired=1${after ? `&after=${after}` : ''}`)
+      ).body;
       rows.push(...page.devices);
       after = page.next;
     }
@@ -64,7 +67,9 @@ describe('the journal, in process', () => {
     const events = fleetEvents(300, 4, APPS);
     const first = await startEndpoint({ dataDir: dir });
     // 24 concurrent requests of 100 events: the group commit must need far fewer fsyncs than requests.
-    await Promise.all(Array.from({ length: 24 }, (_, i) => postJson(first.httpUrl, '/v1/events', events.slice(i * 100, i * 100 + 100))));
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => postJson(first.httpUrl, '/v1/events', events.slice(i * 100, i * 100 + 100))),
+    );
     const before = await allDevices(first.httpUrl);
     const history = (await getJson(first.httpUrl, `/v1/apps/${APPS[0]}/devices/ios-000000/history`)).body;
     expect(first.metrics.journal!.events).toBe(first.store.counters.accepted);
@@ -92,7 +97,12 @@ describe('the journal, in process', () => {
     const third = await startEndpoint({ dataDir: dir });
     endpoints.push(third);
     expect(third.replayed).toBe(44);
-    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l).event)).toBe(true);
+    expect(
+      readFileSync(join(dir, JOURNAL_FILE), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => JSON.parse(l).event),
+    ).toBe(true);
   });
 
   it('refuses a damaged journal and a data directory in use, with coded errors', async () => {
@@ -113,7 +123,12 @@ describe('the journal, in process', () => {
 });
 
 /** Sends events over HTTP batches and MQTT QoS 1 at once, each pair's events in seq order on one channel. */
-function load(target: ServeProcess, events: StatusEvent[], acked: StatusEvent[], onAcked: (n: number) => void = () => undefined) {
+function load(
+  target: ServeProcess,
+  events: StatusEvent[],
+  acked: StatusEvent[],
+  onAcked: (n: number) => void = () => undefined,
+) {
   let stop = false;
   const sent: StatusEvent[] = [];
   const byPair = new Map<string, StatusEvent[]>();
@@ -122,7 +137,9 @@ function load(target: ServeProcess, events: StatusEvent[], acked: StatusEvent[],
     byPair.set(k, [...(byPair.get(k) ?? []), e]);
   }
   const lanes: StatusEvent[][] = Array.from({ length: 8 }, () => []);
-  [...byPair.values()].forEach((list, i) => lanes[i % lanes.length]!.push(...list));
+  [...byPair.values()].forEach((list, i) => {
+    lanes[i % lanes.length]!.push(...list);
+  });
   const clients: MqttClient[] = [];
   const markAcked = (list: StatusEvent[]) => {
     acked.push(...list);
@@ -214,10 +231,12 @@ describe('fleetsim serve --data-dir as a child process', () => {
     // What the restart holds must be: every acknowledged event, plus possibly some sent but unacknowledged.
     const store = new Map<string, { seq: number; state: string }>();
     for (const app of APPS) {
-      for (const d of ((await allDevices(second.httpUrl))[app] as { deviceId: string; seq: number; state: string }[])) store.set(`${d.deviceId}/${app}`, d);
+      for (const d of (await allDevices(second.httpUrl))[app] as { deviceId: string; seq: number; state: string }[])
+        store.set(`${d.deviceId}/${app}`, d);
     }
     const maxAcked = new Map<string, number>();
-    for (const e of ackedNow) maxAcked.set(`${e.deviceId}/${e.appId}`, Math.max(maxAcked.get(`${e.deviceId}/${e.appId}`) ?? 0, e.seq));
+    for (const e of ackedNow)
+      maxAcked.set(`${e.deviceId}/${e.appId}`, Math.max(maxAcked.get(`${e.deviceId}/${e.appId}`) ?? 0, e.seq));
     const sentByKey = new Map(run.sent.map((e) => [`${e.deviceId}/${e.appId}/${e.seq}`, e]));
     for (const [k, seq] of maxAcked) expect(store.get(k)?.seq ?? 0, k).toBeGreaterThanOrEqual(seq);
     for (const [k, d] of store) {
@@ -226,7 +245,9 @@ describe('fleetsim serve --data-dir as a child process', () => {
       expect(d.state).toBe(e!.state);
       after.ingest(e!, 0);
     }
-    expect(second.replayed).toBeGreaterThanOrEqual(new Set(ackedNow.map((e) => `${e.deviceId}/${e.appId}/${e.seq}`)).size);
+    expect(second.replayed).toBeGreaterThanOrEqual(
+      new Set(ackedNow.map((e) => `${e.deviceId}/${e.appId}/${e.seq}`)).size,
+    );
     for (const app of APPS) expect(await tallies(second.httpUrl, app)).toEqual(after.appTallies(app));
   });
 
@@ -248,7 +269,8 @@ describe('fleetsim serve --data-dir as a child process', () => {
     children.push(second);
     const devices = await allDevices(second.httpUrl);
     const seqOf = new Map<string, number>();
-    for (const app of APPS) for (const d of devices[app] as { deviceId: string; seq: number }[]) seqOf.set(`${d.deviceId}/${app}`, d.seq);
+    for (const app of APPS)
+      for (const d of devices[app] as { deviceId: string; seq: number }[]) seqOf.set(`${d.deviceId}/${app}`, d.seq);
     for (const e of acked) expect(seqOf.get(`${e.deviceId}/${e.appId}`) ?? 0).toBeGreaterThanOrEqual(e.seq);
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);

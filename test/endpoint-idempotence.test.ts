@@ -63,13 +63,17 @@ describe('highest seq wins, whatever the order and however often', () => {
     await sendHttp(ref, EVENTS);
     const mixed = shuffle([...EVENTS, ...EVENTS], prng(99));
     // Without auth the endpoint does not tie topics to clientIds, so 8 connections can carry every device.
-    const clients = await Promise.all(Array.from({ length: 8 }, (_, i) => connectMqtt(ep.mqttUrl, { clientId: `gateway-${i}` })));
-    await Promise.all(clients.map(async (c, i) => {
-      for (let k = i; k < mixed.length; k += clients.length) {
-        const e = mixed[k]!;
-        await publish(c, statusTopic(e.deviceId, e.appId), JSON.stringify(e));
-      }
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => connectMqtt(ep.mqttUrl, { clientId: `gateway-${i}` })),
+    );
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let k = i; k < mixed.length; k += clients.length) {
+          const e = mixed[k]!;
+          await publish(c, statusTopic(e.deviceId, e.appId), JSON.stringify(e));
+        }
+      }),
+    );
     await Promise.all(clients.map((c) => c.endAsync()));
     expect(await snapshot(ep)).toEqual(await snapshot(ref));
   });

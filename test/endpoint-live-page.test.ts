@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { parseScenario } from '../agent/scenario/load.js';
-import { runScenario } from '../agent/runner.js';
+import { runScenario } from '../run/run-scenario.js';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { SMALL_SCENARIO, tempDir } from './helpers.js';
 import { getJson, postJson } from './helpers/endpoint-client.js';
@@ -24,7 +24,14 @@ beforeAll(async () => {
   ep = await startEndpoint({ auth: { adminToken: 'admin-token-live', fleetToken: 'fleet-token-live' } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 });
 afterAll(async () => {
@@ -44,29 +51,70 @@ describe('live page', () => {
     const auth = { authorization: 'Bearer fleet-token-live' };
 
     // The rollout begins: every device of the first wave is told to install.
-    const wave = fleetEvents(40, 1, ['com.acme.mail']).map((e) => ({ ...e, ...(e.platform === 'dme' ? { status: 'installing', state: 'waiting_for_bootstrap' } : { status: 'pending_install', state: e.platform === 'android' ? 'not_installed' : 'command_scheduled' }) }));
+    const wave = fleetEvents(40, 1, ['com.acme.mail']).map((e) => ({
+      ...e,
+      ...(e.platform === 'dme'
+        ? { status: 'installing', state: 'waiting_for_bootstrap' }
+        : { status: 'pending_install', state: e.platform === 'android' ? 'not_installed' : 'command_scheduled' }),
+    }));
     expect((await postJson(ep.httpUrl, '/v1/events', wave, auth)).status).toBe(200);
     await page.goto(`${ep.httpUrl}/?token=admin-token-live`);
     await page.waitForSelector('section.app[data-app="com.acme.mail"][data-total="40"]');
-    expect(await page.locator('section.app[data-app="com.acme.mail"] table[data-platform="ios"] tr[data-status="pending_install"] td').first().textContent()).toBe('Pending Install');
+    expect(
+      await page
+        .locator(
+          'section.app[data-app="com.acme.mail"] table[data-platform="ios"] tr[data-status="pending_install"] td',
+        )
+        .first()
+        .textContent(),
+    ).toBe('Pending Install');
 
     // Mid-run: half of the iOS devices finish installing, a new app starts rolling out.
     const ios = wave.filter((e) => e.platform === 'ios').slice(0, 5);
-    await postJson(ep.httpUrl, '/v1/events', [
-      ...ios.map((e) => ({ ...e, seq: 2, status: 'installed', state: 'installed', wallTs: Date.now() })),
-      event({ appId: 'com.acme.vpn', deviceId: 'windows-000777', platform: 'windows', status: 'failed', state: 'failed_checksum' }),
-    ], auth);
-    const row = 'section.app[data-app="com.acme.mail"] table[data-platform="ios"] tr[data-status="installed"][data-state="installed"] td.n';
-    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '5', row);
+    await postJson(
+      ep.httpUrl,
+      '/v1/events',
+      [
+        ...ios.map((e) => ({ ...e, seq: 2, status: 'installed', state: 'installed', wallTs: Date.now() })),
+        event({
+          appId: 'com.acme.vpn',
+          deviceId: 'windows-000777',
+          platform: 'windows',
+          status: 'failed',
+          state: 'failed_checksum',
+        }),
+      ],
+      auth,
+    );
+    const row =
+      'section.app[data-app="com.acme.mail"] table[data-platform="ios"] tr[data-status="installed"][data-state="installed"] td.n';
+    await page.waitForFunction(
+      (sel) => (globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent === '5',
+      row,
+    );
     await page.waitForSelector('section.app[data-app="com.acme.vpn"] tr[data-state="failed_checksum"]');
-    expect(await page.locator('section.app[data-app="com.acme.vpn"] tr[data-state="failed_checksum"] td').nth(1).textContent()).toBe('Failed checksum validation');
+    expect(
+      await page
+        .locator('section.app[data-app="com.acme.vpn"] tr[data-state="failed_checksum"] td')
+        .nth(1)
+        .textContent(),
+    ).toBe('Failed checksum validation');
 
     // Every count on the page equals the tallies API.
-    const api = (await getJson(ep.httpUrl, '/v1/apps/com.acme.mail/tallies', { authorization: 'Bearer admin-token-live' })).body as { platforms: Record<string, Record<string, Record<string, number>>> };
-    const shown = await page.$$eval('section.app[data-app="com.acme.mail"] tr[data-status]', (rows) => rows.map((r) => [
-      r.closest('table')!.getAttribute('data-platform'), r.getAttribute('data-status'), r.getAttribute('data-state'), Number(r.querySelector('td.n')!.textContent),
-    ]));
-    const fromApi = Object.entries(api.platforms).flatMap(([p, st]) => Object.entries(st).flatMap(([s, states]) => Object.entries(states).map(([x, n]) => [p, s, x, n])));
+    const api = (
+      await getJson(ep.httpUrl, '/v1/apps/com.acme.mail/tallies', { authorization: 'Bearer admin-token-live' })
+    ).body as { platforms: Record<string, Record<string, Record<string, number>>> };
+    const shown = await page.$$eval('section.app[data-app="com.acme.mail"] tr[data-status]', (rows) =>
+      rows.map((r) => [
+        r.closest('table')!.getAttribute('data-platform'),
+        r.getAttribute('data-status'),
+        r.getAttribute('data-state'),
+        Number(r.querySelector('td.n')!.textContent),
+      ]),
+    );
+    const fromApi = Object.entries(api.platforms).flatMap(([p, st]) =>
+      Object.entries(st).flatMap(([s, states]) => Object.entries(states).map(([x, n]) => [p, s, x, n])),
+    );
     expect(shown.map(String).sort()).toEqual(fromApi.map(String).sort());
     expect(Number(await page.locator('#accepted').textContent())).toBe(46);
 
@@ -91,21 +139,37 @@ describe('live page during a fleetsim run', () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(target.httpUrl + '/');
+      await page.goto(`${target.httpUrl}/`);
       await page.waitForSelector('#apps p.muted');
       const run = await runScenario(parseScenario(SMALL_SCENARIO, 'small.yaml'), {
-        scenarioFile: 'small.yaml', transport: 'mqtt', target: target.mqttUrl, talliesUrl: target.httpUrl,
+        scenarioFile: 'small.yaml',
+        transport: 'mqtt',
+        target: target.mqttUrl,
+        talliesUrl: target.httpUrl,
       });
       expect(run.reconciliation.match).toBe(true);
       const accepted = String(target.store.counters.accepted);
-      await page.waitForFunction((n) => document.querySelector('#accepted')?.textContent === n, accepted);
+      await page.waitForFunction(
+        (n) => (globalThis as unknown as BrowserGlobals).document.querySelector('#accepted')?.textContent === n,
+        accepted,
+      );
       for (const app of ['com.acme.mail', 'com.acme.vpn']) {
-        const api = (await getJson(target.httpUrl, `/v1/apps/${app}/tallies`)).body as { total: number; platforms: Record<string, Record<string, Record<string, number>>> };
+        const api = (await getJson(target.httpUrl, `/v1/apps/${app}/tallies`)).body as {
+          total: number;
+          platforms: Record<string, Record<string, Record<string, number>>>;
+        };
         await page.waitForSelector(`section.app[data-app="${app}"][data-total="${api.total}"]`);
-        const shown = await page.$$eval(`section.app[data-app="${app}"] tr[data-status]`, (rows) => rows.map((r) => [
-          r.closest('table')!.getAttribute('data-platform'), r.getAttribute('data-status'), r.getAttribute('data-state'), Number(r.querySelector('td.n')!.textContent),
-        ]));
-        const fromApi = Object.entries(api.platforms).flatMap(([p, st]) => Object.entries(st).flatMap(([x, states]) => Object.entries(states).map(([y, n]) => [p, x, y, n])));
+        const shown = await page.$$eval(`section.app[data-app="${app}"] tr[data-status]`, (rows) =>
+          rows.map((r) => [
+            r.closest('table')!.getAttribute('data-platform'),
+            r.getAttribute('data-status'),
+            r.getAttribute('data-state'),
+            Number(r.querySelector('td.n')!.textContent),
+          ]),
+        );
+        const fromApi = Object.entries(api.platforms).flatMap(([p, st]) =>
+          Object.entries(st).flatMap(([x, states]) => Object.entries(states).map(([y, n]) => [p, x, y, n])),
+        );
         expect(shown.map(String).sort()).toEqual(fromApi.map(String).sort());
       }
       await page.screenshot({ path: join(dir, 'live-page-after-run.png'), fullPage: true });
@@ -116,3 +180,8 @@ describe('live page during a fleetsim run', () => {
     }
   });
 });
+
+/** The page's globals, for functions that run inside Chromium (the tests' lib has no DOM). */
+interface BrowserGlobals {
+  document: { querySelector(sel: string): { textContent: string | null } | null };
+}

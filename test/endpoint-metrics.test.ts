@@ -30,10 +30,18 @@ beforeAll(async () => {
   ep = await startEndpoint();
   // Sent 250 ms "ago" by the device's clock: the end-to-end latency must show at least that.
   const wallTs = Date.now() - 250;
-  await postJson(ep.httpUrl, '/v1/events', [event({ wallTs }), event({ deviceId: 'ios-000002', wallTs }), event({ wallTs })]);
+  await postJson(ep.httpUrl, '/v1/events', [
+    event({ wallTs }),
+    event({ deviceId: 'ios-000002', wallTs }),
+    event({ wallTs }),
+  ]);
   await postJson(ep.httpUrl, '/v1/events', '{"v":1,');
   client = await connectMqtt(ep.mqttUrl, { clientId: 'ios-000003' });
-  await publish(client, statusTopic('ios-000003', 'com.acme.mail'), JSON.stringify(event({ deviceId: 'ios-000003', wallTs })));
+  await publish(
+    client,
+    statusTopic('ios-000003', 'com.acme.mail'),
+    JSON.stringify(event({ deviceId: 'ios-000003', wallTs })),
+  );
 });
 afterAll(async () => {
   await client.endAsync();

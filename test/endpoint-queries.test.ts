@@ -15,19 +15,86 @@ let ep: Endpoint;
 beforeAll(async () => {
   ep = await startEndpoint();
   const events = [
-    ...Array.from({ length: 5 }, (_, i) => event({ deviceId: `ios-00000${i}`, seq: 2, status: 'installed', state: 'installed' })),
-    ...Array.from({ length: 3 }, (_, i) => event({ deviceId: `android-00000${i}`, platform: 'android', seq: 4, status: 'failed', state: 'oem_server_failed' })),
+    ...Array.from({ length: 5 }, (_, i) =>
+      event({ deviceId: `ios-00000${i}`, seq: 2, status: 'installed', state: 'installed' }),
+    ),
+    ...Array.from({ length: 3 }, (_, i) =>
+      event({
+        deviceId: `android-00000${i}`,
+        platform: 'android',
+        seq: 4,
+        status: 'failed',
+        state: 'oem_server_failed',
+      }),
+    ),
     event({ deviceId: 'android-000009', platform: 'android', seq: 2, status: 'success', state: 'installed' }),
     // One DME job finished on day 0, one on day 8: by then the first has left the Installed table.
-    event({ deviceId: 'dme-000001', platform: 'dme', seq: 3, status: 'installed', state: 'installed', simTs: SIM_START }),
-    event({ deviceId: 'dme-000002', platform: 'dme', seq: 3, status: 'installed', state: 'installed_verified', simTs: SIM_START + 8 * DAY }),
-    event({ deviceId: 'dme-000003', platform: 'dme', seq: 2, status: 'errors', state: 'installation_failed', simTs: SIM_START }),
+    event({
+      deviceId: 'dme-000001',
+      platform: 'dme',
+      seq: 3,
+      status: 'installed',
+      state: 'installed',
+      simTs: SIM_START,
+    }),
+    event({
+      deviceId: 'dme-000002',
+      platform: 'dme',
+      seq: 3,
+      status: 'installed',
+      state: 'installed_verified',
+      simTs: SIM_START + 8 * DAY,
+    }),
+    event({
+      deviceId: 'dme-000003',
+      platform: 'dme',
+      seq: 2,
+      status: 'errors',
+      state: 'installation_failed',
+      simTs: SIM_START,
+    }),
     // A history: three steps of one device, sent with a duplicate and a late older one.
-    event({ deviceId: 'windows-000001', platform: 'windows', seq: 1, status: 'pending_install', state: 'command_scheduled', simTs: SIM_START + 1000 }),
-    event({ deviceId: 'windows-000001', platform: 'windows', seq: 2, status: 'installing', state: 'installing', simTs: SIM_START + 2000 }),
-    event({ deviceId: 'windows-000001', platform: 'windows', seq: 2, status: 'installing', state: 'installing', simTs: SIM_START + 2000 }),
-    event({ deviceId: 'windows-000001', platform: 'windows', seq: 3, status: 'installed', state: 'installed', simTs: SIM_START + 3000, native: 'msi:70' }),
-    event({ deviceId: 'windows-000001', platform: 'windows', seq: 1, status: 'pending_install', state: 'command_scheduled', simTs: SIM_START + 1000 }),
+    event({
+      deviceId: 'windows-000001',
+      platform: 'windows',
+      seq: 1,
+      status: 'pending_install',
+      state: 'command_scheduled',
+      simTs: SIM_START + 1000,
+    }),
+    event({
+      deviceId: 'windows-000001',
+      platform: 'windows',
+      seq: 2,
+      status: 'installing',
+      state: 'installing',
+      simTs: SIM_START + 2000,
+    }),
+    event({
+      deviceId: 'windows-000001',
+      platform: 'windows',
+      seq: 2,
+      status: 'installing',
+      state: 'installing',
+      simTs: SIM_START + 2000,
+    }),
+    event({
+      deviceId: 'windows-000001',
+      platform: 'windows',
+      seq: 3,
+      status: 'installed',
+      state: 'installed',
+      simTs: SIM_START + 3000,
+      native: 'msi:70',
+    }),
+    event({
+      deviceId: 'windows-000001',
+      platform: 'windows',
+      seq: 1,
+      status: 'pending_install',
+      state: 'command_scheduled',
+      simTs: SIM_START + 1000,
+    }),
   ];
   const res = await postJson(ep.httpUrl, '/v1/events', events);
   expect(res.body).toEqual({ accepted: events.length - 2, duplicates: 1, stale: 1 });
@@ -38,11 +105,21 @@ const devices = async (q: string) => (await getJson(ep.httpUrl, `/v1/apps/${APP}
 
 describe('devices of an app', () => {
   it('filters by status, state and platform', async () => {
-    expect((await devices('status=failed')).devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(['android-000000', 'android-000001', 'android-000002']);
+    expect((await devices('status=failed')).devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([
+      'android-000000',
+      'android-000001',
+      'android-000002',
+    ]);
     expect((await devices('platform=android&status=success&state=installed')).devices).toHaveLength(1);
     expect((await devices('platform=ios&status=failed')).devices).toHaveLength(0);
     const row = (await devices('platform=windows')).devices[0];
-    expect(row).toMatchObject({ deviceId: 'windows-000001', status: 'installed', state: 'installed', seq: 3, appVersion: '4.2.0' });
+    expect(row).toMatchObject({
+      deviceId: 'windows-000001',
+      status: 'installed',
+      state: 'installed',
+      seq: 3,
+      appVersion: '4.2.0',
+    });
   });
 
   it('paginates with a cursor, every device once, in id order', async () => {
@@ -72,7 +149,9 @@ describe('devices of an app', () => {
 
 describe('DME: jobs leave the Installed table 7 simulated days after they finish', () => {
   it('lists only the recent job, while the tallies still count both', async () => {
-    const listed = (await devices('platform=dme&status=installed')).devices.map((d: { deviceId: string }) => d.deviceId);
+    const listed = (await devices('platform=dme&status=installed')).devices.map(
+      (d: { deviceId: string }) => d.deviceId,
+    );
     expect(listed).toEqual(['dme-000002']);
     expect((await devices('platform=dme&status=installed&includeExpired=1')).devices).toHaveLength(2);
     // Asked as of day 6, both are still in the table; errors never leave it.
@@ -82,10 +161,14 @@ describe('DME: jobs leave the Installed table 7 simulated days after they finish
   });
 });
 
-describe('one device\'s history for one app', () => {
+describe("one device's history for one app", () => {
   it('lists the accepted events in seq order, without the duplicate or the late older one', async () => {
     const h = (await getJson(ep.httpUrl, `/v1/apps/${APP}/devices/windows-000001/history`)).body;
-    expect(h.events.map((e: { seq: number; state: string }) => [e.seq, e.state])).toEqual([[1, 'command_scheduled'], [2, 'installing'], [3, 'installed']]);
+    expect(h.events.map((e: { seq: number; state: string }) => [e.seq, e.state])).toEqual([
+      [1, 'command_scheduled'],
+      [2, 'installing'],
+      [3, 'installed'],
+    ]);
     expect(h.events[2].native).toBe('msi:70');
     expect(typeof h.events[0].receivedAt).toBe('number');
   });
@@ -102,7 +185,11 @@ describe('tallies', () => {
     const t = await tallies(ep.httpUrl, APP);
     expect(t.total).toBe(13);
     expect(t.statuses.failed).toEqual({ total: 3, states: { oem_server_failed: 3 } });
-    await postJson(ep.httpUrl, '/v1/events', event({ appId: 'com.acme.vpn', deviceId: 'ios-000000', seq: 1, status: 'installed', state: 'installed' }));
+    await postJson(
+      ep.httpUrl,
+      '/v1/events',
+      event({ appId: 'com.acme.vpn', deviceId: 'ios-000000', seq: 1, status: 'installed', state: 'installed' }),
+    );
     const p = (await getJson(ep.httpUrl, '/v1/platforms/tallies')).body.platforms;
     expect(p.ios.installed.installed).toBe(6);
     expect(p.android.failed.oem_server_failed).toBe(3);

@@ -4,9 +4,9 @@
  * token are accepted; without the right credentials they fail, and nothing is counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpTransport } from '../agent/transport/http.js';
-import { MqttTransport } from '../agent/transport/mqtt.js';
-import type { Transport } from '../agent/transport/types.js';
+import { HttpTransport } from '../transport/http/http.js';
+import { MqttTransport } from '../transport/mqtt/mqtt.js';
+import type { Transport } from '../transport/types.js';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { event } from './helpers/endpoint-events.js';
 
@@ -18,7 +18,12 @@ beforeAll(async () => {
 afterAll(async () => ep.close());
 
 function sendAll(t: Transport, ids: string[]): Promise<(Error | undefined)[]> {
-  return Promise.all(ids.map((id) => new Promise<Error | undefined>((r) => t.send(id, 'com.acme.mail', JSON.stringify(event({ deviceId: id })), r))));
+  return Promise.all(
+    ids.map(
+      (id) =>
+        new Promise<Error | undefined>((r) => t.send(id, 'com.acme.mail', JSON.stringify(event({ deviceId: id })), r)),
+    ),
+  );
 }
 
 describe('transports with auth on', () => {

@@ -16,7 +16,14 @@ const APP = 'com.acme.mail';
 beforeAll(async () => {
   ep = await startEndpoint();
   // Something to protect: two devices counted before any bad input arrives.
-  expect((await postJson(ep.httpUrl, '/v1/events', [event(), event({ deviceId: 'ios-000002', seq: 3, status: 'installed', state: 'installed' })])).status).toBe(200);
+  expect(
+    (
+      await postJson(ep.httpUrl, '/v1/events', [
+        event(),
+        event({ deviceId: 'ios-000002', seq: 3, status: 'installed', state: 'installed' }),
+      ])
+    ).status,
+  ).toBe(200);
 });
 afterAll(async () => ep.close());
 
@@ -31,16 +38,36 @@ const without = (field: string) => {
 const BAD: [string, string, string, number][] = [
   ['malformed JSON', good().slice(0, -3), '(payload)', 400],
   ['not an object', '"installed"', '(event)', 400],
-  ['unknown platform', JSON.stringify(event({ deviceId: 'ios-000009', platform: 'blackberry' as never })), 'platform', 400],
-  ['state not of its status', JSON.stringify(event({ deviceId: 'ios-000009', status: 'installed', state: 'command_scheduled' })), 'state', 400],
-  ['status not of its platform', JSON.stringify(event({ deviceId: 'ios-000009', status: 'success', state: 'installed' })), 'status', 400],
+  [
+    'unknown platform',
+    JSON.stringify(event({ deviceId: 'ios-000009', platform: 'blackberry' as never })),
+    'platform',
+    400,
+  ],
+  [
+    'state not of its status',
+    JSON.stringify(event({ deviceId: 'ios-000009', status: 'installed', state: 'command_scheduled' })),
+    'state',
+    400,
+  ],
+  [
+    'status not of its platform',
+    JSON.stringify(event({ deviceId: 'ios-000009', status: 'success', state: 'installed' })),
+    'status',
+    400,
+  ],
   ['missing deviceId', without('deviceId'), 'deviceId', 400],
   ['missing seq', without('seq'), 'seq', 400],
   ['mistyped seq', JSON.stringify({ ...event({ deviceId: 'ios-000009' }), seq: '2' }), 'seq', 400],
   ['mistyped simTs', JSON.stringify({ ...event({ deviceId: 'ios-000009' }), simTs: 'yesterday' }), 'simTs', 400],
   ['wrong schema version', JSON.stringify({ ...event({ deviceId: 'ios-000009' }), v: 99 }), 'v', 400],
   ['unknown field', JSON.stringify({ ...event({ deviceId: 'ios-000009' }), colour: 'red' }), 'colour', 400],
-  ['oversize payload', JSON.stringify({ ...event({ deviceId: 'ios-000009' }), pad: 'x'.repeat(5000) }), '(payload)', 413],
+  [
+    'oversize payload',
+    JSON.stringify({ ...event({ deviceId: 'ios-000009' }), pad: 'x'.repeat(5000) }),
+    '(payload)',
+    413,
+  ],
 ];
 
 describe('HTTP: bad input is refused with a JSON error naming the field, tallies untouched', () => {
@@ -58,7 +85,11 @@ describe('HTTP: bad input is refused with a JSON error naming the field, tallies
 
   it('a batch with one bad event names its index and applies none of the batch', async () => {
     const before = await tallies(ep.httpUrl, APP);
-    const batch = [event({ deviceId: 'android-000100', platform: 'android', ...statesOf('android')[0]! }), event({ deviceId: 'ios-000101', seq: 0 }), event({ deviceId: 'ios-000102' })];
+    const batch = [
+      event({ deviceId: 'android-000100', platform: 'android', ...statesOf('android')[0]! }),
+      event({ deviceId: 'ios-000101', seq: 0 }),
+      event({ deviceId: 'ios-000102' }),
+    ];
     const res = await postJson(ep.httpUrl, '/v1/events', batch);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'invalid_event', field: 'seq', index: 1 });
@@ -68,7 +99,7 @@ describe('HTTP: bad input is refused with a JSON error naming the field, tallies
   it('an empty batch and a request body over the limit are refused too', async () => {
     const before = await tallies(ep.httpUrl, APP);
     expect((await postJson(ep.httpUrl, '/v1/events', [])).body.error).toBe('empty_batch');
-    const huge = await postJson(ep.httpUrl, '/v1/events', '[' + Array(5000).fill(good()).join(',') + ']');
+    const huge = await postJson(ep.httpUrl, '/v1/events', `[${Array(5000).fill(good()).join(',')}]`);
     expect(huge.status).toBe(413);
     expect(await tallies(ep.httpUrl, APP)).toEqual(before);
   });

@@ -3,13 +3,13 @@
  * and the run loop against a simulated endpoint that queues (virtual time, no sleeps).
  */
 import { describe, expect, it } from 'vitest';
-import { InFlightWindow, Pacer } from '../agent/flow.js';
-import { arrivalFunction, openArrival } from '../agent/load-model.js';
-import { drive, type RunClock } from '../agent/run.js';
-import { buildFleet } from '../agent/fleet.js';
-import { Simulator } from '../agent/sim.js';
+import { InFlightWindow, Pacer } from '../drive/flow-control.js';
+import { arrivalFunction, openArrival } from '../agent/fleet/arrivals.js';
+import { drive, type RunClock } from '../drive/drive.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { Simulator } from '../agent/sim/simulator.js';
 import { parseScenario } from '../agent/scenario/load.js';
-import { emptyStats, SendError, type SendDone, type Transport } from '../agent/transport/types.js';
+import { emptyStats, SendError, type SendDone, type Transport } from '../transport/types.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
 describe('the adaptive in-flight window', () => {
@@ -61,7 +61,10 @@ describe('load models', () => {
   });
 
   it('open: a linear ramp from 0 to r over T holds r*T/2 devices, the early ones sparser', () => {
-    const stages = [{ ms: 10_000, target: 100 }, { ms: 10_000, target: 100 }];
+    const stages = [
+      { ms: 10_000, target: 100 },
+      { ms: 10_000, target: 100 },
+    ];
     // 500 devices arrive in the ramp; device 500 starts the steady state
     expect(openArrival(0, stages, 500)).toBe(10_000);
     expect(openArrival(0, stages, 125)).toBe(5_000);
@@ -109,7 +112,11 @@ function virtualClock(): RunClock & { t: number } {
   const c = {
     t: 0,
     now: () => c.t,
-    setTimeout: (fn: () => void, ms: number) => setImmediate(() => { c.t += ms; fn(); }),
+    setTimeout: (fn: () => void, ms: number) =>
+      setImmediate(() => {
+        c.t += ms;
+        fn();
+      }),
     clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate),
   };
   return c;
@@ -118,12 +125,18 @@ function virtualClock(): RunClock & { t: number } {
 describe('the run loop', () => {
   const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
 
-  it('finds a queueing endpoint\'s capacity instead of filling the whole window', async () => {
+  it("finds a queueing endpoint's capacity instead of filling the whole window", async () => {
     const clock = virtualClock();
     const ep = queueingEndpoint(clock, 0.5);
     const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
     const total = sim.remaining;
-    const m = await drive(sim, ep.transport, { timeScale: 'asap', maxInFlight: 10_000, window: 'adaptive', simStartMs: 0, clock });
+    const m = await drive(sim, ep.transport, {
+      timeScale: 'asap',
+      maxInFlight: 10_000,
+      window: 'adaptive',
+      simStartMs: 0,
+      clock,
+    });
     expect(m.acked).toBeGreaterThan(total);
     expect(m.failed).toBe(0);
     expect(ep.peak()).toBeLessThan(500);
@@ -149,7 +162,13 @@ describe('the run loop', () => {
     };
     const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
     const events = sim.remaining;
-    const m = await drive(sim, failing, { timeScale: 'asap', maxInFlight: 256, window: 'adaptive', simStartMs: 0, clock });
+    const m = await drive(sim, failing, {
+      timeScale: 'asap',
+      maxInFlight: 256,
+      window: 'adaptive',
+      simStartMs: 0,
+      clock,
+    });
     expect(m.acked + m.failed).toBe(m.sent);
     expect(m.failed).toBe(Math.floor(m.sent / 50));
     expect(m.sent).toBeGreaterThan(events);
@@ -158,8 +177,8 @@ describe('the run loop', () => {
 
 describe('the event encoder', () => {
   it('writes exactly what JSON.stringify(toEvent(...)) writes, for every event of a fleet', async () => {
-    const { encodeEvent } = await import('../agent/encode.js');
-    const { toEvent } = await import('../agent/run.js');
+    const { encodeEvent } = await import('../drive/encode.js');
+    const { toEvent } = await import('../drive/drive.js');
     const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
     const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
     let n = 0;
@@ -171,7 +190,7 @@ describe('the event encoder', () => {
   });
 });
 
-describe('the closed model\'s hold', () => {
+describe("the closed model's hold", () => {
   it('keeps every device connected until the hold ends, then lets them all go', async () => {
     const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
     const clock = virtualClock();

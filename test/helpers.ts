@@ -19,7 +19,10 @@ export function writeTemp(name: string, text: string): string {
 /** Runs the compiled CLI (npm test builds first) and returns its exit code and output. */
 export function cli(args: string[], opts: { cwd?: string } = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'fleetsim.js'), ...args], {
-    cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000,
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -12,12 +12,23 @@ import { describe, expect, it } from 'vitest';
 import { startEndpoint } from '../broker/endpoint.js';
 import { ROOT, SMALL_SCENARIO, tempDir, writeTemp } from './helpers.js';
 
-interface Container { env: { name: string; value: string }[]; command: string[]; args: string[] }
-interface Job { kind: string; metadata: { name: string }; spec: { completions?: number; completionMode?: string; template: { spec: { containers: Container[] } } } }
+interface Container {
+  env: { name: string; value: string }[];
+  command: string[];
+  args: string[];
+}
+interface Job {
+  kind: string;
+  metadata: { name: string };
+  spec: { completions?: number; completionMode?: string; template: { spec: { containers: Container[] } } };
+}
 
 function sh(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => resolve({ code, stderr }));
@@ -26,7 +37,9 @@ function sh(script: string, env: Record<string, string>): Promise<{ code: number
 
 describe('the Kubernetes Indexed Job example', () => {
   it('runs its shards as processes and its merge step reconciles the whole fleet', async () => {
-    const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'k8s', 'fleetsim-shards.yaml'), 'utf8')).map((d) => d.toJS() as Job);
+    const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'k8s', 'fleetsim-shards.yaml'), 'utf8')).map(
+      (d) => d.toJS() as Job,
+    );
     const shards = docs.find((d) => d.metadata.name === 'fleetsim-shards')!;
     const merge = docs.find((d) => d.metadata.name === 'fleetsim-merge')!;
     expect(shards.spec.completionMode).toBe('Indexed');
@@ -38,13 +51,25 @@ describe('the Kubernetes Indexed Job example', () => {
 
     // `fleetsim` on PATH, as in the image
     const bin = tempDir();
-    writeFileSync(join(bin, 'fleetsim'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'fleetsim.js')}" "$@"\n`);
+    writeFileSync(
+      join(bin, 'fleetsim'),
+      `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'fleetsim.js')}" "$@"\n`,
+    );
     chmodSync(join(bin, 'fleetsim'), 0o755);
     const endpoint = await startEndpoint();
     try {
       const results = tempDir();
-      const local = { PATH: `${bin}:${process.env.PATH}`, SCENARIO: writeTemp('k8s.yaml', SMALL_SCENARIO), TRANSPORT: 'http', TARGET: endpoint.httpUrl, TALLIES_URL: endpoint.httpUrl, RESULTS: results };
-      const runs = Array.from({ length: shards.spec.completions! }, (_, i) => sh(shardC.args[0]!, { ...envOf(shardC), ...local, JOB_COMPLETION_INDEX: String(i) }));
+      const local = {
+        PATH: `${bin}:${process.env.PATH}`,
+        SCENARIO: writeTemp('k8s.yaml', SMALL_SCENARIO),
+        TRANSPORT: 'http',
+        TARGET: endpoint.httpUrl,
+        TALLIES_URL: endpoint.httpUrl,
+        RESULTS: results,
+      };
+      const runs = Array.from({ length: shards.spec.completions! }, (_, i) =>
+        sh(shardC.args[0]!, { ...envOf(shardC), ...local, JOB_COMPLETION_INDEX: String(i) }),
+      );
       for (const r of await Promise.all(runs)) {
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
@@ -53,7 +78,12 @@ describe('the Kubernetes Indexed Job example', () => {
       expect(m.stderr).toBe('');
       expect(m.code).toBe(0);
       const merged = JSON.parse(readFileSync(join(results, 'merged', 'report.json'), 'utf8'));
-      expect(merged).toMatchObject({ passed: true, parts: shards.spec.completions, devices: { total: 200 }, reconciliation: { checked: true, match: true } });
+      expect(merged).toMatchObject({
+        passed: true,
+        parts: shards.spec.completions,
+        devices: { total: 200 },
+        reconciliation: { checked: true, match: true },
+      });
     } finally {
       await endpoint.close();
     }

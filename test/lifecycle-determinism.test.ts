@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { buildFleet, type FleetOptions } from '../agent/fleet.js';
+import { buildFleet, type FleetOptions } from '../agent/fleet/fleet.js';
 import { loadScenario, parseScenario } from '../agent/scenario/load.js';
-import { Simulator } from '../agent/sim.js';
+import { Simulator } from '../agent/sim/simulator.js';
 import { ROOT } from './helpers.js';
 
 const quickstart = loadScenario(join(ROOT, 'scenarios', 'quickstart.yaml'));
@@ -19,13 +19,14 @@ function paths(scenario = quickstart, opts: FleetOptions = {}): Map<string, stri
   const out = new Map<string, string[]>();
   for (const inst of sim.installs) {
     const lines = out.get(inst.device.id) ?? [inst.device.cohort];
-    for (const s of inst.path!) lines.push(`${inst.app.id}|${s.at}|${s.status}|${s.state}|${s.native ?? ''}|${s.version}|${s.via.join(',')}`);
+    for (const s of inst.path!)
+      lines.push(`${inst.app.id}|${s.at}|${s.status}|${s.state}|${s.native ?? ''}|${s.version}|${s.via.join(',')}`);
     out.set(inst.device.id, lines);
   }
   return new Map([...out].map(([id, lines]) => [id, lines.join('\n')]));
 }
 
-describe('determinism of a device\'s path', () => {
+describe("determinism of a device's path", () => {
   it('is the same in a 100-device and a 10,000-device fleet', () => {
     const small = paths(quickstart, { devices: 100 });
     const big = paths(quickstart, { devices: 10_000 });
@@ -66,8 +67,24 @@ apps: [{ id: a, update: { version: 2.0.0, at: 1d } }]
 cohorts: [{ name: ios, platform: ios, count: 300, supervised: 0.5 }, { name: win, platform: windows, count: 300 }]
 ${extra}`;
     const base = paths(parseScenario(text(''), 'a.yaml'));
-    const changed = paths(parseScenario(text('overrides: [{ platform: ios, transition: "prompted->installing", delay: { uniform: [1s, 2s] } }, { platform: windows, transition: "enforcing->installed", delay: 10s }]'), 'b.yaml'));
-    const route = (p: string) => p.split('\n').map((l) => l.split('|').filter((_, i) => i !== 1).join('|')).join('\n');
+    const changed = paths(
+      parseScenario(
+        text(
+          'overrides: [{ platform: ios, transition: "prompted->installing", delay: { uniform: [1s, 2s] } }, { platform: windows, transition: "enforcing->installed", delay: 10s }]',
+        ),
+        'b.yaml',
+      ),
+    );
+    const route = (p: string) =>
+      p
+        .split('\n')
+        .map((l) =>
+          l
+            .split('|')
+            .filter((_, i) => i !== 1)
+            .join('|'),
+        )
+        .join('\n');
     let differentTimes = 0;
     for (const [id, p] of base) {
       expect(route(changed.get(id)!)).toBe(route(p));

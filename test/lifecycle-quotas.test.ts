@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { coverageOf } from '../agent/coverage.js';
-import { buildFleet } from '../agent/fleet.js';
-import { runScenario } from '../agent/runner.js';
+import { coverageOf } from '../result/coverage.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { runScenario } from '../run/run-scenario.js';
 import { loadScenario, parseScenario } from '../agent/scenario/load.js';
 import type { Scenario } from '../agent/scenario/schema.js';
-import { Simulator, type Installation } from '../agent/sim.js';
+import { Simulator, type Installation } from '../agent/sim/simulator.js';
 import { ScenarioError } from '../protocol/errors.js';
 import { ROOT } from './helpers.js';
 
@@ -28,9 +28,13 @@ function meets(s: Scenario, inst: Installation, qi: number): boolean {
   if (inst.device.cohort !== q.cohort) return false;
   if (q.app && inst.app.id !== q.app) return false;
   // the walk as (transition taken, node reached) pairs; a path item names either
-  const walk = [{ edge: '', node: inst.model.nodes[inst.model.start]!.name }, ...inst.path!.flatMap((st) => st.via.map((v) => ({ edge: v, node: v.split('->')[1]!.replace(' (update)', '') })))];
+  const walk = [
+    { edge: '', node: inst.model.nodes[inst.model.start]!.name },
+    ...inst.path!.flatMap((st) => st.via.map((v) => ({ edge: v, node: v.split('->')[1]!.replace(' (update)', '') }))),
+  ];
   let k = 0;
-  for (const w of walk) if (q.path && k < q.path.length && (q.path[k]!.includes('->') ? w.edge === q.path[k] : w.node === q.path[k])) k++;
+  for (const w of walk)
+    if (q.path && k < q.path.length && (q.path[k]!.includes('->') ? w.edge === q.path[k] : w.node === q.path[k])) k++;
   if (q.path && k < q.path.length) return false;
   if (q.end) {
     const last = inst.last!;
@@ -65,21 +69,36 @@ describe('quotas', () => {
     });
   });
 
-  it.each([[1, undefined], [99, 2_000], ['abc', 5_000]] as const)('rare-paths with seed %s and %s devices still meets every quota and visits every state', (seed, devices) => {
-    const s = loadScenario(join(ROOT, 'scenarios', 'rare-paths.yaml'));
-    const fleet = buildFleet(s, { seed, ...(devices !== undefined ? { devices } : {}) });
-    const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
-    sim.runToEnd();
-    s.quotas.forEach((q, qi) => expect(sim.installs.filter((i) => i.quotaRole === qi), `quota ${qi}`).toHaveLength(q.count));
-    for (const c of Object.values(coverageOf(sim))) {
-      expect(c.statesNever).toEqual([]);
-      expect(c.transitionsNever).toEqual([]);
-    }
-  });
+  it.each([
+    [1, undefined],
+    [99, 2_000],
+    ['abc', 5_000],
+  ] as const)(
+    'rare-paths with seed %s and %s devices still meets every quota and visits every state',
+    (seed, devices) => {
+      const s = loadScenario(join(ROOT, 'scenarios', 'rare-paths.yaml'));
+      const fleet = buildFleet(s, { seed, ...(devices !== undefined ? { devices } : {}) });
+      const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
+      sim.runToEnd();
+      s.quotas.forEach((q, qi) => {
+        expect(
+          sim.installs.filter((i) => i.quotaRole === qi),
+          `quota ${qi}`,
+        ).toHaveLength(q.count);
+      });
+      for (const c of Object.values(coverageOf(sim))) {
+        expect(c.statesNever).toEqual([]);
+        expect(c.transitionsNever).toEqual([]);
+      }
+    },
+  );
 
   it('chooses the same devices in every shard, and scales with --devices (the count stays exact)', () => {
     const s = parseScenario(QUOTA_37, 'q.yaml');
-    const whole = simulate(s).filter((i) => i.quotaRole === 0).map((i) => i.device.id).sort();
+    const whole = simulate(s)
+      .filter((i) => i.quotaRole === 0)
+      .map((i) => i.device.id)
+      .sort();
     expect(whole).toHaveLength(37);
     const sharded: string[] = [];
     for (let k = 0; k < 4; k++) {
@@ -88,10 +107,14 @@ describe('quotas', () => {
     }
     expect(sharded.sort()).toEqual(whole);
     const bigger = simulate(s, 1_000);
-    expect(bigger.filter((i) => i.device.cohort === 'phones' && i.last?.state === 'oem_server_failed' && i.last.status === 'failed')).toHaveLength(37);
+    expect(
+      bigger.filter(
+        (i) => i.device.cohort === 'phones' && i.last?.state === 'oem_server_failed' && i.last.status === 'failed',
+      ),
+    ).toHaveLength(37);
   });
 
-  it('a quota of 37 ends with exactly 37 at that state in the embedded endpoint\'s tallies', async () => {
+  it("a quota of 37 ends with exactly 37 at that state in the embedded endpoint's tallies", async () => {
     const s = parseScenario(QUOTA_37, 'quota-37.yaml');
     const r = await runScenario(s, { scenarioFile: 'quota-37.yaml', transport: 'http' });
     expect(r.reconciliation.match).toBe(true);
@@ -136,7 +159,9 @@ cohorts:
   });
 
   it('probabilities out of one node that add up to more than 1', () => {
-    const e = fails('overrides:\n  - { platform: ios, transition: "prompted->user_rejected", probability: 0.6 }\n  - { platform: ios, transition: "prompted->installing", probability: 0.6 }\n');
+    const e = fails(
+      'overrides:\n  - { platform: ios, transition: "prompted->user_rejected", probability: 0.6 }\n  - { platform: ios, transition: "prompted->installing", probability: 0.6 }\n',
+    );
     expect(e.field).toBe('overrides[1].probability');
   });
 
@@ -158,7 +183,7 @@ cohorts:
   });
 
   it('a quota larger than its cohort once --devices scales the fleet down', () => {
-    const s = parseScenario(BASE + 'quotas:\n  - { cohort: droid, count: 15, end: { status: failed } }\n', 'bad.yaml');
+    const s = parseScenario(`${BASE}quotas:\n  - { cohort: droid, count: 15, end: { status: failed } }\n`, 'bad.yaml');
     expect(() => buildFleet(s, { devices: 12 })).toThrow(ScenarioError);
     try {
       buildFleet(s, { devices: 12 });
@@ -168,15 +193,21 @@ cohorts:
     }
   });
 
-  it('a quota the cohort\'s traits cannot reach (Not Relevant on devices that all meet the OS minimum)', () => {
-    const e = fails('quotas:\n  - { cohort: ios, app: a, count: 1, end: { status: not_relevant, state: os_criteria } }\n');
+  it("a quota the cohort's traits cannot reach (Not Relevant on devices that all meet the OS minimum)", () => {
+    const e = fails(
+      'quotas:\n  - { cohort: ios, app: a, count: 1, end: { status: not_relevant, state: os_criteria } }\n',
+    );
     expect(e.field).toBe('quotas[0].count');
     expect(e.message).toMatch(/only 0 of cohort "ios"/);
   });
 
   it('a quota on a cohort with several apps and no app named, an unknown node in a path', () => {
     expect(fails('quotas:\n  - { cohort: tabs, count: 1, end: { status: failed } }\n').field).toBe('quotas[0]');
-    expect(fails('quotas:\n  - { cohort: droid, count: 1, path: [i_downlading] }\n').message).toMatch(/did you mean "i_downloading"/);
-    expect(fails('quotas:\n  - { cohort: droid, count: 1, path: ["i_downloading->i_ofline"] }\n').message).toMatch(/did you mean "i_downloading->i_offline"/);
+    expect(fails('quotas:\n  - { cohort: droid, count: 1, path: [i_downlading] }\n').message).toMatch(
+      /did you mean "i_downloading"/,
+    );
+    expect(fails('quotas:\n  - { cohort: droid, count: 1, path: ["i_downloading->i_ofline"] }\n').message).toMatch(
+      /did you mean "i_downloading->i_offline"/,
+    );
   });
 });

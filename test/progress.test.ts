@@ -1,21 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { RunMetrics } from '../agent/metrics.js';
-import type { LiveState } from '../agent/runner.js';
+import { RunMetrics } from '../drive/metrics.js';
+import type { LiveState } from '../run/run-scenario.js';
 import { createProgress, progressLines } from '../cli/progress.js';
 
 function state(over: Partial<LiveState> = {}): LiveState {
   const metrics = new RunMetrics();
   return {
     p99Ms: 12.5,
-    sim: undefined as never, metrics, sent: 500, acked: 480, failed: 3, connections: 40,
-    devicesOnline: 40, devicesDone: 60, devicesTotal: 100, installsDone: 150, installsTotal: 200,
-    elapsedMs: 30_000, simElapsedMs: 3_600_000, ...over,
+    sim: undefined as never,
+    metrics,
+    sent: 500,
+    acked: 480,
+    failed: 3,
+    connections: 40,
+    devicesOnline: 40,
+    devicesDone: 60,
+    devicesTotal: 100,
+    installsDone: 150,
+    installsTotal: 200,
+    elapsedMs: 30_000,
+    simElapsedMs: 3_600_000,
+    ...over,
   };
 }
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
-  return { isTTY, chunks, write(s: string) { chunks.push(s); return true; } } as unknown as NodeJS.WritableStream & { isTTY: boolean; chunks: string[] };
+  return {
+    isTTY,
+    chunks,
+    write(s: string) {
+      chunks.push(s);
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream & { isTTY: boolean; chunks: string[] };
 }
 
 describe('live progress', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../agent/runner.js';
+import { runScenario } from '../run/run-scenario.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { renderHtml } from '../reports/html.js';
 import { tempDir, tinyScenario } from './scenario-files.js';
@@ -21,7 +21,14 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -33,7 +40,10 @@ afterAll(async () => {
 describe('report.html', () => {
   it('renders its charts offline with no console errors', async () => {
     // a real run with a planted difference, so the reconciliation table has something to highlight
-    const scenario = parseScenario(tinyScenario(['thresholds:', '  - latency.ack.p99 < 60s', '  - throughput.eventsPerSec > 100000000']), 'tiny.yaml');
+    const scenario = parseScenario(
+      tinyScenario(['thresholds:', '  - latency.ack.p99 < 60s', '  - throughput.eventsPerSec > 100000000']),
+      'tiny.yaml',
+    );
     const result = await runScenario(scenario, {
       scenarioFile: 'tiny.yaml',
       onEndpoint: (ep) => ep.store.tallies.add('com.acme.mail', 'ios', 'installed', 'installed', 2),
@@ -51,18 +61,29 @@ describe('report.html', () => {
     });
     const page = await context.newPage();
     const errors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(pathToFileURL(file).href);
 
-    const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({
-      id: s.id,
-      marks: s.querySelectorAll('path, rect, circle').length,
-      width: s.getBoundingClientRect().width,
-      height: s.getBoundingClientRect().height,
-    })));
+    const charts = await page.$$eval('svg.chart', (svgs) =>
+      svgs.map((s) => ({
+        id: s.id,
+        marks: s.querySelectorAll('path, rect, circle').length,
+        width: s.getBoundingClientRect().width,
+        height: s.getBoundingClientRect().height,
+      })),
+    );
     const ids = charts.map((c) => c.id);
-    for (const id of ['chart-throughput', 'chart-latency-time', 'chart-latency-dist', 'chart-states', 'chart-flow-android', 'chart-flow-ios']) {
+    for (const id of [
+      'chart-throughput',
+      'chart-latency-time',
+      'chart-latency-dist',
+      'chart-states',
+      'chart-flow-android',
+      'chart-flow-ios',
+    ]) {
       expect(ids, id).toContain(id);
     }
     for (const c of charts) {

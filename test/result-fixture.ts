@@ -3,11 +3,11 @@
  * RunMetrics (buffer -> per-second histograms -> timeline) exactly as in a run, so the encoded
  * histograms are the ones a run writes.
  */
-import { RunMetrics, summarise, newDurationHistogram } from '../agent/metrics.js';
-import { reconcile } from '../agent/reconcile.js';
-import { RESULT_SCHEMA, verdictOf, type RunResult } from '../agent/result.js';
-import { checkThresholds } from '../agent/threshold-check.js';
-import { thresholdsOf } from '../agent/thresholds.js';
+import { RunMetrics, summarise, newDurationHistogram } from '../drive/metrics.js';
+import { reconcile } from '../reconcile/reconcile.js';
+import { RESULT_SCHEMA, verdictOf, type RunResult } from '../result/result.js';
+import { checkThresholds } from '../result/thresholds.js';
+import { thresholdsOf } from '../agent/scenario/thresholds.js';
 import { TallyBook } from '../protocol/tally.js';
 
 export interface FixtureSpec {
@@ -17,7 +17,13 @@ export interface FixtureSpec {
   seconds: number;
   failed?: number;
   /** Installations per final cell, expected and counted (counted defaults to expected). */
-  expected: { appId: string; platform: 'ios' | 'android' | 'windows' | 'dme'; status: string; state: string; n: number }[];
+  expected: {
+    appId: string;
+    platform: 'ios' | 'android' | 'windows' | 'dme';
+    status: string;
+    state: string;
+    n: number;
+  }[];
   counted?: FixtureSpec['expected'];
   thresholds?: unknown[];
 }
@@ -34,7 +40,12 @@ export function fixtureResult(spec: FixtureSpec): RunResult {
       m.sent++;
       m.recordAck(v, now);
     }
-    if (s === 0) for (let i = 0; i < (spec.failed ?? 0); i++) { m.offered++; m.sent++; m.failed++; }
+    if (s === 0)
+      for (let i = 0; i < (spec.failed ?? 0); i++) {
+        m.offered++;
+        m.sent++;
+        m.failed++;
+      }
     m.sample((spec.t0 + s + 1) * 1000);
   }
   const book = (cells: FixtureSpec['expected']) => {
@@ -45,7 +56,13 @@ export function fixtureResult(spec: FixtureSpec): RunResult {
   const reconciliation = reconcile(book(spec.expected), book(spec.counted ?? spec.expected));
   const durationMs = spec.seconds * 1000;
   const events = { offered: m.offered, sent: m.sent, acked: m.acked, failed: m.failed, retried: 0 };
-  const thresholds = checkThresholds(thresholdsOf(spec.thresholds ?? []), { events, durationMs, ack: m.ack, points: m.timeline, reconciliation });
+  const thresholds = checkThresholds(thresholdsOf(spec.thresholds ?? []), {
+    events,
+    durationMs,
+    ack: m.ack,
+    points: m.timeline,
+    reconciliation,
+  });
   const dur = newDurationHistogram();
   for (const c of spec.expected) dur.recordValueWithCount(60_000, c.n);
   return {
@@ -61,8 +78,19 @@ export function fixtureResult(spec: FixtureSpec): RunResult {
     durationMs,
     window: { firstSendAt: spec.t0 * 1000, lastSettledAt: spec.t0 * 1000 + durationMs },
     parts: 1,
-    environment: { node: process.version, platform: 'linux', arch: 'x64', cpus: 2, hostname: 'test', fleetsim: '0.1.0' },
-    devices: { total: spec.expected.reduce((n, c) => n + c.n, 0), byPlatform: { ios: 1 }, installations: spec.expected.reduce((n, c) => n + c.n, 0) },
+    environment: {
+      node: process.version,
+      platform: 'linux',
+      arch: 'x64',
+      cpus: 2,
+      hostname: 'test',
+      fleetsim: '0.1.0',
+    },
+    devices: {
+      total: spec.expected.reduce((n, c) => n + c.n, 0),
+      byPlatform: { ios: 1 },
+      installations: spec.expected.reduce((n, c) => n + c.n, 0),
+    },
     events,
     throughput: { eventsPerSec: (m.acked / durationMs) * 1000, peakPerSec: 0 },
     latency: { ack: summarise(m.ack), endToEnd: null, endToEndSource: 'fixture' },
@@ -81,7 +109,11 @@ export function latencies(n: number, seed: number, medianUs: number): number[] {
   let x = seed >>> 0 || 1;
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     const u = (x % 1_000_000) / 1_000_000;
     out.push(Math.max(1, Math.round(medianUs * Math.exp(3 * (u - 0.5)) * (i % 97 === 0 ? 20 : 1))));
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeResults, mergeTimelines } from '../agent/merge.js';
-import { decodeHistogram, newLatencyHistogram, summarise } from '../agent/metrics.js';
+import { mergeResults, mergeTimelines } from '../result/merge.js';
+import { decodeHistogram, newLatencyHistogram, summarise } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
 import { fixtureResult, latencies } from './result-fixture.js';
 
@@ -54,9 +54,17 @@ describe('merging results', () => {
   });
 
   it('finds a difference that only shows once parts are added', () => {
-    const tampered = fixtureResult({ samplesUs: b, t0: 1_800_000_003, seconds: 4, expected: [cellB], counted: [{ ...cellB, n: 4 }] });
+    const tampered = fixtureResult({
+      samplesUs: b,
+      t0: 1_800_000_003,
+      seconds: 4,
+      expected: [cellB],
+      counted: [{ ...cellB, n: 4 }],
+    });
     const merged = mergeResults([ra, tampered]);
-    expect(merged.reconciliation.differences).toEqual([{ appId: 'mail', platform: 'android', status: 'installed', state: 'installed', expected: 5, counted: 4 }]);
+    expect(merged.reconciliation.differences).toEqual([
+      { appId: 'mail', platform: 'android', status: 'installed', state: 'installed', expected: 5, counted: 4 },
+    ]);
     expect(merged.exitCode).toBe(2);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../agent/runner.js';
+import { runScenario } from '../run/run-scenario.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { tempDir, tinyScenario } from './scenario-files.js';
 
@@ -17,7 +17,12 @@ describe('a run checks itself', () => {
     expect(r.latency.ack.count).toBe(r.events.acked);
     // the embedded endpoint's end-to-end histogram, read from GET /v1/stats
     expect(r.latency.endToEnd?.count).toBe(r.events.acked);
-    expect(r.reconciliation.devices).toEqual({ checked: true, pairs: r.devices.installations, differing: 0, differences: [] });
+    expect(r.reconciliation.devices).toEqual({
+      checked: true,
+      pairs: r.devices.installations,
+      differing: 0,
+      differences: [],
+    });
     expect(r.latency.endToEndSource).toMatch(/\/v1\/stats latency.endToEnd$/);
     expect(r.lifecycle.durations.reduce((n, d) => n + d.duration.count, 0)).toBe(r.devices.installations);
     // every installation enters the flow once from (start)
@@ -36,11 +41,22 @@ describe('a run checks itself', () => {
     });
     expect(r.verdict).toBe('reconciliation mismatch');
     expect(r.exitCode).toBe(2);
-    expect(r.reconciliation.differences).toContainEqual(expect.objectContaining({ appId: 'com.acme.mail', platform: 'android', status: 'installing', state: 'downloading', counted: 1 }));
+    expect(r.reconciliation.differences).toContainEqual(
+      expect.objectContaining({
+        appId: 'com.acme.mail',
+        platform: 'android',
+        status: 'installing',
+        state: 'downloading',
+        counted: 1,
+      }),
+    );
   });
 
   it('a failed threshold fails the run (exit 1) and says what it saw', async () => {
-    const scenario = parseScenario(tinyScenario(['thresholds:', '  - throughput.eventsPerSec > 100000000', '  - latency.ack.p99 < 60s']), 'tiny.yaml');
+    const scenario = parseScenario(
+      tinyScenario(['thresholds:', '  - throughput.eventsPerSec > 100000000', '  - latency.ack.p99 < 60s']),
+      'tiny.yaml',
+    );
     const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml' });
     expect(r.exitCode).toBe(1);
     const [tput, p99, implicit] = r.thresholds;
@@ -52,12 +68,21 @@ describe('a run checks itself', () => {
 
   it('an abortOnFail threshold stops the run early and reconciliation still holds for what was sent', async () => {
     // 40 devices arriving over 10 simulated minutes at 100x: about 6 s of wall time unaborted
-    const scenario = parseScenario(tinyScenario(['thresholds:', '  - { check: "latency.ack.max < 1us", abortOnFail: true }'], { arrival: '{ uniform: ["0s", "10m"] }', timeScale: '100' }), 'tiny.yaml');
+    const scenario = parseScenario(
+      tinyScenario(['thresholds:', '  - { check: "latency.ack.max < 1us", abortOnFail: true }'], {
+        arrival: '{ uniform: ["0s", "10m"] }',
+        timeScale: '100',
+      }),
+      'tiny.yaml',
+    );
     const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml' });
     expect(r.aborted?.reason).toMatch(/latency.ack.max < 1us/);
     expect(r.exitCode).toBe(1);
     expect(r.reconciliation.match).toBe(true);
-    const full = await runScenario(parseScenario(tinyScenario([], { arrival: '{ uniform: ["0s", "10m"] }' }), 'tiny.yaml'), { scenarioFile: 'tiny.yaml' });
+    const full = await runScenario(
+      parseScenario(tinyScenario([], { arrival: '{ uniform: ["0s", "10m"] }' }), 'tiny.yaml'),
+      { scenarioFile: 'tiny.yaml' },
+    );
     expect(r.events.sent).toBeLessThan(full.events.sent);
   });
 });

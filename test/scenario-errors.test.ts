@@ -52,7 +52,7 @@ describe('scenario validation', () => {
   });
 
   it('refuses a cohort that names an unknown app, at its line', () => {
-    const err = problem(BASE + '    apps: [com.acme.mial]\n');
+    const err = problem(`${BASE}    apps: [com.acme.mial]\n`);
     expect(err.line).toBe(8);
     expect(err.message).toContain('did you mean "com.acme.mail"');
   });

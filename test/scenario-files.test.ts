@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { coverageOf } from '../agent/coverage.js';
-import { buildFleet } from '../agent/fleet.js';
+import { coverageOf } from '../result/coverage.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
 import { loadScenario } from '../agent/scenario/load.js';
-import { Simulator } from '../agent/sim.js';
+import { Simulator } from '../agent/sim/simulator.js';
 import { ROOT } from './helpers.js';
 
 const dir = join(ROOT, 'scenarios');
@@ -24,7 +24,16 @@ function simulate(file: string) {
 
 describe('scenario files', () => {
   it('include one per platform, updates and rare paths', () => {
-    for (const f of ['quickstart.yaml', 'ios-vpp.yaml', 'android.yaml', 'windows.yaml', 'dme.yaml', 'updates.yaml', 'rare-paths.yaml']) expect(files).toContain(f);
+    for (const f of [
+      'quickstart.yaml',
+      'ios-vpp.yaml',
+      'android.yaml',
+      'windows.yaml',
+      'dme.yaml',
+      'updates.yaml',
+      'rare-paths.yaml',
+    ])
+      expect(files).toContain(f);
   });
 
   it.each(files)('%s loads and every installation walks to its end', (file) => {
@@ -36,7 +45,15 @@ describe('scenario files', () => {
   it('ios-vpp: licences first, redemption codes, prompts, and every Not Relevant reason', () => {
     const { coverage } = simulate('ios-vpp.yaml');
     const st = coverage.ios!.states;
-    for (const k of ['pending_install/licensed_installation_scheduled', 'installing/waiting_for_redemption_code', 'installing/redeeming_code', 'installing/prompted_install', 'not_relevant/device_criteria', 'not_relevant/os_criteria']) expect(st[k], k).toBeGreaterThan(0);
+    for (const k of [
+      'pending_install/licensed_installation_scheduled',
+      'installing/waiting_for_redemption_code',
+      'installing/redeeming_code',
+      'installing/prompted_install',
+      'not_relevant/device_criteria',
+      'not_relevant/os_criteria',
+    ])
+      expect(st[k], k).toBeGreaterThan(0);
   });
 
   it('updates: the new version is reported after day 2, and exactly 12 iPhones reject it', () => {

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function tinyScenario(extra: string[] = [], opts: { devices?: number; arrival?: string; timeScale?: string } = {}): string {
+export function tinyScenario(
+  extra: string[] = [],
+  opts: { devices?: number; arrival?: string; timeScale?: string } = {},
+): string {
   return [
     'name: tiny',
     'seed: 5',

@@ -11,14 +11,18 @@ describe('scenario JSON Schema for editors', () => {
 
   it('describes every top-level scenario field and refuses unknown ones', () => {
     const schema = JSON.parse(scenarioJsonSchemaText());
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'apps', 'cohorts', 'overrides', 'quotas', 'thresholds', 'load']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['name', 'apps', 'cohorts', 'overrides', 'quotas', 'thresholds', 'load']),
+    );
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'apps', 'cohorts']));
   });
 
   it('is named by every scenario file for the YAML language server', () => {
     for (const f of readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml'))) {
-      expect(readFileSync(join(ROOT, 'scenarios', f), 'utf8').split('\n')[0], f).toBe('# yaml-language-server: $schema=./scenario.schema.json');
+      expect(readFileSync(join(ROOT, 'scenarios', f), 'utf8').split('\n')[0], f).toBe(
+        '# yaml-language-server: $schema=./scenario.schema.json',
+      );
     }
   });
 });

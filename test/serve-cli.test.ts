@@ -23,7 +23,17 @@ describe('fleetsim serve configuration errors', () => {
     const half = cli(['serve', '--mqtt-port', '0', '--http-port', '0', '--tls-cert', 'cert.pem']);
     expect(half.code).toBe(3);
     expect(half.stderr).toMatch(/--tls-key/);
-    const missing = cli(['serve', '--mqtt-port', '0', '--http-port', '0', '--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem']);
+    const missing = cli([
+      'serve',
+      '--mqtt-port',
+      '0',
+      '--http-port',
+      '0',
+      '--tls-cert',
+      '/nonexistent/cert.pem',
+      '--tls-key',
+      '/nonexistent/key.pem',
+    ]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/\/nonexistent\/cert\.pem/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
@@ -45,7 +55,9 @@ describe('fleetsim serve with auth from the command line', () => {
     const s = await startServe(['--auth-file', file]);
     running.push(s);
     expect((await postJson(s.httpUrl, '/v1/events', event())).status).toBe(401);
-    expect((await postJson(s.httpUrl, '/v1/events', event(), { authorization: 'Bearer fleet-token-cli' })).body.accepted).toBe(1);
+    expect(
+      (await postJson(s.httpUrl, '/v1/events', event(), { authorization: 'Bearer fleet-token-cli' })).body.accepted,
+    ).toBe(1);
     expect((await getJson(s.httpUrl, '/healthz')).body.ok).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startCluster, type ClusterEndpoint } from '../broker/cluster.js';
-import { runScenario } from '../agent/runner.js';
+import { runScenario } from '../run/run-scenario.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
@@ -19,9 +19,15 @@ afterAll(async () => {
 });
 
 describe('fleetsim serve --workers 2', () => {
-  it('spreads devices over both MQTT workers and the owner\'s tallies reconcile exactly', async () => {
+  it("spreads devices over both MQTT workers and the owner's tallies reconcile exactly", async () => {
     const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
-    const r = await runScenario(scenario, { scenarioFile: 'small.yaml', transport: 'mqtt', target: c.mqttUrl, talliesUrl: c.httpUrl, transportFlags: { localAddress: '127.0.0.1-127.0.0.3' } });
+    const r = await runScenario(scenario, {
+      scenarioFile: 'small.yaml',
+      transport: 'mqtt',
+      target: c.mqttUrl,
+      talliesUrl: c.httpUrl,
+      transportFlags: { localAddress: '127.0.0.1-127.0.0.3' },
+    });
     expect(r.events.failed).toBe(0);
     expect(r.reconciliation.checked).toBe(true);
     expect(r.reconciliation.differences).toEqual([]);
@@ -33,7 +39,7 @@ describe('fleetsim serve --workers 2', () => {
     expect(c.owner.store.counters.accepted).toBe(r.events.acked);
   });
 
-  it('counts an event a worker refused in the owner\'s rejections', async () => {
+  it("counts an event a worker refused in the owner's rejections", async () => {
     const before = c.owner.store.counters.rejected;
     const client = await mqtt.connectAsync(c.mqttUrl, { clientId: 'bad-device' });
     await client.publishAsync('devices/bad-device/apps/x/status', '{not json', { qos: 1 });

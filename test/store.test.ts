@@ -3,7 +3,19 @@ import { TallyStore } from '../broker/store.js';
 import type { StatusEvent } from '../protocol/event.js';
 
 function ev(seq: number, status: string, state: string, deviceId = 'ios-000001'): StatusEvent {
-  return { v: 1, deviceId, platform: 'ios', appId: 'com.acme.mail', appVersion: '1.0.0', jobId: 'j1', seq, status, state, simTs: seq * 1000, wallTs: Date.now() };
+  return {
+    v: 1,
+    deviceId,
+    platform: 'ios',
+    appId: 'com.acme.mail',
+    appVersion: '1.0.0',
+    jobId: 'j1',
+    seq,
+    status,
+    state,
+    simTs: seq * 1000,
+    wallTs: Date.now(),
+  };
 }
 
 describe('tally store: the highest seq per (device, app) wins', () => {
@@ -39,7 +51,8 @@ describe('tally store: the highest seq per (device, app) wins', () => {
     for (let d = 1; d <= 50; d++) {
       const id = `ios-${String(d).padStart(6, '0')}`;
       events.push(ev(1, 'pending_install', 'command_scheduled', id), ev(2, 'installing', 'installing', id));
-      if (d % 3 !== 0) events.push(ev(3, d % 5 === 0 ? 'failed' : 'installed', d % 5 === 0 ? 'install_failed' : 'installed', id));
+      if (d % 3 !== 0)
+        events.push(ev(3, d % 5 === 0 ? 'failed' : 'installed', d % 5 === 0 ? 'install_failed' : 'installed', id));
     }
     const inOrder = new TallyStore();
     for (const e of events) inOrder.ingest(e);

@@ -1,23 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { RunMetrics } from '../agent/metrics.js';
-import { checkThresholds, liveFailures, type Observed } from '../agent/threshold-check.js';
-import { parseThreshold, percentileOf, thresholdsOf, type Threshold } from '../agent/thresholds.js';
+import { RunMetrics } from '../drive/metrics.js';
+import { checkThresholds, liveFailures, type Observed } from '../result/thresholds.js';
+import { parseThreshold, percentileOf, thresholdsOf, type Threshold } from '../agent/scenario/thresholds.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { ScenarioError } from '../protocol/errors.js';
 
 const parsed = (s: unknown) => parseThreshold(s) as Threshold;
 
 describe('threshold parsing', () => {
-  it('reads metric, window, operator and limit in the metric\'s unit', () => {
-    expect(parsed('latency.ack.p99 < 250ms')).toMatchObject({ metric: 'latency.ack.p99', op: '<', limit: 250, unit: 'ms' });
+  it("reads metric, window, operator and limit in the metric's unit", () => {
+    expect(parsed('latency.ack.p99 < 250ms')).toMatchObject({
+      metric: 'latency.ack.p99',
+      op: '<',
+      limit: 250,
+      unit: 'ms',
+    });
     expect(parsed('latency.ack.p99 over 10s < 0.5s')).toMatchObject({ windowMs: 10_000, limit: 500 });
     expect(parsed('latency.e2e.max <= 800us')).toMatchObject({ limit: 0.8 });
     expect(parsed('throughput.eventsPerSec > 2000/s')).toMatchObject({ limit: 2000, unit: 'perSec' });
     expect(parsed('errors.rate < 0.1%')).toMatchObject({ limit: 0.001, unit: 'ratio' });
-    expect(parsed({ check: 'errors.count over 5s < 50', abortOnFail: true })).toMatchObject({ windowMs: 5000, abortOnFail: true });
+    expect(parsed({ check: 'errors.count over 5s < 50', abortOnFail: true })).toMatchObject({
+      windowMs: 5000,
+      abortOnFail: true,
+    });
     expect(parsed({ reconciliation: 'exact' })).toMatchObject({ metric: 'reconciliation', unit: 'exact' });
     expect(parsed('reconciliation: exact')).toMatchObject({ metric: 'reconciliation' });
-    expect([percentileOf('p999'), percentileOf('p99.9'), percentileOf('p50'), percentileOf('p100')]).toEqual([99.9, 99.9, 50, 100]);
+    expect([percentileOf('p999'), percentileOf('p99.9'), percentileOf('p50'), percentileOf('p100')]).toEqual([
+      99.9, 99.9, 50, 100,
+    ]);
   });
 
   it('explains what is wrong with a bad check', () => {
@@ -34,7 +44,14 @@ describe('threshold parsing', () => {
   });
 
   it('makes a bad threshold in a scenario file an invalid scenario naming its line', () => {
-    const yaml = ['name: t', 'apps: [{ id: a }]', 'cohorts: [{ name: c, platform: ios, count: 1 }]', 'thresholds:', '  - latency.ack.p99 < 1ms', '  - latency.ack.p99 < soon'].join('\n');
+    const yaml = [
+      'name: t',
+      'apps: [{ id: a }]',
+      'cohorts: [{ name: c, platform: ios, count: 1 }]',
+      'thresholds:',
+      '  - latency.ack.p99 < 1ms',
+      '  - latency.ack.p99 < soon',
+    ].join('\n');
     try {
       parseScenario(yaml, 'bad.yaml');
       expect.unreachable();
@@ -56,7 +73,10 @@ function observed(seconds: number, slow: number[], failedAt: number[] = []): Obs
       m.sent++;
       m.recordAck(slow.includes(s) ? 50_000 : 1_000, (t0 + s) * 1000);
     }
-    if (failedAt.includes(s)) { m.sent++; m.failed++; }
+    if (failedAt.includes(s)) {
+      m.sent++;
+      m.failed++;
+    }
     m.sample((t0 + s + 1) * 1000);
   }
   return { events: m, durationMs: seconds * 1000, ack: m.ack, points: m.timeline };
@@ -97,11 +117,17 @@ describe('threshold checks', () => {
     const t = [parsed({ reconciliation: 'exact' })];
     expect(checkThresholds(t, { ...o, reconciliation: { checked: true, match: true } })[0]!.passed).toBe(true);
     expect(checkThresholds(t, { ...o, reconciliation: { checked: true, match: false } })[0]!.passed).toBe(false);
-    expect(checkThresholds(t, { ...o, reconciliation: { checked: false, match: false } })[0]).toMatchObject({ passed: false, observed: null });
+    expect(checkThresholds(t, { ...o, reconciliation: { checked: false, match: false } })[0]).toMatchObject({
+      passed: false,
+      observed: null,
+    });
   });
 
   it('live, flags only abortOnFail checks, on the latest full window', () => {
-    const ts = [parsed({ check: 'latency.ack.p99 over 3s < 10ms', abortOnFail: true }), parsed('latency.ack.p99 < 10ms')];
+    const ts = [
+      parsed({ check: 'latency.ack.p99 over 3s < 10ms', abortOnFail: true }),
+      parsed('latency.ack.p99 < 10ms'),
+    ];
     expect(liveFailures(ts, observed(2, [0, 1]))).toEqual([]); // no full window yet
     expect(liveFailures(ts, observed(6, [1]))).toEqual([]); // the slow second has left the window
     expect(liveFailures(ts, observed(6, [4])).map((f) => f.check)).toEqual(['latency.ack.p99 over 3s < 10ms']);

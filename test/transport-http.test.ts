@@ -5,9 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpTransport } from '../agent/transport/http.js';
-import { SendError } from '../agent/transport/types.js';
-import { retryAfterMs } from '../agent/transport/backoff.js';
+import { HttpTransport } from '../transport/http/http.js';
+import { SendError } from '../transport/types.js';
+import { retryAfterMs } from '../transport/backoff.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -27,7 +27,12 @@ async function serve(handler: (req: IncomingMessage, body: string, res: ServerRe
 }
 
 function sendAll(t: HttpTransport, n: number): Promise<(Error | undefined)[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => new Promise<Error | undefined>((r) => t.send('d', 'a', JSON.stringify({ i }), r))));
+  return Promise.all(
+    Array.from(
+      { length: n },
+      (_, i) => new Promise<Error | undefined>((r) => t.send('d', 'a', JSON.stringify({ i }), r)),
+    ),
+  );
 }
 
 describe('the HTTP transport', () => {
@@ -65,7 +70,7 @@ describe('the HTTP transport', () => {
   });
 
   it('gives up after maxRetries with an overload error, and fails a 400 at once', async () => {
-    const url = await serve((req, body, res) => {
+    const url = await serve((_req, body, res) => {
       if (body.includes('"bad"')) res.writeHead(400).end('{"field":"status"}');
       else res.writeHead(503).end('busy');
     });

@@ -7,10 +7,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MqttTransport, presenceTopic } from '../agent/transport/mqtt.js';
-import { parseLocalAddresses } from '../agent/transport/local-address.js';
-import { SendError } from '../agent/transport/types.js';
-import type { DeadlineTimers } from '../agent/transport/deadlines.js';
+import { MqttTransport, presenceTopic } from '../transport/mqtt/mqtt.js';
+import { parseLocalAddresses } from '../transport/local-address.js';
+import { SendError } from '../transport/types.js';
+import type { DeadlineTimers } from '../transport/deadlines.js';
 
 interface TestBroker {
   url: string;
@@ -48,7 +48,11 @@ async function startBroker(hold = false): Promise<TestBroker> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   running = {
     url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    broker, clientIds, remoteAddresses, sockets, published,
+    broker,
+    clientIds,
+    remoteAddresses,
+    sockets,
+    published,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => broker.close(() => r()));
@@ -58,7 +62,8 @@ async function startBroker(hold = false): Promise<TestBroker> {
   return running;
 }
 
-const send = (t: MqttTransport, device: string) => new Promise<Error | undefined>((r) => t.send(device, 'app', '{}', r));
+const send = (t: MqttTransport, device: string) =>
+  new Promise<Error | undefined>((r) => t.send(device, 'app', '{}', r));
 
 describe('the MQTT transport', () => {
   it('opens one connection per device, with the device id as clientId, spread over source addresses', async () => {
@@ -97,7 +102,11 @@ describe('the MQTT transport', () => {
     const b = await startBroker(true);
     let now = 0;
     let sweep: () => void = () => undefined;
-    const timers: DeadlineTimers = { now: () => now, setInterval: (fn) => (sweep = fn), clearInterval: () => undefined };
+    const timers: DeadlineTimers = {
+      now: () => now,
+      setInterval: (fn) => (sweep = fn),
+      clearInterval: () => undefined,
+    };
     const t = new MqttTransport({ url: b.url, ackTimeoutMs: 1_000, timers });
     const result = send(t, 'dev-1');
     await new Promise<void>((r) => {

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startEndpoint } from '../broker/endpoint.js';
-import { buildFleet } from '../agent/fleet.js';
-import { drive, type RunClock } from '../agent/run.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { drive, type RunClock } from '../drive/drive.js';
 import { parseScenario } from '../agent/scenario/load.js';
-import { Simulator } from '../agent/sim.js';
-import { HttpTransport } from '../agent/transport/http.js';
-import { expectedTallies } from '../agent/reconcile.js';
+import { Simulator } from '../agent/sim/simulator.js';
+import { HttpTransport } from '../transport/http/http.js';
+import { expectedTallies } from '../reconcile/reconcile.js';
 
 /** A clock whose time moves only when its earliest timer fires. */
 function virtualClock(): RunClock & { t: number } {
@@ -73,7 +73,11 @@ describe('virtual time', () => {
       const lags: number[] = [];
       let lastSim = 0;
       await drive(sim, transport, {
-        timeScale: 3600, maxInFlight: 64, simStartMs: fleet.startMs, clock, stallMs: Number.MAX_SAFE_INTEGER,
+        timeScale: 3600,
+        maxInFlight: 64,
+        simStartMs: fleet.startMs,
+        clock,
+        stallMs: Number.MAX_SAFE_INTEGER,
         onSend: (e) => {
           const due = (e.step.at - fleet.startMs) / 3600;
           lags.push(clock.now() - due);

@@ -13,7 +13,9 @@ export function checkModel(model: LifecycleModel): string[] {
   for (const [name, n] of Object.entries(model.nodes)) {
     if (n.status !== undefined || n.state !== undefined) {
       if (!n.status || !n.state || !findState(model.platform, n.status, n.state)) {
-        problems.push(`node "${name}" reports ${n.status}/${n.state}, which is not in the ${CATALOGUE[model.platform].label} catalogue`);
+        problems.push(
+          `node "${name}" reports ${n.status}/${n.state}, which is not in the ${CATALOGUE[model.platform].label} catalogue`,
+        );
       } else reported.add(`${n.status}/${n.state}`);
     }
     const out = n.out ?? [];
@@ -22,7 +24,8 @@ export function checkModel(model: LifecycleModel): string[] {
     for (const t of out) {
       if (t.to !== END && !has(t.to)) problems.push(`transition ${name}->${t.to} leads to no node`);
       if (t.retry && !has(t.retry.to)) problems.push(`retry of ${name}->${t.to} leads to no node "${t.retry.to}"`);
-      if (t.weight !== undefined && !(t.weight >= 0)) problems.push(`transition ${name}->${t.to} has a negative weight`);
+      if (t.weight !== undefined && !(t.weight >= 0))
+        problems.push(`transition ${name}->${t.to} has a negative weight`);
     }
     if (n.onUpdate && !has(n.onUpdate)) problems.push(`onUpdate of "${name}" leads to no node "${n.onUpdate}"`);
   }

@@ -4,7 +4,7 @@
  * final. Pure; a fleet compiles one variant per (cohort, app) that has overrides.
  */
 import { findState } from '../../protocol/catalogue.js';
-import type { Delay } from '../delay.js';
+import type { Delay } from '../../core/delay.js';
 import { CHECK_IN, END, transitionId, type Guard, type LifecycleModel } from './model.js';
 
 export interface CTrans {
@@ -106,24 +106,54 @@ export function compileModel(model: LifecycleModel, overrides: readonly ModelOve
     let update: CTrans | undefined;
     if (n.onUpdate) {
       update = {
-        index: transitions.length, id: `${transitionId(name, n.onUpdate)} (update)`, from: index,
-        to: idx(n.onUpdate, `onUpdate of ${name}`), weight: 1, delay: undefined, when: undefined,
-        why: 'a new app version was distributed', retryCounter: -1, retryMax: 0, retryTo: -1, tag: undefined, isUpdate: true,
+        index: transitions.length,
+        id: `${transitionId(name, n.onUpdate)} (update)`,
+        from: index,
+        to: idx(n.onUpdate, `onUpdate of ${name}`),
+        weight: 1,
+        delay: undefined,
+        when: undefined,
+        why: 'a new app version was distributed',
+        retryCounter: -1,
+        retryMax: 0,
+        retryTo: -1,
+        tag: undefined,
+        isUpdate: true,
       };
       transitions.push(update);
     }
     return {
-      index, name, status: n.status, state: n.state,
+      index,
+      name,
+      status: n.status,
+      state: n.state,
       native: n.native ?? (n.status && n.state ? findState(model.platform, n.status, n.state)?.native : undefined),
-      reports: n.status !== undefined, out, update,
+      reports: n.status !== undefined,
+      out,
+      update,
     };
   });
   const byTransition = new Map(transitions.map((t) => [t.id, t] as const));
   applyOverrides(model, nodes, byTransition, overrides);
-  return { platform: model.platform, source: model, start: idx(model.start, 'start'), nodes, transitions, byName, byTransition, counters, checkIn };
+  return {
+    platform: model.platform,
+    source: model,
+    start: idx(model.start, 'start'),
+    nodes,
+    transitions,
+    byName,
+    byTransition,
+    counters,
+    checkIn,
+  };
 }
 
-function applyOverrides(model: LifecycleModel, nodes: CNode[], byId: Map<string, CTrans>, overrides: readonly ModelOverride[]): void {
+function applyOverrides(
+  model: LifecycleModel,
+  nodes: CNode[],
+  byId: Map<string, CTrans>,
+  overrides: readonly ModelOverride[],
+): void {
   // probability overrides per node: transition index -> p (later overrides win)
   const probs = new Map<number, Map<number, number>>();
   const setProb = (t: CTrans, p: number) => {
@@ -151,7 +181,10 @@ function applyOverrides(model: LifecycleModel, nodes: CNode[], byId: Map<string,
     const out = nodes[from]!.out;
     let p = 0;
     for (const v of m.values()) p += v;
-    if (p > 1 + 1e-9) throw new ModelError(`${model.platform} model: probabilities out of "${nodes[from]!.name}" add up to ${p}, more than 1`);
+    if (p > 1 + 1e-9)
+      throw new ModelError(
+        `${model.platform} model: probabilities out of "${nodes[from]!.name}" add up to ${p}, more than 1`,
+      );
     let rest = 0;
     for (const t of out) if (!m.has(t.index)) rest += t.weight;
     for (const t of out) {

@@ -7,8 +7,8 @@
  * whatever the guards, weights, delay kinds, overrides or quota constraints, so a device's path
  * depends only on (seed, deviceId, appId, traits, model + overrides [+ its quota role]).
  */
-import { sampleFrom } from '../delay.js';
-import type { Rng } from '../rng.js';
+import { sampleFrom } from '../../core/delay.js';
+import type { Rng } from '../../core/rng.js';
 import type { CNode, CompiledModel, CTrans } from './compile.js';
 import { guardHolds, type Traits } from './model.js';
 
@@ -59,7 +59,12 @@ const MAX_SILENT_HOPS = 64;
 
 export class LifecycleError extends Error {}
 
-export function newCursor(cm: CompiledModel, at: number, version: string, update?: { at: number; version: string }): Cursor {
+export function newCursor(
+  cm: CompiledModel,
+  at: number,
+  version: string,
+  update?: { at: number; version: string },
+): Cursor {
   const pending = update !== undefined && at < update.at;
   return {
     node: cm.start,
@@ -114,7 +119,14 @@ function isDeadEnd(n: CNode, traits: Traits): boolean {
  * Takes hops from the cursor until a reporting node is reached (returned as a Step) or the
  * installation ends (undefined). With `fromStart`, a reporting start node is itself the first step.
  */
-export function advance(cm: CompiledModel, c: Cursor, traits: Traits, rng: Rng, visits?: Visits, fromStart = false): Step | undefined {
+export function advance(
+  cm: CompiledModel,
+  c: Cursor,
+  traits: Traits,
+  rng: Rng,
+  visits?: Visits,
+  fromStart = false,
+): Step | undefined {
   if (fromStart) {
     c.constraint?.moved(c.node);
     if (cm.nodes[c.node]!.reports) return toStep(cm, c, [], '', visits);
@@ -141,7 +153,9 @@ export function advance(cm: CompiledModel, c: Cursor, traits: Traits, rng: Rng, 
       t = choose(n, traits, c, u0);
       if (!t) {
         if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return undefined;
-        throw new LifecycleError(`${cm.platform} model: no transition out of "${n.name}" applies to traits ${JSON.stringify(traits)}${c.constraint ? ' under its quota' : ''}`);
+        throw new LifecycleError(
+          `${cm.platform} model: no transition out of "${n.name}" applies to traits ${JSON.stringify(traits)}${c.constraint ? ' under its quota' : ''}`,
+        );
       }
       dest = destination(t, c);
       reason = restricted ? `${t.why} (its quota ruled out the other ways)` : t.why;
@@ -159,7 +173,9 @@ export function advance(cm: CompiledModel, c: Cursor, traits: Traits, rng: Rng, 
     c.constraint?.moved(dest);
     if (cm.nodes[dest]!.reports) return toStep(cm, c, via, why, visits);
   }
-  throw new LifecycleError(`${cm.platform} model: more than ${MAX_SILENT_HOPS} silent hops from "${cm.nodes[c.node]!.name}"`);
+  throw new LifecycleError(
+    `${cm.platform} model: more than ${MAX_SILENT_HOPS} silent hops from "${cm.nodes[c.node]!.name}"`,
+  );
 }
 
 function toStep(cm: CompiledModel, c: Cursor, via: string[], why: string, visits?: Visits): Step {

@@ -29,16 +29,23 @@ export interface GoalStep {
   readonly from?: number;
 }
 
-const matches = (g: GoalStep, from: number, dest: number) => g.nodes.includes(dest) && (g.from === undefined || g.from === from);
+const matches = (g: GoalStep, from: number, dest: number) =>
+  g.nodes.includes(dest) && (g.from === undefined || g.from === from);
 
 export interface Role {
   readonly goal: Goal;
   readonly hit: boolean;
 }
 
-interface PState { node: number; upd: 0 | 1; ks: number[]; cs: number[] }
+interface PState {
+  node: number;
+  upd: 0 | 1;
+  ks: number[];
+  cs: number[];
+}
 
-const keyOf = (node: number, upd: number, ks: readonly number[], cs: readonly number[]) => `${node}:${upd}:${ks.join(',')}:${cs.join(',')}`;
+const keyOf = (node: number, upd: number, ks: readonly number[], cs: readonly number[]) =>
+  `${node}:${upd}:${ks.join(',')}:${cs.join(',')}`;
 
 /** Where `t` leads with counters `cs`, and the counters after it (as the engine does it). */
 function follow(t: CTrans, cs: readonly number[]): { dest: number; cs: readonly number[] } {
@@ -80,7 +87,12 @@ export interface Plan {
 
 /** Explores the product graph from the model's start and keeps the states that can finish well. */
 export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role[], updatePending: boolean): Plan {
-  const ks0 = step(roles, roles.map(() => 0), -1, cm.start);
+  const ks0 = step(
+    roles,
+    roles.map(() => 0),
+    -1,
+    cm.start,
+  );
   const start: PState = { node: cm.start, upd: updatePending ? 1 : 0, ks: ks0, cs: cm.counters.map(() => 0) };
   const startKey = keyOf(start.node, start.upd, start.ks, start.cs);
   const states = new Map<string, PState>([[startKey, start]]);
@@ -136,7 +148,10 @@ export class PlannedWalk implements WalkConstraint {
   private upd: 0 | 1;
   private node = -1;
 
-  constructor(private readonly plan: Plan, updatePending: boolean) {
+  constructor(
+    private readonly plan: Plan,
+    updatePending: boolean,
+  ) {
     this.ks = plan.roles.map(() => 0);
     this.upd = updatePending ? 1 : 0;
   }

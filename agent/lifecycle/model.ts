@@ -9,7 +9,7 @@
  * - `to: END` ends the installation where it stands (e.g. an app that stays installed).
  */
 import type { Platform } from '../../protocol/catalogue.js';
-import type { Delay } from '../delay.js';
+import type { Delay } from '../../core/delay.js';
 
 export type TraitValue = string | number | boolean;
 /** Device and app facts that guards read: supervised, enrollment, appKind, osOk... */

@@ -4,7 +4,7 @@
  * the scope's quotas). Devices are ranked per quota by a hash of (seed, quota, deviceId), so the
  * choice depends on the cohort's device ids alone: not on order, shard, worker or transport.
  */
-import { hash32 } from '../rng.js';
+import { hash32 } from '../../core/rng.js';
 
 export interface QuotaCandidate {
   id: string;

@@ -8,15 +8,19 @@ import { z } from 'zod';
 import { scenarioSchema } from './schema.js';
 
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<
+    string,
+    unknown
+  >;
   return {
     ...schema,
     $id: 'https://fleetsim.dev/scenario.schema.json',
     title: 'fleetsim scenario',
-    description: 'A fleetsim scenario: apps, cohorts of devices, lifecycle overrides and quotas, load model, thresholds. See README.md and docs/lifecycles.md.',
+    description:
+      'A fleetsim scenario: apps, cohorts of devices, lifecycle overrides and quotas, load model, thresholds. See README.md and docs/lifecycles.md.',
   };
 }
 
 export function scenarioJsonSchemaText(): string {
-  return JSON.stringify(scenarioJsonSchema(), null, 2) + '\n';
+  return `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
 }

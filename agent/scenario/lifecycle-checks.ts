@@ -6,9 +6,9 @@
  */
 import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
 import { transitionIds } from '../lifecycle/compile.js';
-import { MODELS } from '../lifecycle/index.js';
+import { MODELS } from '../platforms/registry.js';
 import { END } from '../lifecycle/model.js';
-import { quotaApp, resolveState } from '../lifecycle/scenario-models.js';
+import { quotaApp, resolveState } from './models.js';
 import type { Problem } from './load.js';
 import type { Scenario } from './schema.js';
 
@@ -32,41 +32,66 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
     const at = (field: string) => ['overrides', i, field];
     const cohort = o.cohort !== undefined ? cohorts.get(o.cohort) : undefined;
     if (o.cohort !== undefined && !cohort) {
-      problems.push({ path: at('cohort'), message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}` });
+      problems.push({
+        path: at('cohort'),
+        message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
+      });
       return;
     }
     if (cohort && o.platform && cohort.platform !== o.platform) {
-      problems.push({ path: at('platform'), message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}` });
+      problems.push({
+        path: at('platform'),
+        message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}`,
+      });
       return;
     }
     const platform: Platform | undefined = o.platform ?? cohort?.platform;
     if (o.app !== undefined && !appIds.includes(o.app)) {
-      problems.push({ path: at('app'), message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}` });
+      problems.push({
+        path: at('app'),
+        message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}`,
+      });
     }
     const changes = [o.probability, o.weight, o.delay, o.checkIn].filter((x) => x !== undefined).length;
     if (changes === 0) {
-      problems.push({ path: ['overrides', i], message: 'an override changes something: give probability, weight or delay (with a transition), or checkIn' });
+      problems.push({
+        path: ['overrides', i],
+        message: 'an override changes something: give probability, weight or delay (with a transition), or checkIn',
+      });
       return;
     }
     if (o.transition === undefined) {
       if (o.probability !== undefined || o.weight !== undefined || o.delay !== undefined) {
-        problems.push({ path: ['overrides', i], message: 'probability, weight and delay apply to a transition: add transition: "from->to" (docs/lifecycles.md lists them)' });
+        problems.push({
+          path: ['overrides', i],
+          message:
+            'probability, weight and delay apply to a transition: add transition: "from->to" (docs/lifecycles.md lists them)',
+        });
       }
       return;
     }
     if (!platform) {
-      problems.push({ path: at('transition'), message: `transition "${o.transition}" needs a platform: add platform (ios, android, windows or dme) or a cohort` });
+      problems.push({
+        path: at('transition'),
+        message: `transition "${o.transition}" needs a platform: add platform (ios, android, windows or dme) or a cohort`,
+      });
       return;
     }
     const ids = transitionIds(MODELS[platform]);
     if (!ids.includes(o.transition)) {
-      problems.push({ path: at('transition'), message: `the ${platform} model has no transition "${o.transition}"${suggest(o.transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them` });
+      problems.push({
+        path: at('transition'),
+        message: `the ${platform} model has no transition "${o.transition}"${suggest(o.transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them`,
+      });
       return;
     }
     const [from] = o.transition.split('->') as [string];
     const siblings = MODELS[platform].nodes[from]!.out ?? [];
     if ((o.probability !== undefined || o.weight !== undefined) && siblings.some((t) => t.when)) {
-      problems.push({ path: at(o.probability !== undefined ? 'probability' : 'weight'), message: `"${o.transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead` });
+      problems.push({
+        path: at(o.probability !== undefined ? 'probability' : 'weight'),
+        message: `"${o.transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead`,
+      });
       return;
     }
     if (o.probability !== undefined) {
@@ -77,7 +102,10 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
       e.index = i;
       sums.set(key, e);
       if (e.total > 1 + 1e-9) {
-        problems.push({ path: at('probability'), message: `probabilities of the transitions out of "${from}" add up to ${+e.total.toFixed(6)} in this scope; at most 1` });
+        problems.push({
+          path: at('probability'),
+          message: `probabilities of the transitions out of "${from}" add up to ${+e.total.toFixed(6)} in this scope; at most 1`,
+        });
       }
     }
   });
@@ -86,24 +114,39 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
     const at = (...p: (string | number)[]) => ['quotas', i, ...p];
     const cohort = cohorts.get(q.cohort);
     if (!cohort) {
-      problems.push({ path: at('cohort'), message: `no cohort "${q.cohort}"${suggest(q.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}` });
+      problems.push({
+        path: at('cohort'),
+        message: `no cohort "${q.cohort}"${suggest(q.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
+      });
       return;
     }
     const apps = appsOf(s, cohort.name);
     if (q.app !== undefined && !apps.includes(q.app)) {
-      problems.push({ path: at('app'), message: `cohort "${cohort.name}" does not install "${q.app}"${suggest(q.app, apps)}; its apps: ${apps.join(', ')}` });
+      problems.push({
+        path: at('app'),
+        message: `cohort "${cohort.name}" does not install "${q.app}"${suggest(q.app, apps)}; its apps: ${apps.join(', ')}`,
+      });
       return;
     }
     if (!quotaApp(s, q)) {
-      problems.push({ path: ['quotas', i], message: `cohort "${cohort.name}" installs ${apps.length} apps (${apps.join(', ')}): name one with app` });
+      problems.push({
+        path: ['quotas', i],
+        message: `cohort "${cohort.name}" installs ${apps.length} apps (${apps.join(', ')}): name one with app`,
+      });
       return;
     }
     if (!q.end && !q.path) {
-      problems.push({ path: ['quotas', i], message: 'a quota needs end: { status, state } (where the devices end) or path: [nodes] (what they go through)' });
+      problems.push({
+        path: ['quotas', i],
+        message: 'a quota needs end: { status, state } (where the devices end) or path: [nodes] (what they go through)',
+      });
       return;
     }
     if (q.count > cohort.count) {
-      problems.push({ path: at('count'), message: `a quota of ${q.count} devices is larger than cohort "${cohort.name}" (${cohort.count} devices)` });
+      problems.push({
+        path: at('count'),
+        message: `a quota of ${q.count} devices is larger than cohort "${cohort.name}" (${cohort.count} devices)`,
+      });
     }
     const model = MODELS[cohort.platform];
     if (q.end) {
@@ -111,28 +154,43 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
       const st = resolveState(cohort.platform, q.end.status);
       if (!st) {
         const known = statuses.map((x) => x.id);
-        problems.push({ path: at('end', 'status'), message: `no status "${q.end.status}" on ${cohort.platform}${suggest(q.end.status, known)}; known: ${known.join(', ')}` });
+        problems.push({
+          path: at('end', 'status'),
+          message: `no status "${q.end.status}" on ${cohort.platform}${suggest(q.end.status, known)}; known: ${known.join(', ')}`,
+        });
       } else if (q.end.state !== undefined && !resolveState(cohort.platform, q.end.status, q.end.state)) {
         const known = statuses.find((x) => x.id === st.status)!.states.map((x) => x.id);
-        problems.push({ path: at('end', 'state'), message: `no state "${q.end.state}" under ${cohort.platform} status "${st.status}"${suggest(q.end.state, known)}; known: ${known.join(', ')}` });
+        problems.push({
+          path: at('end', 'state'),
+          message: `no state "${q.end.state}" under ${cohort.platform} status "${st.status}"${suggest(q.end.state, known)}; known: ${known.join(', ')}`,
+        });
       }
     }
     const nodes = Object.keys(model.nodes);
     const transitions = transitionIds(model).filter((id) => !id.endsWith(`->${END}`));
     (q.path ?? []).forEach((name, j) => {
       if (name.includes('->')) {
-        if (!transitions.includes(name)) problems.push({ path: at('path', j), message: `the ${cohort.platform} model has no transition "${name}"${suggest(name, transitions)}; transitions are listed in docs/lifecycles.md` });
+        if (!transitions.includes(name))
+          problems.push({
+            path: at('path', j),
+            message: `the ${cohort.platform} model has no transition "${name}"${suggest(name, transitions)}; transitions are listed in docs/lifecycles.md`,
+          });
       } else if (!nodes.includes(name)) {
-        problems.push({ path: at('path', j), message: `the ${cohort.platform} model has no node "${name}"${suggest(name, nodes)}; nodes are listed in docs/lifecycles.md` });
+        problems.push({
+          path: at('path', j),
+          message: `the ${cohort.platform} model has no node "${name}"${suggest(name, nodes)}; nodes are listed in docs/lifecycles.md`,
+        });
       }
     });
   });
 
   s.apps.forEach((a, i) => {
     if (a.update && a.update.version === a.version) {
-      problems.push({ path: ['apps', i, 'update', 'version'], message: `the update's version equals the app's version ${a.version}; give the new version` });
+      problems.push({
+        path: ['apps', i, 'update', 'version'],
+        message: `the update's version equals the app's version ${a.version}; give the new version`,
+      });
     }
   });
   return problems;
 }
-

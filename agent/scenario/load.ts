@@ -77,7 +77,7 @@ function describeReceived(doc: Document, path: readonly (string | number)[]): st
   const v = doc.getIn(path);
   if (v === undefined) return '';
   const json = JSON.stringify(v);
-  return `, got ${json && json.length > 40 ? json.slice(0, 40) + '...' : json}`;
+  return `, got ${json && json.length > 40 ? `${json.slice(0, 40)}...` : json}`;
 }
 
 function issueToProblem(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): Problem[] {
@@ -96,12 +96,19 @@ function issueToProblem(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue)
   if (issue.code === 'invalid_type' && doc.getIn(path) === undefined) {
     return [{ path, line: lineOf(doc, lc, path), message: `required field is missing (expected ${issue.expected})` }];
   }
-  return [{ path, line: lineOf(doc, lc, path), message: `${issue.message}${issue.code === 'invalid_type' || issue.code === 'invalid_value' ? describeReceived(doc, path) : ''}` }];
+  return [
+    {
+      path,
+      line: lineOf(doc, lc, path),
+      message: `${issue.message}${issue.code === 'invalid_type' || issue.code === 'invalid_value' ? describeReceived(doc, path) : ''}`,
+    },
+  ];
 }
 
 function unionHint(path: readonly (string | number)[]): string {
   const last = path[path.length - 1];
-  if (last === 'arrival' || last === 'delay') return 'expected a delay: a duration ("30s"), or { fixed | uniform: [min, max] | exponential: mean | lognormal: { median, sigma } }';
+  if (last === 'arrival' || last === 'delay')
+    return 'expected a delay: a duration ("30s"), or { fixed | uniform: [min, max] | exponential: mean | lognormal: { median, sigma } }';
   if (last === 'timeScale') return 'expected "asap" or a positive number of simulated seconds per real second';
   if (last === 'seed') return 'expected an integer or a string';
   if (last === 'supervised') return 'expected true, false, or the share of supervised devices between 0 and 1';
@@ -138,20 +145,36 @@ export function crossCheck(s: Scenario): Problem[] {
   const problems: Problem[] = [];
   const apps = new Map<string, (typeof s.apps)[number]>();
   s.apps.forEach((a, i) => {
-    if (apps.has(a.id)) problems.push({ path: ['apps', i, 'id'], message: `app id "${a.id}" is listed twice; app ids are unique` });
+    if (apps.has(a.id))
+      problems.push({ path: ['apps', i, 'id'], message: `app id "${a.id}" is listed twice; app ids are unique` });
     apps.set(a.id, a);
   });
   const names = new Set<string>();
   s.cohorts.forEach((c, i) => {
-    if (names.has(c.name)) problems.push({ path: ['cohorts', i, 'name'], message: `cohort name "${c.name}" is used twice; cohort names are unique` });
+    if (names.has(c.name))
+      problems.push({
+        path: ['cohorts', i, 'name'],
+        message: `cohort name "${c.name}" is used twice; cohort names are unique`,
+      });
     names.add(c.name);
     (c.apps ?? []).forEach((id, j) => {
       const app = apps.get(id);
-      if (!app) problems.push({ path: ['cohorts', i, 'apps', j], message: `no app "${id}" in apps${suggest(id, [...apps.keys()])}; known apps: ${[...apps.keys()].join(', ')}` });
-      else if (!app.platforms.includes(c.platform)) problems.push({ path: ['cohorts', i, 'apps', j], message: `app "${id}" is not distributed to ${c.platform} (its platforms: ${app.platforms.join(', ')})` });
+      if (!app)
+        problems.push({
+          path: ['cohorts', i, 'apps', j],
+          message: `no app "${id}" in apps${suggest(id, [...apps.keys()])}; known apps: ${[...apps.keys()].join(', ')}`,
+        });
+      else if (!app.platforms.includes(c.platform))
+        problems.push({
+          path: ['cohorts', i, 'apps', j],
+          message: `app "${id}" is not distributed to ${c.platform} (its platforms: ${app.platforms.join(', ')})`,
+        });
     });
     if (!c.apps && !s.apps.some((a) => a.platforms.includes(c.platform))) {
-      problems.push({ path: ['cohorts', i, 'platform'], message: `no app is distributed to ${c.platform}; add "${c.platform}" to an app's platforms or list apps for this cohort` });
+      problems.push({
+        path: ['cohorts', i, 'platform'],
+        message: `no app is distributed to ${c.platform}; add "${c.platform}" to an app's platforms or list apps for this cohort`,
+      });
     }
   });
   problems.push(...checkLifecycleControls(s, suggest));
@@ -194,8 +217,13 @@ export function parseScenario(text: string, file: string): Scenario {
   const parsed = scenarioSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     // unknown fields first: a typo also shows up as the required field it misspells
-    const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    throw formatProblems(file, issues.flatMap((i) => issueToProblem(doc, lc, i)));
+    const issues = [...parsed.error.issues].sort(
+      (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+    );
+    throw formatProblems(
+      file,
+      issues.flatMap((i) => issueToProblem(doc, lc, i)),
+    );
   }
   const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
   if (problems.length > 0) throw formatProblems(file, problems);
@@ -208,7 +236,12 @@ export function loadScenario(file: string): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ScenarioError(`Cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}. Pass a path to a YAML scenario such as scenarios/quickstart.yaml.`, file, undefined, undefined);
+    throw new ScenarioError(
+      `Cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}. Pass a path to a YAML scenario such as scenarios/quickstart.yaml.`,
+      file,
+      undefined,
+      undefined,
+    );
   }
   return parseScenario(text, file);
 }

@@ -4,10 +4,10 @@
  * (`npm run schema`). Every field documents its default.
  */
 import { z } from 'zod';
-import { parseDuration } from '../delay.js';
+import { parseDuration } from '../../core/delay.js';
 import { loadSchema } from './load-schema.js';
 // --- thresholds (issue 5) ---
-import { parseThreshold, type ThresholdInput } from '../thresholds.js';
+import { parseThreshold, type ThresholdInput } from './thresholds.js';
 // --- end thresholds ---
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -30,171 +30,235 @@ const platformEnum = z.enum(['ios', 'android', 'windows', 'dme']);
 
 // ---- lifecycle control (issue 3): updates, connectivity, overrides, quotas ----
 
-export const updateSchema = z.object({
-  /** The new version's string, as devices report it. */
-  version: z.string().min(1).max(64),
-  /** When it is distributed, in simulated time from the scenario start. */
-  at: duration,
-}).strict();
+export const updateSchema = z
+  .object({
+    /** The new version's string, as devices report it. */
+    version: z.string().min(1).max(64),
+    /** When it is distributed, in simulated time from the scenario start. */
+    at: duration,
+  })
+  .strict();
 
-export const connectivitySchema = z.object({
-  /** Probability that a download step finds the device offline (Android "Waiting for network"). */
-  offline: probability,
-  /** How long the device stays offline. @default the model's (lognormal, median 30 min) */
-  outage: delaySpec.optional(),
-}).strict();
+export const connectivitySchema = z
+  .object({
+    /** Probability that a download step finds the device offline (Android "Waiting for network"). */
+    offline: probability,
+    /** How long the device stays offline. @default the model's (lognormal, median 30 min) */
+    outage: delaySpec.optional(),
+  })
+  .strict();
 
-export const overrideSchema = z.object({
-  /** Scope: a platform, a cohort (implies its platform), an app; all given ones must match. */
-  platform: platformEnum.optional(),
-  cohort: z.string().optional(),
-  app: z.string().optional(),
-  /** A model transition id "from->to" (docs/lifecycles.md lists them). */
-  transition: z.string().optional(),
-  /** Chance of this transition among its node's transitions; the others are rescaled. */
-  probability: probability.optional(),
-  /** Relative weight instead of a probability. */
-  weight: z.number().min(0).optional(),
-  /** Replaces the transition's delay. */
-  delay: delaySpec.optional(),
-  /** Replaces the platform's check-in cadence (every check-in wait of the model). */
-  checkIn: delaySpec.optional(),
-}).strict();
+export const overrideSchema = z
+  .object({
+    /** Scope: a platform, a cohort (implies its platform), an app; all given ones must match. */
+    platform: platformEnum.optional(),
+    cohort: z.string().optional(),
+    app: z.string().optional(),
+    /** A model transition id "from->to" (docs/lifecycles.md lists them). */
+    transition: z.string().optional(),
+    /** Chance of this transition among its node's transitions; the others are rescaled. */
+    probability: probability.optional(),
+    /** Relative weight instead of a probability. */
+    weight: z.number().min(0).optional(),
+    /** Replaces the transition's delay. */
+    delay: delaySpec.optional(),
+    /** Replaces the platform's check-in cadence (every check-in wait of the model). */
+    checkIn: delaySpec.optional(),
+  })
+  .strict();
 
-export const quotaSchema = z.object({
-  cohort: z.string(),
-  /** The app whose installation the quota is about. @default the cohort's only app */
-  app: z.string().optional(),
-  /** Exactly this many devices of the cohort meet the quota; the others do not. */
-  count: z.number().int().min(0),
-  /** The state they end in (catalogue ids or the seed's labels); state optional = any of the status. */
-  end: z.object({ status: z.string(), state: z.string().optional() }).strict().optional(),
-  /** Model nodes they pass through, or transitions ("from->to") they take, in this order (docs/lifecycles.md lists them). */
-  path: z.array(z.string()).min(1).optional(),
-}).strict();
+export const quotaSchema = z
+  .object({
+    cohort: z.string(),
+    /** The app whose installation the quota is about. @default the cohort's only app */
+    app: z.string().optional(),
+    /** Exactly this many devices of the cohort meet the quota; the others do not. */
+    count: z.number().int().min(0),
+    /** The state they end in (catalogue ids or the seed's labels); state optional = any of the status. */
+    end: z.object({ status: z.string(), state: z.string().optional() }).strict().optional(),
+    /** Model nodes they pass through, or transitions ("from->to") they take, in this order (docs/lifecycles.md lists them). */
+    path: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
 
+export const appSchema = z
+  .object({
+    /** App id as devices report it (bundle id, package name, product code). */
+    id: z.string().regex(ID, 'an app id is 1-128 characters from [A-Za-z0-9._:@-]'),
+    /** Human name for reports. @default the id */
+    name: z.string().optional(),
+    /** @default "1.0.0" */
+    version: z.string().min(1).max(64).default('1.0.0'),
+    /** Platforms the app is distributed to. @default all four */
+    platforms: z.array(platformEnum).min(1).default(['ios', 'android', 'windows', 'dme']),
+    ios: z
+      .object({
+        /** free App Store app, VPP-licensed, paid with redemption codes, or enterprise (in-house). @default "free" */
+        kind: z.enum(['free', 'vpp', 'paid', 'enterprise']).default('free'),
+        /** VPP licence type. @default "device" */
+        licence: z.enum(['device', 'user']).default('device'),
+        /** Minimum iOS major version. @default 0 */
+        minOs: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ kind: 'free', licence: 'device', minOs: 0 }),
+    android: z
+      .object({ minOs: z.number().int().min(0).default(0) })
+      .strict()
+      .default({ minOs: 0 }),
+    windows: z
+      .object({
+        /** Minimum Windows major version for the relevance criteria. @default 0 */
+        minOs: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ minOs: 0 }),
+    dme: z
+      .object({
+        /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
+        software: z.enum(['dme-client', 'other']).default('other'),
+      })
+      .strict()
+      .default({ software: 'other' }),
+    /** A newer version distributed during the run (lifecycle.md, "Updates"). @default none */
+    update: updateSchema.optional(),
+  })
+  .strict();
 
-export const appSchema = z.object({
-  /** App id as devices report it (bundle id, package name, product code). */
-  id: z.string().regex(ID, 'an app id is 1-128 characters from [A-Za-z0-9._:@-]'),
-  /** Human name for reports. @default the id */
-  name: z.string().optional(),
-  /** @default "1.0.0" */
-  version: z.string().min(1).max(64).default('1.0.0'),
-  /** Platforms the app is distributed to. @default all four */
-  platforms: z.array(platformEnum).min(1).default(['ios', 'android', 'windows', 'dme']),
-  ios: z.object({
-    /** free App Store app, VPP-licensed, paid with redemption codes, or enterprise (in-house). @default "free" */
-    kind: z.enum(['free', 'vpp', 'paid', 'enterprise']).default('free'),
-    /** VPP licence type. @default "device" */
-    licence: z.enum(['device', 'user']).default('device'),
-    /** Minimum iOS major version. @default 0 */
-    minOs: z.number().int().min(0).default(0),
-  }).strict().default({ kind: 'free', licence: 'device', minOs: 0 }),
-  android: z.object({ minOs: z.number().int().min(0).default(0) }).strict().default({ minOs: 0 }),
-  windows: z.object({
-    /** Minimum Windows major version for the relevance criteria. @default 0 */
-    minOs: z.number().int().min(0).default(0),
-  }).strict().default({ minOs: 0 }),
-  dme: z.object({
-    /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
-    software: z.enum(['dme-client', 'other']).default('other'),
-  }).strict().default({ software: 'other' }),
-  /** A newer version distributed during the run (lifecycle.md, "Updates"). @default none */
-  update: updateSchema.optional(),
-}).strict();
-
-export const cohortSchema = z.object({
-  /** Cohort name, used in reports, quotas and overrides. */
-  name: z.string().regex(ID, 'a cohort name is 1-128 characters from [A-Za-z0-9._:@-]'),
-  platform: platformEnum,
-  /** Number of devices. */
-  count: z.number().int().min(0),
-  /** Device ids are `<idPrefix>-<6-digit number>`, numbered per prefix across cohorts. @default the platform */
-  idPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
-  /** App ids installed on these devices. @default every app distributed to the platform */
-  apps: z.array(z.string()).optional(),
-  /** OS major versions and their weights, e.g. { "17": 0.7, "16": 0.3 }. @default { "99": 1 } */
-  osVersions: z.record(z.string().regex(/^\d+$/, 'an OS version key is a major version number such as "17"'), z.number().positive()).optional(),
-  /** iOS: supervised devices install silently; a number is the share that is. @default true */
-  supervised: z.union([z.boolean(), probability]).default(true),
-  /** iOS enrollment type. @default "device" */
-  enrollment: z.enum(['device', 'user', 'shared']).default('device'),
-  /** iOS: whether a user is assigned to the device. @default true, false for shared */
-  hasUser: z.boolean().optional(),
-  /** DME: installation method; a number is the share using OMA DM. @default "oma-dm" */
-  method: z.union([z.enum(['oma-dm', 'download-link']), probability]).default('oma-dm'),
-  /** When devices come online, in simulated time from the start. @default "0s" */
-  arrival: delaySpec.default('0s'),
-  /** Android: how often a download is interrupted by the device going offline, and for how long. @default the model's */
-  connectivity: connectivitySchema.optional(),
-}).strict();
+export const cohortSchema = z
+  .object({
+    /** Cohort name, used in reports, quotas and overrides. */
+    name: z.string().regex(ID, 'a cohort name is 1-128 characters from [A-Za-z0-9._:@-]'),
+    platform: platformEnum,
+    /** Number of devices. */
+    count: z.number().int().min(0),
+    /** Device ids are `<idPrefix>-<6-digit number>`, numbered per prefix across cohorts. @default the platform */
+    idPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .optional(),
+    /** App ids installed on these devices. @default every app distributed to the platform */
+    apps: z.array(z.string()).optional(),
+    /** OS major versions and their weights, e.g. { "17": 0.7, "16": 0.3 }. @default { "99": 1 } */
+    osVersions: z
+      .record(
+        z.string().regex(/^\d+$/, 'an OS version key is a major version number such as "17"'),
+        z.number().positive(),
+      )
+      .optional(),
+    /** iOS: supervised devices install silently; a number is the share that is. @default true */
+    supervised: z.union([z.boolean(), probability]).default(true),
+    /** iOS enrollment type. @default "device" */
+    enrollment: z.enum(['device', 'user', 'shared']).default('device'),
+    /** iOS: whether a user is assigned to the device. @default true, false for shared */
+    hasUser: z.boolean().optional(),
+    /** DME: installation method; a number is the share using OMA DM. @default "oma-dm" */
+    method: z.union([z.enum(['oma-dm', 'download-link']), probability]).default('oma-dm'),
+    /** When devices come online, in simulated time from the start. @default "0s" */
+    arrival: delaySpec.default('0s'),
+    /** Android: how often a download is interrupted by the device going offline, and for how long. @default the model's */
+    connectivity: connectivitySchema.optional(),
+  })
+  .strict();
 
 // --- thresholds (issue 5) ---
 /** One threshold: parsed by agent/thresholds.ts so a bad one is reported with its line. */
-const thresholdItem = z.custom<ThresholdInput>(() => true).superRefine((v, ctx) => {
-  const t = parseThreshold(v);
-  if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
-}).meta({
-  // for editors (scenario.schema.json); the parser above is the authority
-  description: '"<metric> [over <window>] <op> <limit>", { check, abortOnFail }, or reconciliation: exact. docs/report.md#thresholds lists the metrics.',
-  anyOf: [
-    { type: 'string', pattern: '^\\s*(reconciliation\\s*(:|==)\\s*exact|[A-Za-z][\\w.]*\\s*(over\\s+\\S+\\s*)?(<=|>=|==|!=|<|>)\\s*.+)$' },
-    { type: 'object', properties: { check: { type: 'string' }, abortOnFail: { type: 'boolean', default: false } }, required: ['check'], additionalProperties: false },
-    { type: 'object', properties: { reconciliation: { const: 'exact' } }, required: ['reconciliation'], additionalProperties: false },
-  ],
-  examples: ['latency.ack.p99 < 250ms', 'latency.ack.p99 over 10s < 500ms', 'throughput.eventsPerSec > 2000', 'errors.rate < 0.1%'],
-});
+const thresholdItem = z
+  .custom<ThresholdInput>(() => true)
+  .superRefine((v, ctx) => {
+    const t = parseThreshold(v);
+    if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
+  })
+  .meta({
+    // for editors (scenario.schema.json); the parser above is the authority
+    description:
+      '"<metric> [over <window>] <op> <limit>", { check, abortOnFail }, or reconciliation: exact. docs/report.md#thresholds lists the metrics.',
+    anyOf: [
+      {
+        type: 'string',
+        pattern:
+          '^\\s*(reconciliation\\s*(:|==)\\s*exact|[A-Za-z][\\w.]*\\s*(over\\s+\\S+\\s*)?(<=|>=|==|!=|<|>)\\s*.+)$',
+      },
+      {
+        type: 'object',
+        properties: { check: { type: 'string' }, abortOnFail: { type: 'boolean', default: false } },
+        required: ['check'],
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        properties: { reconciliation: { const: 'exact' } },
+        required: ['reconciliation'],
+        additionalProperties: false,
+      },
+    ],
+    examples: [
+      'latency.ack.p99 < 250ms',
+      'latency.ack.p99 over 10s < 500ms',
+      'throughput.eventsPerSec > 2000',
+      'errors.rate < 0.1%',
+    ],
+  });
 // --- end thresholds ---
 
-export const scenarioSchema = z.object({
-  /** Scenario name; the run folder is out/<name>-<timestamp>. */
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
-  description: z.string().optional(),
-  /** Seed for every random choice. Same seed, same devices, paths and tallies. @default 1 */
-  seed: z.union([z.number().int(), z.string()]).default(1),
-  /** @default "mqtt" */
-  transport: z.enum(['mqtt', 'http']).default('mqtt'),
-  /** Simulated seconds per real second, or "asap" to run as fast as the window allows. @default "asap" */
-  timeScale: z.union([z.literal('asap'), z.number().positive()]).default('asap'),
-  /** Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. @default "2026-01-01T00:00:00Z" */
-  startTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date-time such as "2026-01-01T00:00:00Z"' }).default('2026-01-01T00:00:00Z'),
-  /** Most events sent but not yet acknowledged, fleet-wide. @default 512 */
-  maxInFlight: z.number().int().min(1).max(100_000).default(512),
-  /** MQTT QoS for status events. @default 1 */
-  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
-  // --- load model (issue 6): arrival model, pacing, window and transport tuning; load-schema.ts ---
-  /** How devices arrive and how hard the run pushes. @default each cohort's own arrival, adaptive window */
-  load: loadSchema.optional(),
-  // --- end load model ---
-  apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
-  cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
-  /** Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md). */
-  overrides: z.array(overrideSchema).default([]),
-  /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
-  quotas: z.array(quotaSchema).default([]),
-  // --- endpoint auth (issue 4) ---
-  /**
-   * Turn the endpoint's authentication on: `device` gives each device its own password
-   * (HMAC of the secret and its id; MQTT username = clientId = device id, HTTP bearer
-   * `<deviceId>.<password>`), `fleet` one fleet token for every device. The secret defaults to a
-   * fresh one per run for the embedded endpoint, else FLEETSIM_AUTH_SECRET. @default off
-   */
-  auth: z.object({
-    mode: z.enum(['device', 'fleet']),
-    secret: z.string().min(16, 'a secret is at least 16 characters').optional(),
-  }).strict().optional(),
-  // --- end endpoint auth ---
-  // --- thresholds (issue 5: reports, thresholds, exit codes) ---
-  /**
-   * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:
-   * "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000",
-   * "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }.
-   * docs/report.md lists the metrics. @default [] (then "errors.count == 0" applies)
-   */
-  thresholds: z.array(thresholdItem).default([]),
-  // --- end thresholds ---
-}).strict();
+export const scenarioSchema = z
+  .object({
+    /** Scenario name; the run folder is out/<name>-<timestamp>. */
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
+    description: z.string().optional(),
+    /** Seed for every random choice. Same seed, same devices, paths and tallies. @default 1 */
+    seed: z.union([z.number().int(), z.string()]).default(1),
+    /** @default "mqtt" */
+    transport: z.enum(['mqtt', 'http']).default('mqtt'),
+    /** Simulated seconds per real second, or "asap" to run as fast as the window allows. @default "asap" */
+    timeScale: z.union([z.literal('asap'), z.number().positive()]).default('asap'),
+    /** Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. @default "2026-01-01T00:00:00Z" */
+    startTime: z
+      .string()
+      .refine((s) => !Number.isNaN(Date.parse(s)), {
+        message: 'expected an ISO 8601 date-time such as "2026-01-01T00:00:00Z"',
+      })
+      .default('2026-01-01T00:00:00Z'),
+    /** Most events sent but not yet acknowledged, fleet-wide. @default 512 */
+    maxInFlight: z.number().int().min(1).max(100_000).default(512),
+    /** MQTT QoS for status events. @default 1 */
+    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    // --- load model (issue 6): arrival model, pacing, window and transport tuning; load-schema.ts ---
+    /** How devices arrive and how hard the run pushes. @default each cohort's own arrival, adaptive window */
+    load: loadSchema.optional(),
+    // --- end load model ---
+    apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
+    cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
+    /** Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md). */
+    overrides: z.array(overrideSchema).default([]),
+    /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
+    quotas: z.array(quotaSchema).default([]),
+    // --- endpoint auth (issue 4) ---
+    /**
+     * Turn the endpoint's authentication on: `device` gives each device its own password
+     * (HMAC of the secret and its id; MQTT username = clientId = device id, HTTP bearer
+     * `<deviceId>.<password>`), `fleet` one fleet token for every device. The secret defaults to a
+     * fresh one per run for the embedded endpoint, else FLEETSIM_AUTH_SECRET. @default off
+     */
+    auth: z
+      .object({
+        mode: z.enum(['device', 'fleet']),
+        secret: z.string().min(16, 'a secret is at least 16 characters').optional(),
+      })
+      .strict()
+      .optional(),
+    // --- end endpoint auth ---
+    // --- thresholds (issue 5: reports, thresholds, exit codes) ---
+    /**
+     * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:
+     * "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000",
+     * "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }.
+     * docs/report.md lists the metrics. @default [] (then "errors.count == 0" applies)
+     */
+    thresholds: z.array(thresholdItem).default([]),
+    // --- end thresholds ---
+  })
+  .strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;

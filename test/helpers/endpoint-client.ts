@@ -1,6 +1,6 @@
 /** Small clients for endpoint tests: JSON over HTTP (undici) and MQTT (mqtt.js), real sockets. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Agent, request } from 'undici';
+import { type Agent, request } from 'undici';
 import type { AppTallies } from '../../protocol/tally.js';
 
 export interface JsonReply {
@@ -9,16 +9,29 @@ export interface JsonReply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export async function postJson(base: string, path: string, body: unknown, headers: Record<string, string> = {}, dispatcher?: Agent): Promise<JsonReply> {
+export async function postJson(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  dispatcher?: Agent,
+): Promise<JsonReply> {
   const res = await request(new URL(path, base), {
-    method: 'POST', body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...headers }, ...(dispatcher ? { dispatcher } : {}),
+    method: 'POST',
+    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(dispatcher ? { dispatcher } : {}),
   });
   const text = await res.body.text();
   return { status: res.statusCode, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-export async function getJson(base: string, path: string, headers: Record<string, string> = {}, dispatcher?: Agent): Promise<JsonReply> {
+export async function getJson(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  dispatcher?: Agent,
+): Promise<JsonReply> {
   const res = await request(new URL(path, base), { headers, ...(dispatcher ? { dispatcher } : {}) });
   const text = await res.body.text();
   let body: unknown = text;

@@ -17,8 +17,17 @@ export function statesOf(platform: Platform): { status: string; state: string }[
 
 export function event(over: Partial<StatusEvent> = {}): StatusEvent {
   return {
-    v: EVENT_SCHEMA_VERSION, deviceId: 'ios-000001', platform: 'ios', appId: 'com.acme.mail', appVersion: '4.2.0',
-    jobId: 'job-1', seq: 1, status: 'pending_install', state: 'command_scheduled', simTs: SIM_START, wallTs: Date.now(),
+    v: EVENT_SCHEMA_VERSION,
+    deviceId: 'ios-000001',
+    platform: 'ios',
+    appId: 'com.acme.mail',
+    appVersion: '4.2.0',
+    jobId: 'job-1',
+    seq: 1,
+    status: 'pending_install',
+    state: 'command_scheduled',
+    simTs: SIM_START,
+    wallTs: Date.now(),
     ...over,
   };
 }
@@ -48,7 +57,12 @@ export function shuffle<T>(list: T[], rnd: () => number): T[] {
  * `devices` devices x `apps` apps, each pair walking `steps` catalogue states with seq 1..steps
  * (a realistic mix over the four platforms), in send order: one pair's events in seq order.
  */
-export function fleetEvents(devices: number, steps: number, apps = ['com.acme.mail', 'com.acme.vpn'], seed = 7): StatusEvent[] {
+export function fleetEvents(
+  devices: number,
+  steps: number,
+  apps = ['com.acme.mail', 'com.acme.vpn'],
+  seed = 7,
+): StatusEvent[] {
   const rnd = prng(seed);
   const out: StatusEvent[] = [];
   for (let d = 0; d < devices; d++) {
@@ -58,7 +72,18 @@ export function fleetEvents(devices: number, steps: number, apps = ['com.acme.ma
     for (const appId of apps) {
       for (let seq = 1; seq <= steps; seq++) {
         const s = states[Math.floor(rnd() * states.length)]!;
-        out.push(event({ deviceId, platform, appId, seq, status: s.status, state: s.state, simTs: SIM_START + seq * 60_000, jobId: `job-${appId}` }));
+        out.push(
+          event({
+            deviceId,
+            platform,
+            appId,
+            seq,
+            status: s.status,
+            state: s.state,
+            simTs: SIM_START + seq * 60_000,
+            jobId: `job-${appId}`,
+          }),
+        );
       }
     }
   }

@@ -14,8 +14,12 @@ export interface ServeProcess {
 }
 
 export function startServe(args: string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const child = spawn(process.execPath, [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
@@ -29,7 +33,8 @@ export function startServe(args: string[]): Promise<ServeProcess> {
         return;
       }
       if (rec.msg === 'journal replayed') replayed = rec.replayed ?? 0;
-      if (rec.msg === 'endpoint listening') resolve({ child, mqttUrl: rec.mqtt!, httpUrl: rec.http!, replayed, exited });
+      if (rec.msg === 'endpoint listening')
+        resolve({ child, mqttUrl: rec.mqtt!, httpUrl: rec.http!, replayed, exited });
     });
     void exited.then(({ code }) => reject(new Error(`fleetsim serve exited (${code}) before listening: ${stderr}`)));
   });

@@ -1,0 +1,155 @@
+/**
+ * Windows install and update lifecycle: download -> decrypt -> checksum -> launch installer ->
+ * install, each step able to fail with its seed state (seed 001). Native codes are the
+ * EnterpriseDesktopAppManagement (MSI) CSP Status values: 10 initialized, 20 download in
+ * progress, 25 pending download retry, 30 download failed, 40 download completed, 50 enforcement
+ * in progress, 55 pending enforcement retry, 60 enforcement failed, 70 enforcement completed.
+ *
+ * Retries follow the CSP's MsiInstallJob: a failed download (the hash check is part of it) or a
+ * failed enforcement is retried RetryCount times, RetryTimeout minutes apart, before it is
+ * reported failed. The defaults (3 retries, 5 minutes) are the values in Microsoft's CSP example;
+ * weights and the other delays are assumptions (docs/lifecycles.md).
+ */
+import { fixed, lognormal, uniform } from '../../core/delay.js';
+import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
+
+const RETRY_TIMEOUT = fixed(5 * 60_000);
+const DOWNLOAD_RETRY = { counter: 'download', max: 3, to: 'download_retry' } as const;
+const ENFORCE_RETRY = { counter: 'enforcement', max: 3, to: 'enforcement_retry' } as const;
+
+export const windowsModel: LifecycleModel = {
+  platform: 'windows',
+  start: 'start',
+  // Assumption: WNS push then an OMA-DM session, median 2 min.
+  checkIn: lognormal(120_000, 1),
+  checkInSource: 'assumption: WNS push then an OMA-DM session, median 2 min (no published figure)',
+  nodes: {
+    start: {
+      out: [
+        {
+          to: 'relevance_not_met',
+          when: { relevant: false },
+          why: 'relevance criteria not met (OS version below the app minimum)',
+        },
+        { to: 'command_scheduled', when: { relevant: true }, why: 'install command queued' },
+      ],
+    },
+    command_scheduled: {
+      status: 'pending_install',
+      state: 'command_scheduled',
+      out: [{ to: 'downloading', delay: CHECK_IN, why: 'device synced and started the job' }],
+    },
+    downloading: {
+      status: 'installing',
+      state: 'installing',
+      native: 'msi:20',
+      out: [
+        { to: 'downloaded', weight: 0.97, delay: lognormal(60_000, 0.7), why: 'download completed' },
+        {
+          to: 'failed_download',
+          weight: 0.03,
+          delay: lognormal(60_000, 0.7),
+          why: 'download failed',
+          retry: DOWNLOAD_RETRY,
+        },
+      ],
+    },
+    download_retry: {
+      status: 'installing',
+      state: 'installing',
+      native: 'msi:25',
+      out: [{ to: 'downloading', delay: RETRY_TIMEOUT, why: 'RetryTimeout elapsed; downloading again' }],
+    },
+    downloaded: {
+      out: [
+        { to: 'decrypted', weight: 0.99, delay: uniform(500, 3_000), why: 'package decrypted' },
+        {
+          to: 'failed_decryption',
+          weight: 0.01,
+          delay: uniform(500, 3_000),
+          why: 'decryption failed',
+          retry: DOWNLOAD_RETRY,
+        },
+      ],
+    },
+    decrypted: {
+      out: [
+        { to: 'verified', weight: 0.98, delay: uniform(200, 1_000), why: 'checksum matched' },
+        {
+          to: 'failed_checksum',
+          weight: 0.02,
+          delay: uniform(200, 1_000),
+          why: 'checksum mismatch',
+          retry: DOWNLOAD_RETRY,
+        },
+      ],
+    },
+    verified: {
+      out: [
+        { to: 'enforcing', weight: 0.99, delay: uniform(500, 2_000), why: 'installer launched' },
+        {
+          to: 'failed_launch',
+          weight: 0.01,
+          delay: uniform(500, 2_000),
+          why: 'installer could not be launched',
+          retry: ENFORCE_RETRY,
+        },
+      ],
+    },
+    enforcing: {
+      status: 'installing',
+      state: 'installing',
+      native: 'msi:50',
+      out: [
+        { to: 'installed', weight: 0.97, delay: lognormal(30_000, 0.7), why: 'installer succeeded' },
+        {
+          to: 'installation_failed',
+          weight: 0.03,
+          delay: lognormal(30_000, 0.7),
+          why: 'installer returned an error',
+          retry: ENFORCE_RETRY,
+        },
+      ],
+    },
+    enforcement_retry: {
+      status: 'installing',
+      state: 'installing',
+      native: 'msi:55',
+      out: [{ to: 'verified', delay: RETRY_TIMEOUT, why: 'RetryTimeout elapsed; launching the installer again' }],
+    },
+    installed: {
+      status: 'installed',
+      state: 'installed',
+      onUpdate: 'update_offered',
+      out: [
+        { to: END, weight: 0.985, why: 'the app stays installed' },
+        { to: 'removed', weight: 0.015, delay: lognormal(259_200_000, 1), why: 'the user uninstalled the app' },
+      ],
+    },
+    removed: { status: 'removed', state: 'uninstalled' },
+    failed_download: { status: 'failed', state: 'failed_download' },
+    failed_decryption: { status: 'failed', state: 'failed_decryption' },
+    failed_checksum: { status: 'failed', state: 'failed_checksum' },
+    failed_launch: { status: 'failed', state: 'failed_launch_installer' },
+    installation_failed: { status: 'failed', state: 'installation_failed' },
+    relevance_not_met: { status: 'failed', state: 'relevance_not_met' },
+    // Update lifecycle (the general MaaS360 update states, which Windows shares).
+    update_offered: {
+      out: [{ to: 'prompted_update', delay: CHECK_IN, why: 'device synced and received the update' }],
+    },
+    prompted_update: {
+      status: 'pending_update',
+      state: 'prompted_update',
+      out: [
+        { to: 'updating', weight: 0.9, delay: lognormal(600_000, 1.2), why: 'user accepted the update' },
+        { to: 'user_rejected_update', weight: 0.1, delay: lognormal(600_000, 1.2), why: 'user rejected the update' },
+      ],
+    },
+    updating: {
+      status: 'updating',
+      state: 'updating',
+      out: [{ to: 'installed', delay: lognormal(60_000, 0.7), why: 'update installed' }],
+    },
+    user_rejected_update: { status: 'upgrade_failed', state: 'user_rejected_update' },
+  },
+};

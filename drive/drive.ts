@@ -1,0 +1,227 @@
+/**
+ * The run loop: pulls steps from the simulator when virtual time and the in-flight window allow,
+ * encodes and sends them through the transport, and counts acknowledgements. Wall time and timers
+ * come in through `RunClock` so tests can drive it.
+ */
+import type { StatusEvent } from '../protocol/event.js';
+import { EVENT_SCHEMA_VERSION } from '../protocol/event.js';
+import { RunMetrics } from './metrics.js';
+import type { Emitted, Simulator } from '../agent/sim/simulator.js';
+import { SendError, type Transport } from '../transport/types.js';
+import { InFlightWindow, Pacer } from './flow-control.js';
+import { encodeEvent } from './encode.js';
+
+export interface RunClock {
+  /** Wall time in ms (fractional allowed). */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: RunClock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface DriveOptions {
+  /** Simulated seconds per real second, or 'asap'. */
+  timeScale: number | 'asap';
+  /** Most events in flight: the window's ceiling. */
+  maxInFlight: number;
+  /** "adaptive" lets the window find the endpoint's capacity below maxInFlight. @default "fixed" */
+  window?: 'adaptive' | 'fixed';
+  /** Most events sent per real second (pacing). @default no cap */
+  rate?: number;
+  /** Keep devices connected until this simulated time (the closed model's steady state). */
+  holdUntilSimMs?: number;
+  /** Simulated epoch of the scenario start. */
+  simStartMs: number;
+  clock?: RunClock;
+  /** Called for every event as it is sent (ground-truth hooks, progress). */
+  onSend?: (e: Emitted) => void;
+  /** Fail the run when no acknowledgement arrives for this long while events are in flight. @default 60000 */
+  stallMs?: number;
+}
+
+export function toEvent(e: Emitted, wallTs: number): StatusEvent {
+  const { inst, step } = e;
+  const ev: StatusEvent = {
+    v: EVENT_SCHEMA_VERSION,
+    deviceId: inst.device.id,
+    platform: inst.device.platform,
+    appId: inst.app.id,
+    appVersion: step.version,
+    jobId: `${inst.app.id}@${step.version}`,
+    seq: e.seq,
+    status: step.status,
+    state: step.state,
+    simTs: step.at,
+    wallTs: Math.round(wallTs),
+  };
+  if (step.native) ev.native = step.native;
+  return ev;
+}
+
+/** Max events sent per turn of the event loop before yielding to I/O. */
+const BURST = 256;
+
+/**
+ * Drives the simulator to its end through the transport. Resolves when every event is settled.
+ * Three things hold an event back: its simulated time not yet due (time scale), the in-flight
+ * window, and the pacer. Held devices (closed model) are released when the hold ends.
+ */
+export function drive(
+  sim: Simulator,
+  transport: Transport,
+  opts: DriveOptions,
+  metrics = new RunMetrics(),
+): Promise<RunMetrics> {
+  const clock = opts.clock ?? realClock;
+  const stallMs = opts.stallMs ?? 60_000;
+  const window = new InFlightWindow({ max: opts.maxInFlight, adaptive: opts.window === 'adaptive' });
+  const pacer = opts.rate ? new Pacer(opts.rate) : undefined;
+  const held: string[] = [];
+  let inFlight = 0;
+  let timer: unknown;
+  let timerAt = 0;
+  let scheduled = false;
+  let pumping = false;
+  let finished = false;
+  const wallStart = clock.now();
+  const wallDue = (simMs: number) =>
+    opts.timeScale === 'asap' ? wallStart : wallStart + (simMs - opts.simStartMs) / opts.timeScale;
+  transport.onCongestion = () => window.onCongestion();
+
+  return new Promise((resolve, reject) => {
+    let lastProgress = wallStart;
+    const watchdog = setInterval(
+      () => {
+        if (inFlight > 0 && clock.now() - lastProgress > stallMs) {
+          finished = true;
+          clearInterval(watchdog);
+          reject(
+            new Error(
+              `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} events in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`,
+            ),
+          );
+        }
+      },
+      Math.min(1_000, stallMs),
+    );
+    watchdog.unref?.();
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearInterval(watchdog);
+      transport.onCongestion = undefined;
+      resolve(metrics);
+    };
+
+    const onDone = (sentAt: number) => (err: Error | undefined) => {
+      inFlight--;
+      const now = clock.now();
+      lastProgress = now;
+      if (err) {
+        metrics.failed++;
+        metrics.lastError = err.message;
+        if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
+      } else {
+        const us = Math.round((now - sentAt) * 1000);
+        metrics.recordAck(us, now);
+        window.onAck(us);
+      }
+      // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
+      // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
+      if (pumping) schedulePump();
+      else pump();
+    };
+
+    const schedulePump = () => {
+      if (scheduled || finished) return;
+      scheduled = true;
+      setImmediate(pump);
+    };
+
+    /** Wakes the pump at a wall time; an earlier wake already set stands. */
+    const wakeAt = (wallMs: number) => {
+      if (timer !== undefined) {
+        if (timerAt <= wallMs) return;
+        clock.clearTimeout(timer);
+      }
+      timerAt = wallMs;
+      timer = clock.setTimeout(
+        () => {
+          timer = undefined;
+          schedulePump();
+        },
+        Math.max(1, wallMs - clock.now()),
+      );
+    };
+
+    /** Releases held connections once the hold is over in simulated and in wall time. */
+    const releaseHeld = (next: number | undefined): boolean => {
+      if (held.length === 0) return true;
+      const until = opts.holdUntilSimMs!;
+      if (next !== undefined && next < until) return false;
+      const due = wallDue(until);
+      if (due > clock.now()) {
+        if (next === undefined || wallDue(next) > due) wakeAt(due);
+        return false;
+      }
+      for (const id of held.splice(0)) transport.deviceDone(id);
+      return true;
+    };
+
+    const pump = () => {
+      if (finished) return;
+      pumping = true;
+      try {
+        pumpSome();
+      } finally {
+        pumping = false;
+      }
+    };
+
+    const pumpSome = () => {
+      scheduled = false;
+      let burst = 0;
+      while (inFlight < window.size) {
+        const t = sim.nextTime();
+        if (t === undefined) break;
+        releaseHeld(t);
+        if (opts.timeScale !== 'asap') {
+          const due = wallDue(t);
+          if (due > clock.now()) {
+            wakeAt(due);
+            break;
+          }
+        }
+        if (++burst > BURST) {
+          schedulePump();
+          return;
+        }
+        const now = clock.now();
+        if (pacer && !pacer.take(now)) {
+          wakeAt(now + pacer.waitMs(now));
+          break;
+        }
+        const e = sim.pop()!;
+        if (metrics.sent === 0) metrics.firstSendAt = now;
+        metrics.offered++;
+        metrics.sent++;
+        inFlight++;
+        opts.onSend?.(e);
+        transport.send(e.inst.device.id, e.inst.app.id, encodeEvent(e, now), onDone(now));
+        if (e.deviceDone) {
+          if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(e.inst.device.id);
+          else transport.deviceDone(e.inst.device.id);
+        }
+      }
+      if (sim.nextTime() === undefined && inFlight === 0 && releaseHeld(undefined)) finish();
+    };
+
+    pump();
+  });
+}

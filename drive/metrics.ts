@@ -1,0 +1,203 @@
+/**
+ * Run metrics, paid for in bulk (autocannon's way): counters are plain numbers bumped on the hot
+ * path; ack latencies go into a flat buffer and reach the HDR histogram in batches; once a
+ * second `sample()` turns the counters into a timeline point and folds that second's histogram
+ * into the whole run's. Histograms are exported HdrHistogram-compressed (base64) so results from
+ * workers and shards merge exactly (agent/merge.ts).
+ */
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+/** Latencies are recorded in microseconds: 1 µs to 1 hour, 3 significant digits. */
+export function newLatencyHistogram(): Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 32,
+  });
+}
+
+/** Simulated lifecycle durations are recorded in milliseconds: 1 ms to 400 days. */
+export function newDurationHistogram(): Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 400 * 86_400_000,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 32,
+  });
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32);
+}
+
+/** A histogram's figures in milliseconds, with the histogram itself for exact merging. */
+export interface HistogramSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** The histogram (HdrHistogram compressed base64) in `unit`s. */
+  hdr: string;
+  /** What one recorded value is: microseconds (latencies) or milliseconds (simulated durations). */
+  unit: 'us' | 'ms';
+}
+/** @deprecated the old name; same shape. */
+export type LatencySummary = HistogramSummary;
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Figures in milliseconds from a histogram recorded in `unit`s. */
+export function summarise(h: Histogram, unit: 'us' | 'ms' = 'us'): HistogramSummary {
+  const div = unit === 'us' ? 1000 : 1;
+  const ms = (v: number) => round3(v / div);
+  const any = h.totalCount > 0;
+  return {
+    count: h.totalCount,
+    min: any ? ms(h.minNonZeroValue) : 0,
+    mean: any ? ms(h.mean) : 0,
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    // the bucket value, not the raw maximum, so a merged histogram reports the same max
+    max: any ? ms(h.getValueAtPercentile(100)) : 0,
+    hdr: encodeHistogram(h),
+    unit,
+  };
+}
+
+/** One second of the run. `t` is the epoch second it covers, so workers' timelines line up. */
+export interface TimelinePoint {
+  t: number;
+  /** Wall ms the point covers: 1000, less for the last, partial second. */
+  ms: number;
+  offered: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  retried: number;
+  /** Ack latency of the events acknowledged in this second, ms (derived from `ack`). */
+  p50?: number;
+  p99?: number;
+  /** The second's ack-latency histogram (µs, compressed base64), absent when nothing was acked. */
+  ack?: string;
+}
+
+export interface Counters {
+  offered: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  retried: number;
+}
+
+const BUFFER = 8192;
+
+export class RunMetrics implements Counters {
+  offered = 0;
+  sent = 0;
+  acked = 0;
+  failed = 0;
+  /** Events sent again after a failure (transports that retry bump it). */
+  retried = 0;
+  /** The whole run's ack latencies (µs), complete after the last `sample()`. */
+  readonly ack = newLatencyHistogram();
+  /** The current second's ack latencies (µs). */
+  private readonly second = newLatencyHistogram();
+  private readonly pending = new Float64Array(BUFFER);
+  private npending = 0;
+  firstSendAt = 0;
+  lastAckAt = 0;
+  lastError: string | undefined;
+  readonly timeline: TimelinePoint[] = [];
+  private prev: Counters = { offered: 0, sent: 0, acked: 0, failed: 0, retried: 0 };
+  private lastSampleAt = 0;
+  /** p99 (ms) of the last full second, for live progress. */
+  lastP99 = 0;
+
+  recordAck(latencyUs: number, now: number): void {
+    this.acked++;
+    this.lastAckAt = now;
+    this.pending[this.npending++] = latencyUs;
+    if (this.npending === BUFFER) this.flush();
+  }
+
+  /** Moves buffered latencies into the current second's histogram. */
+  flush(): void {
+    const h = this.second;
+    const buf = this.pending;
+    for (let i = 0; i < this.npending; i++) {
+      const v = buf[i]!;
+      h.recordValue(Math.max(v, 1));
+    }
+    this.npending = 0;
+  }
+
+  /**
+   * Closes the second that ends at `now` (wall ms): appends a timeline point with the counters'
+   * change since the previous sample. `final` closes a partial second at the end of a run.
+   */
+  sample(now: number, final = false): TimelinePoint | undefined {
+    this.flush();
+    const sec = final ? Math.floor(now / 1000) : Math.round(now / 1000) - 1;
+    const last = this.timeline[this.timeline.length - 1];
+    const t = last && sec <= last.t ? last.t + 1 : sec;
+    const covered = this.lastSampleAt ? Math.min(1000, Math.max(1, now - this.lastSampleAt)) : 1000;
+    this.lastSampleAt = now;
+    const p = this.prev;
+    const point: TimelinePoint = {
+      t,
+      ms: Math.round(covered),
+      offered: this.offered - p.offered,
+      sent: this.sent - p.sent,
+      acked: this.acked - p.acked,
+      failed: this.failed - p.failed,
+      retried: this.retried - p.retried,
+    };
+    const h = this.second;
+    if (h.totalCount > 0) {
+      point.p50 = round3(h.getValueAtPercentile(50) / 1000);
+      point.p99 = round3(h.getValueAtPercentile(99) / 1000);
+      point.ack = encodeHistogram(h);
+      this.lastP99 = point.p99;
+      this.ack.add(h);
+      h.reset();
+    }
+    this.prev = {
+      offered: this.offered,
+      sent: this.sent,
+      acked: this.acked,
+      failed: this.failed,
+      retried: this.retried,
+    };
+    if (final && !last && point.sent === 0 && point.acked === 0 && point.failed === 0) return undefined;
+    this.timeline.push(point);
+    return point;
+  }
+
+  /** Marks where the first second starts (the run's start, wall ms). */
+  start(now: number): void {
+    this.lastSampleAt = now;
+  }
+}
+
+/** Counters only: what a run costs with no measurement beyond counting (the benchmark's baseline). */
+export class BareMetrics extends RunMetrics {
+  override recordAck(_latencyUs: number, now: number): void {
+    this.acked++;
+    this.lastAckAt = now;
+  }
+}

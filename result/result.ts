@@ -1,0 +1,78 @@
+/**
+ * The run result: one plain JSON document (report.json), versioned. docs/report.md is its
+ * contract. Reports (reports/) only render it; agent/merge.ts combines several exactly.
+ */
+import type { Coverage } from './coverage.js';
+import type { LifecycleDuration, FlowLink } from '../drive/lifecycle-metrics.js';
+import type { HistogramSummary, TimelinePoint } from '../drive/metrics.js';
+import type { Reconciliation } from '../reconcile/reconcile.js';
+import type { ThresholdResult } from './thresholds.js';
+
+export const RESULT_SCHEMA = 'fleetsim.result/1';
+
+/** Process exit codes (docs/report.md). 3 and 4 come from protocol/errors.ts before a result exists. */
+export const EXIT_CODES = {
+  passed: 0,
+  thresholdsFailed: 1,
+  reconciliationMismatch: 2,
+  invalidScenario: 3,
+  targetUnreachable: 4,
+} as const;
+
+export type Verdict = 'passed' | 'thresholds failed' | 'reconciliation mismatch';
+
+export interface RunResult {
+  schema: typeof RESULT_SCHEMA;
+  /** True when every check passed: reconciliation (where checked) and every threshold. */
+  passed: boolean;
+  verdict: Verdict;
+  /** 0 passed, 1 thresholds failed, 2 reconciliation mismatch. */
+  exitCode: 0 | 1 | 2;
+  scenario: { name: string; file: string; description?: string };
+  seed: number | string;
+  transport: 'mqtt' | 'http';
+  target: { kind: 'embedded' | 'external'; url: string };
+  timeScale: number | 'asap';
+  startedAt: string;
+  finishedAt: string;
+  /** Wall time from the first event sent to the last one settled, ms. */
+  durationMs: number;
+  /** The same as epoch ms, so merged results know their overall span. 0 when nothing was sent. */
+  window: { firstSendAt: number; lastSettledAt: number };
+  /** How many results this one combines (1 for a single run; see agent/merge.ts). */
+  parts: number;
+  environment: { node: string; platform: string; arch: string; cpus: number; hostname: string; fleetsim: string };
+  devices: { total: number; byPlatform: Record<string, number>; installations: number };
+  events: { offered: number; sent: number; acked: number; failed: number; retried: number; lastError?: string };
+  throughput: { eventsPerSec: number; peakPerSec: number };
+  latency: {
+    /** Send to transport acknowledgement (MQTT PUBACK / PUBCOMP, HTTP response). */
+    ack: HistogramSummary;
+    /** Event created (wallTs) to counted by the endpoint; null when the endpoint does not report it. */
+    endToEnd: HistogramSummary | null;
+    /** Where endToEnd came from, or why it is missing. */
+    endToEndSource: string;
+  };
+  lifecycle: { durations: LifecycleDuration[]; flows: FlowLink[] };
+  /** One point per wall second (epoch second `t`). */
+  timeline: { intervalMs: 1000; points: TimelinePoint[] };
+  reconciliation: Reconciliation;
+  thresholds: ThresholdResult[];
+  /** The shard this result covers (`--shard i/N`, index from 0); absent for a whole run (issue 6). */
+  shard?: { index: number; count: number };
+  /** Present when an abortOnFail threshold stopped the run early. */
+  aborted?: { at: string; reason: string };
+  /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never (issue 3). */
+  coverage?: Coverage;
+}
+
+/** The verdict from the checks: a reconciliation mismatch outranks failed thresholds. */
+export function verdictOf(
+  reconciliation: Pick<Reconciliation, 'checked' | 'match'>,
+  thresholds: readonly Pick<ThresholdResult, 'passed'>[],
+): { passed: boolean; verdict: Verdict; exitCode: 0 | 1 | 2 } {
+  if (reconciliation.checked && !reconciliation.match)
+    return { passed: false, verdict: 'reconciliation mismatch', exitCode: 2 };
+  if (thresholds.some((t) => !t.passed)) return { passed: false, verdict: 'thresholds failed', exitCode: 1 };
+  return { passed: true, verdict: 'passed', exitCode: 0 };
+}

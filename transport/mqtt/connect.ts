@@ -1,0 +1,104 @@
+/**
+ * Builds one mqtt.js client: parses the target once, binds the socket to a chosen local address
+ * through a stream builder (mqtt.js accepts one in `new MqttClient(builder, options)`), and
+ * replaces mqtt.js's fixed reconnect period with exponential backoff and jitter.
+ */
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
+import { UsageError } from '../../protocol/errors.js';
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
+
+export interface MqttTarget {
+  protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss';
+  host: string;
+  port: number;
+  url: string;
+}
+
+export function parseMqttTarget(url: string): MqttTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`MQTT target "${url}" is not a URL; expected mqtt://host:port.`);
+  }
+  const p = u.protocol.replace(':', '');
+  const protocol = p === 'tcp' ? 'mqtt' : p === 'ssl' || p === 'tls' ? 'mqtts' : p;
+  if (protocol !== 'mqtt' && protocol !== 'mqtts' && protocol !== 'ws' && protocol !== 'wss') {
+    throw new UsageError(
+      `MQTT target "${url}" has protocol ${u.protocol}; expected mqtt://, mqtts://, ws:// or wss://.`,
+    );
+  }
+  const defaults = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
+  return { protocol, host: u.hostname, port: u.port ? Number(u.port) : defaults[protocol], url };
+}
+
+export interface ClientSpec {
+  clientId: string;
+  keepaliveSec: number;
+  clean: boolean;
+  connectTimeoutMs: number;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Source address to bind (TCP and TLS targets). */
+  localAddress?: string | undefined;
+  will?: IClientOptions['will'];
+  reconnect: BackoffOptions;
+  /** Trust a self-signed certificate (tests, local brokers). @default false */
+  insecureTls?: boolean;
+  /** Runs on every CONNACK after the first: the connection dropped and came back. */
+  onReconnected?: () => void;
+}
+
+type WithPrivateReconnect = { _clearReconnect(): void };
+
+export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClient {
+  const options: IClientOptions = {
+    clientId: spec.clientId,
+    keepalive: spec.keepaliveSec,
+    clean: spec.clean,
+    connectTimeout: spec.connectTimeoutMs,
+    reconnectPeriod: backoffDelay(0, spec.reconnect),
+    protocolVersion: 4,
+    ...(spec.username !== undefined ? { username: spec.username, password: spec.password } : {}),
+    ...(spec.will ? { will: spec.will } : {}),
+  };
+  let client: MqttClient;
+  if (target.protocol === 'mqtt' || target.protocol === 'mqtts') {
+    const { host, port } = target;
+    const local = spec.localAddress;
+    const builder =
+      target.protocol === 'mqtt'
+        ? () => netConnect({ host, port, ...(local ? { localAddress: local } : {}) })
+        : () =>
+            tlsConnect({
+              host,
+              port,
+              servername: host,
+              rejectUnauthorized: !spec.insecureTls,
+              ...(local ? { localAddress: local } : {}),
+            });
+    client = new MqttClient(builder, options);
+  } else {
+    client = mqtt.connect(target.url, options);
+  }
+  let attempt = 0;
+  let connectedOnce = false;
+  client.on('reconnect', () => {
+    // mqtt.js re-arms its reconnect interval only after it is cleared; clearing it here makes
+    // the next failure use the new, longer period.
+    attempt++;
+    client.options.reconnectPeriod = backoffDelay(attempt, spec.reconnect);
+    (client as unknown as WithPrivateReconnect)._clearReconnect();
+  });
+  client.on('connect', () => {
+    attempt = 0;
+    client.options.reconnectPeriod = backoffDelay(0, spec.reconnect);
+    if (connectedOnce) spec.onReconnected?.();
+    connectedOnce = true;
+  });
+  // Errors surface through the publish callbacks and deadlines; without a listener mqtt.js throws.
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,0 +1,200 @@
+/**
+ * MQTT transport. By default one mqtt.js client per device (its own clientId, keepalive, clean
+ * or persistent session, a last will on its presence topic), so the endpoint sees what a real
+ * fleet looks like: a device connects on its first event and disconnects after its last.
+ * `sharedConnections` instead carries every device's events over a few connections, for raw
+ * ingestion throughput. Every publish has an acknowledgement deadline, so nothing stalls silently.
+ */
+import type { MqttClient } from 'mqtt';
+import { presenceTopic, statusTopic } from '../../protocol/topics.js';
+import { TargetUnreachableError } from '../../protocol/errors.js';
+import { hash32 } from '../../core/rng.js';
+import type { BackoffOptions } from '../backoff.js';
+import { Deadlines, type Deadline, type DeadlineTimers } from '../deadlines.js';
+import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
+import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+
+export interface MqttTransportOptions {
+  url: string;
+  /** @default 1 */
+  qos?: 0 | 1 | 2;
+  /** @default 60 */
+  keepaliveSec?: number;
+  /** false keeps a persistent session on the broker between a device's connections. @default true */
+  clean?: boolean;
+  /** Register a last will on `devices/{id}/presence` (sent by the broker if the device vanishes). @default true */
+  will?: boolean;
+  username?: string;
+  password?: string;
+  /** Per-client credentials (scenario auth); wins over username/password. */
+  credentials?: (clientId: string) => { username: string; password: string };
+  /** Spread connections over these source addresses, round-robin. @default the OS's choice */
+  localAddresses?: string[];
+  /** Carry every device's events over this many connections instead of one per device. */
+  sharedConnections?: number;
+  /** Fail an event when its PUBACK (QoS 1) or PUBCOMP (QoS 2) takes longer. @default 30000 */
+  ackTimeoutMs?: number;
+  /** @default 30000 */
+  connectTimeoutMs?: number;
+  /** @default { baseMs: 500, maxMs: 30000 } */
+  reconnect?: BackoffOptions;
+  insecureTls?: boolean;
+  timers?: DeadlineTimers;
+}
+
+export { presenceTopic };
+
+/** A connection and how many of its events are still unacknowledged. */
+interface Conn {
+  client: MqttClient;
+  pending: number;
+  finished: boolean;
+}
+
+export class MqttTransport implements Transport {
+  readonly kind = 'mqtt' as const;
+  private readonly target: MqttTarget;
+  private readonly devices = new Map<string, Conn>();
+  private readonly shared: Conn[] = [];
+  private readonly qos: 0 | 1 | 2;
+  private readonly closing = new Set<Promise<void>>();
+  private readonly deadlines: Deadlines;
+  private readonly counters: TransportStats = emptyStats();
+  private nextAddress = 0;
+
+  constructor(private readonly opts: MqttTransportOptions) {
+    this.target = parseMqttTarget(opts.url);
+    this.qos = opts.qos ?? 1;
+    const timeout = opts.ackTimeoutMs ?? 30_000;
+    this.deadlines = new Deadlines(
+      timeout,
+      (d) => {
+        this.counters.timeouts++;
+        this.deadlines.settle(
+          d,
+          new SendError(`no acknowledgement within ${timeout} ms from ${this.opts.url}`, 'timeout'),
+        );
+      },
+      opts.timers,
+    );
+  }
+
+  async preflight(): Promise<void> {
+    const client = this.client(`fleetsim-preflight-${process.pid}`, false);
+    client.options.reconnectPeriod = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+        client.once('close', () =>
+          reject(new Error('connection closed before CONNACK (is it an MQTT broker? are the credentials right?)')),
+        );
+      });
+    } catch (err) {
+      throw new TargetUnreachableError(
+        `Cannot reach the MQTT target ${this.opts.url}: ${(err as Error).message}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
+      );
+    } finally {
+      await client.endAsync(true).catch(() => undefined);
+    }
+  }
+
+  private client(clientId: string, device: boolean): MqttClient {
+    const addrs = this.opts.localAddresses;
+    const cred = this.opts.credentials?.(clientId);
+    const spec: ClientSpec = {
+      clientId,
+      keepaliveSec: this.opts.keepaliveSec ?? 60,
+      clean: this.opts.clean ?? true,
+      connectTimeoutMs: this.opts.connectTimeoutMs ?? 30_000,
+      username: cred ? cred.username : this.opts.username,
+      password: cred ? cred.password : this.opts.password,
+      localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
+      reconnect: this.opts.reconnect ?? {},
+      insecureTls: this.opts.insecureTls ?? false,
+      onReconnected: () => this.counters.reconnects++,
+    };
+    if (device && (this.opts.will ?? true)) {
+      spec.will = {
+        topic: presenceTopic(clientId),
+        payload: Buffer.from(`{"deviceId":${JSON.stringify(clientId)},"online":false}`),
+        qos: 1,
+        retain: false,
+      };
+    }
+    return createMqttClient(this.target, spec);
+  }
+
+  private conn(deviceId: string): Conn {
+    const n = this.opts.sharedConnections;
+    if (n !== undefined) {
+      const k = hash32(deviceId) % n;
+      let c = this.shared[k];
+      if (!c) {
+        c = { client: this.client(`fleetsim-${process.pid}-shared-${k}`, false), pending: 0, finished: false };
+        this.shared[k] = c;
+        this.notePeak();
+      }
+      return c;
+    }
+    let conn = this.devices.get(deviceId);
+    if (!conn) {
+      conn = { client: this.client(deviceId, true), pending: 0, finished: false };
+      this.devices.set(deviceId, conn);
+      this.notePeak();
+    }
+    return conn;
+  }
+
+  private notePeak(): void {
+    const n = this.connections();
+    if (n > this.counters.peakConnections) this.counters.peakConnections = n;
+  }
+
+  send(deviceId: string, appId: string, payload: string, done: SendDone): void {
+    const conn = this.conn(deviceId);
+    conn.pending++;
+    const d: Deadline = this.deadlines.add(done);
+    conn.client.publish(statusTopic(deviceId, appId), payload, { qos: this.qos }, (err) => {
+      conn.pending--;
+      this.deadlines.settle(d, err ? new SendError(err.message, 'network') : undefined);
+      if (conn.finished && conn.pending === 0) this.end(deviceId, conn);
+    });
+  }
+
+  /** Ends the device's connection once every event of it is acknowledged: ending while still
+   * connecting would drop what mqtt.js queued offline. */
+  deviceDone(deviceId: string): void {
+    if (this.opts.sharedConnections !== undefined) return;
+    const conn = this.devices.get(deviceId);
+    if (!conn) return;
+    conn.finished = true;
+    if (conn.pending === 0) this.end(deviceId, conn);
+  }
+
+  /** A graceful end waits for in-flight acknowledgements; events still pending at close have
+   * already failed at their deadline, so those connections are closed at once. */
+  private end(deviceId: string, conn: Conn): void {
+    if (this.devices.get(deviceId) === conn) this.devices.delete(deviceId);
+    const p = conn.client
+      .endAsync(conn.pending > 0)
+      .catch(() => undefined)
+      .finally(() => this.closing.delete(p));
+    this.closing.add(p);
+  }
+
+  connections(): number {
+    return this.opts.sharedConnections !== undefined ? this.shared.filter(Boolean).length : this.devices.size;
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    for (const [id, conn] of [...this.devices]) this.end(id, conn);
+    for (const c of this.shared.splice(0)) if (c) this.end('', c);
+    await Promise.all([...this.closing]);
+    this.deadlines.stop();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What the run loop needs from a transport. Callback-style on the hot path: no promise or
+ * closure per event beyond the one completion callback.
+ */
+export type SendDone = (err: Error | undefined) => void;
+
+/** Why an event was not acknowledged: the run loop's flow control backs off on 'overload'. */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'overload' | 'refused' | 'network',
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+/** Transport-level counters, read once at the end of a run. */
+export interface TransportStats {
+  /** Requests sent again after a 429/503 or a network error (HTTP). */
+  retries: number;
+  /** Events failed because no acknowledgement came within the timeout. */
+  timeouts: number;
+  /** Connections re-established after they dropped (MQTT). */
+  reconnects: number;
+  /** Most connections open at once. */
+  peakConnections: number;
+}
+
+export function emptyStats(): TransportStats {
+  return { retries: 0, timeouts: 0, reconnects: 0, peakConnections: 0 };
+}
+
+export interface Transport {
+  readonly kind: 'mqtt' | 'http';
+  /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
+  preflight(): Promise<void>;
+  /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure. */
+  send(deviceId: string, appId: string, payload: string, done: SendDone): void;
+  /** The device has nothing more to send: its connection may go once its events are acked. */
+  deviceDone(deviceId: string): void;
+  /** Ends every connection once in-flight events are settled. */
+  close(): Promise<void>;
+  /** Connections open now (for progress and reports). */
+  connections(): number;
+  /** Counters of what the transport did beyond sending (retries, timeouts, reconnects). */
+  stats(): TransportStats;
+  /** Set by the run loop: called when the target signals overload (429/503, a timeout), so the
+   * in-flight window can shrink before events fail. */
+  onCongestion?: (() => void) | undefined;
+}
