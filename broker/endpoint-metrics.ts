@@ -1,6 +1,6 @@
 /**
  * The endpoint's own measurements: end-to-end latency (accepted at the endpoint minus the
- * event's wallTs, what issue 5's end-to-end histogram reads) and ingest latency (request or
+ * event's wallTs, what a run's end-to-end histogram reads) and ingest latency (request or
  * PUBLISH received -> acknowledged, which includes the journal's fsync with --data-dir).
  * Both go into HDR histograms (exact, mergeable, exported compressed in /v1/stats) and into fixed
  * Prometheus buckets for /metrics. Recording is a few number operations: no allocation.

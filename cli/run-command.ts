@@ -21,7 +21,7 @@ export interface RunCommandArgs {
   quiet: boolean;
   /** pino level of <run folder>/fleetsim.log. @default "info" */
   logLevel?: Level | 'silent';
-  /** Scale flags (issue 6): shard, workers, transport tuning. */
+  /** Scale flags: shard, workers, transport tuning. */
   scale?: ScaleArgs;
 }
 

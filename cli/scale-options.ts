@@ -1,5 +1,5 @@
 /**
- * Command-line flags that scale a run (issue 6): shards, workers, and transport tuning. Parsed
+ * Command-line flags that scale a run: shards, workers, and transport tuning. Parsed
  * and checked here so run, merge and the workers read them the same way.
  */
 import { UsageError } from '../protocol/errors.js';

@@ -4,7 +4,7 @@
  *   endpoint's capacity the way TCP Vegas does: it grows while acknowledgement latency stays near
  *   the lowest seen (slow start doubles, then it adds about sqrt(limit) per round) and shrinks in
  *   proportion when latency inflates, halving on overload (a timeout, 429/503). aedes collapses
- *   rather than slows when pushed past its capacity (issue 6 measured it), so the window must back
+ *   rather than slows when pushed past its capacity (measured on this machine), so the window must back
  *   off on queueing latency, before anything fails.
  * - `Pacer` is a token bucket that caps events per second.
  */

@@ -23,7 +23,7 @@ export interface Reconciliation {
   reason?: string;
   apps: { appId: string; expected: AppTallies; counted: AppTallies; match: boolean }[];
   differences: Difference[];
-  /** Device by device, where the endpoint lists devices (agent/device-reconcile.ts, issue 5). */
+  /** Device by device, where the endpoint lists devices (reconcile/devices.ts). */
   devices?: DeviceReconciliation;
 }
 

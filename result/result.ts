@@ -58,11 +58,11 @@ export interface RunResult {
   timeline: { intervalMs: 1000; points: TimelinePoint[] };
   reconciliation: Reconciliation;
   thresholds: ThresholdResult[];
-  /** The shard this result covers (`--shard i/N`, index from 0); absent for a whole run (issue 6). */
+  /** The shard this result covers (`--shard i/N`, index from 0); absent for a whole run. */
   shard?: { index: number; count: number };
   /** Present when an abortOnFail threshold stopped the run early. */
   aborted?: { at: string; reason: string };
-  /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never (issue 3). */
+  /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never. */
   coverage?: Coverage;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Source addresses for outgoing connections. One source address reaches one broker port through
- * about 28,000 ephemeral ports and connects slowly past 5,000 (measured on this machine, issue 6),
+ * about 28,000 ephemeral ports and connects slowly past 5,000 (measured on this machine),
  * so big fleets spread their connections over several loopback addresses: 127.0.0.0/8 is all
  * loopback on Linux, no setup needed.
  */
