@@ -19,6 +19,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Authenticator, type AuthConfig } from './auth.js';
 import { EndpointMetrics } from './endpoint-metrics.js';
 import { createHttpHandler, type HttpApiHooks } from './http-api.js';
+import { EndpointSink } from './ingest-sink.js';
 import { LocalIngestor, type Ingestor } from './ingestor.js';
 import { Journal } from './journal.js';
 import { createIngestBroker, type MqttIngestHooks } from './mqtt-ingest.js';
@@ -58,6 +59,8 @@ export interface Endpoint {
   store: TallyStore;
   broker: Aedes;
   ingestor: Ingestor;
+  /** The ingest seam without a socket: what the in-memory transport delivers to. */
+  sink: EndpointSink;
   metrics: EndpointMetrics;
   mqttUrl: string;
   httpUrl: string;
@@ -189,6 +192,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     store,
     broker,
     ingestor,
+    sink: new EndpointSink({ store, ingestor, metrics, auth, log, draining: () => draining }),
     metrics,
     mqttUrl: `mqtt${s}://${urlHost}:${mqttPort}`,
     httpUrl: `http${s}://${urlHost}:${httpPort}`,

@@ -94,6 +94,21 @@ describe('the HTTP transport', () => {
     expect(t.stats().timeouts).toBe(1);
   });
 
+  it('fails, at close(), an event waiting for its next attempt instead of leaving it unsettled', async () => {
+    let calls = 0;
+    const url = await serve((_req, _body, res) => {
+      calls++;
+      res.writeHead(503, { 'retry-after': '30' }).end('busy');
+    });
+    const t = new HttpTransport({ url });
+    const result = new Promise<Error | undefined>((r) => t.send('d', 'a', '{}', r));
+    while (t.stats().retries === 0) await new Promise((r) => setTimeout(r, 5));
+    await t.close();
+    const err = await result;
+    expect((err as SendError).kind).toBe('network');
+    expect(calls).toBe(1);
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     expect(retryAfterMs('3', 0)).toBe(3000);
     expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);

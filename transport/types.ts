@@ -32,7 +32,7 @@ export function emptyStats(): TransportStats {
 }
 
 export interface Transport {
-  readonly kind: 'mqtt' | 'http';
+  readonly kind: 'mqtt' | 'http' | 'memory';
   /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
   preflight(): Promise<void>;
   /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure. */

@@ -54,7 +54,9 @@ export class HttpTransport implements Transport {
   private payloads: string[] = [];
   private dones: SendDone[] = [];
   private flushScheduled = false;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Batches waiting to be tried again, by their timer. */
+  private readonly retryTimers = new Map<NodeJS.Timeout, Batch>();
+  private closing: Promise<void> | undefined;
   onCongestion: (() => void) | undefined;
 
   constructor(private readonly opts: HttpTransportOptions) {
@@ -185,7 +187,7 @@ export class HttpTransport implements Transport {
       this.retryTimers.delete(t);
       this.post(b);
     }, wait);
-    this.retryTimers.add(t);
+    this.retryTimers.set(t, b);
   }
 
   private fail(b: Batch, err: SendError): void {
@@ -204,11 +206,18 @@ export class HttpTransport implements Transport {
     return { ...this.counters };
   }
 
-  async close(): Promise<void> {
-    this.flush();
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
-    await this.pool.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.flush();
+      // A batch waiting for its next attempt fails now: close() settles every event.
+      for (const [t, b] of this.retryTimers) {
+        clearTimeout(t);
+        this.fail(b, new SendError('the HTTP transport closed before the next attempt', 'network'));
+      }
+      this.retryTimers.clear();
+      await this.pool.close();
+    })();
+    return this.closing;
   }
 }
 

@@ -61,6 +61,10 @@ export class MqttTransport implements Transport {
   private readonly deadlines: Deadlines;
   private readonly counters: TransportStats = emptyStats();
   private nextAddress = 0;
+  /** Events sent and not yet settled (acknowledged, failed, or expired at their deadline). */
+  private unsettled = 0;
+  private onSettled: (() => void) | undefined;
+  private closingAll: Promise<void> | undefined;
 
   constructor(private readonly opts: MqttTransportOptions) {
     this.target = parseMqttTarget(opts.url);
@@ -70,10 +74,7 @@ export class MqttTransport implements Transport {
       timeout,
       (d) => {
         this.counters.timeouts++;
-        this.deadlines.settle(
-          d,
-          new SendError(`no acknowledgement within ${timeout} ms from ${this.opts.url}`, 'timeout'),
-        );
+        this.settle(d, new SendError(`no acknowledgement within ${timeout} ms from ${this.opts.url}`, 'timeout'));
       },
       opts.timers,
     );
@@ -154,12 +155,17 @@ export class MqttTransport implements Transport {
   send(deviceId: string, appId: string, payload: string, done: SendDone): void {
     const conn = this.conn(deviceId);
     conn.pending++;
+    this.unsettled++;
     const d: Deadline = this.deadlines.add(done);
     conn.client.publish(statusTopic(deviceId, appId), payload, { qos: this.qos }, (err) => {
       conn.pending--;
-      this.deadlines.settle(d, err ? new SendError(err.message, 'network') : undefined);
+      this.settle(d, err ? new SendError(err.message, 'network') : undefined);
       if (conn.finished && conn.pending === 0) this.end(deviceId, conn);
     });
+  }
+
+  private settle(d: Deadline, err: Error | undefined): void {
+    if (this.deadlines.settle(d, err) && --this.unsettled === 0) this.onSettled?.();
   }
 
   /** Ends the device's connection once every event of it is acknowledged: ending while still
@@ -191,10 +197,16 @@ export class MqttTransport implements Transport {
     return { ...this.counters };
   }
 
-  async close(): Promise<void> {
-    for (const [id, conn] of [...this.devices]) this.end(id, conn);
-    for (const c of this.shared.splice(0)) if (c) this.end('', c);
-    await Promise.all([...this.closing]);
-    this.deadlines.stop();
+  /** Waits until every event sent is settled (acknowledged, or failed at its deadline), then ends
+   * every connection. */
+  close(): Promise<void> {
+    this.closingAll ??= (async () => {
+      if (this.unsettled > 0) await new Promise<void>((resolve) => (this.onSettled = resolve));
+      for (const [id, conn] of [...this.devices]) this.end(id, conn);
+      for (const c of this.shared.splice(0)) if (c) this.end('', c);
+      await Promise.all([...this.closing]);
+      this.deadlines.stop();
+    })();
+    return this.closingAll;
   }
 }

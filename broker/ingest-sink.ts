@@ -1,0 +1,105 @@
+/**
+ * The embedded endpoint's ingest sink (protocol/ingest-sink.ts): the same checks and the same
+ * owner of the tallies as MQTT and HTTP (the event contract, the ACL, the Ingestor with its
+ * journal), with no socket in between. The in-memory transport delivers here; a refused event is
+ * counted under its reason exactly as over the wire.
+ */
+import type { Logger } from 'pino';
+import { type EventCheck, parseEvent, type StatusEvent } from '../protocol/event.js';
+import {
+  ACCEPTED,
+  DUPLICATE,
+  type IngestAnswer,
+  type IngestOpen,
+  type IngestSession,
+  type IngestSink,
+  STALE,
+  UNAVAILABLE,
+} from '../protocol/ingest-sink.js';
+import { type Authenticator, mayReportFor, type Principal } from './auth.js';
+import type { EndpointMetrics } from './endpoint-metrics.js';
+import type { Ingestor } from './ingestor.js';
+import type { IngestOutcome, TallyStore } from './store.js';
+
+/** An event that passed the contract and the ACL, or why not (`reasonKey` is what is counted). */
+export type Admission =
+  | { ok: true; event: StatusEvent }
+  | { ok: false; field: string; reason: string; reasonKey: string };
+
+/** The checks every event passes before it is applied, whatever carried it: the contract, then the ACL. */
+export function admit(check: EventCheck, principal: Principal | undefined): Admission {
+  if (!check.ok) return { ok: false, field: check.field, reason: check.reason, reasonKey: check.field };
+  if (principal?.kind === 'device' && !mayReportFor(principal, check.event.deviceId)) {
+    return {
+      ok: false,
+      field: 'deviceId',
+      reasonKey: 'acl',
+      reason: `this token belongs to device "${principal.deviceId}", which may not report for device "${check.event.deviceId}"`,
+    };
+  }
+  return check;
+}
+
+const ANSWERS: Record<IngestOutcome, IngestAnswer> = { accepted: ACCEPTED, duplicate: DUPLICATE, stale: STALE };
+
+export interface SinkDeps {
+  store: TallyStore;
+  ingestor: Ingestor;
+  metrics: EndpointMetrics;
+  auth: Authenticator;
+  log: Logger;
+  /** True once the endpoint is closing: nothing more is taken. */
+  draining: () => boolean;
+}
+
+class Session implements IngestSession {
+  constructor(
+    private readonly d: SinkDeps,
+    private readonly principal: Principal | undefined,
+  ) {}
+
+  submit(payload: string | Buffer, answer: (a: IngestAnswer) => void): void {
+    const { store, ingestor, metrics, log } = this.d;
+    if (this.d.draining()) return answer(UNAVAILABLE);
+    const t0 = performance.now();
+    const a = admit(parseEvent(payload), this.principal);
+    if (!a.ok) {
+      store.reject(a.reasonKey);
+      log.warn({ transport: 'memory', field: a.field, reason: a.reason }, 'event refused');
+      answer({ outcome: 'rejected', field: a.field, reason: a.reason });
+      return;
+    }
+    ingestor.ingest(a.event, Date.now(), (outcome) => {
+      metrics.ingest.record((performance.now() - t0) * 1000);
+      answer(ANSWERS[outcome]);
+    });
+  }
+}
+
+export class EndpointSink implements IngestSink {
+  private readonly open_: IngestOpen | undefined;
+
+  constructor(private readonly d: SinkDeps) {
+    // With auth off every sender is the same anonymous one: one session serves them all.
+    if (!d.auth.enabled) this.open_ = { ok: true, session: new Session(d, undefined) };
+  }
+
+  get authRequired(): boolean {
+    return this.d.auth.enabled;
+  }
+
+  open(credential: string | undefined): IngestOpen {
+    if (this.open_) return this.open_;
+    const p = credential === undefined ? undefined : this.d.auth.bearer(`Bearer ${credential}`);
+    if (p) return { ok: true, session: new Session(this.d, p) };
+    this.d.metrics.authFailures++;
+    this.d.log.warn({ transport: 'memory', hasCredentials: credential !== undefined }, 'session refused: credentials');
+    return {
+      ok: false,
+      reason:
+        credential === undefined
+          ? 'auth is on: a device or fleet token is needed'
+          : 'the credential is not valid for this endpoint',
+    };
+  }
+}
