@@ -68,3 +68,29 @@ export class EndpointConfigError extends FleetsimError {
     this.name = 'EndpointConfigError';
   }
 }
+
+/** A target description that cannot work: a template naming an unknown field, a status with no
+ * code, unreadable CA or certificate files, a tally source with a bad expression. */
+export class TargetConfigError extends FleetsimError {
+  override readonly code = 'TARGET_CONFIG';
+  override readonly exitCode = 3;
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'TargetConfigError';
+  }
+}
+
+/** A tally source that could not be read or understood: a query with wrong columns, an answer
+ * the mapping cannot read, a refused connection. After events were sent it lands in the report. */
+export class TallySourceError extends FleetsimError {
+  override readonly code = 'TALLY_SOURCE';
+  override readonly exitCode = 4;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TallySourceError';
+  }
+}
