@@ -1,0 +1,71 @@
+/**
+ * The `fleetsim` tally source: the embedded endpoint's API, or another `fleetsim serve`
+ * (GET /v1/apps/{appId}/tallies, and /devices paged 1,000 at a time; docs/protocol.md).
+ */
+import { request } from 'undici';
+import { TallySourceError } from '../protocol/errors.js';
+import type { AppTallies } from '../protocol/tally.js';
+import { talliesPath } from '../protocol/topics.js';
+import type { ReadContext, SourceDeviceRow, TallyRow, TallySource } from './tally-source.js';
+
+async function getJson(url: URL): Promise<unknown> {
+  let res: Awaited<ReturnType<typeof request>>;
+  try {
+    res = await request(url);
+  } catch (err) {
+    throw new TallySourceError(`Cannot read tallies from ${url.origin}: ${(err as Error).message}.`);
+  }
+  if (res.statusCode !== 200) {
+    const body = await res.body.text();
+    throw new TallySourceError(
+      `GET ${url.pathname} on ${url.origin} answered ${res.statusCode}: ${body.slice(0, 200)}`,
+    );
+  }
+  return res.body.json();
+}
+
+export function fleetsimSource(baseUrl: string): TallySource {
+  const origin = new URL(baseUrl).origin;
+  return {
+    kind: 'fleetsim',
+    describe: `${origin} (fleetsim tallies API)`,
+    labels: 'fleetsim',
+    async readTallies(ctx: ReadContext): Promise<TallyRow[]> {
+      const rows: TallyRow[] = [];
+      for (const app of ctx.appIds) {
+        const t = (await getJson(new URL(talliesPath(app), origin))) as AppTallies;
+        for (const [platform, statuses] of Object.entries(t.platforms ?? {})) {
+          for (const [status, states] of Object.entries(statuses ?? {})) {
+            for (const [state, count] of Object.entries(states)) rows.push({ app, platform, status, state, count });
+          }
+        }
+      }
+      return rows;
+    },
+    async readDevices(appId: string): Promise<SourceDeviceRow[]> {
+      const rows: SourceDeviceRow[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const u = new URL(`/v1/apps/${encodeURIComponent(appId)}/devices`, origin);
+        u.searchParams.set('limit', '1000');
+        u.searchParams.set('includeExpired', '1');
+        if (after) u.searchParams.set('after', after);
+        const page = (await getJson(u)) as {
+          devices?: { deviceId: string; platform: string; status: string; state: string; seq: number }[];
+          next?: string | null;
+        };
+        if (!Array.isArray(page.devices))
+          throw new TallySourceError(`GET ${u.pathname} on ${origin} has no "devices" list`);
+        for (const d of page.devices)
+          rows.push({ device: d.deviceId, platform: d.platform, status: d.status, state: d.state, seq: d.seq });
+        if (!page.next) return rows;
+        after = page.next;
+      }
+    },
+    async close() {},
+  };
+}
+
+export function noneSource(): TallySource {
+  return { kind: 'none', describe: 'none (send only: nothing is read back)', labels: 'fleetsim', async close() {} };
+}
