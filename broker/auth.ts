@@ -8,7 +8,8 @@
  *   clientId; over HTTP a gateway credential that may report for any device;
  * - an admin token (optional): required for every read (tallies, devices, /metrics, the live page)
  *   when set; reads are open otherwise.
- * The ACL: a device publishes only under devices/<its id>/ and reports only its own events.
+ * The ACL: a device publishes only under devices/<its id>/ and reports only its own events; the
+ * admin token reads and watches but reports nothing (a write with it is refused).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { devicePassword } from '../protocol/credentials.js';
@@ -66,8 +67,10 @@ export class Authenticator {
 
   /** An HTTP Authorization header: the principal, or undefined to refuse. */
   bearer(header: string | undefined): Principal | undefined {
-    if (!header?.startsWith('Bearer ')) return undefined;
-    const token = header.slice(7).trim();
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are "Bearer".
+    const m = header === undefined ? null : /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    if (!m) return undefined;
+    const token = m[1]!;
     if (this.cfg.adminToken && same(token, this.cfg.adminToken)) return { kind: 'admin' };
     if (this.cfg.fleetToken && same(token, this.cfg.fleetToken)) return { kind: 'fleet' };
     // base64url has no '.', so the password is what follows the last one.
@@ -78,7 +81,7 @@ export class Authenticator {
   }
 }
 
-/** May this principal report a status for this device? */
+/** May this principal report a status for this device? The admin reads; it never reports. */
 export function mayReportFor(p: Principal, deviceId: string): boolean {
-  return p.kind !== 'device' || p.deviceId === deviceId;
+  return p.kind === 'fleet' || (p.kind === 'device' && p.deviceId === deviceId);
 }

@@ -11,6 +11,8 @@ import { pino } from 'pino';
 import { Authenticator, type AuthConfig } from './auth.js';
 import { EndpointMetrics } from './endpoint-metrics.js';
 import { IpcIngestor, type ToOwner, type ToWorker } from './ipc-ingestor.js';
+import { resolveLimits, type EndpointLimits } from './limits.js';
+import { createConnectionHandler } from './mqtt-connections.js';
 import { createIngestBroker } from './mqtt-ingest.js';
 import { TallyStore } from './store.js';
 
@@ -20,6 +22,7 @@ export interface WorkerConfig {
   tlsCertPath?: string;
   tlsKeyPath?: string;
   auth: AuthConfig;
+  limits?: EndpointLimits;
   logLevel: string;
 }
 
@@ -36,18 +39,23 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.FLEETSIM_CLUSTER ?? '{}') as WorkerConfig;
   const log = pino({ level: cfg.logLevel, base: { app: 'fleetsim-serve', worker: process.pid } });
   const ingestor = new IpcIngestor({ send, on: (ev, fn) => process.on(ev, fn as (m: unknown) => void) });
+  const limits = resolveLimits(cfg.limits);
+  const metrics = new EndpointMetrics();
   const broker = await createIngestBroker({
     store: new ForwardingStore(),
     ingestor,
-    metrics: new EndpointMetrics(),
+    metrics,
     auth: new Authenticator(cfg.auth),
     log,
+    connectTimeoutMs: limits.mqttConnectTimeoutMs,
   });
+  const handle = createConnectionHandler(broker, limits, metrics, log);
   const sockets = new Set<Socket>();
   const onSocket = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
-    broker.handle(s);
+    s.on('error', () => undefined);
+    handle(s, s.remoteAddress ?? '');
   };
   const server: Server =
     cfg.tlsCertPath && cfg.tlsKeyPath

@@ -51,8 +51,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
     // The owner's own broker is not used by devices: the workers serve MQTT.
     mqttPort: 0,
     http: {
-      route: (req, res: ServerResponse, url) => {
-        if (req.method !== 'GET' || url.pathname !== '/v1/cluster') return false;
+      route: (req, res: ServerResponse, path) => {
+        if (req.method !== 'GET' || path !== '/v1/cluster') return false;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(
           JSON.stringify({

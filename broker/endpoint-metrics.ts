@@ -72,6 +72,8 @@ export class EndpointMetrics {
   httpRequests = 0;
   mqttPublishes = 0;
   authFailures = 0;
+  /** MQTT connections closed by a limit (packet size, CONNECT first, pending per source). */
+  mqttConnectionsRefused = 0;
   /** The journal's counters when there is one (--data-dir). */
   journal: { flushes: number; events: number } | undefined;
 
@@ -99,6 +101,11 @@ export class EndpointMetrics {
       'fleetsim_auth_failures_total',
       'Connections or requests refused for missing or wrong credentials.',
       this.authFailures,
+    );
+    counter(
+      'fleetsim_mqtt_connections_refused_total',
+      'MQTT connections closed by a limit (packet size, CONNECT first, pending CONNECTs per source).',
+      this.mqttConnectionsRefused,
     );
     counter(
       'fleetsim_journal_flushes_total',

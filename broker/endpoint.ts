@@ -18,10 +18,12 @@ import { pino, type Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Authenticator, type AuthConfig } from './auth.js';
 import { EndpointMetrics } from './endpoint-metrics.js';
-import { createHttpHandler, type HttpApiHooks } from './http-api.js';
+import { createHttpHandler, type HealthReport, type HttpApiHooks } from './http-api.js';
 import { EndpointSink } from './ingest-sink.js';
 import { LocalIngestor, type Ingestor } from './ingestor.js';
 import { Journal } from './journal.js';
+import { resolveLimits, type EndpointLimits } from './limits.js';
+import { createConnectionHandler } from './mqtt-connections.js';
 import { createIngestBroker, type MqttIngestHooks } from './mqtt-ingest.js';
 import { TallyStore } from './store.js';
 
@@ -51,8 +53,12 @@ export interface EndpointOptions {
   logger?: Logger;
   /** A failed journal write or fsync. @default log it and exit the process with code 70 */
   onFatal?: (err: Error) => void;
+  /** Resource limits per client (docs/endpoint.md, "Limits"). */
+  limits?: EndpointLimits;
   http?: HttpApiHooks;
   mqtt?: MqttIngestHooks;
+  /** More parts for /healthz (the cluster's workers); their `ok` joins this process's listeners'. */
+  health?: () => HealthReport;
 }
 
 export interface Endpoint {
@@ -90,6 +96,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   const store = new TallyStore();
   const metrics = new EndpointMetrics();
   const auth = new Authenticator(opts.auth);
+  const limits = resolveLimits(opts.limits);
   const onFatal =
     opts.onFatal ??
     ((err: Error) => {
@@ -118,13 +125,16 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     metrics,
     auth,
     log,
+    connectTimeoutMs: limits.mqttConnectTimeoutMs,
     ...(opts.mqtt ? { hooks: opts.mqtt } : {}),
   });
+  const handleMqtt = createConnectionHandler(broker, limits, metrics, log);
   const sockets = new Set<Socket>();
   const onMqttSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    broker.handle(socket);
+    socket.on('error', () => undefined);
+    handleMqtt(socket, socket.remoteAddress ?? '');
   };
   const mqttServer: NetServer = opts.tls
     ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onMqttSocket)
@@ -139,20 +149,37 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     durable: Boolean(journal),
     mqttClients: () => broker.connectedClients,
     draining: () => draining,
+    health: () => {
+      const mqtt = mqttServer.listening;
+      const extra = opts.health?.();
+      return { ...extra, ok: mqtt && (extra?.ok ?? true), listeners: { http: true, mqtt } };
+    },
     ...(opts.http ? { hooks: opts.http } : {}),
   });
+  const httpOptions = {
+    keepAlive: true,
+    // Slowloris: headers and whole requests have deadlines, checked every second.
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: 1_000,
+  };
   const httpServer: HttpServer = opts.tls
     ? (createHttpsServer(
-        { cert: opts.tls.cert, key: opts.tls.key, keepAlive: true },
+        { cert: opts.tls.cert, key: opts.tls.key, ...httpOptions },
         handler as (req: IncomingMessage, res: ServerResponse) => void,
       ) as unknown as HttpServer)
-    : createHttpServer({ keepAlive: true }, handler);
+    : createHttpServer(httpOptions, handler);
   httpServer.keepAliveTimeout = 65_000;
+  httpServer.maxConnections = limits.maxHttpConnections;
 
   let wss: WebSocketServer | undefined;
   if (opts.websocket ?? true) {
-    wss = new WebSocketServer({ server: httpServer, path: '/mqtt' });
-    wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+    wss = new WebSocketServer({ server: httpServer, path: '/mqtt', maxPayload: limits.mqttMaxPacketBytes + 8 });
+    wss.on('connection', (ws, req) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => undefined);
+      handleMqtt(stream, req.socket.remoteAddress ?? '', req);
+    });
   }
 
   const mqttPort = await listen(mqttServer, opts.mqttPort ?? 0, host);

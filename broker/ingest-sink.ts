@@ -29,12 +29,15 @@ export type Admission =
 /** The checks every event passes before it is applied, whatever carried it: the contract, then the ACL. */
 export function admit(check: EventCheck, principal: Principal | undefined): Admission {
   if (!check.ok) return { ok: false, field: check.field, reason: check.reason, reasonKey: check.field };
-  if (principal?.kind === 'device' && !mayReportFor(principal, check.event.deviceId)) {
+  if (principal && !mayReportFor(principal, check.event.deviceId)) {
     return {
       ok: false,
-      field: 'deviceId',
+      field: principal.kind === 'device' ? 'deviceId' : 'authorization',
       reasonKey: 'acl',
-      reason: `this token belongs to device "${principal.deviceId}", which may not report for device "${check.event.deviceId}"`,
+      reason:
+        principal.kind === 'device'
+          ? `this token belongs to device "${principal.deviceId}", which may not report for device "${check.event.deviceId}"`
+          : 'the admin token is for reads; report events with a device or fleet token',
     };
   }
   return check;

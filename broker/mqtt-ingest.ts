@@ -9,11 +9,13 @@
  */
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { parseEvent } from '../protocol/event.js';
+import { parseEvent, shortName } from '../protocol/event.js';
 import { parsePresenceTopic, parseStatusTopic, rejectionTopic, REJECTION_TOPIC_PREFIX } from '../protocol/topics.js';
 import { mayReportFor, type Authenticator, type Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import type { Ingestor } from './ingestor.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { RefusalLog } from './refusal-log.js';
 import type { TallyStore } from './store.js';
 
 export interface MqttIngestHooks {
@@ -26,11 +28,28 @@ export interface MqttIngestDeps {
   metrics: EndpointMetrics;
   auth: Authenticator;
   log: Logger;
+  /** Time from the TCP connection to CONNECT. @default DEFAULT_LIMITS.mqttConnectTimeoutMs */
+  connectTimeoutMs?: number;
   hooks?: MqttIngestHooks;
 }
 
-/** aedes error carrying a CONNACK return code (MQTT 3.1.1 §3.2.2.3: 4 bad credentials, 5 not authorized). */
-function connackError(message: string, returnCode: 4 | 5): Error & { returnCode: 4 | 5 } {
+/**
+ * A client id becomes a topic level (fleetsim/rejections/<clientId>) and, with a fleet token, a
+ * device id: one with a wildcard, a '/' or a leading '$' would subscribe to other clients'
+ * rejections or to broker topics ([MQTT-4.7.1], §4.7.2), so it is refused at CONNECT.
+ */
+export function clientIdProblem(id: string): string | undefined {
+  if (/[#+/]/.test(id)) return `client id ${JSON.stringify(shortName(id))} contains '#', '+' or '/'`;
+  if (id.startsWith('$')) return `client id ${JSON.stringify(shortName(id))} starts with '$'`;
+  if (/[\u0000-\u001f\u007f]/.test(id)) return 'client id contains a control character';
+  return undefined;
+}
+
+/**
+ * aedes error carrying a CONNACK return code (MQTT 3.1.1 §3.2.2.3: 2 identifier rejected,
+ * 4 bad credentials, 5 not authorized).
+ */
+function connackError(message: string, returnCode: 2 | 4 | 5): Error & { returnCode: 2 | 4 | 5 } {
   return Object.assign(new Error(message), { returnCode });
 }
 
@@ -39,8 +58,13 @@ const REFUSED_TOPIC = '$fleetsim/refused';
 
 export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   const { store, ingestor, metrics, auth, log } = d;
-  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, heartbeatInterval: 3_600_000 });
+  const broker = await Aedes.createBroker({
+    maxClientsIdLength: 128,
+    heartbeatInterval: 3_600_000,
+    connectTimeout: d.connectTimeoutMs ?? DEFAULT_LIMITS.mqttConnectTimeoutMs,
+  });
   const principals = new WeakMap<Client, Principal>();
+  const refusals = new RefusalLog(log);
 
   /** Refuses a PUBLISH: counted, logged, explained on the rejection topic, then PUBACKed and dropped. */
   function refuse(
@@ -50,14 +74,14 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
     reason: string,
     reasonKey = field,
   ): void {
-    const topic = packet.topic;
+    const topic = shortName(packet.topic);
     // aedes lets authorizePublish rewrite the packet: a '$' topic matches no wildcard subscription
     // (MQTT 3.1.1 §4.7.2) and authorizeForward drops it, so a refused event reaches nobody.
     packet.topic = REFUSED_TOPIC;
     packet.retain = false;
     store.reject(reasonKey);
     const clientId = client?.id ?? '(broker)';
-    log.warn({ transport: 'mqtt', clientId, topic, field, reason }, 'event refused');
+    refusals.log({ transport: 'mqtt', clientId, topic, field, reason });
     d.hooks?.onReject?.(clientId, topic, field, reason);
     broker.publish(
       {
@@ -73,6 +97,12 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   }
 
   broker.authenticate = (client, username, password, done) => {
+    const idProblem = clientIdProblem(client.id);
+    if (idProblem) {
+      metrics.authFailures++;
+      log.warn({ transport: 'mqtt', clientId: shortName(client.id) }, `connection refused: ${idProblem}`);
+      return done(connackError(`${idProblem}; use letters, digits and . _ : @ -`, 2), false);
+    }
     const p = auth.mqtt(client.id, username, password?.toString('utf8'));
     if (!p) {
       metrics.authFailures++;
@@ -106,8 +136,17 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
 
   broker.authorizePublish = (client, packet, callback) => {
     const topic = packet.topic;
-    if (topic.startsWith('$SYS/') || topic.startsWith(REJECTION_TOPIC_PREFIX))
-      return callback(new Error(`${topic.split('/')[0]}/ topics are the broker's`));
+    if (topic.startsWith('$') || topic.startsWith(REJECTION_TOPIC_PREFIX)) {
+      // The documented refusal (PUBACK, reason on the rejection topic), not a dropped connection.
+      refuse(
+        client,
+        packet,
+        'topic',
+        `${shortName(topic.split('/')[0]!)}/ topics are the broker's; publish status events to devices/{deviceId}/apps/{appId}/status`,
+        'acl',
+      );
+      return callback(null);
+    }
     const where = parseStatusTopic(topic);
     const principal = client ? principals.get(client) : undefined;
     if (!where) {
@@ -126,7 +165,12 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
         return callback(null);
       }
       if (topic.startsWith('devices/')) {
-        refuse(client, packet, 'topic', `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${topic}`);
+        refuse(
+          client,
+          packet,
+          'topic',
+          `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${JSON.stringify(shortName(topic))}`,
+        );
         return callback(null);
       }
       // Not ours: ordinary MQTT traffic, allowed only when auth is off or for the admin.
@@ -142,7 +186,7 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
         client,
         packet,
         'topic',
-        `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : 'nobody'} and may not publish for device "${where.deviceId}"`,
+        `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : (principal?.kind ?? 'nobody')} and may not publish for device "${shortName(where.deviceId)}"`,
         'acl',
       );
       return callback(null);
@@ -160,7 +204,7 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
         client,
         packet,
         field,
-        `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${topic}`,
+        `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${JSON.stringify(shortName(topic))}`,
       );
       return callback(null);
     }

@@ -7,7 +7,7 @@
  * replay rebuilds exactly the state the live process had.
  */
 import type { Platform } from '../protocol/catalogue.js';
-import type { StatusEvent } from '../protocol/event.js';
+import { isEventField, shortName, type StatusEvent } from '../protocol/event.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'stale';
@@ -44,8 +44,27 @@ export interface StoreCounters {
   duplicates: number;
   stale: number;
   rejected: number;
+  /** Keyed by a field of the event or a fixed reason (REJECTION_REASONS), never by a client's text. */
   rejectedByReason: Record<string, number>;
+  /**
+   * The unknown field names refused, each cut to 64 characters: the first UNKNOWN_FIELD_NAMES
+   * distinct names, every later one counted under "(other)". A null-prototype object, so a name
+   * such as "constructor" is a key like any other.
+   */
+  unknownFields: Record<string, number>;
 }
+
+/** Reasons besides the event's own fields; anything else a client names counts as "(unknown field)". */
+export const REJECTION_REASONS = ['(payload)', '(event)', 'acl', 'topic', '(unknown field)'] as const;
+/** Distinct unknown field names kept by name in the counters. */
+export const UNKNOWN_FIELD_NAMES = 32;
+
+/** The counter a refusal goes under: the field it names when that is an event field or a fixed reason. */
+export function reasonKey(field: string): string {
+  return isEventField(field) || (REJECTION_REASONS as readonly string[]).includes(field) ? field : '(unknown field)';
+}
+
+const counts = (): Record<string, number> => Object.create(null) as Record<string, number>;
 
 /** Accepted events kept per pair for the history query; older ones fall off (tallies are unaffected). */
 export const HISTORY_LIMIT = 256;
@@ -72,7 +91,15 @@ export class TallyStore {
   readonly tallies = new TallyBook();
   /** Per platform across every app (the pseudo app "*"). */
   private readonly fleet = new TallyBook();
-  readonly counters: StoreCounters = { accepted: 0, duplicates: 0, stale: 0, rejected: 0, rejectedByReason: {} };
+  readonly counters: StoreCounters = {
+    accepted: 0,
+    duplicates: 0,
+    stale: 0,
+    rejected: 0,
+    rejectedByReason: counts(),
+    unknownFields: counts(),
+  };
+  private unknownNames = 0;
   private pairCount = 0;
   /** The latest simulated time any accepted event carried: the endpoint's view of "now" in the simulation. */
   simNow = 0;
@@ -131,10 +158,20 @@ export class TallyStore {
     return 'accepted';
   }
 
-  /** Counts a refused event under its reason (the field that was wrong). */
+  /** Counts a refused event under its reason (the field that was wrong); the label set stays bounded. */
   reject(field: string): void {
-    this.counters.rejected++;
-    this.counters.rejectedByReason[field] = (this.counters.rejectedByReason[field] ?? 0) + 1;
+    const c = this.counters;
+    c.rejected++;
+    const key = reasonKey(field);
+    if (key !== field) {
+      let name = shortName(field);
+      if (c.unknownFields[name] === undefined) {
+        if (this.unknownNames < UNKNOWN_FIELD_NAMES) this.unknownNames++;
+        else name = '(other)';
+      }
+      c.unknownFields[name] = (c.unknownFields[name] ?? 0) + 1;
+    }
+    c.rejectedByReason[key] = (c.rejectedByReason[key] ?? 0) + 1;
   }
 
   appTallies(appId: string): AppTallies {

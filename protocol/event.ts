@@ -2,6 +2,7 @@
  * The status event: what a device sends to the ingestion endpoint on every status change.
  * JSON, one object per event; HTTP also takes an array. The contract is docs/protocol.md.
  */
+import { isUtf8 } from 'node:buffer';
 import { findState, findStatus, isPlatform, PLATFORMS, type Platform } from './catalogue.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -102,15 +103,48 @@ export function checkEvent(value: unknown): EventCheck {
     return fail('native', `expected a string of at most 64 characters, got ${describeValue(e.native)}`);
   }
   for (const k in e) {
-    if (!FIELDS.has(k)) return fail(k, `unknown field; an event has ${[...FIELDS].join(', ')}`);
+    // The name is the client's: shown cut short, and counted under one reason (isEventField).
+    if (!FIELDS.has(k))
+      return fail(shortName(k), `unknown field ${describeValue(k)}; an event has ${[...FIELDS].join(', ')}`);
   }
   return { ok: true, event: e as unknown as StatusEvent };
 }
 
-/** Parses one JSON event from bytes, with the size limit and the contract applied. */
+/** True for the fields an event has: the only field names that may label a counter. */
+export function isEventField(name: string): boolean {
+  return FIELDS.has(name);
+}
+
+/** A field name from a client, cut to at most 64 characters for replies and logs. */
+export function shortName(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 61)}...` : name;
+}
+
+/**
+ * Where bytes stop being UTF-8 (the byte offset of the first bad sequence), or -1. Offsets are
+ * bytes, never string indexes: decoding replaces a bad byte with U+FFFD, three bytes long.
+ */
+export function invalidUtf8At(bytes: Uint8Array): number {
+  if (isUtf8(bytes)) return -1;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > bytes.length || !isUtf8(bytes.subarray(i, i + n))) return i;
+    i += n;
+  }
+  return -1;
+}
+
+/** Parses one JSON event from bytes, with the size limit, UTF-8 and the contract applied. */
 export function parseEvent(bytes: Buffer | string): EventCheck {
-  if (bytes.length > MAX_EVENT_BYTES)
-    return fail('(payload)', `payload of ${bytes.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit`);
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+  if (size > MAX_EVENT_BYTES)
+    return fail('(payload)', `payload of ${size} bytes is over the ${MAX_EVENT_BYTES}-byte limit`);
+  if (typeof bytes !== 'string') {
+    const bad = invalidUtf8At(bytes);
+    if (bad >= 0) return fail('(payload)', `the payload is not UTF-8 (byte offset ${bad}); JSON text is UTF-8`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
