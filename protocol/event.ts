@@ -2,7 +2,6 @@
  * The status event: what a device sends to the ingestion endpoint on every status change.
  * JSON, one object per event; HTTP also takes an array. The contract is docs/protocol.md.
  */
-import { isUtf8 } from 'node:buffer';
 import { findState, findStatus, isPlatform, PLATFORMS, type Platform } from './catalogue.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -125,13 +124,36 @@ export function shortName(name: string): string {
  * bytes, never string indexes: decoding replaces a bad byte with U+FFFD, three bytes long.
  */
 export function invalidUtf8At(bytes: Uint8Array): number {
-  if (isUtf8(bytes)) return -1;
+  const n = bytes.length;
   let i = 0;
-  while (i < bytes.length) {
+  while (i < n) {
     const b = bytes[i]!;
-    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-    if (n === 0 || i + n > bytes.length || !isUtf8(bytes.subarray(i, i + n))) return i;
-    i += n;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // RFC 3629 §4: the second byte's range depends on the first (no overlongs, no surrogates, <= U+10FFFF).
+    let len: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      len = 3;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + len > n) return i;
+    const b1 = bytes[i + 1]!;
+    if (b1 < lo || b1 > hi) return i;
+    for (let k = 2; k < len; k++) {
+      const c = bytes[i + k]!;
+      if (c < 0x80 || c > 0xbf) return i;
+    }
+    i += len;
   }
   return -1;
 }
