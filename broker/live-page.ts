@@ -5,6 +5,7 @@
  * With an admin token the page is opened as `/?token=...` and passes it on to its own requests.
  */
 import { CATALOGUE, PLATFORMS } from '../protocol/catalogue.js';
+import { MEANINGS, meaningOf } from '../protocol/status-meaning.js';
 
 /** platform -> status id -> { label, states: state id -> label }, from the catalogue (the seeds' labels). */
 function labels(): Record<string, Record<string, { label: string; order: number; states: Record<string, string> }>> {
@@ -30,9 +31,20 @@ function scriptJson(v: unknown): string {
 
 const PLATFORM_LABELS = Object.fromEntries(PLATFORMS.map((p) => [p, CATALOGUE[p].label]));
 
+/** platform -> status id -> meaning id: the page colours by meaning, as report.html does. */
+const STATUS_MEANING = Object.fromEntries(
+  PLATFORMS.map((p) => [p, Object.fromEntries(CATALOGUE[p].statuses.map((s) => [s.id, meaningOf(p, s.id).id]))]),
+);
+const MEANING_STYLE = MEANINGS.map(
+  (m) =>
+    `.seg.m-${m.id} { background: ${m.colour}; } tr.m-${m.id} td:first-child { border-left: 3px solid ${m.colour}; } .key i.m-${m.id} { background: ${m.colour}; }`,
+).join('\n');
+
 const SCRIPT = `
 const LABELS = ${scriptJson(labels())};
 const PLATFORM_LABELS = ${scriptJson(PLATFORM_LABELS)};
+const STATUS_MEANING = ${scriptJson(STATUS_MEANING)};
+const MEANINGS = ${scriptJson(MEANINGS.map((m) => ({ id: m.id, label: m.label })))};
 const token = new URLSearchParams(location.search).get('token');
 const q = token ? '?token=' + encodeURIComponent(token) : '';
 let last = null;
@@ -43,21 +55,27 @@ function el(tag, attrs, ...kids) {
   for (const k of kids) e.append(k);
   return e;
 }
-function hue(status) {
-  if (/fail|error|reject|not_relevant|not_compatible/.test(status)) return 'bad';
-  if (/^(installed|success)$/.test(status)) return 'good';
-  return 'wait';
+function meaning(platform, status) {
+  return (STATUS_MEANING[platform] || {})[status] || 'unknown';
 }
 function renderApp(app) {
   const card = el('section', { class: 'app', 'data-app': app.appId, 'data-total': String(app.total) });
   card.append(el('h2', {}, app.appId + ' ', el('span', { class: 'muted' }, app.total + ' devices')));
+  const byMeaning = {};
+  for (const [platform, statuses] of Object.entries(app.platforms))
+    for (const [status, states] of Object.entries(statuses))
+      for (const n of Object.values(states)) byMeaning[meaning(platform, status)] = (byMeaning[meaning(platform, status)] || 0) + n;
   const bar = el('div', { class: 'bar' });
-  for (const [status, s] of Object.entries(app.statuses)) {
-    const seg = el('span', { class: 'seg ' + hue(status), title: status + ': ' + s.total });
-    seg.style.width = (100 * s.total / Math.max(1, app.total)) + '%';
+  const key = el('div', { class: 'key' });
+  for (const m of MEANINGS) {
+    const n = byMeaning[m.id];
+    if (!n) continue;
+    const seg = el('span', { class: 'seg m-' + m.id, 'data-meaning': m.id, title: m.label + ': ' + n });
+    seg.style.width = (100 * n / Math.max(1, app.total)) + '%';
     bar.append(seg);
+    key.append(el('span', {}, el('i', { class: 'm-' + m.id }), m.label + ' ' + n));
   }
-  card.append(bar);
+  card.append(bar, key);
   for (const [platform, statuses] of Object.entries(app.platforms)) {
     const t = el('table', { 'data-platform': platform });
     t.append(el('caption', {}, PLATFORM_LABELS[platform] || platform));
@@ -70,7 +88,7 @@ function renderApp(app) {
       for (const [state, n] of states) {
         const sl = meta[status] ? meta[status].label : status;
         const tl = meta[status] && meta[status].states[state] ? meta[status].states[state] : state;
-        t.append(el('tr', { class: hue(status), 'data-status': status, 'data-state': state },
+        t.append(el('tr', { class: 'm-' + meaning(platform, status), 'data-status': status, 'data-state': state },
           el('td', {}, sl), el('td', {}, tl), el('td', { class: 'n' }, String(n))));
       }
     }
@@ -114,13 +132,13 @@ h1 { font-size: 1.3rem; margin: 0 0 .5rem; } h2 { font-size: 1.1rem; margin: 0 0
 .kpi b { display: block; font-size: 1.2rem; }
 .app { background: #fff; border-radius: 6px; padding: 1rem; margin-bottom: 1rem; box-shadow: 0 1px 2px #0002; }
 .bar { display: flex; height: 12px; border-radius: 6px; overflow: hidden; background: #e4e7ec; margin-bottom: .8rem; }
-.seg.good { background: #2e9d5b; } .seg.bad { background: #d0453a; } .seg.wait { background: #e3a82b; }
+${MEANING_STYLE}
+.key { display: flex; flex-wrap: wrap; gap: .2rem 1rem; font-size: 12px; margin: -.4rem 0 .8rem; }
+.key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
 table { border-collapse: collapse; margin: 0 1.5rem .8rem 0; display: inline-table; vertical-align: top; }
 caption { text-align: left; font-weight: 600; padding-bottom: .2rem; }
 th, td { padding: .15rem .6rem; border-bottom: 1px solid #e4e7ec; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-tr.good td:first-child { border-left: 3px solid #2e9d5b; } tr.bad td:first-child { border-left: 3px solid #d0453a; }
-tr.wait td:first-child { border-left: 3px solid #e3a82b; }
 .muted { color: #6b7385; font-weight: normal; } #error { color: #d0453a; }
 `;
 

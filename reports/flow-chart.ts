@@ -6,13 +6,30 @@
  */
 import type { FlowLink } from '../drive/lifecycle-metrics.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
+import { meaningOf } from '../protocol/status-meaning.js';
 import { xmlEscape } from './junit.js';
-import { PALETTE } from './svg.js';
 
-const W = 720;
 const H = 300;
 const NODE_W = 10;
 const PAD = 6;
+/** Label lines at 10px: line height, and about 5.6 units a character. */
+const LINE = 11;
+const CHAR = 5.6;
+const START_COLOUR = '#94a3b8';
+
+/** Words wrapped into lines of at most `width` characters (a longer word gets a line of its own). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
 
 interface Node {
   id: string;
@@ -30,6 +47,11 @@ export function flowChart(
   links: readonly FlowLink[],
   label: (key: string) => string,
 ): string {
+  // "Status / State" is shown as the status on one line and the state wrapped below it
+  const labelLines = (key: string, width: number) => {
+    const [status, ...rest] = label(key).split(' / ');
+    return [...wrap(status!, width), ...wrap(rest.join(' / '), width)];
+  };
   const ls = links.filter((l) => l.platform === platform && l.count > 0);
   const nodes = new Map<string, Node>();
   const node = (k: string) =>
@@ -81,8 +103,15 @@ export function flowChart(
         ),
     ),
   );
+  // Wide enough for about 18 characters a column; the viewBox scales to the page.
+  const W = Math.max(720, 200 + maxDepth * 120);
   const colW = (W - 190) / Math.max(1, maxDepth);
   const xOf = (n: Node) => 10 + n.depth * colW;
+  const chars = (n: Node) => Math.max(8, Math.floor((n.depth === maxDepth ? 180 : colW - NODE_W - 8) / CHAR));
+  const lines = new Map<string, string[]>();
+  for (const n of nodes.values()) lines.set(n.id, labelLines(n.id, chars(n)));
+  // A node's slot is as tall as its box or its label, whichever is taller: labels never overlap.
+  let height = H;
   for (const c of columns) {
     let y = top;
     for (const n of c) {
@@ -90,13 +119,15 @@ export function flowChart(
       n.h = Math.max(1.5, n.value * scale);
       n.inAt = n.y;
       n.outAt = n.y;
-      y += n.h + PAD;
+      y += Math.max(n.h, lines.get(n.id)!.length * LINE + 2) + PAD;
     }
+    height = Math.max(height, y + 12);
   }
   const colour = new Map<string, string>();
-  [...nodes.keys()].sort().forEach((k, i) => {
-    colour.set(k, PALETTE[i % PALETTE.length]!);
-  });
+  for (const k of nodes.keys()) {
+    const i = k.indexOf('/');
+    colour.set(k, k === FLOW_START || i < 0 ? START_COLOUR : meaningOf(platform, k.slice(0, i)).colour);
+  }
   const bands: string[] = [];
   const arcs: string[] = [];
   for (const l of [...ls].sort((a, b) => b.count - a.count)) {
@@ -127,15 +158,17 @@ export function flowChart(
   const boxes = [...nodes.values()]
     .map((n) => {
       const text = label(n.id);
-      // labels stop before the next column (about 5.6 units a character at 10px)
-      const room = n.depth === maxDepth ? 30 : Math.max(8, Math.floor((colW - NODE_W - 8) / 5.6));
-      const short = text.length > room ? `${text.slice(0, room - 1)}…` : text;
+      const x = xOf(n) + NODE_W + 3;
+      const tspans = lines
+        .get(n.id)!
+        .map((l, i) => `<tspan x="${x}" dy="${i ? LINE : 0}">${xmlEscape(l)}</tspan>`)
+        .join('');
       return (
         `<rect x="${xOf(n)}" y="${n.y.toFixed(1)}" width="${NODE_W}" height="${n.h.toFixed(1)}" fill="${colour.get(n.id)}"><title>${xmlEscape(`${text}: ${n.value.toLocaleString('en-US')}`)}</title></rect>` +
-        `<text class="flowlabel" x="${xOf(n) + NODE_W + 3}" y="${(n.y + Math.min(n.h, 20) / 2 + 3).toFixed(1)}">${xmlEscape(short)}</text>`
+        `<text class="flowlabel" x="${x}" y="${(n.y + 9).toFixed(1)}">${tspans}</text>`
       );
     })
     .join('');
   const title = `Lifecycle flow: ${platform}`;
-  return `<svg class="chart flow" id="${id}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${xmlEscape(title)}" xmlns="http://www.w3.org/2000/svg"><title>${xmlEscape(title)}</title>${bands.join('')}${arcs.join('')}${boxes}</svg>`;
+  return `<svg class="chart flow" id="${id}" viewBox="0 0 ${W} ${Math.ceil(height)}" role="img" aria-label="${xmlEscape(title)}" xmlns="http://www.w3.org/2000/svg"><title>${xmlEscape(title)}</title>${bands.join('')}${arcs.join('')}${boxes}</svg>`;
 }

@@ -7,7 +7,8 @@
 import type { RunResult } from '../result/result.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
 import { decodeHistogram, type HistogramSummary } from '../drive/metrics.js';
-import { CATALOGUE, type Platform } from '../protocol/catalogue.js';
+import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
+import { MEANINGS, meaningOf, shade } from '../protocol/status-meaning.js';
 import { flowChart } from './flow-chart.js';
 import { formatFigure, xmlEscape as esc } from './junit.js';
 import { human, stateLabel } from './markdown.js';
@@ -30,6 +31,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.diff td{background:#fee2e2;font-weight:600}td.bad{color:#b91c1c;font-weight:600}td.good{color:#15803d}
 .chart{width:100%;height:auto;background:#fff;border:1px solid #e5e7eb;border-radius:6px;margin:6px 0}
 .grid{stroke:#e5e7eb}.tick{font-size:10px;fill:#6b7280}.axis{font-size:11px;fill:#374151}.legend{font-size:11px;fill:#374151}
+.barlabel{font-size:11px;font-weight:600;pointer-events:none}
 .band{opacity:.45}.band:hover{opacity:.8}.flowlabel{font-size:10px;fill:#111827;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .keys{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}.keys i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 .note{background:#fef3c7;border:1px solid #f59e0b;padding:8px;border-radius:6px}
@@ -100,29 +102,55 @@ function distribution(r: RunResult): string {
   return `<h2>Latency distribution (ms)</h2>${percentileChart('chart-latency-dist', 'Latency by percentile', series)}${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, [1, 2, 3, 4, 5])}`;
 }
 
-function statusColours(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of Object.keys(CATALOGUE) as Platform[]) {
-    CATALOGUE[p].statuses.forEach((s, i) => {
-      out.set(`${p}/${s.id}`, PALETTE[i % PALETTE.length]!);
-    });
-  }
-  return out;
-}
-
+/**
+ * One bar per platform, its final (status, state) cells coloured by the status's meaning
+ * (protocol/status-meaning.ts), states of one meaning in shades of its hue; the legend names
+ * meanings, so "failed" is red on every platform.
+ */
 function statesPerPlatform(r: RunResult): string {
-  const colours = statusColours();
-  const byPlatform = new Map<string, Bar>();
-  const keys = new Map<string, string>();
+  const order = new Map(MEANINGS.map((m, i) => [m.id, i]));
+  const byPlatform = new Map<string, RunResult['lifecycle']['durations']>();
   for (const d of r.lifecycle.durations) {
-    const bar =
-      byPlatform.get(d.platform) ?? byPlatform.set(d.platform, { label: d.platform, segments: [] }).get(d.platform)!;
-    const colour = colours.get(`${d.platform}/${d.status}`) ?? PALETTE[11]!;
-    bar.segments.push({ name: stateLabel(d.platform, d.status, d.state), value: d.duration.count, colour });
-    keys.set(`${d.platform}: ${stateLabel(d.platform, d.status, d.state).split(' / ')[0]}`, colour);
+    const list = byPlatform.get(d.platform) ?? byPlatform.set(d.platform, []).get(d.platform)!;
+    list.push(d);
   }
-  const legend = `<div class="keys">${[...keys].map(([k, c]) => `<span><i style="background:${c}"></i>${esc(k)}</span>`).join('')}</div>`;
-  return `<h2>Final status and state per platform</h2>${stackedBars('chart-states', 'Final status/state per platform', [...byPlatform.values()])}${legend}`;
+  const seen = new Set<string>();
+  const bars: Bar[] = [...byPlatform].map(([platform, cells]) => {
+    const sorted = [...cells].sort(
+      (a, b) =>
+        order.get(meaningOf(platform, a.status).id)! - order.get(meaningOf(platform, b.status).id)! ||
+        b.duration.count - a.duration.count,
+    );
+    const perMeaning = new Map<string, number>();
+    for (const d of sorted) {
+      const m = meaningOf(platform, d.status).id;
+      perMeaning.set(m, (perMeaning.get(m) ?? 0) + 1);
+    }
+    const nth = new Map<string, number>();
+    return {
+      label: platform,
+      segments: sorted.map((d) => {
+        const m = meaningOf(platform, d.status);
+        const i = nth.get(m.id) ?? 0;
+        nth.set(m.id, i + 1);
+        seen.add(m.id);
+        return {
+          name: stateLabel(platform, d.status, d.state),
+          value: d.duration.count,
+          colour: shade(m.colour, i, perMeaning.get(m.id)!),
+          // the status names the segment unless the bar shows several states of it
+          short:
+            sorted.filter((x) => x.status === d.status).length > 1
+              ? (findState(platform as Platform, d.status, d.state)?.label ?? d.state)
+              : (findStatus(platform as Platform, d.status)?.label ?? d.status),
+        };
+      }),
+    };
+  });
+  const legend = `<div class="keys">${MEANINGS.filter((m) => seen.has(m.id))
+    .map((m) => `<span data-meaning="${m.id}"><i style="background:${m.colour}"></i>${esc(m.label)}</span>`)
+    .join('')}</div>`;
+  return `<h2>Final status and state per platform</h2>${stackedBars('chart-states', 'Final status/state per platform', bars)}${legend}`;
 }
 
 function flows(r: RunResult): string {

@@ -127,16 +127,26 @@ export function percentileChart(
 
 export interface Bar {
   label: string;
-  segments: { name: string; value: number; colour: string }[];
+  /** `short` is written on the segment when it fits (else its count, else nothing; the tooltip has all). */
+  segments: { name: string; value: number; colour: string; short?: string }[];
 }
 
-/** Horizontal stacked bars, one per label, each scaled to its own total (shares). */
+/** Dark text on light fills, white on dark ones (relative luminance of the fill). */
+function inkOn(fill: string): string {
+  const [r, g, b] = [1, 3, 5].map((o) => Number.parseInt(fill.slice(o, o + 2), 16) / 255) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55 ? '#111827' : '#ffffff';
+}
+
+/** About 6 units a character at 11px. */
+const fits = (text: string, w: number) => text.length * 6.2 + 8 <= w;
+
+/** Horizontal stacked bars, one per label, each scaled to its own total (shares), labelled where they fit. */
 export function stackedBars(id: string, title: string, bars: Bar[]): string {
   if (bars.length === 0) return empty(id, title);
-  const rowH = 26;
+  const rowH = 30;
   const top = 8;
   const height = top + bars.length * rowH + 12;
-  const left = 90;
+  const left = 110;
   const width = W - left - M.r;
   const rows = bars
     .map((b, i) => {
@@ -146,11 +156,17 @@ export function stackedBars(id: string, title: string, bars: Bar[]): string {
         .map((s) => {
           const w = (s.value / total) * width;
           const rect = `<rect x="${at.toFixed(1)}" y="${top + i * rowH}" width="${Math.max(0, w).toFixed(1)}" height="${rowH - 6}" fill="${s.colour}"><title>${xmlEscape(`${b.label}: ${s.name}: ${s.value.toLocaleString('en-US')} (${((s.value / total) * 100).toFixed(1)}%)`)}</title></rect>`;
+          const count = s.value.toLocaleString('en-US');
+          const long = s.short ? `${s.short} ${count}` : count;
+          const text = fits(long, w) ? long : fits(count, w) ? count : '';
+          const label = text
+            ? `<text class="barlabel" fill="${inkOn(s.colour)}" x="${(at + 4).toFixed(1)}" y="${top + i * rowH + (rowH - 6) / 2 + 4}">${xmlEscape(text)}</text>`
+            : '';
           at += w;
-          return rect;
+          return rect + label;
         })
         .join('');
-      return `<text class="tick" x="${left - 8}" y="${top + i * rowH + rowH / 2}" text-anchor="end">${xmlEscape(b.label)}</text>${segs}`;
+      return `<text class="tick" x="${left - 8}" y="${top + i * rowH + (rowH - 6) / 2 + 4}" text-anchor="end">${xmlEscape(`${b.label} (${total.toLocaleString('en-US')})`)}</text>${segs}`;
     })
     .join('');
   return `<svg class="chart" id="${id}" viewBox="0 0 ${W} ${height}" role="img" aria-label="${xmlEscape(title)}" xmlns="http://www.w3.org/2000/svg"><title>${xmlEscape(title)}</title>${rows}</svg>`;

@@ -91,6 +91,26 @@ describe('report.html', () => {
       expect(c.width, c.id).toBeGreaterThan(100);
       expect(c.height, c.id).toBeGreaterThan(50);
     }
+    // Sankey labels as the browser lays them out: no two overlap, none is cut with an ellipsis
+    const overlaps = await page.$$eval('svg.flow', (svgs) =>
+      svgs.flatMap((svg) => {
+        const boxes = [...svg.querySelectorAll('text.flowlabel')].map((t) => ({
+          text: t.textContent ?? '',
+          b: (t as SVGGraphicsElement).getBBox(),
+        }));
+        const out: string[] = [];
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i]!.b;
+            const c = boxes[j]!.b;
+            if (a.x < c.x + c.width && c.x < a.x + a.width && a.y < c.y + c.height && c.y < a.y + a.height)
+              out.push(`${svg.id}: "${boxes[i]!.text}" overlaps "${boxes[j]!.text}"`);
+          }
+        return out;
+      }),
+    );
+    expect(overlaps).toEqual([]);
+    expect(await page.$$eval('text.flowlabel', (ts) => ts.filter((t) => t.textContent?.includes('…')).length)).toBe(0);
     const diffRows = await page.$$eval('tr.diff', (rows) => rows.map((r) => r.textContent ?? ''));
     expect(diffRows.some((t) => t.includes('Installed') && t.includes('+2'))).toBe(true);
     expect(await page.textContent('h1')).toContain('FAILED');
