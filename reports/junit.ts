@@ -1,7 +1,9 @@
 /**
  * junit.xml for CI: one test suite per kind of check, a test case per threshold and per app
  * reconciliation. A failed check is a <failure> whose message says what was observed against
- * what was required. Pure: a result in, XML text out.
+ * what was required; a check that was not made (no tallies to reconcile) is <skipped> with the
+ * reason, so a run that exits 0 never shows red in CI. Suites carry time, timestamp, hostname
+ * and <properties> (seed, scenario, target) as the JUnit XSD has them. Pure: a result in, XML out.
  */
 import type { RunResult } from '../result/result.js';
 import type { ThresholdResult } from '../result/thresholds.js';
@@ -28,13 +30,18 @@ export function formatFigure(value: number | null, unit: ThresholdResult['unit']
 interface Case {
   name: string;
   classname: string;
+  /** Seconds the check covered. */
+  time: number;
   failure?: { message: string; body: string };
+  skipped?: string;
 }
 
 function thresholdCase(r: RunResult, t: ThresholdResult): Case {
   const c: Case = {
     name: t.check + (t.implicit ? ' (implicit)' : ''),
     classname: `fleetsim.${r.scenario.name}.thresholds`,
+    // a threshold judges the whole run
+    time: r.durationMs / 1000,
   };
   if (!t.passed) {
     const message = `${t.metric} observed ${formatFigure(t.observed, t.unit)}, required ${t.op} ${formatFigure(t.limit, t.unit)}${t.detail ? `; ${t.detail}` : ''}`;
@@ -47,19 +54,14 @@ function reconciliationCases(r: RunResult): Case[] {
   const rec = r.reconciliation;
   const classname = `fleetsim.${r.scenario.name}.reconciliation`;
   if (!rec.checked)
-    return [
-      {
-        name: 'reconciliation',
-        classname,
-        failure: { message: `not checked: ${rec.reason ?? 'no tallies'}`, body: rec.reason ?? '' },
-      },
-    ];
+    return [{ name: 'reconciliation', classname, time: 0, skipped: `not checked: ${rec.reason ?? 'no tallies'}` }];
   const dev = rec.devices;
   const devices: Case[] = dev?.checked
     ? [
         {
           name: 'devices',
           classname,
+          time: 0,
           ...(dev.differing > 0
             ? {
                 failure: {
@@ -73,7 +75,7 @@ function reconciliationCases(r: RunResult): Case[] {
     : [];
   return [
     ...rec.apps.map((app) => {
-      const c: Case = { name: `app ${app.appId}`, classname };
+      const c: Case = { name: `app ${app.appId}`, classname, time: 0 };
       if (!app.match) {
         const diffs = rec.differences.filter((d) => d.appId === app.appId);
         c.failure = {
@@ -95,16 +97,35 @@ export function deviceLine(d: NonNullable<RunResult['reconciliation']['devices']
   return `${d.deviceId} ${d.appId} (${d.platform}): expected ${show(d.expected)}, counted ${show(d.counted)}`;
 }
 
-function suite(name: string, cases: Case[], r: RunResult): string {
+/** ISO 8601 without zone or fraction, as the JUnit XSD's timestamp wants. */
+const junitTimestamp = (iso: string) => iso.replace(/(\.\d+)?Z$/, '');
+
+function properties(r: RunResult): string {
+  const props: [string, string][] = [
+    ['scenario', r.scenario.name],
+    ['scenario.file', r.scenario.file],
+    ['seed', String(r.seed)],
+    ['transport', r.transport],
+    ['target', `${r.target.kind} ${r.target.url}`],
+    ['fleetsim', r.environment.fleetsim],
+    ...(r.shard ? ([['shard', `${r.shard.index + 1}/${r.shard.count}`]] as [string, string][]) : []),
+    ...(r.aborted ? ([['aborted', r.aborted.reason]] as [string, string][]) : []),
+  ];
+  return `    <properties>\n${props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`).join('\n')}\n    </properties>`;
+}
+
+function testcase(c: Case, type: string): string {
+  const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(c.classname)}" time="${c.time.toFixed(3)}">`;
+  if (c.skipped) return `${open}\n      <skipped message="${xmlEscape(c.skipped)}"/>\n    </testcase>`;
+  if (!c.failure) return `${open}</testcase>`;
+  return `${open}\n      <failure message="${xmlEscape(c.failure.message)}" type="${type}">${xmlEscape(c.failure.body)}</failure>\n    </testcase>`;
+}
+
+function suite(name: string, cases: Case[], r: RunResult, id: number): string {
   const failures = cases.filter((c) => c.failure).length;
-  const body = cases
-    .map((c) => {
-      const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(c.classname)}" time="0">`;
-      if (!c.failure) return `${open}</testcase>`;
-      return `${open}\n      <failure message="${xmlEscape(c.failure.message)}" type="${name}">${xmlEscape(c.failure.body)}</failure>\n    </testcase>`;
-    })
-    .join('\n');
-  return `  <testsuite name="${xmlEscape(`${r.scenario.name} ${name}`)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n${body}\n  </testsuite>`;
+  const skipped = cases.filter((c) => c.skipped).length;
+  const body = cases.map((c) => testcase(c, name)).join('\n');
+  return `  <testsuite name="${xmlEscape(`${r.scenario.name} ${name}`)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${junitTimestamp(r.startedAt)}" hostname="${xmlEscape(r.environment.hostname)}" id="${id}" package="fleetsim.${xmlEscape(r.scenario.name)}">\n${properties(r)}\n${body}\n  </testsuite>`;
 }
 
 export function renderJunit(r: RunResult): string {
@@ -112,11 +133,12 @@ export function renderJunit(r: RunResult): string {
   const reconciliation = reconciliationCases(r);
   const all = [...thresholds, ...reconciliation];
   const failures = all.filter((c) => c.failure).length;
+  const skipped = all.filter((c) => c.skipped).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="fleetsim ${xmlEscape(r.scenario.name)}" tests="${all.length}" failures="${failures}" errors="0" time="${(r.durationMs / 1000).toFixed(3)}">`,
-    suite('thresholds', thresholds, r),
-    suite('reconciliation', reconciliation, r),
+    `<testsuites name="fleetsim ${xmlEscape(r.scenario.name)}" tests="${all.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${junitTimestamp(r.startedAt)}">`,
+    suite('thresholds', thresholds, r, 0),
+    suite('reconciliation', reconciliation, r, 1),
     '</testsuites>',
     '',
   ].join('\n');

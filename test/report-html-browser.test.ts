@@ -96,7 +96,7 @@ describe('report.html', () => {
       svgs.flatMap((svg) => {
         const boxes = [...svg.querySelectorAll('text.flowlabel')].map((t) => ({
           text: t.textContent ?? '',
-          b: (t as SVGGraphicsElement).getBBox(),
+          b: (t as unknown as { getBBox(): { x: number; y: number; width: number; height: number } }).getBBox(),
         }));
         const out: string[] = [];
         for (let i = 0; i < boxes.length; i++)
