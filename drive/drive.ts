@@ -124,8 +124,7 @@ export function drive(
       const now = clock.now();
       lastProgress = now;
       if (err) {
-        metrics.failed++;
-        metrics.lastError = err.message;
+        metrics.recordFailure(err.message, now);
         if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
       } else {
         const us = Math.round((now - sentAt) * 1000);
@@ -208,9 +207,7 @@ export function drive(
           break;
         }
         const e = sim.pop()!;
-        if (metrics.sent === 0) metrics.firstSendAt = now;
-        metrics.offered++;
-        metrics.sent++;
+        metrics.recordSend(now);
         inFlight++;
         opts.onSend?.(e);
         transport.send(e.inst.device.id, e.inst.app.id, encodeEvent(e, now), onDone(now));

@@ -1,8 +1,9 @@
 /**
  * Run metrics, paid for in bulk (autocannon's way): counters are plain numbers bumped on the hot
- * path; ack latencies go into a flat buffer and reach the HDR histogram in batches; once a
- * second `sample()` turns the counters into a timeline point and folds that second's histogram
- * into the whole run's. Histograms are exported HdrHistogram-compressed (base64) so results from
+ * path, each in the wall second it happened in (a record that finds its second over closes it
+ * first, so a late or blocked timer cannot move counts between seconds); ack latencies go into a
+ * flat buffer and reach the HDR histogram in batches; a closed second becomes a timeline point
+ * and folds its histogram into the whole run's. Histograms are exported HdrHistogram-compressed (base64) so results from
  * workers and shards merge exactly (agent/merge.ts).
  */
 import * as hdr from 'hdr-histogram-js';
@@ -79,10 +80,14 @@ export function summarise(h: Histogram, unit: 'us' | 'ms' = 'us'): HistogramSumm
   };
 }
 
-/** One second of the run. `t` is the epoch second it covers, so workers' timelines line up. */
+/**
+ * One wall second of the run: `t` is the epoch second it covers, so workers' timelines line up.
+ * Every event is counted in the second whose wall clock it happened in; only the first and the
+ * last second of a run are partial, and `ms` says how much of them the run covered.
+ */
 export interface TimelinePoint {
   t: number;
-  /** Wall ms the point covers: 1000, less for the last, partial second. */
+  /** Wall ms of second `t` the point covers: 1000, less for the run's first and last seconds. */
   ms: number;
   offered: number;
   sent: number;
@@ -124,11 +129,40 @@ export class RunMetrics implements Counters {
   lastError: string | undefined;
   readonly timeline: TimelinePoint[] = [];
   private prev: Counters = { offered: 0, sent: 0, acked: 0, failed: 0, retried: 0 };
-  private lastSampleAt = 0;
+  /** The epoch second being filled, the first wall ms of it the run covers, and its end. */
+  private sec = 0;
+  private secFromMs = 0;
+  /** 0 until the first second starts: then the first record starts it. */
+  private secEndMs = 0;
+  /** Timeline points already handed out by `sample()`. */
+  private reported = 0;
   /** p99 (ms) of the last full second, for live progress. */
   lastP99 = 0;
 
+  /** Marks where the first second starts (the run's start, wall ms). */
+  start(now: number): void {
+    this.sec = Math.floor(now / 1000);
+    this.secFromMs = now;
+    this.secEndMs = (this.sec + 1) * 1000;
+  }
+
+  /** An event handed to the transport at wall time `now`. */
+  recordSend(now: number): void {
+    if (now >= this.secEndMs) this.roll(now);
+    if (this.sent === 0) this.firstSendAt = now;
+    this.offered++;
+    this.sent++;
+  }
+
+  /** An event that failed (`message` says why) at wall time `now`. */
+  recordFailure(message: string, now: number): void {
+    if (now >= this.secEndMs) this.roll(now);
+    this.failed++;
+    this.lastError = message;
+  }
+
   recordAck(latencyUs: number, now: number): void {
+    if (now >= this.secEndMs) this.roll(now);
     this.acked++;
     this.lastAckAt = now;
     this.pending[this.npending++] = latencyUs;
@@ -146,21 +180,25 @@ export class RunMetrics implements Counters {
     this.npending = 0;
   }
 
-  /**
-   * Closes the second that ends at `now` (wall ms): appends a timeline point with the counters'
-   * change since the previous sample. `final` closes a partial second at the end of a run.
-   */
-  sample(now: number, final = false): TimelinePoint | undefined {
+  /** Closes every second that ended by `now`; the counters so far belong to the open one. */
+  private roll(now: number): void {
+    if (this.secEndMs === 0) return this.start(now);
     this.flush();
-    const sec = final ? Math.floor(now / 1000) : Math.round(now / 1000) - 1;
-    const last = this.timeline[this.timeline.length - 1];
-    const t = last && sec <= last.t ? last.t + 1 : sec;
-    const covered = this.lastSampleAt ? Math.min(1000, Math.max(1, now - this.lastSampleAt)) : 1000;
-    this.lastSampleAt = now;
+    const upTo = Math.floor(now / 1000);
+    while (this.sec < upTo) {
+      this.close(this.secEndMs - this.secFromMs);
+      this.sec++;
+      this.secFromMs = this.sec * 1000;
+      this.secEndMs = this.secFromMs + 1000;
+    }
+  }
+
+  /** Appends the open second as a point covering `covered` ms of it. */
+  private close(covered: number): TimelinePoint {
     const p = this.prev;
     const point: TimelinePoint = {
-      t,
-      ms: Math.round(covered),
+      t: this.sec,
+      ms: Math.max(1, Math.round(covered)),
       offered: this.offered - p.offered,
       sent: this.sent - p.sent,
       acked: this.acked - p.acked,
@@ -183,21 +221,54 @@ export class RunMetrics implements Counters {
       failed: this.failed,
       retried: this.retried,
     };
-    if (final && !last && point.sent === 0 && point.acked === 0 && point.failed === 0) return undefined;
     this.timeline.push(point);
     return point;
   }
 
-  /** Marks where the first second starts (the run's start, wall ms). */
-  start(now: number): void {
-    this.lastSampleAt = now;
+  /**
+   * Closes the seconds that ended by `now` (wall ms), however late it is called; `final` also
+   * closes the partial second the run ends in, unless nothing happened in it. Returns the newest
+   * point not returned before (for a log line a second).
+   */
+  sample(now: number, final = false): TimelinePoint | undefined {
+    this.flush();
+    if (this.secEndMs === 0) this.start(now);
+    this.roll(now);
+    if (final) {
+      const p = this.prev;
+      const changed =
+        this.offered !== p.offered ||
+        this.sent !== p.sent ||
+        this.acked !== p.acked ||
+        this.failed !== p.failed ||
+        this.retried !== p.retried;
+      if (changed && now > this.secFromMs) {
+        this.close(now - this.secFromMs);
+        this.secFromMs = now;
+      }
+    }
+    const fresh = this.timeline.length > this.reported ? this.timeline[this.timeline.length - 1] : undefined;
+    this.reported = this.timeline.length;
+    return fresh;
   }
 }
 
 /** Counters only: what a run costs with no measurement beyond counting (the benchmark's baseline). */
 export class BareMetrics extends RunMetrics {
+  override recordSend(now: number): void {
+    if (this.sent === 0) this.firstSendAt = now;
+    this.offered++;
+    this.sent++;
+  }
+  override recordFailure(message: string, _now: number): void {
+    this.failed++;
+    this.lastError = message;
+  }
   override recordAck(_latencyUs: number, now: number): void {
     this.acked++;
     this.lastAckAt = now;
+  }
+  override sample(): undefined {
+    return undefined;
   }
 }

@@ -59,10 +59,13 @@ function card(value: string, label: string): string {
 }
 
 function overTime(r: RunResult): string {
-  const pts = r.timeline.points;
-  const t0 = pts[0]?.t ?? 0;
+  const all = r.timeline.points;
+  const t0 = all[0]?.t ?? 0;
+  // A rate over the few ms of a run's partial first or last second is noise drawn as a spike:
+  // rates are drawn for seconds the run covered at least half of, as the peak is computed.
+  const pts = all.filter((p) => p.ms >= 500);
   const perSec = (f: (p: (typeof pts)[number]) => number) =>
-    pts.map((p) => [p.t - t0 + 1, (f(p) / Math.max(1, p.ms)) * 1000] as [number, number]);
+    pts.map((p) => [p.t - t0 + 1, (f(p) / p.ms) * 1000] as [number, number]);
   const throughput = lineChart(
     'chart-throughput',
     'Throughput over time',
@@ -83,7 +86,11 @@ function overTime(r: RunResult): string {
     ],
     { xLabel: 'seconds', yLabel: 'ms' },
   );
-  return `<h2>Throughput and latency over time</h2>${throughput}${latency}`;
+  const left = all.length - pts.length;
+  const note = left
+    ? `<p class="meta">One point per wall second; ${left} partial second${left > 1 ? 's' : ''} at the start or end (under 0.5 s of the run) not drawn.</p>`
+    : '<p class="meta">One point per wall second.</p>';
+  return `<h2>Throughput and latency over time</h2>${note}${throughput}${latency}`;
 }
 
 function distribution(r: RunResult): string {
