@@ -63,7 +63,9 @@ function overTime(r: RunResult): string {
   const t0 = all[0]?.t ?? 0;
   // A rate over the few ms of a run's partial first or last second is noise drawn as a spike:
   // rates are drawn for seconds the run covered at least half of, as the peak is computed.
-  const pts = all.filter((p) => p.ms >= 500);
+  // A run shorter than that has only partial seconds: then they are all it has.
+  const full = all.filter((p) => p.ms >= 500);
+  const pts = full.length ? full : all;
   const perSec = (f: (p: (typeof pts)[number]) => number) =>
     pts.map((p) => [p.t - t0 + 1, (f(p) / p.ms) * 1000] as [number, number]);
   const throughput = lineChart(
