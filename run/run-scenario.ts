@@ -7,6 +7,7 @@ import { hostname, cpus } from 'node:os';
 import { request } from 'undici';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
+import { VERSION } from '../protocol/version.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
 import { coverageOf } from '../result/coverage.js';
@@ -20,7 +21,8 @@ import { expectedTallies, reconcile, type Reconciliation } from '../reconcile/re
 import { RESULT_SCHEMA, verdictOf, type RunResult } from '../result/result.js';
 import { checkThresholds, liveFailures, type ThresholdResult } from '../result/thresholds.js';
 import { thresholdsOf } from '../agent/scenario/thresholds.js';
-import { drive, realClock, type RunClock } from '../drive/drive.js';
+import { drive } from '../drive/drive.js';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { Simulator, type Emitted } from '../agent/sim/simulator.js';
 import { createTransport, type TransportFlags } from '../transport/registry.js';
@@ -43,7 +45,8 @@ export interface RunOptions {
   target?: string;
   /** Where to read tallies from for an external target (defaults to the target when it is HTTP). */
   talliesUrl?: string;
-  clock?: RunClock;
+  /** @default systemClock */
+  clock?: Clock;
   onSend?: (e: Emitted) => void;
   /** Called once the endpoint is up, before devices start (tests use it to plant faults). */
   onEndpoint?: (endpoint: Endpoint) => void;
@@ -112,8 +115,6 @@ function countUpTo(sorted: Float64Array, x: number): number {
   return lo;
 }
 
-const VERSION = '0.1.0';
-
 export async function fetchTallies(baseUrl: string, appIds: string[]): Promise<AppTallies[]> {
   const out: AppTallies[] = [];
   for (const id of appIds) {
@@ -130,8 +131,8 @@ export async function fetchTallies(baseUrl: string, appIds: string[]): Promise<A
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   const transportKind = opts.transport ?? scenario.transport;
   const seed = opts.seed ?? scenario.seed;
-  const startedAt = new Date();
-  const clock = opts.clock ?? realClock;
+  const clock = opts.clock ?? systemClock;
+  const startedAt = new Date(clock.now());
 
   const auth = opts.auth ?? resolveAuth(scenario, Boolean(opts.target));
   let endpoint: Endpoint | undefined;
@@ -232,10 +233,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       secondTimer = clock.setTimeout(second, 1000 - (clock.now() % 1000));
     };
     let secondTimer = instrument ? clock.setTimeout(second, 1000 - (wallStart % 1000)) : undefined;
-    let tick: NodeJS.Timeout | undefined;
+    let tick: TimerHandle | undefined;
     if (opts.onTick && instrument) {
       const installsTotal = sim.installCount;
-      tick = setInterval(() => {
+      tick = clock.setInterval(() => {
         metrics.flush();
         const online = countUpTo(arrivals, simNow - simStartMs);
         opts.onTick!({
@@ -271,7 +272,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         metrics,
       );
     } finally {
-      if (tick) clearInterval(tick);
+      clock.clearInterval(tick);
       if (secondTimer !== undefined) clock.clearTimeout(secondTimer);
     }
     metrics.retried = transport.stats().retries;
@@ -351,7 +352,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       target: { kind: endpoint ? 'embedded' : 'external', url: targetUrl },
       timeScale: scenario.timeScale,
       startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      finishedAt: new Date(clock.now()).toISOString(),
       durationMs: Math.round(durationMs),
       window: {
         firstSendAt: Math.round(metrics.firstSendAt),

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { InFlightWindow, Pacer } from '../drive/flow-control.js';
 import { arrivalFunction, openArrival } from '../agent/fleet/arrivals.js';
-import { drive, type RunClock } from '../drive/drive.js';
+import { drive } from '../drive/drive.js';
+import { RunningClock } from './helpers/running-clock.js';
 import { buildFleet } from '../agent/fleet/fleet.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import { parseScenario } from '../agent/scenario/load.js';
@@ -80,7 +81,7 @@ describe('load models', () => {
 });
 
 /** Virtual time: the endpoint serves one event per `serviceMs`, in order, like a busy broker. */
-function queueingEndpoint(clock: { t: number }, serviceMs: number) {
+function queueingEndpoint(clock: RunningClock, serviceMs: number) {
   let inFlight = 0;
   let peak = 0;
   let busyUntil = 0;
@@ -91,11 +92,11 @@ function queueingEndpoint(clock: { t: number }, serviceMs: number) {
     send(_d, _a, _p, done) {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      busyUntil = Math.max(busyUntil, clock.t) + serviceMs;
+      busyUntil = Math.max(busyUntil, clock.now()) + serviceMs;
       acks.push({ at: busyUntil, done });
       setImmediate(() => {
         const a = acks.shift()!;
-        clock.t = Math.max(clock.t, a.at);
+        clock.advanceTo(a.at);
         inFlight--;
         a.done(undefined);
       });
@@ -108,25 +109,11 @@ function queueingEndpoint(clock: { t: number }, serviceMs: number) {
   return { transport, peak: () => peak };
 }
 
-function virtualClock(): RunClock & { t: number } {
-  const c = {
-    t: 0,
-    now: () => c.t,
-    setTimeout: (fn: () => void, ms: number) =>
-      setImmediate(() => {
-        c.t += ms;
-        fn();
-      }),
-    clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate),
-  };
-  return c;
-}
-
 describe('the run loop', () => {
   const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
 
   it("finds a queueing endpoint's capacity instead of filling the whole window", async () => {
-    const clock = virtualClock();
+    const clock = new RunningClock();
     const ep = queueingEndpoint(clock, 0.5);
     const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
     const total = sim.remaining;
@@ -143,7 +130,7 @@ describe('the run loop', () => {
   });
 
   it('with a fixed window keeps exactly maxInFlight in flight', async () => {
-    const clock = virtualClock();
+    const clock = new RunningClock();
     const ep = queueingEndpoint(clock, 0.5);
     const sim = new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
     await drive(sim, ep.transport, { timeScale: 'asap', maxInFlight: 200, window: 'fixed', simStartMs: 0, clock });
@@ -151,7 +138,7 @@ describe('the run loop', () => {
   });
 
   it('backs off on overload errors and still settles every event', async () => {
-    const clock = virtualClock();
+    const clock = new RunningClock();
     let n = 0;
     const failing: Transport = {
       ...queueingEndpoint(clock, 0).transport,
@@ -193,7 +180,7 @@ describe('the event encoder', () => {
 describe("the closed model's hold", () => {
   it('keeps every device connected until the hold ends, then lets them all go', async () => {
     const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
-    const clock = virtualClock();
+    const clock = new RunningClock();
     const log: string[] = [];
     const t: Transport = {
       ...queueingEndpoint(clock, 0).transport,

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpTransport } from '../transport/http/http.js';
 import { SendError } from '../transport/types.js';
 import { retryAfterMs } from '../transport/backoff.js';
+import { ManualClock } from '../core/clock.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -67,6 +68,27 @@ describe('the HTTP transport', () => {
     expect(calls).toBe(3);
     expect(t.stats().retries).toBe(2);
     expect(congestion).toBe(2);
+  });
+
+  it('waits out a Retry-After given as an HTTP date on its clock before retrying', async () => {
+    const clock = new ManualClock(Date.parse('2030-01-01T00:00:00Z'));
+    let calls = 0;
+    const url = await serve((_req, _body, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(503, { 'retry-after': new Date(clock.now() + 5_000).toUTCString() }).end('busy');
+      else res.end('{}');
+    });
+    const t = new HttpTransport({ url, clock });
+    const done = sendAll(t, 1);
+    while (clock.pending === 0) await new Promise((r) => setTimeout(r, 5));
+    clock.advance(4_999);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toBe(1);
+    clock.advance(1);
+    const [err] = await done;
+    await t.close();
+    expect(err).toBeUndefined();
+    expect(calls).toBe(2);
   });
 
   it('gives up after maxRetries with an overload error, and fails a 400 at once', async () => {

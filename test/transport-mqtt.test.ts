@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MqttTransport, presenceTopic } from '../transport/mqtt/mqtt.js';
 import { parseLocalAddresses } from '../transport/local-address.js';
 import { SendError } from '../transport/types.js';
-import type { DeadlineTimers } from '../transport/deadlines.js';
+import { ManualClock } from '../core/clock.js';
 
 interface TestBroker {
   url: string;
@@ -100,23 +100,19 @@ describe('the MQTT transport', () => {
 
   it('fails an event whose PUBACK never comes, at its deadline', async () => {
     const b = await startBroker(true);
-    let now = 0;
-    let sweep: () => void = () => undefined;
-    const timers: DeadlineTimers = {
-      now: () => now,
-      setInterval: (fn) => (sweep = fn),
-      clearInterval: () => undefined,
-    };
-    const t = new MqttTransport({ url: b.url, ackTimeoutMs: 1_000, timers });
+    const clock = new ManualClock();
+    const t = new MqttTransport({ url: b.url, ackTimeoutMs: 1_000, clock });
     const result = send(t, 'dev-1');
     await new Promise<void>((r) => {
       const poll = () => (b.published.length > 0 ? r() : setTimeout(poll, 5));
       poll();
     });
-    now = 999;
-    sweep();
-    now = 1_001;
-    sweep();
+    let settled = false;
+    void result.then(() => (settled = true));
+    clock.advance(999);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    clock.advance(2);
     const err = await result;
     expect(err).toBeInstanceOf(SendError);
     expect((err as SendError).kind).toBe('timeout');

@@ -6,48 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { startEndpoint } from '../broker/endpoint.js';
 import { buildFleet } from '../agent/fleet/fleet.js';
-import { drive, type RunClock } from '../drive/drive.js';
+import { drive } from '../drive/drive.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import { HttpTransport } from '../transport/http/http.js';
 import { expectedTallies } from '../reconcile/reconcile.js';
-
-/** A clock whose time moves only when its earliest timer fires. */
-function virtualClock(): RunClock & { t: number } {
-  const timers: { due: number; fn: () => void; id: number }[] = [];
-  let next = 0;
-  let scheduled = false;
-  const c = {
-    t: 0,
-    now: () => c.t,
-    setTimeout: (fn: () => void, ms: number) => {
-      const id = ++next;
-      timers.push({ due: c.t + ms, fn, id });
-      timers.sort((a, b) => a.due - b.due || a.id - b.id);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(fire);
-      }
-      return id;
-    },
-    clearTimeout: (h: unknown) => {
-      const i = timers.findIndex((x) => x.id === h);
-      if (i >= 0) timers.splice(i, 1);
-    },
-  };
-  const fire = () => {
-    scheduled = false;
-    const t = timers.shift();
-    if (!t) return;
-    c.t = Math.max(c.t, t.due);
-    t.fn();
-    if (timers.length && !scheduled) {
-      scheduled = true;
-      setImmediate(fire);
-    }
-  };
-  return c;
-}
+import { RunningClock } from './helpers/running-clock.js';
 
 const SEVEN_DAYS = `
 name: week
@@ -69,7 +33,8 @@ describe('virtual time', () => {
     try {
       const fleet = buildFleet(scenario);
       const sim = new Simulator(fleet, { startMs: fleet.startMs, seed: scenario.seed });
-      const clock = virtualClock();
+      // time moves only when its earliest timer fires
+      const clock = new RunningClock();
       const lags: number[] = [];
       let lastSim = 0;
       await drive(sim, transport, {
@@ -89,7 +54,7 @@ describe('virtual time', () => {
       // ...and every event left at its scaled wall time (never early, at most a timer tick late)
       expect(Math.min(...lags)).toBeGreaterThanOrEqual(0);
       expect(Math.max(...lags)).toBeLessThanOrEqual(2);
-      expect(clock.t).toBeGreaterThanOrEqual(lastSim / 3600);
+      expect(clock.now()).toBeGreaterThanOrEqual(lastSim / 3600);
       const expected = expectedTallies(sim.installs).get('dme.client');
       expect(endpoint.store.appTallies('dme.client')).toEqual(expected);
       expect(expected.platforms.dme?.installed?.downloaded_verified).toBeGreaterThan(30);

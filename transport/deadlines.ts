@@ -4,6 +4,7 @@
  * the same timeout, the oldest is always the first to expire. A sweep every quarter timeout
  * fails what is overdue, so nothing stalls silently.
  */
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { SendDone } from './types.js';
 
 export interface Deadline {
@@ -11,39 +12,24 @@ export interface Deadline {
   done: SendDone | undefined;
 }
 
-export interface DeadlineTimers {
-  now(): number;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-export const realTimers: DeadlineTimers = {
-  now: () => performance.now(),
-  setInterval: (fn, ms) => {
-    const h = setInterval(fn, ms);
-    h.unref();
-    return h;
-  },
-  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-};
-
 export class Deadlines {
   private queue: Deadline[] = [];
   private head = 0;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
 
   constructor(
     private readonly timeoutMs: number,
     private readonly onExpire: (d: Deadline) => void,
-    private readonly timers: DeadlineTimers = realTimers,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Starts tracking an event; settle it with `settle` when its acknowledgement comes. */
   add(done: SendDone): Deadline {
-    const d: Deadline = { at: this.timers.now() + this.timeoutMs, done };
+    const d: Deadline = { at: this.clock.now() + this.timeoutMs, done };
     this.queue.push(d);
     if (this.timer === undefined)
-      this.timer = this.timers.setInterval(() => this.sweep(), Math.max(10, this.timeoutMs / 4));
+      // unref: a sweep alone must not keep the process alive
+      this.timer = this.clock.setInterval(() => this.sweep(), Math.max(10, this.timeoutMs / 4)).unref();
     return d;
   }
 
@@ -61,7 +47,7 @@ export class Deadlines {
   }
 
   sweep(): void {
-    const now = this.timers.now();
+    const now = this.clock.now();
     const q = this.queue;
     while (this.head < q.length) {
       const d = q[this.head]!;
@@ -74,7 +60,7 @@ export class Deadlines {
       this.head = 0;
     }
     if (this.head === this.queue.length && this.timer !== undefined) {
-      this.timers.clearInterval(this.timer);
+      this.clock.clearInterval(this.timer);
       this.timer = undefined;
       this.queue = [];
       this.head = 0;
@@ -82,7 +68,7 @@ export class Deadlines {
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.timers.clearInterval(this.timer);
+    if (this.timer !== undefined) this.clock.clearInterval(this.timer);
     this.timer = undefined;
   }
 }

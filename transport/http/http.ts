@@ -9,6 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { HTTP_EVENTS_PATH } from '../../protocol/topics.js';
 import { TargetUnreachableError, UsageError } from '../../protocol/errors.js';
 import { backoffDelay, retryAfterMs, type BackoffOptions } from '../backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
 
 export interface HttpTransportOptions {
@@ -31,6 +32,8 @@ export interface HttpTransportOptions {
   retryBackoff?: BackoffOptions;
   /** Longest Retry-After honoured, ms; a longer one fails the event. @default 60000 */
   maxRetryAfterMs?: number;
+  /** Times retries and reads the date a Retry-After is relative to. @default systemClock */
+  clock?: Clock;
 }
 
 /** Events that travel in one request, and how often it has been tried. */
@@ -55,12 +58,14 @@ export class HttpTransport implements Transport {
   private dones: SendDone[] = [];
   private flushScheduled = false;
   /** Batches waiting to be tried again, by their timer. */
-  private readonly retryTimers = new Map<NodeJS.Timeout, Batch>();
+  private readonly retryTimers = new Map<TimerHandle, Batch>();
   private closing: Promise<void> | undefined;
+  private readonly clock: Clock;
   onCongestion: (() => void) | undefined;
 
   constructor(private readonly opts: HttpTransportOptions) {
     const u = new URL(opts.url);
+    this.clock = opts.clock ?? systemClock;
     this.origin = u.origin;
     const connections = opts.connections ?? 64;
     this.pool = new Pool(this.origin, {
@@ -139,7 +144,7 @@ export class HttpTransport implements Transport {
     }
     if (RETRY_STATUS.has(status)) {
       this.onCongestion?.();
-      const asked = retryAfterMs(retryAfter, Date.now());
+      const asked = retryAfterMs(retryAfter, this.clock.now());
       const cap = this.opts.maxRetryAfterMs ?? 60_000;
       if (asked !== undefined && asked > cap) {
         return this.fail(
@@ -183,7 +188,7 @@ export class HttpTransport implements Transport {
     const wait = delayMs ?? backoffDelay(b.attempt, this.opts.retryBackoff ?? { baseMs: 200, maxMs: 10_000 });
     b.attempt++;
     this.counters.retries++;
-    const t = setTimeout(() => {
+    const t = this.clock.setTimeout(() => {
       this.retryTimers.delete(t);
       this.post(b);
     }, wait);
@@ -211,7 +216,7 @@ export class HttpTransport implements Transport {
       this.flush();
       // A batch waiting for its next attempt fails now: close() settles every event.
       for (const [t, b] of this.retryTimers) {
-        clearTimeout(t);
+        this.clock.clearTimeout(t);
         this.fail(b, new SendError('the HTTP transport closed before the next attempt', 'network'));
       }
       this.retryTimers.clear();
