@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { VERSION } from '../protocol/version.js';
 import { scenarioJsonSchemaText } from '../agent/scenario/json-schema.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
@@ -14,8 +15,6 @@ import { serveClusterCommand } from './serve-cluster-command.js';
 import { mergeCommand } from './merge-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
-
-export const EXIT = { ok: 0, thresholds: 1, reconciliation: 2, usage: 3, unreachable: 4 } as const;
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -191,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .recommendCommands()
     .help()
-    .version('0.1.0')
+    .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
       if (err) throw err;
@@ -203,14 +202,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function reportFatal(err: unknown): number {
-  if (isFleetsimError(err)) {
+  if (isFleetsimError(err) && !err.internal) {
     process.stderr.write(`fleetsim: ${err.message}\n`);
     return err.exitCode;
   }
   process.stderr.write(
     `fleetsim: internal error (a bug; please report it with this output):\n${(err as Error)?.stack ?? String(err)}\n`,
   );
-  return 1;
+  return isFleetsimError(err) ? err.exitCode : 1;
 }
 
 export async function cliEntry(): Promise<void> {

@@ -1,28 +1,17 @@
 /**
  * The run loop: pulls steps from the simulator when virtual time and the in-flight window allow,
  * encodes and sends them through the transport, and counts acknowledgements. Wall time and timers
- * come in through `RunClock` so tests can drive it.
+ * come in through the clock (core/clock.ts) so tests can drive it.
  */
 import type { StatusEvent } from '../protocol/event.js';
 import { EVENT_SCHEMA_VERSION } from '../protocol/event.js';
 import { RunMetrics } from './metrics.js';
 import type { Emitted, Simulator } from '../agent/sim/simulator.js';
 import { SendError, type Transport } from '../transport/types.js';
+import { DriveStalledError } from '../protocol/errors.js';
 import { InFlightWindow, Pacer } from './flow-control.js';
 import { encodeEvent } from './encode.js';
-
-export interface RunClock {
-  /** Wall time in ms (fractional allowed). */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: RunClock = {
-  now: () => performance.timeOrigin + performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 
 export interface DriveOptions {
   /** Simulated seconds per real second, or 'asap'. */
@@ -37,7 +26,8 @@ export interface DriveOptions {
   holdUntilSimMs?: number;
   /** Simulated epoch of the scenario start. */
   simStartMs: number;
-  clock?: RunClock;
+  /** @default systemClock */
+  clock?: Clock;
   /** Called for every event as it is sent (ground-truth hooks, progress). */
   onSend?: (e: Emitted) => void;
   /** Fail the run when no acknowledgement arrives for this long while events are in flight. @default 60000 */
@@ -77,13 +67,13 @@ export function drive(
   opts: DriveOptions,
   metrics = new RunMetrics(),
 ): Promise<RunMetrics> {
-  const clock = opts.clock ?? realClock;
+  const clock = opts.clock ?? systemClock;
   const stallMs = opts.stallMs ?? 60_000;
   const window = new InFlightWindow({ max: opts.maxInFlight, adaptive: opts.window === 'adaptive' });
   const pacer = opts.rate ? new Pacer(opts.rate) : undefined;
   const held: string[] = [];
   let inFlight = 0;
-  let timer: unknown;
+  let timer: TimerHandle | undefined;
   let timerAt = 0;
   let scheduled = false;
   let pumping = false;
@@ -95,13 +85,13 @@ export function drive(
 
   return new Promise((resolve, reject) => {
     let lastProgress = wallStart;
-    const watchdog = setInterval(
+    const watchdog = clock.setInterval(
       () => {
         if (inFlight > 0 && clock.now() - lastProgress > stallMs) {
           finished = true;
-          clearInterval(watchdog);
+          clock.clearInterval(watchdog);
           reject(
-            new Error(
+            new DriveStalledError(
               `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} events in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`,
             ),
           );
@@ -109,12 +99,12 @@ export function drive(
       },
       Math.min(1_000, stallMs),
     );
-    watchdog.unref?.();
+    watchdog.unref();
 
     const finish = () => {
       if (finished) return;
       finished = true;
-      clearInterval(watchdog);
+      clock.clearInterval(watchdog);
       transport.onCongestion = undefined;
       resolve(metrics);
     };
@@ -150,13 +140,11 @@ export function drive(
         clock.clearTimeout(timer);
       }
       timerAt = wallMs;
-      timer = clock.setTimeout(
-        () => {
-          timer = undefined;
-          schedulePump();
-        },
-        Math.max(1, wallMs - clock.now()),
-      );
+      timer = clock.setTimeout(onWake, Math.max(1, wallMs - clock.now()));
+    };
+    const onWake = () => {
+      timer = undefined;
+      schedulePump();
     };
 
     /** Releases held connections once the hold is over in simulated and in wall time. */

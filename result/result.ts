@@ -10,15 +10,6 @@ import type { ThresholdResult } from './thresholds.js';
 
 export const RESULT_SCHEMA = 'fleetsim.result/1';
 
-/** Process exit codes (docs/report.md). 3 and 4 come from protocol/errors.ts before a result exists. */
-export const EXIT_CODES = {
-  passed: 0,
-  thresholdsFailed: 1,
-  reconciliationMismatch: 2,
-  invalidScenario: 3,
-  targetUnreachable: 4,
-} as const;
-
 export type Verdict = 'passed' | 'thresholds failed' | 'reconciliation mismatch';
 
 export interface RunResult {

@@ -3,7 +3,7 @@
  * shard), runs it against the shared endpoint, reports progress twice a second and sends its
  * result back. Started by workers.ts with child_process.fork.
  */
-import { isFleetsimError } from '../protocol/errors.js';
+import { toWire, type WireError } from '../protocol/errors.js';
 import { runScenario, type LiveState, type RunOptions } from './run-scenario.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 
@@ -18,7 +18,7 @@ export type WorkerProgress = Omit<LiveState, 'sim' | 'metrics'> & { remaining: n
 export type WorkerMessage =
   | { type: 'tick'; progress: WorkerProgress; lastError?: string | undefined }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; code: string | undefined; message: string; stack?: string | undefined };
+  | ({ type: 'error' } & WireError);
 
 function post(m: WorkerMessage): Promise<void> {
   return new Promise((resolve) => process.send!(m, () => resolve()));
@@ -35,13 +35,8 @@ process.once('message', (job: WorkerJob) => {
       await post({ type: 'result', result });
       process.exit(0);
     },
-    async (err: Error) => {
-      await post({
-        type: 'error',
-        code: isFleetsimError(err) ? err.code : undefined,
-        message: err.message,
-        stack: err.stack,
-      });
+    async (err: unknown) => {
+      await post({ type: 'error', ...toWire(err) });
       process.exit(1);
     },
   );

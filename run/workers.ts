@@ -5,12 +5,13 @@
  * connections use `fleetsim serve --workers` as the target instead (20,000 open files per process).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { systemClock, type TimerHandle } from '../core/clock.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { resolveAuth } from '../transport/credentials.js';
 import { endpointAuth } from './endpoint-auth.js';
-import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
+import { fromWire, TargetUnreachableError, UsageError, WorkerError } from '../protocol/errors.js';
 import { mergeResults } from '../result/merge.js';
 import { RunMetrics } from '../drive/metrics.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
@@ -27,11 +28,14 @@ function workerEntry(): string {
   return fileURLToPath(new URL('../dist/run/worker-main.js', import.meta.url));
 }
 
-function runWorker(
+/** Forks one worker on `job`; its error comes back as the class it was thrown as. */
+export function runWorker(
   job: WorkerJob,
   onTick: (p: WorkerProgress, lastError: string | undefined) => void,
+  entry = workerEntry(),
 ): { child: ChildProcess; done: Promise<RunResult> } {
-  const child = fork(workerEntry(), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const which = `${job.options.shard!.index + 1}/${job.options.shard!.count}`;
   const done = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
     child.on('message', (m: WorkerMessage) => {
@@ -41,23 +45,14 @@ function runWorker(
         resolve(m.result as RunResult);
       } else {
         settled = true;
-        if (m.code === 'TARGET_UNREACHABLE') reject(new TargetUnreachableError(m.message));
-        else if (m.code === 'USAGE') reject(new UsageError(m.message));
-        else
-          reject(
-            new Error(
-              `worker ${job.options.shard!.index + 1}/${job.options.shard!.count} failed: ${m.stack ?? m.message}`,
-            ),
-          );
+        const err = fromWire(m);
+        // a bug's message is its stack from the worker: say which worker it was
+        if (err.internal) err.message = `worker ${which} failed: ${err.message}`;
+        reject(err);
       }
     });
     child.on('exit', (code, signal) => {
-      if (!settled)
-        reject(
-          new Error(
-            `worker ${job.options.shard!.index + 1}/${job.options.shard!.count} exited (${signal ?? code}) before sending its result`,
-          ),
-        );
+      if (!settled) reject(new WorkerError(`worker ${which} exited (${signal ?? code}) before sending its result`));
     });
   });
   child.send(job);
@@ -82,11 +77,12 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     talliesUrl = endpoint.httpUrl;
   }
   const progress: (WorkerProgress | undefined)[] = Array.from({ length: workers }, () => undefined);
-  let tick: NodeJS.Timeout | undefined;
+  const clock = opts.clock ?? systemClock;
+  let tick: TimerHandle | undefined;
   // Progress shows the workers' summed figures and the latest error any worker reported.
   const metrics = new RunMetrics();
   if (opts.onTick) {
-    tick = setInterval(() => {
+    tick = clock.setInterval(() => {
       const s = sumProgress(progress);
       // The workers' simulators and metrics live in their processes: progress gets their sums,
       // a simulator that answers `remaining`, and metrics that carry only the last error.
@@ -139,7 +135,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     for (const c of running) if (c.exitCode === null) c.kill();
     throw err;
   } finally {
-    if (tick) clearInterval(tick);
+    clock.clearInterval(tick);
     await endpoint?.close();
   }
 }

@@ -4,16 +4,8 @@
  */
 export type SendDone = (err: Error | undefined) => void;
 
-/** Why an event was not acknowledged: the run loop's flow control backs off on 'overload'. */
-export class SendError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'timeout' | 'overload' | 'refused' | 'network',
-  ) {
-    super(message);
-    this.name = 'SendError';
-  }
-}
+// Why an event was not acknowledged; coded like every other error (protocol/errors.ts).
+export { SendError, type SendErrorKind } from '../protocol/errors.js';
 
 /** Transport-level counters, read once at the end of a run. */
 export interface TransportStats {

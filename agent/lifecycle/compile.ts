@@ -4,6 +4,7 @@
  * final. Pure; a fleet compiles one variant per (cohort, app) that has overrides.
  */
 import { findState } from '../../protocol/catalogue.js';
+import { ModelError } from '../../protocol/errors.js';
 import type { Delay } from '../../core/delay.js';
 import { CHECK_IN, END, transitionId, type Guard, type LifecycleModel } from './model.js';
 
@@ -61,8 +62,6 @@ export interface ModelOverride {
   offline?: number;
   outage?: Delay;
 }
-
-export class ModelError extends Error {}
 
 export function compileModel(model: LifecycleModel, overrides: readonly ModelOverride[] = []): CompiledModel {
   const names = Object.keys(model.nodes);

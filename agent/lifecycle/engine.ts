@@ -8,6 +8,7 @@
  * depends only on (seed, deviceId, appId, traits, model + overrides [+ its quota role]).
  */
 import { sampleFrom } from '../../core/delay.js';
+import { LifecycleError } from '../../protocol/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { CNode, CompiledModel, CTrans } from './compile.js';
 import { guardHolds, type Traits } from './model.js';
@@ -57,8 +58,6 @@ export interface Visits {
 
 const MAX_SILENT_HOPS = 64;
 
-export class LifecycleError extends Error {}
-
 export function newCursor(
   cm: CompiledModel,
   at: number,
@@ -84,18 +83,13 @@ export function destination(t: CTrans, c: Cursor): number {
   return t.to;
 }
 
-/** Set by `choose`: whether a quota ruled out a choice the traits allowed (trace says so). */
-let restricted = false;
-
 /** Picks one applicable transition by weight from a single uniform draw. */
 function choose(n: CNode, traits: Traits, c: Cursor, u: number): CTrans | undefined {
   const k = c.constraint;
   let total = 0;
-  restricted = false;
   for (const t of n.out) {
     if (!(t.weight > 0) || !guardHolds(t.when, traits)) continue;
     if (!k || k.allows(n.index, t, c.counters)) total += t.weight;
-    else restricted = true;
   }
   if (total <= 0) return undefined;
   let x = u * total;
@@ -107,6 +101,15 @@ function choose(n: CNode, traits: Traits, c: Cursor, u: number): CTrans | undefi
     x -= t.weight;
   }
   return last;
+}
+
+/** Whether the cursor's quota ruled out a transition out of `n` that the traits allowed (trace says so). */
+function quotaRuledOut(n: CNode, traits: Traits, c: Cursor): boolean {
+  const k = c.constraint;
+  if (!k) return false;
+  for (const t of n.out)
+    if (t.weight > 0 && guardHolds(t.when, traits) && !k.allows(n.index, t, c.counters)) return true;
+  return false;
 }
 
 /** True when no transition out of `n` applies to these traits (ignoring constraints). */
@@ -158,7 +161,8 @@ export function advance(
         );
       }
       dest = destination(t, c);
-      reason = restricted ? `${t.why} (its quota ruled out the other ways)` : t.why;
+      // the counters are read before this hop's retry counts, as `choose` read them
+      reason = quotaRuledOut(n, traits, c) ? `${t.why} (its quota ruled out the other ways)` : t.why;
       if (dest !== t.to) {
         const k = ++c.counters![t.retryCounter]!;
         reason = `${reason}; retry ${k} of ${t.retryMax}`;

@@ -13,6 +13,7 @@
  * threshold-check.ts evaluates them. docs/report.md lists every metric.
  */
 import { parseDuration } from '../../core/delay.js';
+import { InternalError } from '../../protocol/errors.js';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 /** What the limit is measured in: ms (latencies), a ratio 0..1, a count, events per second. */
@@ -164,7 +165,7 @@ export function thresholdsOf(inputs: readonly unknown[] | undefined): Threshold[
   const out: Threshold[] = [];
   for (const i of inputs ?? []) {
     const t = parseThreshold(i);
-    if (typeof t === 'string') throw new Error(`threshold ${JSON.stringify(i)} was not validated: ${t}`);
+    if (typeof t === 'string') throw new InternalError(`threshold ${JSON.stringify(i)} was not validated: ${t}`);
     out.push(t);
   }
   if (!out.some((t) => t.metric.startsWith('errors.') || t.metric === 'events.failed')) {

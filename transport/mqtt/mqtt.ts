@@ -10,7 +10,8 @@ import { presenceTopic, statusTopic } from '../../protocol/topics.js';
 import { TargetUnreachableError } from '../../protocol/errors.js';
 import { hash32 } from '../../core/rng.js';
 import type { BackoffOptions } from '../backoff.js';
-import { Deadlines, type Deadline, type DeadlineTimers } from '../deadlines.js';
+import { Deadlines, type Deadline } from '../deadlines.js';
+import type { Clock } from '../../core/clock.js';
 import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
 
@@ -39,7 +40,8 @@ export interface MqttTransportOptions {
   /** @default { baseMs: 500, maxMs: 30000 } */
   reconnect?: BackoffOptions;
   insecureTls?: boolean;
-  timers?: DeadlineTimers;
+  /** Times the acknowledgement deadlines. @default systemClock */
+  clock?: Clock;
 }
 
 export { presenceTopic };
@@ -76,7 +78,7 @@ export class MqttTransport implements Transport {
         this.counters.timeouts++;
         this.settle(d, new SendError(`no acknowledgement within ${timeout} ms from ${this.opts.url}`, 'timeout'));
       },
-      opts.timers,
+      opts.clock,
     );
   }
 
@@ -88,7 +90,12 @@ export class MqttTransport implements Transport {
         client.once('connect', () => resolve());
         client.once('error', reject);
         client.once('close', () =>
-          reject(new Error('connection closed before CONNACK (is it an MQTT broker? are the credentials right?)')),
+          reject(
+            new SendError(
+              'connection closed before CONNACK (is it an MQTT broker? are the credentials right?)',
+              'network',
+            ),
+          ),
         );
       });
     } catch (err) {
