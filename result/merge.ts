@@ -3,7 +3,7 @@
  * histograms add bucket by bucket (so merged percentiles equal those of one histogram of all
  * samples), timelines add second by second (epoch seconds line up across processes), expected
  * tallies add and are reconciled again, thresholds are evaluated again on the merged figures.
- * Pure: no I/O. `fleetsim merge` (issue 6) reads files and calls `mergeResults`.
+ * Pure: no I/O. `fleetsim merge` reads files and calls `mergeResults`.
  */
 import { mergeCoverage, type Coverage } from './coverage.js';
 import { mergeDeviceReconciliations } from '../reconcile/devices.js';

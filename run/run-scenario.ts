@@ -61,7 +61,7 @@ export interface RunOptions {
    * that bench/metrics-overhead.ts compares against. @default true
    */
   instrument?: boolean;
-  // --- scale (issue 6) ---
+  // --- scale ---
   /** Run only shard `index` of `count` (devices whose fleet index % count === index). */
   shard?: { index: number; count: number };
   /** Do not read the endpoint's tallies: the result carries the expected tallies for a later

@@ -132,7 +132,7 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
   const models = new ScenarioModels(scenario);
   const startMs = Date.parse(scenario.startTime);
   const perPrefix = new Map<string, number>();
-  // Load model (issue 6): arrivals set by rate or ramp, by fleet index, so shards agree.
+  // Load model: arrivals set by rate or ramp, by fleet index, so shards agree.
   const arrivalOf = arrivalFunction(
     scenario.load,
     counts.reduce((a, b) => a + b, 0),
