@@ -10,6 +10,9 @@ import type { z } from 'zod';
 import { ScenarioError } from '../../protocol/errors.js';
 import { checkLifecycleControls } from './lifecycle-checks.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { suggest } from './suggest.js';
+
+export { suggest };
 
 export interface Problem {
   path: (string | number)[];
@@ -21,34 +24,6 @@ function fieldName(path: readonly (string | number)[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
   return out || '(top level)';
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
-
-/** "did you mean 'count'?" for a key within edit distance 2 of a known one. */
-export function suggest(word: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const k of known) {
-    const dist = editDistance(word.toLowerCase(), k.toLowerCase());
-    if (dist < bestD) {
-      bestD = dist;
-      best = k;
-    }
-  }
-  return best ? ` (did you mean "${best}"?)` : '';
 }
 
 /** The line of the YAML node at `path` (or of the key named `key` inside it). */

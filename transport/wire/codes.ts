@@ -9,7 +9,7 @@
  * code, or names one that does not exist, is a problem reported with its key.
  */
 import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
-import { suggest } from '../../agent/scenario/load.js';
+import { suggest } from '../../agent/scenario/suggest.js';
 
 export interface CodesConfig {
   platform?: Record<string, string> | undefined;

@@ -3,7 +3,7 @@
  * for a value that may be empty (a JSON body then leaves the key out), and `{{` / `}}` for literal
  * braces. A template is parsed once into parts; rendering walks the parts with no parsing.
  */
-import { suggest } from '../../agent/scenario/load.js';
+import { suggest } from '../../agent/scenario/suggest.js';
 import { FIELDS, valueGetter, type Getter } from './fields.js';
 
 export type Filter = (v: string | number) => string | number;

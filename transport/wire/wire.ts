@@ -14,7 +14,7 @@ import { PROFILES } from './profiles.js';
 import { targetConfigError, type DescriptionSource, type TargetProblem } from './problems.js';
 import { fieldsOf, parseTemplate, renderText, type Part } from './template.js';
 import type { WireConfig } from './wire-config.js';
-import { suggest } from '../../agent/scenario/load.js';
+import { suggest } from '../../agent/scenario/suggest.js';
 
 export interface CompiledWire {
   /** The profile it started from, and whether the user changed it (for reports). */
