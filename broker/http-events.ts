@@ -6,9 +6,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkEvent, invalidUtf8At, MAX_EVENT_BYTES, shortName, type StatusEvent } from '../protocol/event.js';
-import { mayReportFor, type Principal } from './auth.js';
+import type { Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import { readBody, sendJson, type ApiError } from './http-reply.js';
+import { admit } from './ingest-sink.js';
 import type { Ingestor } from './ingestor.js';
 import { RefusalLog } from './refusal-log.js';
 import type { TallyStore } from './store.js';
@@ -82,20 +83,13 @@ export function createEventPost(d: EventPostDeps) {
           ...payloadError('payload_too_large', `event of ${size} bytes is over the ${MAX_EVENT_BYTES}-byte limit`),
           ...where(i),
         });
-      const check = checkEvent(list[i]);
-      if (!check.ok) return no(400, { error: 'invalid_event', field: check.field, reason: check.reason, ...where(i) });
-      if (principal && !mayReportFor(principal, check.event.deviceId))
-        return no(
-          403,
-          {
-            error: 'forbidden',
-            field: 'deviceId',
-            ...where(i),
-            reason: `this token belongs to device "${(principal as { deviceId: string }).deviceId}", which may not report for device "${check.event.deviceId}"`,
-          },
-          'acl',
-        );
-      events[i] = check.event;
+      const a = admit(checkEvent(list[i]), principal);
+      if (!a.ok) {
+        return a.reasonKey === 'acl'
+          ? no(403, { error: 'forbidden', field: a.field, ...where(i), reason: a.reason }, 'acl')
+          : no(400, { error: 'invalid_event', field: a.field, reason: a.reason, ...where(i) });
+      }
+      events[i] = a.event;
     }
     return { ok: true, events };
   }

@@ -2,7 +2,8 @@
  * The embedded endpoint's ingest sink (protocol/ingest-sink.ts): the same checks and the same
  * owner of the tallies as MQTT and HTTP (the event contract, the ACL, the Ingestor with its
  * journal), with no socket in between. The in-memory transport delivers here; a refused event is
- * counted under its reason exactly as over the wire.
+ * counted and logged under its reason exactly as over the wire. `admit` is the check HTTP's
+ * POST /v1/events runs on every event too; MQTT checks its topic's ACL before the payload.
  */
 import type { Logger } from 'pino';
 import { type EventCheck, parseEvent, type StatusEvent } from '../protocol/event.js';
@@ -19,6 +20,7 @@ import {
 import { type Authenticator, mayReportFor, type Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import type { Ingestor } from './ingestor.js';
+import { RefusalLog } from './refusal-log.js';
 import type { IngestOutcome, TallyStore } from './store.js';
 
 /** An event that passed the contract and the ACL, or why not (`reasonKey` is what is counted). */
@@ -58,17 +60,18 @@ export interface SinkDeps {
 class Session implements IngestSession {
   constructor(
     private readonly d: SinkDeps,
+    private readonly refusals: RefusalLog,
     private readonly principal: Principal | undefined,
   ) {}
 
   submit(payload: string | Buffer, answer: (a: IngestAnswer) => void): void {
-    const { store, ingestor, metrics, log } = this.d;
+    const { store, ingestor, metrics } = this.d;
     if (this.d.draining()) return answer(UNAVAILABLE);
     const t0 = performance.now();
     const a = admit(parseEvent(payload), this.principal);
     if (!a.ok) {
       store.reject(a.reasonKey);
-      log.warn({ transport: 'memory', field: a.field, reason: a.reason }, 'event refused');
+      this.refusals.log({ transport: 'memory', field: a.field, reason: a.reason });
       answer({ outcome: 'rejected', field: a.field, reason: a.reason });
       return;
     }
@@ -81,10 +84,12 @@ class Session implements IngestSession {
 
 export class EndpointSink implements IngestSink {
   private readonly open_: IngestOpen | undefined;
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly d: SinkDeps) {
+    this.refusals = new RefusalLog(d.log);
     // With auth off every sender is the same anonymous one: one session serves them all.
-    if (!d.auth.enabled) this.open_ = { ok: true, session: new Session(d, undefined) };
+    if (!d.auth.enabled) this.open_ = { ok: true, session: new Session(d, this.refusals, undefined) };
   }
 
   get authRequired(): boolean {
@@ -94,15 +99,18 @@ export class EndpointSink implements IngestSink {
   open(credential: string | undefined): IngestOpen {
     if (this.open_) return this.open_;
     const p = credential === undefined ? undefined : this.d.auth.bearer(`Bearer ${credential}`);
-    if (p) return { ok: true, session: new Session(this.d, p) };
+    // As over HTTP, the admin token is for reads: it cannot move a tally.
+    if (p && p.kind !== 'admin') return { ok: true, session: new Session(this.d, this.refusals, p) };
     this.d.metrics.authFailures++;
     this.d.log.warn({ transport: 'memory', hasCredentials: credential !== undefined }, 'session refused: credentials');
     return {
       ok: false,
       reason:
-        credential === undefined
-          ? 'auth is on: a device or fleet token is needed'
-          : 'the credential is not valid for this endpoint',
+        p?.kind === 'admin'
+          ? 'the admin token is for reads; report events with a device or fleet token'
+          : credential === undefined
+            ? 'auth is on: a device or fleet token is needed'
+            : 'the credential is not valid for this endpoint',
     };
   }
 }

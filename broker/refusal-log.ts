@@ -10,7 +10,7 @@ export const FIRST_LOGGED = 100;
 export const EVERY_NTH = 1000;
 
 export interface Refusal {
-  transport: 'http' | 'mqtt';
+  transport: 'http' | 'mqtt' | 'memory';
   field: string;
   reason: string;
   [k: string]: unknown;
