@@ -49,6 +49,8 @@ export interface EndpointOptions {
   auth?: AuthConfig;
   /** Journal every accepted event here before acknowledging it; rebuild the tallies from it on start. */
   dataDir?: string;
+  /** Compact the journal (snapshot, then empty it) once it is larger than this. @default 64 MiB */
+  compactBytes?: number;
   /** @default a silent pino logger */
   logger?: Logger;
   /** A failed journal write or fsync. @default log it and exit the process with code 70 */
@@ -107,11 +109,25 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   let journal: Journal | undefined;
   let replayed = 0;
   if (opts.dataDir) {
-    const opened = Journal.open(opts.dataDir, (e, at) => store.ingest(e, at), onFatal);
+    const opened = await Journal.open(opts.dataDir, store, {
+      onFatal,
+      ...(opts.compactBytes ? { compactBytes: opts.compactBytes } : {}),
+    });
     journal = opened.journal;
     replayed = opened.replayed;
+    if (opened.torn)
+      log.warn(
+        { dataDir: opts.dataDir, droppedTornBytes: opened.droppedTornBytes, why: opened.torn },
+        'journal: dropped a torn tail (a batch never wholly on disk, so never acknowledged); its bytes are kept in the data directory as torn-<offset>.bin',
+      );
     log.info(
-      { dataDir: opts.dataDir, replayed, droppedTornBytes: opened.droppedTornBytes, pairs: store.pairs },
+      {
+        dataDir: opts.dataDir,
+        replayed,
+        fromSnapshot: opened.fromSnapshot,
+        droppedTornBytes: opened.droppedTornBytes,
+        pairs: store.pairs,
+      },
       'journal replayed',
     );
   }

@@ -1,99 +1,172 @@
 /**
- * The write-ahead journal behind `--data-dir`: every accepted event is appended as one JSON line
- * and made durable (write + fdatasync) before anyone is told it was accepted.
+ * The write-ahead journal behind `--data-dir` (docs/endpoint.md, "Durability" states what it
+ * guarantees). Every accepted event is appended to a batch; a batch is written whole (a short
+ * write is continued until every byte is in the file, an error fails it) and fdatasync'ed before
+ * any event in it is acknowledged.
  *
- * Group commit: lines appended while a flush is in progress wait for the next one, and a flush
+ * Group commit: events appended while a flush is on disk wait for the next one, and a flush
  * starts on setImmediate, so everything read from every socket in one event-loop turn shares one
- * write and one fdatasync. Throughput then costs one fsync per batch, not per event.
+ * write and one fdatasync.
  *
- * A kill -9 can leave a torn last line (written, not yet synced, never acknowledged): replay drops
- * it and truncates the file back to the last complete line.
+ * After each fdatasync the commit mark (DIR/committed) is overwritten with the acknowledged
+ * length, without an fsync of its own: it is only ever written after the bytes it names are
+ * durable, so it can lag after an OS crash but never lead. A restart that finds fewer bytes than
+ * the mark names refuses (acknowledged bytes are gone); a torn batch after it is dropped.
+ *
+ * Compaction: once the journal passes `compactBytes`, the store is snapshotted (snapshot.ts) as
+ * covering this epoch, then the journal is emptied and starts epoch + 1. A crash between the two
+ * leaves a snapshot of epoch E and a journal of epoch E: the restart loads the snapshot, skips the
+ * journal it covers and finishes the compaction.
  */
-import {
-  closeSync,
-  fdatasync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  write,
-  fstatSync,
-  unlinkSync,
-  writeFileSync,
-  readFileSync,
-} from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { checkEvent, type StatusEvent } from '../protocol/event.js';
+import type { StatusEvent } from '../protocol/event.js';
 import { DataDirError } from '../protocol/errors.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import {
+  batchBytes,
+  epochLine,
+  JOURNAL_NAME,
+  MAX_HEADER_BYTES,
+  markBytes,
+  parseMark,
+  readLine,
+  recordLine,
+} from './journal-format.js';
+import { replayJournal } from './journal-replay.js';
+import { migrateLegacyJournal } from './journal-legacy.js';
+import { keepTornTail, openDataDir } from './journal-files.js';
+import { loadSnapshot, writeSnapshot } from './snapshot.js';
+import type { TallyStore } from './store.js';
 
-export const JOURNAL_FILE = 'events.ndjson';
-const LOCK_FILE = 'LOCK';
+export { JOURNAL_NAME as JOURNAL_FILE } from './journal-format.js';
+export const MARK_NAME = 'committed';
+/** @default 64 MiB */
+export const DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024;
 
 export interface JournalStats {
   flushes: number;
   events: number;
+  compactions: number;
+}
+
+export interface JournalOptions {
+  onFatal: (err: Error) => void;
+  /** Compact once the journal file is larger than this. @default DEFAULT_COMPACT_BYTES */
+  compactBytes?: number;
+}
+
+export interface OpenedJournal {
+  journal: Journal;
+  /** Events applied: from the snapshot's pairs' latest state plus the journal's records. */
+  replayed: number;
+  fromSnapshot: number;
+  droppedTornBytes: number;
+  torn: string | undefined;
 }
 
 type Waiter = () => void;
 
 export class Journal {
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private pendingWaiters: Waiter[] = [];
   private inflightWaiters: Waiter[] = [];
   private flushing = false;
   private scheduled = false;
   private closed = false;
   private failed: Error | undefined;
-  readonly stats: JournalStats = { flushes: 0, events: 0 };
+  readonly stats: JournalStats = { flushes: 0, events: 0, compactions: 0 };
 
   private constructor(
+    private readonly dir: string,
     private readonly fd: number,
-    private readonly lockPath: string,
-    private readonly onFatal: (err: Error) => void,
+    private readonly markFd: number,
+    private size: number,
+    private epoch: number,
+    private readonly store: TallyStore,
+    private readonly lock: DataDirLock,
+    private readonly opts: JournalOptions,
   ) {}
 
   /**
-   * Opens (creating) the journal in `dir`, replays every complete line through `apply` in order,
-   * and returns the journal ready to append. Throws DataDirError for a directory in use or corrupt.
+   * Locks `dir`, loads its snapshot, replays its journal into `store` and returns the journal
+   * ready to append. Throws DataDirError (with a byte offset) for a directory in use or damaged.
    */
-  static open(
-    dir: string,
-    apply: (e: StatusEvent, receivedAt: number) => void,
-    onFatal: (err: Error) => void,
-  ): { journal: Journal; replayed: number; droppedTornBytes: number } {
-    const lockPath = join(dir, LOCK_FILE);
-    const path = join(dir, JOURNAL_FILE);
-    let fd: number;
+  static async open(dir: string, store: TallyStore, opts: JournalOptions): Promise<OpenedJournal> {
+    const lock = await openDataDir(dir, lockDataDir);
+    let fd: number | undefined;
+    let markFd: number | undefined;
     try {
-      mkdirSync(dir, { recursive: true });
-      takeLock(lockPath);
+      const snap = migrateLegacyJournal(dir, store) ?? loadSnapshot(dir, store);
+      const path = join(dir, JOURNAL_NAME);
       fd = openSync(path, 'a+');
-    } catch (err) {
-      if (err instanceof DataDirError) throw err;
-      throw new DataDirError(
-        `Cannot use ${dir} as a data directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give --data-dir a directory this process may create and write.`,
-      );
-    }
-    try {
-      const { replayed, goodBytes, size } = replay(fd, path, apply);
-      if (goodBytes < size) {
+      closeSync(fd);
+      fd = openSync(path, 'r+');
+      markFd = openSync(join(dir, MARK_NAME), 'a+');
+      closeSync(markFd);
+      markFd = openSync(join(dir, MARK_NAME), 'r+');
+      const buf = readFileSync(path);
+      const mark = parseMark(readFileSync(join(dir, MARK_NAME)));
+      const firstLine = readLine(buf, 0, Math.min(buf.length, MAX_HEADER_BYTES));
+      const fileEpoch = firstLine.ok && firstLine.kind === 'J' ? firstLine.epoch : undefined;
+      if (mark && buf.length === 0 && mark.offset > epochLine(mark.epoch).length)
+        throw new DataDirError(
+          `${path} is empty, but ${join(dir, MARK_NAME)} says ${mark.offset} bytes of it were acknowledged as durable: the journal was lost or replaced. Nothing was changed; restore the journal, or move DIR/committed and DIR/snapshot away to start from the snapshot alone or empty.`,
+        );
+      const acknowledged = mark && mark.epoch === fileEpoch ? mark.offset : 0;
+      const expected = snap ? snap.epoch + 1 : 0;
+      let replayed = 0;
+      let goodBytes = 0;
+      let torn: string | undefined;
+      if (snap && fileEpoch === snap.epoch) {
+        // Compaction was interrupted after the snapshot: it covers this whole file.
+        goodBytes = -1;
+      } else {
+        if (fileEpoch !== undefined && fileEpoch !== expected)
+          throw new DataDirError(
+            `${path}: journal epoch ${fileEpoch}, but ${snap ? `the snapshot covers epoch ${snap.epoch}, so epoch ${expected} was expected` : 'there is no snapshot, so epoch 0 was expected'}. The files are from different directories or runs. Nothing was changed.`,
+          );
+        const r = replayJournal(path, buf, acknowledged, (e, at) => {
+          if (store.ingest(e, at) !== 'accepted') replayed--;
+          replayed++;
+        });
+        goodBytes = r.goodBytes;
+        torn = r.torn;
+      }
+      // Replayed events after a compaction may repeat the snapshot: not counted, as live ones are not.
+      store.counters.duplicates = 0;
+      store.counters.stale = 0;
+      let size = goodBytes;
+      let dropped = 0;
+      if (goodBytes >= 0 && goodBytes < buf.length) {
+        // Kept aside before it is cut off: the evidence of what the crash left.
+        dropped = buf.length - goodBytes;
+        keepTornTail(dir, buf, goodBytes);
         ftruncateSync(fd, goodBytes);
         fsyncSync(fd);
       }
-      return { journal: new Journal(fd, lockPath, onFatal), replayed, droppedTornBytes: size - goodBytes };
+      if (goodBytes <= 0) size = resetFile(fd, expected);
+      const j = new Journal(dir, fd, markFd, size, expected, store, lock, opts);
+      j.writeMark();
+      return {
+        journal: j,
+        replayed: replayed + (snap?.pairs ?? 0),
+        fromSnapshot: snap?.pairs ?? 0,
+        droppedTornBytes: dropped,
+        torn,
+      };
     } catch (err) {
-      closeSync(fd);
-      unlinkSync(lockPath);
+      if (fd !== undefined) closeSync(fd);
+      if (markFd !== undefined) closeSync(markFd);
+      lock.release();
       throw err;
     }
   }
 
   /** Queues one accepted event; it is durable once a later whenDurable callback runs. */
   append(e: StatusEvent, receivedAt: number): void {
-    if (this.closed) return; // after shutdown nothing is journaled, so nothing more is acknowledged
-    this.pending.push(`{"at":${receivedAt},"event":${JSON.stringify(e)}}\n`);
+    if (this.closed || this.failed) return; // nothing journaled, so nothing more is acknowledged
+    this.pending.push(recordLine(`{"at":${receivedAt},"event":${JSON.stringify(e)}}`));
     if (!this.flushing && !this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -111,35 +184,73 @@ export class Journal {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.flushing || this.pending.length === 0) return;
+    if (this.flushing || this.pending.length === 0 || this.failed) return;
     this.flushing = true;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const bytes = batchBytes(this.pending);
     const count = this.pending.length;
     this.pending = [];
     this.inflightWaiters = this.pendingWaiters;
     this.pendingWaiters = [];
-    write(this.fd, text, null, 'utf8', (err) => {
-      if (err) return this.fail(err);
-      fdatasync(this.fd, (err2) => {
-        if (err2) return this.fail(err2);
-        this.stats.flushes++;
-        this.stats.events += count;
-        const waiters = this.inflightWaiters;
-        this.inflightWaiters = [];
-        this.flushing = false;
-        for (let i = 0; i < waiters.length; i++) waiters[i]!();
-        if (this.pending.length > 0) this.flush();
+    const start = this.size;
+    const writeFrom = (off: number): void => {
+      // fs.write may write fewer bytes than asked (a full disk, a signal): continue from there.
+      write(this.fd, bytes, off, bytes.length - off, start + off, (err, n) => {
+        if (err) return this.fail(err, start);
+        if (n === 0) return this.fail(new Error('write made no progress (disk full?)'), start);
+        if (off + n < bytes.length) return writeFrom(off + n);
+        fdatasync(this.fd, (err2) => {
+          if (err2) return this.fail(err2, start);
+          this.size = start + bytes.length;
+          this.writeMark();
+          this.stats.flushes++;
+          this.stats.events += count;
+          const waiters = this.inflightWaiters;
+          this.inflightWaiters = [];
+          this.flushing = false;
+          for (let i = 0; i < waiters.length; i++) waiters[i]!();
+          if (this.size > (this.opts.compactBytes ?? DEFAULT_COMPACT_BYTES)) this.compact();
+          if (this.pending.length > 0) this.flush();
+        });
       });
-    });
+    };
+    writeFrom(0);
   };
 
-  /** A failed write or fsync leaves the journal's tail unknown (the PostgreSQL fsync lesson): stop, never ack. */
-  private fail(err: Error): void {
-    this.failed = err;
-    this.onFatal(err);
+  /** Overwrites the commit mark in place: one small write, no fsync (see the file comment). */
+  private writeMark(): void {
+    const b = markBytes(this.size, this.epoch);
+    writeSync(this.markFd, b, 0, b.length, 0);
   }
 
-  /** Flushes what is queued, then closes the file and releases the lock. */
+  /** Snapshot, then an empty journal of the next epoch. Runs between flushes, so nothing is in flight. */
+  private compact(): void {
+    try {
+      writeSnapshot(this.dir, this.store, this.epoch);
+      this.epoch++;
+      this.size = resetFile(this.fd, this.epoch);
+      this.writeMark();
+      this.stats.compactions++;
+    } catch (err) {
+      this.fail(err as Error, this.size);
+    }
+  }
+
+  /**
+   * A failed write or fsync leaves the journal's tail unknown (the PostgreSQL fsync lesson): stop,
+   * never acknowledge. The partial batch is cut off where possible so that it cannot be mistaken
+   * for data; if even that fails, the restart finds it torn (shorter than its header says).
+   */
+  private fail(err: Error, batchStart: number): void {
+    this.failed = err;
+    try {
+      ftruncateSync(this.fd, batchStart);
+    } catch {
+      // the restart tells a torn batch by its length
+    }
+    this.opts.onFatal(err);
+  }
+
+  /** Flushes what is queued, then closes the files and releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;
     await new Promise<void>((resolve) => {
@@ -149,85 +260,16 @@ export class Journal {
     });
     this.closed = true;
     closeSync(this.fd);
-    try {
-      unlinkSync(this.lockPath);
-    } catch {
-      // already gone
-    }
+    closeSync(this.markFd);
+    this.lock.release();
   }
 }
 
-/** One process per data directory; a LOCK left by a killed process (its pid gone) is taken over. */
-function takeLock(lockPath: string): void {
-  try {
-    writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const pid = Number(readFileSync(lockPath, 'utf8').trim());
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-    throw new DataDirError(
-      `The data directory ${lockPath.slice(0, -LOCK_FILE.length - 1)} is in use by process ${pid} (its LOCK file says so). Stop that process, or give this one another --data-dir.`,
-    );
-  }
-  writeFileSync(lockPath, String(process.pid));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Reads the journal line by line in 1 MiB chunks; returns how many bytes end in a complete line. */
-function replay(
-  fd: number,
-  path: string,
-  apply: (e: StatusEvent, receivedAt: number) => void,
-): { replayed: number; goodBytes: number; size: number } {
-  const size = fstatSync(fd).size;
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  // A multi-byte character can straddle two chunks: the decoder holds its first bytes back.
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let pos = 0;
-  let goodBytes = 0;
-  let line = 0;
-  let replayed = 0;
-  while (pos < size) {
-    const n = readSync(fd, chunk, 0, chunk.length, pos);
-    if (n <= 0) break;
-    pos += n;
-    const text = carry + decoder.write(chunk.subarray(0, n));
-    let start = 0;
-    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-      const raw = text.slice(start, nl);
-      line++;
-      goodBytes += Buffer.byteLength(raw) + 1;
-      start = nl + 1;
-      if (raw.length === 0) continue;
-      let rec: { at?: unknown; event?: unknown };
-      try {
-        rec = JSON.parse(raw) as { at?: unknown; event?: unknown };
-      } catch {
-        throw new DataDirError(
-          `${path}:${line}: the journal line is not JSON, but it is followed by more lines, so it is not a torn tail from a crash. The file is damaged; move it away to start empty.`,
-        );
-      }
-      const check = checkEvent(rec.event);
-      if (!check.ok || typeof rec.at !== 'number') {
-        throw new DataDirError(
-          `${path}:${line}: the journal line is not a valid event (${check.ok ? 'at: expected a number' : `${check.field}: ${check.reason}`}). The file is damaged or from another version.`,
-        );
-      }
-      apply(check.event, rec.at);
-      replayed++;
-    }
-    carry = text.slice(start);
-  }
-  return { replayed, goodBytes, size };
+/** Empties the journal to just its J line, durably; returns its size. */
+function resetFile(fd: number, epoch: number): number {
+  const line = epochLine(epoch);
+  ftruncateSync(fd, 0);
+  for (let off = 0; off < line.length; ) off += writeSync(fd, line, off, line.length - off, off);
+  fsyncSync(fd);
+  return line.length;
 }

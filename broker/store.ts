@@ -196,6 +196,26 @@ export class TallyStore {
     return this.apps.get(appId)?.get(deviceId);
   }
 
+  /** Every pair with its app, for a snapshot (journal compaction). */
+  *allPairs(): IterableIterator<[string, PairState]> {
+    for (const [appId, devices] of this.apps) for (const p of devices.values()) yield [appId, p];
+  }
+
+  /** Puts back one pair from a snapshot: the state ingesting its history would have left. */
+  restorePair(appId: string, p: PairState): void {
+    let devices = this.apps.get(appId);
+    if (!devices) {
+      devices = new Map();
+      this.apps.set(appId, devices);
+    }
+    if (devices.has(p.deviceId)) throw new Error(`snapshot lists ${appId}/${p.deviceId} twice`);
+    devices.set(p.deviceId, p);
+    this.tallies.add(appId, p.platform, p.status, p.state, 1);
+    this.fleet.add(ALL_APPS, p.platform, p.status, p.state, 1);
+    this.pairCount++;
+    if (p.simTs > this.simNow) this.simNow = p.simTs;
+  }
+
   /** Number of (device, app) pairs known. */
   get pairs(): number {
     return this.pairCount;

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { JOURNAL_FILE } from '../broker/journal.js';
+import { batchBytes, recordLine } from '../broker/journal-format.js';
 import { TallyStore } from '../broker/store.js';
 import type { StatusEvent } from '../protocol/event.js';
 import { statusTopic } from '../protocol/topics.js';
@@ -83,13 +84,16 @@ describe('the journal, in process', () => {
     expect((await getJson(second.httpUrl, `/v1/apps/${APPS[0]}/devices/ios-000000/history`)).body).toEqual(history);
   });
 
-  it('drops a torn last line (a crash mid-write, never acknowledged) and keeps appending after it', async () => {
+  it('drops a torn last batch (a crash mid-write, never acknowledged) and keeps appending after it', async () => {
     const dir = newDir();
     const events = fleetEvents(10, 2, APPS);
     const first = await startEndpoint({ dataDir: dir });
     await postJson(first.httpUrl, '/v1/events', events);
     await first.close();
-    appendFileSync(join(dir, JOURNAL_FILE), '{"at":1,"event":{"v":1,"deviceId":"ios-0');
+    // A batch header promising more bytes than follow: what a crash during its write leaves.
+    const rec = recordLine(`{"at":1,"event":${JSON.stringify(fleetEvents(11, 2, APPS)[40])}}`);
+    const torn = batchBytes([rec, rec]).subarray(0, 60);
+    appendFileSync(join(dir, JOURNAL_FILE), torn);
     const second = await startEndpoint({ dataDir: dir });
     expect(second.replayed).toBe(40);
     await postJson(second.httpUrl, '/v1/events', fleetEvents(11, 2, APPS).slice(40));
@@ -97,25 +101,27 @@ describe('the journal, in process', () => {
     const third = await startEndpoint({ dataDir: dir });
     endpoints.push(third);
     expect(third.replayed).toBe(44);
-    expect(
-      readFileSync(join(dir, JOURNAL_FILE), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .every((l) => JSON.parse(l).event),
-    ).toBe(true);
+    const lines = readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter(Boolean);
+    expect(lines.every((l) => /^[JBR] [0-9a-f]{8} /.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('R ')).map((l) => JSON.parse(l.slice(11)).event.seq)).toHaveLength(44);
   });
 
   it('refuses a damaged journal and a data directory in use, with coded errors', async () => {
     const dir = newDir();
     writeFileSync(join(dir, JOURNAL_FILE), 'not json\n{"also":"bad"}\n');
     await expect(startEndpoint({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIR' });
+    const legacy = newDir();
+    writeFileSync(join(legacy, 'events.ndjson'), 'not json\n{"also":"bad"}\n');
+    await expect(startEndpoint({ dataDir: legacy })).rejects.toMatchObject({ code: 'DATA_DIR' });
     const other = newDir();
-    const holder = spawn('sleep', ['30']);
-    writeFileSync(join(other, 'LOCK'), String(holder.pid));
+    // Another process holding the OS lock on DIR/LOCK (flock(1) as a stand-in for a second serve).
+    const holder = spawn('flock', [join(other, 'LOCK'), 'sleep', '30'], { detached: true });
+    await new Promise((r) => setTimeout(r, 200));
     await expect(startEndpoint({ dataDir: other })).rejects.toMatchObject({ code: 'DATA_DIR' });
-    holder.kill('SIGKILL');
-    await new Promise((r) => holder.once('exit', r));
-    // Its holder gone, the lock is stale and taken over.
+    const exited = new Promise((r) => holder.once('exit', r));
+    process.kill(-holder.pid!, 'SIGKILL'); // flock and its sleep, which inherited the locked file
+    await exited;
+    // Its holder gone, the kernel released the lock: taken.
     const ep = await startEndpoint({ dataDir: other });
     endpoints.push(ep);
     expect(ep.replayed).toBe(0);
