@@ -65,6 +65,8 @@ async function main(): Promise<void> {
   send({ t: 'listening', port: (server.address() as AddressInfo).port });
   const clients = setInterval(() => send({ t: 'clients', connected: broker.connectedClients }), 1_000);
 
+  // The owner gone (kill -9 included), nothing this worker takes could be acknowledged: go too.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m: ToWorker) => {
     if (m.t !== 'stop') return;
     clearInterval(clients);

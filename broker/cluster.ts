@@ -3,14 +3,18 @@
  * round-robin), and one exact owner of the tallies in this process: the embedded endpoint
  * (store, journal, HTTP API, live page), which ingests every worker's events in order and answers
  * before the worker acknowledges. Needed past about 19,000 MQTT connections, since each process
- * may open at most 20,000 files here. HTTP ingestion stays in the owner.
+ * may open at most 20,000 files here. HTTP ingestion stays in the owner. A worker that dies is
+ * logged and forked again (worker-supervisor.ts); /healthz is 503 until it listens again.
  */
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import { startEndpoint, type Endpoint, type EndpointOptions } from './endpoint.js';
-import { answerBatch, type ToOwner, type ToWorker } from './ipc-ingestor.js';
+import { pino } from 'pino';
+import { answerBatch } from './ipc-ingestor.js';
+import { type SupervisorTimers, WorkerSupervisor, type WorkerHealth } from './worker-supervisor.js';
 import type { WorkerConfig } from './cluster-worker.js';
 
 export interface ClusterOptions extends Omit<EndpointOptions, 'mqttPort' | 'http' | 'mqtt'> {
@@ -21,6 +25,8 @@ export interface ClusterOptions extends Omit<EndpointOptions, 'mqttPort' | 'http
   tlsKeyPath?: string;
   /** @default 'warn' */
   workerLogLevel?: string;
+  /** The supervisor's restart timers (tests hold a restart back with their own). */
+  supervisorTimers?: SupervisorTimers;
 }
 
 export interface ClusterEndpoint {
@@ -32,6 +38,8 @@ export interface ClusterEndpoint {
   mqttClients(): number;
   /** Events each worker passed to the owner. */
   eventsPerWorker(): number[];
+  /** Each worker: up or not, its pid, how often it was forked again. */
+  health(): { ok: boolean; workers: WorkerHealth[] };
   close(): Promise<void>;
 }
 
@@ -40,16 +48,30 @@ function workerEntry(): string {
   return existsSync(here) ? here : fileURLToPath(new URL('../dist/broker/cluster-worker.js', import.meta.url));
 }
 
+/** A port free now: the workers' shared port must be a number, not 0 (see WorkerSupervisor.start). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host }, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoint> {
   const host = opts.host ?? '127.0.0.1';
   const clients: number[] = new Array(opts.workers).fill(0);
   const events: number[] = new Array(opts.workers).fill(0);
-  const { workers: n, mqttPort, tlsCertPath, tlsKeyPath, workerLogLevel, ...endpointOpts } = opts;
+  const { workers: n, mqttPort, tlsCertPath, tlsKeyPath, workerLogLevel, supervisorTimers, ...endpointOpts } = opts;
+  let supervisor: WorkerSupervisor | undefined;
   const owner = await startEndpoint({
     ...endpointOpts,
     host,
     // The owner's own broker is not used by devices: the workers serve MQTT.
     mqttPort: 0,
+    health: () => supervisor?.health() ?? { ok: false, workers: [] },
     http: {
       route: (req, res: ServerResponse, path) => {
         if (req.method !== 'GET' || path !== '/v1/cluster') return false;
@@ -60,6 +82,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
             mqttClients: clients.reduce((a, b) => a + b, 0),
             clientsPerWorker: clients,
             eventsPerWorker: events,
+            health: supervisor?.health().workers ?? [],
           }),
         );
         return true;
@@ -73,47 +96,42 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
     mqttPort: mqttPort ?? 0,
     auth: opts.auth ?? {},
     logLevel: workerLogLevel ?? 'warn',
+    ...(opts.limits ? { limits: opts.limits } : {}),
     ...(tlsCertPath ? { tlsCertPath } : {}),
     ...(tlsKeyPath ? { tlsKeyPath } : {}),
   };
-  const workers: Worker[] = [];
-  const ports = await Promise.all(
-    Array.from(
-      { length: n },
-      (_, i) =>
-        new Promise<number>((resolve, reject) => {
-          const w = cluster.fork({ FLEETSIM_CLUSTER: JSON.stringify(config) });
-          workers.push(w);
-          w.on('message', (m: ToOwner) => {
-            if (m.t === 'events') {
-              events[i]! += m.events.length;
-              answerBatch(owner.ingestor, m, (r: ToWorker) => w.send(r));
-            } else if (m.t === 'reject') owner.store.reject(m.reason);
-            else if (m.t === 'clients') clients[i] = m.connected;
-            else if (m.t === 'listening') resolve(m.port);
-          });
-          w.once('exit', (code) => reject(new Error(`MQTT worker ${i + 1} exited (${code}) before listening`)));
-        }),
-    ),
-  );
+  supervisor = new WorkerSupervisor({
+    count: n,
+    // A worker forked again listens on the port the first one got, not on a new free port.
+    env: (port) => ({ FLEETSIM_CLUSTER: JSON.stringify({ ...config, mqttPort: port }) }),
+    log: opts.logger ?? pino({ level: 'silent' }),
+    ...(supervisorTimers ? { timers: supervisorTimers } : {}),
+    onMessage: (i, m, reply) => {
+      if (m.t === 'events') {
+        events[i]! += m.events.length;
+        answerBatch(owner.ingestor, m, reply);
+      } else if (m.t === 'reject') owner.store.reject(m.reason);
+      else if (m.t === 'clients') clients[i] = m.connected;
+    },
+  });
+  let port: number;
+  try {
+    port = await supervisor.start(config.mqttPort || (await freePort(host)));
+  } catch (err) {
+    await supervisor.stop();
+    await owner.close();
+    throw err;
+  }
   const s = opts.tls ? 's' : '';
   return {
     owner,
-    mqttUrl: `mqtt${s}://${host}:${ports[0]}`,
+    mqttUrl: `mqtt${s}://${host}:${port}`,
     httpUrl: owner.httpUrl,
     mqttClients: () => clients.reduce((a, b) => a + b, 0),
     eventsPerWorker: () => [...events],
+    health: () => supervisor.health(),
     async close() {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              if (w.isDead()) return resolve();
-              w.once('exit', () => resolve());
-              w.send({ t: 'stop' } satisfies ToWorker);
-            }),
-        ),
-      );
+      await supervisor.stop();
       await owner.close();
     },
   };
