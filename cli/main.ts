@@ -15,6 +15,7 @@ import { serveClusterCommand } from './serve-cluster-command.js';
 import { mergeCommand } from './merge-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
+import { optionalWholeNumber, wholeNumberOption } from './number-flags.js';
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
           .option('transport', { choices: ['mqtt', 'http'] as const, describe: "transport (default: the scenario's)" })
-          .option('devices', { type: 'number', describe: 'total devices (cohorts scaled in proportion)' })
+          .option('devices', wholeNumberOption('total devices (cohorts scaled in proportion)'))
           .option('seed', { type: 'string', describe: "seed (default: the scenario's)" })
           .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
           .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
@@ -46,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
         code = await runCommand({
           scenario: a.scenario as string,
           transport: a.transport,
-          devices: a.devices,
+          devices: optionalWholeNumber('devices', a.devices),
           seed: a.seed,
           out: a.out,
           target: a.target,
@@ -62,11 +63,10 @@ export async function main(argv: string[]): Promise<number> {
       'run the embedded ingestion endpoint alone (docs/endpoint.md)',
       (y) =>
         y
-          .option('mqtt-port', { type: 'number', default: 1883, describe: 'MQTT port (0 = any free port)' })
+          .option('mqtt-port', { ...wholeNumberOption('MQTT port (0 = any free port)'), default: 1883 })
           .option('http-port', {
-            type: 'number',
+            ...wholeNumberOption('HTTP port, also MQTT over WebSocket at /mqtt (0 = any free port)'),
             default: 8080,
-            describe: 'HTTP port, also MQTT over WebSocket at /mqtt (0 = any free port)',
           })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
           .option('data-dir', {
@@ -94,19 +94,20 @@ export async function main(argv: string[]): Promise<number> {
             describe: 'pino log level (JSON logs on stdout)',
           })
           .option('workers', {
-            type: 'number',
-            default: 1,
-            describe:
+            ...wholeNumberOption(
               'MQTT brokers in this many processes sharing the port, one owner of the tallies (past ~19,000 connections)',
+            ),
+            default: 1,
           }),
       async (a) => {
+        const workers = optionalWholeNumber('workers', a.workers) ?? 1;
         const serve =
-          a.workers > 1
-            ? (args: Parameters<typeof serveCommand>[0]) => serveClusterCommand({ ...args, workers: a.workers })
+          workers > 1
+            ? (args: Parameters<typeof serveCommand>[0]) => serveClusterCommand({ ...args, workers })
             : serveCommand;
         code = await serve({
-          mqttPort: a['mqtt-port'],
-          httpPort: a['http-port'],
+          mqttPort: optionalWholeNumber('mqtt-port', a['mqtt-port'], 0) ?? 1883,
+          httpPort: optionalWholeNumber('http-port', a['http-port'], 0) ?? 8080,
           host: a.host,
           dataDir: a['data-dir'],
           tlsCert: a['tls-cert'],
@@ -148,14 +149,14 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
           .option('device', { type: 'string', demandOption: true, describe: 'device id, e.g. ios-000417' })
-          .option('devices', { type: 'number', describe: 'total devices, as given to run' })
+          .option('devices', wholeNumberOption('total devices, as given to run'))
           .option('seed', { type: 'string', describe: "seed (default: the scenario's)" })
           .option('json', { type: 'boolean', default: false, describe: 'print JSON lines' }),
       async (a) => {
         code = await traceCommand({
           scenario: a.scenario as string,
           device: a.device,
-          devices: a.devices,
+          devices: optionalWholeNumber('devices', a.devices),
           seed: a.seed,
           json: a.json,
         });

@@ -3,6 +3,7 @@
  * and checked here so run, merge and the workers read them the same way.
  */
 import { UsageError } from '../protocol/errors.js';
+import { wholeNumber } from './number-flags.js';
 import { availableParallelism } from 'node:os';
 import { runScenario, type RunOptions } from '../run/run-scenario.js';
 import type { RunResult } from '../result/result.js';
@@ -14,7 +15,8 @@ import { parseLocalAddresses } from '../transport/local-address.js';
 export const scaleOptions = {
   shard: { type: 'string', describe: 'run shard i of N ("1/4"); the union of all N shards is the whole fleet' },
   workers: {
-    type: 'number',
+    type: 'string',
+    requiresArg: true,
     describe: 'worker processes, each a shard of the fleet, merged into one result (default: every core)',
   },
   'local-address': {
@@ -22,14 +24,19 @@ export const scaleOptions = {
     describe: 'spread MQTT connections over source addresses, e.g. 127.0.0.1-127.0.0.8',
   },
   'shared-connections': {
-    type: 'number',
+    type: 'string',
+    requiresArg: true,
     describe: 'MQTT: carry every device over this many connections (raw throughput)',
   },
   qos: { type: 'number', choices: [0, 1, 2], describe: "MQTT QoS (default: the scenario's)" },
-  connections: { type: 'number', describe: 'HTTP: keep-alive connections in the pool' },
-  pipelining: { type: 'number', describe: 'HTTP: requests in flight per connection' },
-  batch: { type: 'number', describe: 'HTTP: most events per POST' },
-  'max-in-flight': { type: 'number', describe: "most events in flight (default: the scenario's maxInFlight)" },
+  connections: { type: 'string', requiresArg: true, describe: 'HTTP: keep-alive connections in the pool' },
+  pipelining: { type: 'string', requiresArg: true, describe: 'HTTP: requests in flight per connection' },
+  batch: { type: 'string', requiresArg: true, describe: 'HTTP: most events per POST' },
+  'max-in-flight': {
+    type: 'string',
+    requiresArg: true,
+    describe: "most events in flight (default: the scenario's maxInFlight)",
+  },
 } as const;
 
 export interface ScaleArgs {
@@ -52,9 +59,7 @@ export function parseShard(text: string): { index: number; count: number } {
 
 function positiveInt(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
-    throw new UsageError(`--${name} ${String(v)} is not a whole number >= 1.`);
-  return v;
+  return wholeNumber(name, v);
 }
 
 export function scaleArgs(a: Record<string, unknown>): { scale: ScaleArgs } {

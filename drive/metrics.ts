@@ -49,10 +49,20 @@ export interface HistogramSummary {
   p99: number;
   p999: number;
   max: number;
-  /** The histogram (HdrHistogram compressed base64) in `unit`s. */
+  /** The unit of the figures above: always milliseconds. */
+  unit: 'ms';
+  /** The histogram (HdrHistogram compressed base64) in `hdrUnit`s. */
   hdr: string;
-  /** What one recorded value is: microseconds (latencies) or milliseconds (simulated durations). */
-  unit: 'us' | 'ms';
+  /** What one value of `hdr` is: microseconds (latencies) or milliseconds (simulated durations). */
+  hdrUnit: 'us' | 'ms';
+}
+
+/**
+ * The unit of a summary's `hdr`. Results written before `hdrUnit` existed put it in `unit`
+ * (where it read as if p99 were in µs), so those are read by that field.
+ */
+export function hdrUnitOf(h: { hdrUnit?: 'us' | 'ms'; unit: string }): 'us' | 'ms' {
+  return h.hdrUnit ?? (h.unit === 'us' ? 'us' : 'ms');
 }
 /** @deprecated the old name; same shape. */
 export type LatencySummary = HistogramSummary;
@@ -75,8 +85,9 @@ export function summarise(h: Histogram, unit: 'us' | 'ms' = 'us'): HistogramSumm
     p999: ms(h.getValueAtPercentile(99.9)),
     // the bucket value, not the raw maximum, so a merged histogram reports the same max
     max: any ? ms(h.getValueAtPercentile(100)) : 0,
+    unit: 'ms',
     hdr: encodeHistogram(h),
-    unit,
+    hdrUnit: unit,
   };
 }
 

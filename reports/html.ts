@@ -6,7 +6,7 @@
  */
 import type { RunResult } from '../result/result.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
-import { decodeHistogram, type HistogramSummary } from '../drive/metrics.js';
+import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
 import { MEANINGS, meaningOf, shade } from '../protocol/status-meaning.js';
 import { flowChart } from './flow-chart.js';
@@ -98,7 +98,7 @@ function overTime(r: RunResult): string {
 function distribution(r: RunResult): string {
   const at = (h: HistogramSummary) => {
     const d = decodeHistogram(h.hdr);
-    return (p: number) => d.getValueAtPercentile(p) / (h.unit === 'us' ? 1000 : 1);
+    return (p: number) => d.getValueAtPercentile(p) / (hdrUnitOf(h) === 'us' ? 1000 : 1);
   };
   const series = [{ name: 'acknowledgement', colour: PALETTE[0]!, at: at(r.latency.ack) }];
   if (r.latency.endToEnd) series.push({ name: 'end to end', colour: PALETTE[4]!, at: at(r.latency.endToEnd) });

@@ -12,6 +12,7 @@ import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { Platform } from '../protocol/catalogue.js';
 import { sortLinks, type FlowLink, type LifecycleDuration } from '../drive/lifecycle-metrics.js';
 import {
+  hdrUnitOf,
   decodeHistogram,
   newDurationHistogram,
   newLatencyHistogram,
@@ -46,10 +47,10 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Adds histograms (compressed base64) and summarises the sum. */
 export function mergeHistograms(parts: readonly HistogramSummary[]): HistogramSummary {
-  const unit = parts[0]?.unit ?? 'us';
+  const unit = parts[0] ? hdrUnitOf(parts[0]) : 'us';
   const sum = unit === 'us' ? newLatencyHistogram() : newDurationHistogram();
   for (const p of parts) {
-    if (p.unit !== unit) throw new UsageError(`Cannot merge a histogram in ${p.unit} with one in ${unit}.`);
+    if (hdrUnitOf(p) !== unit) throw new UsageError(`Cannot merge a histogram in ${hdrUnitOf(p)} with one in ${unit}.`);
     sum.add(decodeHistogram(p.hdr));
   }
   return summarise(sum, unit);

@@ -152,6 +152,17 @@ export function crossCheck(s: Scenario): Problem[] {
       });
     }
   });
+  s.cohorts.forEach((c, i) => {
+    // Shares, not weights: every shipped scenario writes them as fractions of the cohort, and
+    // 0.7 + 0.5 is far likelier a slip than a wish for weights 7:5.
+    const shares = Object.values(c.osVersions ?? {});
+    const sum = shares.reduce((n, x) => n + x, 0);
+    if (shares.length && Math.abs(sum - 1) > 1e-6)
+      problems.push({
+        path: ['cohorts', i, 'osVersions'],
+        message: `OS version shares add up to ${Math.round(sum * 1e6) / 1e6}; they are shares of the cohort's devices and must add up to 1, e.g. { "17": 0.7, "16": 0.3 }`,
+      });
+  });
   problems.push(...checkLifecycleControls(s, suggest));
   return problems;
 }
@@ -181,12 +192,16 @@ export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
+    // The parser goes on after the first mistake and reports its consequences too (an unclosed
+    // bracket gives a dozen): the first is the one to fix.
+    const e = doc.errors[0]!;
+    const more = doc.errors.length - 1;
+    const problem = {
       path: [],
       line: lc.linePos(e.pos[0]).line,
-      message: `YAML syntax: ${e.message.split('\n')[0]}`,
-    }));
-    throw formatProblems(file, problems);
+      message: `YAML syntax: ${e.message.split('\n')[0]}${more ? ` (fix this first: the parser's ${more} other complaint${more > 1 ? 's' : ''} after it may follow from it)` : ''}`,
+    };
+    throw formatProblems(file, [problem]);
   }
   const raw = doc.toJS();
   const parsed = scenarioSchema.safeParse(raw ?? {});

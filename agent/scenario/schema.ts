@@ -139,7 +139,7 @@ export const cohortSchema = z
       .optional(),
     /** App ids installed on these devices. @default every app distributed to the platform */
     apps: z.array(z.string()).optional(),
-    /** OS major versions and their weights, e.g. { "17": 0.7, "16": 0.3 }. @default { "99": 1 } */
+    /** OS major versions and their shares of the cohort, adding up to 1, e.g. { "17": 0.7, "16": 0.3 }. @default { "99": 1 } */
     osVersions: z
       .record(
         z.string().regex(/^\d+$/, 'an OS version key is a major version number such as "17"'),

@@ -14,6 +14,7 @@
  */
 import { parseDuration } from '../../core/delay.js';
 import { InternalError } from '../../protocol/errors.js';
+import { suggest } from './suggest.js';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 /** What the limit is measured in: ms (latencies), a ratio 0..1, a count, events per second. */
@@ -56,6 +57,18 @@ export function percentileOf(stat: string): number | undefined {
   return p > 0 && p <= 100 ? p : undefined;
 }
 
+/** Whole metric names, for "did you mean" (latency ones with their usual statistics). */
+const METRIC_NAMES = [
+  'throughput.eventsPerSec',
+  'errors.rate',
+  'errors.count',
+  ...EVENT_COUNTERS.map((c) => `events.${c}`),
+  ...LATENCY_KINDS.flatMap((k) =>
+    ['min', 'mean', 'max', 'p50', 'p90', 'p95', 'p99', 'p999'].map((s) => `latency.${k}.${s}`),
+  ),
+  'reconciliation',
+];
+
 const METRIC_HELP =
   'latency.ack.<stat>, latency.e2e.<stat> (stat: min, mean, max, p50, p90, p95, p99, p999...), throughput.eventsPerSec, errors.rate, errors.count, events.<offered|sent|acked|failed|retried>, reconciliation';
 
@@ -75,7 +88,7 @@ function metricUnit(metric: string): { unit: ThresholdUnit; windowable: boolean 
   if (metric === 'errors.count') return { unit: 'count', windowable: true };
   if (parts[0] === 'events' && parts.length === 2 && EVENT_COUNTERS.includes(parts[1]!))
     return { unit: 'count', windowable: false };
-  return `unknown metric "${metric}"; expected one of ${METRIC_HELP}`;
+  return `unknown metric "${metric}"${suggest(metric, METRIC_NAMES)}; expected one of ${METRIC_HELP}`;
 }
 
 function parseLimit(text: string, unit: ThresholdUnit, metric: string): number | string {
