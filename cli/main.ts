@@ -15,6 +15,8 @@ import { serveClusterCommand } from './serve-cluster-command.js';
 import { mergeCommand } from './merge-command.js';
 import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
+import { validateCommand } from './validate-command.js';
+import { initCommand } from './init-command.js';
 import { optionalWholeNumber, wholeNumberOption } from './number-flags.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -179,6 +181,46 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'validate <scenario>',
+      'check a scenario with no network: every problem at once, exit 0 valid or 3 invalid',
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
+          .option('devices', wholeNumberOption('total devices, as given to run (quotas are checked at this size)')),
+      async (a) => {
+        code = await validateCommand({ scenario: a.scenario as string, devices: a.devices });
+      },
+    )
+    .command(
+      'init [file]',
+      'write a commented scenario that runs as it is (asks when the terminal is interactive)',
+      (y) =>
+        y
+          .positional('file', { type: 'string', default: 'scenario.yaml', describe: 'file to write' })
+          .option('name', { type: 'string', describe: 'scenario name (default my-rollout)' })
+          .option('platforms', { type: 'string', describe: 'comma-separated: ios,android,windows,dme (default all)' })
+          .option('devices', wholeNumberOption('devices in all, split over the platforms (default 1000)'))
+          .option('transport', { type: 'string', describe: 'mqtt or http (default mqtt)' })
+          .option('app', { type: 'string', describe: 'app id (default com.example.app)' })
+          .option('interactive', {
+            type: 'boolean',
+            describe: 'ask for what the flags leave out (default: on a terminal)',
+          })
+          .option('force', { type: 'boolean', default: false, describe: 'overwrite the file' }),
+      async (a) => {
+        code = await initCommand({
+          file: a.file as string,
+          ...(a.name !== undefined ? { name: a.name } : {}),
+          ...(a.platforms !== undefined ? { platforms: a.platforms } : {}),
+          ...(a.devices !== undefined ? { devices: a.devices } : {}),
+          ...(a.transport !== undefined ? { transport: a.transport } : {}),
+          ...(a.app !== undefined ? { app: a.app } : {}),
+          ...(a.interactive !== undefined ? { interactive: a.interactive } : {}),
+          force: a.force,
+        });
+      },
+    )
+    .command(
       'schema',
       'print the scenario JSON Schema (for editors; scenarios/scenario.schema.json is this)',
       (y) => y,
@@ -187,7 +229,10 @@ export async function main(argv: string[]): Promise<number> {
         code = 0;
       },
     )
-    .demandCommand(1, 'Name a command: run, serve, merge, trace, report or schema (fleetsim --help lists them).')
+    .demandCommand(
+      1,
+      'Name a command: run, validate, init, compare, serve, merge, trace, report or schema (fleetsim --help lists them).',
+    )
     .strict()
     .recommendCommands()
     .help()

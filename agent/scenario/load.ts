@@ -178,17 +178,23 @@ export function scenarioSource(s: Scenario): ScenarioSource | undefined {
   return sources.get(s);
 }
 
-export function formatProblems(file: string, problems: Problem[]): ScenarioError {
+/** How many problems a message lists (`fleetsim validate` lists them all). */
+export interface ParseOptions {
+  /** @default 8 */
+  listed?: number;
+}
+
+export function formatProblems(file: string, problems: Problem[], listed = 8): ScenarioError {
   const first = problems[0]!;
   const where = (p: Problem) => `${file}${p.line ? `:${p.line}` : ''}: ${fieldName(p.path)}`;
-  const lines = problems.slice(0, 8).map((p) => `  ${where(p)}: ${p.message}`);
-  const more = problems.length > 8 ? `\n  ...and ${problems.length - 8} more` : '';
+  const lines = problems.slice(0, listed).map((p) => `  ${where(p)}: ${p.message}`);
+  const more = problems.length > listed ? `\n  ...and ${problems.length - listed} more` : '';
   const message = `Invalid scenario ${file}: ${problems.length === 1 ? 'one problem' : `${problems.length} problems`}.\n${lines.join('\n')}${more}`;
   return new ScenarioError(message, file, first.line, fieldName(first.path));
 }
 
 /** Parses and validates scenario text; `file` is only used in messages. */
-export function parseScenario(text: string, file: string): Scenario {
+export function parseScenario(text: string, file: string, opts: ParseOptions = {}): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -213,15 +219,16 @@ export function parseScenario(text: string, file: string): Scenario {
     throw formatProblems(
       file,
       issues.flatMap((i) => issueToProblem(doc, lc, i)),
+      opts.listed,
     );
   }
   const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
-  if (problems.length > 0) throw formatProblems(file, problems);
+  if (problems.length > 0) throw formatProblems(file, problems, opts.listed);
   sources.set(parsed.data, { file, lineOf: (path) => lineOf(doc, lc, path) });
   return parsed.data;
 }
 
-export function loadScenario(file: string): Scenario {
+export function loadScenario(file: string, opts: ParseOptions = {}): Scenario {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -233,5 +240,5 @@ export function loadScenario(file: string): Scenario {
       undefined,
     );
   }
-  return parseScenario(text, file);
+  return parseScenario(text, file, opts);
 }

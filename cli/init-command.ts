@@ -1,0 +1,128 @@
+/**
+ * `fleetsim init [file]`: writes a commented scenario that validates and runs as it is, from
+ * flags, or from questions when the terminal is interactive (or --interactive). Refuses to
+ * overwrite a file unless --force.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
+import { parseScenario } from '../agent/scenario/load.js';
+import { isPlatform, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { UsageError } from '../protocol/errors.js';
+import { initScenario, type InitAnswers } from './init-template.js';
+import { wholeNumber } from './number-flags.js';
+
+export interface InitArgs {
+  file: string;
+  name?: string;
+  platforms?: string;
+  devices?: unknown;
+  transport?: string;
+  app?: string;
+  force: boolean;
+  /** Ask; default: when stdin is a terminal. */
+  interactive?: boolean;
+}
+
+/** Where this package keeps the scenario JSON Schema (dist/cli/ or cli/ -> scenarios/). */
+function schemaFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4 && !existsSync(join(dir, 'scenarios', 'scenario.schema.json')); i++) dir = dirname(dir);
+  return join(dir, 'scenarios', 'scenario.schema.json');
+}
+
+function platformsOf(text: string): Platform[] {
+  const list = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((p) => p.toLowerCase());
+  const bad = list.filter((p) => !isPlatform(p));
+  if (bad.length || list.length === 0)
+    throw new UsageError(
+      `--platforms "${text}": ${bad.length ? `unknown platform ${bad.map((b) => `"${b}"`).join(', ')}` : 'none given'}; expected a comma-separated list of ${PLATFORMS.join(', ')}.`,
+    );
+  return [...new Set(list)] as Platform[];
+}
+
+function nameOf(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(text))
+    throw new UsageError(`--name "${text}": a scenario name is 1-64 characters from [A-Za-z0-9._-], e.g. my-rollout.`);
+  return text;
+}
+
+function transportOf(text: string): 'mqtt' | 'http' {
+  if (text !== 'mqtt' && text !== 'http') throw new UsageError(`--transport "${text}": expected mqtt or http.`);
+  return text;
+}
+
+async function ask(
+  a: InitArgs,
+  defaults: Required<Pick<InitArgs, 'name' | 'platforms' | 'transport' | 'app'>> & { devices: string },
+) {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
+  const lines = rl[Symbol.asyncIterator]();
+  // Read line by line (not rl.question) so answers piped in all at once are each taken.
+  const question = async (q: string, def: string) => {
+    process.stderr.write(`${q} [${def}]: `);
+    const next = await lines.next();
+    const answer = next.done ? '' : String(next.value).trim();
+    return answer || def;
+  };
+  try {
+    return {
+      name: a.name ?? (await question('Scenario name', defaults.name)),
+      platforms: a.platforms ?? (await question(`Platforms (${PLATFORMS.join(', ')})`, defaults.platforms)),
+      devices: a.devices ?? (await question('Devices in all', defaults.devices)),
+      transport: a.transport ?? (await question('Transport (mqtt, http)', defaults.transport)),
+      app: a.app ?? (await question('App id', defaults.app)),
+    };
+  } finally {
+    rl.close();
+  }
+}
+
+export async function initCommand(a: InitArgs): Promise<number> {
+  const file = a.file;
+  if (existsSync(file) && !a.force)
+    throw new UsageError(`${file} already exists; pass --force to overwrite it, or name another file.`);
+  const defaults = {
+    name: 'my-rollout',
+    platforms: PLATFORMS.join(','),
+    devices: '1000',
+    transport: 'mqtt',
+    app: 'com.example.app',
+  };
+  const interactive = a.interactive ?? Boolean(process.stdin.isTTY);
+  const given = interactive
+    ? await ask(a, defaults)
+    : {
+        name: a.name ?? defaults.name,
+        platforms: a.platforms ?? defaults.platforms,
+        devices: a.devices ?? defaults.devices,
+        transport: a.transport ?? defaults.transport,
+        app: a.app ?? defaults.app,
+      };
+  const answers: InitAnswers = {
+    name: nameOf(given.name),
+    platforms: platformsOf(given.platforms),
+    devices: wholeNumber('devices', given.devices),
+    transport: transportOf(given.transport),
+    appId: given.app,
+    schemaPath: relative(dirname(resolve(file)), schemaFile())
+      .split('\\')
+      .join('/'),
+  };
+  if (answers.devices < answers.platforms.length)
+    throw new UsageError(
+      `--devices ${answers.devices}: give at least one device per platform (${answers.platforms.length}).`,
+    );
+  const text = initScenario(answers);
+  // What init writes must load: a bad app id is reported against the flag, not the new file.
+  parseScenario(text, file);
+  writeFileSync(file, text);
+  process.stdout.write(
+    `wrote ${file}: ${answers.devices} devices (${answers.platforms.join(', ')}) over ${answers.transport}.\nnext: fleetsim validate ${file} && fleetsim run ${file}\n`,
+  );
+  return 0;
+}

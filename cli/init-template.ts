@@ -1,0 +1,82 @@
+/**
+ * The scenario `fleetsim init` writes: a small, runnable, commented file that names the knobs a
+ * new user turns first and shows the rest commented out. Pure: answers in, YAML text out.
+ */
+import type { Platform } from '../protocol/catalogue.js';
+
+export interface InitAnswers {
+  name: string;
+  platforms: Platform[];
+  devices: number;
+  transport: 'mqtt' | 'http';
+  appId: string;
+  /** Relative path from the scenario to scenario.schema.json, for editors. */
+  schemaPath: string;
+}
+
+/** `devices` split over the platforms, the remainder to the first ones. */
+export function splitDevices(devices: number, platforms: readonly Platform[]): number[] {
+  const base = Math.floor(devices / platforms.length);
+  return platforms.map((_, i) => base + (i < devices % platforms.length ? 1 : 0));
+}
+
+const COHORT_HINTS: Record<Platform, string[]> = {
+  ios: [
+    '    # supervised: 0.8                     # share of supervised devices; the others prompt the user',
+    '    # enrollment: device                  # device | user | shared',
+    '    # osVersions: { "17": 0.7, "16": 0.3 }  # shares of the cohort, adding up to 1',
+  ],
+  android: [
+    '    # osVersions: { "14": 0.6, "13": 0.4 }',
+    '    # connectivity: { offline: 0.1 }      # share of downloads that find the device offline',
+  ],
+  windows: ['    # osVersions: { "11": 0.7, "10": 0.3 }'],
+  dme: ['    # method: 0.8                         # share installing over OMA DM; the rest by download link'],
+};
+
+export function initScenario(a: InitAnswers): string {
+  const counts = splitDevices(a.devices, a.platforms);
+  const cohorts = a.platforms.flatMap((p, i) => [
+    `  - name: ${p}`,
+    `    platform: ${p}`,
+    `    count: ${counts[i]}`,
+    ...COHORT_HINTS[p],
+    '    # arrival: { uniform: ["0s", "10m"] }  # when devices come online, in simulated time',
+  ]);
+  return [
+    `# yaml-language-server: $schema=${a.schemaPath}`,
+    `# ${a.name}: written by \`fleetsim init\`. Check it with \`fleetsim validate\`, run it with \`fleetsim run\`.`,
+    '# Your editor completes and explains every field through the schema above; docs/lifecycles.md and',
+    '# docs/report.md describe the lifecycles and the thresholds.',
+    `name: ${a.name}`,
+    `description: ${a.devices} devices install ${a.appId} over ${a.transport}.`,
+    'seed: 1                 # same seed: same devices, same paths, same tallies',
+    `transport: ${a.transport}         # mqtt or http (--transport overrides)`,
+    'timeScale: asap         # "asap", or simulated seconds per real second (e.g. 600)',
+    'maxInFlight: 512        # most events sent and not yet acknowledged (--max-in-flight overrides)',
+    '',
+    'apps:',
+    `  - id: ${a.appId}`,
+    '    version: 1.0.0',
+    `    platforms: [${a.platforms.join(', ')}]`,
+    ...(a.platforms.includes('ios')
+      ? ['    # ios: { kind: vpp, licence: device, minOs: 16 }   # free | vpp | paid | enterprise']
+      : []),
+    ...(a.platforms.includes('dme') ? ['    # dme: { software: dme-client }   # verified at the next sync'] : []),
+    '',
+    'cohorts:',
+    ...cohorts,
+    '',
+    '# Make a rare path happen exactly, or change how likely a step is (docs/lifecycles.md lists them):',
+    '# quotas:',
+    `#   - { cohort: ${a.platforms[0]}, count: 5, end: { status: failed } }`,
+    '# overrides:',
+    `#   - { platform: ${a.platforms[0]}, checkIn: 30s }`,
+    '',
+    'thresholds:              # any that fails makes the run exit 1 (junit.xml shows which)',
+    '  - reconciliation: exact # every tally matches what the devices did',
+    '  - errors.rate < 0.1%',
+    '  - latency.ack.p99 < 1s',
+    '',
+  ].join('\n');
+}
