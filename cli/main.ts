@@ -17,6 +17,7 @@ import { scaleArgs, scaleOptions } from './scale-options.js';
 import { traceCommand } from './trace-command.js';
 import { validateCommand } from './validate-command.js';
 import { initCommand } from './init-command.js';
+import { compareCommand } from './compare-command.js';
 import { optionalWholeNumber, wholeNumberOption } from './number-flags.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
           .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
           .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
+          .option('baseline', {
+            type: 'string',
+            describe: 'an earlier report.json (or run folder): report.html compares this run with it',
+          })
           .option('log-level', {
             choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
             default: 'info' as const,
@@ -55,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
           target: a.target,
           talliesUrl: a['tallies-url'],
           quiet: a.quiet,
+          ...(a.baseline ? { baseline: a.baseline } : {}),
           logLevel: a['log-level'],
           ...scaleArgs(a),
         });
@@ -175,9 +181,15 @@ export async function main(argv: string[]): Promise<number> {
             demandOption: true,
           })
           .option('out', { type: 'string', describe: "folder for the renderings (default: the report.json's folder)" })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' }),
+          .option('quiet', { type: 'boolean', default: false, describe: 'no terminal summary' })
+          .option('baseline', { type: 'string', describe: 'an earlier report.json (or run folder) to compare with' }),
       async (a) => {
-        code = await reportCommand({ file: a.result as string, ...(a.out ? { out: a.out } : {}), quiet: a.quiet });
+        code = await reportCommand({
+          file: a.result as string,
+          ...(a.out ? { out: a.out } : {}),
+          quiet: a.quiet,
+          ...(a.baseline ? { baseline: a.baseline } : {}),
+        });
       },
     )
     .command(
@@ -189,6 +201,30 @@ export async function main(argv: string[]): Promise<number> {
           .option('devices', wholeNumberOption('total devices, as given to run (quotas are checked at this size)')),
       async (a) => {
         code = await validateCommand({ scenario: a.scenario as string, devices: a.devices });
+      },
+    )
+    .command(
+      'compare <base> <new>',
+      'compare two runs (report.json or run folders): deltas, and exit 5 on a regression beyond tolerance',
+      (y) =>
+        y
+          .positional('base', { type: 'string', describe: 'the baseline run', demandOption: true })
+          .positional('new', { type: 'string', describe: 'the run to judge', demandOption: true })
+          .option('tolerance', {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe:
+              'how far a figure may move the wrong way, e.g. latency.ack.p99=10%, latency=5ms, throughput=5%, errors.count=0 (repeatable; defaults: throughput 10%, latency 20% and 1 ms, errors 0)',
+          })
+          .option('json', { type: 'string', describe: 'also write the comparison as JSON to this file' }),
+      async (a) => {
+        code = await compareCommand({
+          base: a.base as string,
+          next: a.new as string,
+          tolerance: a.tolerance,
+          ...(a.json ? { json: a.json } : {}),
+        });
       },
     )
     .command(

@@ -3,8 +3,9 @@
  * the terminal summary), e.g. after `fleetsim merge` or with a newer fleetsim. Exits with the
  * result's own exit code so CI can gate on a re-rendered or merged result.
  */
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { HtmlOptions } from '../reports/html.js';
 import { RESULT_SCHEMA, type RunResult } from '../result/result.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
@@ -15,6 +16,8 @@ export interface ReportArgs {
   /** Folder for the renderings. @default the folder of the report.json */
   out?: string;
   quiet: boolean;
+  /** A baseline report.json (or run folder) for report.html's "Against the baseline". */
+  baseline?: string;
 }
 
 export function readResult(file: string): RunResult {
@@ -41,9 +44,16 @@ export function readResult(file: string): RunResult {
   return value as RunResult;
 }
 
+/** report.html's baseline from `--baseline <report.json or run folder>`. */
+export function baselineOption(file: string | undefined): HtmlOptions {
+  if (!file) return {};
+  const path = statSync(file, { throwIfNoEntry: false })?.isDirectory() ? join(file, 'report.json') : file;
+  return { baseline: { result: readResult(path), label: path } };
+}
+
 export async function reportCommand(a: ReportArgs): Promise<number> {
   const result = readResult(a.file);
-  const files = writeRenderings(a.out ?? dirname(a.file), result);
+  const files = writeRenderings(a.out ?? dirname(a.file), result, baselineOption(a.baseline));
   if (!a.quiet) process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n\n`);
   process.stdout.write(`wrote ${files.markdown}, ${files.junit}, ${files.html}\n`);
   return result.exitCode;

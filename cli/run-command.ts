@@ -5,6 +5,7 @@ import { loadScenario } from '../agent/scenario/load.js';
 import { UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeReports } from './write-reports.js';
+import { baselineOption } from './report-command.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
 import { runScaled, scaleRunOptions, type ScaleArgs } from './scale-options.js';
@@ -21,6 +22,8 @@ export interface RunCommandArgs {
   quiet: boolean;
   /** pino level of <run folder>/fleetsim.log. @default "info" */
   logLevel?: Level | 'silent';
+  /** A baseline report.json (or run folder) for report.html's "Against the baseline". */
+  baseline?: string;
   /** Scale flags: shard, workers, transport tuning. */
   scale?: ScaleArgs;
 }
@@ -30,6 +33,8 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     throw new UsageError(`--devices ${a.devices} is not a whole number of devices >= 1.`);
   }
   const scenario = loadScenario(a.scenario);
+  // read before the run, so a wrong path costs nothing
+  const html = baselineOption(a.baseline);
   const started = new Date();
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
   try {
@@ -92,7 +97,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     },
     'run finished',
   );
-  const files = writeReports(dir, result);
+  const files = writeReports(dir, result, html);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
   process.stdout.write(`\nreport: ${files.json} (also summary.md, report.html, junit.xml, fleetsim.log in ${dir})\n`);
   // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../result/result.js';
-import { renderHtml } from '../reports/html.js';
+import { renderHtml, type HtmlOptions } from '../reports/html.js';
 import { renderJunit } from '../reports/junit.js';
 import { renderMarkdown } from '../reports/markdown.js';
 
@@ -30,18 +30,18 @@ export interface WrittenReports {
 }
 
 /** The human and CI renderings of a result, next to it (or in `dir`). */
-export function writeRenderings(dir: string, result: RunResult): WrittenReports {
+export function writeRenderings(dir: string, result: RunResult, html: HtmlOptions = {}): WrittenReports {
   mkdirSync(dir, { recursive: true });
   const markdown = join(dir, 'summary.md');
   const junit = join(dir, 'junit.xml');
-  const html = join(dir, 'report.html');
+  const htmlFile = join(dir, 'report.html');
   writeFileSync(markdown, `${renderMarkdown(result)}\n`);
   writeFileSync(junit, renderJunit(result));
-  writeFileSync(html, renderHtml(result));
-  return { markdown, junit, html };
+  writeFileSync(htmlFile, renderHtml(result, html));
+  return { markdown, junit, html: htmlFile };
 }
 
-export function writeReports(dir: string, result: RunResult): WrittenReports {
+export function writeReports(dir: string, result: RunResult, html: HtmlOptions = {}): WrittenReports {
   const json = writeResult(dir, result);
-  return { json, ...writeRenderings(dir, result) };
+  return { json, ...writeRenderings(dir, result, html) };
 }

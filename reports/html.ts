@@ -10,6 +10,8 @@ import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metr
 import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
 import { MEANINGS, meaningOf, shade } from '../protocol/status-meaning.js';
 import { flowChart } from './flow-chart.js';
+import { comparisonHtml } from './compare.js';
+import { compareResults } from '../result/compare.js';
 import { formatFigure, xmlEscape as esc } from './junit.js';
 import { human, stateLabel } from './markdown.js';
 import { lineChart, PALETTE, percentileChart, stackedBars, type Bar } from './svg.js';
@@ -280,7 +282,12 @@ function reconciliation(r: RunResult): string {
   return parts.join('');
 }
 
-export function renderHtml(r: RunResult): string {
+export interface HtmlOptions {
+  /** A baseline run: the page gets an "Against the baseline" section (result/compare.ts). */
+  baseline?: { result: RunResult; label: string; tolerances?: Parameters<typeof compareResults>[2] };
+}
+
+export function renderHtml(r: RunResult, opts: HtmlOptions = {}): string {
   const verdict = r.passed
     ? `<span class="verdict pass">PASSED</span>${r.reconciliation.checked ? '' : ' <span class="verdict fail">tallies NOT reconciled</span>'}`
     : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
@@ -312,6 +319,7 @@ ${card(`${r.latency.ack.p99} ms`, 'ack latency p99')}
 ${card(e2e ? `${e2e.p99} ms` : '-', 'end-to-end p99')}
 ${card(`${(r.durationMs / 1000).toFixed(2)} s`, 'wall time')}
 </div>
+${opts.baseline ? comparisonHtml(compareResults(opts.baseline.result, r, opts.baseline.tolerances), opts.baseline.label) : ''}
 <h2>Thresholds</h2>${thresholds}
 ${overTime(r)}
 ${distribution(r)}
