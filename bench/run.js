@@ -18,6 +18,7 @@ const benches = [
   ['connections', ['--expose-gc', dist('connections.js'), '--devices', '10000']],
   ['endpoint', [dist('endpoint.js'), '--seconds', '5']],
   ['metrics-overhead', [dist('metrics-overhead.js'), '--pairs', '3']],
+  ['wire-encoding', [dist('wire-encoding.js')]],
 ];
 let failed = 0;
 for (const [name, args] of benches) {

@@ -6,7 +6,8 @@
  * codes) are JSON-quoted once and cached, as the built-in encoder does.
  */
 import { parseTemplate, placeholderValue, type Part, type Placeholder } from './template.js';
-import type { Getter } from './fields.js';
+import type { Emitted } from '../../agent/sim/simulator.js';
+import type { WireRuntime } from './fields.js';
 
 type Slot =
   | string
@@ -96,7 +97,7 @@ function merge(slots: Slot[]): Slot[] {
   return out;
 }
 
-export type BodyRenderer = (...args: Parameters<Getter>) => string;
+export type BodyRenderer = (e: Emitted, wallTs: number, rt: WireRuntime) => string;
 
 export function compileJsonBody(
   value: unknown,
@@ -106,21 +107,21 @@ export function compileJsonBody(
   const problems: BodyProblem[] = [];
   const slots = merge(compileValue(value, path, custom, problems));
   if (problems.length) return problems;
-  const render = (list: readonly Slot[], ...args: Parameters<Getter>): string => {
+  const render = (list: readonly Slot[], e: Emitted, w: number, rt: WireRuntime): string => {
     let out = '';
     for (const s of list) {
       if (typeof s === 'string') out += s;
       else if (s.kind === 'value') {
-        const v = placeholderValue(s.p, ...args);
+        const v = placeholderValue(s.p, e, w, rt);
         out += typeof v === 'number' ? String(v) : quote(v, s.p.bounded && s.p.filters.length === 0);
       } else if (s.kind === 'string') {
         out += '"';
         for (const p of s.parts) {
           if (typeof p === 'string') out += p;
-          else out += inner(String(placeholderValue(p, ...args)), p.bounded);
+          else out += inner(String(placeholderValue(p, e, w, rt)), p.bounded);
         }
         out += '"';
-      } else if (placeholderValue(s.test, ...args) !== '') out += render(s.slots, ...args);
+      } else if (placeholderValue(s.test, e, w, rt) !== '') out += render(s.slots, e, w, rt);
     }
     return out;
   };

@@ -4,7 +4,8 @@
  * braces. A template is parsed once into parts; rendering walks the parts with no parsing.
  */
 import { suggest } from '../../agent/scenario/suggest.js';
-import { FIELDS, valueGetter, type Getter } from './fields.js';
+import type { Emitted } from '../../agent/sim/simulator.js';
+import { FIELDS, valueGetter, type Getter, type WireRuntime } from './fields.js';
 
 export type Filter = (v: string | number) => string | number;
 
@@ -91,17 +92,17 @@ function placeholder(inner: string, customValues: readonly string[]): Placeholde
   };
 }
 
-/** The placeholder's value for one event, filters applied. */
-export function placeholderValue(p: Placeholder, ...args: Parameters<Getter>): string | number {
-  let v = p.get(...args);
+/** The placeholder's value for one event, filters applied (explicit arguments: no array per call). */
+export function placeholderValue(p: Placeholder, e: Emitted, wallTs: number, rt: WireRuntime): string | number {
+  let v = p.get(e, wallTs, rt);
   for (const f of p.filters) v = f(v);
   return v;
 }
 
 /** Renders parts as plain text (topics, paths, ids): no quoting. */
-export function renderText(parts: readonly Part[], ...args: Parameters<Getter>): string {
+export function renderText(parts: readonly Part[], e: Emitted, wallTs: number, rt: WireRuntime): string {
   let out = '';
-  for (const p of parts) out += typeof p === 'string' ? p : placeholderValue(p, ...args);
+  for (const p of parts) out += typeof p === 'string' ? p : placeholderValue(p, e, wallTs, rt);
   return out;
 }
 
