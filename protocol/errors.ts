@@ -112,6 +112,32 @@ export class WorkerError extends InternalError {
   override readonly name = 'WorkerError';
 }
 
+/** A target description that cannot work: a template naming an unknown field, a status with no
+ * code, unreadable CA or certificate files, a tally source with a bad expression. */
+export class TargetConfigError extends FleetsimError {
+  override readonly code = 'TARGET_CONFIG';
+  override readonly exitCode = 3;
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'TargetConfigError';
+  }
+}
+
+/** A tally source that could not be read or understood: a query with wrong columns, an answer
+ * the mapping cannot read, a refused connection. After events were sent it lands in the report. */
+export class TallySourceError extends FleetsimError {
+  override readonly code = 'TALLY_SOURCE';
+  override readonly exitCode = 4;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TallySourceError';
+  }
+}
+
 export function isFleetsimError(err: unknown): err is FleetsimError {
   return err instanceof FleetsimError;
 }
@@ -138,6 +164,8 @@ export const ERROR_CLASSES: Readonly<Record<string, (message: string) => Fleetsi
   MODEL_INVALID: (m) => new ModelError(m),
   LIFECYCLE_STUCK: (m) => new LifecycleError(m),
   WORKER_FAILED: (m) => new WorkerError(m),
+  TARGET_CONFIG: (m) => new TargetConfigError(m),
+  TALLY_SOURCE: (m) => new TallySourceError(m),
 };
 
 /** What crosses the boundary: a bug's stack goes along in the message, since it is what a report needs. */
@@ -156,30 +184,4 @@ export function toWire(err: unknown): WireError {
 export function fromWire(w: WireError): FleetsimError {
   const make = ERROR_CLASSES[w.code];
   return make ? make(w.message) : new InternalError(`${w.code}: ${w.message}`);
-}
-
-/** A target description that cannot work: a template naming an unknown field, a status with no
- * code, unreadable CA or certificate files, a tally source with a bad expression. */
-export class TargetConfigError extends FleetsimError {
-  override readonly code = 'TARGET_CONFIG';
-  override readonly exitCode = 3;
-  constructor(
-    message: string,
-    readonly file?: string,
-    readonly line?: number,
-  ) {
-    super(message);
-    this.name = 'TargetConfigError';
-  }
-}
-
-/** A tally source that could not be read or understood: a query with wrong columns, an answer
- * the mapping cannot read, a refused connection. After events were sent it lands in the report. */
-export class TallySourceError extends FleetsimError {
-  override readonly code = 'TALLY_SOURCE';
-  override readonly exitCode = 4;
-  constructor(message: string) {
-    super(message);
-    this.name = 'TallySourceError';
-  }
 }
