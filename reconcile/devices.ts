@@ -19,7 +19,8 @@ export interface DeviceRowLike {
   platform: Platform;
   status: string;
   state: string;
-  seq: number;
+  /** Absent where the system keeps no sequence number (a user's service): then only status and state are compared. */
+  seq?: number;
 }
 
 export interface DeviceDifference {
@@ -29,7 +30,7 @@ export interface DeviceDifference {
   /** Ground truth; null when the device never reported the app. */
   expected: { status: string; state: string; seq: number } | null;
   /** The endpoint's row; null when it has none. */
-  counted: { status: string; state: string; seq: number } | null;
+  counted: { status: string; state: string; seq?: number } | null;
 }
 
 export interface DeviceReconciliation {
@@ -58,10 +59,14 @@ export function compareDevices(
     const last = inst.last;
     const row = byId.get(inst.device.id);
     const expected = last ? { status: last.status, state: last.state, seq: inst.seq } : null;
-    const counted = row ? { status: row.status, state: row.state, seq: row.seq } : null;
+    const counted = row
+      ? { status: row.status, state: row.state, ...(row.seq !== undefined ? { seq: row.seq } : {}) }
+      : null;
     const same =
       expected && counted
-        ? expected.status === counted.status && expected.state === counted.state && expected.seq === counted.seq
+        ? expected.status === counted.status &&
+          expected.state === counted.state &&
+          (counted.seq === undefined || expected.seq === counted.seq)
         : expected === counted;
     if (!same) differences.push({ deviceId: inst.device.id, appId, platform: inst.device.platform, expected, counted });
   }

@@ -9,6 +9,8 @@
  */
 import type { Platform } from '../protocol/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
+import type { DeviceRowLike } from './devices.js';
+import { reconcile, type Reconciliation } from './reconcile.js';
 
 export interface Triple {
   platform: Platform;
@@ -114,4 +116,60 @@ export function foldExpected(expected: readonly AppTallies[], joined: readonly J
 /** "unmapped: 12 devices in state 'FAILED_HASH' (ANDROID / FAILED) of com.acme.mail" */
 export function describeUnmapped(u: UnmappedRow): string {
   return `unmapped: ${u.count} device${u.count === 1 ? '' : 's'} in state '${u.state}' (${u.platform} / ${u.status}) of ${u.appId}`;
+}
+
+/**
+ * Reconciles expected tallies with counts in the user's labels: mapped back, compared at the
+ * user's granularity, every unmapped row a difference.
+ */
+export function reconcileRows(
+  expected: readonly AppTallies[],
+  rows: readonly LabelledRow[],
+  appIds: readonly string[],
+  inverse: LabelInverse,
+): Reconciliation {
+  const mapped = mapCounted(rows, appIds, inverse);
+  const joined = joinedEntries(inverse);
+  const r = reconcile(foldExpected(expected, joined), mapped.counted);
+  if (mapped.unmapped.length) {
+    r.unmapped = mapped.unmapped;
+    r.match = false;
+  }
+  if (joined.length) r.joined = joined;
+  return r;
+}
+
+export interface SourceDeviceRowLike {
+  device: string;
+  platform: string;
+  status: string;
+  state: string;
+  seq?: number;
+}
+
+/**
+ * Device rows in the user's labels and device ids, as ours: the wire device id back to the
+ * simulated one (rows of devices not in this run are left out: another run's or tenant's), the
+ * labels back through the tables. A row whose labels map to nothing keeps them, so the device
+ * shows as differing with what the system said.
+ */
+export function mapDeviceRows(
+  rows: readonly SourceDeviceRowLike[],
+  inverse: LabelInverse,
+  simIdOf: (wireId: string) => string | undefined,
+): DeviceRowLike[] {
+  const out: DeviceRowLike[] = [];
+  for (const r of rows) {
+    const deviceId = simIdOf(r.device);
+    if (deviceId === undefined) continue;
+    const to = inverse.get(key(r.platform, r.status, r.state))?.[0];
+    out.push({
+      deviceId,
+      platform: (to?.platform ?? r.platform) as Platform,
+      status: to?.status ?? `${r.status} (unmapped)`,
+      state: to?.state ?? `${r.state} (unmapped)`,
+      ...(r.seq !== undefined ? { seq: r.seq } : {}),
+    });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
 import type { Platform } from '../protocol/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { DeviceReconciliation } from './devices.js';
+import type { Joined, UnmappedRow } from './labels.js';
 import type { Installation } from '../agent/sim/simulator.js';
 
 export interface Difference {
@@ -25,6 +26,23 @@ export interface Reconciliation {
   differences: Difference[];
   /** Device by device, where the endpoint lists devices (reconcile/devices.ts). */
   devices?: DeviceReconciliation;
+  /** Counts whose labels map to no entry of ours (reconcile/labels.ts): each one a difference. */
+  unmapped?: UnmappedRow[];
+  /** Entries of ours the user's codes do not tell apart: compared at the user's granularity. */
+  joined?: Joined[];
+  /** The tally source the counts came from, in words without secrets. */
+  source?: string;
+  /** Reading until consistent (endpoint-client/settle.ts). */
+  settle?: SettleReport;
+}
+
+export interface SettleReport {
+  consistent: boolean;
+  /** Last acknowledgement -> the read that matched, ms; null when none matched within the timeout. */
+  afterMs: number | null;
+  reads: number;
+  waitedMs: number;
+  timeoutMs: number;
 }
 
 /** Expected tallies from device ground truth. */

@@ -258,8 +258,8 @@ function reconciliation(r: RunResult): string {
     if (!dev.checked) parts.push(`<p class="note">Not checked one by one: ${esc(dev.reason ?? '')}</p>`);
     else if (dev.differing === 0) parts.push(`<p>All ${fmt(dev.pairs)} (device, app) pairs match.</p>`);
     else {
-      const show = (x: { status: string; state: string; seq: number } | null, p: string) =>
-        x ? `${esc(stateLabel(p, x.status, x.state))} #${x.seq}` : '<i>nothing</i>';
+      const show = (x: { status: string; state: string; seq?: number } | null, p: string) =>
+        x ? `${esc(stateLabel(p, x.status, x.state))}${x.seq !== undefined ? ` #${x.seq}` : ''}` : '<i>nothing</i>';
       parts.push(
         `<p><b class="bad">${fmt(dev.differing)} of ${fmt(dev.pairs)} pairs differ</b>${dev.differing > dev.differences.length ? ` (first ${dev.differences.length} listed)` : ''}.</p>`,
       );

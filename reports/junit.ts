@@ -92,8 +92,8 @@ function reconciliationCases(r: RunResult): Case[] {
 }
 
 export function deviceLine(d: NonNullable<RunResult['reconciliation']['devices']>['differences'][number]): string {
-  const show = (x: { status: string; state: string; seq: number } | null) =>
-    x ? `${x.status}/${x.state} #${x.seq}` : 'nothing';
+  const show = (x: { status: string; state: string; seq?: number } | null) =>
+    x ? `${x.status}/${x.state}${x.seq !== undefined ? ` #${x.seq}` : ''}` : 'nothing';
   return `${d.deviceId} ${d.appId} (${d.platform}): expected ${show(d.expected)}, counted ${show(d.counted)}`;
 }
 

@@ -15,7 +15,7 @@ function finishedSim() {
 }
 
 /** The rows a correct endpoint would list: every installation's last step. */
-function truthRows(sim: Simulator, appId: string): DeviceRowLike[] {
+function truthRows(sim: Simulator, appId: string): (DeviceRowLike & { seq: number })[] {
   return sim.installs
     .filter((i) => i.app.id === appId && i.last)
     .map((i) => ({
@@ -64,6 +64,14 @@ describe('device-by-device reconciliation', () => {
     expect(c.differences).toContainEqual(
       expect.objectContaining({ deviceId: stale.deviceId, counted: expect.objectContaining({ seq: stale.seq - 1 }) }),
     );
+  });
+
+  it('a system without sequence numbers is compared on status and state alone', () => {
+    const sim = finishedSim();
+    const rows = truthRows(sim, 'com.acme.mail').map(({ seq: _seq, ...r }) => r);
+    expect(compareDevices('com.acme.mail', sim.installs, rows).differences).toEqual([]);
+    const wrong = rows.map((r, i) => (i === 0 ? { ...r, state: 'nope' } : r));
+    expect(compareDevices('com.acme.mail', sim.installs, wrong).differences).toHaveLength(1);
   });
 
   it('adds the checks of shards', () => {

@@ -6,7 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../protocol/catalogue.js';
 import { TallyBook } from '../protocol/tally.js';
-import { describeUnmapped, foldExpected, joinedEntries, mapCounted } from '../reconcile/labels.js';
+import {
+  describeUnmapped,
+  foldExpected,
+  joinedEntries,
+  mapCounted,
+  mapDeviceRows,
+  reconcileRows,
+} from '../reconcile/labels.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { compileCodes, type CodeTable } from '../transport/wire/codes.js';
 import { ACME_PROFILE } from '../transport/wire/profiles.js';
@@ -72,5 +79,37 @@ describe('mapping counts back', () => {
       coarse.inverse(),
     );
     expect(reconcile(expected, short.counted).match).toBe(false);
+  });
+});
+
+describe('reconciling counts in the user labels', () => {
+  it('an unmapped row fails the match even when every mapped cell agrees', () => {
+    const book = new TallyBook();
+    book.add('a', 'ios', 'installed', 'installed', 5);
+    const rows = [
+      { app: 'a', platform: 'IOS', status: 'INSTALLED', state: 'INSTALLED', count: 5 },
+      { app: 'a', platform: 'IOS', status: 'INSTALLED', state: 'FAILED_HASH', count: 2 },
+    ];
+    const r = reconcileRows([book.get('a')], rows, ['a'], table().inverse());
+    expect(r.differences).toEqual([]);
+    expect(r.match).toBe(false);
+    expect(r.unmapped).toEqual([{ appId: 'a', platform: 'IOS', status: 'INSTALLED', state: 'FAILED_HASH', count: 2 }]);
+    expect(reconcileRows([book.get('a')], rows.slice(0, 1), ['a'], table().inverse()).match).toBe(true);
+  });
+
+  it('device rows come back with our ids and labels; other devices are left out', () => {
+    const rows = mapDeviceRows(
+      [
+        { device: 'ios-000001.r7', platform: 'IOS', status: 'INSTALLED', state: 'INSTALLED', seq: 3 },
+        { device: 'ios-000002.r7', platform: 'IOS', status: 'WEIRD', state: 'X' },
+        { device: 'ios-000001.r6', platform: 'IOS', status: 'INSTALLED', state: 'INSTALLED' },
+      ],
+      table().inverse(),
+      (w) => (w.endsWith('.r7') ? w.slice(0, -3) : undefined),
+    );
+    expect(rows).toEqual([
+      { deviceId: 'ios-000001', platform: 'ios', status: 'installed', state: 'installed', seq: 3 },
+      { deviceId: 'ios-000002', platform: 'IOS', status: 'WEIRD (unmapped)', state: 'X (unmapped)' },
+    ]);
   });
 });
