@@ -6,6 +6,7 @@
  * POST /v1/events runs on every event too; MQTT checks its topic's ACL before the payload.
  */
 import type { Logger } from 'pino';
+import { systemClock } from '../core/clock.js';
 import { type EventCheck, parseEvent, type StatusEvent } from '../protocol/event.js';
 import {
   ACCEPTED,
@@ -75,7 +76,7 @@ class Session implements IngestSession {
       answer({ outcome: 'rejected', field: a.field, reason: a.reason });
       return;
     }
-    ingestor.ingest(a.event, Date.now(), (outcome) => {
+    ingestor.ingest(a.event, Math.floor(systemClock.now()), (outcome) => {
       metrics.ingest.record((performance.now() - t0) * 1000);
       answer(ANSWERS[outcome]);
     });
