@@ -43,3 +43,27 @@ export function prebuiltEvents(scenario: Scenario, seed: number): { topic: strin
   );
   return out;
 }
+
+/** A check-in storm: every device at once on its own MQTT connection, all held open to the end. */
+export function stormScenario(devices: number, maxInFlight: number): Scenario {
+  const per = Math.max(1, Math.floor(devices / 4));
+  return parseScenario(
+    `
+name: bench-connect
+seed: 7
+transport: mqtt
+timeScale: asap
+maxInFlight: ${maxInFlight}
+qos: 1
+load: { model: closed, rampUp: 0s, hold: 30d, window: adaptive, mqtt: { keepalive: 300, ackTimeout: 60s } }
+apps:
+  - { id: com.acme.mail, version: 4.2.0, ios: { kind: vpp } }
+cohorts:
+  - { name: ios, platform: ios, count: ${per}, supervised: 0.8 }
+  - { name: android, platform: android, count: ${per} }
+  - { name: windows, platform: windows, count: ${per} }
+  - { name: dme, platform: dme, count: ${per}, method: 0.8 }
+`,
+    'bench-connect.yaml',
+  );
+}

@@ -1,68 +1,54 @@
 /**
- * Memory per connected MQTT device: this process opens N device connections (one mqtt.js client
- * each, clientId = device id, QoS 1, last will, keepalive) to `fleetsim serve`, each sends one
- * event and stays connected; heap and resident memory are read before and after, on both sides.
- * One process may open at most 20,000 files here, so N stays below 19,000 (the 50,000-device run
- * in BENCHMARKS.md spreads over processes).
+ * Memory per connected MQTT device, for each kind of client connection: fleetsim's MQTT transport
+ * (mqtt.js underneath), its lean transport, and bare mqtt.js clients as the baseline. Each kind in
+ * its own process against a fresh `fleetsim serve`, whose RSS growth is the broker's share.
  *
- *   npm run build && node --expose-gc dist/bench/connections.js [--devices 10000]
+ *   npm run build && node dist/bench/connections.js [--devices 10000]
  */
-import { MqttTransport } from '../transport/mqtt/mqtt.js';
-import { parseLocalAddresses } from '../transport/local-address.js';
-import { argOf, startServe } from './serve-process.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startRecord } from './method/output.js';
+import { argOf } from './method/stats.js';
+import { startServe } from './serve-process.js';
 
-function settled(): { heap: number; rss: number } {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed, rss: m.rss };
-}
-
-async function main(): Promise<void> {
-  const n = Math.min(argOf('devices', 10_000), 19_000);
+const devices = argOf('devices', 10_000);
+const done = startRecord('connections', {
+  devices,
+  how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS. Command: `node dist/bench/connections.js --devices 10000`.',
+});
+const pass = fileURLToPath(new URL('./passes/connections-pass.js', import.meta.url));
+const kinds = ['bare', 'fleetsim'];
+const passes: Record<string, unknown>[] = [];
+for (const kind of kinds) {
   const s = await startServe();
-  const t = new MqttTransport({
-    url: s.mqtt,
-    localAddresses: parseLocalAddresses('127.0.0.1-127.0.0.4'),
-    keepaliveSec: 600,
-  });
   try {
-    await new Promise((r) => setTimeout(r, 500));
-    const before = settled();
-    const brokerBefore = s.rss();
-    const body = '{}';
-    let failed = 0;
-    for (let i = 0; i < n; i += 500) {
-      await Promise.all(
-        Array.from(
-          { length: Math.min(500, n - i) },
-          (_, k) =>
-            new Promise<void>((resolve) => {
-              t.send(`conn-${String(i + k).padStart(6, '0')}`, 'app', body, (err) => {
-                if (err) failed++;
-                resolve();
-              });
-            }),
-        ),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1_000));
-    const after = settled();
-    const brokerAfter = s.rss();
-    process.stdout.write(
-      `${JSON.stringify({
-        bench: 'connections',
-        devices: n,
-        connected: t.connections(),
-        failed,
-        clientHeapBytesPerDevice: Math.round((after.heap - before.heap) / n),
-        clientRssBytesPerDevice: Math.round((after.rss - before.rss) / n),
-        brokerRssBytesPerDevice: Math.round((brokerAfter - brokerBefore) / n),
-      })}\n`,
+    const child = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        pass,
+        '--kind',
+        kind,
+        '--target',
+        s.mqtt,
+        '--devices',
+        `${devices}`,
+        '--peer-pid',
+        `${s.child.pid}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b;
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    if (code !== 0) throw new Error(`connections pass ${kind} exited ${code}`);
+    const rec = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+    passes.push(rec);
+    process.stderr.write(`${JSON.stringify(rec)}\n`);
   } finally {
-    await t.close();
     await s.stop();
   }
 }
-
-void main();
+done(passes, Object.fromEntries(passes.map((p) => [p.kind as string, p])));

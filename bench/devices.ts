@@ -10,6 +10,8 @@
 import { buildFleet } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator } from '../agent/sim/simulator.js';
+import { selfCpuUs } from './method/cpu.js';
+import { startRecord } from './method/output.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,9 +50,11 @@ function measure(devices: number) {
   sim.nextTime();
   const h3 = heap();
   const t1 = performance.now();
+  const c1 = selfCpuUs();
   let transitions = 0;
   for (let e = sim.pop(); e; e = sim.pop()) transitions++;
   const ran = performance.now() - t1;
+  const cpuSec = (selfCpuUs() - c1) / 1e6;
   return {
     devices,
     bytesPerDeviceSpec: Math.round((h1 - h0) / devices),
@@ -59,12 +63,24 @@ function measure(devices: number) {
     buildMs: Math.round(built),
     transitions,
     transitionsPerSec: Math.round(transitions / (ran / 1000)),
+    transitionsPerCpuSec: Math.round(transitions / cpuSec),
     runMs: Math.round(ran),
   };
 }
 
 if (!(globalThis as { gc?: unknown }).gc) process.stderr.write('note: run with --expose-gc for settled heap figures\n');
 const max = arg('devices', 1_000_000);
-for (const n of [10_000, 100_000, max].filter((n, i, a) => n <= max && a.indexOf(n) === i)) {
-  process.stdout.write(`${JSON.stringify({ bench: 'devices', ...measure(n) })}\n`);
-}
+const done = startRecord('devices', {
+  devices: max,
+  how: 'A four-platform fleet of N devices, no network, one heap; memory settled with the GC exposed; then the whole fleet run to its end in virtual time. Command: `node --expose-gc --max-old-space-size=8192 dist/bench/devices.js --devices 1000000`.',
+});
+const cases = [10_000, 100_000, max].filter((n, i, a) => n <= max && a.indexOf(n) === i).map(measure);
+const big = cases[cases.length - 1]!;
+done(cases, {
+  devices: big.devices,
+  transitions: big.transitions,
+  transitionsPerSec: big.transitionsPerSec,
+  transitionsPerCpuSec: big.transitionsPerCpuSec,
+  bytesPerIdleDevice: big.bytesPerIdleDevice,
+  bytesPerArrivedDevice: big.bytesPerArrivedDevice,
+});

@@ -1,0 +1,82 @@
+/**
+ * Memory per connected MQTT device, one kind of connection per pass: N device connections from
+ * this process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and
+ * stays connected; settled heap and RSS before and after. One process may open 20,000 files here,
+ * so N stays below 19,000.
+ *
+ *   node --expose-gc dist/bench/passes/connections-pass.js --kind fleetsim|lean|bare --target mqtt://... --peer-pid N [--devices 10000]
+ */
+import mqtt from 'mqtt';
+import { createTransport } from '../../transport/registry.js';
+import { benchScenario } from '../bench-fleet.js';
+import { pidRss } from '../method/cpu.js';
+import { report } from '../method/pass.js';
+import { argOf, argText } from '../method/stats.js';
+
+function settled(): { heap: number; rss: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, rss: m.rss };
+}
+
+const n = Math.min(argOf('devices', 10_000), 19_000);
+const kind = argText('kind', 'fleetsim');
+const url = argText('target', '');
+const body = '{}';
+const idOf = (i: number) => `conn-${String(i).padStart(6, '0')}`;
+
+type Sender = (id: string) => Promise<boolean>;
+let close: () => Promise<void>;
+let send: Sender;
+if (kind === 'bare') {
+  const clients: mqtt.MqttClient[] = [];
+  send = async (id) => {
+    const c = mqtt.connect(url, {
+      clientId: id,
+      keepalive: 600,
+      reconnectPeriod: 0,
+      will: { topic: `devices/${id}/presence`, payload: Buffer.from('{}'), qos: 1, retain: false },
+    });
+    clients.push(c);
+    try {
+      await c.publishAsync(`devices/${id}/apps/app/status`, body, { qos: 1 });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  close = async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+  };
+} else {
+  const scenario = benchScenario(4, 'mqtt', 256);
+  const t = createTransport(kind === 'lean' ? ('mqtt-lean' as 'mqtt') : 'mqtt', url, scenario, {});
+  await t.preflight();
+  send = (id) => new Promise((r) => t.send(id, 'app', body, (err) => r(!err)));
+  close = () => t.close();
+}
+
+const peer = argOf('peer-pid', 0);
+await new Promise((r) => setTimeout(r, 300));
+const before = settled();
+const brokerBefore = pidRss(peer);
+let failed = 0;
+for (let i = 0; i < n; i += 500) {
+  const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => send(idOf(i + k)));
+  for (const ok of await Promise.all(batch)) if (!ok) failed++;
+}
+await new Promise((r) => setTimeout(r, 1_000));
+const after = settled();
+const brokerAfter = pidRss(peer);
+await close();
+report({
+  kind,
+  devices: n,
+  failed,
+  clientHeapBytesPerDevice: Math.round((after.heap - before.heap) / n),
+  clientRssBytesPerDevice: Math.round((after.rss - before.rss) / n),
+  brokerRssBytesPerDevice: Math.round((brokerAfter - brokerBefore) / n),
+});
+process.exit(0);

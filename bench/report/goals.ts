@@ -1,0 +1,126 @@
+/**
+ * The goals table: each figure of the performance issue, what it was when the issue was filed,
+ * what this results file says now, the baseline measured in the same run, and whether the aim is
+ * met. Figures not in the results file say so.
+ */
+import type { SideSummary } from '../method/rounds.js';
+import type { Spread } from '../method/stats.js';
+import { n, sp, table, verdict } from './format.js';
+import type { Results } from './render.js';
+
+type Summary = Record<string, unknown>;
+const sum = (results: Results, bench: string): Summary | undefined => results[bench]?.summary;
+const side = (s: Summary | undefined, name: string) => s?.[name] as SideSummary | undefined;
+
+function mqttRow(results: Results): string[] {
+  const s = sum(results, 'mqtt-ratio');
+  const best = (s?.best as string | undefined) ?? 'fleetsim';
+  const ours = side(s, best);
+  const raw = side(s, 'raw-mqtt.js');
+  const cpu = s?.cpuRatio as number | undefined;
+  const eps = s?.eventsPerSecRatio as Spread | undefined;
+  return [
+    'MQTT QoS 1, shared connections: client CPU per acknowledged event',
+    '21.7 µs; events/s 0.67-0.75',
+    ours ? `${sp(ours.cpuUsPerEvent, 2, 'µs')} (${best}); events/s ratio ${sp(eps, 2)}` : '-',
+    raw ? `raw mqtt.js ${sp(raw.cpuUsPerEvent, 2, 'µs')}` : '-',
+    '<= 1.15x CPU; >= 0.9x events/s',
+    cpu === undefined ? '-' : `${cpu}x: ${verdict(cpu <= 1.15)}; events/s ${verdict((eps?.median ?? 0) >= 0.9)}`,
+  ];
+}
+
+function httpRow(results: Results): string[] {
+  const s = sum(results, 'http-ratio');
+  const ours = side(s, 'fleetsim');
+  const ac = side(s, 'autocannon');
+  const eps = s?.eventsPerSecRatio as Spread | undefined;
+  return [
+    'HTTP, one event per POST: client CPU per event',
+    '36-46 µs; events/s 0.82-0.88',
+    ours ? `${sp(ours.cpuUsPerEvent, 2, 'µs')}; events/s ratio ${sp(eps, 2)}` : '-',
+    ac ? `autocannon ${sp(ac.cpuUsPerEvent, 2, 'µs')}` : '-',
+    '>= 0.9x events/s',
+    eps ? `${verdict(eps.median >= 0.9)} (CPU ${s?.cpuRatio}x)` : '-',
+  ];
+}
+
+function connectRow(results: Results): string[] {
+  const s = sum(results, 'connect-rate');
+  const r = s?.ratio as number | undefined;
+  return [
+    'MQTT connect rate, 10,000 devices, one connection each',
+    '1,401-1,742/s (0.52)',
+    s ? `${sp(s.fleetsim as Spread, 0, '/s')}` : '-',
+    s ? `raw mqtt.js loop ${sp(s['raw-mqtt.js'] as Spread, 0, '/s')}` : '-',
+    '>= 0.8x',
+    r === undefined ? '-' : `${r}x: ${verdict(r >= 0.8)}`,
+  ];
+}
+
+function endpointRow(results: Results): string[] {
+  const s = sum(results, 'mqtt-ratio');
+  const best = (s?.best as string | undefined) ?? 'fleetsim';
+  const ours = side(s, best);
+  const raw = side(s, 'raw-mqtt.js');
+  const r = s?.endpointCpuRatio as number | undefined;
+  return [
+    'Endpoint CPU per event it ingests over MQTT',
+    '25.3 µs on fleetsim traffic; 17.5 µs on raw',
+    ours ? sp(ours.peerCpuUsPerEvent, 2, 'µs') : '-',
+    raw ? `on raw publisher's ${sp(raw.peerCpuUsPerEvent, 2, 'µs')}` : '-',
+    '<= 1.1x',
+    r === undefined ? '-' : `${r}x: ${verdict(r <= 1.1)}`,
+  ];
+}
+
+function simRow(results: Results): string[] {
+  const s = sum(results, 'devices');
+  const tps = s?.transitionsPerSec as number | undefined;
+  return [
+    'Simulator alone, 1,000,000 devices',
+    '446-483k transitions/s',
+    tps ? `${n(tps)}/s (${n(s?.transitionsPerCpuSec as number)} per CPU-second)` : '-',
+    '-',
+    '>= 2,000,000/s',
+    tps ? verdict(tps >= 2_000_000) : '-',
+  ];
+}
+
+function memoryRow(results: Results): string[] {
+  const s = sum(results, 'connections');
+  const lean = s?.lean as { clientRssBytesPerDevice?: number; clientHeapBytesPerDevice?: number } | undefined;
+  const kb = (b: number | undefined) => (b === undefined ? '-' : `${n(b / 1024, 1)} KB`);
+  return [
+    'Per connected MQTT device, client side',
+    '12.7 KB heap, 20.8 KB RSS; broker 22.9 KB RSS',
+    lean ? `lean: ${kb(lean.clientHeapBytesPerDevice)} heap, ${kb(lean.clientRssBytesPerDevice)} RSS` : '-',
+    s?.bare ? `bare mqtt.js ${kb((s.bare as { clientRssBytesPerDevice: number }).clientRssBytesPerDevice)} RSS` : '-',
+    '<= 4 KB (lean)',
+    lean?.clientRssBytesPerDevice === undefined ? '-' : verdict(lean.clientRssBytesPerDevice <= 4096),
+  ];
+}
+
+function scaleRow(results: Results): string[] {
+  const s = sum(results, 'scale');
+  return [
+    '100,000 concurrent MQTT devices, one connection each, reconciled',
+    'not run (50,000 held)',
+    s
+      ? `${n(s.peakConnected as number)} held, ${n(s.connectsPerSec as number)} connects/s, reconciled: ${s.reconciled}`
+      : '-',
+    '-',
+    '100,000, >= 2,500/s, exact',
+    s
+      ? verdict(Boolean(s.reconciled) && (s.peakConnected as number) >= 100_000 && (s.connectsPerSec as number) >= 2500)
+      : '-',
+  ];
+}
+
+export function goalsTable(results: Results): string {
+  return `## Goals
+
+${table(
+  ['Figure', 'When the issue was filed', 'Now', 'Baseline in the same run', 'Aim', 'Verdict'],
+  [mqttRow, httpRow, connectRow, endpointRow, simRow, memoryRow, scaleRow].map((f) => f(results)),
+)}`;
+}

@@ -1,0 +1,13 @@
+/** What each benchmark does, in words, rendered under its figures. */
+export const HOW = {
+  mqtt: `How: \`fleetsim serve\` in its own process, fresh for every pass. fleetsim drives the bench fleet
+(four platforms, \`window: fixed\`) in shared-connection mode: 16 connections, 256 events in flight, QoS 1. The
+baseline is a raw mqtt.js publisher with 16 clients and 16 publishes outstanding each, sending the same fleet's
+events prebuilt (same encoder, other seed) for a fixed time. fleetsim's figure includes the lifecycle step, its
+ground truth, encoding, the acknowledgement deadline and run metrics; the baseline's includes none of them.
+Command: \`node dist/bench/mqtt-ratio.js [--rounds 3] [--devices 60000]\`.`,
+  http: `How: \`fleetsim serve\` in its own process, fresh for every pass. fleetsim drives the bench fleet over
+HTTP, one event per POST, 32 keep-alive connections, pipelining 1, 64 events in flight (undici queues the next
+request per connection as autocannon does). autocannon runs with 32 connections, pipelining 1, bodies that are
+the same fleet's events encoded by the same code. Command: \`node dist/bench/http-ratio.js [--rounds 3]\`.`,
+};

@@ -1,0 +1,77 @@
+/** BENCHMARKS.md sections for the side-by-side client benchmarks (MQTT, HTTP). */
+import type { BenchRecord } from '../method/output.js';
+import type { PassResult } from '../method/pass.js';
+import type { SideSummary } from '../method/rounds.js';
+import type { Spread } from '../method/stats.js';
+import { machineLine, n, sp, table, when } from './format.js';
+
+interface RatioSummary {
+  cpuRatio: number;
+  eventsPerSecRatio: Spread;
+  endpointCpuRatio: number;
+  payloadBytes?: number;
+  [side: string]: unknown;
+}
+
+function sideRows(rec: BenchRecord, sides: string[]): string[][] {
+  const s = rec.summary as RatioSummary;
+  return sides.map((name) => {
+    const x = s[name] as SideSummary;
+    return [
+      name,
+      sp(x.cpuUsPerEvent, 2, 'µs'),
+      sp(x.eventsPerSec, 0),
+      sp(x.peerCpuUsPerEvent, 2, 'µs'),
+      `${sp(x.warmupSeconds, 2, 's')} at ${sp(x.warmupCpuUsPerEvent, 1, 'µs')}`,
+      sp(x.load, 2),
+    ];
+  });
+}
+
+function passRows(rec: BenchRecord): string {
+  const rows = (rec.passes as (PassResult & { round: number })[]).map((p) => [
+    `${p.round}`,
+    p.side,
+    n(p.steady.cpuUsPerEvent, 2),
+    n(p.steady.eventsPerSec),
+    n(p.steady.peerCpuUsPerEvent, 2),
+    `${n(p.steady.seconds, 1)} s / ${n(p.steady.events)}`,
+    `${n(p.warmup.seconds, 2)} s, ${n(p.warmup.cpuUsPerEvent, 1)} µs`,
+    `${p.load[0]} -> ${p.load[1]}`,
+  ]);
+  return table(
+    ['round', 'side', 'CPU µs/event', 'events/s', 'endpoint µs/event', 'steady window', 'warm-up', 'load'],
+    rows,
+  );
+}
+
+const HEAD = [
+  'side',
+  'client CPU per event (steady)',
+  'events/s (steady)',
+  'endpoint CPU per event',
+  'warm-up',
+  'load',
+];
+
+export function ratioSection(rec: BenchRecord | undefined, title: string, sides: string[], how: string): string {
+  if (!rec) return `## ${title}\n\nNot in bench/results.json yet: \`npm run bench -- ${title.split(' ')[0]}\`.\n`;
+  const s = rec.summary as RatioSummary;
+  const base = sides[sides.length - 1]!;
+  return `## ${title}
+
+${when(rec)}; ${machineLine(rec.machine)}. Config: \`${JSON.stringify(rec.config)}\`${s.payloadBytes ? `, ${s.payloadBytes}-byte events on average` : ''}.
+
+${table(HEAD, sideRows(rec, sides))}
+
+CPU per event, fleetsim / ${base}: **${s.cpuRatio}x**. events/s per round, fleetsim / ${base}: **${sp(s.eventsPerSecRatio, 2)}**. Endpoint CPU per event, on fleetsim's traffic / on ${base}'s: **${s.endpointCpuRatio}x**.
+
+<details><summary>Every pass</summary>
+
+${passRows(rec)}
+
+</details>
+
+${how}
+`;
+}
