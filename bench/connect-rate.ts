@@ -36,7 +36,7 @@ function pass(script: string, args: string[]): Promise<Record<string, number>> {
   );
 }
 
-const sides = ['fleetsim', 'raw-mqtt.js'] as const;
+const sides = ['fleetsim-lean', 'fleetsim-mqtt.js', 'raw-mqtt.js'] as const;
 const passes: Record<string, unknown>[] = [];
 for (let r = 0; r < roundsN; r++) {
   for (const side of orderOf(sides, r)) {
@@ -44,7 +44,10 @@ for (let r = 0; r < roundsN; r++) {
     const before = load1();
     try {
       const args = ['--target', s.mqtt, '--tallies', s.http, '--devices', `${devices}`];
-      const res = await pass(side === 'fleetsim' ? 'connect-fleetsim' : 'connect-raw', args);
+      const res =
+        side === 'raw-mqtt.js'
+          ? await pass('connect-raw', args)
+          : await pass('connect-fleetsim', [...args, '--client', side === 'fleetsim-lean' ? 'lean' : 'mqtt.js']);
       const p = { side, round: r + 1, ...res, load: [before, load1()] };
       passes.push(p);
       process.stderr.write(`${JSON.stringify(p)}\n`);
@@ -54,12 +57,17 @@ for (let r = 0; r < roundsN; r++) {
   }
 }
 const rates = (side: string) => spread(passes.filter((p) => p.side === side).map((p) => p.connectsPerSec as number));
-const ours = rates('fleetsim');
+const lean = rates('fleetsim-lean');
+const viaMqttJs = rates('fleetsim-mqtt.js');
 const raw = rates('raw-mqtt.js');
+const cpu = (side: string) => spread(passes.filter((p) => p.side === side).map((p) => p.cpuUsPerConnect as number));
 done(passes, {
-  fleetsim: ours,
+  'fleetsim-lean': lean,
+  'fleetsim-mqtt.js': viaMqttJs,
   'raw-mqtt.js': raw,
-  ratio: raw.median ? Math.round((ours.median / raw.median) * 100) / 100 : 0,
-  cpuUsPerConnect: spread(passes.filter((p) => p.side === 'fleetsim').map((p) => p.cpuUsPerConnect as number)),
-  rawCpuUsPerConnect: spread(passes.filter((p) => p.side === 'raw-mqtt.js').map((p) => p.cpuUsPerConnect as number)),
+  ratio: raw.median ? Math.round((lean.median / raw.median) * 100) / 100 : 0,
+  mqttJsRatio: raw.median ? Math.round((viaMqttJs.median / raw.median) * 100) / 100 : 0,
+  cpuUsPerConnectLean: cpu('fleetsim-lean'),
+  cpuUsPerConnectMqttJs: cpu('fleetsim-mqtt.js'),
+  cpuUsPerConnectRaw: cpu('raw-mqtt.js'),
 });

@@ -17,7 +17,7 @@ const done = startRecord('connections', {
   how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS. Command: `node dist/bench/connections.js --devices 10000`.',
 });
 const pass = fileURLToPath(new URL('./passes/connections-pass.js', import.meta.url));
-const kinds = ['bare', 'fleetsim'];
+const kinds = ['bare', 'fleetsim', 'lean'];
 const passes: Record<string, unknown>[] = [];
 for (const kind of kinds) {
   const s = await startServe();

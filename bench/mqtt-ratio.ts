@@ -1,5 +1,5 @@
 /**
- * MQTT, QoS 1, shared connections: fleetsim against a minimal raw mqtt.js publisher with the same
+ * MQTT, QoS 1, shared connections: fleetsim (with its lean connection, and with mqtt.js) against a minimal raw mqtt.js publisher with the same
  * QoS, connections, events in flight and payloads, into the same endpoint (`fleetsim serve`, its
  * own process, fresh each pass). The primary figure is client CPU per acknowledged event in the
  * steady state; events/s per round is the context; the endpoint's CPU per event it ingested is
@@ -29,22 +29,26 @@ const common = [
   '--qos',
   `${config.qos}`,
 ];
+const fleetsim = (name: string, client: string): Side => ({
+  name,
+  run: (s) =>
+    runPass(name, 'mqtt-fleetsim', [
+      ...common,
+      '--target',
+      s.mqtt,
+      '--tallies',
+      s.http,
+      '--peer-pid',
+      `${s.child.pid}`,
+      '--devices',
+      `${config.devices}`,
+      '--client',
+      client,
+    ]),
+});
 const sides: Side[] = [
-  {
-    name: 'fleetsim',
-    run: (s) =>
-      runPass('fleetsim', 'mqtt-fleetsim', [
-        ...common,
-        '--target',
-        s.mqtt,
-        '--tallies',
-        s.http,
-        '--peer-pid',
-        `${s.child.pid}`,
-        '--devices',
-        `${config.devices}`,
-      ]),
-  },
+  fleetsim('fleetsim-lean', 'lean'),
+  fleetsim('fleetsim-mqtt.js', 'mqtt.js'),
   {
     name: 'raw-mqtt.js',
     run: (s) =>
@@ -60,13 +64,18 @@ const sides: Side[] = [
   },
 ];
 const passes = await rounds(sides, config.rounds);
-const ours = summarise(passes, 'fleetsim');
+const lean = summarise(passes, 'fleetsim-lean');
+const viaMqttJs = summarise(passes, 'fleetsim-mqtt.js');
 const raw = summarise(passes, 'raw-mqtt.js');
 done(passes, {
-  fleetsim: ours,
+  best: 'fleetsim-lean',
+  'fleetsim-lean': lean,
+  'fleetsim-mqtt.js': viaMqttJs,
   'raw-mqtt.js': raw,
-  cpuRatio: ratio(ours.cpuUsPerEvent, raw.cpuUsPerEvent),
-  eventsPerSecRatio: roundRatios(passes, 'fleetsim', 'raw-mqtt.js', 'eventsPerSec'),
-  endpointCpuRatio: ratio(ours.peerCpuUsPerEvent, raw.peerCpuUsPerEvent),
+  cpuRatio: ratio(lean.cpuUsPerEvent, raw.cpuUsPerEvent),
+  mqttJsCpuRatio: ratio(viaMqttJs.cpuUsPerEvent, raw.cpuUsPerEvent),
+  eventsPerSecRatio: roundRatios(passes, 'fleetsim-lean', 'raw-mqtt.js', 'eventsPerSec'),
+  mqttJsEventsPerSecRatio: roundRatios(passes, 'fleetsim-mqtt.js', 'raw-mqtt.js', 'eventsPerSec'),
+  endpointCpuRatio: ratio(lean.peerCpuUsPerEvent, raw.peerCpuUsPerEvent),
   payloadBytes: passes.find((p) => p.side === 'raw-mqtt.js')?.payloadBytes,
 });

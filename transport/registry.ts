@@ -7,6 +7,7 @@ import type { Scenario } from '../agent/scenario/schema.js';
 import { HttpTransport } from './http/http.js';
 import { parseLocalAddresses } from './local-address.js';
 import { MqttTransport } from './mqtt/mqtt.js';
+import { LeanMqttTransport } from './mqtt-lean/lean.js';
 import type { Transport } from './types.js';
 import { httpBearer, mqttCredentials, type RunAuth } from './credentials.js';
 import { UsageError } from '../protocol/errors.js';
@@ -20,6 +21,8 @@ export interface TransportFlags {
   connections?: number;
   pipelining?: number;
   batch?: number;
+  /** Which MQTT device connection to use. */
+  mqttClient?: 'mqtt.js' | 'lean';
 }
 
 export function createTransport(
@@ -54,7 +57,7 @@ export function createTransport(
       "Shared MQTT connections carry many devices under one client id, which the endpoint's auth refuses (a device may publish only as itself): drop sharedConnections, or turn auth off.",
     );
   }
-  return new MqttTransport({
+  const common = {
     url,
     qos: flags.qos ?? scenario.qos,
     ...(m.keepalive !== undefined ? { keepaliveSec: m.keepalive } : {}),
@@ -63,5 +66,12 @@ export function createTransport(
     ...(shared !== undefined ? { sharedConnections: shared } : {}),
     ...(m.ackTimeout !== undefined ? { ackTimeoutMs: parseDuration(m.ackTimeout)! } : {}),
     ...(auth ? { credentials: (clientId: string) => mqttCredentials(auth, clientId) } : {}),
-  });
+  };
+  if ((flags.mqttClient ?? m.client) === 'lean') {
+    return new LeanMqttTransport({
+      ...common,
+      ...(m.maxConnecting !== undefined ? { maxConnecting: m.maxConnecting } : {}),
+    });
+  }
+  return new MqttTransport(common);
 }

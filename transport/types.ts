@@ -17,6 +17,8 @@ export interface TransportStats {
   reconnects: number;
   /** Most connections open at once. */
   peakConnections: number;
+  /** Reconnects on which the broker still had the device's persistent session (MQTT). */
+  sessionsResumed?: number;
 }
 
 export function emptyStats(): TransportStats {

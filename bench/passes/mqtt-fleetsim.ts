@@ -3,7 +3,7 @@
  * fleet driven to its end, sampled every 100 ms through the run's progress hook.
  *
  *   node dist/bench/passes/mqtt-fleetsim.js --target mqtt://... --tallies http://... --peer-pid N
- *     [--devices 60000] [--connections 16] [--in-flight 256] [--qos 1]
+ *     [--devices 60000] [--connections 16] [--in-flight 256] [--qos 1] [--client mqtt.js|lean]
  */
 import { runScenario } from '../../run/run-scenario.js';
 import { benchScenario } from '../bench-fleet.js';
@@ -21,7 +21,11 @@ const r = await runScenario(benchScenario(devices, 'mqtt', inFlight), {
   target: argText('target', ''),
   talliesUrl: argText('tallies', ''),
   deferReconcile: true,
-  transportFlags: { sharedConnections: argOf('connections', 16), qos: argOf('qos', 1) as 0 | 1 | 2 },
+  transportFlags: {
+    sharedConnections: argOf('connections', 16),
+    qos: argOf('qos', 1) as 0 | 1 | 2,
+    mqttClient: argText('client', 'mqtt.js') === 'lean' ? 'lean' : 'mqtt.js',
+  },
   tickMs: 100,
   onTick: (s) => {
     acked = s.acked;

@@ -50,7 +50,9 @@ function connectRow(results: Results): string[] {
   return [
     'MQTT connect rate, 10,000 devices, one connection each',
     '1,401-1,742/s (0.52)',
-    s ? `${sp(s.fleetsim as Spread, 0, '/s')}` : '-',
+    s
+      ? `${sp(s['fleetsim-lean'] as Spread, 0, '/s')} lean; ${sp(s['fleetsim-mqtt.js'] as Spread, 0, '/s')} mqtt.js`
+      : '-',
     s ? `raw mqtt.js loop ${sp(s['raw-mqtt.js'] as Spread, 0, '/s')}` : '-',
     '>= 0.8x',
     r === undefined ? '-' : `${r}x: ${verdict(r >= 0.8)}`,

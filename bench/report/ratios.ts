@@ -64,7 +64,7 @@ ${when(rec)}; ${machineLine(rec.machine)}. Config: \`${JSON.stringify(rec.config
 
 ${table(HEAD, sideRows(rec, sides))}
 
-CPU per event, fleetsim / ${base}: **${s.cpuRatio}x**. events/s per round, fleetsim / ${base}: **${sp(s.eventsPerSecRatio, 2)}**. Endpoint CPU per event, on fleetsim's traffic / on ${base}'s: **${s.endpointCpuRatio}x**.
+CPU per event, ${sides[0]} / ${base}: **${s.cpuRatio}x**${s.mqttJsCpuRatio !== undefined ? ` (${sides[1]}: ${s.mqttJsCpuRatio}x)` : ''}. events/s per round, ${sides[0]} / ${base}: **${sp(s.eventsPerSecRatio, 2)}**${s.mqttJsEventsPerSecRatio ? ` (${sides[1]}: ${sp(s.mqttJsEventsPerSecRatio as Spread, 2)})` : ''}. Endpoint CPU per event, on ${sides[0]}'s traffic / on ${base}'s: **${s.endpointCpuRatio}x**.
 
 <details><summary>Every pass</summary>
 

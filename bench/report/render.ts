@@ -32,7 +32,7 @@ shared with other work, so the load average is printed beside each figure. Metho
 
 ${goalsTable(results)}
 
-${ratioSection(results['mqtt-ratio'], 'mqtt-ratio: MQTT QoS 1, shared connections', ['fleetsim', 'raw-mqtt.js'], HOW.mqtt)}
+${ratioSection(results['mqtt-ratio'], 'mqtt-ratio: MQTT QoS 1, shared connections', ['fleetsim-lean', 'fleetsim-mqtt.js', 'raw-mqtt.js'], HOW.mqtt)}
 ${ratioSection(results['http-ratio'], 'http-ratio: HTTP, one event per POST', ['fleetsim', 'autocannon'], HOW.http)}
 ${otherSections(results)}`;
 }

@@ -1,0 +1,280 @@
+/**
+ * The lean MQTT transport: device connections written on mqtt-packet frames straight to sockets,
+ * as autocannon writes its own HTTP client. Same contract as the mqtt.js transport (one
+ * connection per device with its clientId, will, keepalive, clean or persistent session, or a
+ * few shared connections; QoS 0/1/2; reconnect with backoff and resend with DUP; TLS; WebSocket),
+ * at a fraction of the memory and CPU per device. One timer sweeps every connection for
+ * acknowledgement deadlines and keepalive.
+ */
+import { hash32 } from '../../core/rng.js';
+import { TargetUnreachableError } from '../../protocol/errors.js';
+import { presenceTopic, statusTopic } from '../../protocol/topics.js';
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
+import { ConnectGate } from '../connect-gate.js';
+import { parseMqttTarget, type MqttTarget } from '../mqtt/connect.js';
+import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import { LeanConnection, State, type LeanHost } from './connection.js';
+import { connectFrame, publishFrame, topicBytes } from './frames.js';
+import { openWire, type Wire } from './wire.js';
+import { realLeanTimers, type LeanTimers } from './timers.js';
+
+export interface LeanMqttOptions {
+  url: string;
+  /** @default 1 */
+  qos?: 0 | 1 | 2;
+  /** @default 60 */
+  keepaliveSec?: number;
+  /** false keeps a persistent session on the broker between a device's connections. @default true */
+  clean?: boolean;
+  /** A last will on `devices/{id}/presence`. @default true */
+  will?: boolean;
+  username?: string;
+  password?: string;
+  credentials?: (clientId: string) => { username: string; password: string };
+  /** Bind connections to these source addresses, round-robin; by default connect() chooses. */
+  localAddresses?: string[];
+  sharedConnections?: number;
+  /** @default 30000 */
+  ackTimeoutMs?: number;
+  /** A connection not answered with CONNACK within this is dropped and retried. @default 30000 */
+  connectTimeoutMs?: number;
+  /** Handshakes in progress at once, apart from the event window. @default 256 */
+  maxConnecting?: number;
+  /** @default { baseMs: 500, maxMs: 30000 } */
+  reconnect?: BackoffOptions;
+  insecureTls?: boolean;
+  ca?: Buffer | string;
+  timers?: LeanTimers;
+}
+
+export class LeanMqttTransport implements Transport, LeanHost {
+  readonly kind = 'mqtt' as const;
+  readonly keepaliveMs: number;
+  private readonly target: MqttTarget;
+  private readonly qos: 0 | 1 | 2;
+  private readonly timeoutMs: number;
+  private readonly timers: LeanTimers;
+  private readonly devices = new Map<string, LeanConnection>();
+  private readonly shared: (LeanConnection | undefined)[] = [];
+  private readonly live = new Set<LeanConnection>();
+  private readonly gate: ConnectGate<LeanConnection>;
+  private readonly counters: TransportStats = emptyStats();
+  private readonly closeWaiters: (() => void)[] = [];
+  private sweepTimer: unknown;
+  private nextAddress = 0;
+  private open_ = 0;
+  onCongestion?: (() => void) | undefined;
+
+  constructor(private readonly opts: LeanMqttOptions) {
+    this.target = parseMqttTarget(opts.url);
+    this.qos = opts.qos ?? 1;
+    this.keepaliveMs = (opts.keepaliveSec ?? 60) * 1000;
+    this.timeoutMs = opts.ackTimeoutMs ?? 30_000;
+    this.timers = opts.timers ?? realLeanTimers;
+    this.gate = new ConnectGate(opts.maxConnecting ?? 256, (c) => this.startConn(c));
+  }
+
+  now(): number {
+    return this.timers.now();
+  }
+
+  async preflight(): Promise<void> {
+    const probe = new LeanConnection(this, `fleetsim-preflight-${process.pid}`, false);
+    const ok = await new Promise<string | undefined>((resolve) => {
+      const probeHost: LeanHost = {
+        ...this.hostFns(),
+        released: () => undefined,
+        connected: () => resolve(undefined),
+        dropped: (_c, err) =>
+          resolve(
+            err?.message ?? 'connection closed before CONNACK (is it an MQTT broker? are the credentials right?)',
+          ),
+        closed: () => resolve(probe.refusal ?? 'connection closed before CONNACK'),
+        settled: () => undefined,
+      };
+      (probe as { host: LeanHost }).host = probeHost;
+      probe.start();
+    });
+    probe.end();
+    if (ok !== undefined) {
+      throw new TargetUnreachableError(
+        `Cannot reach the MQTT target ${this.opts.url}: ${ok}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
+      );
+    }
+  }
+
+  private hostFns(): Pick<LeanHost, 'keepaliveMs' | 'now' | 'open' | 'connectFrameOf'> {
+    return {
+      keepaliveMs: this.keepaliveMs,
+      now: () => this.now(),
+      open: (c) => this.open(c),
+      connectFrameOf: (c) => this.connectFrameOf(c),
+    };
+  }
+
+  open(conn: LeanConnection): Wire {
+    const addrs = this.opts.localAddresses;
+    return openWire(
+      this.target,
+      {
+        localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
+        insecureTls: this.opts.insecureTls ?? false,
+        ca: this.opts.ca,
+      },
+      conn,
+    );
+  }
+
+  connectFrameOf(conn: LeanConnection): Buffer {
+    const cred = this.opts.credentials?.(conn.clientId);
+    const id = conn.clientId;
+    return connectFrame({
+      clientId: id,
+      keepaliveSec: this.keepaliveMs / 1000,
+      clean: this.opts.clean ?? true,
+      username: cred ? cred.username : this.opts.username,
+      password: cred ? cred.password : this.opts.password,
+      will:
+        conn.device && (this.opts.will ?? true)
+          ? {
+              topic: presenceTopic(id),
+              payload: Buffer.from(`{"deviceId":${JSON.stringify(id)},"online":false}`),
+              qos: 1,
+              retain: false,
+            }
+          : undefined,
+    });
+  }
+
+  private startConn(c: LeanConnection): void {
+    if (c.state !== State.Idle) return this.gate.release();
+    this.open_++;
+    if (this.open_ > this.counters.peakConnections) this.counters.peakConnections = this.open_;
+    c.start();
+    this.ensureSweep();
+  }
+
+  released(): void {
+    this.gate.release();
+  }
+
+  connected(_c: LeanConnection, again: boolean, sessionPresent: boolean): void {
+    if (again) {
+      this.counters.reconnects++;
+      if (sessionPresent) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
+    }
+  }
+
+  dropped(c: LeanConnection): void {
+    this.open_--;
+    const delay = backoffDelay(c.attempt++, this.opts.reconnect ?? {});
+    c.reconnectTimer = this.timers.setTimeout(() => {
+      c.reconnectTimer = undefined;
+      if (c.state === State.Idle) this.gate.enter(c);
+    }, delay);
+  }
+
+  closed(c: LeanConnection, hadWire: boolean): void {
+    if (c.reconnectTimer !== undefined) this.timers.clearTimeout(c.reconnectTimer);
+    if (hadWire) this.open_--;
+    this.live.delete(c);
+    this.gate.drop(c);
+    c.failAll(new SendError(`connection of ${c.clientId} closed with the event unacknowledged`, 'network'));
+    if (this.devices.get(c.clientId) === c) this.devices.delete(c.clientId);
+    if (this.live.size === 0) for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  settled(_c: LeanConnection, done: SendDone, err: Error | undefined): void {
+    done(err);
+  }
+
+  private conn(deviceId: string): LeanConnection {
+    const n = this.opts.sharedConnections;
+    if (n !== undefined) {
+      const k = hash32(deviceId) % n;
+      let c = this.shared[k];
+      if (!c) {
+        c = new LeanConnection(this, `fleetsim-${process.pid}-shared-${k}`, false);
+        this.shared[k] = c;
+        this.admit(c);
+      }
+      return c;
+    }
+    let c = this.devices.get(deviceId);
+    if (!c) {
+      c = new LeanConnection(this, deviceId, true);
+      this.devices.set(deviceId, c);
+      this.admit(c);
+    }
+    return c;
+  }
+
+  private admit(c: LeanConnection): void {
+    this.live.add(c);
+    this.gate.enter(c);
+  }
+
+  send(deviceId: string, appId: string, payload: string, done: SendDone): void {
+    const c = this.conn(deviceId);
+    let topic: Buffer;
+    if (c.device && c.topicApp === appId && c.topic) topic = c.topic;
+    else {
+      topic = topicBytes(statusTopic(deviceId, appId));
+      if (c.device) {
+        c.topicApp = appId;
+        c.topic = topic;
+      }
+    }
+    const id = this.qos ? c.id() : 0;
+    c.send(publishFrame(topic, payload, this.qos, id), this.qos, id, done);
+  }
+
+  deviceDone(deviceId: string): void {
+    if (this.opts.sharedConnections !== undefined) return;
+    const c = this.devices.get(deviceId);
+    if (!c) return;
+    c.finished = true;
+    if (c.inflight.live === 0) c.end();
+  }
+
+  private ensureSweep(): void {
+    if (this.sweepTimer !== undefined) return;
+    const every = Math.max(10, Math.min(this.timeoutMs, this.keepaliveMs || this.timeoutMs) / 4);
+    this.sweepTimer = this.timers.setInterval(() => this.sweep(), every);
+  }
+
+  /** Deadlines and keepalive for every connection, and the connect timeout for those opening. */
+  sweep(): void {
+    const now = this.now();
+    const deadline = now - this.timeoutMs;
+    let expired = 0;
+    const err = () => new SendError(`no acknowledgement within ${this.timeoutMs} ms from ${this.opts.url}`, 'timeout');
+    for (const c of this.live) {
+      if (c.inflight.live) expired += c.expire(deadline, err);
+      c.keepalive(now);
+    }
+    if (expired) {
+      this.counters.timeouts += expired;
+      this.onCongestion?.();
+    }
+  }
+
+  connections(): number {
+    return this.opts.sharedConnections !== undefined ? this.shared.filter(Boolean).length : this.devices.size;
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.live]) {
+      c.finished = true;
+      if (c.inflight.live === 0 || c.state !== State.Connected) c.end();
+    }
+    this.shared.length = 0;
+    if (this.live.size) await new Promise<void>((r) => this.closeWaiters.push(r));
+    if (this.sweepTimer !== undefined) this.timers.clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+}
