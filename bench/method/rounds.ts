@@ -58,7 +58,7 @@ export function roundRatios(passes: PassResult[], a: string, b: string, key: 'ev
   for (const p of passes) {
     if (p.side !== a) continue;
     const q = passes.find((x) => x.side === b && x.round === p.round);
-    if (q && q.steady[key]) xs.push(p.steady[key] / q.steady[key]);
+    if (q?.steady[key]) xs.push(p.steady[key] / q.steady[key]);
   }
   return spread(xs);
 }

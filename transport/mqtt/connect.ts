@@ -47,8 +47,9 @@ export interface ClientSpec {
   reconnect: BackoffOptions;
   /** Trust a self-signed certificate (tests, local brokers). @default false */
   insecureTls?: boolean;
-  /** Runs on every CONNACK after the first: the connection dropped and came back. */
-  onReconnected?: () => void;
+  /** Runs on every CONNACK after the first: the connection dropped and came back; `resumed` when
+   * the broker still had the session. */
+  onReconnected?: (resumed: boolean) => void;
 }
 
 type WithPrivateReconnect = { _clearReconnect(): void };
@@ -92,10 +93,10 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
     client.options.reconnectPeriod = backoffDelay(attempt, spec.reconnect);
     (client as unknown as WithPrivateReconnect)._clearReconnect();
   });
-  client.on('connect', () => {
+  client.on('connect', (packet) => {
     attempt = 0;
     client.options.reconnectPeriod = backoffDelay(0, spec.reconnect);
-    if (connectedOnce) spec.onReconnected?.();
+    if (connectedOnce) spec.onReconnected?.(packet.sessionPresent);
     connectedOnce = true;
   });
   // Errors surface through the publish callbacks and deadlines; without a listener mqtt.js throws.

@@ -120,7 +120,10 @@ export class MqttTransport implements Transport {
       localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
       reconnect: this.opts.reconnect ?? {},
       insecureTls: this.opts.insecureTls ?? false,
-      onReconnected: () => this.counters.reconnects++,
+      onReconnected: (resumed) => {
+        this.counters.reconnects++;
+        if (resumed) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
+      },
     };
     if (device && (this.opts.will ?? true)) {
       spec.will = {

@@ -1,0 +1,107 @@
+/**
+ * The lean MQTT connection's own parts: its PUBLISH frames are byte for byte what mqtt-packet
+ * generates, its in-flight ring keeps send order through holes and growth, and an event with no
+ * acknowledgement fails at its deadline on the transport's one sweep (timers driven by hand).
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
+import mqttPacket from 'mqtt-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { publishFrame, topicBytes } from '../transport/mqtt-lean/frames.js';
+import { InFlight, WAIT_ACK } from '../transport/mqtt-lean/inflight.js';
+import { LeanMqttTransport } from '../transport/mqtt-lean/lean.js';
+import type { LeanTimers } from '../transport/mqtt-lean/timers.js';
+import { SendError } from '../transport/types.js';
+
+describe('lean MQTT frames', () => {
+  it.each([
+    [0, 10],
+    [1, 100],
+    [2, 16_000],
+    [1, 200_000],
+  ] as const)('a QoS %i PUBLISH with a %i-byte payload is what mqtt-packet generates', (qos, size) => {
+    const topic = 'devices/ios-000001/apps/com.acme.mail/status';
+    const payload = 'x'.repeat(size);
+    const ours = publishFrame(topicBytes(topic), payload, qos, 513);
+    const theirs = mqttPacket.generate({
+      cmd: 'publish',
+      topic,
+      payload,
+      qos,
+      retain: false,
+      dup: false,
+      ...(qos ? { messageId: 513 } : {}),
+    });
+    expect(ours.equals(theirs)).toBe(true);
+  });
+});
+
+describe('the in-flight ring', () => {
+  it('keeps send order through out-of-order acknowledgements and growth', () => {
+    const q = new InFlight(2);
+    const settled: number[] = [];
+    for (let id = 1; id <= 9; id++) q.push(id, id, () => settled.push(id), undefined, WAIT_ACK);
+    expect(q.live).toBe(9);
+    q.take(q.find(3))?.(undefined);
+    q.take(q.find(1))?.(undefined);
+    expect(q.ids[q.head]).toBe(2);
+    q.take(q.find(2))?.(undefined);
+    // 3 left a hole; with 1 and 2 gone the head moves past it to 4.
+    expect(q.ids[q.head]).toBe(4);
+    expect(q.length).toBe(6);
+    expect(q.find(3)).toBe(-1);
+    expect(settled).toEqual([3, 1, 2]);
+  });
+});
+
+class HandTimers implements LeanTimers {
+  t = 0;
+  private intervals: (() => void)[] = [];
+  now = () => this.t;
+  setTimeout = () => 0;
+  clearTimeout = () => undefined;
+  setInterval = (fn: () => void) => this.intervals.push(fn);
+  clearInterval = () => undefined;
+  advance(ms: number): void {
+    this.t += ms;
+    for (const f of this.intervals) f();
+  }
+}
+
+let closeBroker: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await closeBroker?.();
+  closeBroker = undefined;
+});
+
+describe('the lean MQTT transport', () => {
+  it('fails an event with no PUBACK at its deadline and signals congestion', async () => {
+    const broker = await Aedes.createBroker();
+    broker.authorizePublish = () => undefined; // never answers: no PUBACK
+    const server = createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closeBroker = async () => {
+      await new Promise<void>((r) => broker.close(() => r()));
+      server.close();
+    };
+    const timers = new HandTimers();
+    const t = new LeanMqttTransport({
+      url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      ackTimeoutMs: 1_000,
+      timers,
+    });
+    let congested = 0;
+    t.onCongestion = () => congested++;
+    const result = new Promise<Error | undefined>((r) => t.send('dev-1', 'app', '{}', r));
+    await new Promise((r) => setTimeout(r, 200));
+    timers.advance(500);
+    expect(t.stats().timeouts).toBe(0);
+    timers.advance(600);
+    const err = await result;
+    expect(err).toBeInstanceOf(SendError);
+    expect((err as SendError).kind).toBe('timeout');
+    expect(t.stats().timeouts).toBe(1);
+    expect(congested).toBe(1);
+    await t.close();
+  });
+});
