@@ -36,7 +36,7 @@ import {
 import { replayJournal } from './journal-replay.js';
 import { migrateLegacyJournal } from './journal-legacy.js';
 import { keepTornTail, openDataDir } from './journal-files.js';
-import { loadSnapshot, writeSnapshot } from './snapshot.js';
+import { fsyncDir, loadSnapshot, writeSnapshot } from './snapshot.js';
 import type { TallyStore } from './store.js';
 
 export { JOURNAL_NAME as JOURNAL_FILE } from './journal-format.js';
@@ -105,6 +105,8 @@ export class Journal {
       markFd = openSync(join(dir, MARK_NAME), 'a+');
       closeSync(markFd);
       markFd = openSync(join(dir, MARK_NAME), 'r+');
+      // fdatasync makes a file's bytes durable, not its name: the directory is synced once here.
+      fsyncDir(dir);
       const buf = readFileSync(path);
       const mark = parseMark(readFileSync(join(dir, MARK_NAME)));
       const firstLine = readLine(buf, 0, Math.min(buf.length, MAX_HEADER_BYTES));
@@ -113,7 +115,8 @@ export class Journal {
         throw new DataDirError(
           `${path} is empty, but ${join(dir, MARK_NAME)} says ${mark.offset} bytes of it were acknowledged as durable: the journal was lost or replaced. Nothing was changed; restore the journal, or move DIR/committed and DIR/snapshot away to start from the snapshot alone or empty.`,
         );
-      const acknowledged = mark && mark.epoch === fileEpoch ? mark.offset : 0;
+      // An unreadable J line cannot say its epoch: the mark's then stands, so a damaged start is not forgiven.
+      const acknowledged = mark && (fileEpoch === undefined || mark.epoch === fileEpoch) ? mark.offset : 0;
       const expected = snap ? snap.epoch + 1 : 0;
       let replayed = 0;
       let goodBytes = 0;

@@ -19,7 +19,8 @@ import type { PairState, TallyStore } from './store.js';
 export const SNAPSHOT_NAME = 'snapshot';
 const CHUNK = 1 << 20;
 
-function fsyncDir(dir: string): void {
+/** Makes a directory's entries (a file created or renamed in it) durable. */
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

@@ -36,6 +36,7 @@ export async function serveClusterCommand(a: ServeArgs & { workers: number }): P
       : {}),
     ...(a.dataDir ? { dataDir: a.dataDir } : {}),
   });
+  log.info({ mqtt: c.mqttUrl, http: c.httpUrl, workers: a.workers }, 'cluster listening');
   process.stderr.write(
     `fleetsim serve: MQTT ${c.mqttUrl} (${a.workers} worker processes)  HTTP ${c.httpUrl} (tallies owner)  cluster ${c.httpUrl}/v1/cluster\n`,
   );

@@ -7,16 +7,15 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { JOURNAL_FILE } from '../broker/journal.js';
 import { batchBytes, recordLine } from '../broker/journal-format.js';
 import { TallyStore } from '../broker/store.js';
 import type { StatusEvent } from '../protocol/event.js';
-import { statusTopic } from '../protocol/topics.js';
 import { tempDir } from './helpers.js';
-import { connectMqtt, getJson, postJson, tallies } from './helpers/endpoint-client.js';
+import { getJson, postJson, tallies } from './helpers/endpoint-client.js';
 import { fleetEvents } from './helpers/endpoint-events.js';
+import { load } from './helpers/load.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
 
 const APPS = ['com.acme.mail', 'com.acme.vpn'];
@@ -106,7 +105,7 @@ describe('the journal, in process', () => {
     expect(lines.filter((l) => l.startsWith('R ')).map((l) => JSON.parse(l.slice(11)).event.seq)).toHaveLength(44);
   });
 
-  it('refuses a damaged journal and a data directory in use, with coded errors', async () => {
+  it('[G5][G8] refuses a damaged journal and a data directory in use, with coded errors', async () => {
     const dir = newDir();
     writeFileSync(join(dir, JOURNAL_FILE), 'not json\n{"also":"bad"}\n');
     await expect(startEndpoint({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIR' });
@@ -128,73 +127,8 @@ describe('the journal, in process', () => {
   });
 });
 
-/** Sends events over HTTP batches and MQTT QoS 1 at once, each pair's events in seq order on one channel. */
-function load(
-  target: ServeProcess,
-  events: StatusEvent[],
-  acked: StatusEvent[],
-  onAcked: (n: number) => void = () => undefined,
-) {
-  let stop = false;
-  const sent: StatusEvent[] = [];
-  const byPair = new Map<string, StatusEvent[]>();
-  for (const e of events) {
-    const k = `${e.deviceId}/${e.appId}`;
-    byPair.set(k, [...(byPair.get(k) ?? []), e]);
-  }
-  const lanes: StatusEvent[][] = Array.from({ length: 8 }, () => []);
-  [...byPair.values()].forEach((list, i) => {
-    lanes[i % lanes.length]!.push(...list);
-  });
-  const clients: MqttClient[] = [];
-  const markAcked = (list: StatusEvent[]) => {
-    acked.push(...list);
-    onAcked(acked.length);
-  };
-  const http = lanes.slice(0, 4).map(async (lane) => {
-    for (let i = 0; i < lane.length && !stop; i += 20) {
-      const batch = lane.slice(i, i + 20);
-      sent.push(...batch);
-      const res = await postJson(target.httpUrl, '/v1/events', batch).catch(() => undefined);
-      if (res?.status !== 200) return;
-      markAcked(batch);
-    }
-  });
-  const mqtt = lanes.slice(4).map(async (lane, i) => {
-    const c = await connectMqtt(target.mqttUrl, { clientId: `gateway-${i}` });
-    clients.push(c);
-    c.on('error', () => undefined);
-    // Up to 16 in flight per connection, so a kill catches some unacknowledged.
-    let next = 0;
-    await new Promise<void>((done) => {
-      let inFlight = 0;
-      const pump = () => {
-        while (!stop && inFlight < 16 && next < lane.length) {
-          const e = lane[next++]!;
-          sent.push(e);
-          inFlight++;
-          c.publish(statusTopic(e.deviceId, e.appId), JSON.stringify(e), { qos: 1 }, (err) => {
-            inFlight--;
-            if (!err) markAcked([e]);
-            pump();
-          });
-        }
-        if (inFlight === 0 && (stop || next >= lane.length)) done();
-      };
-      c.on('close', () => done());
-      pump();
-    });
-  });
-  return {
-    sent,
-    stop: () => (stop = true),
-    done: Promise.all([...http, ...mqtt]).then(() => undefined),
-    close: () => Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined))),
-  };
-}
-
 describe('fleetsim serve --data-dir as a child process', () => {
-  it('kill -9 after every event was acknowledged: the restart has exactly those tallies', async () => {
+  it('[G1] kill -9 after every event was acknowledged: the restart has exactly those tallies', async () => {
     const dir = newDir();
     const events = fleetEvents(500, 3, APPS);
     const first = await startServe(['--data-dir', dir]);

@@ -34,7 +34,7 @@ async function alive(): Promise<void> {
   expect((await getJson(serve.httpUrl, '/healthz')).status).toBe(200);
 }
 
-describe('fleetsim serve survives what used to kill it', () => {
+describe('[G9][G10] fleetsim serve survives what used to kill it', () => {
   it.each([
     '/v1/apps/x/devices/%E0%A4%A/history',
     '/v1/apps/%E0%A4%A/tallies',
@@ -72,7 +72,7 @@ describe('fleetsim serve survives what used to kill it', () => {
   });
 });
 
-describe('credentials over HTTP', () => {
+describe('[G10] credentials over HTTP', () => {
   it('the bearer scheme is case-insensitive', async () => {
     for (const scheme of ['bearer', 'BEARER', 'Bearer'])
       expect(
@@ -93,7 +93,7 @@ describe('credentials over HTTP', () => {
   });
 });
 
-describe('request bodies', () => {
+describe('[G10] request bodies', () => {
   const fleet = { authorization: `Bearer ${AUTH.fleetToken}` };
 
   it('Content-Encoding gzip (or any encoding but identity) is 415, nothing parsed', async () => {
@@ -126,7 +126,7 @@ describe('request bodies', () => {
   });
 });
 
-describe('HTTP connection limits (in process, small limits)', () => {
+describe('[G12] HTTP connection limits (in process, small limits)', () => {
   let ep: Endpoint;
   beforeAll(async () => {
     ep = await startEndpoint({ limits: { maxHttpConnections: 4, headersTimeoutMs: 300, requestTimeoutMs: 600 } });

@@ -54,7 +54,7 @@ function publishHeader(length: number): Buffer {
   return Buffer.from(bytes);
 }
 
-describe('packet limits, checked before the body is read', () => {
+describe('[G12] packet limits, checked before the body is read', () => {
   it('a 200 MB PUBLISH before CONNECT: closed after its 2-byte header, nothing buffered', async () => {
     const before = ep.metrics.mqttConnectionsRefused;
     const s = await openSocket(ep.mqttUrl);
@@ -118,7 +118,7 @@ describe('packet limits, checked before the body is read', () => {
   });
 });
 
-describe('ACL', () => {
+describe('[G11] ACL', () => {
   it.each(['#', 'a/#', '+', '$SYS', 'dev/ice'])(
     'client id %s is refused at CONNECT (identifier rejected)',
     async (id) => {

@@ -24,7 +24,7 @@ function samplesAreNumbers(text: string): boolean {
     .every((l) => /^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$|^[a-z_]+(\{[^}]*\})? \+Inf$/.test(l));
 }
 
-describe('unknown field names', () => {
+describe('[G10] unknown field names', () => {
   it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', '__defineGetter__'])(
     '%s is refused and counted as a number; /metrics stays parseable',
     async (name) => {

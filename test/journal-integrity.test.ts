@@ -83,7 +83,7 @@ function recordOffsets(buf: Buffer): number[] {
   return out;
 }
 
-describe('checksums: a changed byte is refused with its offset', () => {
+describe('[G5] checksums: a changed byte is refused with its offset', () => {
   it('a changed digit in a seq, in the middle of the file', async () => {
     const j = await journaled(5);
     const buf = readFileSync(j.file);
@@ -125,7 +125,7 @@ describe('checksums: a changed byte is refused with its offset', () => {
   });
 });
 
-describe('torn tails: only a batch never wholly on disk, at the very end, after the commit mark', () => {
+describe('[G4][G6] torn tails: only a batch never wholly on disk, at the very end, after the commit mark', () => {
   it('a batch cut short at the end is dropped, its bytes kept aside, the rest exact', async () => {
     const j = await journaled(3);
     const good = statSync(j.file).size;
@@ -177,7 +177,7 @@ describe('torn tails: only a batch never wholly on disk, at the very end, after 
   });
 });
 
-describe('compaction', () => {
+describe('[G7] compaction', () => {
   it('snapshots and empties the journal past compactBytes; a restart rebuilds exactly', async () => {
     const j = await journaled(30, 16 * 1024);
     expect(j.compactions).toBeGreaterThan(0);

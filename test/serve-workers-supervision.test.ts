@@ -50,7 +50,7 @@ const until = async (ok: () => Promise<boolean> | boolean) => {
   while (!(await ok())) await new Promise((r) => setTimeout(r, 20));
 };
 
-describe('serve --workers supervision', () => {
+describe('[G13] serve --workers supervision', () => {
   it('a killed worker is logged, /healthz is 503 naming it, and a new one is forked with backoff', async () => {
     expect((await getJson(c.httpUrl, '/healthz')).status).toBe(200);
     const victim = c.health().workers[0]!;

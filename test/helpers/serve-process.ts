@@ -14,6 +14,7 @@ export interface ServeProcess {
 }
 
 export function startServe(args: string[]): Promise<ServeProcess> {
+  const workers = args.includes('--workers');
   const child = spawn(process.execPath, [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,7 +34,8 @@ export function startServe(args: string[]): Promise<ServeProcess> {
         return;
       }
       if (rec.msg === 'journal replayed') replayed = rec.replayed ?? 0;
-      if (rec.msg === 'endpoint listening')
+      // With --workers the owner's own broker is not the devices': wait for the workers' port.
+      if (rec.msg === (workers ? 'cluster listening' : 'endpoint listening'))
         resolve({ child, mqttUrl: rec.mqtt!, httpUrl: rec.http!, replayed, exited });
     });
     void exited.then(({ code }) => reject(new Error(`fleetsim serve exited (${code}) before listening: ${stderr}`)));
