@@ -8,8 +8,9 @@ import { parseScenario } from '../agent/scenario/load.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import { statusTopic } from '../protocol/topics.js';
+import type { TransportKind } from '../transport/kinds/kinds.js';
 
-export function benchScenario(devices: number, transport: 'mqtt' | 'http', maxInFlight: number): Scenario {
+export function benchScenario(devices: number, transport: TransportKind, maxInFlight: number): Scenario {
   const per = Math.max(1, Math.floor(devices / 4));
   return parseScenario(
     `

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { runScenario } from '../run/run-scenario.js';
 import { loadScenario } from '../agent/scenario/load.js';
 import { createProgress } from '../cli/progress.js';
+import { isTransportKind } from '../transport/kinds/kinds.js';
 import { startRecord } from './method/output.js';
 
 const { values } = parseArgs({
@@ -27,7 +28,7 @@ const done = startRecord('metrics-overhead', {
   scenario: values.scenario,
   how: 'The quick-start fleet with full run metrics and live progress (rendered into a sink every 250 ms) against bare counters, alternating in pairs in this process with the embedded endpoint; CPU per event includes the endpoint. Aim: events/s ratio >= 0.95. Command: `node dist/bench/metrics-overhead.js --pairs 3`.',
 });
-const transport = values.transport === 'http' ? 'http' : values.transport === 'mqtt' ? 'mqtt' : undefined;
+const transport = values.transport !== undefined && isTransportKind(values.transport) ? values.transport : undefined;
 const scenario = loadScenario(values.scenario!);
 
 /** A TTY-like sink: the progress panel is formatted and written, then dropped. */

@@ -3,6 +3,7 @@
  * flags, or from questions when the terminal is interactive (or --interactive). Refuses to
  * overwrite a file unless --force.
  */
+import { isTransportKind, TRANSPORT_KINDS, type TransportKind } from '../transport/kinds/kinds.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -51,8 +52,8 @@ function nameOf(text: string): string {
   return text;
 }
 
-function transportOf(text: string): 'mqtt' | 'http' {
-  if (text !== 'mqtt' && text !== 'http') throw new UsageError(`--transport "${text}": expected mqtt or http.`);
+function transportOf(text: string): TransportKind {
+  if (!isTransportKind(text)) throw new UsageError(`--transport "${text}": expected ${TRANSPORT_KINDS.join(' or ')}.`);
   return text;
 }
 

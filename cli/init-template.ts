@@ -3,12 +3,13 @@
  * new user turns first and shows the rest commented out. Pure: answers in, YAML text out.
  */
 import type { Platform } from '../protocol/catalogue.js';
+import { TRANSPORT_KINDS, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface InitAnswers {
   name: string;
   platforms: Platform[];
   devices: number;
-  transport: 'mqtt' | 'http';
+  transport: TransportKind;
   appId: string;
   /** Relative path from the scenario to scenario.schema.json, for editors. */
   schemaPath: string;
@@ -51,7 +52,7 @@ export function initScenario(a: InitAnswers): string {
     `name: ${a.name}`,
     `description: ${a.devices} devices install ${a.appId} over ${a.transport}.`,
     'seed: 1                 # same seed: same devices, same paths, same tallies',
-    `transport: ${a.transport}         # mqtt or http (--transport overrides)`,
+    `transport: ${a.transport}         # ${TRANSPORT_KINDS.join(' or ')} (--transport overrides)`,
     'timeScale: asap         # "asap", or simulated seconds per real second (e.g. 600)',
     'maxInFlight: 512        # most events sent and not yet acknowledged (--max-in-flight overrides)',
     '',

@@ -19,6 +19,7 @@ import { validateCommand } from './validate-command.js';
 import { initCommand } from './init-command.js';
 import { compareCommand } from './compare-command.js';
 import { optionalWholeNumber, wholeNumberOption } from './number-flags.js';
+import { TRANSPORT_KINDS } from '../transport/kinds/kinds.js';
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('scenario', { type: 'string', describe: 'scenario YAML file', demandOption: true })
-          .option('transport', { choices: ['mqtt', 'http'] as const, describe: "transport (default: the scenario's)" })
+          .option('transport', { choices: TRANSPORT_KINDS, describe: "transport (default: the scenario's)" })
           .option('devices', wholeNumberOption('total devices (cohorts scaled in proportion)'))
           .option('seed', { type: 'string', describe: "seed (default: the scenario's)" })
           .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })

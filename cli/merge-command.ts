@@ -3,6 +3,7 @@
  * machine or many) into one, exactly, and reconciles the whole fleet once against the endpoint's
  * tallies. Exit codes as for run: 0 pass, 2 reconciliation mismatch, 3 bad input, 4 unreachable.
  */
+import { talliesAtTarget } from '../transport/kinds/kinds.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeResults } from '../result/merge.js';
@@ -42,7 +43,7 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
   const parts = a.reports.map(readResult);
   checkShards(parts);
   const target = parts[0]!.target.url;
-  const talliesUrl = a.talliesUrl ?? (target.startsWith('http') ? new URL(target).origin : undefined);
+  const talliesUrl = a.talliesUrl ?? talliesAtTarget(parts[0]!.transport, new URL(target));
   if (!talliesUrl) {
     throw new UsageError(
       `the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it) to reconcile.`,

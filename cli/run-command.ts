@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pino, type Level } from 'pino';
 import { loadScenario } from '../agent/scenario/load.js';
 import { UsageError } from '../protocol/errors.js';
+import type { TransportKind } from '../transport/kinds/kinds.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeReports } from './write-reports.js';
 import { baselineOption } from './report-command.js';
@@ -12,7 +13,7 @@ import { runScaled, scaleRunOptions, type ScaleArgs } from './scale-options.js';
 
 export interface RunCommandArgs {
   scenario: string;
-  transport?: 'mqtt' | 'http';
+  transport?: TransportKind;
   devices?: number;
   seed?: string;
   out?: string;

@@ -1,16 +1,31 @@
 /**
- * Command-line flags that scale a run: shards, workers, and transport tuning. Parsed
+ * Command-line flags that scale a run: shards, workers, and the transports' own flags. Parsed
  * and checked here so run, merge and the workers read them the same way.
  */
 import { UsageError } from '../protocol/errors.js';
-import { wholeNumber } from './number-flags.js';
+import { optionalWholeNumber, wholeNumber } from './number-flags.js';
 import { availableParallelism } from 'node:os';
 import { runScenario, type RunOptions } from '../run/run-scenario.js';
 import type { RunResult } from '../result/result.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { runWithWorkers } from '../run/workers.js';
-import type { TransportFlags } from '../transport/registry.js';
-import { parseLocalAddresses } from '../transport/local-address.js';
+import type { z } from 'zod';
+import { TRANSPORTS, type TransportFlags } from '../transport/kinds/kinds.js';
+
+/** Every transport's flags, as yargs options (transport/kinds/<kind>.ts declares them). A number
+ * without choices is read as typed, so that a mistake is quoted back (number-flags.ts). */
+function transportFlagOptions() {
+  const out: Record<
+    string,
+    { type: 'number' | 'string'; describe: string; choices?: readonly number[]; requiresArg?: boolean }
+  > = {};
+  for (const spec of Object.values(TRANSPORTS))
+    for (const [name, f] of Object.entries(spec.flags))
+      out[name] = f.choices
+        ? { type: f.type, describe: f.describe, choices: f.choices }
+        : { type: 'string', requiresArg: true, describe: f.describe };
+  return out;
+}
 
 export const scaleOptions = {
   shard: { type: 'string', describe: 'run shard i of N ("1/4"); the union of all N shards is the whole fleet' },
@@ -19,19 +34,7 @@ export const scaleOptions = {
     requiresArg: true,
     describe: 'worker processes, each a shard of the fleet, merged into one result (default: every core)',
   },
-  'local-address': {
-    type: 'string',
-    describe: 'spread MQTT connections over source addresses, e.g. 127.0.0.1-127.0.0.8',
-  },
-  'shared-connections': {
-    type: 'string',
-    requiresArg: true,
-    describe: 'MQTT: carry every device over this many connections (raw throughput)',
-  },
-  qos: { type: 'number', choices: [0, 1, 2], describe: "MQTT QoS (default: the scenario's)" },
-  connections: { type: 'string', requiresArg: true, describe: 'HTTP: keep-alive connections in the pool' },
-  pipelining: { type: 'string', requiresArg: true, describe: 'HTTP: requests in flight per connection' },
-  batch: { type: 'string', requiresArg: true, describe: 'HTTP: most events per POST' },
+  ...transportFlagOptions(),
   'max-in-flight': {
     type: 'string',
     requiresArg: true,
@@ -62,21 +65,29 @@ function positiveInt(name: string, v: unknown): number | undefined {
   return wholeNumber(name, v);
 }
 
-export function scaleArgs(a: Record<string, unknown>): { scale: ScaleArgs } {
-  const flags: TransportFlags = {};
-  if (a['local-address'] !== undefined) {
-    parseLocalAddresses(String(a['local-address']));
-    flags.localAddress = String(a['local-address']);
+/** The last of a flag given twice, as yargs does. */
+const lastOf = (v: unknown) => (Array.isArray(v) ? v.at(-1) : v);
+
+/** The transports' flags given, each checked by the schema of the option it sets. */
+function transportFlags(a: Record<string, unknown>): TransportFlags {
+  const flags: Record<string, unknown> = {};
+  for (const spec of Object.values(TRANSPORTS)) {
+    for (const [name, f] of Object.entries(spec.flags)) {
+      const given = a[name];
+      if (given === undefined) continue;
+      const v = f.type === 'number' && !f.choices ? optionalWholeNumber(name, given, 0) : lastOf(given);
+      const option = (spec.options.shape as Record<string, z.ZodType>)[f.option]!;
+      const parsed = option.safeParse(v);
+      if (!parsed.success)
+        throw new UsageError(`--${name} ${String(v)} is not valid: ${parsed.error.issues[0]!.message}.`);
+      flags[f.option] = v;
+    }
   }
-  const shared = positiveInt('shared-connections', a['shared-connections']);
-  if (shared !== undefined) flags.sharedConnections = shared;
-  if (a.qos !== undefined) flags.qos = a.qos as 0 | 1 | 2;
-  const connections = positiveInt('connections', a.connections);
-  if (connections !== undefined) flags.connections = connections;
-  const pipelining = positiveInt('pipelining', a.pipelining);
-  if (pipelining !== undefined) flags.pipelining = pipelining;
-  const batch = positiveInt('batch', a.batch);
-  if (batch !== undefined) flags.batch = batch;
+  return flags as TransportFlags;
+}
+
+export function scaleArgs(a: Record<string, unknown>): { scale: ScaleArgs } {
+  const flags = transportFlags(a);
   const scale: ScaleArgs = { transportFlags: flags };
   if (a.shard !== undefined) scale.shard = parseShard(String(a.shard));
   const workers = positiveInt('workers', a.workers);

@@ -2,6 +2,7 @@
  * The run result: one plain JSON document (report.json), versioned. docs/report.md is its
  * contract. Reports (reports/) only render it; agent/merge.ts combines several exactly.
  */
+import type { TransportKind } from '../transport/kinds/kinds.js';
 import type { Coverage } from './coverage.js';
 import type { LifecycleDuration, FlowLink } from '../drive/lifecycle-metrics.js';
 import type { HistogramSummary, TimelinePoint } from '../drive/metrics.js';
@@ -21,7 +22,7 @@ export interface RunResult {
   exitCode: 0 | 1 | 2;
   scenario: { name: string; file: string; description?: string };
   seed: number | string;
-  transport: 'mqtt' | 'http';
+  transport: TransportKind;
   target: { kind: 'embedded' | 'external'; url: string };
   timeScale: number | 'asap';
   startedAt: string;

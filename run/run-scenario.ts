@@ -6,7 +6,7 @@
 import { hostname, cpus } from 'node:os';
 import { request } from 'undici';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
-import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
+import { TargetUnreachableError } from '../protocol/errors.js';
 import { VERSION } from '../protocol/version.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
@@ -30,6 +30,7 @@ import { resolveAuth, type RunAuth } from '../transport/credentials.js';
 import { endpointAuth } from './endpoint-auth.js';
 import { deferredReconciliation, driveLoadOptions } from './scale.js';
 import type { Transport } from '../transport/types.js';
+import { TRANSPORTS, talliesAtTarget, targetUrl as checkTarget, type TransportKind } from '../transport/kinds/kinds.js';
 
 /** Why a run against an external MQTT broker without --tallies-url cannot reconcile. */
 export const NO_TALLIES_REASON = 'the external MQTT target has no tallies API; pass --tallies-url to reconcile';
@@ -38,7 +39,7 @@ export interface RunOptions {
   /** Resolved scenario auth (agent/auth.ts); resolved here from the scenario when absent. */
   auth?: RunAuth;
   scenarioFile: string;
-  transport?: 'mqtt' | 'http';
+  transport?: TransportKind;
   devices?: number;
   seed?: number | string;
   /** mqtt://host:port or http://host:port of an external endpoint. */
@@ -139,19 +140,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let targetUrl: string;
   let talliesUrl: string | undefined;
   if (opts.target) {
-    const u = safeUrl(opts.target);
-    const want = transportKind === 'mqtt' ? ['mqtt:', 'tcp:'] : ['http:'];
-    if (!want.includes(u.protocol)) {
-      throw new UsageError(
-        `--target ${opts.target} does not fit --transport ${transportKind}: expected a ${want[0]}// URL such as ${transportKind === 'mqtt' ? 'mqtt://127.0.0.1:1883' : 'http://127.0.0.1:8080'}.`,
-      );
-    }
+    const u = checkTarget(transportKind, opts.target);
     targetUrl = opts.target;
-    talliesUrl = opts.talliesUrl ?? (transportKind === 'http' ? u.origin : undefined);
+    talliesUrl = opts.talliesUrl ?? talliesAtTarget(transportKind, u);
   } else {
     endpoint = await startEndpoint(auth ? { auth: endpointAuth(auth) } : {});
     opts.onEndpoint?.(endpoint);
-    targetUrl = transportKind === 'mqtt' ? endpoint.mqttUrl : endpoint.httpUrl;
+    targetUrl = TRANSPORTS[transportKind].embeddedTarget(endpoint);
     talliesUrl = endpoint.httpUrl;
   }
 
@@ -402,13 +397,5 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   } finally {
     await transport.close().catch(() => undefined);
     await endpoint?.close();
-  }
-}
-
-function safeUrl(text: string): URL {
-  try {
-    return new URL(text);
-  } catch {
-    throw new UsageError(`--target "${text}" is not a URL; expected mqtt://host:port or http://host:port.`);
   }
 }

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import { resolveAuth } from '../transport/credentials.js';
+import { TRANSPORTS, talliesAtTarget, targetUrl } from '../transport/kinds/kinds.js';
 import { endpointAuth } from './endpoint-auth.js';
 import { fromWire, TargetUnreachableError, UsageError, WorkerError } from '../protocol/errors.js';
 import { mergeResults } from '../result/merge.js';
@@ -67,13 +68,13 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   const transport = opts.transport ?? scenario.transport;
   let endpoint: Endpoint | undefined;
   let target = opts.target;
-  let talliesUrl = opts.talliesUrl ?? (target && transport === 'http' ? new URL(target).origin : undefined);
+  let talliesUrl = opts.talliesUrl ?? (target ? talliesAtTarget(transport, targetUrl(transport, target)) : undefined);
   // resolved once here so that the endpoint and every worker share the same secret
   const auth = opts.auth ?? resolveAuth(scenario, Boolean(target));
   if (!target) {
     endpoint = await startEndpoint(auth ? { auth: endpointAuth(auth) } : {});
     opts.onEndpoint?.(endpoint);
-    target = transport === 'mqtt' ? endpoint.mqttUrl : endpoint.httpUrl;
+    target = TRANSPORTS[transport].embeddedTarget(endpoint);
     talliesUrl = endpoint.httpUrl;
   }
   const progress: (WorkerProgress | undefined)[] = Array.from({ length: workers }, () => undefined);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttTransport, presenceTopic } from '../transport/mqtt/mqtt.js';
-import { parseLocalAddresses } from '../transport/local-address.js';
+import { parseLocalAddresses } from '../transport/kinds/local-address.js';
 import { SendError } from '../transport/types.js';
 import { ManualClock } from '../core/clock.js';
 

@@ -1,77 +1,68 @@
 /**
- * Builds the transport a run uses from the scenario's `load` tuning and the command-line flags
- * (flags win), so the runner and the workers build exactly the same one.
+ * The transport registry: every kind a run can use, with its factory. The runner and the workers
+ * build their transport here, from the scenario's options for that kind and the command-line
+ * flags (flags win), so both build exactly the same one.
+ *
+ * Adding a transport, say `amqp`:
+ *   1. transport/amqp/: the implementation of `Transport` (types.ts) and `create.ts`, which builds
+ *      it from a TransportContext (its validated options, the target URL, the run's auth).
+ *   2. transport/kinds/amqp.ts: its declaration with defineTransport (kind, URL schemes, options
+ *      with descriptions and defaults, flags, its URL on the embedded endpoint), and one entry in
+ *      TRANSPORTS (transport/kinds/kinds.ts): the scenario schema's `transport` variants, the
+ *      --transport choices, the flags and `TransportKind` follow from it.
+ *   3. One entry in FACTORIES below; the type checker asks for it as soon as step 2 is done.
+ * The declarations live in transport/kinds/, a pure room above the scenario schema that reads
+ * them; this file loads every implementation.
  */
-import { parseDuration } from '../core/delay.js';
 import type { Scenario } from '../agent/scenario/schema.js';
-import { HttpTransport } from './http/http.js';
-import { parseLocalAddresses } from './local-address.js';
-import { MqttTransport } from './mqtt/mqtt.js';
-import { LeanMqttTransport } from './mqtt-lean/lean.js';
-import type { Transport } from './types.js';
-import { httpBearer, mqttCredentials, type RunAuth } from './credentials.js';
 import { UsageError } from '../protocol/errors.js';
+import type { RunAuth } from './credentials.js';
+import { createHttpTransport } from './http/create.js';
+import { TRANSPORTS, type TransportFlags, type TransportKind, type TransportOptions } from './kinds/kinds.js';
+import { createMqttTransport } from './mqtt/create.js';
+import type { Transport, TransportFactory } from './types.js';
 
-/** Command-line overrides of the scenario's transport tuning. */
-export interface TransportFlags {
-  qos?: 0 | 1 | 2;
-  /** "127.0.0.1-127.0.0.8" */
-  localAddress?: string;
-  sharedConnections?: number;
-  connections?: number;
-  pipelining?: number;
-  batch?: number;
-  /** Which MQTT device connection to use. */
-  mqttClient?: 'mqtt.js' | 'lean';
+export type { TransportFlags, TransportKind } from './kinds/kinds.js';
+
+const FACTORIES: { [K in TransportKind]: TransportFactory<K> } = {
+  mqtt: createMqttTransport,
+  http: createHttpTransport,
+};
+
+/** What the scenario says about a kind's options. */
+function scenarioOptions(scenario: Scenario, kind: TransportKind): Record<string, unknown> {
+  return kind === 'mqtt' ? { qos: scenario.qos, ...scenario.load?.mqtt } : { ...scenario.load?.http };
+}
+
+/** The options a run's transport gets: the scenario's for that kind, then the flags it declares. */
+export function transportOptions<K extends TransportKind>(
+  kind: K,
+  scenario: Scenario,
+  flags: TransportFlags = {},
+): TransportOptions<K> {
+  const spec = TRANSPORTS[kind];
+  const merged = scenarioOptions(scenario, kind);
+  for (const key of Object.keys(spec.options.shape)) {
+    const v = (flags as Record<string, unknown>)[key];
+    if (v !== undefined) merged[key] = v;
+  }
+  const parsed = spec.options.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(
+      `The ${kind} transport's option ${issue.path.join('.')} is not valid: ${issue.message}. Check the scenario's transport options and the command-line flags.`,
+    );
+  }
+  return parsed.data as TransportOptions<K>;
 }
 
 export function createTransport(
-  kind: 'mqtt' | 'http',
+  kind: TransportKind,
   url: string,
   scenario: Scenario,
   flags: TransportFlags = {},
   auth?: RunAuth,
 ): Transport {
-  if (kind === 'http') {
-    const h = scenario.load?.http ?? {};
-    const connections = flags.connections ?? h.connections;
-    const pipelining = flags.pipelining ?? h.pipelining;
-    const batch = flags.batch ?? h.batch;
-    return new HttpTransport({
-      url,
-      ...(connections !== undefined ? { connections } : {}),
-      ...(pipelining !== undefined ? { pipelining } : {}),
-      ...(batch !== undefined ? { batch } : {}),
-      ...(auth
-        ? auth.mode === 'device'
-          ? { bearerFor: (id: string) => httpBearer(auth, id) }
-          : { token: auth.secret }
-        : {}),
-    });
-  }
-  const m = scenario.load?.mqtt ?? {};
-  const local = flags.localAddress ?? m.localAddress;
-  const shared = flags.sharedConnections ?? m.sharedConnections;
-  if (auth && shared !== undefined) {
-    throw new UsageError(
-      "Shared MQTT connections carry many devices under one client id, which the endpoint's auth refuses (a device may publish only as itself): drop sharedConnections, or turn auth off.",
-    );
-  }
-  const common = {
-    url,
-    qos: flags.qos ?? scenario.qos,
-    ...(m.keepalive !== undefined ? { keepaliveSec: m.keepalive } : {}),
-    ...(m.cleanSession !== undefined ? { clean: m.cleanSession } : {}),
-    ...(local ? { localAddresses: parseLocalAddresses(local) } : {}),
-    ...(shared !== undefined ? { sharedConnections: shared } : {}),
-    ...(m.ackTimeout !== undefined ? { ackTimeoutMs: parseDuration(m.ackTimeout)! } : {}),
-    ...(auth ? { credentials: (clientId: string) => mqttCredentials(auth, clientId) } : {}),
-  };
-  if ((flags.mqttClient ?? m.client) === 'lean') {
-    return new LeanMqttTransport({
-      ...common,
-      ...(m.maxConnecting !== undefined ? { maxConnecting: m.maxConnecting } : {}),
-    });
-  }
-  return new MqttTransport(common);
+  const create = FACTORIES[kind] as TransportFactory;
+  return create({ url, options: transportOptions(kind, scenario, flags), auth });
 }

@@ -2,6 +2,9 @@
  * What the run loop needs from a transport. Callback-style on the hot path: no promise or
  * closure per event beyond the one completion callback.
  */
+import type { RunAuth } from './credentials.js';
+import type { TransportKind, TransportOptions } from './kinds/kinds.js';
+
 export type SendDone = (err: Error | undefined) => void;
 
 // Why an event was not acknowledged; coded like every other error (protocol/errors.ts).
@@ -26,7 +29,7 @@ export function emptyStats(): TransportStats {
 }
 
 export interface Transport {
-  readonly kind: 'mqtt' | 'http' | 'memory';
+  readonly kind: TransportKind | 'memory';
   /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
   preflight(): Promise<void>;
   /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure. */
@@ -43,3 +46,12 @@ export interface Transport {
    * in-flight window can shrink before events fail. */
   onCongestion?: (() => void) | undefined;
 }
+
+/** What a transport's factory gets: the target, its validated options, the run's credentials. */
+export interface TransportContext<K extends TransportKind = TransportKind> {
+  url: string;
+  options: TransportOptions<K>;
+  auth?: RunAuth | undefined;
+}
+
+export type TransportFactory<K extends TransportKind = TransportKind> = (ctx: TransportContext<K>) => Transport;

@@ -6,11 +6,7 @@
  * with no ramp: every device at once.
  */
 import { z } from 'zod';
-import { parseDuration } from '../../core/delay.js';
-
-const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
-  message: 'expected a duration such as "250ms", "30s", "5m", "2h", or a number of milliseconds',
-});
+import { duration } from '../../core/duration-schema.js';
 
 export const stageSchema = z
   .object({

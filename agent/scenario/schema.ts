@@ -4,17 +4,14 @@
  * (`npm run schema`). Every field documents its default.
  */
 import { z } from 'zod';
-import { parseDuration } from '../../core/delay.js';
+import { duration } from '../../core/duration-schema.js';
+import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
 import { loadSchema } from './load-schema.js';
 // --- thresholds (issue 5) ---
 import { parseThreshold, type ThresholdInput } from './thresholds.js';
 // --- end thresholds ---
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-
-export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
-  message: 'expected a duration such as "250ms", "30s", "5m", "2h", "7d", or a number of milliseconds',
-});
 
 export const delaySpec = z.union([
   duration,
@@ -209,7 +206,7 @@ export const scenarioSchema = z
     /** Seed for every random choice. Same seed, same devices, paths and tallies. @default 1 */
     seed: z.union([z.number().int(), z.string()]).default(1),
     /** @default "mqtt" */
-    transport: z.enum(['mqtt', 'http']).default('mqtt'),
+    transport: z.enum(TRANSPORT_KINDS).default('mqtt'),
     /** Simulated seconds per real second, or "asap" to run as fast as the window allows. @default "asap" */
     timeScale: z.union([z.literal('asap'), z.number().positive()]).default('asap'),
     /** Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. @default "2026-01-01T00:00:00Z" */

@@ -18,7 +18,7 @@ const run = runScenario(stormScenario(devices, argOf('in-flight', 2000)), {
   target: argText('target', ''),
   talliesUrl: http,
   deferReconcile: true,
-  transportFlags: { mqttClient: argText('client', 'mqtt.js') === 'lean' ? 'lean' : 'mqtt.js' },
+  transportFlags: { client: argText('client', 'mqtt.js') === 'lean' ? 'lean' : 'mqtt.js' },
 });
 await watch.until(devices);
 watch.stop();

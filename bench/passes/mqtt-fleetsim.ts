@@ -24,7 +24,7 @@ const r = await runScenario(benchScenario(devices, 'mqtt', inFlight), {
   transportFlags: {
     sharedConnections: argOf('connections', 16),
     qos: argOf('qos', 1) as 0 | 1 | 2,
-    mqttClient: argText('client', 'mqtt.js') === 'lean' ? 'lean' : 'mqtt.js',
+    client: argText('client', 'mqtt.js') === 'lean' ? 'lean' : 'mqtt.js',
   },
   tickMs: 100,
   onTick: (s) => {

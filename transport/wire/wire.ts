@@ -4,6 +4,7 @@
  * device id on the wire. Any problem (unknown field, status without a code) is an error now, with
  * file:line, never a surprise mid-run.
  */
+import type { TransportKind } from '../kinds/kinds.js';
 import type { Platform } from '../../protocol/catalogue.js';
 import type { DeviceSpec } from '../../agent/fleet/fleet.js';
 import type { Emitted } from '../../agent/sim/simulator.js';
@@ -41,7 +42,7 @@ export interface WireOptions {
   runId: string;
   /** The target URL's path: the HTTP path, or a topic prefix for MQTT. */
   urlPath?: string | undefined;
-  transport: 'mqtt' | 'http';
+  transport: TransportKind;
   source?: DescriptionSource | undefined;
   /** Where the wire section sits in its file (["target", "wire"] in a scenario). */
   basePath?: (string | number)[];

@@ -4,8 +4,13 @@
  * so big fleets spread their connections over several loopback addresses: 127.0.0.0/8 is all
  * loopback on Linux, no setup needed.
  */
-import { isIPv4 } from 'node:net';
-import { UsageError } from '../protocol/errors.js';
+import { UsageError } from '../../protocol/errors.js';
+
+// Dotted quad, no leading zeros (as node:net's isIPv4): kept free of node:net so that the MQTT
+// transport's option schema, which the scenario schema reads, stays pure.
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+const isIPv4 = (s: string) => IPV4.test(s);
 
 function toInt(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);

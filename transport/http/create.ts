@@ -1,0 +1,18 @@
+/** Builds the HTTP transport from its validated options and the run's auth. */
+import { httpBearer } from '../credentials.js';
+import type { Transport, TransportContext } from '../types.js';
+import { HttpTransport } from './http.js';
+
+export function createHttpTransport({ url, options: o, auth }: TransportContext<'http'>): Transport {
+  return new HttpTransport({
+    url,
+    connections: o.connections,
+    pipelining: o.pipelining,
+    batch: o.batch,
+    ...(auth
+      ? auth.mode === 'device'
+        ? { bearerFor: (id: string) => httpBearer(auth, id) }
+        : { token: auth.secret }
+      : {}),
+  });
+}

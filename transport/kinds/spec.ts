@@ -1,0 +1,47 @@
+/**
+ * What a transport declares about itself, in one place: its name, the URL schemes it accepts,
+ * its options (a zod fragment with defaults: the scenario's `transport` variant and the
+ * command-line flags both read it), and how the run finds its URL on the embedded endpoint.
+ * Pure data: the scenario schema reads these declarations, so they import only zod and core/.
+ */
+import type { z } from 'zod';
+
+/** The embedded endpoint's addresses, as a run's target. */
+export interface EmbeddedUrls {
+  mqttUrl: string;
+  httpUrl: string;
+}
+
+/** A command-line flag that sets one of a transport's options (`fleetsim run --<flag>`). */
+export interface TransportFlag<Option extends string = string> {
+  /** The option the flag sets; the option's schema validates the flag's value. */
+  option: Option;
+  type: 'number' | 'string';
+  describe: string;
+  choices?: readonly number[];
+}
+
+export interface TransportSpec<Kind extends string = string, Options extends z.ZodObject = z.ZodObject> {
+  kind: Kind;
+  /** One line for the scenario schema's description of this variant. */
+  summary: string;
+  /** URL schemes of a target this transport can reach, without the colon. */
+  schemes: readonly string[];
+  /** A target URL to show in messages. */
+  exampleUrl: string;
+  /** The run's target when the endpoint is the embedded one. */
+  embeddedTarget(urls: EmbeddedUrls): string;
+  /** True when a target of this kind also serves the tallies API at its origin (HTTP). */
+  talliesAtTarget: boolean;
+  /** The options, each with its description and default; `kind` is added by the scenario schema. */
+  options: Options;
+  /** Flags by name (without the dashes). */
+  flags: Record<string, TransportFlag<keyof z.output<Options> & string>>;
+}
+
+/** Declares a transport, keeping its literal kind and its options' types. */
+export function defineTransport<const Kind extends string, Options extends z.ZodObject>(
+  spec: TransportSpec<Kind, Options>,
+): TransportSpec<Kind, Options> {
+  return spec;
+}

@@ -1,0 +1,33 @@
+/** Builds the MQTT transport (mqtt.js clients, or the lean connection) from its validated options
+ * and the run's auth. */
+import { parseDuration } from '../../core/delay.js';
+import { UsageError } from '../../protocol/errors.js';
+import { mqttCredentials } from '../credentials.js';
+import { parseLocalAddresses } from '../kinds/local-address.js';
+import type { Transport, TransportContext } from '../types.js';
+import { LeanMqttTransport } from '../mqtt-lean/lean.js';
+import { MqttTransport } from './mqtt.js';
+
+export function createMqttTransport({ url, options: o, auth }: TransportContext<'mqtt'>): Transport {
+  if (auth && o.sharedConnections !== undefined) {
+    throw new UsageError(
+      "Shared MQTT connections carry many devices under one client id, which the endpoint's auth refuses (a device may publish only as itself): drop sharedConnections, or turn auth off.",
+    );
+  }
+  const common = {
+    url,
+    qos: o.qos,
+    keepaliveSec: o.keepalive,
+    clean: o.cleanSession,
+    ackTimeoutMs: parseDuration(o.ackTimeout)!,
+    ...(o.localAddress ? { localAddresses: parseLocalAddresses(o.localAddress) } : {}),
+    ...(o.sharedConnections !== undefined ? { sharedConnections: o.sharedConnections } : {}),
+    ...(auth ? { credentials: (clientId: string) => mqttCredentials(auth, clientId) } : {}),
+  };
+  if (o.client === 'lean')
+    return new LeanMqttTransport({
+      ...common,
+      ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
+    });
+  return new MqttTransport(common);
+}
