@@ -5,10 +5,10 @@
  * maintained expression language with a spec and a playground, made for exactly this reshaping;
  * the expression sees the answer as `$`, and `$appId`, `$apps`, `$runId` as variables.
  */
-import { readFileSync } from 'node:fs';
 import jsonata from 'jsonata';
 import { Agent, request } from 'undici';
 import { TallySourceError } from '../protocol/errors.js';
+import { readPem } from '../transport/tls/tls-options.js';
 import {
   checkDeviceRows,
   checkRows,
@@ -56,7 +56,7 @@ export function httpSource(config: HttpSourceConfig): TallySource {
   const cas = config.ca === undefined ? [] : Array.isArray(config.ca) ? config.ca : [config.ca];
   const dispatcher = new Agent({
     connect: {
-      ...(cas.length ? { ca: cas.map((f) => readFileSync(f)) } : {}),
+      ...(cas.length ? { ca: cas.map((f) => readPem(f, 'CA bundle of tallies.ca')) } : {}),
       rejectUnauthorized: !config.insecure,
     },
     headersTimeout: config.timeoutMs ?? 30_000,

@@ -30,7 +30,7 @@ export interface TlsSettings {
   describe: string;
 }
 
-function readPem(file: string, what: string): Buffer {
+export function readPem(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
