@@ -5,6 +5,7 @@
 import type { Platform } from '../protocol/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { DeviceReconciliation } from './devices.js';
+import type { BaselineReport } from './baseline.js';
 import type { Joined, UnmappedRow } from './labels.js';
 import type { Installation } from '../agent/sim/simulator.js';
 
@@ -34,6 +35,10 @@ export interface Reconciliation {
   source?: string;
   /** Reading until consistent (endpoint-client/settle.ts). */
   settle?: SettleReport;
+  /** Reconciled as `after - before` against the expected change (reconcile/baseline.ts); apps then hold changes. */
+  baseline?: BaselineReport;
+  /** (device, app) pairs the target held for the run's apps before the run, when it was read then. */
+  heldBefore?: number;
 }
 
 export interface SettleReport {

@@ -1,0 +1,97 @@
+/**
+ * A baseline, for a system that already holds data and cannot count one run alone: the counts
+ * are read before the run and after it, and `after - before` is reconciled against the change
+ * this run should make, per app, platform, status and state. A device id this run re-uses moves
+ * its (device, app) pair from where the system had it to where the run leaves it, which the
+ * expected change accounts for where the system lists devices; a report of a re-used device that
+ * is not newer than what the system holds (its seq) changes nothing. Where the system cannot list
+ * devices, every pair is assumed new, and the result says so. Pure: no I/O.
+ */
+import type { Installation } from '../agent/sim/simulator.js';
+import type { Platform } from '../protocol/catalogue.js';
+import { TallyBook, type AppTallies } from '../protocol/tally.js';
+import type { DeviceRowLike } from './devices.js';
+import { reconcile, type Reconciliation } from './reconcile.js';
+
+/** The system's rows, before the run, for this run's devices: app id -> device id -> row. */
+export type PreviousRows = ReadonlyMap<string, ReadonlyMap<string, DeviceRowLike>>;
+
+export interface BaselineReport {
+  /** (device, app) pairs the system held for the run's apps before the run. */
+  pairsBefore: number;
+  /** Pairs of this run that the system already held (re-used device ids). */
+  reused: number;
+  /** Re-used pairs whose reports were not newer than the system's (seq), so they change nothing. */
+  notNewer: number;
+  /** What the expected change assumed, in words. */
+  assumption: string;
+}
+
+function total(t: readonly AppTallies[]): number {
+  return t.reduce((n, a) => n + a.total, 0);
+}
+
+/** after - before, cell by cell (negative where pairs left a cell). */
+export function difference(
+  after: readonly AppTallies[],
+  before: readonly AppTallies[],
+  appIds: readonly string[],
+): AppTallies[] {
+  const book = new TallyBook();
+  const add = (list: readonly AppTallies[], sign: 1 | -1) => {
+    for (const app of list) {
+      for (const [platform, statuses] of Object.entries(app.platforms) as [
+        Platform,
+        Record<string, Record<string, number>>,
+      ][]) {
+        for (const [status, states] of Object.entries(statuses)) {
+          for (const [state, n] of Object.entries(states)) book.add(app.appId, platform, status, state, sign * n);
+        }
+      }
+    }
+  };
+  add(after, 1);
+  add(before, -1);
+  return appIds.map((id) => book.get(id));
+}
+
+/** The change this run should make, from ground truth and (where known) the previous rows. */
+export function expectedChange(
+  installs: readonly Installation[],
+  appIds: readonly string[],
+  previous: PreviousRows | undefined,
+): { change: AppTallies[]; reused: number; notNewer: number } {
+  const book = new TallyBook();
+  let reused = 0;
+  let notNewer = 0;
+  for (const inst of installs) {
+    if (!inst.last) continue;
+    const prev = previous?.get(inst.app.id)?.get(inst.device.id);
+    if (prev) {
+      reused++;
+      if (prev.seq !== undefined && inst.seq <= prev.seq) {
+        notNewer++;
+        continue;
+      }
+      book.add(inst.app.id, prev.platform, prev.status, prev.state, -1);
+    }
+    book.add(inst.app.id, inst.device.platform, inst.last.status, inst.last.state, 1);
+  }
+  return { change: appIds.map((id) => book.get(id)), reused, notNewer };
+}
+
+/** Reconciles `after - before` with the expected change; the result's apps hold changes. */
+export function reconcileWithBaseline(
+  installs: readonly Installation[],
+  appIds: readonly string[],
+  before: readonly AppTallies[],
+  after: readonly AppTallies[],
+  previous: PreviousRows | undefined,
+): Reconciliation & { baseline: BaselineReport } {
+  const { change, reused, notNewer } = expectedChange(installs, appIds, previous);
+  const r = reconcile(change, difference(after, before, appIds));
+  const assumption = previous
+    ? `the change was computed from each re-used device's previous row${notNewer ? `; ${notNewer} re-used pair(s) sent nothing newer than the system held (seq) and were expected to change nothing` : ''}`
+    : 'the tally source cannot list devices, so every (device, app) pair of this run was assumed new to the system';
+  return { ...r, baseline: { pairsBefore: total(before), reused, notNewer, assumption } };
+}

@@ -1,0 +1,110 @@
+/**
+ * A baseline: `after - before` against the change the run should make, with re-used device ids
+ * moving from where the system had them. Pure: fleets simulated twice, the system's state made
+ * from the first run's ground truth.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { parseScenario } from '../agent/scenario/load.js';
+import { Simulator } from '../agent/sim/simulator.js';
+import type { DeviceRowLike } from '../reconcile/devices.js';
+import { difference, expectedChange, reconcileWithBaseline, type PreviousRows } from '../reconcile/baseline.js';
+import { expectedTallies } from '../reconcile/reconcile.js';
+import { SMALL_SCENARIO } from './helpers.js';
+
+const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+const APPS = ['com.acme.mail', 'com.acme.vpn'];
+
+function run(seed: number) {
+  const fleet = buildFleet(scenario, { seed });
+  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
+  sim.runToEnd();
+  return sim;
+}
+
+function rowsOf(sim: Simulator): PreviousRows {
+  const out = new Map<string, Map<string, DeviceRowLike>>();
+  for (const i of sim.installs) {
+    if (!i.last) continue;
+    const m = out.get(i.app.id) ?? new Map<string, DeviceRowLike>();
+    m.set(i.device.id, {
+      deviceId: i.device.id,
+      platform: i.device.platform,
+      status: i.last.status,
+      state: i.last.state,
+      seq: i.seq,
+    });
+    out.set(i.app.id, m);
+  }
+  return out;
+}
+
+/** What a highest-seq-wins system holds after `second` was sent over `first`. */
+function systemAfter(first: Simulator, second: Simulator) {
+  const prev = rowsOf(first);
+  const next = new Map<string, DeviceRowLike>();
+  for (const i of second.installs) {
+    if (!i.last) continue;
+    const p = prev.get(i.app.id)?.get(i.device.id);
+    next.set(
+      `${i.app.id}/${i.device.id}`,
+      p && p.seq! >= i.seq
+        ? p
+        : {
+            deviceId: i.device.id,
+            platform: i.device.platform,
+            status: i.last.status,
+            state: i.last.state,
+            seq: i.seq,
+          },
+    );
+  }
+  const sim = {
+    installs: [...next].map(([k, r]) => ({
+      app: { id: k.split('/')[0]! },
+      device: { platform: r.platform, id: r.deviceId },
+      last: r,
+      seq: r.seq,
+    })),
+  };
+  return expectedTallies(sim.installs as never);
+}
+
+describe('a baseline', () => {
+  const first = run(7);
+  const before = APPS.map((id) => expectedTallies(first.installs).get(id));
+
+  it('the same run again changes nothing, and nothing is what is expected', () => {
+    const again = run(7);
+    const r = reconcileWithBaseline(again.installs, APPS, before, before, rowsOf(first));
+    expect(r.match).toBe(true);
+    expect(r.baseline).toMatchObject({
+      pairsBefore: first.installs.filter((i) => i.last).length,
+      notNewer: r.baseline.reused,
+    });
+  });
+
+  it('a run with another seed over the same devices moves them, seq deciding who wins', () => {
+    const second = run(8);
+    const after = APPS.map((id) => systemAfter(first, second).get(id));
+    const r = reconcileWithBaseline(second.installs, APPS, before, after, rowsOf(first));
+    expect(r.differences).toEqual([]);
+    expect(r.match).toBe(true);
+    expect(r.baseline.reused).toBeGreaterThan(0);
+  });
+
+  it('without device rows every pair is assumed new, and the result says so', () => {
+    const second = run(8);
+    const { change } = expectedChange(second.installs, APPS, undefined);
+    expect(change.reduce((n, a) => n + a.total, 0)).toBe(second.installs.filter((i) => i.last).length);
+    const r = reconcileWithBaseline(second.installs, APPS, before, before, undefined);
+    expect(r.match).toBe(false);
+    expect(r.baseline.assumption).toContain('assumed new');
+  });
+
+  it('after - before can go negative in a cell', () => {
+    const d = difference([], [before[0]!], ['com.acme.mail']);
+    expect(d[0]!.total).toBe(-before[0]!.total);
+    expect(before[0]!.total).toBeGreaterThan(0);
+  });
+});
