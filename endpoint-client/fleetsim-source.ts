@@ -26,12 +26,28 @@ async function getJson(url: URL): Promise<unknown> {
 
 export function fleetsimSource(baseUrl: string): TallySource {
   const origin = new URL(baseUrl).origin;
-  return {
+  const source: TallySource = {
     kind: 'fleetsim',
     describe: `${origin} (fleetsim tallies API)`,
     labels: 'fleetsim',
     async readTallies(ctx: ReadContext): Promise<TallyRow[]> {
       const rows: TallyRow[] = [];
+      if (ctx.onlyDevices) {
+        // the API counts every device; a namespaced run counts its own from the device listing
+        const only = ctx.onlyDevices;
+        for (const app of ctx.appIds) {
+          const cells = new Map<string, TallyRow>();
+          for (const d of await source.readDevices!(app, ctx)) {
+            if (!only.has(d.device)) continue;
+            const k = `${d.platform}\u0000${d.status}\u0000${d.state}`;
+            const cell = cells.get(k);
+            if (cell) cell.count++;
+            else cells.set(k, { app, platform: d.platform, status: d.status, state: d.state, count: 1 });
+          }
+          rows.push(...cells.values());
+        }
+        return rows;
+      }
       for (const app of ctx.appIds) {
         const t = (await getJson(new URL(talliesPath(app), origin))) as AppTallies;
         for (const [platform, statuses] of Object.entries(t.platforms ?? {})) {
@@ -64,6 +80,7 @@ export function fleetsimSource(baseUrl: string): TallySource {
     },
     async close() {},
   };
+  return source;
 }
 
 export function noneSource(): TallySource {

@@ -27,6 +27,11 @@ export interface SourceDeviceRow {
 export interface ReadContext {
   appIds: readonly string[];
   runId: string;
+  /**
+   * A run namespace: the wire ids of this run's devices. A source that cannot filter by run in
+   * its own query (the fleetsim API) counts these devices alone; the others filter with {runId}.
+   */
+  onlyDevices?: ReadonlySet<string>;
 }
 
 export type TallySourceKind = 'fleetsim' | 'http' | 'postgres' | 'none';
