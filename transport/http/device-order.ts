@@ -1,42 +1,45 @@
 /**
- * One report in flight per device, in seq order: a real agent waits for the answer to one
- * status report before it sends the next, and a service that trusts arrival order (rather than
- * "highest seq wins") counts right only then. Concurrency comes from many devices, not from one
- * device racing itself over a connection pool. Unordered sending belongs to fault injection.
+ * One request in flight per device, its reports in seq order: a real agent waits for the answer
+ * to one status report before it sends the next, and a service that trusts arrival order (rather
+ * than "highest seq wins") counts right only then. A device's reports that wait together may go
+ * in one batch, in order; concurrency comes from many devices, not from one device racing itself
+ * over a connection pool. Unordered sending belongs to fault injection.
  */
 export class DeviceOrder<T> {
-  /** Devices with a report in flight -> the reports waiting behind it, oldest first. */
-  private readonly waiting = new Map<string, T[]>();
+  /** Devices with a request in flight -> the reports waiting behind it, oldest first. */
+  private readonly busy = new Map<string, T[]>();
 
   constructor(private readonly start: (deviceId: string, item: T) => void) {}
 
-  /** Starts `item` now if the device has nothing in flight, else queues it behind. */
+  /** Starts `item` now if the device has no request in flight, else queues it behind. */
   submit(deviceId: string, item: T): void {
-    const queue = this.waiting.get(deviceId);
+    const queue = this.busy.get(deviceId);
     if (queue) queue.push(item);
-    else {
-      this.waiting.set(deviceId, []);
-      this.start(deviceId, item);
-    }
+    else this.start(deviceId, item);
   }
 
-  /** The device's report in flight is settled: its next one starts. */
+  /** A request carrying the device's reports went out. */
+  dispatched(deviceId: string): void {
+    if (!this.busy.has(deviceId)) this.busy.set(deviceId, []);
+  }
+
+  /** The device's request in flight is settled (call once per request): what waited goes on. */
   settled(deviceId: string): void {
-    const queue = this.waiting.get(deviceId);
-    const next = queue?.shift();
-    if (next !== undefined) this.start(deviceId, next);
-    else this.waiting.delete(deviceId);
+    const queue = this.busy.get(deviceId);
+    if (!queue) return;
+    this.busy.delete(deviceId);
+    for (const item of queue) this.submit(deviceId, item);
   }
 
-  /** Devices with a report in flight. */
-  get active(): number {
-    return this.waiting.size;
+  /** True when the device has nothing in flight or waiting. */
+  idle(deviceId: string): boolean {
+    return !this.busy.has(deviceId);
   }
 
-  /** Everything still queued, for a close that fails them. */
+  /** Everything still waiting, for a close that fails it. */
   drain(): T[] {
-    const out = [...this.waiting.values()].flat();
-    this.waiting.clear();
+    const out = [...this.busy.values()].flat();
+    this.busy.clear();
     return out;
   }
 }

@@ -1,16 +1,21 @@
 /**
  * HTTP transport: an undici Pool with keep-alive (and pipelining, when asked) to the ingestion
- * endpoint, `POST /v1/events`. With `batch > 1` the events sent in one turn of the event loop go
- * out together as a JSON array, up to `batch` per request. 429 and 503 answers, timeouts and
- * dropped connections are retried with backoff, honouring Retry-After; ingestion is idempotent by
- * (device, app, seq), so a retry can never count an event twice.
+ * endpoint, `POST /v1/events` or the method and path of the target's wire. With `batch > 1` the
+ * events sent in one turn of the event loop go out together as a JSON array, up to `batch` per
+ * request. 429 and 503 answers, timeouts and dropped connections are retried with backoff,
+ * honouring Retry-After; ingestion is idempotent by (device, app, seq), so a retry can never
+ * count an event twice. A device has one report in flight at a time, in seq order, as a real
+ * agent does (device-order.ts). With a client certificate per device, each device has its own
+ * connection presenting its own identity.
  */
-import { Pool, type Dispatcher } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import { HTTP_EVENTS_PATH } from '../../protocol/topics.js';
 import { TargetUnreachableError, UsageError } from '../../protocol/errors.js';
 import { backoffDelay, retryAfterMs, type BackoffOptions } from '../backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import type { TlsSettings } from '../tls/tls-options.js';
+import { DeviceOrder } from './device-order.js';
 
 export interface HttpTransportOptions {
   /** Origin of the endpoint, e.g. http://127.0.0.1:8080 */
@@ -34,14 +39,38 @@ export interface HttpTransportOptions {
   maxRetryAfterMs?: number;
   /** Times retries and reads the date a Retry-After is relative to. @default systemClock */
   clock?: Clock;
+  /** @default "POST" */
+  method?: string;
+  /** The path of every request, unless `send` is given one. @default "/v1/events" */
+  path?: string;
+  /** @default "application/json" */
+  contentType?: string;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** CA bundle, server check, client certificates per device. */
+  tls?: TlsSettings;
+  /** One report in flight per device, in seq order. false only for fault injection. @default true */
+  ordered?: boolean;
+}
+
+/** A report waiting for its device's previous one. */
+interface Queued {
+  payload: string;
+  done: SendDone;
+  path: string;
 }
 
 /** Events that travel in one request, and how often it has been tried. */
 export interface Batch {
   body: string;
+  path: string;
   /** Headers of this request when they differ per device; the transport's own otherwise. */
   headers?: string[];
   dones: SendDone[];
+  /** The device of each report, to release its next one once this is settled. */
+  devices: string[];
+  /** The device whose own connection carries this request (client certificates). */
+  via?: string;
   attempt: number;
 }
 
@@ -56,6 +85,12 @@ export class HttpTransport implements Transport {
   private readonly counters: TransportStats = emptyStats();
   private payloads: string[] = [];
   private dones: SendDone[] = [];
+  private batchDevices: string[] = [];
+  private readonly method: string;
+  private readonly path: string;
+  private readonly order: DeviceOrder<Queued> | undefined;
+  /** Each device's own connection, when devices present their own certificates. */
+  private readonly deviceClients = new Map<string, { client: Client; finished: boolean }>();
   private flushScheduled = false;
   /** Batches waiting to be tried again, by their timer. */
   private readonly retryTimers = new Map<TimerHandle, Batch>();
@@ -67,6 +102,8 @@ export class HttpTransport implements Transport {
     const u = new URL(opts.url);
     this.clock = opts.clock ?? systemClock;
     this.origin = u.origin;
+    this.method = opts.method ?? 'POST';
+    this.path = opts.path ?? HTTP_EVENTS_PATH;
     const connections = opts.connections ?? 64;
     this.pool = new Pool(this.origin, {
       connections,
@@ -74,10 +111,12 @@ export class HttpTransport implements Transport {
       headersTimeout: opts.timeoutMs ?? 30_000,
       bodyTimeout: opts.timeoutMs ?? 30_000,
       keepAliveTimeout: 60_000,
+      ...(opts.tls ? { connect: this.tlsConnect(undefined) } : {}),
     });
-    this.counters.peakConnections = connections;
+    this.counters.peakConnections = opts.tls?.identityFor ? 0 : connections;
     // A flat list, built once: undici takes it as is.
-    this.headerList = ['content-type', 'application/json'];
+    this.headerList = ['content-type', opts.contentType ?? 'application/json'];
+    for (const [k, v] of Object.entries(opts.headers ?? {})) this.headerList.push(k.toLowerCase(), v);
     if (opts.token) this.headerList.push('authorization', `Bearer ${opts.token}`);
     this.batchMax = Math.max(1, opts.batch ?? 1);
     if (opts.bearerFor && this.batchMax > 1) {
@@ -85,32 +124,96 @@ export class HttpTransport implements Transport {
         `HTTP batches of ${this.batchMax} events cannot carry per-device tokens: with auth mode "device" use batch 1, or auth mode "fleet" to batch.`,
       );
     }
+    if (opts.tls?.identityFor && this.batchMax > 1) {
+      throw new UsageError(
+        `HTTP batches of ${this.batchMax} events cannot carry a client certificate per device (a batch rides one connection, one identity): use batch 1 with tls.clientCerts.`,
+      );
+    }
+    this.order =
+      opts.ordered === false ? undefined : new DeviceOrder((id, q) => this.start(id, q.payload, q.done, q.path));
   }
 
+  /** undici connect options for TLS: the CA bundle, the server check, a device's identity. */
+  private tlsConnect(deviceId: string | undefined): Record<string, unknown> {
+    const tls = this.opts.tls!;
+    const me = deviceId !== undefined ? tls.identityFor?.(deviceId) : undefined;
+    return {
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(me ? { cert: me.cert, key: me.key } : {}),
+    };
+  }
+
+  /** The dispatcher a device's request goes through: its own connection, or the pool. */
+  private dispatcher(b: Batch): Dispatcher {
+    if (b.via === undefined) return this.pool;
+    let c = this.deviceClients.get(b.via);
+    if (!c) {
+      c = {
+        client: new Client(this.origin, {
+          pipelining: 1,
+          headersTimeout: this.opts.timeoutMs ?? 30_000,
+          bodyTimeout: this.opts.timeoutMs ?? 30_000,
+          keepAliveTimeout: 60_000,
+          connect: this.tlsConnect(b.via),
+        }),
+        finished: false,
+      };
+      this.deviceClients.set(b.via, c);
+      if (this.deviceClients.size > this.counters.peakConnections)
+        this.counters.peakConnections = this.deviceClients.size;
+    }
+    return c.client;
+  }
+
+  /**
+   * Any HTTP answer to GET /healthz means the target is there (a service of the user's may well
+   * answer 404); a TLS failure says what to fix. With client certificates the probe presents one
+   * minted for "fleetsim-preflight", as a device would.
+   */
   async preflight(): Promise<void> {
+    const minted = this.opts.tls?.identityFor;
+    const probe = minted ? new Client(this.origin, { connect: this.tlsConnect('fleetsim-preflight') }) : this.pool;
     try {
-      const res = await this.pool.request({ method: 'GET', path: '/healthz' });
+      const res = await probe.request({ method: 'GET', path: '/healthz' });
       await res.body.dump();
     } catch (err) {
+      const e = err as Error & { code?: string };
+      const tls = /CERT|SSL|TLS|self.signed|certificate/i.test(`${e.code ?? ''} ${e.message}`);
       throw new TargetUnreachableError(
-        `Cannot reach the HTTP target ${this.origin}: ${(err as Error).message}. Check that an ingestion endpoint listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
+        tls
+          ? `The TLS handshake with ${this.origin} failed: ${e.message}${e.code ? ` (${e.code})` : ''}. Give the CA that signed the server's certificate in tls.ca, check the client certificates (tls.clientCerts), or set tls.insecure for a test system.`
+          : `Cannot reach the HTTP target ${this.origin}: ${e.message}. Check that an ingestion endpoint listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
       );
+    } finally {
+      if (probe !== this.pool) await probe.close().catch(() => undefined);
+      this.opts.tls?.forget('fleetsim-preflight');
     }
   }
 
-  send(deviceId: string, _appId: string, payload: string, done: SendDone): void {
+  send(deviceId: string, _appId: string, payload: string, done: SendDone, path?: string): void {
+    if (this.order) this.order.submit(deviceId, { payload, done, path: path ?? this.path });
+    else this.start(deviceId, payload, done, path ?? this.path);
+  }
+
+  /** The device's report goes out now: alone, or into the batch being filled. */
+  private start(deviceId: string, payload: string, done: SendDone, path: string): void {
     if (this.batchMax === 1) {
       const bearer = this.opts.bearerFor?.(deviceId);
       this.post({
         body: payload,
+        path,
         dones: [done],
+        devices: [deviceId],
         attempt: 0,
         ...(bearer ? { headers: [...this.headerList, 'authorization', `Bearer ${bearer}`] } : {}),
+        ...(this.opts.tls?.identityFor ? { via: deviceId } : {}),
       });
       return;
     }
     this.payloads.push(payload);
     this.dones.push(done);
+    this.batchDevices.push(deviceId);
     if (this.payloads.length >= this.batchMax) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -123,25 +226,35 @@ export class HttpTransport implements Transport {
     if (this.payloads.length === 0) return;
     const body = this.payloads.length === 1 ? this.payloads[0]! : `[${this.payloads.join(',')}]`;
     const dones = this.dones;
+    const devices = this.batchDevices;
     this.payloads = [];
     this.dones = [];
-    this.post({ body, dones, attempt: 0 });
+    this.batchDevices = [];
+    this.post({ body, path: this.path, dones, devices, attempt: 0 });
   }
 
   /** One request per batch through undici's dispatch API: no promise or stream per request. */
   private post(b: Batch): void {
-    this.pool.dispatch(
-      { method: 'POST', path: HTTP_EVENTS_PATH, headers: b.headers ?? this.headerList, body: b.body },
+    if (this.order) for (const id of b.devices) this.order.dispatched(id);
+    this.dispatcher(b).dispatch(
+      { method: this.method, path: b.path, headers: b.headers ?? this.headerList, body: b.body },
       new PostHandler(this, b) as unknown as Dispatcher.DispatchHandler,
     );
   }
 
+  /** Settles every report of a batch and lets each device's next report go. */
+  private settle(b: Batch, err: SendError | undefined): void {
+    for (const d of b.dones) d(err);
+    if (this.order) for (const id of b.devices.length > 1 ? new Set(b.devices) : b.devices) this.order.settled(id);
+    if (b.via !== undefined) {
+      const c = this.deviceClients.get(b.via);
+      if (c?.finished && (!this.order || this.order.idle(b.via))) this.endDevice(b.via);
+    }
+  }
+
   /** The answer to one request (PostHandler calls it once). */
   answered(b: Batch, status: number, retryAfter: string | undefined, text: string): void {
-    if (status >= 200 && status < 300) {
-      for (const d of b.dones) d(undefined);
-      return;
-    }
+    if (status >= 200 && status < 300) return this.settle(b, undefined);
     if (RETRY_STATUS.has(status)) {
       this.onCongestion?.();
       const asked = retryAfterMs(retryAfter, this.clock.now());
@@ -158,12 +271,12 @@ export class HttpTransport implements Transport {
       return this.retry(
         b,
         asked,
-        new SendError(`HTTP ${status} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 200)}`, 'overload'),
+        new SendError(`HTTP ${status} from ${this.origin}${b.path}: ${text.slice(0, 200)}`, 'overload'),
       );
     }
     this.fail(
       b,
-      new SendError(`HTTP ${status} from ${this.origin}${HTTP_EVENTS_PATH}: ${text.slice(0, 300)}`, 'refused'),
+      new SendError(`HTTP ${status} from ${this.method} ${this.origin}${b.path}: ${text.slice(0, 300)}`, 'refused'),
     );
   }
 
@@ -196,14 +309,27 @@ export class HttpTransport implements Transport {
   }
 
   private fail(b: Batch, err: SendError): void {
-    for (const d of b.dones) d(err);
+    this.settle(b, err);
   }
 
-  deviceDone(): void {
-    // connections are pooled, not per device
+  /** Pooled connections stay; a device's own connection goes once its last report is settled. */
+  deviceDone(deviceId: string): void {
+    const c = this.deviceClients.get(deviceId);
+    if (!c) return;
+    c.finished = true;
+    if (!this.order || this.order.idle(deviceId)) this.endDevice(deviceId);
+  }
+
+  private endDevice(deviceId: string): void {
+    const c = this.deviceClients.get(deviceId);
+    if (!c) return;
+    this.deviceClients.delete(deviceId);
+    this.opts.tls?.forget(deviceId);
+    void c.client.close().catch(() => undefined);
   }
 
   connections(): number {
+    if (this.opts.tls?.identityFor) return this.deviceClients.size;
     return (this.pool.stats as { connected: number }).connected;
   }
 
@@ -220,7 +346,10 @@ export class HttpTransport implements Transport {
         this.fail(b, new SendError('the HTTP transport closed before the next attempt', 'network'));
       }
       this.retryTimers.clear();
-      await this.pool.close();
+      for (const q of this.order?.drain() ?? [])
+        q.done(new SendError('the HTTP transport closed before this report could be sent', 'network'));
+      await Promise.all([this.pool.close(), ...[...this.deviceClients.values()].map((c) => c.client.close())]);
+      this.deviceClients.clear();
     })();
     return this.closing;
   }
