@@ -3,7 +3,7 @@
  * through a stream builder (mqtt.js accepts one in `new MqttClient(builder, options)`), and
  * replaces mqtt.js's fixed reconnect period with exponential backoff and jitter.
  */
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { UsageError } from '../../protocol/errors.js';
@@ -47,6 +47,8 @@ export interface ClientSpec {
   reconnect: BackoffOptions;
   /** Trust a self-signed certificate (tests, local brokers). @default false */
   insecureTls?: boolean;
+  /** The target's CA bundle and this client's own certificate (mqtts, wss). */
+  tls?: { ca?: Buffer | undefined; cert?: string | undefined; key?: string | undefined } | undefined;
   /** Runs on every CONNACK after the first: the connection dropped and came back; `resumed` when
    * the broker still had the session. */
   onReconnected?: (resumed: boolean) => void;
@@ -65,6 +67,11 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
     ...(spec.username !== undefined ? { username: spec.username, password: spec.password } : {}),
     ...(spec.will ? { will: spec.will } : {}),
   };
+  const tls = {
+    rejectUnauthorized: !spec.insecureTls,
+    ...(spec.tls?.ca ? { ca: spec.tls.ca } : {}),
+    ...(spec.tls?.cert ? { cert: spec.tls.cert, key: spec.tls.key } : {}),
+  };
   let client: MqttClient;
   if (target.protocol === 'mqtt' || target.protocol === 'mqtts') {
     const { host, port } = target;
@@ -76,13 +83,14 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
             tlsConnect({
               host,
               port,
-              servername: host,
-              rejectUnauthorized: !spec.insecureTls,
+              // SNI carries host names only (RFC 6066)
+              ...(isIP(host) ? {} : { servername: host }),
+              ...tls,
               ...(local ? { localAddress: local } : {}),
             });
     client = new MqttClient(builder, options);
   } else {
-    client = mqtt.connect(target.url, options);
+    client = mqtt.connect(target.url, { ...options, ...(target.protocol === 'wss' ? tls : {}) });
   }
   let attempt = 0;
   let connectedOnce = false;

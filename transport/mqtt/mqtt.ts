@@ -14,6 +14,7 @@ import { Deadlines, type Deadline } from '../deadlines.js';
 import type { Clock } from '../../core/clock.js';
 import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import type { TlsSettings } from '../tls/tls-options.js';
 
 export interface MqttTransportOptions {
   url: string;
@@ -42,9 +43,25 @@ export interface MqttTransportOptions {
   insecureTls?: boolean;
   /** Times the acknowledgement deadlines. @default systemClock */
   clock?: Clock;
+  /** The client id of a device's connection (a target's clientId pattern). @default the device id */
+  clientIdFor?: (deviceId: string) => string;
+  /** A device's username and password (a target's patterns); wins over `credentials`. */
+  deviceCredentials?: (deviceId: string) => { username?: string | undefined; password?: string | undefined };
+  /** CA bundle, server check and a client certificate per device (mqtts, wss). */
+  tls?: TlsSettings;
 }
 
 export { presenceTopic };
+
+/** The preflight probe presents a minted identity as a device would; with certificates read from
+ * files there is none for it, and it connects without one. */
+function probeIdentity(tls: TlsSettings | undefined, id: string): { cert: string; key: string } | undefined {
+  try {
+    return tls?.identityFor?.(id);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A connection and how many of its events are still unacknowledged. */
 interface Conn {
@@ -83,7 +100,8 @@ export class MqttTransport implements Transport {
   }
 
   async preflight(): Promise<void> {
-    const client = this.client(`fleetsim-preflight-${process.pid}`, false);
+    const probe = `fleetsim-preflight-${process.pid}`;
+    const client = this.client(probe, false);
     client.options.reconnectPeriod = 0;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -99,27 +117,37 @@ export class MqttTransport implements Transport {
         );
       });
     } catch (err) {
+      const e = err as Error & { code?: string };
       throw new TargetUnreachableError(
-        `Cannot reach the MQTT target ${this.opts.url}: ${(err as Error).message}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
+        /CERT|SSL|TLS|self.signed|certificate/i.test(`${e.code ?? ''} ${e.message}`)
+          ? `The TLS handshake with ${this.opts.url} failed: ${e.message}${e.code ? ` (${e.code})` : ''}. Give the CA that signed the broker's certificate in tls.ca, check the client certificates (tls.clientCerts), or set tls.insecure for a test system.`
+          : `Cannot reach the MQTT target ${this.opts.url}: ${e.message}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
       );
     } finally {
+      this.opts.tls?.forget(probe);
       await client.endAsync(true).catch(() => undefined);
     }
   }
 
-  private client(clientId: string, device: boolean): MqttClient {
+  /** A connection as `deviceId` (a device, or the preflight probe, which presents an identity as a device would). */
+  private client(deviceId: string, device: boolean): MqttClient {
     const addrs = this.opts.localAddresses;
+    const clientId = this.opts.clientIdFor?.(deviceId) ?? deviceId;
     const cred = this.opts.credentials?.(clientId);
+    const own = this.opts.deviceCredentials?.(deviceId);
+    const tls = this.opts.tls;
+    const me = device ? tls?.identityFor?.(deviceId) : probeIdentity(tls, deviceId);
     const spec: ClientSpec = {
       clientId,
       keepaliveSec: this.opts.keepaliveSec ?? 60,
       clean: this.opts.clean ?? true,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 30_000,
-      username: cred ? cred.username : this.opts.username,
-      password: cred ? cred.password : this.opts.password,
+      username: own?.username ?? (cred ? cred.username : this.opts.username),
+      password: own?.password ?? (cred ? cred.password : this.opts.password),
       localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
       reconnect: this.opts.reconnect ?? {},
-      insecureTls: this.opts.insecureTls ?? false,
+      insecureTls: tls ? !tls.rejectUnauthorized : (this.opts.insecureTls ?? false),
+      ...(tls ? { tls: { ca: tls.ca, cert: me?.cert, key: me?.key } } : {}),
       onReconnected: (resumed) => {
         this.counters.reconnects++;
         if (resumed) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
@@ -127,8 +155,8 @@ export class MqttTransport implements Transport {
     };
     if (device && (this.opts.will ?? true)) {
       spec.will = {
-        topic: presenceTopic(clientId),
-        payload: Buffer.from(`{"deviceId":${JSON.stringify(clientId)},"online":false}`),
+        topic: presenceTopic(deviceId),
+        payload: Buffer.from(`{"deviceId":${JSON.stringify(deviceId)},"online":false}`),
         qos: 1,
         retain: false,
       };
@@ -162,12 +190,13 @@ export class MqttTransport implements Transport {
     if (n > this.counters.peakConnections) this.counters.peakConnections = n;
   }
 
-  send(deviceId: string, appId: string, payload: string, done: SendDone): void {
+  /** `topic` comes from the target's wire template; fleetsim's own topic otherwise. */
+  send(deviceId: string, appId: string, payload: string, done: SendDone, topic?: string): void {
     const conn = this.conn(deviceId);
     conn.pending++;
     this.unsettled++;
     const d: Deadline = this.deadlines.add(done);
-    conn.client.publish(statusTopic(deviceId, appId), payload, { qos: this.qos }, (err) => {
+    conn.client.publish(topic ?? statusTopic(deviceId, appId), payload, { qos: this.qos }, (err) => {
       conn.pending--;
       this.settle(d, err ? new SendError(err.message, 'network') : undefined);
       if (conn.finished && conn.pending === 0) this.end(deviceId, conn);
@@ -192,6 +221,7 @@ export class MqttTransport implements Transport {
    * already failed at their deadline, so those connections are closed at once. */
   private end(deviceId: string, conn: Conn): void {
     if (this.devices.get(deviceId) === conn) this.devices.delete(deviceId);
+    this.opts.tls?.forget(deviceId);
     const p = conn.client
       .endAsync(conn.pending > 0)
       .catch(() => undefined)
