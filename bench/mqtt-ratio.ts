@@ -16,7 +16,7 @@ const config = {
   qos: argOf('qos', 1),
   connections: argOf('connections', 16),
   inFlight: argOf('in-flight', 256),
-  devices: argOf('devices', 60_000),
+  devices: argOf('devices', 100_000),
   rawSeconds: argOf('seconds', 8),
   rounds: argOf('rounds', 3),
 };

@@ -17,7 +17,7 @@ import { TRANSPORTS, type TransportFlags } from '../transport/kinds/kinds.js';
 function transportFlagOptions() {
   const out: Record<
     string,
-    { type: 'number' | 'string'; describe: string; choices?: readonly number[]; requiresArg?: boolean }
+    { type: 'number' | 'string'; describe: string; choices?: readonly (number | string)[]; requiresArg?: boolean }
   > = {};
   for (const spec of Object.values(TRANSPORTS))
     for (const [name, f] of Object.entries(spec.flags))

@@ -56,7 +56,7 @@ export const loadSchema = z
         localAddress: z.string().optional(),
         /** Fail an event whose PUBACK takes longer. @default "30s" */
         ackTimeout: duration.optional(),
-        /** "lean": fleetsim's own device connection on mqtt-packet frames (less CPU and memory per device); "mqtt.js": one mqtt.js client per connection. @default "mqtt.js" */
+        /** "lean": fleetsim's own device connection on mqtt-packet frames (less CPU and memory per device); "mqtt.js": one mqtt.js client per connection (the same conformance suite passes for both). @default "lean" */
         client: z.enum(['mqtt.js', 'lean']).optional(),
         /** MQTT handshakes in progress at once, apart from the event window (lean client). @default 256 */
         maxConnecting: z.number().int().min(1).max(100_000).optional(),

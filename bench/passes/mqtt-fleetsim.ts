@@ -11,7 +11,7 @@ import { report } from '../method/pass.js';
 import { argOf, argText } from '../method/stats.js';
 import { Sampler, steadyState } from '../method/steady.js';
 
-const devices = argOf('devices', 60_000);
+const devices = argOf('devices', 100_000);
 const inFlight = argOf('in-flight', 256);
 let acked = 0;
 const sampler = new Sampler(() => acked, argOf('peer-pid', 0) || undefined);

@@ -14,7 +14,7 @@ const connections = argOf('connections', 16);
 const inFlight = argOf('in-flight', 256);
 const qos = argOf('qos', 1) as 0 | 1 | 2;
 const seconds = argOf('seconds', 8);
-const events = prebuiltEvents(benchScenario(argOf('devices', 60_000), 'mqtt', inFlight), 12345);
+const events = prebuiltEvents(benchScenario(argOf('devices', 100_000), 'mqtt', inFlight), 12345);
 let acked = 0;
 const sampler = new Sampler(() => acked, argOf('peer-pid', 0) || undefined).start();
 const clients = await Promise.all(

@@ -18,7 +18,7 @@ export interface TransportFlag<Option extends string = string> {
   option: Option;
   type: 'number' | 'string';
   describe: string;
-  choices?: readonly number[];
+  choices?: readonly (number | string)[];
 }
 
 export interface TransportSpec<Kind extends string = string, Options extends z.ZodObject = z.ZodObject> {

@@ -43,8 +43,20 @@ function socketWire(sock: Socket, ev: WireEvents, secure: boolean): Wire {
     error = e;
   });
   sock.once('close', () => ev.onClose(error));
+  // Frames written in one turn of the event loop leave in one write: corked on the first, uncorked
+  // once the turn's callbacks ran (a syscall per burst, not per event).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    sock.uncork();
+  };
   return {
     write: (b) => {
+      if (!corked) {
+        corked = true;
+        sock.cork();
+        process.nextTick(uncork);
+      }
       sock.write(b);
     },
     end: (last) => {
