@@ -6,6 +6,7 @@
  *
  *   npm run build && node dist/bench/connect-rate.js [--devices 10000] [--rounds 3]
  */
+import { BenchError } from './bench-error.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { load1 } from './method/machine.js';
@@ -31,7 +32,9 @@ function pass(script: string, args: string[]): Promise<Record<string, number>> {
   });
   return new Promise((resolve, reject) =>
     child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${script} exited ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new BenchError(`${script} exited ${code}`)),
     ),
   );
 }

@@ -5,6 +5,7 @@
  *
  *   npm run build && node dist/bench/connections.js [--devices 10000]
  */
+import { BenchError } from './bench-error.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startRecord } from './method/output.js';
@@ -43,7 +44,7 @@ for (const kind of kinds) {
       out += b;
     });
     const code = await new Promise<number | null>((r) => child.once('exit', r));
-    if (code !== 0) throw new Error(`connections pass ${kind} exited ${code}`);
+    if (code !== 0) throw new BenchError(`connections pass ${kind} exited ${code}`);
     const rec = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
     passes.push(rec);
     process.stderr.write(`${JSON.stringify(rec)}\n`);

@@ -9,6 +9,7 @@
  *
  * Prints one JSON line per case and a Markdown table at the end.
  */
+import { BenchError } from './bench-error.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -88,7 +89,7 @@ function serve(dataDir: string | undefined): Promise<Served> {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    child.once('exit', (code) => reject(new BenchError(`serve exited ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const rec = JSON.parse(line) as { msg: string; http: string; mqtt: string };
       if (rec.msg === 'endpoint listening') resolve({ child, http: rec.http, mqtt: rec.mqtt });

@@ -6,6 +6,7 @@
  *
  *   npm run build && node dist/bench/metrics-overhead.js [--pairs 7] [--transport mqtt|http] [--devices N] [--scenario file]
  */
+import { BenchError } from './bench-error.js';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { runScenario } from '../run/run-scenario.js';
@@ -55,7 +56,7 @@ async function once(instrument: boolean): Promise<{ rate: number; cpuUs: number 
   });
   progress.end();
   if (!r.reconciliation.match || r.events.failed)
-    throw new Error(`run ${instrument ? 'on' : 'off'} did not pass: ${r.verdict}`);
+    throw new BenchError(`run ${instrument ? 'on' : 'off'} did not pass: ${r.verdict}`);
   const cpu = process.cpuUsage(cpu0);
   return { rate: r.throughput.eventsPerSec, cpuUs: Math.round(((cpu.user + cpu.system) / r.events.sent) * 10) / 10 };
 }

@@ -2,6 +2,7 @@
  * `fleetsim serve` as a child process for benchmarks: the endpoint runs apart from the load, so
  * each side has its own event loop. Ports are free ones, read from the serve banner.
  */
+import { BenchError } from './bench-error.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ export function startServe(extra: string[] = []): Promise<Served> {
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`fleetsim serve exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new BenchError(`fleetsim serve exited (${code}) before listening`)));
     createInterface({ input: child.stderr! }).on('line', (line) => {
       const mqtt = /MQTT (mqtts?:\/\/\S+)/.exec(line)?.[1];
       const http = /HTTP (https?:\/\/\S+)/.exec(line)?.[1];

@@ -10,7 +10,7 @@ import { mergeResults } from '../result/merge.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_SCHEMA } from '../result/result.js';
-import { fetchTallies } from '../run/run-scenario.js';
+import { fetchTallies } from '../endpoint-client/tallies.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeResult } from './write-reports.js';
@@ -58,7 +58,7 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
     );
   }
   // The shards sent to one endpoint: its tallies, read now, cover them all.
-  const result = mergeResults(parts, { sharedTarget: true, counted });
+  const result = mergeResults(parts, { sharedTarget: true, tallies: { kind: 'counted', tallies: counted } });
   const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
   const file = writeResult(dir, result);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);

@@ -37,7 +37,7 @@ export function progressLines(s: LiveState, rate: number, scenario = ''): string
   return [
     `${scenario ? `${scenario} ` : ''}${bar(f)} ${Math.floor(f * 100)}%  elapsed ${clock(s.elapsedMs)}  remaining ${remaining}  simulated +${clock(s.simElapsedMs)}`,
     `devices online ${fmt(s.devicesOnline)}  done ${fmt(s.devicesDone)}/${fmt(s.devicesTotal)}  connections ${fmt(s.connections)}`,
-    `events sent ${fmt(s.sent)}  acked ${fmt(s.acked)}  ${fmt(rate)} ev/s  p99 ${p99}  errors ${fmt(s.failed)}${s.metrics.lastError ? ` (last: ${s.metrics.lastError.slice(0, 80)})` : ''}`,
+    `events sent ${fmt(s.sent)}  acked ${fmt(s.acked)}  ${fmt(rate)} ev/s  p99 ${p99}  errors ${fmt(s.failed)}${s.lastError ? ` (last: ${s.lastError.slice(0, 80)})` : ''}`,
   ];
 }
 

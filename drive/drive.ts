@@ -12,6 +12,7 @@ import { DriveStalledError } from '../protocol/errors.js';
 import { InFlightWindow, Pacer } from './flow-control.js';
 import { encodeEvent } from './encode.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { composeSent, startTicks, type DriveObserver } from './observer.js';
 
 export interface DriveOptions {
   /** Simulated seconds per real second, or 'asap'. */
@@ -28,8 +29,10 @@ export interface DriveOptions {
   simStartMs: number;
   /** @default systemClock */
   clock?: Clock;
-  /** Called for every event as it is sent (ground-truth hooks, progress). */
-  onSend?: (e: Emitted) => void;
+  /** What watches the drive (metrics sampling, thresholds, progress, logs, ground-truth hooks). */
+  observers?: readonly DriveObserver[];
+  /** Aborting it stops the supply of new events: what is in flight settles, held devices go, and the drive resolves. */
+  signal?: AbortSignal;
   /** Fail the run when no acknowledgement arrives for this long while events are in flight. @default 60000 */
   stallMs?: number;
 }
@@ -78,6 +81,8 @@ export function drive(
   let scheduled = false;
   let pumping = false;
   let finished = false;
+  let stopped = opts.signal?.aborted ?? false;
+  const onSent = composeSent(opts.observers ?? []);
   const wallStart = clock.now();
   const wallDue = (simMs: number) =>
     opts.timeScale === 'asap' ? wallStart : wallStart + (simMs - opts.simStartMs) / opts.timeScale;
@@ -85,11 +90,24 @@ export function drive(
 
   return new Promise((resolve, reject) => {
     let lastProgress = wallStart;
+    const stopTicks = startTicks(clock, opts.observers ?? []);
+    const onAbort = () => {
+      stopped = true;
+      schedulePump();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      finished = true;
+      clock.clearInterval(watchdog);
+      clock.clearTimeout(timer);
+      stopTicks();
+      opts.signal?.removeEventListener('abort', onAbort);
+      transport.onCongestion = undefined;
+    };
     const watchdog = clock.setInterval(
       () => {
         if (inFlight > 0 && clock.now() - lastProgress > stallMs) {
-          finished = true;
-          clock.clearInterval(watchdog);
+          settle();
           reject(
             new DriveStalledError(
               `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} events in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`,
@@ -103,9 +121,7 @@ export function drive(
 
     const finish = () => {
       if (finished) return;
-      finished = true;
-      clock.clearInterval(watchdog);
-      transport.onCongestion = undefined;
+      settle();
       resolve(metrics);
     };
 
@@ -150,6 +166,10 @@ export function drive(
     /** Releases held connections once the hold is over in simulated and in wall time. */
     const releaseHeld = (next: number | undefined): boolean => {
       if (held.length === 0) return true;
+      if (stopped) {
+        for (const id of held.splice(0)) transport.deviceDone(id);
+        return true;
+      }
       const until = opts.holdUntilSimMs!;
       if (next !== undefined && next < until) return false;
       const due = wallDue(until);
@@ -175,7 +195,7 @@ export function drive(
       scheduled = false;
       let burst = 0;
       while (inFlight < window.size) {
-        const t = sim.nextTime();
+        const t = stopped ? undefined : sim.nextTime();
         if (t === undefined) break;
         releaseHeld(t);
         if (opts.timeScale !== 'asap') {
@@ -197,14 +217,14 @@ export function drive(
         const e = sim.pop()!;
         metrics.recordSend(now);
         inFlight++;
-        opts.onSend?.(e);
+        onSent?.(e);
         transport.send(e.inst.device.id, e.inst.app.id, encodeEvent(e, now), onDone(now));
         if (e.deviceDone) {
           if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(e.inst.device.id);
           else transport.deviceDone(e.inst.device.id);
         }
       }
-      if (sim.nextTime() === undefined && inFlight === 0 && releaseHeld(undefined)) finish();
+      if ((stopped || sim.nextTime() === undefined) && inFlight === 0 && releaseHeld(undefined)) finish();
     };
 
     pump();

@@ -44,13 +44,6 @@ export class TargetUnreachableError extends FleetsimError {
   override readonly name = 'TargetUnreachableError';
 }
 
-/** The endpoint answered a read (tallies, device rows, stats) with something other than the data. */
-export class EndpointReadError extends FleetsimError {
-  override readonly code = 'ENDPOINT_READ';
-  override readonly exitCode = 4;
-  override readonly name = 'EndpointReadError';
-}
-
 /** Events were in flight and no acknowledgement came for the stall limit: the target stopped answering. */
 export class DriveStalledError extends FleetsimError {
   override readonly code = 'DRIVE_STALLED';
@@ -154,7 +147,6 @@ export const ERROR_CLASSES: Readonly<Record<string, (message: string) => Fleetsi
   SCENARIO_INVALID: (m) => new ScenarioError(m, '', undefined, undefined),
   USAGE: (m) => new UsageError(m),
   TARGET_UNREACHABLE: (m) => new TargetUnreachableError(m),
-  ENDPOINT_READ: (m) => new EndpointReadError(m),
   DRIVE_STALLED: (m) => new DriveStalledError(m),
   // a send error escapes a run only through the drive's stall message; its kind stays behind
   SEND_FAILED: (m) => new SendError(m, 'network'),

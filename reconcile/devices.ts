@@ -1,11 +1,10 @@
 /**
  * Per-device reconciliation: each installation's ground truth (its last reported status, state
- * and seq) against the endpoint's own row for that (device, app), read from
- * `GET /v1/apps/{appId}/devices` (docs/protocol.md). Tallies can match while devices are wrong
- * (two devices swapped, a stale event won); this finds them. A shard checks only its own devices,
- * which are final once its own events are acknowledged, so workers check in parallel.
+ * and seq) against the endpoint's own row for that (device, app) (endpoint-client/devices.ts reads
+ * them). Tallies can match while devices are wrong (two devices swapped, a stale event won); this
+ * finds them. A shard checks only its own devices, which are final once its own events are
+ * acknowledged, so workers check in parallel. Pure.
  */
-import { request } from 'undici';
 import type { Platform } from '../protocol/catalogue.js';
 import type { Installation } from '../agent/sim/simulator.js';
 
@@ -73,65 +72,40 @@ export function compareDevices(
   return { pairs, differences };
 }
 
-async function fetchDeviceRows(baseUrl: string, appId: string): Promise<DeviceRowLike[]> {
-  const rows: DeviceRowLike[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const u = new URL(`/v1/apps/${encodeURIComponent(appId)}/devices`, baseUrl);
-    u.searchParams.set('limit', '1000');
-    u.searchParams.set('includeExpired', '1');
-    if (after) u.searchParams.set('after', after);
-    const res = await request(u);
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new Error(`GET ${u.pathname} answered ${res.statusCode}`);
-    }
-    const page = (await res.body.json()) as { devices?: DeviceRowLike[]; next?: string | null };
-    if (!Array.isArray(page.devices)) throw new Error(`GET ${u.pathname} has no "devices" list`);
-    rows.push(...page.devices);
-    if (!page.next) return rows;
-    after = page.next;
-  }
-}
-
-/** Reads the endpoint's rows for every app and compares them with ground truth. Never throws: a failure is `checked: false` with the reason. */
-export async function reconcileDevices(
-  baseUrl: string,
-  appIds: readonly string[],
-  installs: readonly Installation[],
-): Promise<DeviceReconciliation> {
+/** Why the device check is skipped for these installations, or undefined when it is made. */
+export function deviceCheckSkipped(installs: readonly Installation[]): string | undefined {
   const perApp = new Map<string, number>();
   for (const inst of installs) perApp.set(inst.app.id, (perApp.get(inst.app.id) ?? 0) + 1);
   const biggest = Math.max(0, ...perApp.values());
-  if (biggest > DEVICE_CHECK_LIMIT) {
-    return {
-      checked: false,
-      reason: `${biggest} installations of one app is over the ${DEVICE_CHECK_LIMIT} checked device by device; the tallies were reconciled`,
-      pairs: 0,
-      differing: 0,
-      differences: [],
-    };
-  }
+  if (biggest > DEVICE_CHECK_LIMIT)
+    return `${biggest} installations of one app is over the ${DEVICE_CHECK_LIMIT} checked device by device; the tallies were reconciled`;
+  return undefined;
+}
+
+/** A device check that was not made, and why. */
+export function uncheckedDevices(reason: string): DeviceReconciliation {
+  return { checked: false, reason, pairs: 0, differing: 0, differences: [] };
+}
+
+/** Compares the endpoint's rows of every app with ground truth. */
+export function reconcileDevices(
+  appIds: readonly string[],
+  installs: readonly Installation[],
+  rowsByApp: ReadonlyMap<string, readonly DeviceRowLike[]>,
+): DeviceReconciliation {
   let pairs = 0;
   const all: DeviceDifference[] = [];
-  try {
-    for (const appId of appIds) {
-      const c = compareDevices(appId, installs, await fetchDeviceRows(baseUrl, appId));
-      pairs += c.pairs;
-      all.push(...c.differences);
-    }
-  } catch (err) {
-    return {
-      checked: false,
-      reason: `the endpoint's device list could not be read: ${(err as Error).message}`,
-      pairs: 0,
-      differing: 0,
-      differences: [],
-    };
+  for (const appId of appIds) {
+    const c = compareDevices(appId, installs, rowsByApp.get(appId) ?? []);
+    pairs += c.pairs;
+    all.push(...c.differences);
   }
-  all.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.appId < b.appId ? -1 : 1));
+  all.sort(byDeviceThenApp);
   return { checked: true, pairs, differing: all.length, differences: all.slice(0, DEVICE_DIFFERENCES_KEPT) };
 }
+
+const byDeviceThenApp = (a: DeviceDifference, b: DeviceDifference) =>
+  a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.appId < b.appId ? -1 : 1;
 
 /** Adds the device checks of several parts (shards each checked their own devices). */
 export function mergeDeviceReconciliations(
@@ -140,9 +114,7 @@ export function mergeDeviceReconciliations(
   if (parts.length === 0 || parts.some((p) => !p)) return undefined;
   const unchecked = parts.find((p) => !p!.checked);
   if (unchecked) return { ...unchecked!, pairs: 0, differing: 0, differences: [] };
-  const differences = parts
-    .flatMap((p) => p!.differences)
-    .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.appId < b.appId ? -1 : 1));
+  const differences = parts.flatMap((p) => p!.differences).sort(byDeviceThenApp);
   return {
     checked: true,
     pairs: parts.reduce((n, p) => n + p!.pairs, 0),

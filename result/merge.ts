@@ -22,6 +22,7 @@ import {
   type TimelinePoint,
 } from '../drive/metrics.js';
 import { reconcile, type Reconciliation } from '../reconcile/reconcile.js';
+import { reconcileReading, type TallyReading, withDevices } from '../reconcile/reading.js';
 import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
 import { checkThresholds } from './thresholds.js';
 import type { Threshold } from '../agent/scenario/thresholds.js';
@@ -34,11 +35,13 @@ export interface MergeOptions {
    */
   sharedTarget?: boolean;
   /**
-   * The endpoint's tallies read once after every part finished (parts that deferred
-   * reconciliation: shards, workers). When given, the parts' expected tallies are reconciled
-   * against these, whatever the parts did.
+   * The endpoint's tallies as read once after every part finished (parts that deferred
+   * reconciliation: shards, workers), or why they could not be. When given, the parts' expected
+   * tallies are reconciled against this reading, whatever the parts did.
    */
-  counted?: AppTallies[];
+  tallies?: Exclude<TallyReading, { kind: 'deferred' }>;
+  /** What the parts sent to, as the whole run saw it. @default the first part's */
+  target?: RunResult['target'];
   /** Merges the parts' lifecycle coverage (owned by the scenario/coverage code). */
   mergeCoverage?: (parts: Coverage[]) => Coverage;
 }
@@ -106,10 +109,10 @@ function mergeReconciliation(
   results: readonly RunResult[],
   sharedTarget: boolean,
   last: RunResult,
-  readBack?: AppTallies[],
+  reading?: TallyReading,
 ): Reconciliation {
-  if (readBack)
-    return reconcile(addTallies(results.map((r) => r.reconciliation.apps.map((a) => a.expected))), readBack);
+  if (reading)
+    return reconcileReading(addTallies(results.map((r) => r.reconciliation.apps.map((a) => a.expected))), reading);
   const unchecked = results.find((r) => !r.reconciliation.checked);
   if (unchecked)
     return {
@@ -207,12 +210,10 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     : results.map((r) => r.latency.endToEnd).filter((h): h is HistogramSummary => h !== null);
   const endToEnd =
     e2eParts.length && (opts.sharedTarget || e2eParts.length === results.length) ? mergeHistograms(e2eParts) : null;
-  const reconciliation = mergeReconciliation(results, opts.sharedTarget ?? false, last, opts.counted);
-  const devices = mergeDeviceReconciliations(results.map((r) => r.reconciliation.devices));
-  if (devices) {
-    reconciliation.devices = devices;
-    if (devices.checked && devices.differing > 0 && reconciliation.checked) reconciliation.match = false;
-  }
+  const reconciliation = withDevices(
+    mergeReconciliation(results, opts.sharedTarget ?? false, last, opts.tallies),
+    mergeDeviceReconciliations(results.map((r) => r.reconciliation.devices)),
+  );
   const definitions: Threshold[] = first.thresholds.map(({ observed: _o, passed: _p, detail: _d, ...t }) => t);
   const thresholds = checkThresholds(definitions, {
     events,
@@ -229,7 +230,7 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     scenario: first.scenario,
     seed: first.seed,
     transport: first.transport,
-    target: first.target,
+    target: opts.target ?? first.target,
     timeScale: first.timeScale,
     startedAt: new Date(Math.min(...results.map((r) => Date.parse(r.startedAt)))).toISOString(),
     finishedAt: last.finishedAt,

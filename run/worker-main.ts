@@ -1,22 +1,23 @@
 /**
- * A worker process: receives one job (a validated scenario and the runner options for its
- * shard), runs it against the shared endpoint, reports progress twice a second and sends its
- * result back. Started by workers.ts with child_process.fork.
+ * A worker process: receives one job (a validated scenario, where its fields sit in its file, and
+ * the run options for its shard), runs it against the shared endpoint, reports progress twice a
+ * second and sends its result back, or its error as { code, exitCode, message }. Started by
+ * workers.ts with child_process.fork.
  */
-import { toWire, type WireError } from '../protocol/errors.js';
-import { runScenario, type LiveState, type RunOptions } from './run-scenario.js';
+import { attachPositions, type SourcePositions } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
+import { toWire, type WireError } from '../protocol/errors.js';
+import { type LiveState, type RunOptions, runScenario } from './run-scenario.js';
 
 export interface WorkerJob {
   scenario: Scenario;
+  /** So that errors found in the worker (a quota its shard cannot meet) still name file:line. */
+  positions?: SourcePositions | undefined;
   options: Omit<RunOptions, 'clock' | 'onSend' | 'onEndpoint' | 'onTick' | 'logger'>;
 }
 
-/** The numbers of a worker's live state (the simulator and metrics stay in the worker). */
-export type WorkerProgress = Omit<LiveState, 'sim' | 'metrics'> & { remaining: number };
-
 export type WorkerMessage =
-  | { type: 'tick'; progress: WorkerProgress; lastError?: string | undefined }
+  | { type: 'tick'; progress: LiveState }
   | { type: 'result'; result: unknown }
   | ({ type: 'error' } & WireError);
 
@@ -25,11 +26,11 @@ function post(m: WorkerMessage): Promise<void> {
 }
 
 process.once('message', (job: WorkerJob) => {
+  if (job.positions && job.scenario) attachPositions(job.scenario, job.positions);
   runScenario(job.scenario, {
     ...job.options,
     tickMs: 500,
-    onTick: ({ sim, metrics, ...numbers }) =>
-      void post({ type: 'tick', progress: { ...numbers, remaining: sim.remaining }, lastError: metrics.lastError }),
+    onTick: (progress) => void post({ type: 'tick', progress }),
   }).then(
     async (result) => {
       await post({ type: 'result', result });

@@ -4,23 +4,20 @@
  * embedded endpoint, when there is no --target, runs in this process; past about 19,000
  * connections use `fleetsim serve --workers` as the target instead (20,000 open files per process).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { systemClock, type TimerHandle } from '../core/clock.js';
+import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
-import { resolveAuth } from '../transport/credentials.js';
-import { TRANSPORTS, talliesAtTarget, targetUrl } from '../transport/kinds/kinds.js';
-import { endpointAuth } from './endpoint-auth.js';
-import { fromWire, TargetUnreachableError, UsageError, WorkerError } from '../protocol/errors.js';
-import { mergeResults } from '../result/merge.js';
-import { RunMetrics } from '../drive/metrics.js';
-import { appIdsOf, checkShards } from '../result/shard-check.js';
-import type { RunResult } from '../result/result.js';
-import { fetchTallies, NO_TALLIES_REASON, type RunOptions } from './run-scenario.js';
+import { positionsOf } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
-import type { Simulator } from '../agent/sim/simulator.js';
-import type { WorkerJob, WorkerMessage, WorkerProgress } from './worker-main.js';
+import { systemClock } from '../core/clock.js';
+import { fromWire, WorkerError } from '../protocol/errors.js';
+import { mergeResults } from '../result/merge.js';
+import type { RunResult } from '../result/result.js';
+import { appIdsOf, checkShards } from '../result/shard-check.js';
+import { openTarget } from './open-target.js';
+import { readTallies } from './read-endpoint.js';
+import { checkRun, type LiveState, type RunOptions } from './run-options.js';
+import type { WorkerJob, WorkerMessage } from './worker-main.js';
 
 /** The compiled worker entry (tests run the sources, so fall back to dist/). */
 function workerEntry(): string {
@@ -32,7 +29,7 @@ function workerEntry(): string {
 /** Forks one worker on `job`; its error comes back as the class it was thrown as. */
 export function runWorker(
   job: WorkerJob,
-  onTick: (p: WorkerProgress, lastError: string | undefined) => void,
+  onTick: (p: LiveState) => void,
   entry = workerEntry(),
 ): { child: ChildProcess; done: Promise<RunResult> } {
   const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -40,7 +37,7 @@ export function runWorker(
   const done = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
     child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'tick') onTick(m.progress, m.lastError);
+      if (m.type === 'tick') onTick(m.progress);
       else if (m.type === 'result') {
         settled = true;
         resolve(m.result as RunResult);
@@ -61,94 +58,81 @@ export function runWorker(
 }
 
 export async function runWithWorkers(scenario: Scenario, opts: RunOptions, workers: number): Promise<RunResult> {
-  if (opts.shard)
-    throw new UsageError(
-      '--workers and --shard go together only as separate runs: shard across machines with --shard, within one with --workers.',
-    );
-  const transport = opts.transport ?? scenario.transport;
-  let endpoint: Endpoint | undefined;
-  let target = opts.target;
-  let talliesUrl = opts.talliesUrl ?? (target ? talliesAtTarget(transport, targetUrl(transport, target)) : undefined);
-  // resolved once here so that the endpoint and every worker share the same secret
-  const auth = opts.auth ?? resolveAuth(scenario, Boolean(target));
-  if (!target) {
-    endpoint = await startEndpoint(auth ? { auth: endpointAuth(auth) } : {});
-    opts.onEndpoint?.(endpoint);
-    target = TRANSPORTS[transport].embeddedTarget(endpoint);
-    talliesUrl = endpoint.httpUrl;
-  }
-  const progress: (WorkerProgress | undefined)[] = Array.from({ length: workers }, () => undefined);
+  const plan = checkRun(scenario, opts, workers);
+  // opened once here, so the endpoint and every worker share the same secret
+  const target = await openTarget(scenario, opts, plan);
   const clock = opts.clock ?? systemClock;
-  let tick: TimerHandle | undefined;
+  const progress: (LiveState | undefined)[] = Array.from({ length: workers }, () => undefined);
   // Progress shows the workers' summed figures and the latest error any worker reported.
-  const metrics = new RunMetrics();
-  if (opts.onTick) {
-    tick = clock.setInterval(() => {
-      const s = sumProgress(progress);
-      // The workers' simulators and metrics live in their processes: progress gets their sums,
-      // a simulator that answers `remaining`, and metrics that carry only the last error.
-      if (s) opts.onTick!({ ...s, sim: { remaining: s.remaining } as Simulator, metrics });
-    }, opts.tickMs ?? 500);
-  }
+  const tick = opts.onTick
+    ? clock.setInterval(() => {
+        const s = sumProgress(progress);
+        if (s) opts.onTick!(s);
+      }, opts.tickMs ?? 500)
+    : undefined;
   const running: ChildProcess[] = [];
   try {
     // functions and the logger stay in this process (they cannot cross the IPC channel)
     const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, logger: _l, ...plain } = opts;
-    const jobs = Array.from(
-      { length: workers },
-      (_, index): WorkerJob => ({
-        scenario,
-        options: {
-          ...plain,
-          ...(auth ? { auth } : {}),
-          target,
-          ...(talliesUrl ? { talliesUrl } : {}),
-          transport,
-          shard: { index, count: workers },
-          deferReconcile: true,
+    const positions = positionsOf(scenario);
+    const runs = Array.from({ length: workers }, (_, index) =>
+      runWorker(
+        {
+          scenario,
+          ...(positions ? { positions } : {}),
+          options: {
+            ...plain,
+            ...(target.auth ? { auth: target.auth } : {}),
+            target: target.url,
+            ...(target.talliesUrl ? { talliesUrl: target.talliesUrl } : {}),
+            transport: plan.transport,
+            shard: { index, count: workers },
+            deferReconcile: true,
+          },
         },
-      }),
-    );
-    const runs = jobs.map((job, i) =>
-      runWorker(job, (p, lastError) => {
-        progress[i] = p;
-        if (lastError) metrics.lastError = lastError;
-      }),
+        (p) => (progress[index] = p),
+      ),
     );
     running.push(...runs.map((r) => r.child));
     const parts = await Promise.all(runs.map((r) => r.done));
     checkShards(parts);
-    let counted;
-    if (talliesUrl) {
-      try {
-        counted = await fetchTallies(talliesUrl, appIdsOf(parts));
-      } catch (err) {
-        throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}`);
-      }
-    }
-    const merged = mergeResults(parts, { sharedTarget: true, ...(counted ? { counted } : {}) });
-    // the parts' own reason ("shard i/N ran part of the fleet") is not the whole run's
-    if (!talliesUrl)
-      merged.reconciliation = { ...merged.reconciliation, checked: false, match: false, reason: NO_TALLIES_REASON };
-    merged.target = endpoint ? { kind: 'embedded', url: target } : { kind: 'external', url: target };
-    return merged;
+    const tallies = await readTallies(target.talliesUrl, appIdsOf(parts));
+    return mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
   } catch (err) {
     for (const c of running) if (c.exitCode === null) c.kill();
     throw err;
   } finally {
     clock.clearInterval(tick);
-    await endpoint?.close();
+    await target.close();
   }
 }
 
-function sumProgress(parts: readonly (WorkerProgress | undefined)[]): WorkerProgress | undefined {
-  let sum: WorkerProgress | undefined;
+/** The workers' progress as one: counts add, times and p99 take the largest, the latest error shows. */
+function sumProgress(parts: readonly (LiveState | undefined)[]): LiveState | undefined {
+  let sum: LiveState | undefined;
   for (const p of parts) {
     if (!p) continue;
-    if (!sum) sum = { ...p };
-    else
-      for (const k of Object.keys(p) as (keyof WorkerProgress)[])
-        sum[k] = k === 'elapsedMs' || k === 'simElapsedMs' || k === 'p99Ms' ? Math.max(sum[k], p[k]) : sum[k] + p[k];
+    if (!sum) {
+      sum = { ...p };
+      continue;
+    }
+    for (const k of SUMMED) sum[k] += p[k];
+    for (const k of LARGEST) sum[k] = Math.max(sum[k], p[k]);
+    if (p.lastError) sum.lastError = p.lastError;
   }
   return sum;
 }
+
+const SUMMED = [
+  'sent',
+  'acked',
+  'failed',
+  'connections',
+  'devicesOnline',
+  'devicesDone',
+  'devicesTotal',
+  'installsDone',
+  'installsTotal',
+  'remaining',
+] as const satisfies readonly (keyof LiveState)[];
+const LARGEST = ['elapsedMs', 'simElapsedMs', 'p99Ms'] as const satisfies readonly (keyof LiveState)[];

@@ -16,18 +16,7 @@ const ROOMS = parseRooms(readFileSync(join(ROOT, 'docs', 'architecture.md'), 'ut
 const PURE_PACKAGES = new Set(['zod', 'hdr-histogram-js']);
 
 /** Violations on main that are being fixed; each names what is wrong. Remove an entry once fixed. */
-const KNOWN: Record<string, string> = {
-  // The fleet and the simulator load node:fs and yaml only to put a line number in a quota error.
-  'io agent/fleet/fleet.ts -> node:fs': 'fleet.ts imports the loader for line positions',
-  'io agent/fleet/fleet.ts -> yaml': 'fleet.ts imports the loader for line positions',
-  'io agent/sim/simulator.ts -> node:fs': 'through agent/fleet/fleet.ts',
-  'io agent/sim/simulator.ts -> yaml': 'through agent/fleet/fleet.ts',
-  'io agent/sim/trace.ts -> node:fs': 'through agent/fleet/fleet.ts',
-  'io agent/sim/trace.ts -> yaml': 'through agent/fleet/fleet.ts',
-  // Per-device reconciliation fetches the device rows itself instead of being handed them.
-  'io reconcile/devices.ts -> undici': 'reconcile/devices.ts reads the endpoint over HTTP',
-  'io result/merge.ts -> undici': 'merge.ts imports mergeDeviceReconciliations from reconcile/devices.ts',
-};
+const KNOWN: Record<string, string> = {};
 
 function graph(edges: Record<string, (string | [string, 'type'])[]>): Graph {
   const g: Graph = new Map();

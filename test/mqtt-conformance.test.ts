@@ -13,7 +13,7 @@ import type { Transport } from '../transport/types.js';
 import { startAedes, startMosquitto, startRabbit, type BrokerUnderTest } from './helpers/brokers.js';
 import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
 
-type Options = Omit<MqttTransportOptions, 'timers'>;
+type Options = Omit<MqttTransportOptions, 'clock'>;
 type Make = (o: Options) => Transport;
 /** Each kind, and whether it sets DUP on a resent PUBLISH [MQTT-3.3.1-1]: mqtt.js 5 resends without it. */
 const KINDS: [string, Make, boolean][] = [

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RunMetrics } from '../drive/metrics.js';
 import type { LiveState } from '../run/run-scenario.js';
 import { createProgress, progressLines } from '../cli/progress.js';
 
 function state(over: Partial<LiveState> = {}): LiveState {
-  const metrics = new RunMetrics();
   return {
     p99Ms: 12.5,
-    sim: undefined as never,
-    metrics,
+    remaining: 50,
     sent: 500,
     acked: 480,
     failed: 3,

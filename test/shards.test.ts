@@ -9,7 +9,8 @@ import { startEndpoint } from '../broker/endpoint.js';
 import { buildFleet } from '../agent/fleet/fleet.js';
 import { mergeResults } from '../result/merge.js';
 import { checkShards } from '../result/shard-check.js';
-import { fetchTallies, runScenario } from '../run/run-scenario.js';
+import { fetchTallies } from '../endpoint-client/tallies.js';
+import { runScenario } from '../run/run-scenario.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import { decodeHistogram } from '../drive/metrics.js';
@@ -77,7 +78,7 @@ describe('shards', () => {
       }
       expect(parts.every((p) => !p.reconciliation.checked)).toBe(true);
       const counted = await fetchTallies(endpoint.httpUrl, ['com.acme.mail', 'com.acme.vpn']);
-      const result = mergeResults(parts, { sharedTarget: true, counted });
+      const result = mergeResults(parts, { sharedTarget: true, tallies: { kind: 'counted', tallies: counted } });
       expect(result.passed).toBe(true);
       expect(result.reconciliation.differences).toEqual([]);
       expect(result.devices).toEqual(single.devices);

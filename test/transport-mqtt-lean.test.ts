@@ -1,7 +1,7 @@
 /**
  * The lean MQTT connection's own parts: its PUBLISH frames are byte for byte what mqtt-packet
  * generates, its in-flight ring keeps send order through holes and growth, and an event with no
- * acknowledgement fails at its deadline on the transport's one sweep (timers driven by hand).
+ * acknowledgement fails at its deadline on the transport's one sweep (time driven by hand).
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { publishFrame, topicBytes } from '../transport/mqtt-lean/frames.js';
 import { InFlight, WAIT_ACK } from '../transport/mqtt-lean/inflight.js';
 import { LeanMqttTransport } from '../transport/mqtt-lean/lean.js';
-import type { LeanTimers } from '../transport/mqtt-lean/timers.js';
+import { ManualClock } from '../core/clock.js';
 import { SendError } from '../transport/types.js';
 
 describe('lean MQTT frames', () => {
@@ -54,20 +54,6 @@ describe('the in-flight ring', () => {
   });
 });
 
-class HandTimers implements LeanTimers {
-  t = 0;
-  private intervals: (() => void)[] = [];
-  now = () => this.t;
-  setTimeout = () => 0;
-  clearTimeout = () => undefined;
-  setInterval = (fn: () => void) => this.intervals.push(fn);
-  clearInterval = () => undefined;
-  advance(ms: number): void {
-    this.t += ms;
-    for (const f of this.intervals) f();
-  }
-}
-
 let closeBroker: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await closeBroker?.();
@@ -84,19 +70,19 @@ describe('the lean MQTT transport', () => {
       await new Promise<void>((r) => broker.close(() => r()));
       server.close();
     };
-    const timers = new HandTimers();
+    const clock = new ManualClock();
     const t = new LeanMqttTransport({
       url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
       ackTimeoutMs: 1_000,
-      timers,
+      clock,
     });
     let congested = 0;
     t.onCongestion = () => congested++;
     const result = new Promise<Error | undefined>((r) => t.send('dev-1', 'app', '{}', r));
     await new Promise((r) => setTimeout(r, 200));
-    timers.advance(500);
+    clock.advance(500);
     expect(t.stats().timeouts).toBe(0);
-    timers.advance(600);
+    clock.advance(600);
     const err = await result;
     expect(err).toBeInstanceOf(SendError);
     expect((err as SendError).kind).toBe('timeout');

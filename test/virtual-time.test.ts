@@ -43,11 +43,15 @@ describe('virtual time', () => {
         simStartMs: fleet.startMs,
         clock,
         stallMs: Number.MAX_SAFE_INTEGER,
-        onSend: (e) => {
-          const due = (e.step.at - fleet.startMs) / 3600;
-          lags.push(clock.now() - due);
-          lastSim = Math.max(lastSim, e.step.at - fleet.startMs);
-        },
+        observers: [
+          {
+            sent: (e) => {
+              const due = (e.step.at - fleet.startMs) / 3600;
+              lags.push(clock.now() - due);
+              lastSim = Math.max(lastSim, e.step.at - fleet.startMs);
+            },
+          },
+        ],
       });
       // the lifecycle spans days of simulated time...
       expect(lastSim).toBeGreaterThan(3 * 86_400_000);

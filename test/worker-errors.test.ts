@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
+import { positionsOf } from '../agent/scenario/positions.js';
 import {
   ERROR_CLASSES,
   InternalError,
@@ -92,9 +93,17 @@ describe('the real worker failing', () => {
       `${SMALL_SCENARIO}quotas:\n  - { cohort: android, app: com.acme.vpn, count: 50, end: { status: failed } }\n`,
       'quota.yaml',
     );
-    const err = await fail({ scenario: s, options: { scenarioFile: 'quota.yaml', devices: 20, shard } });
+    const err = await fail({
+      scenario: s,
+      positions: positionsOf(s),
+      options: { scenarioFile: 'quota.yaml', devices: 20, shard },
+    });
     expect(err).toBeInstanceOf(ScenarioError);
-    expect((err as Error).message).toMatch(/quotas\[0\]\.count: a quota of 50 devices cannot be met/);
+    // the loader's positions travel with the job: the worker's error still names file:line
+    const line = SMALL_SCENARIO.split('\n').length + 1;
+    expect((err as Error).message).toContain(
+      `quota.yaml:${line}: quotas[0].count: a quota of 50 devices cannot be met`,
+    );
   });
 
   it('a malformed job (a bug): InternalError with the stack from the worker', async () => {

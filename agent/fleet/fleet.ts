@@ -8,7 +8,7 @@ import { compileDelay, parseDuration } from '../../core/delay.js';
 import { ScenarioError } from '../../protocol/errors.js';
 import { assignQuotas } from '../lifecycle/quotas.js';
 import { ScenarioModels } from '../scenario/models.js';
-import { scenarioSource } from '../scenario/load.js';
+import { positionsOf, where } from '../scenario/positions.js';
 export { compileDelay };
 import { MODELS } from '../platforms/registry.js';
 import type { LifecycleModel, Traits } from '../lifecycle/model.js';
@@ -236,8 +236,8 @@ function quotaError(
   const what = q.end
     ? `end in ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}`
     : `take the path ${q.path!.join(' -> ')}`;
-  const src = scenarioSource(scenario);
-  const line = src?.lineOf(['quotas', qi, 'count']);
+  const src = positionsOf(scenario);
+  const line = where(src, ['quotas', qi, 'count']);
   const file = src?.file ?? scenario.name;
   const field = `quotas[${qi}].count`;
   const why = forced

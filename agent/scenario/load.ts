@@ -5,11 +5,12 @@
  * right; nothing is half-loaded.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioError } from '../../protocol/errors.js';
 import { checkLifecycleControls } from './lifecycle-checks.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { attachPositions, pathKey, type SourcePositions } from './positions.js';
 import { suggest } from './suggest.js';
 
 export { suggest };
@@ -167,15 +168,29 @@ export function crossCheck(s: Scenario): Problem[] {
   return problems;
 }
 
-/** Where a loaded scenario came from, for errors found after loading (quotas at fleet build). */
-export interface ScenarioSource {
-  file: string;
-  lineOf(path: readonly (string | number)[]): number | undefined;
-}
-const sources = new WeakMap<Scenario, ScenarioSource>();
-
-export function scenarioSource(s: Scenario): ScenarioSource | undefined {
-  return sources.get(s);
+/** The line of every node in the document, for errors found after loading (positions.ts). */
+function recordPositions(doc: Document, lc: LineCounter, file: string): SourcePositions {
+  const lines: Record<string, number> = {};
+  const lineAt = (node: unknown) => {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lc.linePos(range[0]).line : undefined;
+  };
+  const walk = (node: unknown, path: (string | number)[], keyLine: number | undefined) => {
+    const line = lineAt(node) ?? keyLine;
+    if (line !== undefined) lines[pathKey(path)] = line;
+    if (isMap(node)) {
+      for (const it of node.items) {
+        const k = isScalar(it.key) ? it.key.value : undefined;
+        if (typeof k === 'string' || typeof k === 'number') walk(it.value, [...path, k], lineAt(it.key));
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((it, i) => {
+        walk(it, [...path, i], undefined);
+      });
+    }
+  };
+  walk(doc.contents, [], undefined);
+  return { file, lines };
 }
 
 /** How many problems a message lists (`fleetsim validate` lists them all). */
@@ -224,7 +239,7 @@ export function parseScenario(text: string, file: string, opts: ParseOptions = {
   }
   const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
   if (problems.length > 0) throw formatProblems(file, problems, opts.listed);
-  sources.set(parsed.data, { file, lineOf: (path) => lineOf(doc, lc, path) });
+  attachPositions(parsed.data, recordPositions(doc, lc, file));
   return parsed.data;
 }
 

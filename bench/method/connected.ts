@@ -3,6 +3,7 @@
  * 100 ms, and the connect rate from that series: connections made between 5% and 95% of the
  * target, over the time it took, so neither the first handshakes nor the last stragglers weigh.
  */
+import { BenchError } from '../bench-error.js';
 import { request } from 'undici';
 import { selfCpuUs } from './cpu.js';
 
@@ -50,7 +51,7 @@ export class ConnectedWatch {
         last = now;
         lastChange = performance.now();
       } else if (performance.now() - lastChange > giveUpMs) {
-        throw new Error(`connections stuck at ${now} of ${target} for ${giveUpMs / 1000} s`);
+        throw new BenchError(`connections stuck at ${now} of ${target} for ${giveUpMs / 1000} s`);
       }
     }
   }

@@ -3,6 +3,7 @@
  * that hold only that side's work. The pass prints one JSON line, its last line on stdout.
  * The load average before and after goes with it.
  */
+import { BenchError } from '../bench-error.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { load1 } from './machine.js';
@@ -35,7 +36,7 @@ export function runPass(side: string, script: string, args: string[], nodeArgs: 
     child.once('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`pass ${side} (${script}) exited ${code}: ${err.trim().slice(-800)}`));
+        reject(new BenchError(`pass ${side} (${script}) exited ${code}: ${err.trim().slice(-800)}`));
         return;
       }
       resolve({ ...(JSON.parse(line) as SteadyState), side, load: [before, load1()] });

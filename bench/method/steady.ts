@@ -5,6 +5,7 @@
  * the warm-up is everything before `warmFraction` of the pass's events were acknowledged (and at
  * least `warmMinMs`), the steady window runs from there to `endFraction` of them.
  */
+import { BenchError } from '../bench-error.js';
 import { pidCpuUs, selfCpuUs } from './cpu.js';
 
 export interface Sample {
@@ -81,7 +82,7 @@ export function steadyState(
 ): SteadyState {
   const first = samples.find((s) => s.events > 0) ?? samples[0];
   const last = samples[samples.length - 1];
-  if (!first || !last) throw new Error('steady state of no samples');
+  if (!first || !last) throw new BenchError('steady state of no samples');
   // The warm-up starts with the sample before the first acknowledgement: connecting counts.
   const start = samples[Math.max(0, samples.indexOf(first) - 1)]!;
   const total = last.events;

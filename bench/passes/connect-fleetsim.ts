@@ -4,6 +4,7 @@
  *
  *   node dist/bench/passes/connect-fleetsim.js --target mqtt://... --tallies http://... [--devices 10000] [--in-flight 2000]
  */
+import { BenchError } from '../bench-error.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { stormScenario } from '../bench-fleet.js';
 import { ConnectedWatch } from '../method/connected.js';
@@ -23,5 +24,5 @@ const run = runScenario(stormScenario(devices, argOf('in-flight', 2000)), {
 await watch.until(devices);
 watch.stop();
 const r = await run;
-if (r.events.failed) throw new Error(`${r.events.failed} events failed: ${r.events.lastError}`);
+if (r.events.failed) throw new BenchError(`${r.events.failed} events failed: ${r.events.lastError}`);
 process.stdout.write(`${JSON.stringify({ ...watch.rate(devices), events: r.events.acked })}\n`);

@@ -5,6 +5,7 @@
  *
  *   node dist/bench/passes/http-autocannon.js --target http://... --peer-pid N [--seconds 8] [--connections 32]
  */
+import { BenchError } from '../bench-error.js';
 import { createRequire } from 'node:module';
 import { benchScenario, prebuiltEvents } from '../bench-fleet.js';
 import { report } from '../method/pass.js';
@@ -40,6 +41,6 @@ run.on('response', () => {
 });
 const r = await run;
 const samples = sampler.stop();
-if (r.non2xx || r.errors) throw new Error(`autocannon: ${r.non2xx} non-2xx, ${r.errors} errors`);
+if (r.non2xx || r.errors) throw new BenchError(`autocannon: ${r.non2xx} non-2xx, ${r.errors} errors`);
 const avgBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
 report({ ...steadyState(samples), total: { events: acked, seconds: argOf('seconds', 8) }, payloadBytes: avgBytes });

@@ -4,6 +4,7 @@
  *
  *   node dist/bench/passes/http-fleetsim.js --target http://... --peer-pid N [--devices 40000] [--connections 32]
  */
+import { BenchError } from '../bench-error.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { benchScenario } from '../bench-fleet.js';
 import { report } from '../method/pass.js';
@@ -27,6 +28,6 @@ const r = await runScenario(benchScenario(argOf('devices', 40_000), 'http', conn
     sampler.take();
   },
 });
-if (r.events.failed) throw new Error(`${r.events.failed} events failed: ${r.events.lastError}`);
+if (r.events.failed) throw new BenchError(`${r.events.failed} events failed: ${r.events.lastError}`);
 acked = r.events.acked;
 report({ ...steadyState(sampler.stop()), total: { events: r.events.acked, seconds: r.durationMs / 1000 } });

@@ -5,6 +5,7 @@
  *   node dist/bench/passes/mqtt-fleetsim.js --target mqtt://... --tallies http://... --peer-pid N
  *     [--devices 60000] [--connections 16] [--in-flight 256] [--qos 1] [--client mqtt.js|lean]
  */
+import { BenchError } from '../bench-error.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { benchScenario } from '../bench-fleet.js';
 import { report } from '../method/pass.js';
@@ -32,6 +33,6 @@ const r = await runScenario(benchScenario(devices, 'mqtt', inFlight), {
     sampler.take();
   },
 });
-if (r.events.failed) throw new Error(`${r.events.failed} events failed: ${r.events.lastError}`);
+if (r.events.failed) throw new BenchError(`${r.events.failed} events failed: ${r.events.lastError}`);
 acked = r.events.acked;
 report({ ...steadyState(sampler.stop()), total: { events: r.events.acked, seconds: r.durationMs / 1000 } });

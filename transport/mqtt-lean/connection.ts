@@ -5,6 +5,7 @@
  * until acknowledged. Timers are the transport's: it sweeps every connection for acknowledgement
  * deadlines and keepalive, and schedules reconnects.
  */
+import type { TimerHandle } from '../../core/clock.js';
 import { SendError, type SendDone } from '../types.js';
 import { DISCONNECT, DUP, PINGREQ, pubrelFrame, T } from './frames.js';
 import { InFlight, WAIT_ACK, WAIT_COMP, WRITTEN } from './inflight.js';
@@ -52,7 +53,7 @@ export class LeanConnection implements WireEvents {
   /** The device has nothing more to send: end once the ring is empty. */
   finished = false;
   attempt = 0;
-  reconnectTimer: unknown;
+  reconnectTimer: TimerHandle | undefined;
   /** The last status topic written, cached with its app (a device reports on few apps). */
   topicApp: string | undefined;
   topic: Buffer | undefined;

@@ -6,6 +6,7 @@
  * (PUBACK, PUBREC, PUBREL, PUBCOMP) are four bytes each and are read and written in place.
  */
 import mqttPacket from 'mqtt-packet';
+import { SendError } from '../types.js';
 
 export const PINGREQ = Buffer.from([0xc0, 0x00]);
 export const DISCONNECT = mqttPacket.generate({ cmd: 'disconnect' });
@@ -108,7 +109,7 @@ export function splitFrames(
       len += (byte & 0x7f) * mul;
       if (!(byte & 0x80)) break;
       mul *= 128;
-      if (mul > 2_097_152) throw new Error('malformed MQTT remaining length');
+      if (mul > 2_097_152) throw new SendError('malformed MQTT remaining length', 'network');
     }
     const end = i + len;
     if (end > buf.length) return buf.subarray(o);

@@ -16,7 +16,7 @@ import { emptyStats, SendError, type SendDone, type Transport, type TransportSta
 import { LeanConnection, State, type LeanHost } from './connection.js';
 import { connectFrame, publishFrame, topicBytes } from './frames.js';
 import { openWire, type Wire } from './wire.js';
-import { realLeanTimers, type LeanTimers } from './timers.js';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 
 export interface LeanMqttOptions {
   url: string;
@@ -44,7 +44,8 @@ export interface LeanMqttOptions {
   reconnect?: BackoffOptions;
   insecureTls?: boolean;
   ca?: Buffer | string;
-  timers?: LeanTimers;
+  /** The sweep and reconnect delays, and `now` for deadlines. @default systemClock */
+  clock?: Clock;
 }
 
 export class LeanMqttTransport implements Transport, LeanHost {
@@ -53,14 +54,14 @@ export class LeanMqttTransport implements Transport, LeanHost {
   private readonly target: MqttTarget;
   private readonly qos: 0 | 1 | 2;
   private readonly timeoutMs: number;
-  private readonly timers: LeanTimers;
+  private readonly clock: Clock;
   private readonly devices = new Map<string, LeanConnection>();
   private readonly shared: (LeanConnection | undefined)[] = [];
   private readonly live = new Set<LeanConnection>();
   private readonly gate: ConnectGate<LeanConnection>;
   private readonly counters: TransportStats = emptyStats();
   private readonly closeWaiters: (() => void)[] = [];
-  private sweepTimer: unknown;
+  private sweepTimer: TimerHandle | undefined;
   private nextAddress = 0;
   private open_ = 0;
   onCongestion?: (() => void) | undefined;
@@ -70,12 +71,12 @@ export class LeanMqttTransport implements Transport, LeanHost {
     this.qos = opts.qos ?? 1;
     this.keepaliveMs = (opts.keepaliveSec ?? 60) * 1000;
     this.timeoutMs = opts.ackTimeoutMs ?? 30_000;
-    this.timers = opts.timers ?? realLeanTimers;
+    this.clock = opts.clock ?? systemClock;
     this.gate = new ConnectGate(opts.maxConnecting ?? 256, (c) => this.startConn(c));
   }
 
   now(): number {
-    return this.timers.now();
+    return this.clock.now();
   }
 
   async preflight(): Promise<void> {
@@ -168,14 +169,16 @@ export class LeanMqttTransport implements Transport, LeanHost {
   dropped(c: LeanConnection): void {
     this.open_--;
     const delay = backoffDelay(c.attempt++, this.opts.reconnect ?? {});
-    c.reconnectTimer = this.timers.setTimeout(() => {
-      c.reconnectTimer = undefined;
-      if (c.state === State.Idle) this.gate.enter(c);
-    }, delay);
+    c.reconnectTimer = this.clock
+      .setTimeout(() => {
+        c.reconnectTimer = undefined;
+        if (c.state === State.Idle) this.gate.enter(c);
+      }, delay)
+      .unref();
   }
 
   closed(c: LeanConnection, hadWire: boolean): void {
-    if (c.reconnectTimer !== undefined) this.timers.clearTimeout(c.reconnectTimer);
+    if (c.reconnectTimer !== undefined) this.clock.clearTimeout(c.reconnectTimer);
     if (hadWire) this.open_--;
     this.live.delete(c);
     this.gate.drop(c);
@@ -240,7 +243,8 @@ export class LeanMqttTransport implements Transport, LeanHost {
   private ensureSweep(): void {
     if (this.sweepTimer !== undefined) return;
     const every = Math.max(10, Math.min(this.timeoutMs, this.keepaliveMs || this.timeoutMs) / 4);
-    this.sweepTimer = this.timers.setInterval(() => this.sweep(), every);
+    // unref: a sweep alone must not keep the process alive
+    this.sweepTimer = this.clock.setInterval(() => this.sweep(), every).unref();
   }
 
   /** Deadlines and keepalive for every connection, and the connect timeout for those opening. */
@@ -274,7 +278,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
     }
     this.shared.length = 0;
     if (this.live.size) await new Promise<void>((r) => this.closeWaiters.push(r));
-    if (this.sweepTimer !== undefined) this.timers.clearInterval(this.sweepTimer);
+    if (this.sweepTimer !== undefined) this.clock.clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
   }
 }

@@ -3,6 +3,7 @@
  * CA certificate: Node's crypto makes and signs keys but has no certificate builder, and a
  * dependency for some forty lines of TLV encoding is not worth it.
  */
+import { InternalError } from '../../protocol/errors.js';
 
 export const TAG = {
   boolean: 0x01,
@@ -82,16 +83,16 @@ export interface Element {
 export function readElement(buf: Buffer, offset = 0): Element {
   const tag = buf[offset];
   let len = buf[offset + 1];
-  if (tag === undefined || len === undefined) throw new Error('truncated DER');
+  if (tag === undefined || len === undefined) throw new InternalError('truncated DER');
   let start = offset + 2;
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new Error('unsupported DER length');
+    if (n === 0 || n > 4) throw new InternalError('unsupported DER length');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[start + i]!;
     start += n;
   }
-  if (start + len > buf.length) throw new Error('truncated DER');
+  if (start + len > buf.length) throw new InternalError('truncated DER');
   return { tag, raw: buf.subarray(offset, start + len), content: buf.subarray(start, start + len) };
 }
 

@@ -1,0 +1,134 @@
+/**
+ * Builds a run's result from what the run gathered: ground truth (the simulator), what the drive
+ * measured, and what the endpoint answered. Pure, so a test builds a result with no socket; the
+ * run passes in the clock's readings and the machine it ran on.
+ */
+import type { Fleet } from '../agent/fleet/fleet.js';
+import type { Scenario } from '../agent/scenario/schema.js';
+import type { Threshold } from '../agent/scenario/thresholds.js';
+import type { Simulator } from '../agent/sim/simulator.js';
+import { type FlowCounter, lifecycleDurations } from '../drive/lifecycle-metrics.js';
+import { type Histogram, type RunMetrics, summarise } from '../drive/metrics.js';
+import type { DeviceReconciliation } from '../reconcile/devices.js';
+import { reconcileReading, type TallyReading, withDevices } from '../reconcile/reading.js';
+import { expectedTallies } from '../reconcile/reconcile.js';
+import { coverageOf } from './coverage.js';
+import { peakPerSec } from './merge.js';
+import { RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
+import { checkThresholds, type ThresholdResult } from './thresholds.js';
+
+/** What an abortOnFail threshold did: when, why, and the checks that failed. */
+export interface Aborted {
+  at: string;
+  reason: string;
+  failures: ThresholdResult[];
+}
+
+export interface ResultInput {
+  scenario: Pick<Scenario, 'name' | 'description' | 'timeScale'>;
+  scenarioFile: string;
+  seed: number | string;
+  transport: RunResult['transport'];
+  target: RunResult['target'];
+  environment: RunResult['environment'];
+  /** Wall clock, epoch ms: the run's start, its end, and when the transport had closed. */
+  startedAt: number;
+  finishedAt: number;
+  endWall: number;
+  fleet: Fleet;
+  sim: Simulator;
+  simStartMs: number;
+  /** The scenario's app ids, sorted. */
+  appIds: readonly string[];
+  thresholds: readonly Threshold[];
+  metrics: RunMetrics;
+  flows: FlowCounter;
+  aborted: Aborted | undefined;
+  tallies: TallyReading;
+  devices: DeviceReconciliation | undefined;
+  /** The endpoint's end-to-end latency histogram and where it came from, or why there is none. */
+  endToEnd: { histogram: Histogram; source: string } | string;
+  shard: { index: number; count: number } | undefined;
+}
+
+export function buildResult(r: ResultInput): RunResult {
+  const { metrics, sim, fleet } = r;
+  const expected = expectedTallies(sim.installs);
+  const reconciliation = withDevices(
+    reconcileReading(
+      r.appIds.map((id) => expected.get(id)),
+      r.tallies,
+    ),
+    r.devices,
+  );
+  const e2e = typeof r.endToEnd === 'string' ? undefined : r.endToEnd;
+  const byPlatform: Record<string, number> = {};
+  for (const d of fleet.devices) byPlatform[d.platform] = (byPlatform[d.platform] ?? 0) + 1;
+  const durationMs = metrics.sent
+    ? Math.max(1, (metrics.acked ? metrics.lastAckAt : r.endWall) - metrics.firstSendAt)
+    : 0;
+  const events = {
+    offered: metrics.offered,
+    sent: metrics.sent,
+    acked: metrics.acked,
+    failed: metrics.failed,
+    retried: metrics.retried,
+    ...(metrics.lastError ? { lastError: metrics.lastError } : {}),
+  };
+  const checked = checkThresholds(r.thresholds, {
+    events,
+    durationMs,
+    ack: metrics.ack,
+    points: metrics.timeline,
+    reconciliation,
+    ...(e2e ? { e2e: e2e.histogram } : {}),
+  });
+  // A threshold that aborted the run failed, whatever the figures say once settled.
+  for (const f of r.aborted?.failures ?? []) {
+    const c = checked.find((x) => x.check === f.check);
+    if (c?.passed) Object.assign(c, { passed: false, observed: f.observed, detail: f.detail });
+  }
+  return {
+    schema: RESULT_SCHEMA,
+    ...verdictOf(reconciliation, checked),
+    scenario: {
+      name: r.scenario.name,
+      file: r.scenarioFile,
+      ...(r.scenario.description ? { description: r.scenario.description } : {}),
+    },
+    seed: r.seed,
+    transport: r.transport,
+    target: r.target,
+    timeScale: r.scenario.timeScale,
+    startedAt: new Date(r.startedAt).toISOString(),
+    finishedAt: new Date(r.finishedAt).toISOString(),
+    durationMs: Math.round(durationMs),
+    window: {
+      firstSendAt: Math.round(metrics.firstSendAt),
+      lastSettledAt: metrics.sent ? Math.round(metrics.firstSendAt + durationMs) : 0,
+    },
+    parts: 1,
+    environment: r.environment,
+    devices: { total: fleet.devices.length, byPlatform, installations: sim.installs.length },
+    events,
+    throughput: {
+      eventsPerSec: durationMs ? Math.round((metrics.acked / durationMs) * 1000 * 10) / 10 : 0,
+      peakPerSec: peakPerSec(metrics.timeline),
+    },
+    latency: {
+      ack: summarise(metrics.ack),
+      endToEnd: e2e ? summarise(e2e.histogram) : null,
+      endToEndSource: typeof r.endToEnd === 'string' ? r.endToEnd : r.endToEnd.source,
+    },
+    lifecycle: {
+      durations: lifecycleDurations(sim.installs, r.simStartMs),
+      flows: r.flows.toLinks(sim.installs),
+    },
+    timeline: { intervalMs: 1000, points: metrics.timeline },
+    reconciliation,
+    coverage: coverageOf(sim),
+    thresholds: checked,
+    ...(r.aborted ? { aborted: { at: r.aborted.at, reason: r.aborted.reason } } : {}),
+    ...(r.shard ? { shard: r.shard } : {}),
+  };
+}

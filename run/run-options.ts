@@ -1,0 +1,102 @@
+/**
+ * What a run is asked to do, and the one step that checks it before anything starts: the options
+ * of `runScenario` and `runWithWorkers`, the live state progress shows, and `checkRun`, which turns
+ * the options into the resolved choices (transport, seed, target URL) or a UsageError saying what
+ * would work.
+ */
+import type { Emitted } from '../agent/sim/simulator.js';
+import type { Scenario } from '../agent/scenario/schema.js';
+import type { Endpoint } from '../broker/endpoint.js';
+import type { Clock } from '../core/clock.js';
+import { UsageError } from '../protocol/errors.js';
+import type { RunAuth } from '../transport/credentials.js';
+import { targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
+
+export interface RunOptions {
+  /** Resolved scenario auth (transport/credentials.ts); resolved from the scenario when absent. */
+  auth?: RunAuth;
+  scenarioFile: string;
+  transport?: TransportKind;
+  devices?: number;
+  seed?: number | string;
+  /** mqtt://host:port or http://host:port of an external endpoint. */
+  target?: string;
+  /** Where to read tallies from for an external target (defaults to the target when it is HTTP). */
+  talliesUrl?: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Every event as it is sent (ground-truth hooks in tests). */
+  onSend?: (e: Emitted) => void;
+  /** Called once the endpoint is up, before devices start (tests use it to plant faults). */
+  onEndpoint?: (endpoint: Endpoint) => void;
+  /** Progress hook: called with the live state every `tickMs`. */
+  onTick?: (state: LiveState) => void;
+  /** @default 250 */
+  tickMs?: number;
+  /** Where the run logs (pino in the CLI); nothing is logged when absent. */
+  logger?: RunLogger;
+  /**
+   * false: bare counters only (no timeline, no histograms, no flows, no progress), the baseline
+   * that bench/metrics-overhead.ts compares against. @default true
+   */
+  instrument?: boolean;
+  /** Run only shard `index` of `count` (devices whose fleet index % count === index). */
+  shard?: { index: number; count: number };
+  /** Do not read the endpoint's tallies: the result carries the expected tallies for a later
+   * merge to reconcile once (shards, workers). */
+  deferReconcile?: boolean;
+  /** Transport tuning from the command line (overrides the scenario's `load`). */
+  transportFlags?: TransportFlags;
+  /** Overrides the scenario's maxInFlight. */
+  maxInFlight?: number;
+}
+
+/** The logging calls a run makes (a pino logger fits). */
+export interface RunLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** What live progress shows: plain numbers, so workers send theirs over IPC as they are. */
+export interface LiveState {
+  sent: number;
+  acked: number;
+  failed: number;
+  connections: number;
+  /** Devices that have come online (simulated time reached their arrival) and are not done. */
+  devicesOnline: number;
+  devicesDone: number;
+  devicesTotal: number;
+  installsDone: number;
+  installsTotal: number;
+  /** Installations with steps still to send. */
+  remaining: number;
+  /** Wall ms since devices started. */
+  elapsedMs: number;
+  /** Simulated ms since the scenario start, of the latest event sent. */
+  simElapsedMs: number;
+  /** Ack p99 of the last full second, ms (0 before the first); workers' progress takes the worst. */
+  p99Ms: number;
+  /** Why the latest failed event failed. */
+  lastError?: string | undefined;
+}
+
+/** The choices a run makes from its options and scenario, checked. */
+export interface RunPlan {
+  transport: TransportKind;
+  seed: number | string;
+  /** The external target, parsed; undefined for the embedded endpoint. */
+  target: URL | undefined;
+}
+
+/** Checks the options before anything starts; `workers` when the run is split over processes. */
+export function checkRun(scenario: Scenario, opts: RunOptions, workers?: number): RunPlan {
+  const transport = opts.transport ?? scenario.transport;
+  if (workers !== undefined && opts.shard)
+    throw new UsageError(
+      '--workers and --shard go together only as separate runs: shard across machines with --shard, within one with --workers.',
+    );
+  const target = opts.target ? targetUrl(transport, opts.target) : undefined;
+  return { transport, seed: opts.seed ?? scenario.seed, target };
+}

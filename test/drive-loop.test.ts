@@ -1,0 +1,143 @@
+/**
+ * The drive loop under a manual clock: an abort signal stops it (what is in flight settles, held
+ * devices go at once), the watchdog fails a drive whose target stopped acknowledging, and
+ * observers see every event and tick on their marks until the drive ends.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { parseScenario } from '../agent/scenario/load.js';
+import { Simulator } from '../agent/sim/simulator.js';
+import { ManualClock } from '../core/clock.js';
+import { drive } from '../drive/drive.js';
+import { DriveStalledError } from '../protocol/errors.js';
+import { emptyStats, type SendDone, type Transport } from '../transport/types.js';
+import { SMALL_SCENARIO } from './helpers.js';
+
+/** Acknowledges every event on the next turn of the event loop (or never, with `silent`). */
+function fakeTransport(opts: { silent?: boolean } = {}) {
+  const done: string[] = [];
+  const t: Transport & { done: string[] } = {
+    kind: 'memory',
+    done,
+    preflight: async () => undefined,
+    send(_d, _a, _p, cb: SendDone) {
+      if (!opts.silent) setImmediate(() => cb(undefined));
+    },
+    deviceDone: (id) => void done.push(id),
+    close: async () => undefined,
+    connections: () => 0,
+    stats: emptyStats,
+  };
+  return t;
+}
+
+const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+const newSim = () => new Simulator(buildFleet(scenario), { startMs: 0, seed: 7 });
+
+describe('the drive loop', () => {
+  it('stops when its signal aborts: no new event goes out, and what was sent settles', async () => {
+    const sim = newSim();
+    const controller = new AbortController();
+    let sent = 0;
+    const m = await drive(sim, fakeTransport(), {
+      timeScale: 'asap',
+      maxInFlight: 16,
+      simStartMs: 0,
+      clock: new ManualClock(),
+      signal: controller.signal,
+      observers: [{ sent: () => void (++sent === 100 && controller.abort()) }],
+    });
+    expect(sent).toBe(100);
+    expect(m.sent).toBe(100);
+    expect(m.acked).toBe(100);
+    expect(sim.nextTime()).toBeDefined();
+  });
+
+  it('an abort lets held devices go at once instead of waiting out the hold', async () => {
+    const sim = newSim();
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const t = fakeTransport();
+    const devices = new Set<string>();
+    const run = drive(sim, t, {
+      timeScale: 3600,
+      maxInFlight: 64,
+      simStartMs: 0,
+      holdUntilSimMs: 400 * 86_400_000,
+      clock,
+      signal: controller.signal,
+      observers: [{ sent: (e) => void devices.add(e.inst.device.id) }],
+    });
+    // one simulated day at 3,600x (24 s): the events due by then go out, the hold is 400 days away
+    for (let i = 0; i < 48; i++) {
+      clock.advance(500);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(devices.size).toBeGreaterThan(0);
+    expect(t.done).toEqual([]);
+    controller.abort();
+    const m = await run;
+    expect(m.acked).toBe(m.sent);
+    expect(new Set(t.done).size).toBeGreaterThan(0);
+    expect(clock.now()).toBe(24_000);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('fails with DRIVE_STALLED when events stay unacknowledged for the stall limit', async () => {
+    const clock = new ManualClock();
+    const run = drive(newSim(), fakeTransport({ silent: true }), {
+      timeScale: 'asap',
+      maxInFlight: 8,
+      simStartMs: 0,
+      clock,
+      stallMs: 5_000,
+    });
+    const settled = run.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    clock.advance(4_999);
+    await new Promise((r) => setImmediate(r));
+    clock.advance(1_001);
+    const err = await settled;
+    expect(err).toBeInstanceOf(DriveStalledError);
+    expect(err).toMatchObject({ code: 'DRIVE_STALLED', exitCode: 4 });
+    expect((err as Error).message).toMatch(/^no acknowledgement for 5 s with 8 events in flight/);
+  });
+
+  it('calls every observer for every event, ticks them on their marks, and stops their timers at the end', async () => {
+    const sim = newSim();
+    const total = sim.remaining;
+    const clock = new ManualClock(10_250);
+    const a: number[] = [];
+    const b: number[] = [];
+    const ticks: number[] = [];
+    const t = fakeTransport();
+    // acknowledgements wait until the test moves time on, so the drive spans several seconds
+    const queued: SendDone[] = [];
+    t.send = (_d, _a, _p, cb) => void queued.push(cb);
+    const run = drive(sim, t, {
+      timeScale: 'asap',
+      maxInFlight: 500,
+      simStartMs: 0,
+      clock,
+      observers: [
+        { sent: (e) => void a.push(e.seq) },
+        { sent: (e) => void b.push(e.seq), tick: (now) => void ticks.push(now) },
+      ],
+    });
+    while (queued.length) {
+      clock.advance(400);
+      for (const cb of queued.splice(0)) cb(undefined);
+      await new Promise((r) => setImmediate(r));
+    }
+    const m = await run;
+    expect(a).toHaveLength(m.sent);
+    expect(b).toEqual(a);
+    expect(m.sent).toBeGreaterThanOrEqual(total);
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(ticks.every((x) => x % 1000 === 0)).toBe(true);
+    expect(ticks[0]).toBe(11_000);
+    expect(clock.pending).toBe(0);
+  });
+});
