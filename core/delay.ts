@@ -4,7 +4,7 @@
  *   | { lognormal: { median: "10s", sigma: 1 } }
  * and they are compiled once into a `Delay` that draws from a device's own Rng.
  */
-import type { Rng } from './rng.js';
+import type { RandomSource } from './rng.js';
 
 export type Delay =
   | { kind: 'fixed'; ms: number }
@@ -37,7 +37,7 @@ export const lognormal = (medianMs: number, sigma: number): Delay => ({ kind: 'l
 
 /** Draws one delay in whole simulated milliseconds. Always consumes exactly two draws, whatever
  * the kind, so that overriding one delay (even its kind) never shifts later decisions. */
-export function sample(d: Delay, rng: Rng): number {
+export function sample(d: Delay, rng: RandomSource): number {
   return sampleFrom(d, rng.next(), rng.next());
 }
 

@@ -67,3 +67,79 @@ export function deviceRng(seed: number | string, deviceId: string): Rng {
 export function installRng(seed: number | string, deviceId: string, appId: string): Rng {
   return new Rng(`${seed}|${deviceId}|${appId}`);
 }
+
+/** Anything that draws uniforms in [0, 1): an Rng, or one slot of an RngSlots. */
+export interface RandomSource {
+  next(): number;
+}
+
+/**
+ * Many sfc32 generators in one Int32Array (four words each), for a fleet's installations and
+ * devices: no object per generator. `at(slot)` points the shared cursor at one of them; the
+ * sequence of each slot is exactly that of `new Rng(key)`.
+ */
+export class RngSlots implements RandomSource {
+  private s: Int32Array;
+  private o = 0;
+
+  constructor(capacity: number) {
+    this.s = new Int32Array(Math.max(4, capacity * 4));
+  }
+
+  get capacity(): number {
+    return this.s.length >> 2;
+  }
+
+  /** Makes room for `n` slots (keeps what is there). */
+  reserve(n: number): void {
+    if (n * 4 <= this.s.length) return;
+    const next = new Int32Array(Math.max(n * 4, this.s.length * 2));
+    next.set(this.s);
+    this.s = next;
+  }
+
+  /** Seeds `slot` from a key, as the Rng constructor does. */
+  seed(slot: number, key: string): void {
+    const o = slot * 4;
+    this.s[o] = hash32(key, 1);
+    this.s[o + 1] = hash32(key, 2);
+    this.s[o + 2] = hash32(key, 3);
+    this.s[o + 3] = hash32(key, 4);
+    this.o = o;
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  /** Points the cursor at `slot`; returns this, to draw from it. */
+  at(slot: number): this {
+    this.o = slot * 4;
+    return this;
+  }
+
+  next(): number {
+    const s = this.s;
+    const o = this.o;
+    const a = s[o]!;
+    const b = s[o + 1]!;
+    const c = s[o + 2]!;
+    const d = s[o + 3]!;
+    const t = (((a + b) | 0) + d) | 0;
+    s[o + 3] = (d + 1) | 0;
+    s[o] = b ^ (b >>> 9);
+    s[o + 1] = (c + (c << 3)) | 0;
+    s[o + 2] = (((c << 21) | (c >>> 11)) + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+}
+
+/** A 32-bit mix of two integers (murmur3's finaliser over their combination): stateless draws. */
+export function mix32(a: number, b: number): number {
+  let h = (a ^ Math.imul(b | 0, 0x9e3779b1)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A uniform in [0, 1) from (key, index, salt) with no state: the same arguments, the same draw. */
+export function unitAt(key: number, index: number, salt: number): number {
+  return mix32(mix32(key, index), salt) / 4294967296;
+}

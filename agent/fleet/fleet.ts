@@ -101,6 +101,8 @@ export function installTraits(device: DeviceSpec, app: AppSpec): Traits {
 }
 
 export interface Fleet {
+  /** The scenario the fleet was built from. */
+  scenario: Scenario;
   devices: DeviceSpec[];
   total: number;
   /** The scenario's models with overrides, quota goals and plans. */
@@ -150,10 +152,15 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
     perPrefix.set(prefix, first + n - 1);
     const firstIndex = index;
     index += n;
+    // devices with equal traits share one object (a cohort has a handful of combinations)
+    const pool = new Map<string, Traits>();
     const make = (k: number): DeviceSpec => {
       const id = deviceId(prefix, first + k);
       const rng = deviceRng(seed, id);
-      const traits = deviceTraits(cohort, rng);
+      const drawn = deviceTraits(cohort, rng);
+      const key = `${drawn.osMajor}|${drawn.supervised}|${drawn.method}`;
+      let traits = pool.get(key);
+      if (!traits) pool.set(key, (traits = drawn));
       const sampled = sample(arrival, rng);
       const arrivalMs = arrivalOf ? arrivalOf(firstIndex + k) : sampled;
       return { index: firstIndex + k, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps };
@@ -175,7 +182,7 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       devices.push(d);
     }
   });
-  return { devices, total: index, models, startMs };
+  return { scenario, devices, total: index, models, startMs };
 }
 
 function isInRange(id: string, prefix: string, first: number, n: number): boolean {

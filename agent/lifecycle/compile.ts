@@ -6,7 +6,16 @@
 import { findState } from '../../protocol/catalogue.js';
 import { ModelError } from '../../protocol/errors.js';
 import type { Delay } from '../../core/delay.js';
-import { CHECK_IN, END, transitionId, type Guard, type LifecycleModel } from './model.js';
+import {
+  CHECK_IN,
+  END,
+  PUSHED,
+  transitionId,
+  type DeviceCondition,
+  type DeviceWait,
+  type Guard,
+  type LifecycleModel,
+} from './model.js';
 
 export interface CTrans {
   readonly index: number;
@@ -22,7 +31,12 @@ export interface CTrans {
   readonly retryCounter: number;
   readonly retryMax: number;
   readonly retryTo: number;
-  readonly tag: 'offline' | 'online' | undefined;
+  /** The delay is the device's next check-in (a device agent parks the installation there). */
+  readonly checkIn: boolean;
+  /** The check-in follows a push the server sends for a command it queued. */
+  readonly push: boolean;
+  readonly device: DeviceCondition | undefined;
+  readonly until: DeviceWait | undefined;
   readonly isUpdate: boolean;
 }
 
@@ -35,6 +49,8 @@ export interface CNode {
   readonly native: string | undefined;
   readonly reports: boolean;
   readonly out: CTrans[];
+  /** Some transition out of it is decided by a fact of the device. */
+  readonly byDevice: boolean;
   /** The forced hop taken when a newer version is distributed (see LifecycleNode.onUpdate). */
   readonly update: CTrans | undefined;
 }
@@ -58,9 +74,6 @@ export interface ModelOverride {
   weight?: number;
   delay?: Delay;
   checkIn?: Delay;
-  /** Connectivity: weight of `offline` transitions and delay of `online` ones. */
-  offline?: number;
-  outage?: Delay;
 }
 
 export function compileModel(model: LifecycleModel, overrides: readonly ModelOverride[] = []): CompiledModel {
@@ -90,13 +103,16 @@ export function compileModel(model: LifecycleModel, overrides: readonly ModelOve
         from: index,
         to: t.to === END ? -1 : idx(t.to, `transition ${name}->${t.to}`),
         weight: t.weight ?? 1,
-        delay: t.delay === CHECK_IN ? checkIn : t.delay,
+        delay: t.delay === CHECK_IN || t.delay === PUSHED ? checkIn : t.delay,
         when: t.when,
         why: t.why,
         retryCounter,
         retryMax: t.retry?.max ?? 0,
         retryTo: t.retry ? idx(t.retry.to, `retry of ${name}->${t.to}`) : -1,
-        tag: t.tag,
+        checkIn: t.delay === CHECK_IN || t.delay === PUSHED,
+        push: t.delay === PUSHED,
+        device: t.device,
+        until: t.until,
         isUpdate: false,
       };
       transitions.push(tr);
@@ -116,7 +132,10 @@ export function compileModel(model: LifecycleModel, overrides: readonly ModelOve
         retryCounter: -1,
         retryMax: 0,
         retryTo: -1,
-        tag: undefined,
+        checkIn: false,
+        push: false,
+        device: undefined,
+        until: undefined,
         isUpdate: true,
       };
       transitions.push(update);
@@ -126,9 +145,14 @@ export function compileModel(model: LifecycleModel, overrides: readonly ModelOve
       name,
       status: n.status,
       state: n.state,
-      native: n.native ?? (n.status && n.state ? findState(model.platform, n.status, n.state)?.native : undefined),
+      // null: this node reports no native code even where the catalogue's state has one
+      native:
+        n.native === null
+          ? undefined
+          : (n.native ?? (n.status && n.state ? findState(model.platform, n.status, n.state)?.native : undefined)),
       reports: n.status !== undefined,
       out,
+      byDevice: out.some((t) => t.device !== undefined),
       update,
     };
   });
@@ -161,14 +185,6 @@ function applyOverrides(
     m.set(t.index, p);
   };
   for (const o of overrides) {
-    if (o.offline !== undefined || o.outage) {
-      for (const n of nodes) {
-        for (const t of n.out) {
-          if (t.tag === 'offline' && o.offline !== undefined) setProb(t, o.offline);
-          if (t.tag === 'online' && o.outage) t.delay = o.outage;
-        }
-      }
-    }
     if (!o.transition) continue;
     const t = byId.get(o.transition);
     if (!t || t.isUpdate) throw new ModelError(`${model.platform} model has no transition "${o.transition}"`);

@@ -1,17 +1,21 @@
 /**
  * The one lifecycle engine. An installation (one app on one device) is a cursor into a compiled
- * model plus its own Rng; `advance` walks silent nodes and returns the next reported step, or
- * undefined when the installation has ended.
+ * model plus its own Rng; `walk` takes hops until the next reported node, the end, or (with a
+ * device) a check-in wait, where the device agent parks the installation until its next check-in.
  *
  * Determinism: every hop consumes exactly three draws (one for the choice, two for the delay),
- * whatever the guards, weights, delay kinds, overrides or quota constraints, so a device's path
- * depends only on (seed, deviceId, appId, traits, model + overrides [+ its quota role]).
+ * whatever the guards, weights, delay kinds, device facts, causes, overrides or quota
+ * constraints, so a device's path depends only on (seed, deviceId, appId, traits, the device's
+ * own facts, model + overrides [+ its quota role]).
+ *
+ * The walk allocates nothing unless it is given a log (trace and recorded paths want `via` and
+ * `why`; a run does not).
  */
 import { sampleFrom } from '../../core/delay.js';
 import { LifecycleError } from '../../protocol/errors.js';
-import type { Rng } from '../../core/rng.js';
+import type { RandomSource as Rng } from '../../core/rng.js';
 import type { CNode, CompiledModel, CTrans } from './compile.js';
-import { guardHolds, type Traits } from './model.js';
+import { guardHolds, type DeviceCondition, type DeviceWait, type Traits } from './model.js';
 
 export interface Step {
   /** Simulated time of the change, ms since the epoch. */
@@ -48,6 +52,22 @@ export interface Cursor {
   version: string;
   nextVersion: string;
   constraint: WalkConstraint | null;
+  /** The check-in transition the walk stopped at (it parked), else null. */
+  parked: CTrans | null;
+}
+
+/**
+ * What a device tells the engine (agent/device). Without one the engine walks a model alone:
+ * check-ins and device-decided ways are drawn delays and weighted choices.
+ */
+export interface DeviceFacts {
+  /** Does the device fact hold for this installation at `at`? */
+  holds(cond: DeviceCondition, at: number): boolean;
+  /** Simulated ms from `at` until the fact holds; Infinity when it never will. */
+  waitMs(wait: DeviceWait, at: number): number;
+  /** The transition a cause forces out of `node` at `at` (its why in `forcedWhy`), or null. */
+  forced(node: CNode, at: number, c: Cursor): CTrans | null;
+  readonly forcedWhy: string;
 }
 
 /** Visit counts for coverage, one slot per node and per transition of a compiled model. */
@@ -56,7 +76,23 @@ export interface Visits {
   transitions: Uint32Array;
 }
 
+/** Where a walk writes what it went through (trace, recorded paths); absent on the hot path. */
+export interface WalkLog {
+  via: string[];
+  why: string;
+}
+
+/** The walk ended: the installation stays where it is. */
+export const WALK_END = 0;
+/** The walk reached a reported node: `c.node` at `c.at`. */
+export const WALK_REPORT = 1;
+/** The walk waits for the device's next check-in: `c.parked` is the transition it will take. */
+export const WALK_PARK = 2;
+export type WalkResult = typeof WALK_END | typeof WALK_REPORT | typeof WALK_PARK;
+
 const MAX_SILENT_HOPS = 64;
+const ANY = 0;
+const NOT_BY_DEVICE = 1;
 
 export function newCursor(
   cm: CompiledModel,
@@ -74,6 +110,7 @@ export function newCursor(
     version: update && !pending ? update.version : version,
     nextVersion: update?.version ?? version,
     constraint: null,
+    parked: null,
   };
 }
 
@@ -83,24 +120,54 @@ export function destination(t: CTrans, c: Cursor): number {
   return t.to;
 }
 
-/** Picks one applicable transition by weight from a single uniform draw. */
-function choose(n: CNode, traits: Traits, c: Cursor, u: number): CTrans | undefined {
+function admissible(t: CTrans, traits: Traits, c: Cursor, n: CNode, mode: number): boolean {
+  if (!(t.weight > 0) || !guardHolds(t.when, traits)) return false;
+  if (mode === NOT_BY_DEVICE && t.device !== undefined) return false;
   const k = c.constraint;
+  return !k || k.allows(n.index, t, c.counters);
+}
+
+/** Picks one applicable transition by weight from a single uniform draw. */
+function pick(n: CNode, traits: Traits, c: Cursor, u: number, mode: number): CTrans | undefined {
   let total = 0;
-  for (const t of n.out) {
-    if (!(t.weight > 0) || !guardHolds(t.when, traits)) continue;
-    if (!k || k.allows(n.index, t, c.counters)) total += t.weight;
-  }
+  for (const t of n.out) if (admissible(t, traits, c, n, mode)) total += t.weight;
   if (total <= 0) return undefined;
   let x = u * total;
   let last: CTrans | undefined;
   for (const t of n.out) {
-    if (!(t.weight > 0) || !guardHolds(t.when, traits) || (k && !k.allows(n.index, t, c.counters))) continue;
+    if (!admissible(t, traits, c, n, mode)) continue;
     last = t;
     if (x < t.weight) return t;
     x -= t.weight;
   }
   return last;
+}
+
+/** The way out of `n`: a device fact first, then a cause, then chance; a quota overrides both. */
+function choose(
+  n: CNode,
+  traits: Traits,
+  c: Cursor,
+  u: number,
+  facts: DeviceFacts | null,
+): { t: CTrans | undefined; forced: boolean } {
+  const k = c.constraint;
+  if (facts) {
+    if (n.byDevice) {
+      for (const t of n.out) {
+        if (t.device === undefined || !guardHolds(t.when, traits)) continue;
+        if (facts.holds(t.device, c.at) && (!k || k.allows(n.index, t, c.counters))) return { t, forced: false };
+      }
+    }
+    const f = facts.forced(n, c.at, c);
+    if (f && guardHolds(f.when, traits) && (!k || k.allows(n.index, f, c.counters))) return { t: f, forced: true };
+    if (n.byDevice) {
+      const t = pick(n, traits, c, u, NOT_BY_DEVICE);
+      // a quota's role wins over what the device's facts would have chosen
+      return { t: t ?? (k ? pick(n, traits, c, u, ANY) : undefined), forced: false };
+    }
+  }
+  return { t: pick(n, traits, c, u, ANY), forced: false };
 }
 
 /** Whether the cursor's quota ruled out a transition out of `n` that the traits allowed (trace says so). */
@@ -118,9 +185,141 @@ function isDeadEnd(n: CNode, traits: Traits): boolean {
   return true;
 }
 
+function note(log: WalkLog | null, id: string, reason: string): void {
+  if (!log) return;
+  log.via.push(id);
+  log.why = log.why ? `${log.why}; ${reason}` : reason;
+}
+
+/** Moves the cursor onto `dest`; true when `dest` reports. */
+function arrive(cm: CompiledModel, c: Cursor, dest: number, visits: Visits | null): boolean {
+  c.node = dest;
+  c.constraint?.moved(dest);
+  const reports = cm.nodes[dest]!.reports;
+  if (reports && visits) visits.nodes[dest]!++;
+  return reports;
+}
+
+/** The first step of an installation: its start node, reported when it reports, else the walk from it. */
+export function startWalk(
+  cm: CompiledModel,
+  c: Cursor,
+  traits: Traits,
+  rng: Rng,
+  facts: DeviceFacts | null,
+  visits: Visits | null,
+  log: WalkLog | null,
+): WalkResult {
+  c.constraint?.moved(c.node);
+  if (cm.nodes[c.node]!.reports) {
+    if (visits) visits.nodes[c.node]!++;
+    return WALK_REPORT;
+  }
+  return walk(cm, c, traits, rng, facts, visits, log, null);
+}
+
 /**
- * Takes hops from the cursor until a reporting node is reached (returned as a Step) or the
- * installation ends (undefined). With `fromStart`, a reporting start node is itself the first step.
+ * Takes hops from the cursor until a reporting node is reached, the installation ends, or (with
+ * device facts) it parks for the device's check-in. `resume` is a parked check-in transition the
+ * device's check-in now takes, at `c.at`.
+ */
+export function walk(
+  cm: CompiledModel,
+  c: Cursor,
+  traits: Traits,
+  rng: Rng,
+  facts: DeviceFacts | null,
+  visits: Visits | null,
+  log: WalkLog | null,
+  resume: CTrans | null,
+): WalkResult {
+  if (resume) {
+    c.parked = null;
+    if (visits) visits.transitions[resume.index]!++;
+    if (resume.to < 0) return WALK_END;
+    note(log, resume.id, resume.why);
+    if (arrive(cm, c, resume.to, visits)) return WALK_REPORT;
+  }
+  for (let hop = 0; hop < MAX_SILENT_HOPS; hop++) {
+    const n = cm.nodes[c.node]!;
+    const u0 = rng.next();
+    const u1 = rng.next();
+    const u2 = rng.next();
+    let t: CTrans | undefined;
+    let dest: number;
+    let reason = '';
+    if (n.update && c.updateAt !== Infinity) {
+      t = n.update;
+      dest = t.to;
+      if (c.updateAt > c.at) c.at = c.updateAt;
+      c.updateAt = Infinity;
+      c.version = c.nextVersion;
+      // a new job: the CSP's (and Play's) retry counts start again
+      if (c.counters) c.counters.fill(0);
+      if (log) reason = `version ${c.version} was distributed`;
+      c.constraint?.updated();
+    } else {
+      const chosen = choose(n, traits, c, u0, facts);
+      t = chosen.t;
+      if (!t) {
+        if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return WALK_END;
+        throw new LifecycleError(
+          `${cm.platform} model: no transition out of "${n.name}" applies to traits ${JSON.stringify(traits)}${c.constraint ? ' under its quota' : ''}`,
+        );
+      }
+      if (facts && t.checkIn) {
+        c.parked = t;
+        return WALK_PARK;
+      }
+      dest = destination(t, c);
+      // the counters are read before this hop's retry counts, as `choose` read them
+      if (log) {
+        reason = chosen.forced ? facts!.forcedWhy : t.why;
+        if (quotaRuledOut(n, traits, c)) reason = `${reason} (its quota ruled out the other ways)`;
+      }
+      if (dest !== t.to) {
+        const k = ++c.counters![t.retryCounter]!;
+        if (log) reason = `${reason}; retry ${k} of ${t.retryMax}`;
+      }
+      if (facts && t.until) {
+        const ms = facts.waitMs(t.until, c.at);
+        if (ms === Infinity) return WALK_END;
+        c.at += ms;
+      } else if (t.delay) c.at += sampleFrom(t.delay, u1, u2);
+    }
+    if (visits) visits.transitions[t.index]!++;
+    if (dest < 0) return WALK_END; // END: the installation stays where it is
+    note(log, t.id, reason);
+    if (arrive(cm, c, dest, visits)) return WALK_REPORT;
+  }
+  throw new LifecycleError(
+    `${cm.platform} model: more than ${MAX_SILENT_HOPS} silent hops from "${cm.nodes[c.node]!.name}"`,
+  );
+}
+
+/** The via of a step when nothing was logged (shared: nobody writes to it). */
+const NO_VIA = Object.freeze([]) as unknown as string[];
+
+/** The step a cursor on a reported node stands for. */
+export function stepOf(cm: CompiledModel, node: number, at: number, version: string, log: WalkLog | null): Step {
+  const n = cm.nodes[node]!;
+  const step: Step = {
+    at,
+    node: n.name,
+    status: n.status!,
+    state: n.state!,
+    version,
+    via: log ? log.via : NO_VIA,
+    why: log ? log.why : '',
+  };
+  if (n.native) step.native = n.native;
+  return step;
+}
+
+/**
+ * The engine alone, one step at a time (tests, model checks): the next reported step, or
+ * undefined when the installation has ended. With `fromStart`, a reporting start node is itself
+ * the first step. Check-ins are drawn delays and device-decided ways weighted choices.
  */
 export function advance(
   cm: CompiledModel,
@@ -130,62 +329,9 @@ export function advance(
   visits?: Visits,
   fromStart = false,
 ): Step | undefined {
-  if (fromStart) {
-    c.constraint?.moved(c.node);
-    if (cm.nodes[c.node]!.reports) return toStep(cm, c, [], '', visits);
-  }
-  const via: string[] = [];
-  let why = '';
-  for (let hop = 0; hop < MAX_SILENT_HOPS; hop++) {
-    const n = cm.nodes[c.node]!;
-    const u0 = rng.next();
-    const u1 = rng.next();
-    const u2 = rng.next();
-    let t: CTrans | undefined;
-    let dest: number;
-    let reason: string;
-    if (n.update && c.updateAt !== Infinity) {
-      t = n.update;
-      dest = t.to;
-      if (c.updateAt > c.at) c.at = c.updateAt;
-      c.updateAt = Infinity;
-      c.version = c.nextVersion;
-      reason = `version ${c.version} was distributed`;
-      c.constraint?.updated();
-    } else {
-      t = choose(n, traits, c, u0);
-      if (!t) {
-        if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return undefined;
-        throw new LifecycleError(
-          `${cm.platform} model: no transition out of "${n.name}" applies to traits ${JSON.stringify(traits)}${c.constraint ? ' under its quota' : ''}`,
-        );
-      }
-      dest = destination(t, c);
-      // the counters are read before this hop's retry counts, as `choose` read them
-      reason = quotaRuledOut(n, traits, c) ? `${t.why} (its quota ruled out the other ways)` : t.why;
-      if (dest !== t.to) {
-        const k = ++c.counters![t.retryCounter]!;
-        reason = `${reason}; retry ${k} of ${t.retryMax}`;
-      }
-      if (t.delay) c.at += sampleFrom(t.delay, u1, u2);
-    }
-    if (visits) visits.transitions[t.index]!++;
-    if (dest < 0) return undefined; // END: the installation stays where it is
-    via.push(t.id);
-    why = why ? `${why}; ${reason}` : reason;
-    c.node = dest;
-    c.constraint?.moved(dest);
-    if (cm.nodes[dest]!.reports) return toStep(cm, c, via, why, visits);
-  }
-  throw new LifecycleError(
-    `${cm.platform} model: more than ${MAX_SILENT_HOPS} silent hops from "${cm.nodes[c.node]!.name}"`,
-  );
-}
-
-function toStep(cm: CompiledModel, c: Cursor, via: string[], why: string, visits?: Visits): Step {
-  const n = cm.nodes[c.node]!;
-  if (visits) visits.nodes[n.index]!++;
-  const step: Step = { at: c.at, node: n.name, status: n.status!, state: n.state!, version: c.version, via, why };
-  if (n.native) step.native = n.native;
-  return step;
+  const log: WalkLog = { via: [], why: '' };
+  const r = fromStart
+    ? startWalk(cm, c, traits, rng, null, visits ?? null, log)
+    : walk(cm, c, traits, rng, null, visits ?? null, log, null);
+  return r === WALK_REPORT ? stepOf(cm, c.node, c.at, c.version, log) : undefined;
 }

@@ -114,12 +114,14 @@ export function makePlan(cm: CompiledModel, traits: Traits, roles: readonly Role
     const s = states.get(key)!;
     const n = cm.nodes[s.node]!;
     if (n.update && s.upd) {
-      link(key, { node: n.update.to, upd: 0, ks: step(roles, s.ks, s.node, n.update.to), cs: s.cs });
+      // the update is a new job: its retry counters start again (engine.ts)
+      link(key, { node: n.update.to, upd: 0, ks: step(roles, s.ks, s.node, n.update.to), cs: s.cs.map(() => 0) });
       continue;
     }
     let ends = true;
     for (const t of n.out) {
-      if (!(t.weight > 0) || !guardHolds(t.when, traits)) continue;
+      // a way a device fact decides is possible whatever its weight (the engine alone never takes it)
+      if (!(t.weight > 0 || t.device !== undefined) || !guardHolds(t.when, traits)) continue;
       if (t.to < 0) continue; // END: handled below as an end here
       ends = false;
       const f = follow(t, s.cs);

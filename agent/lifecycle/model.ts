@@ -19,8 +19,13 @@ export type Guard = Readonly<Record<string, TraitValue | readonly TraitValue[]>>
 
 /** Transition target meaning "the installation ends at the node it is on". */
 export const END = '(end)';
-/** A transition delay that is the platform's check-in cadence (overridable per scenario). */
+/** A transition delay that is the device's next check-in on its own schedule (a session, a
+ * sync): the device agent parks the installation until then; the engine alone draws the
+ * platform's check-in delay. */
 export const CHECK_IN = 'checkIn';
+/** Like CHECK_IN, for a command the server has just queued: it sends a push (APNs, WNS, FCM),
+ * and the device checks in after the push's latency (or its own next session, if sooner). */
+export const PUSHED = 'pushed';
 
 export interface Retry {
   /** Named counter shared by the transitions of one phase (the MSI CSP counts per job). */
@@ -36,23 +41,34 @@ export interface Transition {
   /** Relative weight among the node's transitions. @default 1 */
   readonly weight?: number;
   /** Simulated time spent before arriving at `to`. @default no delay */
-  readonly delay?: Delay | typeof CHECK_IN;
+  readonly delay?: Delay | typeof CHECK_IN | typeof PUSHED;
   readonly when?: Guard;
   /** Why a device goes this way, in words; `trace` prints it. */
   readonly why: string;
   /** Failures that are retried before they become final. */
   readonly retry?: Retry;
-  /** Connectivity hooks: a cohort's `connectivity` sets the weight of `offline` transitions and
-   * the delay of `online` ones. */
-  readonly tag?: 'offline' | 'online';
+  /** A fact of the device, not of the app, decides this way (agent/device): the first transition
+   * of the node whose fact holds when the node is reached is taken; when none holds, the node's
+   * other transitions are chosen by weight. Without a device (the engine alone) it is one more
+   * weighted way. */
+  readonly device?: DeviceCondition;
+  /** The delay is the wait for a fact of the device (online again, bootstrap over, a licence
+   * granted) instead of a drawn one; a wait that never ends leaves the installation where it is. */
+  readonly until?: DeviceWait;
 }
+
+/** Device facts that route a walk: connectivity now, the DME bootstrap's outcome, a VPP licence. */
+export type DeviceCondition = 'offline' | 'bootstrap-ok' | 'bootstrap-failed' | 'licensed' | 'no-licence';
+/** Device facts a transition waits for. */
+export type DeviceWait = 'online' | 'bootstrap' | 'licence';
 
 export interface LifecycleNode {
   /** Catalogue status id. A node without one is a silent decision point: nothing is reported. */
   readonly status?: string;
   readonly state?: string;
-  /** Native code to report when it differs from the catalogue's default for the state. */
-  readonly native?: string;
+  /** Native code to report when it differs from the catalogue's default for the state; null
+   * reports none (a state the server shows before the device has the job). */
+  readonly native?: string | null;
   /** Outgoing transitions; a node with none is final. */
   readonly out?: readonly Transition[];
   /** When a newer app version is distributed while an installation is here (or reaches here

@@ -11,10 +11,29 @@
  * never confirms stays Pending Update / Waiting for user action.
  */
 import { exponential, lognormal, uniform } from '../../core/delay.js';
-import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
+import type { DeviceProfile } from '../lifecycle/device-profile.js';
+import { END, PUSHED, type LifecycleModel } from '../lifecycle/model.js';
 
 const OUTAGE = lognormal(1_800_000, 1);
 const COMPLIES = lognormal(7_200_000, 1.2);
+
+/** How an Android device checks in and is offline (docs/lifecycles.md, "The device"). */
+export const androidDevice: DeviceProfile = {
+  checkIn: {
+    push: lognormal(60_000, 1.2),
+    session: uniform(7.5 * 3_600_000, 8.5 * 3_600_000),
+    commandGapMs: 0,
+    source:
+      'push: assumption (FCM then the device policy controller syncs, median 1 min); sessions: Intune documents an Android check-in about every 8 hours (MaaS360 publishes none); one policy sync applies every queued app',
+  },
+  connectivity: {
+    offline: 0.03,
+    outage: OUTAGE,
+    checkInsWait: false,
+    source:
+      'assumption: 3 % of the time without the network downloads need (Wi-Fi, as the Play app-download preference asks), outages of median 30 min; check-ins go over any network',
+  },
+};
 
 export const androidModel: LifecycleModel = {
   platform: 'android',
@@ -26,7 +45,7 @@ export const androidModel: LifecycleModel = {
     not_installed: {
       status: 'pending_install',
       state: 'not_installed',
-      out: [{ to: 'policy', delay: CHECK_IN, why: 'device received the policy' }],
+      out: [{ to: 'policy', delay: PUSHED, why: 'device received the policy' }],
     },
     policy: {
       out: [
@@ -96,7 +115,7 @@ export const androidModel: LifecycleModel = {
           weight: 0.05,
           delay: uniform(500, 3_000),
           why: 'the device went offline before the download',
-          tag: 'offline',
+          device: 'offline',
         },
       ],
     },
@@ -108,7 +127,7 @@ export const androidModel: LifecycleModel = {
     p_offline: {
       status: 'pending_install',
       state: 'waiting_for_network',
-      out: [{ to: 'p_downloading', delay: OUTAGE, why: 'the device came back online and resumed', tag: 'online' }],
+      out: [{ to: 'p_downloading', delay: OUTAGE, why: 'the device came back online and resumed', until: 'online' }],
     },
     p_downloading: {
       status: 'pending_install',
@@ -125,7 +144,7 @@ export const androidModel: LifecycleModel = {
           weight: 0.03,
           delay: lognormal(20_000, 0.8),
           why: 'the device went offline during the download',
-          tag: 'offline',
+          device: 'offline',
         },
         { to: 'i_user', weight: 0.02, delay: lognormal(20_000, 0.8), why: 'the installer asks the user to confirm' },
         {
@@ -165,7 +184,7 @@ export const androidModel: LifecycleModel = {
     i_offline: {
       status: 'installing',
       state: 'waiting_for_network',
-      out: [{ to: 'i_downloading', delay: OUTAGE, why: 'the device came back online and resumed', tag: 'online' }],
+      out: [{ to: 'i_downloading', delay: OUTAGE, why: 'the device came back online and resumed', until: 'online' }],
     },
     i_user: {
       status: 'installing',
@@ -240,7 +259,7 @@ export const androidModel: LifecycleModel = {
     u_pending: {
       status: 'pending_update',
       state: 'update_pending',
-      out: [{ to: 'u_route', delay: CHECK_IN, why: 'device received the update policy' }],
+      out: [{ to: 'u_route', delay: PUSHED, why: 'device received the update policy' }],
     },
     u_route: {
       out: [

@@ -8,7 +8,24 @@
  * endpoint's job. The seed has no update states for DME. Weights and delays are assumptions.
  */
 import { exponential, lognormal, uniform } from '../../core/delay.js';
+import type { DeviceProfile } from '../lifecycle/device-profile.js';
 import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
+
+/** How a DME handset syncs and is offline (docs/lifecycles.md, "The device"). */
+export const dmeDevice: DeviceProfile = {
+  checkIn: {
+    session: exponential(14_400_000),
+    commandGapMs: 0,
+    source:
+      'assumption: the user syncs the DME client about every 4 h (no published figure); no push: OMA DM jobs and Mark for Install wait for that sync',
+  },
+  connectivity: {
+    checkInsWait: true,
+    offline: 0.02,
+    outage: lognormal(1_800_000, 1),
+    source: 'assumption: 2 % of the time offline, outages of median 30 min',
+  },
+};
 
 export const dmeModel: LifecycleModel = {
   platform: 'dme',
@@ -23,15 +40,26 @@ export const dmeModel: LifecycleModel = {
         { to: 'link_sent', when: { method: 'download-link' }, why: 'download-link installation' },
       ],
     },
+    // The bootstrap belongs to the device, once: its OMA DM jobs all start when it comes online,
+    // wait for the same bootstrap and take the same way (agent/device draws it from these two).
     waiting_bootstrap: {
       status: 'installing',
       state: 'waiting_for_bootstrap',
       out: [
-        { to: 'installing_dm', weight: 0.9, delay: exponential(3_600_000), why: 'device bootstrapped' },
+        {
+          to: 'installing_dm',
+          weight: 0.9,
+          delay: exponential(3_600_000),
+          device: 'bootstrap-ok',
+          until: 'bootstrap',
+          why: 'device bootstrapped',
+        },
         {
           to: 'link_sent',
           weight: 0.1,
           delay: uniform(3_600_000, 86_400_000),
+          device: 'bootstrap-failed',
+          until: 'bootstrap',
           why: 'bootstrap failed; fell back to a download link',
         },
       ],

@@ -5,7 +5,33 @@
  * is an assumption (docs/lifecycles.md), overridable per platform, cohort or app.
  */
 import { exponential, lognormal, uniform } from '../../core/delay.js';
-import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
+import type { DeviceProfile } from '../lifecycle/device-profile.js';
+import { CHECK_IN, END, PUSHED, type LifecycleModel } from '../lifecycle/model.js';
+
+const EIGHT_HOURS = uniform(7.5 * 3_600_000, 8.5 * 3_600_000);
+
+/** How an iPhone or iPad checks in, is offline, and answers NotNow (docs/lifecycles.md, "The device"). */
+export const iosDevice: DeviceProfile = {
+  checkIn: {
+    push: lognormal(30_000, 1.2),
+    session: EIGHT_HOURS,
+    commandGapMs: 1_000,
+    source:
+      'push: assumption (APNs then the MDM check-in, median 30 s); sessions: Intune documents an iOS/iPadOS check-in about every 8 hours (MaaS360 publishes none); one command per round trip, about 1 s apart: assumption',
+  },
+  connectivity: {
+    checkInsWait: true,
+    offline: 0.02,
+    outage: lognormal(1_800_000, 1),
+    source: 'assumption: 2 % of the time offline, outages of median 30 min',
+  },
+  presence: {
+    locked: 0.1,
+    unlock: lognormal(1_200_000, 1),
+    source:
+      'Apple: a device that cannot run a command (InstallApplication among them) while locked answers NotNow and polls again when conditions change; the 10 % of check-ins and the median 20 min to the unlock are assumptions',
+  },
+};
 
 export const iosModel: LifecycleModel = {
   platform: 'ios',
@@ -41,12 +67,12 @@ export const iosModel: LifecycleModel = {
     command_scheduled: {
       status: 'pending_install',
       state: 'command_scheduled',
-      out: [{ to: 'checked_in', delay: CHECK_IN, why: 'device checked in after the push' }],
+      out: [{ to: 'checked_in', delay: PUSHED, why: 'device checked in after the push' }],
     },
     licensed_scheduled: {
       status: 'pending_install',
       state: 'licensed_installation_scheduled',
-      out: [{ to: 'checked_in', delay: CHECK_IN, why: 'device checked in after the push' }],
+      out: [{ to: 'checked_in', delay: PUSHED, why: 'device checked in after the push' }],
     },
     checked_in: {
       out: [
@@ -207,7 +233,7 @@ export const iosModel: LifecycleModel = {
     install_failed: { status: 'failed', state: 'install_failed' },
     // Update lifecycle: mirrors the install (seed 000's update flowchart).
     update_offered: {
-      out: [{ to: 'route_update', delay: CHECK_IN, why: 'device checked in and received the update command' }],
+      out: [{ to: 'route_update', delay: PUSHED, why: 'device checked in and received the update command' }],
     },
     route_update: {
       out: [

@@ -11,7 +11,25 @@
  * weights and the other delays are assumptions (docs/lifecycles.md).
  */
 import { fixed, lognormal, uniform } from '../../core/delay.js';
-import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
+import type { DeviceProfile } from '../lifecycle/device-profile.js';
+import { END, PUSHED, type LifecycleModel } from '../lifecycle/model.js';
+
+/** How a Windows PC checks in and is offline (docs/lifecycles.md, "The device"). */
+export const windowsDevice: DeviceProfile = {
+  checkIn: {
+    push: lognormal(120_000, 1),
+    session: uniform(7.5 * 3_600_000, 8.5 * 3_600_000),
+    commandGapMs: 0,
+    source:
+      'push: assumption (WNS then an OMA-DM session, median 2 min); sessions: Intune documents a Windows check-in about every 8 hours (MaaS360 publishes none); one OMA-DM session carries every queued command in its SyncML package',
+  },
+  connectivity: {
+    checkInsWait: true,
+    offline: 0.05,
+    outage: lognormal(3_600_000, 1),
+    source: 'assumption: 5 % of the time offline (asleep, off the network), outages of median 1 h',
+  },
+};
 
 const RETRY_TIMEOUT = fixed(5 * 60_000);
 const DOWNLOAD_RETRY = { counter: 'download', max: 3, to: 'download_retry' } as const;
@@ -37,7 +55,7 @@ export const windowsModel: LifecycleModel = {
     command_scheduled: {
       status: 'pending_install',
       state: 'command_scheduled',
-      out: [{ to: 'downloading', delay: CHECK_IN, why: 'device synced and started the job' }],
+      out: [{ to: 'downloading', delay: PUSHED, why: 'device synced and started the job' }],
     },
     downloading: {
       status: 'installing',
@@ -135,7 +153,7 @@ export const windowsModel: LifecycleModel = {
     relevance_not_met: { status: 'failed', state: 'relevance_not_met' },
     // Update lifecycle (the general MaaS360 update states, which Windows shares).
     update_offered: {
-      out: [{ to: 'prompted_update', delay: CHECK_IN, why: 'device synced and received the update' }],
+      out: [{ to: 'prompted_update', delay: PUSHED, why: 'device synced and received the update' }],
     },
     prompted_update: {
       status: 'pending_update',

@@ -52,15 +52,10 @@ export class ScenarioModels {
     this.cohorts = new Map(scenario.cohorts.map((c) => [c.name, c]));
   }
 
-  /** Overrides for one (cohort, app): connectivity first, then the scenario's in file order. */
+  /** Overrides for one (cohort, app), in file order. (A cohort's connectivity is its devices',
+   * agent/device.) */
   overridesFor(cohort: CohortSpec, appId: string): ModelOverride[] {
     const out: ModelOverride[] = [];
-    if (cohort.connectivity) {
-      out.push({
-        offline: cohort.connectivity.offline,
-        ...(cohort.connectivity.outage !== undefined ? { outage: compileDelay(cohort.connectivity.outage) } : {}),
-      });
-    }
     for (const o of this.scenario.overrides) if (overrideApplies(o, cohort, appId)) out.push(toModelOverride(o));
     return out;
   }

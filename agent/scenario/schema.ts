@@ -38,10 +38,28 @@ export const updateSchema = z
 
 export const connectivitySchema = z
   .object({
-    /** Probability that a download step finds the device offline (Android "Waiting for network"). */
+    /** Share of its time a device is offline; outages are the device's, shared by all its apps (Android "Waiting for network", check-ins put off). @default the platform's (docs/lifecycles.md) */
     offline: probability,
-    /** How long the device stays offline. @default the model's (lognormal, median 30 min) */
+    /** How long one outage lasts. @default the platform's */
     outage: delaySpec.optional(),
+  })
+  .strict();
+
+export const checkInSchema = z
+  .object({
+    /** From a command the server queues to the device's check-in (the push and the device's answer). @default the platform's */
+    push: delaySpec.optional(),
+    /** Time between the device's own sessions (scheduled check-ins, DME syncs). @default the platform's */
+    every: delaySpec.optional(),
+  })
+  .strict();
+
+export const presenceSchema = z
+  .object({
+    /** iOS: chance that a check-in finds the device locked, so its commands answer NotNow and wait. @default 0.1 */
+    locked: probability.optional(),
+    /** iOS: from a NotNow to the unlock after which the device polls again. @default lognormal median 20m */
+    unlock: delaySpec.optional(),
   })
   .strict();
 
@@ -153,8 +171,12 @@ export const cohortSchema = z
     method: z.union([z.enum(['oma-dm', 'download-link']), probability]).default('oma-dm'),
     /** When devices come online, in simulated time from the start. @default "0s" */
     arrival: delaySpec.default('0s'),
-    /** Android: how often a download is interrupted by the device going offline, and for how long. @default the model's */
+    /** The devices' connectivity: the share of time offline and the outages' length. @default the platform's */
     connectivity: connectivitySchema.optional(),
+    /** The devices' check-in cadence: push latency and the time between their own sessions. @default the platform's */
+    checkIn: checkInSchema.optional(),
+    /** iOS: a locked device answers NotNow; how often a check-in finds it locked, and for how long. @default the platform's */
+    presence: presenceSchema.optional(),
   })
   .strict();
 

@@ -1,38 +1,39 @@
 /**
- * The simulator: every installation of the fleet walking its lifecycle, in simulated-time order,
- * driven by one heap. It knows nothing of sockets or wall time: the run loop (run.ts) pulls
- * steps from it when the clock and the in-flight window allow, and `trace` pulls them with no
- * network at all. Both see exactly the same steps.
+ * The simulator: every device of the fleet living its life in simulated-time order, driven by
+ * one heap with one entry per device. A device's next event is its earliest installation step or
+ * its next check-in; at a check-in every installation parked on the device goes on (agent/device),
+ * so a device reports its apps in bursts and then goes quiet, as a real one does.
+ *
+ * It knows nothing of sockets or wall time: the drive loop pulls steps from it when the clock and
+ * the in-flight window allow, and `trace` pulls them with no network at all. Both see exactly the
+ * same steps: a device's path depends on (seed, its id, the scenario) and on nothing else.
  */
 import { parseDuration } from '../../core/delay.js';
+import { TimeHeap } from '../../core/heap.js';
+import { DeviceAgents, NOT_NOW } from '../device/agents.js';
+import { deviceConfig, type DeviceConfig } from '../device/config.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
-import { advance, newCursor, type Cursor, type Step, type Visits } from '../lifecycle/engine.js';
+import {
+  newCursor,
+  startWalk,
+  stepOf,
+  walk,
+  WALK_PARK,
+  WALK_REPORT,
+  type Cursor,
+  type Step,
+  type Visits,
+  type WalkConstraint,
+  type WalkLog,
+  type WalkResult,
+} from '../lifecycle/engine.js';
 import { PlannedWalk } from '../lifecycle/goals.js';
 import type { Traits } from '../lifecycle/model.js';
-import { installRng, type Rng } from '../../core/rng.js';
 import { installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
 import type { AppSpec } from '../scenario/schema.js';
-import { TimeHeap } from '../../core/heap.js';
+import { DONE, InstallTable, Installation, PARKED, REPORT, WAKE } from './installs.js';
 
-export interface Installation {
-  id: number;
-  device: DeviceSpec;
-  app: AppSpec;
-  model: CompiledModel;
-  traits: Traits;
-  rng: Rng;
-  cursor: Cursor;
-  /** The quota this installation meets (index into scenario.quotas), -1 none, undefined when no
-   * quota is about it. */
-  quotaRole: number | undefined;
-  /** The next step to report, computed one step ahead; undefined once final. */
-  pending: Step | undefined;
-  /** The last reported step: the device's ground truth for this app. */
-  last: Step | undefined;
-  seq: number;
-  /** Every reported step, when the simulator records paths. */
-  path?: Step[];
-}
+export { Installation };
 
 export interface Emitted {
   inst: Installation;
@@ -46,14 +47,16 @@ export interface SimulatorOptions {
   /** Simulated epoch of the scenario start, ms. */
   startMs: number;
   seed: number | string;
-  /** Keep every step of every installation (trace, tests); off for big runs. */
+  /** Keep every step of every installation, with via and why (trace, tests); off for big runs. */
   recordPaths?: boolean;
 }
 
+const NONE = -1;
+
 /**
- * Installations are created lazily, when their device arrives: until then a device is its spec
- * and one heap entry (a negative id), so a fleet of a million waiting devices costs little.
- * Trait objects are interned: devices and installations with equal traits share one object.
+ * A device is its spec and one heap entry until it comes online; then it gets a device slot
+ * (agent/device) and its installations get slots in the install table. Trait objects are
+ * interned: installations with equal traits share one object.
  */
 export class Simulator {
   /** Installations of the devices that have arrived so far (all of them once the run is over). */
@@ -62,10 +65,34 @@ export class Simulator {
   readonly visits = new Map<CompiledModel, Visits>();
   /** Installations in the whole fleet, arrived or not. */
   readonly installCount: number;
+  /** The device agents: check-ins, connectivity, presence, bootstrap. */
+  readonly agents: DeviceAgents;
   private readonly heap = new TimeHeap();
-  /** Active installations per device index. */
-  private readonly activeByDevice = new Map<number, number>();
+  private readonly table: InstallTable;
+  /** Device slot per fleet position, NONE until it arrives. */
+  private readonly slotOf: Int32Array;
+  /** Per device slot: fleet position, first install slot, installations, active ones. */
+  private posOf = new Int32Array(1024);
+  private firstOf = new Int32Array(1024);
+  private countOf = new Uint8Array(1024);
+  private activeOf = new Uint8Array(1024);
+  private readonly configIndex = new Map<string, number>();
   private readonly traitPool = new Map<string, Traits>();
+  private readonly traitCache = new Map<Traits, Map<AppSpec, Traits>>();
+  private readonly constraints = new Map<number, WalkConstraint>();
+  private readonly logs: (WalkLog | undefined)[] = [];
+  private readonly scratchCounters = new Map<CompiledModel, number[] | null>();
+  private readonly cursor: Cursor = {
+    node: 0,
+    at: 0,
+    counters: null,
+    updateAt: Infinity,
+    version: '',
+    nextVersion: '',
+    constraint: null,
+    parked: null,
+  };
+  private readonly served: number[] = [];
   private finals = 0;
   emitted = 0;
 
@@ -75,91 +102,31 @@ export class Simulator {
   ) {
     const n = fleet.devices.length;
     let count = 0;
+    const configs: DeviceConfig[] = [];
+    for (const cohort of fleet.scenario.cohorts) {
+      const first = fleet.devices.find((d) => d.cohort === cohort.name)?.apps[0];
+      const model = first ? fleet.models.model(cohort.name, first.id) : undefined;
+      this.configIndex.set(cohort.name, configs.push(deviceConfig(fleet.scenario, cohort, model)) - 1);
+    }
+    this.agents = new DeviceAgents(configs, opts.seed, Math.min(Math.max(n, 16), 1 << 20));
+    this.slotOf = new Int32Array(n).fill(NONE);
     for (let i = 0; i < n; i++) {
       const device = fleet.devices[i]!;
       count += device.apps.length;
-      // Earlier devices get more negative ids, so equal arrival times keep fleet order.
-      this.heap.push(opts.startMs + device.arrivalMs, i - n);
+      this.heap.push(opts.startMs + device.arrivalMs, i);
     }
     this.installCount = count;
-  }
-
-  /** The device at fleet position `pos` comes online: its installations start. */
-  private arrive(pos: number): void {
-    const device = this.fleet.devices[pos]!;
-    const models = this.fleet.models;
-    const opts = this.opts;
-    let active = 0;
-    for (const app of device.apps) {
-      const model = models.model(device.cohort, app.id);
-      let visits = this.visits.get(model);
-      if (!visits) {
-        visits = { nodes: new Uint32Array(model.nodes.length), transitions: new Uint32Array(model.transitions.length) };
-        this.visits.set(model, visits);
-      }
-      const traits = this.intern(installTraits(device, app));
-      const rng = installRng(opts.seed, device.id, app.id);
-      const update = app.update
-        ? { at: opts.startMs + parseDuration(app.update.at)!, version: app.update.version }
-        : undefined;
-      const cursor = newCursor(model, opts.startMs + device.arrivalMs, app.version, update);
-      const quotaRole = device.quotaRoles?.[app.id];
-      if (quotaRole !== undefined) {
-        const pending = cursor.updateAt !== Infinity;
-        const scope = models.quotasInScope(device.cohort, app.id);
-        cursor.constraint = new PlannedWalk(
-          models.plan(device.cohort, app.id, traits, scope, quotaRole, pending),
-          pending,
-        );
-      }
-      const inst: Installation = {
-        id: this.installs.length,
-        device,
-        app,
-        model,
-        traits,
-        rng,
-        cursor,
-        quotaRole,
-        pending: advance(model, cursor, traits, rng, visits, true),
-        last: undefined,
-        seq: 0,
-        ...(opts.recordPaths ? { path: [] } : {}),
-      };
-      this.installs.push(inst);
-      if (inst.pending) {
-        this.heap.push(inst.pending.at, inst.id);
-        active++;
-      } else {
-        this.finals++;
-      }
-    }
-    if (active > 0) this.activeByDevice.set(device.index, active);
-  }
-
-  /** One shared object per distinct set of traits (a fleet has a few dozen at most). */
-  private intern(t: Traits): Traits {
-    let key = '';
-    for (const k in t) key += `${k}=${String(t[k])};`;
-    const have = this.traitPool.get(key);
-    if (have) return have;
-    this.traitPool.set(key, t);
-    return t;
-  }
-
-  /** Starts every device whose arrival comes before the next step. */
-  private settleArrivals(): void {
-    const n = this.fleet.devices.length;
-    for (let id = this.heap.peekId(); id !== undefined && id < 0; id = this.heap.peekId()) {
-      this.heap.pop();
-      this.arrive(id + n);
-    }
+    this.table = new InstallTable(Math.min(Math.max(count, 16), 1 << 20));
   }
 
   /** Simulated time of the next step, or undefined when every installation is final. */
   nextTime(): number | undefined {
-    this.settleArrivals();
-    return this.heap.peekTime();
+    for (;;) {
+      const pos = this.heap.peekId();
+      if (pos === undefined) return undefined;
+      // an arrival or a silent event first settles, so the time returned is a report's
+      if (!this.settle(pos)) return this.heap.peekTime();
+    }
   }
 
   /** Installations not yet final, arrived or not. */
@@ -169,34 +136,278 @@ export class Simulator {
 
   /** Reports the next step in simulated-time order and schedules the one after it. */
   pop(): Emitted | undefined {
-    this.settleArrivals();
-    const id = this.heap.pop();
-    if (id === undefined) return undefined;
-    const inst = this.installs[id]!;
-    const step = inst.pending!;
-    inst.seq++;
-    inst.last = step;
-    inst.path?.push(step);
-    inst.pending = advance(inst.model, inst.cursor, inst.traits, inst.rng, this.visits.get(inst.model));
-    let deviceDone = false;
-    if (inst.pending) {
-      this.heap.push(inst.pending.at, inst.id);
-    } else {
-      this.finals++;
-      const left = this.activeByDevice.get(inst.device.index)! - 1;
-      if (left === 0) {
-        this.activeByDevice.delete(inst.device.index);
-        deviceDone = true;
-      } else {
-        this.activeByDevice.set(inst.device.index, left);
-      }
+    for (;;) {
+      const pos = this.heap.peekId();
+      if (pos === undefined) return undefined;
+      if (this.settle(pos)) continue;
+      const at = this.heap.peekTime()!;
+      this.heap.pop();
+      const d = this.slotOf[pos]!;
+      const e = this.emit(d, this.dueInstall(d, at)!);
+      this.reschedule(d);
+      return e;
     }
-    this.emitted++;
-    return { inst, step, seq: inst.seq, deviceDone };
   }
 
   /** Runs every installation to its end with no clock (trace, expected tallies, tests). */
   runToEnd(onStep?: (e: Emitted) => void): void {
     for (let e = this.pop(); e; e = this.pop()) onStep?.(e);
+  }
+
+  /**
+   * Handles the event at the top of the heap when it reports nothing (an arrival, a wait that
+   * begins, a check-in) and returns true; false when it is a report, left for `pop`.
+   */
+  private settle(pos: number): boolean {
+    const at = this.heap.peekTime()!;
+    let d = this.slotOf[pos]!;
+    if (d === NONE) {
+      this.heap.pop();
+      d = this.arrive(pos, at);
+      this.reschedule(d);
+      return true;
+    }
+    const i = this.dueInstall(d, at);
+    if (i !== NONE && this.table.kind[i] === REPORT) return false;
+    this.heap.pop();
+    if (i !== NONE) this.beginWait(d, i);
+    else this.checkIn(d, at);
+    this.reschedule(d);
+    return true;
+  }
+
+  /** The earliest installation of device `d` due at `at` (lowest slot first), or NONE. */
+  private dueInstall(d: number, at: number): number {
+    const t = this.table;
+    const first = this.firstOf[d]!;
+    const end = first + this.countOf[d]!;
+    for (let i = first; i < end; i++) {
+      const k = t.kind[i];
+      if ((k === REPORT || k === WAKE) && t.at[i] === at) return i;
+    }
+    return NONE;
+  }
+
+  private reschedule(d: number): void {
+    const t = this.table;
+    let next = this.agents.nextCheckIn(d);
+    const first = this.firstOf[d]!;
+    const end = first + this.countOf[d]!;
+    for (let i = first; i < end; i++) {
+      const k = t.kind[i];
+      if ((k === REPORT || k === WAKE) && t.at[i]! < next) next = t.at[i]!;
+    }
+    if (next !== Infinity) this.heap.push(next, this.posOf[d]!);
+  }
+
+  /** The device at fleet position `pos` comes online at `at`: its installations start. */
+  private arrive(pos: number, at: number): number {
+    const device = this.fleet.devices[pos]!;
+    const d = this.agents.add(device.id, this.configIndex.get(device.cohort)!, at);
+    if (d === this.posOf.length) this.growDevices();
+    this.slotOf[pos] = d;
+    this.posOf[d] = pos;
+    this.firstOf[d] = this.table.size;
+    this.countOf[d] = device.apps.length;
+    let active = 0;
+    for (const app of device.apps) {
+      const i = this.table.add();
+      const model = this.fleet.models.model(device.cohort, app.id);
+      if (!this.visits.has(model))
+        this.visits.set(model, {
+          nodes: new Uint32Array(model.nodes.length),
+          transitions: new Uint32Array(model.transitions.length),
+        });
+      const traits = this.traitsOf(device, app);
+      const quotaRole = device.quotaRoles?.[app.id];
+      const inst = new Installation(i, device, app, model, traits, quotaRole, this.table);
+      if (this.opts.recordPaths) inst.path = [];
+      this.installs.push(inst);
+      this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}`);
+      const update = app.update
+        ? { at: this.opts.startMs + parseDuration(app.update.at)!, version: app.update.version }
+        : undefined;
+      const c = newCursor(model, at, app.version, update);
+      if (quotaRole !== undefined) {
+        const pending = c.updateAt !== Infinity;
+        const scope = this.fleet.models.quotasInScope(device.cohort, app.id);
+        const walkPlan = new PlannedWalk(
+          this.fleet.models.plan(device.cohort, app.id, traits, scope, quotaRole, pending),
+          pending,
+        );
+        this.constraints.set(i, walkPlan);
+        c.constraint = walkPlan;
+      }
+      this.table.store(i, c, app);
+      this.agents.current = d;
+      const r = startWalk(
+        model,
+        this.load(i),
+        traits,
+        this.table.rng.at(i),
+        this.agents,
+        this.visitsOf(model),
+        this.logOf(i),
+      );
+      if (this.settleWalk(i, r)) active++;
+    }
+    this.activeOf[d] = active;
+    return d;
+  }
+
+  private growDevices(): void {
+    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.posOf = grow(this.posOf, (n) => new Int32Array(n));
+    this.firstOf = grow(this.firstOf, (n) => new Int32Array(n));
+    this.countOf = grow(this.countOf, (n) => new Uint8Array(n));
+    this.activeOf = grow(this.activeOf, (n) => new Uint8Array(n));
+  }
+
+  /** Emits installation `i`'s pending report and walks on to its next state. */
+  private emit(d: number, i: number): Emitted {
+    const t = this.table;
+    const inst = this.installs[i]!;
+    const log = this.logs[i];
+    const version = t.ver[i] ? inst.app.update!.version : inst.app.version;
+    const step = stepOf(inst.model, t.node[i]!, t.at[i]!, version, log ?? null);
+    const seq = ++t.seq[i]!;
+    t.lastNode[i] = t.node[i]!;
+    t.lastAt[i] = t.at[i]!;
+    t.lastVer[i] = t.ver[i]!;
+    if (inst.path) {
+      inst.path.push(step);
+      this.logs[i] = { via: [], why: '' };
+    }
+    this.agents.current = d;
+    const r = walk(
+      inst.model,
+      this.load(i),
+      inst.traits,
+      t.rng.at(i),
+      this.agents,
+      this.visitsOf(inst.model),
+      this.logs[i] ?? null,
+      null,
+    );
+    let deviceDone = false;
+    if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0) deviceDone = true;
+    this.emitted++;
+    return { inst, step, seq, deviceDone };
+  }
+
+  /** Installation `i` starts waiting for its device's check-in. */
+  private beginWait(d: number, i: number): void {
+    const t = this.table;
+    t.kind[i] = PARKED;
+    const trans = this.installs[i]!.model.transitions[t.parkT[i]!]!;
+    this.agents.requestCheckIn(d, t.at[i]!, trans.push);
+  }
+
+  /** Device `d` checks in at `at`: its parked installations go on, in the order they were queued. */
+  private checkIn(d: number, at: number): void {
+    if (this.agents.checkIn(d, at) === NOT_NOW) {
+      this.noteAll(d, `the device answered NotNow at a check-in (locked); the command waited`);
+      return;
+    }
+    const t = this.table;
+    const served = this.served;
+    served.length = 0;
+    const first = this.firstOf[d]!;
+    const end = first + this.countOf[d]!;
+    for (let i = first; i < end; i++) if (t.kind[i] === PARKED) served.push(i);
+    if (served.length > 1) served.sort((a, b) => t.at[a]! - t.at[b]! || a - b);
+    const gap = this.agents.config(d).commandGapMs;
+    this.agents.current = d;
+    for (let k = 0; k < served.length; k++) {
+      const i = served[k]!;
+      const inst = this.installs[i]!;
+      const c = this.load(i);
+      c.at = at + k * gap;
+      const resume = inst.model.transitions[t.parkT[i]!]!;
+      const r = walk(
+        inst.model,
+        c,
+        inst.traits,
+        t.rng.at(i),
+        this.agents,
+        this.visitsOf(inst.model),
+        this.logs[i] ?? null,
+        resume,
+      );
+      if (!this.settleWalk(i, r)) this.activeOf[d]!--;
+    }
+  }
+
+  /** Records a device-level happening in the why of every parked installation (recorded paths only). */
+  private noteAll(d: number, why: string): void {
+    if (!this.opts.recordPaths) return;
+    const first = this.firstOf[d]!;
+    const end = first + this.countOf[d]!;
+    for (let i = first; i < end; i++) {
+      const log = this.logs[i];
+      if (log && this.table.kind[i] === PARKED) log.why = log.why ? `${log.why}; ${why}` : why;
+    }
+  }
+
+  /** Stores the scratch cursor back into slot `i` after a walk; false when the installation ended. */
+  private settleWalk(i: number, r: WalkResult): boolean {
+    const t = this.table;
+    const c = this.cursor;
+    t.store(i, c, this.installs[i]!.app);
+    if (r === WALK_REPORT) {
+      t.kind[i] = REPORT;
+      return true;
+    }
+    if (r === WALK_PARK) {
+      t.kind[i] = WAKE;
+      t.parkT[i] = c.parked!.index;
+      return true;
+    }
+    t.kind[i] = DONE;
+    this.finals++;
+    return false;
+  }
+
+  private load(i: number): Cursor {
+    const inst = this.installs[i]!;
+    let counters = this.scratchCounters.get(inst.model);
+    if (counters === undefined) {
+      counters = inst.model.counters.length ? new Array<number>(inst.model.counters.length).fill(0) : null;
+      this.scratchCounters.set(inst.model, counters);
+    }
+    this.table.load(i, this.cursor, counters, inst.app, this.constraints.get(i) ?? null);
+    return this.cursor;
+  }
+
+  private visitsOf(model: CompiledModel): Visits {
+    return this.visits.get(model)!;
+  }
+
+  private logOf(i: number): WalkLog | null {
+    if (!this.opts.recordPaths) return null;
+    const log = { via: [], why: '' };
+    this.logs[i] = log;
+    return log;
+  }
+
+  /** One shared object per distinct set of traits (a fleet has a few dozen at most), found
+   * through the device's own traits object, which the fleet shares between equal devices. */
+  private traitsOf(device: DeviceSpec, app: AppSpec): Traits {
+    let byApp = this.traitCache.get(device.traits);
+    if (!byApp) this.traitCache.set(device.traits, (byApp = new Map()));
+    let t = byApp.get(app);
+    if (t) return t;
+    t = installTraits(device, app);
+    let key = '';
+    for (const k in t) key += `${k}=${String(t[k])};`;
+    const have = this.traitPool.get(key);
+    if (have) t = have;
+    else this.traitPool.set(key, t);
+    byApp.set(app, t);
+    return t;
   }
 }

@@ -45,7 +45,7 @@ export function traceDevice(scenario: Scenario, deviceId: string, opts: TraceOpt
   });
   const device = fleet.devices[0];
   if (!device) return undefined;
-  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed });
+  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed, recordPaths: true });
   const steps: TraceStep[] = [];
   sim.runToEnd((e) => {
     const s = e.step;
