@@ -1,15 +1,16 @@
 /**
- * Cost per virtual device, no network: memory per idle device (built and scheduled, its first
- * step pending, no connection) and scheduler transitions per second with a whole fleet in one
- * heap, up to 1,000,000 devices. Run with the GC exposed so heap figures are settled:
+ * Cost per virtual device, no network, side by side with the simulator before the device agent
+ * (built from commit BASELINE into a temp dir by bench/baseline-build.ts): memory per waiting
+ * device (fleet built, simulator constructed, nothing arrived), per online device (every device
+ * arrived, its first steps reported, the next ones pending), and transitions per second (wall
+ * and per CPU-second) from the first pop to the end, arrivals included, for both. Each pass runs
+ * in its own process with the GC exposed, the two sides alternating.
  *
- *   npm run build && node --expose-gc --max-old-space-size=8192 dist/bench/devices.js [--devices 1000000]
- *
- * Prints one JSON line per case.
+ *   npm run build && node dist/bench/devices.js [--devices 1000000] [--apps 1] [--no-baseline]
  */
-import { buildFleet } from '../agent/fleet/fleet.js';
-import { parseScenario } from '../agent/scenario/load.js';
-import { Simulator } from '../agent/sim/simulator.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BASELINE, baselineDist } from './baseline-build.js';
 import { selfCpuUs } from './method/cpu.js';
 import { startRecord } from './method/output.js';
 
@@ -17,50 +18,81 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
+const argText = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
 
-const SCENARIO = `
+function scenarioText(apps: number): string {
+  const list = ['com.acme.mail', 'com.acme.vpn', 'com.acme.notes'].slice(0, Math.max(1, Math.min(3, apps)));
+  return `
 name: devices-bench
 seed: 5
 apps:
-  - { id: com.acme.mail, version: 1.0.0, ios: { kind: vpp } }
+${list.map((id) => `  - { id: ${id}, version: 1.0.0, ios: { kind: vpp } }`).join('\n')}
 cohorts:
   - { name: ios, platform: ios, count: 250, supervised: 0.8 }
   - { name: android, platform: android, count: 250 }
   - { name: windows, platform: windows, count: 250 }
   - { name: dme, platform: dme, count: 250, method: 0.8 }
 `;
+}
 
 function heap(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
   return process.memoryUsage().heapUsed;
 }
 
-function measure(devices: number) {
-  const scenario = parseScenario(SCENARIO, 'devices-bench.yaml');
+interface PassResult {
+  side: string;
+  devices: number;
+  apps: number;
+  bytesPerWaitingDevice: number;
+  bytesPerOnlineDevice: number;
+  transitions: number;
+  transitionsPerSec: number;
+  transitionsPerCpuSec: number;
+  runMs: number;
+}
+
+type Sim = { pop(): { step: { at: number } } | undefined };
+
+/** One pass in this process: the modules of `dist` (ours or the baseline's). */
+async function pass(dist: string, side: string, devices: number, apps: number): Promise<PassResult> {
+  const load = (p: string) => import(pathToFileURL(`${dist}/${p}`).href);
+  const { buildFleet } = await load('agent/fleet/fleet.js');
+  const { parseScenario } = await load('agent/scenario/load.js');
+  const { Simulator } = await load('agent/sim/simulator.js');
+  const scenario = parseScenario(scenarioText(apps), 'devices-bench.yaml');
+  const t0Sim = Date.parse(scenario.startTime);
   const h0 = heap();
   const fleet = buildFleet(scenario, { devices });
+  const sim: Sim = new Simulator(fleet, { startMs: t0Sim, seed: scenario.seed });
   const h1 = heap();
-  const t0 = performance.now();
-  const sim = new Simulator(fleet, { startMs: Date.parse(scenario.startTime), seed: scenario.seed });
-  const built = performance.now() - t0;
-  const h2 = heap();
-  // Every device of this fleet arrives at the start: settling them creates their installations,
-  // each with its first step computed and pending (a device online, waiting, not sending).
-  sim.nextTime();
-  const h3 = heap();
   const t1 = performance.now();
   const c1 = selfCpuUs();
+  // every device of this fleet arrives at the start: once an event lies past it, all are online
   let transitions = 0;
+  for (let e = sim.pop(); e; e = sim.pop()) {
+    transitions++;
+    if (e.step.at > t0Sim) break;
+  }
+  const pausedMs = performance.now();
+  const pausedCpu = selfCpuUs();
+  const h2 = heap();
+  const t2 = performance.now();
+  const c2 = selfCpuUs();
   for (let e = sim.pop(); e; e = sim.pop()) transitions++;
-  const ran = performance.now() - t1;
-  const cpuSec = (selfCpuUs() - c1) / 1e6;
+  const ran = pausedMs - t1 + (performance.now() - t2);
+  const cpuSec = (pausedCpu - c1 + (selfCpuUs() - c2)) / 1e6;
   return {
+    side,
     devices,
-    bytesPerDeviceSpec: Math.round((h1 - h0) / devices),
-    bytesPerIdleDevice: Math.round((h2 - h0) / devices),
-    bytesPerArrivedDevice: Math.round((h3 - h0) / devices),
-    buildMs: Math.round(built),
+    apps,
+    bytesPerWaitingDevice: Math.round((h1 - h0) / devices),
+    bytesPerOnlineDevice: Math.round((h2 - h0) / devices),
     transitions,
     transitionsPerSec: Math.round(transitions / (ran / 1000)),
     transitionsPerCpuSec: Math.round(transitions / cpuSec),
@@ -68,19 +100,86 @@ function measure(devices: number) {
   };
 }
 
-if (!(globalThis as { gc?: unknown }).gc) process.stderr.write('note: run with --expose-gc for settled heap figures\n');
-const max = arg('devices', 1_000_000);
-const done = startRecord('devices', {
-  devices: max,
-  how: 'A four-platform fleet of N devices, no network, one heap; memory settled with the GC exposed; then the whole fleet run to its end in virtual time. Command: `node --expose-gc --max-old-space-size=8192 dist/bench/devices.js --devices 1000000`.',
-});
-const cases = [10_000, 100_000, max].filter((n, i, a) => n <= max && a.indexOf(n) === i).map(measure);
-const big = cases[cases.length - 1]!;
-done(cases, {
-  devices: big.devices,
-  transitions: big.transitions,
-  transitionsPerSec: big.transitionsPerSec,
-  transitionsPerCpuSec: big.transitionsPerCpuSec,
-  bytesPerIdleDevice: big.bytesPerIdleDevice,
-  bytesPerArrivedDevice: big.bytesPerArrivedDevice,
-});
+function runPass(dist: string, side: string, devices: number, apps: number): PassResult | undefined {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--max-old-space-size=12288',
+      self,
+      '--pass',
+      dist,
+      '--side',
+      side,
+      '--devices',
+      String(devices),
+      '--apps',
+      String(apps),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 },
+  );
+  const line = r.stdout
+    ?.trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (r.status !== 0 || !line) {
+    process.stderr.write(`devices bench: the ${side} pass (${devices} devices) failed\n`);
+    return undefined;
+  }
+  process.stderr.write(`${line}\n`);
+  return JSON.parse(line) as PassResult;
+}
+
+async function main(): Promise<void> {
+  const passDist = argText('pass');
+  if (passDist) {
+    const r = await pass(passDist, argText('side') ?? 'current', arg('devices', 10_000), arg('apps', 1));
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  const max = arg('devices', 1_000_000);
+  const apps = arg('apps', 1);
+  const ours = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+  const base = process.argv.includes('--no-baseline') ? undefined : baselineDist();
+  const done = startRecord('devices', {
+    devices: max,
+    apps,
+    baseline: base ? BASELINE : 'not built',
+    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second from the first pop to the end, arrivals included. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
+  });
+  const passes: PassResult[] = [];
+  for (const n of [100_000, max].filter((v, i, a) => v <= max && a.indexOf(v) === i)) {
+    const sides: [string, string][] = [['current', ours]];
+    if (base) sides.push(['baseline', base]);
+    for (const [side, dist] of sides) {
+      const r = runPass(dist, side, n, apps);
+      if (r) passes.push(r);
+    }
+  }
+  const at = (side: string) => passes.filter((p) => p.side === side && p.devices === max).pop();
+  const cur = at('current');
+  const old = at('baseline');
+  done(passes, {
+    devices: max,
+    transitions: cur?.transitions,
+    transitionsPerSec: cur?.transitionsPerSec,
+    transitionsPerCpuSec: cur?.transitionsPerCpuSec,
+    bytesPerIdleDevice: cur?.bytesPerWaitingDevice,
+    bytesPerArrivedDevice: cur?.bytesPerOnlineDevice,
+    ...(old
+      ? {
+          baseline: {
+            transitionsPerSec: old.transitionsPerSec,
+            transitionsPerCpuSec: old.transitionsPerCpuSec,
+            bytesPerIdleDevice: old.bytesPerWaitingDevice,
+            bytesPerArrivedDevice: old.bytesPerOnlineDevice,
+          },
+          cpuSpeedup: cur ? Math.round((cur.transitionsPerCpuSec / old.transitionsPerCpuSec) * 100) / 100 : undefined,
+        }
+      : {}),
+  });
+}
+
+await main();
