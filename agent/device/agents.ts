@@ -10,13 +10,15 @@
  * the engine's DeviceFacts for the device `current` points at.
  */
 import { sampleFrom, type Delay } from '../../core/delay.js';
-import { hash32, RngSlots } from '../../core/rng.js';
+import { hash32, RngSlots, unitAt } from '../../core/rng.js';
 import type { CNode, CTrans } from '../lifecycle/compile.js';
 import type { Cursor, DeviceFacts } from '../lifecycle/engine.js';
 import type { DeviceCondition, DeviceWait } from '../lifecycle/model.js';
+import type { ForceTable } from './causes.js';
 import type { DeviceConfig } from './config.js';
 import { offlineAt, onlineFrom } from './connectivity.js';
 
+const CAUSE_SALT = 0x63617573;
 const BOOTSTRAP_OK = 1;
 const BOOTSTRAP_FAILED = 2;
 
@@ -27,6 +29,8 @@ export const NOT_NOW = 1;
 export class DeviceAgents implements DeviceFacts {
   /** The device slot the engine's questions are about. */
   current = 0;
+  /** The causes of the installation the engine walks now (its cohort and app), or null. */
+  forcing: ForceTable | null = null;
   forcedWhy = '';
   private size = 0;
   private key: Uint32Array;
@@ -189,7 +193,16 @@ export class DeviceAgents implements DeviceFacts {
     }
   }
 
-  forced(_node: CNode, _at: number, _c: Cursor): CTrans | null {
+  forced(node: CNode, at: number, c: Cursor): CTrans | null {
+    const list = this.forcing?.[node.index];
+    if (!list) return null;
+    for (const e of list) {
+      if (e.version !== undefined && c.version !== e.version) continue;
+      if (at < e.from || at >= e.to) continue;
+      if (e.share < 1 && unitAt(this.key[this.current]!, e.salt, CAUSE_SALT) >= e.share) continue;
+      this.forcedWhy = e.why;
+      return e.trans;
+    }
     return null;
   }
 }

@@ -37,8 +37,21 @@ export interface PresenceProfile {
   readonly source: string;
 }
 
+/** A persistent failure a healthy fleet has on a small share of its devices (the failure tail). */
+export interface DefaultCause {
+  readonly name: string;
+  /** Model transitions it forces ("from->to"), on every retry. */
+  readonly transitions: readonly string[];
+  /** Share of the platform's devices it strikes, chosen by device id. */
+  readonly share: number;
+  readonly why: string;
+  readonly source: string;
+}
+
 export interface DeviceProfile {
   readonly checkIn: CheckInProfile;
+  /** The platform's default causes (a scenario's `defaultCauses: false` turns them off). */
+  readonly causes: readonly DefaultCause[];
   readonly connectivity: ConnectivityProfile;
   /** Only platforms whose MDM protocol has NotNow (iOS). */
   readonly presence?: PresenceProfile;

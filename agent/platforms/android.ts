@@ -19,6 +19,22 @@ const COMPLIES = lognormal(7_200_000, 1.2);
 
 /** How an Android device checks in and is offline (docs/lifecycles.md, "The device"). */
 export const androidDevice: DeviceProfile = {
+  causes: [
+    {
+      name: 'android-low-storage',
+      transitions: ['i_downloading->failed_unexpected'],
+      share: 0.003,
+      why: 'the installer finds too little storage (PackageInstaller STATUS_FAILURE_STORAGE)',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+    {
+      name: 'android-abi',
+      transitions: ['i_downloading->i_incompatible'],
+      share: 0.002,
+      why: "the package has no native code for the device's ABI",
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+  ],
   checkIn: {
     push: lognormal(60_000, 1.2),
     session: uniform(7.5 * 3_600_000, 8.5 * 3_600_000),

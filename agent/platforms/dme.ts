@@ -13,6 +13,15 @@ import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
 
 /** How a DME handset syncs and is offline (docs/lifecycles.md, "The device"). */
 export const dmeDevice: DeviceProfile = {
+  causes: [
+    {
+      name: 'dme-install-error',
+      transitions: ['installing_dm->failed', 'installing_dl->failed'],
+      share: 0.005,
+      why: 'the installation fails on the handset',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+  ],
   checkIn: {
     session: exponential(14_400_000),
     commandGapMs: 0,

@@ -12,6 +12,15 @@ const EIGHT_HOURS = uniform(7.5 * 3_600_000, 8.5 * 3_600_000);
 
 /** How an iPhone or iPad checks in, is offline, and answers NotNow (docs/lifecycles.md, "The device"). */
 export const iosDevice: DeviceProfile = {
+  causes: [
+    {
+      name: 'ios-no-space',
+      transitions: ['installing->install_failed'],
+      share: 0.003,
+      why: 'the device has no space left for the app',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+  ],
   checkIn: {
     push: lognormal(30_000, 1.2),
     session: EIGHT_HOURS,

@@ -16,6 +16,36 @@ import { END, PUSHED, type LifecycleModel } from '../lifecycle/model.js';
 
 /** How a Windows PC checks in and is offline (docs/lifecycles.md, "The device"). */
 export const windowsDevice: DeviceProfile = {
+  causes: [
+    {
+      name: 'windows-proxy',
+      transitions: ['downloading->failed_download', 'u_downloading->failed_download'],
+      share: 0.004,
+      why: 'a proxy blocks the package download',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+    {
+      name: 'windows-msi-1603',
+      transitions: ['enforcing->installation_failed', 'u_enforcing->installation_failed'],
+      share: 0.004,
+      why: 'the installer exits 1603 (a fatal error during installation)',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+    {
+      name: 'windows-decryption',
+      transitions: ['downloaded->failed_decryption', 'u_downloaded->failed_decryption'],
+      share: 0.001,
+      why: "the package cannot be decrypted with the device's certificate",
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+    {
+      name: 'windows-app-control',
+      transitions: ['verified->failed_launch', 'u_verified->failed_launch'],
+      share: 0.001,
+      why: 'an application-control policy blocks the installer',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+  ],
   checkIn: {
     push: lognormal(120_000, 1),
     session: uniform(7.5 * 3_600_000, 8.5 * 3_600_000),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { duration } from '../../core/duration-schema.js';
 import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
+import { causeSchema } from './causes-schema.js';
 import { loadSchema } from './load-schema.js';
 // --- thresholds (issue 5) ---
 import { parseThreshold, type ThresholdInput } from './thresholds.js';
@@ -250,6 +251,10 @@ export const scenarioSchema = z
     cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
     /** Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md). */
     overrides: z.array(overrideSchema).default([]),
+    /** Failure causes with a scope that persist (a wrong hash, an MSI error on a cohort, an outage window, a VPP pool...): docs/lifecycles.md, "Causes". @default [] */
+    causes: z.array(causeSchema).default([]),
+    /** The platforms' default causes: the small failure tail of a healthy fleet (docs/lifecycles.md). @default true */
+    defaultCauses: z.boolean().default(true),
     /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
     quotas: z.array(quotaSchema).default([]),
     // --- endpoint auth (issue 4) ---

@@ -11,6 +11,7 @@
 import { parseDuration } from '../../core/delay.js';
 import { TimeHeap } from '../../core/heap.js';
 import { DeviceAgents, NOT_NOW } from '../device/agents.js';
+import { forceRules, forceTable, type ForceRule, type ForceTable } from '../device/causes.js';
 import { deviceConfig, type DeviceConfig } from '../device/config.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
 import {
@@ -41,6 +42,15 @@ export interface Emitted {
   seq: number;
   /** True when this was the last event of the last active installation of its device. */
   deviceDone: boolean;
+}
+
+/** One check-in of a device, kept when the simulator records paths. */
+export interface CheckInRecord {
+  deviceId: string;
+  at: number;
+  /** The apps whose commands it carried (none when the device answered NotNow). */
+  apps: string[];
+  notNow: boolean;
 }
 
 export interface SimulatorOptions {
@@ -93,8 +103,12 @@ export class Simulator {
     parked: null,
   };
   private readonly served: number[] = [];
+  private readonly rules: readonly ForceRule[];
+  private readonly forceTables = new Map<CompiledModel, ForceTable | null>();
   private finals = 0;
   emitted = 0;
+  /** Every check-in, in the order they happened, when the simulator records paths. */
+  readonly checkIns: CheckInRecord[] = [];
 
   constructor(
     readonly fleet: Fleet,
@@ -108,6 +122,7 @@ export class Simulator {
       const model = first ? fleet.models.model(cohort.name, first.id) : undefined;
       this.configIndex.set(cohort.name, configs.push(deviceConfig(fleet.scenario, cohort, model)) - 1);
     }
+    this.rules = forceRules(fleet.scenario);
     this.agents = new DeviceAgents(configs, opts.seed, Math.min(Math.max(n, 16), 1 << 20));
     this.slotOf = new Int32Array(n).fill(NONE);
     for (let i = 0; i < n; i++) {
@@ -239,7 +254,7 @@ export class Simulator {
         c.constraint = walkPlan;
       }
       this.table.store(i, c, app);
-      this.agents.current = d;
+      this.focus(d, inst);
       const r = startWalk(
         model,
         this.load(i),
@@ -282,7 +297,7 @@ export class Simulator {
       inst.path.push(step);
       this.logs[i] = { via: [], why: '' };
     }
-    this.agents.current = d;
+    this.focus(d, inst);
     const r = walk(
       inst.model,
       this.load(i),
@@ -309,8 +324,10 @@ export class Simulator {
 
   /** Device `d` checks in at `at`: its parked installations go on, in the order they were queued. */
   private checkIn(d: number, at: number): void {
+    const deviceId = this.fleet.devices[this.posOf[d]!]!.id;
     if (this.agents.checkIn(d, at) === NOT_NOW) {
-      this.noteAll(d, `the device answered NotNow at a check-in (locked); the command waited`);
+      this.noteAll(d, 'the device answered NotNow at a check-in (locked); the command waited');
+      if (this.opts.recordPaths) this.checkIns.push({ deviceId, at, apps: [], notNow: true });
       return;
     }
     const t = this.table;
@@ -320,11 +337,14 @@ export class Simulator {
     const end = first + this.countOf[d]!;
     for (let i = first; i < end; i++) if (t.kind[i] === PARKED) served.push(i);
     if (served.length > 1) served.sort((a, b) => t.at[a]! - t.at[b]! || a - b);
+    if (this.opts.recordPaths)
+      this.checkIns.push({ deviceId, at, apps: served.map((i) => this.installs[i]!.app.id), notNow: false });
     const gap = this.agents.config(d).commandGapMs;
     this.agents.current = d;
     for (let k = 0; k < served.length; k++) {
       const i = served[k]!;
       const inst = this.installs[i]!;
+      this.focus(d, inst);
       const c = this.load(i);
       c.at = at + k * gap;
       const resume = inst.model.transitions[t.parkT[i]!]!;
@@ -381,6 +401,17 @@ export class Simulator {
     }
     this.table.load(i, this.cursor, counters, inst.app, this.constraints.get(i) ?? null);
     return this.cursor;
+  }
+
+  /** Points the device agents at installation `i`'s device and causes, before a walk. */
+  private focus(d: number, inst: Installation): void {
+    this.agents.current = d;
+    let table = this.forceTables.get(inst.model);
+    if (table === undefined) {
+      table = forceTable(this.rules, inst.model, inst.device.cohort, inst.app);
+      this.forceTables.set(inst.model, table);
+    }
+    this.agents.forcing = table;
   }
 
   private visitsOf(model: CompiledModel): Visits {
