@@ -63,7 +63,7 @@ function windowOf(startMs: number, from: string | number, to: string | number): 
   return [startMs + parseDuration(from)!, startMs + parseDuration(to)!];
 }
 
-/** The rules one scenario cause compiles to (a vpp-pool is no rule: agent/sim/licences.ts). */
+/** The rules one scenario cause compiles to. */
 function rulesOf(c: CauseSpec, startMs: number, salt: number): ForceRule[] {
   const always = { from: -Infinity, to: Infinity, salt };
   const n = label(c);
@@ -156,8 +156,6 @@ function rulesOf(c: CauseSpec, startMs: number, salt: number): ForceRule[] {
         { ...base, platform: 'dme', transitions: ['installing_dm->failed', 'installing_dl->failed'] },
       ];
     }
-    case 'vpp-pool':
-      return [];
   }
 }
 

@@ -91,23 +91,6 @@ export const causeSchema = z.discriminatedUnion('kind', [
       share: devices,
     })
     .strict(),
-  z
-    .object({
-      kind: z
-        .literal('vpp-pool')
-        .describe(
-          'A finite VPP licence pool for an iOS app: licences go in check-in order; without one an install waits (Pending Install / Command Scheduled); a removal frees its licence for the next device waiting.',
-        ),
-      name,
-      app: z.string(),
-      licences: z.number().int().min(0).describe('How many licences the pool holds.'),
-      cohorts: z
-        .array(z.string())
-        .min(1)
-        .optional()
-        .describe('The cohorts the pool serves. @default every iOS cohort with the app'),
-    })
-    .strict(),
 ]);
 
 export type CauseSpec = z.output<typeof causeSchema>;
