@@ -8,7 +8,7 @@
  * notice; a live holder keeps the lock and the restart is refused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirError } from '../protocol/errors.js';
 
@@ -37,11 +37,13 @@ export function lockDataDir(dir: string): Promise<DataDirLock> {
     holder.once('error', (e) => {
       if (settled) return;
       settled = true;
-      reject(
-        new DataDirError(
-          `Cannot lock ${path}: the flock program is missing (${(e as NodeJS.ErrnoException).code}); install util-linux.`,
-        ),
-      );
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return reject(e);
+      // No flock(1) (macOS, a minimal container): an exclusive create, the best Node has alone.
+      try {
+        resolve(pidLock(path));
+      } catch (err) {
+        reject(err);
+      }
     });
     holder.once('exit', (code) => {
       if (settled) return;
@@ -76,4 +78,35 @@ export function lockDataDir(dir: string): Promise<DataDirLock> {
       });
     });
   });
+}
+
+/**
+ * The fallback where flock(1) is missing: LOCK created exclusively ('wx') and removed on release.
+ * Weaker, and said so in the refusal: a LOCK left by a process killed with SIGKILL stays until
+ * someone who knows that process is gone removes it. It never guesses from a PID.
+ */
+function pidLock(path: string): DataDirLock {
+  try {
+    writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    let who = '';
+    try {
+      who = readFileSync(path, 'utf8').trim();
+    } catch {
+      // unreadable
+    }
+    throw new DataDirError(
+      `The data directory of ${path} is in use${who ? ` (its LOCK names pid ${who})` : ''}. This system has no flock(1) (util-linux), so the lock is a plain file: if that process is gone, remove ${path} and start again; better, install util-linux so that the kernel releases the lock itself.`,
+    );
+  }
+  return {
+    release: () => {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    },
+  };
 }

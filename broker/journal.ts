@@ -111,13 +111,17 @@ export class Journal {
       const mark = parseMark(readFileSync(join(dir, MARK_NAME)));
       const firstLine = readLine(buf, 0, Math.min(buf.length, MAX_HEADER_BYTES));
       const fileEpoch = firstLine.ok && firstLine.kind === 'J' ? firstLine.epoch : undefined;
-      if (mark && buf.length === 0 && mark.offset > epochLine(mark.epoch).length)
+      const expected = snap ? snap.epoch + 1 : 0;
+      // The mark speaks for the journal of its epoch only. One of the epoch the snapshot covers is
+      // what a compaction interrupted before its new J line leaves: that journal is in the snapshot.
+      // An unreadable J line cannot say its epoch, so the expected one stands in (a damaged start
+      // is not forgiven).
+      const markApplies = mark !== undefined && mark.epoch === (fileEpoch ?? expected);
+      if (markApplies && buf.length === 0 && mark.offset > epochLine(mark.epoch).length)
         throw new DataDirError(
           `${path} is empty, but ${join(dir, MARK_NAME)} says ${mark.offset} bytes of it were acknowledged as durable: the journal was lost or replaced. Nothing was changed; restore the journal, or move DIR/committed and DIR/snapshot away to start from the snapshot alone or empty.`,
         );
-      // An unreadable J line cannot say its epoch: the mark's then stands, so a damaged start is not forgiven.
-      const acknowledged = mark && (fileEpoch === undefined || mark.epoch === fileEpoch) ? mark.offset : 0;
-      const expected = snap ? snap.epoch + 1 : 0;
+      const acknowledged = markApplies ? mark.offset : 0;
       let replayed = 0;
       let goodBytes = 0;
       let torn: string | undefined;

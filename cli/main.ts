@@ -82,6 +82,11 @@ export async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: 'journal accepted events here before acknowledging them; rebuild tallies from it on start',
           })
+          .option('compact-mb', {
+            type: 'number',
+            default: 64,
+            describe: 'compact the journal (snapshot, then empty it) once it is larger than this many MiB',
+          })
           .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve mqtts, https and wss' })
           .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
           .option('auth-file', {
@@ -119,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
           httpPort: optionalWholeNumber('http-port', a['http-port'], 0) ?? 8080,
           host: a.host,
           dataDir: a['data-dir'],
+          compactMb: a['compact-mb'],
           tlsCert: a['tls-cert'],
           tlsKey: a['tls-key'],
           authFile: a['auth-file'],

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { startCluster } from '../broker/cluster.js';
 import type { AuthConfig } from '../broker/auth.js';
 import { EndpointConfigError } from '../protocol/errors.js';
-import { loadAuthFile, type ServeArgs } from './serve-command.js';
+import { compactBytes, loadAuthFile, type ServeArgs } from './serve-command.js';
 
 export async function serveClusterCommand(a: ServeArgs & { workers: number }): Promise<number> {
   const log = pino({ level: a.logLevel, base: { app: 'fleetsim-serve' } });
@@ -34,7 +34,7 @@ export async function serveClusterCommand(a: ServeArgs & { workers: number }): P
           tlsKeyPath: a.tlsKey,
         }
       : {}),
-    ...(a.dataDir ? { dataDir: a.dataDir } : {}),
+    ...(a.dataDir ? { dataDir: a.dataDir, compactBytes: compactBytes(a.compactMb) } : {}),
   });
   log.info({ mqtt: c.mqttUrl, http: c.httpUrl, workers: a.workers }, 'cluster listening');
   process.stderr.write(

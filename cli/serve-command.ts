@@ -7,13 +7,15 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { startEndpoint, type TlsFiles } from '../broker/endpoint.js';
 import type { AuthConfig } from '../broker/auth.js';
-import { EndpointConfigError } from '../protocol/errors.js';
+import { EndpointConfigError, UsageError } from '../protocol/errors.js';
 
 export interface ServeArgs {
   mqttPort: number;
   httpPort: number;
   host: string;
   dataDir?: string | undefined;
+  /** Journal compaction threshold in MiB. @default 64 */
+  compactMb?: number | undefined;
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
   authFile?: string | undefined;
@@ -69,6 +71,14 @@ export function loadAuthFile(path: string): AuthConfig {
   return cfg;
 }
 
+/** --compact-mb as bytes, checked. */
+export function compactBytes(mb: number | undefined): number {
+  const v = mb ?? 64;
+  if (!Number.isFinite(v) || v <= 0)
+    throw new UsageError(`--compact-mb: expected a number of MiB > 0, got ${JSON.stringify(mb)}.`);
+  return Math.round(v * 1024 * 1024);
+}
+
 export async function serveCommand(a: ServeArgs): Promise<number> {
   const log = pino({ level: a.logLevel, base: { app: 'fleetsim-serve' } });
   if (Boolean(a.tlsCert) !== Boolean(a.tlsKey))
@@ -91,7 +101,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
     logger: log,
     auth,
     ...(tls ? { tls } : {}),
-    ...(a.dataDir ? { dataDir: a.dataDir } : {}),
+    ...(a.dataDir ? { dataDir: a.dataDir, compactBytes: compactBytes(a.compactMb) } : {}),
   });
   process.stderr.write(
     `fleetsim serve: MQTT ${endpoint.mqttUrl}  HTTP ${endpoint.httpUrl}${endpoint.wsUrl ? `  WS ${endpoint.wsUrl}` : ''}` +

@@ -7,7 +7,7 @@
  * about a minute on two shared cores; FLEETSIM_CHAOS_SEED picks other moments and bytes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startEndpoint } from '../broker/endpoint.js';
@@ -50,24 +50,25 @@ function round(r: number, devices = 300, steps = 3): StatusEvent[] {
   }));
 }
 
-async function serve(dir: string, workers: number): Promise<ServeProcess> {
-  const s = await startServe(['--data-dir', dir, ...(workers > 1 ? ['--workers', String(workers)] : [])]);
+async function serve(dir: string, workers: number, extra: string[] = []): Promise<ServeProcess> {
+  const s = await startServe(['--data-dir', dir, ...(workers > 1 ? ['--workers', String(workers)] : []), ...extra]);
   children.push(s);
   return s;
 }
 
 describe('[G1][G3] kill -9 at random moments under load', () => {
   it.each([
-    { workers: 1, rounds: 4 },
-    { workers: 2, rounds: 3 },
+    // Compaction every ~50 KiB, so that kills also land in and around compactions (G7).
+    { workers: 1, rounds: 4, extra: ['--compact-mb', '0.05'] },
+    { workers: 2, rounds: 3, extra: [] as string[] },
   ])(
-    '--workers $workers: $rounds kill points, each restart holds every acknowledged event',
-    async ({ workers, rounds }) => {
+    '--workers $workers $extra: $rounds kill points, each restart holds every acknowledged event',
+    async ({ workers, rounds, extra }) => {
       const dir = newDir();
       const sent: StatusEvent[] = [];
       const acked: StatusEvent[] = [];
       for (let r = 0; r < rounds; r++) {
-        const s = await serve(dir, workers);
+        const s = await serve(dir, workers, extra);
         if (r > 0) await expectAcknowledgedKept(s.httpUrl, APPS, sent, acked);
         const events = round(r);
         const killAt = acked.length + 200 + Math.floor(rnd() * (events.length - 400));
@@ -82,7 +83,7 @@ describe('[G1][G3] kill -9 at random moments under load', () => {
           `kill point (--workers ${workers}, round ${r + 1}): SIGKILL after ${killAt} acks; ${run.sent.length} sent, ${acked.length} acknowledged so far`,
         );
       }
-      const last = await serve(dir, workers);
+      const last = await serve(dir, workers, extra);
       const kept = await expectAcknowledgedKept(last.httpUrl, APPS, sent, acked);
       tally.push(
         `  restart (--workers ${workers}): ${kept.acked} acknowledged events all counted, ${last.replayed} replayed`,

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
-import { epochLine } from '../broker/journal-format.js';
+import { epochLine, markBytes } from '../broker/journal-format.js';
 import { JOURNAL_FILE, MARK_NAME } from '../broker/journal.js';
 import { SNAPSHOT_NAME } from '../broker/snapshot.js';
 import { tempDir } from './helpers.js';
@@ -204,6 +204,16 @@ describe('[G7] compaction', () => {
     expect(readFileSync(j.file)).toEqual(epochLine(epoch + 1));
   });
 
+  it('a crash after the journal was emptied, before its new epoch line: the snapshot has it all', async () => {
+    const j = await journaled(30, 16 * 1024);
+    const [, epochText, acceptedText] = /^S (-?\d+) (\d+)/.exec(readFileSync(join(j.dir, SNAPSHOT_NAME), 'latin1'))!;
+    // The mark still names the emptied journal's epoch and length, as it did before the emptying.
+    writeFileSync(j.file, '');
+    writeFileSync(join(j.dir, MARK_NAME), markBytes(60_000, Number(epochText)));
+    const { ep } = await restarted(j.dir);
+    expect(ep.store.counters.accepted).toBe(Number(acceptedText));
+  });
+
   it('a damaged snapshot is refused, named, and left as found', async () => {
     const j = await journaled(30, 16 * 1024);
     const path = join(j.dir, SNAPSHOT_NAME);
@@ -225,5 +235,23 @@ describe('[G7] compaction', () => {
     open.length = 0;
     const again = await restarted(dir);
     expect(again.ep.store.counters.accepted).toBe(events.length);
+  });
+});
+
+describe('[G8] the lock without flock(1)', () => {
+  it('falls back to an exclusive LOCK file: a second endpoint is refused, the lock is released on close', async () => {
+    const dir = tempDir('fleetsim-nolock-');
+    dirs.push(dir);
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const first = await startEndpoint({ dataDir: dir });
+      await expect(startEndpoint({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIR' });
+      await first.close();
+      const second = await startEndpoint({ dataDir: dir });
+      open.push(second);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
