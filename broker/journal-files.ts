@@ -1,8 +1,9 @@
-/** The data directory around the journal: creating and locking it, and keeping a torn tail aside. */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+/** The data directory around the journal: creating and locking it, emptying the journal, keeping a torn tail aside. */
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirError } from '../protocol/errors.js';
 import type { DataDirLock } from './data-dir-lock.js';
+import { epochLine } from './journal-format.js';
 
 export async function openDataDir(dir: string, lock: (dir: string) => Promise<DataDirLock>): Promise<DataDirLock> {
   try {
@@ -30,4 +31,13 @@ export function keepTornTail(dir: string, buf: Buffer, from: number): string {
     closeSync(fd);
   }
   return path;
+}
+
+/** Empties the journal to just its J line, durably; returns its size. */
+export function resetFile(fd: number, epoch: number): number {
+  const line = epochLine(epoch);
+  ftruncateSync(fd, 0);
+  for (let off = 0; off < line.length; ) off += writeSync(fd, line, off, line.length - off, off);
+  fsyncSync(fd);
+  return line.length;
 }

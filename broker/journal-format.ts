@@ -77,7 +77,12 @@ export function markBytes(offset: number, epoch: number): Buffer {
   return Buffer.from(`M ${crcOf(body)} ${body}`.padEnd(63, ' ') + '\n');
 }
 
-export function parseMark(buf: Buffer): { offset: number; epoch: number } | undefined {
+export interface Mark {
+  offset: number;
+  epoch: number;
+}
+
+export function parseMark(buf: Buffer): Mark | undefined {
   const m = /^M ([0-9a-f]{8}) (\d+) (\d+) *\n$/.exec(buf.toString('latin1'));
   if (!m || crcOf(`${m[2]} ${m[3]}`) !== m[1]) return undefined;
   return { offset: Number(m[2]), epoch: Number(m[3]) };

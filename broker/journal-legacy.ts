@@ -4,7 +4,7 @@
  * torn), the state written as a snapshot, and the file renamed to events.ndjson.migrated (kept,
  * never deleted), once.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkEvent } from '../protocol/event.js';
 import { DataDirError } from '../protocol/errors.js';
@@ -17,7 +17,9 @@ export const LEGACY_NAME = 'events.ndjson';
 export function migrateLegacyJournal(dir: string, store: TallyStore): LoadedSnapshot | undefined {
   const path = join(dir, LEGACY_NAME);
   if (!existsSync(path)) return undefined;
-  if (existsSync(join(dir, 'snapshot')) || existsSync(join(dir, 'journal.log')))
+  // journal.log exists (empty) by the time this runs: the journal opens it first.
+  const hasNew = (name: string) => existsSync(join(dir, name)) && statSync(join(dir, name)).size > 0;
+  if (hasNew('snapshot') || hasNew('journal.log'))
     throw new DataDirError(
       `${dir} holds both an old journal (${LEGACY_NAME}) and a new one: move one of them away. Nothing was changed.`,
     );

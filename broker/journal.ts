@@ -18,25 +18,14 @@
  * leaves a snapshot of epoch E and a journal of epoch E: the restart loads the snapshot, skips the
  * journal it covers and finishes the compaction.
  */
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, ftruncateSync, openSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatusEvent } from '../protocol/event.js';
-import { DataDirError } from '../protocol/errors.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
-import {
-  batchBytes,
-  epochLine,
-  JOURNAL_NAME,
-  MAX_HEADER_BYTES,
-  markBytes,
-  parseMark,
-  readLine,
-  recordLine,
-} from './journal-format.js';
-import { replayJournal } from './journal-replay.js';
-import { migrateLegacyJournal } from './journal-legacy.js';
-import { keepTornTail, openDataDir } from './journal-files.js';
-import { fsyncDir, loadSnapshot, writeSnapshot } from './snapshot.js';
+import { batchBytes, JOURNAL_NAME, markBytes, recordLine } from './journal-format.js';
+import { recoverJournal } from './journal-recover.js';
+import { openDataDir, resetFile } from './journal-files.js';
+import { fsyncDir, writeSnapshot } from './snapshot.js';
 import type { TallyStore } from './store.js';
 
 export { JOURNAL_NAME as JOURNAL_FILE } from './journal-format.js';
@@ -97,70 +86,25 @@ export class Journal {
     let fd: number | undefined;
     let markFd: number | undefined;
     try {
-      const snap = migrateLegacyJournal(dir, store) ?? loadSnapshot(dir, store);
       const path = join(dir, JOURNAL_NAME);
+      const markPath = join(dir, MARK_NAME);
       fd = openSync(path, 'a+');
       closeSync(fd);
       fd = openSync(path, 'r+');
-      markFd = openSync(join(dir, MARK_NAME), 'a+');
+      markFd = openSync(markPath, 'a+');
       closeSync(markFd);
-      markFd = openSync(join(dir, MARK_NAME), 'r+');
+      markFd = openSync(markPath, 'r+');
       // fdatasync makes a file's bytes durable, not its name: the directory is synced once here.
       fsyncDir(dir);
-      const buf = readFileSync(path);
-      const mark = parseMark(readFileSync(join(dir, MARK_NAME)));
-      const firstLine = readLine(buf, 0, Math.min(buf.length, MAX_HEADER_BYTES));
-      const fileEpoch = firstLine.ok && firstLine.kind === 'J' ? firstLine.epoch : undefined;
-      const expected = snap ? snap.epoch + 1 : 0;
-      // The mark speaks for the journal of its epoch only. One of the epoch the snapshot covers is
-      // what a compaction interrupted before its new J line leaves: that journal is in the snapshot.
-      // An unreadable J line cannot say its epoch, so the expected one stands in (a damaged start
-      // is not forgiven).
-      const markApplies = mark !== undefined && mark.epoch === (fileEpoch ?? expected);
-      if (markApplies && buf.length === 0 && mark.offset > epochLine(mark.epoch).length)
-        throw new DataDirError(
-          `${path} is empty, but ${join(dir, MARK_NAME)} says ${mark.offset} bytes of it were acknowledged as durable: the journal was lost or replaced. Nothing was changed; restore the journal, or move DIR/committed and DIR/snapshot away to start from the snapshot alone or empty.`,
-        );
-      const acknowledged = markApplies ? mark.offset : 0;
-      let replayed = 0;
-      let goodBytes = 0;
-      let torn: string | undefined;
-      if (snap && fileEpoch === snap.epoch) {
-        // Compaction was interrupted after the snapshot: it covers this whole file.
-        goodBytes = -1;
-      } else {
-        if (fileEpoch !== undefined && fileEpoch !== expected)
-          throw new DataDirError(
-            `${path}: journal epoch ${fileEpoch}, but ${snap ? `the snapshot covers epoch ${snap.epoch}, so epoch ${expected} was expected` : 'there is no snapshot, so epoch 0 was expected'}. The files are from different directories or runs. Nothing was changed.`,
-          );
-        const r = replayJournal(path, buf, acknowledged, (e, at) => {
-          if (store.ingest(e, at) !== 'accepted') replayed--;
-          replayed++;
-        });
-        goodBytes = r.goodBytes;
-        torn = r.torn;
-      }
-      // Replayed events after a compaction may repeat the snapshot: not counted, as live ones are not.
-      store.counters.duplicates = 0;
-      store.counters.stale = 0;
-      let size = goodBytes;
-      let dropped = 0;
-      if (goodBytes >= 0 && goodBytes < buf.length) {
-        // Kept aside before it is cut off: the evidence of what the crash left.
-        dropped = buf.length - goodBytes;
-        keepTornTail(dir, buf, goodBytes);
-        ftruncateSync(fd, goodBytes);
-        fsyncSync(fd);
-      }
-      if (goodBytes <= 0) size = resetFile(fd, expected);
-      const j = new Journal(dir, fd, markFd, size, expected, store, lock, opts);
+      const r = recoverJournal(dir, store, fd, markPath);
+      const j = new Journal(dir, fd, markFd, r.size, r.epoch, store, lock, opts);
       j.writeMark();
       return {
         journal: j,
-        replayed: replayed + (snap?.pairs ?? 0),
-        fromSnapshot: snap?.pairs ?? 0,
-        droppedTornBytes: dropped,
-        torn,
+        replayed: r.replayed,
+        fromSnapshot: r.fromSnapshot,
+        droppedTornBytes: r.droppedTornBytes,
+        torn: r.torn,
       };
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
@@ -270,13 +214,4 @@ export class Journal {
     closeSync(this.markFd);
     this.lock.release();
   }
-}
-
-/** Empties the journal to just its J line, durably; returns its size. */
-function resetFile(fd: number, epoch: number): number {
-  const line = epochLine(epoch);
-  ftruncateSync(fd, 0);
-  for (let off = 0; off < line.length; ) off += writeSync(fd, line, off, line.length - off, off);
-  fsyncSync(fd);
-  return line.length;
 }

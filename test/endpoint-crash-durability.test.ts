@@ -85,8 +85,9 @@ describe('[G1][G3] kill -9 at random moments under load', () => {
       }
       const last = await serve(dir, workers, extra);
       const kept = await expectAcknowledgedKept(last.httpUrl, APPS, sent, acked);
+      const snapshot = existsSync(join(dir, SNAPSHOT_NAME));
       tally.push(
-        `  restart (--workers ${workers}): ${kept.acked} acknowledged events all counted, ${last.replayed} replayed`,
+        `  restart (--workers ${workers}): ${kept.acked} acknowledged events all counted; ${last.replayed} replayed${snapshot ? ' (pairs from the snapshot, then the journal since the last compaction)' : ''}`,
       );
       last.child.kill('SIGTERM');
       expect((await last.exited).code).toBe(0);

@@ -41,6 +41,15 @@ const connectBytes = (clientId: string) =>
     password: Buffer.from(FLEET),
   });
 
+/** A stream that sends nothing and swallows what aedes writes: a connection that never speaks. */
+const silentStream = () =>
+  new Duplex({
+    read() {},
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
+
 /** A PUBLISH fixed header announcing `length` bytes, and nothing after it. */
 function publishHeader(length: number): Buffer {
   const bytes = [0x32];
@@ -90,28 +99,10 @@ describe('[G12] packet limits, checked before the body is read', () => {
       metrics,
       pino({ level: 'silent' }),
     );
-    const streams = Array.from(
-      { length: 3 },
-      () =>
-        new Duplex({
-          read() {},
-          write(_c, _e, cb) {
-            cb();
-          },
-        }),
-    );
+    const streams = Array.from({ length: 3 }, silentStream);
     for (const st of streams) handle(st, '192.0.2.7');
     expect(streams.map((st) => st.destroyed)).toEqual([false, false, true]);
-    const local = Array.from(
-      { length: 3 },
-      () =>
-        new Duplex({
-          read() {},
-          write(_c, _e, cb) {
-            cb();
-          },
-        }),
-    );
+    const local = Array.from({ length: 3 }, silentStream);
     for (const st of local) handle(st, '127.0.0.1');
     expect(local.some((st) => st.destroyed)).toBe(false);
     for (const st of [...streams, ...local]) st.destroy();
