@@ -125,23 +125,26 @@ export function drive(
       resolve(metrics);
     };
 
-    const onDone = (sentAt: number) => (err: Error | undefined) => {
-      inFlight--;
-      const now = clock.now();
-      lastProgress = now;
-      if (err) {
-        metrics.recordFailure(err.message, now);
-        if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
-      } else {
-        const us = Math.round((now - sentAt) * 1000);
-        metrics.recordAck(us, now);
-        window.onAck(us);
-      }
-      // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
-      // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
-      if (pumping) schedulePump();
-      else pump();
-    };
+    const onDone =
+      (sentAt: number) =>
+      (err: Error | undefined, queuedMs = 0) => {
+        inFlight--;
+        const now = clock.now();
+        lastProgress = now;
+        if (err) {
+          metrics.recordFailure(err.message, now);
+          if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
+        } else {
+          const us = Math.round((now - sentAt) * 1000);
+          metrics.recordAck(us, now);
+          // A handshake is not a queue at the endpoint: the window sees the publish's own latency.
+          window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
+        }
+        // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
+        // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
+        if (pumping) schedulePump();
+        else pump();
+      };
 
     const schedulePump = () => {
       if (scheduled || finished) return;

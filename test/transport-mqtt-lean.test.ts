@@ -91,3 +91,31 @@ describe('the lean MQTT transport', () => {
     await t.close();
   });
 });
+
+describe('destination spread', () => {
+  it('spreads device connections over the target addresses on the target port', async () => {
+    const broker = await Aedes.createBroker();
+    const seen = new Set<string>();
+    const handler = (s: import('node:net').Socket) => {
+      seen.add(s.localAddress!);
+      broker.handle(s);
+    };
+    const a = createServer(handler);
+    await new Promise<void>((r) => a.listen(0, '127.0.0.1', () => r()));
+    const port = (a.address() as AddressInfo).port;
+    const b = createServer(handler);
+    await new Promise<void>((r) => b.listen(port, '127.0.0.2', () => r()));
+    closeBroker = async () => {
+      await new Promise<void>((r) => broker.close(() => r()));
+      a.close();
+      b.close();
+    };
+    const t = new LeanMqttTransport({ url: `mqtt://127.0.0.1:${port}`, targetAddresses: ['127.0.0.1', '127.0.0.2'] });
+    const errs = await Promise.all(
+      ['d1', 'd2', 'd3', 'd4'].map((d) => new Promise<Error | undefined>((r) => t.send(d, 'app', '{}', r))),
+    );
+    expect(errs).toEqual([undefined, undefined, undefined, undefined]);
+    expect([...seen].sort()).toEqual(['127.0.0.1', '127.0.0.2']);
+    await t.close();
+  });
+});

@@ -5,7 +5,9 @@
 import type { RunAuth } from './credentials.js';
 import type { TransportKind, TransportOptions } from './kinds/kinds.js';
 
-export type SendDone = (err: Error | undefined) => void;
+/** `queuedMs`: how long the event waited for its connection's handshake before it could go, so
+ * flow control can tell handshake time (a check-in storm) from queueing at the endpoint. */
+export type SendDone = (err: Error | undefined, queuedMs?: number) => void;
 
 // Why an event was not acknowledged; coded like every other error (protocol/errors.ts).
 export { SendError, type SendErrorKind } from '../protocol/errors.js';

@@ -56,6 +56,16 @@ export const mqttTransport = defineTransport({
       })
       .optional()
       .describe('Source addresses to spread connections over, e.g. "127.0.0.1-127.0.0.8". Default: the OS\'s choice.'),
+    targetAddress: z
+      .string()
+      .refine(isAddressList, {
+        message:
+          'expected IPv4 destination addresses such as 127.0.0.1-127.0.0.8 (a range goes upwards and holds at most 1,024)',
+      })
+      .optional()
+      .describe(
+        'Destination addresses to spread connections over, on the target\'s port, e.g. "127.0.0.1-127.0.0.8" (the broker must listen on them: fleetsim serve --host 0.0.0.0). Lean client. Default: the target URL\'s host.',
+      ),
     ackTimeout: duration
       .default('30s')
       .describe('Fail an event whose PUBACK (QoS 1) or PUBCOMP (QoS 2) takes longer than this.'),
@@ -79,6 +89,11 @@ export const mqttTransport = defineTransport({
       option: 'localAddress',
       type: 'string',
       describe: 'spread MQTT connections over source addresses, e.g. 127.0.0.1-127.0.0.8',
+    },
+    'target-address': {
+      option: 'targetAddress',
+      type: 'string',
+      describe: 'spread MQTT connections over destination addresses on the target port, e.g. 127.0.0.1-127.0.0.8',
     },
     'mqtt-client': {
       option: 'client',

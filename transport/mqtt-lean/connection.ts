@@ -36,7 +36,7 @@ export interface LeanHost {
   /** Closed for good (ended, or refused by the broker); `hadWire` when a wire was open until now. */
   closed(conn: LeanConnection, hadWire: boolean): void;
   connected(conn: LeanConnection, again: boolean, sessionPresent: boolean): void;
-  settled(conn: LeanConnection, done: SendDone, err: Error | undefined): void;
+  settled(conn: LeanConnection, done: SendDone, err: Error | undefined, queuedMs?: number): void;
 }
 
 export class LeanConnection implements WireEvents {
@@ -53,6 +53,8 @@ export class LeanConnection implements WireEvents {
   /** The device has nothing more to send: end once the ring is empty. */
   finished = false;
   attempt = 0;
+  /** When the last CONNACK came: events sent before it waited for the handshake. */
+  connectedAt = 0;
   reconnectTimer: TimerHandle | undefined;
   /** The last status topic written, cached with its app (a device reports on few apps). */
   topicApp: string | undefined;
@@ -163,8 +165,9 @@ export class LeanConnection implements WireEvents {
     const q = this.inflight;
     const k = q.length > 0 && q.ids[q.head] === id && q.done[q.head] ? q.head : q.find(id);
     if (k < 0) return; // late: its deadline already failed it
+    const at = q.at[k]!;
     const done = q.take(k)!;
-    this.host.settled(this, done, undefined);
+    this.host.settled(this, done, undefined, this.connectedAt > at ? this.connectedAt - at : 0);
     if (this.finished && q.live === 0) this.end();
   }
 
@@ -210,6 +213,7 @@ export class LeanConnection implements WireEvents {
       return;
     }
     this.state = State.Connected;
+    this.connectedAt = this.host.now();
     const again = this.connectedOnce;
     this.connectedOnce = true;
     this.attempt = 0;

@@ -33,6 +33,9 @@ export interface LeanMqttOptions {
   credentials?: (clientId: string) => { username: string; password: string };
   /** Bind connections to these source addresses, round-robin; by default connect() chooses. */
   localAddresses?: string[];
+  /** Spread connections over these destination addresses of the target, round-robin (its port and
+   * protocol stay): one source address reaches one destination through ~28,000 ephemeral ports. */
+  targetAddresses?: string[];
   sharedConnections?: number;
   /** @default 30000 */
   ackTimeoutMs?: number;
@@ -52,6 +55,8 @@ export class LeanMqttTransport implements Transport, LeanHost {
   readonly kind = 'mqtt' as const;
   readonly keepaliveMs: number;
   private readonly target: MqttTarget;
+  private readonly targets: MqttTarget[];
+  private nextTarget = 0;
   private readonly qos: 0 | 1 | 2;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
@@ -68,6 +73,9 @@ export class LeanMqttTransport implements Transport, LeanHost {
 
   constructor(private readonly opts: LeanMqttOptions) {
     this.target = parseMqttTarget(opts.url);
+    const spread =
+      this.target.protocol === 'mqtt' || this.target.protocol === 'mqtts' ? opts.targetAddresses : undefined;
+    this.targets = spread?.length ? spread.map((host) => ({ ...this.target, host })) : [this.target];
     this.qos = opts.qos ?? 1;
     this.keepaliveMs = (opts.keepaliveSec ?? 60) * 1000;
     this.timeoutMs = opts.ackTimeoutMs ?? 30_000;
@@ -116,7 +124,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
   open(conn: LeanConnection): Wire {
     const addrs = this.opts.localAddresses;
     return openWire(
-      this.target,
+      this.targets[this.nextTarget++ % this.targets.length]!,
       {
         localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
         insecureTls: this.opts.insecureTls ?? false,
@@ -187,8 +195,8 @@ export class LeanMqttTransport implements Transport, LeanHost {
     if (this.live.size === 0) for (const w of this.closeWaiters.splice(0)) w();
   }
 
-  settled(_c: LeanConnection, done: SendDone, err: Error | undefined): void {
-    done(err);
+  settled(_c: LeanConnection, done: SendDone, err: Error | undefined, queuedMs?: number): void {
+    done(err, queuedMs);
   }
 
   private conn(deviceId: string): LeanConnection {

@@ -28,6 +28,7 @@ export function createMqttTransport({ url, options: o, auth }: TransportContext<
     return new LeanMqttTransport({
       ...common,
       ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
+      ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
     });
   return new MqttTransport(common);
 }

@@ -1,0 +1,117 @@
+/**
+ * Scale: N concurrent MQTT devices (default 100,000) on this machine, one connection each (clientId
+ * = device id, QoS 1, will, keepalive), every connection held open until the whole fleet has
+ * reported, reconciled exactly. Each process may open at most 20,000 files here, so both sides run
+ * across processes: `fleetsim serve --workers W` (brokers sharing one port) and `fleetsim run
+ * --workers W` (shards of the fleet), W = N / 16,000 rounded up. One source address reaches one
+ * destination through about 28,000 ephemeral ports, so the devices spread their destinations over
+ * 127.0.0.1-127.0.0.8 (`--target-address`; source ports stay the kernel's choice), and serve
+ * listens on all of them. The connect rate is read from the endpoint's connected-client gauge
+ * between 5% and 95% of N; resident memory of both process trees is sampled at the peak.
+ *
+ *   npm run build && node dist/bench/scale.js [--devices 100000] [--workers 7]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pidRss } from './method/cpu.js';
+import { ConnectedWatch } from './method/connected.js';
+import { startRecord } from './method/output.js';
+import { argOf } from './method/stats.js';
+import { BIN, startServe } from './serve-process.js';
+
+const devices = argOf('devices', 100_000);
+const workers = argOf('workers', Math.ceil(devices / 16_000));
+const scenario = fileURLToPath(new URL('../../scenarios/mqtt-stress.yaml', import.meta.url));
+const done = startRecord('scale', {
+  devices,
+  workers,
+  how: `\`fleetsim serve --workers ${workers} --host 0.0.0.0\` and \`fleetsim run scenarios/mqtt-stress.yaml --devices ${devices} --workers ${workers} --target-address 127.0.0.1-127.0.0.8\` (lean connections, one per device, held open to the end), each process under 20,000 open files; traffic stays on loopback. Command: \`node dist/bench/scale.js --devices ${devices}\`.`,
+});
+
+function tree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const kids = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
+      if (kids) out.push(...kids.split(/\s+/).map(Number));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+const treeRss = (pid: number) => tree(pid).reduce((n, p) => n + pidRss(p), 0);
+
+const s = await startServe(['--workers', `${workers}`, '--host', '0.0.0.0']);
+const mqtt = s.mqtt.replace('0.0.0.0', '127.0.0.1');
+const http = s.http.replace('0.0.0.0', '127.0.0.1');
+const out = mkdtempSync(join(tmpdir(), 'fleetsim-scale-'));
+try {
+  await new Promise((r) => setTimeout(r, 2_000)); // the brokers fork and listen
+  const serveBase = treeRss(s.child.pid!);
+  const watch = new ConnectedWatch(http).start();
+  const t0 = performance.now();
+  const run = spawn(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      scenario,
+      '--devices',
+      `${devices}`,
+      '--workers',
+      `${workers}`,
+      '--target',
+      mqtt,
+      '--tallies-url',
+      http,
+      '--target-address',
+      '127.0.0.1-127.0.0.8',
+      '--quiet',
+      '--out',
+      out,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  let peak = { connected: 0, serveRss: 0, runRss: 0 };
+  const sampler = setInterval(() => {
+    const connected = watch.points[watch.points.length - 1]?.connected ?? 0;
+    if (connected >= peak.connected)
+      peak = { connected, serveRss: treeRss(s.child.pid!) - serveBase, runRss: treeRss(run.pid!) };
+  }, 1_000);
+  // Bounded: a run that has not finished in 15 minutes is stopped and reported as such.
+  const limit = setTimeout(() => run.kill('SIGTERM'), 15 * 60_000);
+  const code = await new Promise<number | null>((r) => run.once('exit', r));
+  clearTimeout(limit);
+  clearInterval(sampler);
+  watch.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+    verdict: string;
+    events: { sent: number; acked: number; failed: number };
+    reconciliation: { checked: boolean; match: boolean };
+  };
+  const rate = watch.rate(devices);
+  const summary = {
+    devices,
+    workers,
+    exitCode: code,
+    verdict: report.verdict,
+    reconciled: report.reconciliation.checked && report.reconciliation.match,
+    peakConnected: Math.max(rate.peak, peak.connected),
+    connectsPerSec: rate.connectsPerSec,
+    events: report.events.acked,
+    failed: report.events.failed,
+    seconds: Math.round(seconds),
+    serveRssBytesPerDevice: Math.round(peak.serveRss / Math.max(1, peak.connected)),
+    runRssBytesPerDevice: Math.round(peak.runRss / Math.max(1, peak.connected)),
+  };
+  process.stderr.write(`${JSON.stringify(summary)}\n`);
+  done([summary], summary);
+} finally {
+  await s.stop();
+  rmSync(out, { recursive: true, force: true });
+}
