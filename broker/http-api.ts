@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import { createEventPost } from './http-events.js';
-import { createReads } from './http-reads.js';
+import { createReads, isReadPath } from './http-reads.js';
 import { sendJson } from './http-reply.js';
 import type { Ingestor } from './ingestor.js';
 import { parseRequestTarget } from './request-target.js';
@@ -107,7 +107,9 @@ export function createHttpHandler(d: HttpApiDeps) {
     }
     const path = target ? target.path : '/v1/events';
     const query = target ? target.query : EMPTY_QUERY;
-    if (req.method === 'GET' && path === '/healthz') return healthz(res);
+    // HEAD is a GET without the body (node's ServerResponse drops it), so probes can use either.
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (get && path === '/healthz') return healthz(res);
     if (req.method === 'POST' && path === '/v1/events') {
       if (d.draining())
         return sendJson(
@@ -124,11 +126,24 @@ export function createHttpHandler(d: HttpApiDeps) {
       if (p === false) return;
       return postEvents(req, res, p);
     }
-    if (req.method === 'GET') {
+    if (get) {
       if (authorize(req, res, path, query, false) === false) return;
       if (read(res, path, query)) return;
       if (d.hooks?.route?.(req, res, path)) return;
     }
+    // A route that exists with another method: 405 and what it takes (RFC 9110 15.5.6).
+    const allow = path === '/v1/events' ? 'POST' : path === '/healthz' || isReadPath(path) ? 'GET, HEAD' : undefined;
+    if (allow)
+      return sendJson(
+        res,
+        405,
+        {
+          error: 'method_not_allowed',
+          field: '(method)',
+          reason: `${String(req.method).slice(0, 16)} ${path} is not allowed; ${path} takes ${allow}`,
+        },
+        { allow },
+      );
     sendJson(res, 404, {
       error: 'not_found',
       field: '(path)',

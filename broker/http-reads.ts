@@ -19,10 +19,19 @@ export interface ReadDeps {
 
 const APP_ROUTE = /^\/v1\/apps\/([^/]+)\/(tallies|devices)(?:\/([^/]+)\/history)?$/;
 
+/** The fixed GET paths (createReads answers each; the type keeps the two lists one). */
+const FIXED_PATHS = ['/', '/metrics', '/v1/stats', '/v1/apps', '/v1/overview', '/v1/platforms/tallies'] as const;
+const FIXED = new Set<string>(FIXED_PATHS);
+
+/** Whether a GET of `path` is a read route (for 405 and its Allow header on other methods). */
+export function isReadPath(path: string): boolean {
+  return FIXED.has(path) || APP_ROUTE.test(path);
+}
+
 /** Answers a GET it knows and returns true; false for a path it does not know. */
 export function createReads(d: ReadDeps) {
   const { store, metrics } = d;
-  const fixed: Record<string, (res: ServerResponse) => void> = {
+  const fixed: Record<(typeof FIXED_PATHS)[number], (res: ServerResponse) => void> = {
     '/': (res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(LIVE_PAGE_HTML);
@@ -58,7 +67,7 @@ export function createReads(d: ReadDeps) {
   };
 
   return function read(res: ServerResponse, path: string, query: URLSearchParams): boolean {
-    const f = Object.hasOwn(fixed, path) ? fixed[path] : undefined;
+    const f = FIXED.has(path) ? fixed[path as (typeof FIXED_PATHS)[number]] : undefined;
     if (f) {
       f(res);
       return true;
