@@ -3,7 +3,7 @@
  * per-app tallies by status and state with the seeds' labels, follows the endpoint while events
  * arrive, loads nothing from outside, and a screenshot is saved in the test's temp dir.
  */
-import { rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -17,6 +17,9 @@ import { event, fleetEvents } from './helpers/endpoint-events.js';
 const CHROMIUM = '/usr/bin/chromium';
 let ep: Endpoint;
 let browser: Browser;
+/** Screenshots kept for people to look at (as report-html-browser.test.ts keeps report.html's). */
+const KEPT = join(import.meta.dirname, '..', 'test-output');
+mkdirSync(KEPT, { recursive: true });
 let dir: string;
 
 beforeAll(async () => {
@@ -118,7 +121,7 @@ describe('live page', () => {
     expect(shown.map(String).sort()).toEqual(fromApi.map(String).sort());
     expect(Number(await page.locator('#accepted').textContent())).toBe(46);
 
-    const shot = join(dir, 'live-page.png');
+    const shot = join(KEPT, 'live-page.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     expect(errors).toEqual([]);
@@ -148,7 +151,9 @@ describe('live page during a fleetsim run', () => {
         talliesUrl: target.httpUrl,
       });
       expect(run.reconciliation.match).toBe(true);
-      const accepted = String(target.store.counters.accepted);
+      // thousands separators, as the page writes every count
+      const accepted = target.store.counters.accepted.toLocaleString('en-US');
+      expect(target.store.counters.accepted).toBeGreaterThan(999);
       await page.waitForFunction(
         (n) => (globalThis as unknown as BrowserGlobals).document.querySelector('#accepted')?.textContent === n,
         accepted,
@@ -172,7 +177,18 @@ describe('live page during a fleetsim run', () => {
         );
         expect(shown.map(String).sort()).toEqual(fromApi.map(String).sort());
       }
-      await page.screenshot({ path: join(dir, 'live-page-after-run.png'), fullPage: true });
+      // charts over time and the funnel by meaning, drawn from the run's own traffic
+      const chart = await page.$$eval('#chart-rate polyline, #chart-latency polyline', (ls) =>
+        ls.map((l) => (l.getAttribute('points') ?? '').split(' ').filter(Boolean).length),
+      );
+      expect(chart.length).toBe(4);
+      expect(chart[0]).toBeGreaterThan(1);
+      const funnel = await page.$$eval('section.app[data-app="com.acme.mail"] .key span[data-meaning]', (ks) =>
+        ks.map((k) => k.getAttribute('data-meaning')),
+      );
+      expect(funnel[0]).toBe('installed');
+      expect(funnel).toContain('failed');
+      await page.screenshot({ path: join(KEPT, 'live-page-after-run.png'), fullPage: true });
       expect(errors).toEqual([]);
       await page.close();
     } finally {
