@@ -26,6 +26,7 @@ import { resolveLimits, type EndpointLimits } from './limits.js';
 import { createConnectionHandler } from './mqtt-connections.js';
 import { createIngestBroker, type MqttIngestHooks } from './mqtt-ingest.js';
 import { TallyStore } from './store.js';
+import { EndpointConfigError, PortInUseError } from '../protocol/errors.js';
 
 export interface TlsFiles {
   /** PEM certificate chain. */
@@ -82,11 +83,23 @@ export interface Endpoint {
   close(): Promise<void>;
 }
 
-function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
+function listen(server: NetServer | HttpServer, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PortInUseError(
+              `${what} port ${port} is in use on ${host} (another fleetsim serve, a broker, or another program holds it); stop that process, or pass another port (0 picks any free one).`,
+            )
+          : err.code === 'EACCES'
+            ? new EndpointConfigError(
+                `${what} port ${port} on ${host}: not allowed (ports below 1024 need privileges); pass a port of 1024 or more.`,
+              )
+            : err,
+      );
+    server.once('error', fail);
     server.listen({ port, host, backlog: 4096 }, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });
@@ -198,8 +211,22 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     });
   }
 
-  const mqttPort = await listen(mqttServer, opts.mqttPort ?? 0, host);
-  const httpPort = await listen(httpServer, opts.httpPort ?? 0, host);
+  // The WebSocket server re-emits the HTTP server's errors; listen() reports them, not a crash.
+  wss?.on('error', () => undefined);
+  let mqttPort: number;
+  let httpPort: number;
+  try {
+    mqttPort = await listen(mqttServer, opts.mqttPort ?? 0, host, opts.tls ? 'MQTTS' : 'MQTT');
+    httpPort = await listen(httpServer, opts.httpPort ?? 0, host, opts.tls ? 'HTTPS' : 'HTTP');
+  } catch (err) {
+    // Nothing is left listening or holding the data directory when the endpoint cannot start.
+    await new Promise<void>((r) => (mqttServer.listening ? mqttServer.close(() => r()) : r()));
+    await new Promise<void>((r) => (httpServer.listening ? httpServer.close(() => r()) : r()));
+    wss?.close();
+    await new Promise<void>((r) => broker.close(() => r()));
+    await journal?.close();
+    throw err;
+  }
   const s = opts.tls ? 's' : '';
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info(

@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isFleetsimError, UsageError } from '../protocol/errors.js';
+import { INTERNAL_EXIT_CODE, isFleetsimError, UsageError } from '../protocol/errors.js';
 import { VERSION } from '../protocol/version.js';
 import { scenarioJsonSchemaText } from '../agent/scenario/json-schema.js';
 import { reportCommand } from './report-command.js';
@@ -298,7 +298,7 @@ export function reportFatal(err: unknown): number {
   process.stderr.write(
     `fleetsim: internal error (a bug; please report it with this output):\n${(err as Error)?.stack ?? String(err)}\n`,
   );
-  return isFleetsimError(err) ? err.exitCode : 1;
+  return isFleetsimError(err) ? err.exitCode : INTERNAL_EXIT_CODE;
 }
 
 export async function cliEntry(): Promise<void> {

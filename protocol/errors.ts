@@ -80,9 +80,13 @@ export class EndpointConfigError extends FleetsimError {
   override readonly name = 'EndpointConfigError';
 }
 
+/** The exit code of a bug (sysexits' EX_SOFTWARE), apart from every verdict and usage code. */
+export const INTERNAL_EXIT_CODE = 70;
+
 /** An invariant of the program broke; also what a worker's non-fleetsim error comes back as. */
 export class InternalError extends FleetsimError {
   override readonly code: string = 'INTERNAL';
+  override readonly exitCode: number = INTERNAL_EXIT_CODE;
   override readonly internal = true;
   override readonly name: string = 'InternalError';
 }
@@ -131,6 +135,16 @@ export class TallySourceError extends FleetsimError {
   }
 }
 
+/** A port that another process (or another listener) already holds: `serve`, `--metrics-port`. */
+export class PortInUseError extends FleetsimError {
+  override readonly code = 'PORT_IN_USE';
+  override readonly exitCode = 6;
+  constructor(message: string) {
+    super(message);
+    this.name = 'PortInUseError';
+  }
+}
+
 export function isFleetsimError(err: unknown): err is FleetsimError {
   return err instanceof FleetsimError;
 }
@@ -158,6 +172,7 @@ export const ERROR_CLASSES: Readonly<Record<string, (message: string) => Fleetsi
   WORKER_FAILED: (m) => new WorkerError(m),
   TARGET_CONFIG: (m) => new TargetConfigError(m),
   TALLY_SOURCE: (m) => new TallySourceError(m),
+  PORT_IN_USE: (m) => new PortInUseError(m),
 };
 
 /** What crosses the boundary: a bug's stack goes along in the message, since it is what a report needs. */
@@ -169,7 +184,7 @@ export function toWire(err: unknown): WireError {
       message: err.internal && err.stack ? err.stack : err.message,
     };
   const e = err as Error | undefined;
-  return { code: 'INTERNAL', exitCode: 1, message: e?.stack ?? String(err) };
+  return { code: 'INTERNAL', exitCode: INTERNAL_EXIT_CODE, message: e?.stack ?? String(err) };
 }
 
 /** The same class again; an unknown code (another fleetsim version) comes back as an internal error naming it. */

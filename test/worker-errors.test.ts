@@ -57,7 +57,7 @@ describe("a worker's error", () => {
   it('a plain JavaScript error (a bug) comes back as an internal error carrying its stack', async () => {
     const err = await fail({ scenario: {} as never, options: { scenarioFile: 'TypeError', shard } }, THROWING);
     expect(err).toBeInstanceOf(InternalError);
-    expect(err).toMatchObject({ code: 'INTERNAL', exitCode: 1 });
+    expect(err).toMatchObject({ code: 'INTERNAL', exitCode: 70 });
     expect((err as Error).message).toMatch(/^worker 1\/1 failed: TypeError: not a function\n\s+at /);
   });
 });

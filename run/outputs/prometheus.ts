@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Histogram } from '../../drive/metrics.js';
-import { UsageError } from '../../protocol/errors.js';
+import { PortInUseError, UsageError } from '../../protocol/errors.js';
 
 /** What a scrape reads: the run's counters and gauges as of now. */
 export interface RunFigures {
@@ -194,7 +194,7 @@ export class RunMetricsEndpoint {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(
           err.code === 'EADDRINUSE'
-            ? new UsageError(
+            ? new PortInUseError(
                 `--metrics-port ${this.o.port}: the port is in use on ${this.o.host}; pick another, or 0 for any free port.`,
               )
             : new UsageError(`--metrics-port ${this.o.port} on ${this.o.host}: ${err.message}.`),
