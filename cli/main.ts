@@ -21,6 +21,12 @@ import { compareCommand } from './compare-command.js';
 import { optionalWholeNumber, wholeNumberOption } from './number-flags.js';
 import { TRANSPORT_KINDS } from '../transport/kinds/kinds.js';
 
+const EPILOG = [
+  'Every flag can come from the environment as FLEETSIM_<FLAG> (FLEETSIM_DEVICES=5000, FLEETSIM_MAX_IN_FLIGHT=2000); a flag on the command line wins.',
+  'Exit codes: 0 passed, 1 a threshold failed, 2 reconciliation mismatch, 3 invalid scenario or usage, 4 target unreachable, 5 compare found a regression, 6 a port is in use, 70 internal error (a bug), 130/143 stopped by SIGINT/SIGTERM (reports written).',
+  'Docs: README.md, docs/report.md (report.json, thresholds), docs/scale.md (load, workers, shards), docs/protocol.md, docs/endpoint.md.',
+].join('\n');
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const cli = yargs(argv)
@@ -37,7 +43,43 @@ export async function main(argv: string[]): Promise<number> {
           .option('transport', { choices: TRANSPORT_KINDS, describe: "transport (default: the scenario's)" })
           .option('devices', wholeNumberOption('total devices (cohorts scaled in proportion)'))
           .option('seed', { type: 'string', describe: "seed (default: the scenario's)" })
-          .option('out', { type: 'string', describe: 'run folder (default: out/<scenario>-<timestamp>)' })
+          .option('out', {
+            type: 'string',
+            describe: 'run folder for report.json, report.html, junit.xml (default: out/<scenario>-<timestamp>)',
+          })
+          .option('time-scale', {
+            type: 'string',
+            describe: "simulated seconds per real second, or asap (the scenario's timeScale)",
+          })
+          .option('rate', { type: 'string', describe: "most events sent per second (the scenario's load.rate)" })
+          .option('ramp', {
+            type: 'string',
+            describe: 'closed model: devices come online over this simulated time, e.g. 10m; 0s = all at once',
+          })
+          .option('duration', {
+            type: 'string',
+            describe: 'stop sending after this wall time (e.g. 5m), settle, reconcile what was sent',
+          })
+          .option('jsonl', { type: 'string', describe: "stream a JSON line per second (k6's --out json) to this file" })
+          .option('jsonl-events', { type: 'boolean', describe: 'with --jsonl: also a line per event sent' })
+          .option('csv', { type: 'string', describe: 'stream a CSV row per second to this file' })
+          .option(
+            'metrics-port',
+            wholeNumberOption('serve Prometheus /metrics of the run on this port while it runs (0 = any)'),
+          )
+          .option('metrics-host', {
+            type: 'string',
+            describe: 'address for --metrics-port (default 127.0.0.1; 0.0.0.0 in a pod)',
+          })
+          .middleware(
+            (parsed) => envFlags(parsed, argv, (y as unknown as { getOptions(): EnvOptions }).getOptions()),
+            true,
+          )
+          .example('$0 run scenarios/quickstart.yaml', 'the quick start: embedded endpoint, reconciled tallies')
+          .example('$0 run my.yaml --devices 5000 --rate 2000 --duration 5m', 'load from the command line')
+          .example('FLEETSIM_DEVICES=200 $0 run ci.yaml', 'any flag as FLEETSIM_<FLAG>')
+          .example('$0 run my.yaml --jsonl m.jsonl --metrics-port 9464', 'stream figures while it runs')
+          .epilog(EPILOG)
           .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
           .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
@@ -62,6 +104,21 @@ export async function main(argv: string[]): Promise<number> {
           talliesUrl: a['tallies-url'],
           quiet: a.quiet,
           ...(a.baseline ? { baseline: a.baseline } : {}),
+          load: {
+            ...(a['time-scale'] !== undefined ? { timeScale: a['time-scale'] } : {}),
+            ...(a.rate !== undefined ? { rate: a.rate } : {}),
+            ...(a.ramp !== undefined ? { ramp: a.ramp } : {}),
+          },
+          ...(a.duration !== undefined ? { duration: a.duration } : {}),
+          outputs: {
+            ...(a.jsonl ? { jsonl: a.jsonl } : {}),
+            ...(a['jsonl-events'] ? { jsonlEvents: true } : {}),
+            ...(a.csv ? { csv: a.csv } : {}),
+            ...(a['metrics-port'] !== undefined
+              ? { metricsPort: optionalWholeNumber('metrics-port', a['metrics-port'], 0)! }
+              : {}),
+            ...(a['metrics-host'] ? { metricsHost: a['metrics-host'] } : {}),
+          },
           logLevel: a['log-level'],
           ...scaleArgs(a),
         });
@@ -276,6 +333,7 @@ export async function main(argv: string[]): Promise<number> {
       1,
       'Name a command: run, validate, init, compare, serve, merge, trace, report or schema (fleetsim --help lists them).',
     )
+    .epilog(EPILOG)
     .strict()
     .recommendCommands()
     .help()
@@ -288,6 +346,33 @@ export async function main(argv: string[]): Promise<number> {
     });
   await cli.parseAsync();
   return code;
+}
+
+interface EnvOptions {
+  key: Record<string, unknown>;
+  boolean: string[];
+  number: string[];
+}
+
+/**
+ * FLEETSIM_<FLAG> for every flag of the command that the command line does not give: what a CI
+ * job varies (FLEETSIM_DEVICES=5000) without editing the scenario. Other FLEETSIM_ variables
+ * (FLEETSIM_AUTH_SECRET) are left alone, so they are not unknown flags.
+ */
+function envFlags(parsed: Record<string, unknown>, argv: readonly string[], options: EnvOptions): void {
+  for (const key of Object.keys(options.key)) {
+    if (!/^[a-z][a-z0-9-]*$/.test(key) || key === 'help' || key === 'version') continue;
+    const value = process.env[`FLEETSIM_${key.toUpperCase().replace(/-/g, '_')}`];
+    if (value === undefined) continue;
+    if (argv.some((t) => t === `--${key}` || t.startsWith(`--${key}=`) || t === `--no-${key}`)) continue;
+    const v = options.boolean.includes(key)
+      ? value === 'true' || value === '1'
+      : options.number.includes(key)
+        ? Number(value)
+        : value;
+    parsed[key] = v;
+    parsed[key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  }
 }
 
 export function reportFatal(err: unknown): number {

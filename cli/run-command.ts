@@ -7,6 +7,15 @@ import type { TransportKind } from '../transport/kinds/kinds.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeReports } from './write-reports.js';
 import { baselineOption } from './report-command.js';
+import {
+  durationMs,
+  loadOverrides,
+  openOutputs,
+  stopControl,
+  type LoadFlags,
+  type OutputFlags,
+} from './run-controls.js';
+import { refuseK6Out } from '../run/outputs/stream-files.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
 import { runScaled, scaleRunOptions, type ScaleArgs } from './scale-options.js';
@@ -25,6 +34,12 @@ export interface RunCommandArgs {
   logLevel?: Level | 'silent';
   /** A baseline report.json (or run folder) for report.html's "Against the baseline". */
   baseline?: string;
+  /** --time-scale, --rate, --ramp (scenario values from the command line or FLEETSIM_*). */
+  load?: LoadFlags;
+  /** --duration: stop sending after this much wall time, settle, report. */
+  duration?: string;
+  /** Streaming outputs: --jsonl, --jsonl-events, --csv, --metrics-port. */
+  outputs?: OutputFlags;
   /** Scale flags: shard, workers, transport tuning. */
   scale?: ScaleArgs;
 }
@@ -33,9 +48,11 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   if (a.devices !== undefined && (!Number.isInteger(a.devices) || a.devices < 1)) {
     throw new UsageError(`--devices ${a.devices} is not a whole number of devices >= 1.`);
   }
-  const scenario = loadScenario(a.scenario);
+  refuseK6Out(a.out);
+  const scenario = loadScenario(a.scenario, { set: loadOverrides(a.load ?? {}) });
   // read before the run, so a wrong path costs nothing
   const html = baselineOption(a.baseline);
+  const limit = durationMs(a.duration);
   const started = new Date();
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
   try {
@@ -62,6 +79,17 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     },
     'run starting',
   );
+  const shardTag = a.scale?.shard ? `${a.scale.shard.index + 1}/${a.scale.shard.count}` : 'all';
+  const outputs = await openOutputs(a.outputs ?? {}, { scenario: scenario.name, shard: shardTag });
+  if (outputs.metricsUrl) process.stderr.write(`fleetsim: run metrics at ${outputs.metricsUrl}\n`);
+  const stop = stopControl({
+    ...(limit !== undefined ? { durationMs: limit } : {}),
+    say: (line) => {
+      progress.end();
+      process.stderr.write(`${line}\n`);
+      logger.warn({}, line);
+    },
+  });
   let result;
   try {
     result = await runScaled(
@@ -73,7 +101,12 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
         ...(a.seed !== undefined ? { seed: parseSeedFlag(a.seed)! } : {}),
         ...(a.target ? { target: a.target } : {}),
         ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
-        onTick: (s) => progress.tick(s),
+        onTick: (s) => {
+          progress.tick(s);
+          outputs.onTick(s);
+        },
+        ...(outputs.onPoint ? { onPoint: outputs.onPoint } : {}),
+        signal: stop.signal,
         logger,
         ...scaleRunOptions(a.scale),
       },
@@ -81,10 +114,18 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     );
   } catch (err) {
     logger.error({ err }, 'run failed');
+    await outputs.close({ error: (err as Error).message });
     throw err;
   } finally {
     progress.end();
+    stop.dispose();
   }
+  await outputs.close({
+    verdict: result.verdict,
+    exitCode: result.exitCode,
+    events: result.events,
+    ...(result.aborted ? { aborted: result.aborted } : {}),
+  });
   logger.info(
     {
       verdict: result.verdict,
@@ -103,5 +144,5 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   process.stdout.write(`\nreport: ${files.json} (also summary.md, report.html, junit.xml, fleetsim.log in ${dir})\n`);
   // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes
   // when its thresholds do, by default when every event was acknowledged.
-  return result.exitCode;
+  return stop.exitFor(result);
 }

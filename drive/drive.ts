@@ -35,6 +35,10 @@ export interface DriveOptions {
   signal?: AbortSignal;
   /** Fail the run when no acknowledgement arrives for this long while events are in flight. @default 60000 */
   stallMs?: number;
+  /** After the signal, the longest wait for events in flight; those still unsettled then count as failed. @default 10000 */
+  settleMs?: number;
+  /** Given once, at the start: reads the in-flight count and the window's size (progress, metrics). */
+  expose?: (live: () => { inFlight: number; window: number }) => void;
 }
 
 export function toEvent(e: Emitted, wallTs: number): StatusEvent {
@@ -84,6 +88,7 @@ export function drive(
   let stopped = opts.signal?.aborted ?? false;
   const onSent = composeSent(opts.observers ?? []);
   const wallStart = clock.now();
+  opts.expose?.(() => ({ inFlight, window: window.size }));
   const wallDue = (simMs: number) =>
     opts.timeScale === 'asap' ? wallStart : wallStart + (simMs - opts.simStartMs) / opts.timeScale;
   transport.onCongestion = () => window.onCongestion();
@@ -91,8 +96,19 @@ export function drive(
   return new Promise((resolve, reject) => {
     let lastProgress = wallStart;
     const stopTicks = startTicks(clock, opts.observers ?? []);
+    let settleTimer: TimerHandle | undefined;
+    // Stopped (a signal, --duration, a threshold): no new events; what is in flight gets settleMs,
+    // then what is still unanswered counts as failed and the drive resolves.
     const onAbort = () => {
       stopped = true;
+      settleTimer ??= clock.setTimeout(() => {
+        if (finished) return;
+        const now = clock.now();
+        for (let i = 0; i < inFlight; i++) metrics.recordFailure('not acknowledged before the run stopped', now);
+        inFlight = 0;
+        for (const id of held.splice(0)) transport.deviceDone(id);
+        finish();
+      }, opts.settleMs ?? 10_000);
       schedulePump();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -100,6 +116,7 @@ export function drive(
       finished = true;
       clock.clearInterval(watchdog);
       clock.clearTimeout(timer);
+      clock.clearTimeout(settleTimer);
       stopTicks();
       opts.signal?.removeEventListener('abort', onAbort);
       transport.onCongestion = undefined;
@@ -128,6 +145,8 @@ export function drive(
     const onDone =
       (sentAt: number) =>
       (err: Error | undefined, queuedMs = 0) => {
+        // after a stop gave up on it, a late answer changes nothing: it was counted as failed
+        if (finished) return;
         inFlight--;
         const now = clock.now();
         lastProgress = now;

@@ -21,6 +21,8 @@ import { checkThresholds, type ThresholdResult } from './thresholds.js';
 export interface Aborted {
   at: string;
   reason: string;
+  /** What stopped the run: an abortOnFail threshold, a signal (Ctrl-C, SIGTERM), --duration. */
+  by?: 'threshold' | 'signal' | 'duration';
   failures: ThresholdResult[];
 }
 
@@ -128,7 +130,9 @@ export function buildResult(r: ResultInput): RunResult {
     reconciliation,
     coverage: coverageOf(sim),
     thresholds: checked,
-    ...(r.aborted ? { aborted: { at: r.aborted.at, reason: r.aborted.reason } } : {}),
+    ...(r.aborted
+      ? { aborted: { at: r.aborted.at, reason: r.aborted.reason, ...(r.aborted.by ? { by: r.aborted.by } : {}) } }
+      : {}),
     ...(r.shard ? { shard: r.shard } : {}),
   };
 }

@@ -52,8 +52,8 @@ export interface RunResult {
   thresholds: ThresholdResult[];
   /** The shard this result covers (`--shard i/N`, index from 0); absent for a whole run. */
   shard?: { index: number; count: number };
-  /** Present when an abortOnFail threshold stopped the run early. */
-  aborted?: { at: string; reason: string };
+  /** Present when the run stopped early: an abortOnFail threshold, a signal (Ctrl-C, SIGTERM) or --duration. */
+  aborted?: { at: string; reason: string; by?: 'threshold' | 'signal' | 'duration' };
   /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never. */
   coverage?: Coverage;
 }

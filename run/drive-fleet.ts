@@ -6,12 +6,12 @@
 import type { Clock } from '../core/clock.js';
 import { drive } from '../drive/drive.js';
 import { FlowCounter } from '../drive/lifecycle-metrics.js';
-import { BareMetrics, RunMetrics } from '../drive/metrics.js';
+import { BareMetrics, RunMetrics, type TimelinePoint } from '../drive/metrics.js';
 import type { DriveObserver } from '../drive/observer.js';
 import type { Transport } from '../transport/types.js';
 import { reportProgress, sampleEverySecond, SendCounter, ThresholdAbort, type Aborted } from './observers.js';
 import type { Prepared } from './prepare.js';
-import type { RunOptions } from './run-options.js';
+import type { LiveState, RunOptions } from './run-options.js';
 
 export interface Driven {
   metrics: RunMetrics;
@@ -37,16 +37,66 @@ export async function driveFleet(run: Prepared, transport: Transport, opts: RunO
       abort = new ThresholdAbort(run.thresholds, metrics, controller, log);
       observers.push(abort);
     }
-    if (opts.onTick)
-      observers.push(reportProgress(run, metrics, transport, counter, wallStart, opts.onTick, opts.tickMs ?? 250));
+    // after the sample of the same second: streaming outputs get each point as it closes
+    if (opts.onPoint) observers.push({ tick: () => passPoints(metrics, opts.onPoint!) });
+    if (opts.onTick) {
+      const onTick = opts.onTick;
+      const withWindow = (s: LiveState) => onTick({ ...s, ...live() });
+      observers.push(reportProgress(run, metrics, transport, counter, wallStart, withWindow, opts.tickMs ?? 250));
+    }
   } else if (opts.onSend) {
     observers.push({ sent: opts.onSend });
   }
-  await drive(run.sim, transport, { ...run.drive, clock, observers, signal: controller.signal }, metrics);
+  // A stop from outside (Ctrl-C, SIGTERM, --duration) aborts the drive as a threshold does.
+  let stopped: Aborted | undefined;
+  const stopFromOutside = () => {
+    if (abort?.aborted || stopped) return;
+    stopped = { at: new Date(clock.now()).toISOString(), ...stopReason(opts.signal?.reason), failures: [] };
+    log?.warn({ by: stopped.by, reason: stopped.reason }, 'stopping: no new events, settling what is in flight');
+    controller.abort();
+  };
+  if (opts.signal?.aborted) stopFromOutside();
+  opts.signal?.addEventListener('abort', stopFromOutside, { once: true });
+  let live = () => ({ inFlight: 0, window: 0 });
+  try {
+    await drive(
+      run.sim,
+      transport,
+      {
+        ...run.drive,
+        clock,
+        observers,
+        signal: controller.signal,
+        ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
+        expose: (get) => {
+          live = get;
+        },
+      },
+      metrics,
+    );
+  } finally {
+    opts.signal?.removeEventListener('abort', stopFromOutside);
+  }
   metrics.retried = transport.stats().retries;
   if (instrument) {
     const last = metrics.sample(clock.now(), true);
     if (last) log?.debug({ point: { ...last, ack: undefined } }, 'second');
+    if (opts.onPoint) passPoints(metrics, opts.onPoint);
   }
-  return { metrics, flows, aborted: abort?.aborted };
+  return { metrics, flows, aborted: abort?.aborted ?? stopped };
+}
+
+const passed = new WeakMap<RunMetrics, number>();
+/** The timeline points not yet handed on, in order. */
+function passPoints(metrics: RunMetrics, onPoint: (p: TimelinePoint) => void): void {
+  let i = passed.get(metrics) ?? 0;
+  for (; i < metrics.timeline.length; i++) onPoint(metrics.timeline[i]!);
+  passed.set(metrics, i);
+}
+
+/** What stopped a run from outside: the AbortSignal's reason, `{ by, reason }` or a signal name. */
+function stopReason(reason: unknown): { by: Aborted['by']; reason: string } {
+  if (reason && typeof reason === 'object' && 'by' in reason) return reason as { by: Aborted['by']; reason: string };
+  const name = typeof reason === 'string' ? reason : 'a stop request';
+  return { by: 'signal', reason: `stopped by ${name}: no new events after it; what was in flight settled` };
 }

@@ -17,6 +17,8 @@ import type { LiveState, RunLogger } from './run-options.js';
 export interface Aborted {
   at: string;
   reason: string;
+  /** What stopped the run: an abortOnFail threshold, a signal (Ctrl-C, SIGTERM), --duration. */
+  by: 'threshold' | 'signal' | 'duration';
   failures: ThresholdResult[];
 }
 
@@ -87,6 +89,7 @@ export class ThresholdAbort implements DriveObserver {
     this.aborted = {
       at: new Date(now).toISOString(),
       reason: `threshold ${failures.map((f) => `"${f.check}" (observed ${f.observed})`).join(', ')} failed`,
+      by: 'threshold',
       failures,
     };
     this.log?.warn(

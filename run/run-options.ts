@@ -8,6 +8,7 @@ import type { Emitted } from '../agent/sim/simulator.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import type { Endpoint } from '../broker/endpoint.js';
 import type { Clock } from '../core/clock.js';
+import type { TimelinePoint } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
 import type { RunAuth } from '../transport/credentials.js';
 import { targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
@@ -49,6 +50,12 @@ export interface RunOptions {
   transportFlags?: TransportFlags;
   /** Overrides the scenario's maxInFlight. */
   maxInFlight?: number;
+  /** Stops the run from outside (a signal, --duration): no new events, in flight settles, the result covers what was sent. */
+  signal?: AbortSignal;
+  /** After `signal`, the longest wait for events in flight. @default 10000 */
+  settleMs?: number;
+  /** Every timeline point as its second closes (streaming outputs). */
+  onPoint?: (p: TimelinePoint) => void;
 }
 
 /** The logging calls a run makes (a pino logger fits). */
@@ -78,6 +85,9 @@ export interface LiveState {
   simElapsedMs: number;
   /** Ack p99 of the last full second, ms (0 before the first); workers' progress takes the worst. */
   p99Ms: number;
+  /** Events sent and not yet settled, and the in-flight window's size now. */
+  inFlight?: number;
+  window?: number;
   /** Why the latest failed event failed. */
   lastError?: string | undefined;
 }

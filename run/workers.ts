@@ -11,13 +11,14 @@ import { positionsOf } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { systemClock } from '../core/clock.js';
 import { fromWire, WorkerError } from '../protocol/errors.js';
-import { mergeResults } from '../result/merge.js';
+import { mergeResults, mergeTimelines } from '../result/merge.js';
+import type { TimelinePoint } from '../drive/metrics.js';
 import type { RunResult } from '../result/result.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { openTarget } from './open-target.js';
 import { readTallies } from './read-endpoint.js';
-import { checkRun, type LiveState, type RunOptions } from './run-options.js';
-import type { WorkerJob, WorkerMessage } from './worker-main.js';
+import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
+import type { StopMessage, WorkerJob, WorkerMessage } from './worker-main.js';
 
 /** The compiled worker entry (tests run the sources, so fall back to dist/). */
 function workerEntry(): string {
@@ -31,6 +32,8 @@ export function runWorker(
   job: WorkerJob,
   onTick: (p: LiveState) => void,
   entry = workerEntry(),
+  onPoint?: (p: TimelinePoint) => void,
+  logger?: RunLogger,
 ): { child: ChildProcess; done: Promise<RunResult> } {
   const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const which = `${job.options.shard!.index + 1}/${job.options.shard!.count}`;
@@ -38,6 +41,8 @@ export function runWorker(
     let settled = false;
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'tick') onTick(m.progress);
+      else if (m.type === 'point') onPoint?.(m.point);
+      else if (m.type === 'log') logger?.[m.level]({ worker: which, ...m.obj }, m.msg);
       else if (m.type === 'result') {
         settled = true;
         resolve(m.result as RunResult);
@@ -73,13 +78,16 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   const running: ChildProcess[] = [];
   try {
     // functions and the logger stay in this process (they cannot cross the IPC channel)
-    const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, logger: _l, ...plain } = opts;
+    const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, logger: _l, signal: _g, onPoint: _p, ...plain } = opts;
+    const points = opts.onPoint ? new PointMerger(workers, opts.onPoint) : undefined;
+    const logLevel = (opts.logger as { level?: string } | undefined)?.level;
     const positions = positionsOf(scenario);
     const runs = Array.from({ length: workers }, (_, index) =>
       runWorker(
         {
           scenario,
           ...(positions ? { positions } : {}),
+          ...(logLevel ? { logLevel } : {}),
           options: {
             ...plain,
             ...(target.auth ? { auth: target.auth } : {}),
@@ -91,10 +99,22 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
           },
         },
         (p) => (progress[index] = p),
+        undefined,
+        points ? (p) => points.add(index, p) : undefined,
+        opts.logger,
       ),
     );
     running.push(...runs.map((r) => r.child));
-    const parts = await Promise.all(runs.map((r) => r.done));
+    const stopAll = () => {
+      for (const c of running)
+        if (c.connected) c.send({ type: 'stop', reason: opts.signal?.reason } satisfies StopMessage);
+    };
+    if (opts.signal?.aborted) stopAll();
+    opts.signal?.addEventListener('abort', stopAll, { once: true });
+    const parts = await Promise.all(runs.map((r) => r.done)).finally(() =>
+      opts.signal?.removeEventListener('abort', stopAll),
+    );
+    points?.flush();
     checkShards(parts);
     const tallies = await readTallies(target.talliesUrl, appIdsOf(parts));
     return mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
@@ -136,3 +156,32 @@ const SUMMED = [
   'remaining',
 ] as const satisfies readonly (keyof LiveState)[];
 const LARGEST = ['elapsedMs', 'simElapsedMs', 'p99Ms'] as const satisfies readonly (keyof LiveState)[];
+
+/**
+ * The workers' per-second points as one stream: second t goes out, summed exactly
+ * (mergeTimelines), once every worker has reported a later second or ended.
+ */
+class PointMerger {
+  private readonly latest: number[];
+  private readonly pending = new Map<number, TimelinePoint[]>();
+  constructor(
+    workers: number,
+    private readonly out: (p: TimelinePoint) => void,
+  ) {
+    this.latest = new Array(workers).fill(-1);
+  }
+  add(worker: number, p: TimelinePoint): void {
+    this.latest[worker] = p.t;
+    this.pending.set(p.t, [...(this.pending.get(p.t) ?? []), p]);
+    const upTo = Math.min(...this.latest);
+    for (const t of [...this.pending.keys()].sort((a, b) => a - b)) if (t < upTo) this.emit(t);
+  }
+  flush(): void {
+    for (const t of [...this.pending.keys()].sort((a, b) => a - b)) this.emit(t);
+  }
+  private emit(t: number): void {
+    const parts = this.pending.get(t)!;
+    this.pending.delete(t);
+    this.out(mergeTimelines(parts.map((p) => [p]))[0]!);
+  }
+}

@@ -110,6 +110,19 @@ describe('deploy/grafana/fleetsim-dashboard.json', () => {
     for (const p of queried) expect(p.targets?.length, p.title).toBeGreaterThan(0);
   });
 
+  it('queries run-side metrics that fleetsim run --metrics-port exports', () => {
+    const exported = read('run', 'outputs', 'prometheus.ts');
+    const names = new Set(
+      panels.flatMap((p) =>
+        (p.targets ?? []).flatMap((t) =>
+          [...t.expr.matchAll(/\b(fleetsim_run_\w+?)(?:_bucket)?\b[{[]/g)].map((m) => m[1]!),
+        ),
+      ),
+    );
+    expect(names.size).toBeGreaterThan(5);
+    for (const n of names) expect(exported, n).toContain(`'${n}'`);
+  });
+
   it('queries endpoint metrics that fleetsim serve exports', () => {
     const exported = read('broker', 'endpoint-metrics.ts');
     const names = new Set(

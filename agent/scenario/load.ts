@@ -197,6 +197,29 @@ function recordPositions(doc: Document, lc: LineCounter, file: string): SourcePo
 export interface ParseOptions {
   /** @default 8 */
   listed?: number;
+  /**
+   * Values that replace the file's before it is validated (command-line flags, FLEETSIM_*
+   * variables): a bad one is reported against `from`, not a line of the file.
+   */
+  set?: readonly ScenarioOverride[];
+}
+
+export interface ScenarioOverride {
+  path: readonly string[];
+  value: unknown;
+  /** Where the value came from, for messages: "--time-scale" or "FLEETSIM_TIME_SCALE". */
+  from: string;
+}
+
+function applyOverrides(raw: Record<string, unknown>, set: readonly ScenarioOverride[]): void {
+  for (const o of set) {
+    let at = raw;
+    for (const k of o.path.slice(0, -1)) {
+      const next = at[k];
+      at = (next !== null && typeof next === 'object' ? next : (at[k] = {})) as Record<string, unknown>;
+    }
+    at[o.path[o.path.length - 1]!] = o.value;
+  }
 }
 
 export function formatProblems(file: string, problems: Problem[], listed = 8): ScenarioError {
@@ -224,18 +247,20 @@ export function parseScenario(text: string, file: string, opts: ParseOptions = {
     };
     throw formatProblems(file, [problem]);
   }
-  const raw = doc.toJS();
-  const parsed = scenarioSchema.safeParse(raw ?? {});
+  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  if (opts.set?.length) applyOverrides(raw, opts.set);
+  const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
     // unknown fields first: a typo also shows up as the required field it misspells
     const issues = [...parsed.error.issues].sort(
       (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
     );
-    throw formatProblems(
-      file,
-      issues.flatMap((i) => issueToProblem(doc, lc, i)),
-      opts.listed,
-    );
+    const problems = issues.flatMap((i) => issueToProblem(doc, lc, i));
+    for (const p of problems) {
+      const o = opts.set?.find((x) => x.path.every((k, i) => p.path[i] === k));
+      if (o) Object.assign(p, { line: undefined, message: `${p.message} (from ${o.from} ${JSON.stringify(o.value)})` });
+    }
+    throw formatProblems(file, problems, opts.listed);
   }
   const problems = crossCheck(parsed.data).map((p) => ({ ...p, line: lineOf(doc, lc, p.path) }));
   if (problems.length > 0) throw formatProblems(file, problems, opts.listed);

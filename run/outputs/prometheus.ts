@@ -26,8 +26,10 @@ export interface RunFigures {
   devicesTotal: number;
   installsDone: number;
   installsTotal: number;
-  /** The whole run's ack latencies so far, µs. */
-  ack: Histogram;
+  /** The whole run's ack latencies so far, µs, where this process has them (one process, no workers). */
+  ack?: Histogram;
+  /** The last full second's ack p99, ms (the worst worker's with workers). */
+  ackP99Ms?: number;
 }
 
 /** Bucket bounds in seconds, those of the endpoint's own histograms (docs/endpoint.md). */
@@ -136,6 +138,11 @@ export class RunMetricsEndpoint {
       (f) => f.failed,
     );
     counter('fleetsim_run_events_retried_total', 'Events sent again after a failure.', (f) => f.retried);
+    gauge(
+      'fleetsim_run_ack_p99_seconds',
+      "The last full second's ack-latency p99 (the worst worker's).",
+      (f) => (f.ackP99Ms ?? 0) / 1000,
+    );
     gauge('fleetsim_run_in_flight', 'Events sent and not yet acknowledged.', (f) => f.inFlight);
     gauge(
       'fleetsim_run_window',

@@ -1,0 +1,161 @@
+/**
+ * What a run takes from the command line beside the scenario: load overrides (--time-scale,
+ * --rate, --ramp, FLEETSIM_* through yargs' env), the stop (Ctrl-C / SIGTERM: first stops
+ * sending and settles, second exits at once; --duration stops the same way) and the streaming
+ * outputs (--jsonl, --csv, --metrics-port).
+ */
+import { parseDuration } from '../core/delay.js';
+import type { ScenarioOverride } from '../agent/scenario/load.js';
+import type { TimelinePoint } from '../drive/metrics.js';
+import { UsageError } from '../protocol/errors.js';
+import type { LiveState } from '../run/run-scenario.js';
+import { RunMetricsEndpoint } from '../run/outputs/prometheus.js';
+import { StreamFiles } from '../run/outputs/stream-files.js';
+
+export interface LoadFlags {
+  timeScale?: string;
+  rate?: string;
+  ramp?: string;
+}
+
+/** --time-scale, --rate and --ramp as scenario values, validated with the scenario. */
+export function loadOverrides(f: LoadFlags): ScenarioOverride[] {
+  const out: ScenarioOverride[] = [];
+  if (f.timeScale !== undefined) {
+    const v = f.timeScale === 'asap' ? 'asap' : Number(f.timeScale);
+    if (v !== 'asap' && !(Number.isFinite(v) && v > 0))
+      throw new UsageError(
+        `--time-scale "${f.timeScale}" is not a time scale; expected "asap" or simulated seconds per real second, e.g. 600.`,
+      );
+    out.push({ path: ['timeScale'], value: v, from: '--time-scale' });
+  }
+  if (f.rate !== undefined) {
+    const v = Number(String(f.rate).replace(/\/s$/, ''));
+    if (!(Number.isFinite(v) && v > 0))
+      throw new UsageError(`--rate "${f.rate}" is not a rate; expected events per second, e.g. --rate 2000.`);
+    out.push({ path: ['load', 'rate'], value: v, from: '--rate' });
+  }
+  if (f.ramp !== undefined) {
+    if (parseDuration(f.ramp) === undefined)
+      throw new UsageError(`--ramp "${f.ramp}" is not a duration; expected e.g. 30s, 10m, 0s (every device at once).`);
+    out.push({ path: ['load', 'rampUp'], value: f.ramp, from: '--ramp' });
+  }
+  return out;
+}
+
+export function durationMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--duration "${text}" is not a duration; expected wall time such as 90s, 5m or 1h.`);
+  return ms;
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * The run's stop: the first SIGINT/SIGTERM aborts (no new events, in flight settles, reports
+ * are written, marked aborted), a second exits at once; --duration aborts when it runs out.
+ */
+export function stopControl(o: { durationMs?: number; say: (line: string) => void }) {
+  const controller = new AbortController();
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signal) {
+      o.say(`fleetsim: second ${sig}: exiting at once (no report).`);
+      process.exit(SIGNAL_EXIT[sig] ?? 130);
+    }
+    signal = sig;
+    o.say(
+      `fleetsim: ${sig}: stopping; in-flight events settle, then the reports are written (${sig} again to exit at once).`,
+    );
+    controller.abort({ by: 'signal', reason: `stopped by ${sig}: no new events after it; what was in flight settled` });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const timer =
+    o.durationMs !== undefined
+      ? setTimeout(
+          () =>
+            controller.abort({
+              by: 'duration',
+              reason: `--duration ${Math.round(o.durationMs! / 1000)}s reached: no new events after it; what was in flight settled`,
+            }),
+          o.durationMs,
+        )
+      : undefined;
+  timer?.unref();
+  return {
+    signal: controller.signal,
+    /** The exit code of a run the signal stopped and that otherwise passed; else the verdict's. */
+    exitFor(result: { exitCode: number; aborted?: { by?: string } }): number {
+      return signal && result.aborted?.by === 'signal' && result.exitCode === 0
+        ? (SIGNAL_EXIT[signal] ?? 130)
+        : result.exitCode;
+    },
+    dispose(): void {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export interface OutputFlags {
+  jsonl?: string;
+  jsonlEvents?: boolean;
+  csv?: string;
+  metricsPort?: number;
+  metricsHost?: string;
+}
+
+/** The streaming outputs the flags ask for, opened (a bad path or a busy port fails before the run). */
+export async function openOutputs(f: OutputFlags, tags: Record<string, string>) {
+  if (f.jsonlEvents && !f.jsonl) throw new UsageError('--jsonl-events needs --jsonl <file> to write the events to.');
+  const files = f.jsonl || f.csv ? new StreamFiles({ ...f, events: f.jsonlEvents ?? false, tags }) : undefined;
+  await files?.opened();
+  let state: LiveState | undefined;
+  const endpoint =
+    f.metricsPort !== undefined
+      ? new RunMetricsEndpoint({
+          port: f.metricsPort,
+          host: f.metricsHost ?? '127.0.0.1',
+          labels: tags,
+          figures: () => (state ? figuresOf(state) : undefined),
+        })
+      : undefined;
+  const metricsUrl = await endpoint?.start();
+  return {
+    metricsUrl,
+    files,
+    onPoint: files ? (p: TimelinePoint) => files.point(p) : undefined,
+    /** The latest live state, for scrapes. */
+    onTick(s: LiveState): void {
+      state = s;
+    },
+    async close(summary: object): Promise<void> {
+      endpoint?.finished();
+      await files?.close(summary);
+      await endpoint?.close();
+    },
+  };
+}
+
+function figuresOf(s: LiveState) {
+  return {
+    offered: s.sent,
+    sent: s.sent,
+    acked: s.acked,
+    failed: s.failed,
+    retried: 0,
+    inFlight: s.inFlight ?? 0,
+    window: s.window ?? 0,
+    connections: s.connections,
+    devicesOnline: s.devicesOnline,
+    devicesDone: s.devicesDone,
+    devicesTotal: s.devicesTotal,
+    installsDone: s.installsDone,
+    installsTotal: s.installsTotal,
+    ackP99Ms: s.p99Ms,
+  };
+}
