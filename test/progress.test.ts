@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveState } from '../run/run-scenario.js';
-import { createProgress, progressLines } from '../cli/progress.js';
+import { createProgress, fit, progressLines } from '../cli/progress.js';
 
 function state(over: Partial<LiveState> = {}): LiveState {
   return {
@@ -47,18 +47,42 @@ describe('live progress', () => {
     expect(text).toContain('simulated +1h00m');
   });
 
-  it('on a TTY redraws the same lines in place every tick', () => {
+  it('on a TTY redraws the same lines in place every tick (log-update erases what it drew)', () => {
     let now = 0;
     const out = sink(true);
-    const p = createProgress(out, { quiet: false, now: () => now });
+    const p = createProgress(out, { quiet: false, now: () => now, columns: 80 });
     p.tick(state());
     now = 250;
     p.tick(state({ acked: 600 }));
-    expect(out.chunks).toHaveLength(2);
-    expect(out.chunks[0]!.startsWith('\r\x1b[2K')).toBe(true);
-    expect(out.chunks[1]!.startsWith('\x1b[3A')).toBe(true);
+    const drawn = out.chunks.filter((c) => c.includes('events sent'));
+    expect(drawn).toHaveLength(2);
+    // the second draw first erases the 4 lines of the first: erase line, cursor up, ... (ansi-escapes)
+    expect(drawn[1]!.startsWith('\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G')).toBe(true);
     p.end();
-    expect(out.chunks[2]).toContain('\x1b[3A');
+    expect(out.chunks.at(-1)).toContain('\x1b[2K');
+  });
+
+  it('fits every line to the terminal width, however long the last error', () => {
+    const s = state();
+    s.lastError = `connect ECONNREFUSED 127.0.0.1:1883 ${'x'.repeat(200)}`;
+    const out = sink(true);
+    const p = createProgress(out, { quiet: false, columns: 80, scenario: 'a-long-scenario-name' });
+    p.tick(s);
+    const panel = out.chunks.join('').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    for (const line of panel.split('\n').filter(Boolean)) expect(line.length, line).toBeLessThanOrEqual(79);
+    expect(panel).toContain('last error: connect ECONNREFUSED');
+    expect(fit('x'.repeat(100), 80)).toHaveLength(79);
+  });
+
+  it('counts events and installations while no device is done yet (a storm), with no time guess', () => {
+    const text = progressLines(
+      state({ installsDone: 0, devicesDone: 0, sent: 9000, acked: 8800, inFlight: 200, window: 512 }),
+      5000,
+    ).join('\n');
+    expect(text).toContain('events sent 9,000');
+    expect(text).toContain('installs 0/200 done');
+    expect(text).toContain('in flight 200/512 (window)');
+    expect(text).not.toContain('remaining');
   });
 
   it('elsewhere writes a plain line every few seconds, with no escape codes', () => {
