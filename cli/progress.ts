@@ -36,7 +36,7 @@ function bar(fraction: number, width = 20): string {
 }
 
 /** A line no wider than `columns` (one character spare: some terminals wrap on the last column). */
-export function fit(line: string, columns: number): string {
+export function fitWidth(line: string, columns: number): string {
   const room = Math.max(10, columns - 1);
   return line.length <= room ? line : `${line.slice(0, room - 1)}…`;
 }
@@ -80,7 +80,7 @@ export function createProgress(
       const lines = progressLines(s, rate, opts.scenario);
       if (draw) {
         const columns = opts.columns ?? stream.columns ?? 80;
-        draw(lines.map((l) => fit(l, columns)).join('\n'));
+        draw(lines.map((l) => fitWidth(l, columns)).join('\n'));
       } else if (t - lastPlain >= every) {
         lastPlain = t;
         stream.write(`[${clock(s.elapsedMs)}] ${lines[2]} | ${lines[1]} | ${lines[3]}\n`);

@@ -50,7 +50,7 @@ describe('progress panel at 80 columns (tmux)', () => {
         panel.join('\n'),
       ).toHaveLength(1);
       const at = panel.findIndex((l) => PANEL[0]!.test(l));
-      PANEL.forEach((re, k) => expect(panel[at + k], panel.join('\n')).toMatch(re));
+      for (const [k, re] of PANEL.entries()) expect(panel[at + k], panel.join('\n')).toMatch(re);
     }
     // events counted while installations are still running, and the window is shown
     expect(screens.some((s) => s.some((l) => /^events sent [1-9]/.test(l)))).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveState } from '../run/run-scenario.js';
-import { createProgress, fit, progressLines } from '../cli/progress.js';
+import { createProgress, fitWidth, progressLines } from '../cli/progress.js';
 
 function state(over: Partial<LiveState> = {}): LiveState {
   return {
@@ -71,7 +71,7 @@ describe('live progress', () => {
     const panel = out.chunks.join('').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     for (const line of panel.split('\n').filter(Boolean)) expect(line.length, line).toBeLessThanOrEqual(79);
     expect(panel).toContain('last error: connect ECONNREFUSED');
-    expect(fit('x'.repeat(100), 80)).toHaveLength(79);
+    expect(fitWidth('x'.repeat(100), 80)).toHaveLength(79);
   });
 
   it('counts events and installations while no device is done yet (a storm), with no time guess', () => {
