@@ -1,5 +1,5 @@
 /**
- * Connections held by the endpoint, read from its /metrics (fleetsim_mqtt_connected_clients) every
+ * Connections held by the endpoint, read from /v1/cluster (serve --workers) or /metrics every
  * 100 ms, and the connect rate from that series: connections made between 5% and 95% of the
  * target, over the time it took, so neither the first handshakes nor the last stragglers weigh.
  */
@@ -29,8 +29,16 @@ export class ConnectedWatch {
     if (this.busy) return;
     this.busy = true;
     try {
-      const text = await (await request(`${this.httpBase}/metrics`)).body.text();
-      const connected = Number(/^fleetsim_mqtt_connected_clients (\d+)/m.exec(text)?.[1] ?? 0);
+      // `serve --workers`: the brokers are the workers, whose clients the owner sums at /v1/cluster
+      // (its own /metrics gauge counts only its own, idle, broker).
+      const cluster = await request(`${this.httpBase}/v1/cluster`);
+      let connected: number;
+      if (cluster.statusCode === 200) connected = ((await cluster.body.json()) as { mqttClients: number }).mqttClients;
+      else {
+        await cluster.body.dump();
+        const text = await (await request(`${this.httpBase}/metrics`)).body.text();
+        connected = Number(/^fleetsim_mqtt_connected_clients (\d+)/m.exec(text)?.[1] ?? 0);
+      }
       this.points.push({ atMs: performance.now(), connected, cpuUs: selfCpuUs() });
     } catch {
       // the endpoint is busy; the next poll reads it

@@ -52,7 +52,7 @@ if (kind === 'bare') {
   };
 } else {
   const scenario = benchScenario(4, 'mqtt', 256);
-  const t = createTransport('mqtt', url, scenario, kind === 'lean' ? { client: 'lean' } : {});
+  const t = createTransport('mqtt', url, scenario, { client: kind === 'lean' ? 'lean' : 'mqtt.js' });
   await t.preflight();
   send = (id) => new Promise((r) => t.send(id, 'app', body, (err) => r(!err)));
   close = () => t.close();
