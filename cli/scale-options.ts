@@ -107,9 +107,12 @@ export function scaleRunOptions(s: ScaleArgs | undefined): Partial<RunOptions> {
   };
 }
 
-/** Runs in this process, or in worker processes: `--workers`, by default one per core. A shard
- * run (`--shard`) stays in one process. */
+/** Runs in this process, or in worker processes: `--workers`, by default one per core (one for a
+ * transport that reaches the endpoint in process, memory). A shard run (`--shard`) stays in one
+ * process. */
 export function runScaled(scenario: Scenario, opts: RunOptions, s: ScaleArgs | undefined): Promise<RunResult> {
-  const workers = s?.shard ? 1 : (s?.workers ?? availableParallelism());
+  const inProcess = TRANSPORTS[opts.transport ?? scenario.transport].inProcess === true;
+  // An explicit --workers with such a transport is refused by runWithWorkers, not ignored.
+  const workers = s?.shard ? 1 : (s?.workers ?? (inProcess ? 1 : availableParallelism()));
   return workers > 1 ? runWithWorkers(scenario, opts, workers) : runScenario(scenario, opts);
 }

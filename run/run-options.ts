@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
 import type { RunAuth } from '../transport/credentials.js';
-import { targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
+import { TRANSPORTS, targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface RunOptions {
   /** Resolved scenario auth (transport/credentials.ts); resolved from the scenario when absent. */
@@ -106,6 +106,10 @@ export function checkRun(scenario: Scenario, opts: RunOptions, workers?: number)
   if (workers !== undefined && opts.shard)
     throw new UsageError(
       '--workers and --shard go together only as separate runs: shard across machines with --shard, within one with --workers.',
+    );
+  if (workers !== undefined && TRANSPORTS[transport].inProcess)
+    throw new UsageError(
+      `--transport ${transport} delivers to the embedded endpoint inside one process, so it cannot be split over --workers ${workers}: drop --workers, or use mqtt or http.`,
     );
   const target = opts.target ? targetUrl(transport, opts.target) : undefined;
   return { transport, seed: opts.seed ?? scenario.seed, target };

@@ -24,7 +24,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const target = await openTarget(scenario, opts, plan);
   const log = opts.logger;
   try {
-    const transport = createTransport(plan.transport, target.url, scenario, opts.transportFlags, target.auth);
+    const transport = createTransport(
+      plan.transport,
+      target.url,
+      scenario,
+      opts.transportFlags,
+      target.auth,
+      target.endpoint?.sink,
+    );
     try {
       await transport.preflight();
       const run = prepare(scenario, opts, plan);

@@ -1,6 +1,7 @@
 /**
- * End to end over real sockets: the embedded endpoint (aedes + HTTP on port 0), a small mixed
- * fleet over each transport, and reconciliation of the endpoint's tallies with ground truth.
+ * End to end: the embedded endpoint (aedes + HTTP on port 0), a small mixed fleet over each
+ * transport (MQTT and HTTP over real sockets, and in memory), and reconciliation of the endpoint's
+ * tallies with ground truth.
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
@@ -12,7 +13,7 @@ import { SMALL_SCENARIO } from './helpers.js';
 
 const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
 
-describe.each(['mqtt', 'http'] as const)('a run over %s against the embedded endpoint', (transport) => {
+describe.each(['mqtt', 'http', 'memory'] as const)('a run over %s against the embedded endpoint', (transport) => {
   it('sends every status change, gets every acknowledgement, and reconciles exactly', async () => {
     const sent: string[] = [];
     const r = await runScenario(scenario, {
@@ -41,7 +42,7 @@ describe('reconciliation', () => {
     let dropped: { deviceId: string; appId: string; seq: number } | undefined;
     const r = await runScenario(scenario, {
       scenarioFile: 'small.yaml',
-      transport: 'http',
+      transport: 'memory',
       onEndpoint: (endpoint) => {
         const ingest = endpoint.store.ingest.bind(endpoint.store);
         endpoint.store.ingest = (e) => {

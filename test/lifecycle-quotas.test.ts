@@ -116,7 +116,7 @@ describe('quotas', () => {
 
   it("a quota of 37 ends with exactly 37 at that state in the embedded endpoint's tallies", async () => {
     const s = parseScenario(QUOTA_37, 'quota-37.yaml');
-    const r = await runScenario(s, { scenarioFile: 'quota-37.yaml', transport: 'http' });
+    const r = await runScenario(s, { scenarioFile: 'quota-37.yaml', transport: 'memory' });
     expect(r.reconciliation.match).toBe(true);
     const counted = r.reconciliation.apps.find((a) => a.appId === 'com.acme.mail')!.counted;
     expect(counted.platforms.android?.failed?.oem_server_failed).toBe(37);

@@ -9,7 +9,7 @@ afterAll(() => tmp.cleanup());
 describe('a run checks itself', () => {
   it('measures counters, a timeline, ack latency and lifecycle figures', async () => {
     const scenario = parseScenario(tinyScenario(), 'tiny.yaml');
-    const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml', transport: 'http' });
+    const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml', transport: 'memory' });
     expect(r.exitCode).toBe(0);
     expect(r.events.sent).toBeGreaterThan(40);
     expect(r.events.acked).toBe(r.events.sent);
@@ -37,6 +37,7 @@ describe('a run checks itself', () => {
     const scenario = parseScenario(tinyScenario(), 'tiny.yaml');
     const r = await runScenario(scenario, {
       scenarioFile: 'tiny.yaml',
+      transport: 'memory',
       onEndpoint: (ep) => ep.store.tallies.add('com.acme.mail', 'android', 'installing', 'downloading', 1),
     });
     expect(r.verdict).toBe('reconciliation mismatch');
@@ -57,7 +58,7 @@ describe('a run checks itself', () => {
       tinyScenario(['thresholds:', '  - throughput.eventsPerSec > 100000000', '  - latency.ack.p99 < 60s']),
       'tiny.yaml',
     );
-    const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml' });
+    const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml', transport: 'memory' });
     expect(r.exitCode).toBe(1);
     const [tput, p99, implicit] = r.thresholds;
     expect(tput).toMatchObject({ passed: false, unit: 'perSec' });
@@ -75,13 +76,13 @@ describe('a run checks itself', () => {
       }),
       'tiny.yaml',
     );
-    const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml' });
+    const r = await runScenario(scenario, { scenarioFile: 'tiny.yaml', transport: 'memory' });
     expect(r.aborted?.reason).toMatch(/latency.ack.max < 1us/);
     expect(r.exitCode).toBe(1);
     expect(r.reconciliation.match).toBe(true);
     const full = await runScenario(
       parseScenario(tinyScenario([], { arrival: '{ uniform: ["0s", "10m"] }' }), 'tiny.yaml'),
-      { scenarioFile: 'tiny.yaml' },
+      { scenarioFile: 'tiny.yaml', transport: 'memory' },
     );
     expect(r.events.sent).toBeLessThan(full.events.sent);
   });

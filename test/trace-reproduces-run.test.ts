@@ -1,6 +1,6 @@
 /**
  * `fleetsim trace` prints exactly what a device did in a full run: real runs against the embedded
- * endpoint (MQTT via aedes, HTTP) capture every event sent (runScenario's onSend), and the trace
+ * endpoint (MQTT via aedes, and in memory) capture every event sent (runScenario's onSend), and the trace
  * of randomly picked devices, computed alone with no network, must be the same events. The
  * rare-paths run also proves its promise: every catalogue state on every platform, reconciled.
  */
@@ -90,10 +90,10 @@ describe('trace reproduces a full run', () => {
     expect(sortLines(traced)).toEqual(sortLines(byDevice.get(picked[0]!)!));
   });
 
-  it('rare-paths over HTTP: every catalogue state and model transition on every platform is visited, tallies reconcile, quota devices trace exactly', async () => {
+  it('rare-paths in memory: every catalogue state and model transition on every platform is visited, tallies reconcile, quota devices trace exactly', async () => {
     const scenario = loadScenario(join(ROOT, 'scenarios', 'rare-paths.yaml'));
     const { byDevice, onSend } = capture();
-    const r = await runScenario(scenario, { scenarioFile: 'rare-paths.yaml', transport: 'http', onSend });
+    const r = await runScenario(scenario, { scenarioFile: 'rare-paths.yaml', transport: 'memory', onSend });
     expect(r.reconciliation.match).toBe(true);
     expect(r.reconciliation.differences).toEqual([]);
     for (const p of PLATFORMS) {

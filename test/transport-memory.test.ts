@@ -1,14 +1,18 @@
 /**
  * What the in-memory transport does beyond the conformance suite: it never answers inside send(),
  * a device's session goes once the device is done, nothing is taken after close(), and with a
- * journaled endpoint an acknowledgement means durable (a restart replays every acked event).
+ * journaled endpoint an acknowledgement means durable (a restart replays every acked event). As a
+ * run's transport (`fleetsim run --transport memory`) it needs the embedded endpoint and one process.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Endpoint, startEndpoint } from '../broker/endpoint.js';
 import { MemoryTransport } from '../transport/memory/memory.js';
 import { SendError } from '../transport/types.js';
 import { event } from './helpers/endpoint-events.js';
-import { tempDir } from './helpers.js';
+import { cli, tempDir } from './helpers.js';
+import { tinyScenario, tempDir as scenarioDir } from './scenario-files.js';
 
 let endpoint: Endpoint | undefined;
 afterEach(async () => {
@@ -96,5 +100,36 @@ describe('the in-memory transport', () => {
     expect(err?.message).toContain('shutting down');
     expect(endpoint.store.counters.rejected).toBe(0);
     await t.close();
+  });
+});
+
+describe('fleetsim run --transport memory', () => {
+  const tmp = scenarioDir();
+  afterAll(() => tmp.cleanup());
+  const file = tmp.write('tiny.yaml', tinyScenario());
+
+  it('runs against the embedded endpoint in one process and reconciles (exit 0)', () => {
+    const out = join(tmp.dir, 'run');
+    const r = cli(['run', file, '--transport', 'memory', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(result).toMatchObject({ transport: 'memory', target: { kind: 'embedded' }, parts: 1 });
+    expect(result.events.acked).toBe(result.events.sent);
+    expect(result.reconciliation).toMatchObject({ checked: true, match: true });
+  });
+
+  it('refuses a --target (exit 3): there is nothing to reach but the embedded endpoint', () => {
+    const out = join(tmp.dir, 'target');
+    const r = cli(['run', file, '--transport', 'memory', '--target', 'http://127.0.0.1:9', '--out', out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('--transport memory runs in this process');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+  });
+
+  it('refuses --workers 2 (exit 3): the sink lives in one process', () => {
+    const r = cli(['run', file, '--transport', 'memory', '--workers', '2', '--out', join(tmp.dir, 'workers')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot be split over --workers 2');
   });
 });

@@ -1,16 +1,19 @@
 import { isIPv4 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
+import type { IngestSink } from '../protocol/ingest-sink.js';
 import { parseLocalAddresses } from '../transport/kinds/local-address.js';
 import { TRANSPORT_KINDS, TRANSPORTS, talliesAtTarget, targetUrl } from '../transport/kinds/kinds.js';
 import { createTransport, transportOptions } from '../transport/registry.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
 const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+/** What the runner hands an in-process transport; building one needs no more. */
+const sink: IngestSink = { authRequired: false, open: () => ({ ok: false, reason: 'not used here' }) };
 
 describe('transport registry', () => {
   it.each(TRANSPORT_KINDS)('builds a %s transport whose kind is its key', async (kind) => {
-    const t = createTransport(kind, TRANSPORTS[kind].exampleUrl, scenario);
+    const t = createTransport(kind, TRANSPORTS[kind].exampleUrl, scenario, {}, undefined, sink);
     expect(t.kind).toBe(kind);
     await t.close();
   });

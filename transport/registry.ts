@@ -15,10 +15,12 @@
  * them; this file loads every implementation.
  */
 import type { Scenario } from '../agent/scenario/schema.js';
+import type { IngestSink } from '../protocol/ingest-sink.js';
 import { UsageError } from '../protocol/errors.js';
 import type { RunAuth } from './credentials.js';
 import { createHttpTransport } from './http/create.js';
 import { TRANSPORTS, type TransportFlags, type TransportKind, type TransportOptions } from './kinds/kinds.js';
+import { createMemoryTransport } from './memory/create.js';
 import { createMqttTransport } from './mqtt/create.js';
 import type { Transport, TransportFactory } from './types.js';
 
@@ -27,11 +29,13 @@ export type { TransportFlags, TransportKind } from './kinds/kinds.js';
 const FACTORIES: { [K in TransportKind]: TransportFactory<K> } = {
   mqtt: createMqttTransport,
   http: createHttpTransport,
+  memory: createMemoryTransport,
 };
 
 /** What the scenario says about a kind's options. */
 function scenarioOptions(scenario: Scenario, kind: TransportKind): Record<string, unknown> {
-  return kind === 'mqtt' ? { qos: scenario.qos, ...scenario.load?.mqtt } : { ...scenario.load?.http };
+  if (kind === 'mqtt') return { qos: scenario.qos, ...scenario.load?.mqtt };
+  return kind === 'http' ? { ...scenario.load?.http } : {};
 }
 
 /** The options a run's transport gets: the scenario's for that kind, then the flags it declares. */
@@ -62,7 +66,8 @@ export function createTransport(
   scenario: Scenario,
   flags: TransportFlags = {},
   auth?: RunAuth,
+  sink?: IngestSink,
 ): Transport {
   const create = FACTORIES[kind] as TransportFactory;
-  return create({ url, options: transportOptions(kind, scenario, flags), auth });
+  return create({ url, options: transportOptions(kind, scenario, flags), auth, sink });
 }

@@ -2,6 +2,7 @@
  * What the run loop needs from a transport. Callback-style on the hot path: no promise or
  * closure per event beyond the one completion callback.
  */
+import type { IngestSink } from '../protocol/ingest-sink.js';
 import type { RunAuth } from './credentials.js';
 import type { TransportKind, TransportOptions } from './kinds/kinds.js';
 
@@ -31,7 +32,7 @@ export function emptyStats(): TransportStats {
 }
 
 export interface Transport {
-  readonly kind: TransportKind | 'memory';
+  readonly kind: TransportKind;
   /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
   preflight(): Promise<void>;
   /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure. */
@@ -54,6 +55,8 @@ export interface TransportContext<K extends TransportKind = TransportKind> {
   url: string;
   options: TransportOptions<K>;
   auth?: RunAuth | undefined;
+  /** The embedded endpoint's ingest seam, for a transport that runs in process (memory). */
+  sink?: IngestSink | undefined;
 }
 
 export type TransportFactory<K extends TransportKind = TransportKind> = (ctx: TransportContext<K>) => Transport;

@@ -7,9 +7,10 @@
 import type { z } from 'zod';
 import { UsageError } from '../../protocol/errors.js';
 import { httpTransport } from './http.js';
+import { memoryTransport } from './memory.js';
 import { mqttTransport } from './mqtt.js';
 
-export const TRANSPORTS = { mqtt: mqttTransport, http: httpTransport } as const;
+export const TRANSPORTS = { mqtt: mqttTransport, http: httpTransport, memory: memoryTransport } as const;
 
 export type TransportKind = keyof typeof TRANSPORTS;
 export const TRANSPORT_KINDS = Object.keys(TRANSPORTS) as [TransportKind, ...TransportKind[]];
@@ -19,9 +20,15 @@ export type TransportOptions<K extends TransportKind = TransportKind> = z.output
 
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
+/** A kind's options, or nothing for a kind without any (zod types `{}` as an index signature,
+ * which would swallow every other kind's options in the intersection below). */
+type OptionsWithKeys = {
+  [K in TransportKind]: string extends keyof TransportOptions<K> ? unknown : TransportOptions<K>;
+}[TransportKind];
+
 /** Command-line overrides of any transport's options, by option name; a run applies the ones
  * its transport declares. */
-export type TransportFlags = Partial<Intersection<TransportOptions>>;
+export type TransportFlags = Partial<Intersection<OptionsWithKeys>>;
 
 export function isTransportKind(kind: string): kind is TransportKind {
   return Object.hasOwn(TRANSPORTS, kind);
@@ -30,6 +37,11 @@ export function isTransportKind(kind: string): kind is TransportKind {
 /** Checks that `url` is a target `kind` can reach; returns it parsed. */
 export function targetUrl(kind: TransportKind, url: string): URL {
   const spec = TRANSPORTS[kind];
+  if (spec.schemes.length === 0) {
+    throw new UsageError(
+      `--transport ${kind} runs in this process against the embedded endpoint and has no target URL: drop --target ${url}, or pick a transport that reaches it (${TRANSPORT_KINDS.filter((k) => TRANSPORTS[k].schemes.length > 0).join(', ')}).`,
+    );
+  }
   let u: URL;
   try {
     u = new URL(url);

@@ -33,6 +33,8 @@ export interface TransportSpec<Kind extends string = string, Options extends z.Z
   embeddedTarget(urls: EmbeddedUrls): string;
   /** True when a target of this kind also serves the tallies API at its origin (HTTP). */
   talliesAtTarget: boolean;
+  /** Reaches the embedded endpoint inside the run's own process: no external target, no workers. */
+  inProcess?: boolean;
   /** The options, each with its description and default; `kind` is added by the scenario schema. */
   options: Options;
   /** Flags by name (without the dashes). */
