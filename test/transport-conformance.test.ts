@@ -1,6 +1,7 @@
 /**
- * One suite, every transport: the same cases run over the in-memory transport, MQTT and HTTP
- * against the real embedded endpoint (a fresh one per case, on port 0). What a transport promises
+ * One suite, every transport: the same cases run over the in-memory transport, MQTT (mqtt.js and
+ * the lean connection, the default) and HTTP against the real embedded endpoint (a fresh one per
+ * case, on port 0). What a transport promises
  * the drive loop: acknowledged events are counted; a duplicate or an older seq is acknowledged and
  * changes no tally; a malformed event is refused with its reason and changes nothing; with auth on
  * a device's own credential is accepted and a wrong one, or a report for another device, refused;
@@ -21,11 +22,12 @@ import { httpBearer, mqttCredentials, type RunAuth } from '../transport/credenti
 import { HttpTransport } from '../transport/http/http.js';
 import { MemoryTransport } from '../transport/memory/memory.js';
 import { MqttTransport } from '../transport/mqtt/mqtt.js';
+import { LeanMqttTransport } from '../transport/mqtt-lean/lean.js';
 import { SendError, type Transport } from '../transport/types.js';
 import { event } from './helpers/endpoint-events.js';
 
 interface Subject {
-  name: 'memory' | 'mqtt' | 'http';
+  name: 'memory' | 'mqtt' | 'mqtt-lean' | 'http';
   /** A transport to the endpoint, with per-device credentials from `auth` when given. */
   make(ep: Endpoint, auth?: RunAuth): Transport;
   /**
@@ -48,6 +50,17 @@ const SUBJECTS: Subject[] = [
     // A short deadline: with a refused CONNECT the PUBACK never comes, and the event fails at it.
     make: (ep, auth) =>
       new MqttTransport({
+        url: ep.mqttUrl,
+        ackTimeoutMs: 2_000,
+        reconnect: { baseMs: 200, maxMs: 400 },
+        ...(auth ? { credentials: (id) => mqttCredentials(auth, id) } : {}),
+      }),
+    rejections: 'topic',
+  },
+  {
+    name: 'mqtt-lean',
+    make: (ep, auth) =>
+      new LeanMqttTransport({
         url: ep.mqttUrl,
         ackTimeoutMs: 2_000,
         reconnect: { baseMs: 200, maxMs: 400 },
