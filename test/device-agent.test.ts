@@ -3,7 +3,7 @@
  * carries every pending app of its device; connectivity and the DME bootstrap are the device's
  * (no device has split outcomes); a wrong hash fails every Windows download of the package, on
  * every retry; NotNow leaves the command pending until a later check-in; an in-house iOS app
- * (the App Store states of in-house apps: not yet). All in virtual time, no network.
+ * never shows App Store states. All in virtual time, no network.
  */
 import { describe, expect, it } from 'vitest';
 import { buildFleet } from '../agent/fleet/fleet.js';
@@ -160,5 +160,33 @@ cohorts:
       expect(next!.why).toContain('NotNow');
       expect(inst.last!.status).not.toBe('pending_install');
     }
+  });
+
+  it('an in-house app and a device-licensed VPP app never show App Store login or purchase validation', () => {
+    const sim = simulate(`name: inhouse\n${HEAD}
+apps:
+  - { id: a.inhouse, platforms: [ios], ios: { kind: enterprise } }
+  - { id: a.vpp, platforms: [ios], ios: { kind: vpp, licence: device } }
+  - { id: a.store, platforms: [ios], ios: { kind: free } }
+overrides:
+  - { platform: ios, transition: "prompted->prompted_login", probability: 0.5 }
+cohorts:
+  - { name: byod, platform: ios, count: 300, supervised: false }
+`);
+    const storeStates = new Set([
+      'prompted_login',
+      'validating_purchase',
+      'prompted_update_login',
+      'validating_update',
+    ]);
+    for (const i of sim.installs) {
+      const seen = i.path!.filter((s) => storeStates.has(s.state)).map((s) => s.state);
+      if (i.app.id === 'a.store') continue;
+      expect(seen, `${i.device.id} ${i.app.id}`).toEqual([]);
+    }
+    const store = sim.installs.filter(
+      (i) => i.app.id === 'a.store' && i.path!.some((s) => s.state === 'prompted_login'),
+    );
+    expect(store.length).toBeGreaterThan(30);
   });
 });

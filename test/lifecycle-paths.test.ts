@@ -45,6 +45,7 @@ const IOS = {
   licence: 'device',
   osOk: true,
   deviceOk: true,
+  storeLogin: true,
 };
 
 describe('the platform models', () => {
@@ -239,11 +240,13 @@ describe('iOS', () => {
 });
 
 describe('Windows', () => {
-  const WIN = { platform: 'windows', osMajor: 11, relevant: true };
+  const WIN = { platform: 'windows', osMajor: 11, relevant: true, installer: 'msi' };
 
   it('a failing download is retried RetryCount times, RetryTimeout apart, then reported Failed download', () => {
     const steps = walk('windows', WIN, [p1('downloading->failed_download')]);
     expect(steps.map((s) => s.native)).toEqual([
+      // the server's Pending Install carries no CSP code: the device does not have the job yet
+      undefined,
       'msi:10',
       'msi:20',
       'msi:25',
@@ -255,9 +258,9 @@ describe('Windows', () => {
       'msi:30',
     ]);
     expect(states(steps).at(-1)).toBe('failed/failed_download');
-    expect(steps[6]!.why).toMatch(/retry 3 of 3/);
+    expect(steps[7]!.why).toMatch(/retry 3 of 3/);
     // each retry waits exactly the CSP's RetryTimeout (5 minutes) before downloading again
-    expect(steps[3]!.at - steps[2]!.at).toBe(5 * 60_000);
+    expect(steps[4]!.at - steps[3]!.at).toBe(5 * 60_000);
   });
 
   it.each([
@@ -284,8 +287,43 @@ describe('Windows', () => {
       p1('enforcing->installed'),
       p1('installed->(end)'),
     ]);
-    expect(steps.map((s) => s.native)).toEqual(['msi:10', 'msi:20', 'msi:50', 'msi:70']);
+    expect(steps.map((s) => s.native)).toEqual([undefined, 'msi:10', 'msi:20', 'msi:50', 'msi:70']);
     expect(steps.at(-1)!.via).toEqual(['enforcing->installed']);
+  });
+
+  it('an MSI update runs the CSP chain quietly under Updating, with its retries and failures: no prompt', () => {
+    const update = { at: T0 + 2 * DAY, version: '2.0.0' };
+    const ok = walk('windows', WIN, [p1('installed->(end)'), p1('u_downloading->u_downloaded')], update);
+    expect(states(ok).slice(-5)).toEqual([
+      'installed/installed',
+      'updating/updating',
+      'updating/updating',
+      'updating/updating',
+      'installed/installed',
+    ]);
+    expect(ok.slice(-4).map((s) => s.native)).toEqual(['msi:10', 'msi:20', 'msi:50', 'msi:70']);
+    expect(states(ok)).not.toContain('pending_update/prompted_update');
+    const bad = walk('windows', WIN, [p1('installed->(end)'), p1('u_decrypted->failed_checksum')], update);
+    expect(states(bad).at(-1)).toBe('failed/failed_checksum');
+    expect(bad.at(-1)!.version).toBe('2.0.0');
+    expect(bad.filter((s) => s.native === 'msi:25')).toHaveLength(3);
+  });
+
+  it('a Microsoft Store app has no MSI job, and its update is offered to the user', () => {
+    const store = { ...WIN, installer: 'store' };
+    const steps = walk('windows', store, [p1('installed->(end)'), p1('prompted_update->user_rejected_update')], {
+      at: T0 + 2 * DAY,
+      version: '2.0.0',
+    });
+    expect(states(steps)).toEqual([
+      'pending_install/command_scheduled',
+      'installing/installing',
+      'installed/installed',
+      'pending_update/prompted_update',
+      'upgrade_failed/user_rejected_update',
+    ]);
+    // no MSI job, so none of its codes (Installed shares its node, and its code, with MSI apps)
+    expect(steps.filter((s) => s.native && s.native !== 'msi:70')).toEqual([]);
   });
 });
 

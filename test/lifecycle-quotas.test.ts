@@ -27,14 +27,21 @@ function meets(s: Scenario, inst: Installation, qi: number): boolean {
   const q = s.quotas[qi]!;
   if (inst.device.cohort !== q.cohort) return false;
   if (q.app && inst.app.id !== q.app) return false;
-  // the walk as (transition taken, node reached) pairs; a path item names either
+  // the walk as (transition taken, node reached) pairs; a path item names either. A retried
+  // transition (an MSI download that failed with retries left) reaches its retry node, which is
+  // where the next transition starts.
+  const edges = inst.path!.flatMap((st) => st.via);
   const walk = [
     { edge: '', node: inst.model.nodes[inst.model.start]!.name },
-    ...inst.path!.flatMap((st) => st.via.map((v) => ({ edge: v, node: v.split('->')[1]!.replace(' (update)', '') }))),
+    ...edges.map((v, i) => ({
+      edge: v,
+      node: (edges[i + 1]?.split('->')[0] ?? v.split('->')[1]!).replace(' (update)', ''),
+    })),
   ];
+  const takes = (w: { edge: string; node: string }, item: string) =>
+    item.includes('->') ? w.edge === item && w.node === item.split('->')[1] : w.node === item;
   let k = 0;
-  for (const w of walk)
-    if (q.path && k < q.path.length && (q.path[k]!.includes('->') ? w.edge === q.path[k] : w.node === q.path[k])) k++;
+  for (const w of walk) if (q.path && k < q.path.length && takes(w, q.path[k]!)) k++;
   if (q.path && k < q.path.length) return false;
   if (q.end) {
     const last = inst.last!;

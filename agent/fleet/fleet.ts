@@ -89,12 +89,14 @@ export function installTraits(device: DeviceSpec, app: AppSpec): Traits {
         (kind === 'vpp' && licence === 'user' && t.hasUser === false) ||
         ((kind === 'free' || kind === 'paid') && t.enrollment === 'shared')
       );
-      return { ...t, appKind: kind, licence, osOk: osMajor >= minOs, deviceOk };
+      // an Apple ID is asked for (and a purchase validated) only for an App Store purchase
+      const storeLogin = kind === 'free' || kind === 'paid' || (kind === 'vpp' && licence === 'user');
+      return { ...t, appKind: kind, licence, osOk: osMajor >= minOs, deviceOk, storeLogin };
     }
     case 'android':
       return { ...t, osOk: osMajor >= app.android.minOs };
     case 'windows':
-      return { ...t, relevant: osMajor >= app.windows.minOs };
+      return { ...t, relevant: osMajor >= app.windows.minOs, installer: app.windows.installer };
     case 'dme':
       return { ...t, software: app.dme.software };
   }

@@ -154,6 +154,8 @@ export const iosModel: LifecycleModel = {
       state: 'redeeming_code',
       out: [{ to: 'route_prompt', delay: uniform(1_000, 10_000), why: 'code redeemed' }],
     },
+    // Only an App Store purchase can ask for an Apple ID and validate it: in-house apps and
+    // device-licensed VPP apps never do (the `storeLogin` trait, agent/fleet).
     route_prompt: {
       out: [
         {
@@ -164,11 +166,34 @@ export const iosModel: LifecycleModel = {
         },
         {
           to: 'prompted',
-          when: { supervised: false },
+          when: { supervised: false, storeLogin: true },
           delay: uniform(500, 3_000),
           why: 'unsupervised device prompts the user',
         },
+        {
+          to: 'prompted_plain',
+          when: { supervised: false, storeLogin: false },
+          delay: uniform(500, 3_000),
+          why: 'unsupervised device prompts the user (no App Store purchase: in-house or device-licensed)',
+        },
       ],
+    },
+    prompted_plain: {
+      status: 'installing',
+      state: 'prompted_install',
+      out: [
+        { to: 'installing', weight: 0.85, delay: lognormal(20_000, 1), why: 'user accepted the prompt' },
+        { to: 'user_rejected', weight: 0.07, delay: lognormal(15_000, 1), why: 'user rejected the install prompt' },
+        {
+          to: 'prompt_ignored_plain',
+          weight: 0.08,
+          delay: lognormal(14_400_000, 1),
+          why: 'user ignored the prompt for a while',
+        },
+      ],
+    },
+    prompt_ignored_plain: {
+      out: [{ to: 'prompted_plain', delay: CHECK_IN, why: 'prompted again at the next check-in' }],
     },
     prompted: {
       status: 'installing',
@@ -254,10 +279,24 @@ export const iosModel: LifecycleModel = {
         },
         {
           to: 'prompted_update',
-          when: { supervised: false },
+          when: { supervised: false, storeLogin: true },
           delay: uniform(500, 3_000),
           why: 'unsupervised device prompts for the update',
         },
+        {
+          to: 'prompted_update_plain',
+          when: { supervised: false, storeLogin: false },
+          delay: uniform(500, 3_000),
+          why: 'unsupervised device prompts for the update (no App Store purchase)',
+        },
+      ],
+    },
+    prompted_update_plain: {
+      status: 'pending_update',
+      state: 'prompted_update',
+      out: [
+        { to: 'updating', weight: 0.9, delay: lognormal(20_000, 1), why: 'user accepted the update' },
+        { to: 'user_rejected_update', weight: 0.1, delay: lognormal(15_000, 1), why: 'user rejected the update' },
       ],
     },
     prompted_update: {

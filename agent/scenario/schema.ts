@@ -126,9 +126,11 @@ export const appSchema = z
       .object({
         /** Minimum Windows major version for the relevance criteria. @default 0 */
         minOs: z.number().int().min(0).default(0),
+        /** msi: an MSI job of the EnterpriseDesktopAppManagement CSP (quiet, retried); store: a Microsoft Store app whose updates are offered to the user. @default "msi" */
+        installer: z.enum(['msi', 'store']).default('msi'),
       })
       .strict()
-      .default({ minOs: 0 }),
+      .default({ minOs: 0, installer: 'msi' }),
     dme: z
       .object({
         /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
