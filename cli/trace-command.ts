@@ -45,7 +45,7 @@ export function renderTrace(t: DeviceTrace, scenario: Scenario, seed: number | s
   for (const [app, role] of Object.entries(t.quotaRoles)) {
     const q = scenario.quotas[role];
     lines.push(
-      `  ${app}: ${q ? `chosen for quota ${role} (${q.end ? `end ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : ''}${q.path ? ` path ${q.path.join(' -> ')}` : ''})` : "in a quota's cohort, not chosen: its walk avoids every quota of the cohort"}`,
+      `  ${app}: ${q ? `chosen for quota ${role} (${q.end ? `end ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : ''}${q.path ? ` path ${q.path.join(' -> ')}` : ''})` : "in a quota's cohort, not chosen: its walk avoids every exact quota of the cohort (atLeast quotas leave it free)"}`,
     );
   }
   for (const s of t.steps) {

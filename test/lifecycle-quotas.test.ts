@@ -121,6 +121,63 @@ describe('quotas', () => {
     ).toHaveLength(37);
   });
 
+  it('atLeast: the chosen devices are forced, the rest of the cohort follows the model (no skew from avoiding it)', () => {
+    const yaml = (q: string) => `name: at-least
+seed: 5
+transport: http
+apps:
+  - { id: com.acme.agent, platforms: [dme], dme: { software: other } }
+cohorts:
+  - { name: handsets, platform: dme, count: 400, method: oma-dm }
+quotas:
+  - { cohort: handsets, ${q}, path: ["waiting_bootstrap->link_sent"] }
+`;
+    const fellBack = (installs: Installation[]) =>
+      installs.filter((i) => i.path!.some((st) => st.via.includes('waiting_bootstrap->link_sent')));
+    const atLeast = simulate(parseScenario(yaml('atLeast: 100'), 'at-least.yaml'));
+    const chosen = atLeast.filter((i) => i.quotaRole === 0);
+    expect(chosen).toHaveLength(100);
+    const back = fellBack(atLeast);
+    // every chosen device fell back, and some of the other 300 did too, near the model's 10 %
+    expect(back.filter((i) => i.quotaRole === 0)).toHaveLength(100);
+    const others = back.length - 100;
+    expect(others).toBeGreaterThan(10);
+    expect(others).toBeLessThan(60);
+    // exact: the same 100 devices, and none of the others
+    const exact = simulate(parseScenario(yaml('count: 100'), 'exact.yaml'));
+    expect(fellBack(exact).map((i) => i.device.id)).toEqual(chosen.map((i) => i.device.id));
+  });
+
+  it('atLeast with another exact quota: the exact one stays exact, the atLeast one is met at least', () => {
+    const s = parseScenario(
+      QUOTA_37.replace(
+        '  - { cohort: iphones, count: 5',
+        '  - { cohort: phones, atLeast: 20, end: { status: success, state: installed } }\n  - { cohort: iphones, count: 5',
+      ),
+      'q.yaml',
+    );
+    const installs = simulate(s);
+    const phones = installs.filter((i) => i.device.cohort === 'phones');
+    const at = (state: string) => phones.filter((i) => i.last!.state === state);
+    expect(at('oem_server_failed')).toHaveLength(37);
+    expect(at('installed').length).toBeGreaterThan(20);
+    for (const i of phones.filter((x) => x.quotaRole === 1)) expect(i.last!.state).toBe('installed');
+  });
+
+  it("atLeast in the embedded endpoint's tallies: the run counts what the simulation ends with, at least N", async () => {
+    const s = parseScenario(
+      QUOTA_37.replace('  - { cohort: iphones, count: 5', '  - { cohort: iphones, atLeast: 60'),
+      'at-least-60.yaml',
+    );
+    const expected = simulate(s).filter((i) => i.device.cohort === 'iphones' && i.last!.state === 'user_rejected');
+    expect(expected.length).toBeGreaterThanOrEqual(60);
+    const r = await runScenario(s, { scenarioFile: 'at-least-60.yaml', transport: 'http' });
+    expect(r.reconciliation.match).toBe(true);
+    const counted = r.reconciliation.apps.find((a) => a.appId === 'com.acme.mail')!.counted;
+    expect(counted.platforms.ios?.failed?.user_rejected).toBe(expected.length);
+    expect(counted.platforms.android?.failed?.oem_server_failed).toBe(37);
+  });
+
   it("a quota of 37 ends with exactly 37 at that state in the embedded endpoint's tallies", async () => {
     const s = parseScenario(QUOTA_37, 'quota-37.yaml');
     const r = await runScenario(s, { scenarioFile: 'quota-37.yaml', transport: 'memory' });
@@ -181,6 +238,17 @@ cohorts:
   it('a probability on a choice that traits decide', () => {
     const e = fails('overrides:\n  - { platform: ios, transition: "route_prompt->prompted", probability: 0.5 }\n');
     expect(e.field).toBe('overrides[0].probability');
+  });
+
+  it('a quota with both count and atLeast, or neither', () => {
+    const both = fails('quotas:\n  - { cohort: droid, count: 2, atLeast: 2, end: { status: failed } }\n');
+    expect(both.field).toBe('quotas[0].atLeast');
+    expect(both.line).toBe(8);
+    expect(both.message).toMatch(/either count .* or atLeast/);
+    expect(fails('quotas:\n  - { cohort: droid, end: { status: failed } }\n').field).toBe('quotas[0]');
+    expect(fails('quotas:\n  - { cohort: droid, atLeast: 21, end: { status: failed } }\n').field).toBe(
+      'quotas[0].atLeast',
+    );
   });
 
   it('a quota larger than its cohort', () => {

@@ -246,9 +246,10 @@ function quotaError(
     ? `end in ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}`
     : `take the path ${q.path!.join(' -> ')}`;
   const src = positionsOf(scenario);
-  const line = where(src, ['quotas', qi, 'count']);
+  const key = q.exact ? 'count' : 'atLeast';
+  const line = where(src, ['quotas', qi, key]);
   const file = src?.file ?? scenario.name;
-  const field = `quotas[${qi}].count`;
+  const field = `quotas[${qi}].${key}`;
   const why = forced
     ? `device ${forced} of cohort "${cohort.name}" cannot avoid it (its traits leave no other way), so more devices than ${q.count} must ${what}`
     : q.count > size

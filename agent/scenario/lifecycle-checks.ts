@@ -144,7 +144,7 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
     }
     if (q.count > cohort.count) {
       problems.push({
-        path: at('count'),
+        path: at(q.exact ? 'count' : 'atLeast'),
         message: `a quota of ${q.count} devices is larger than cohort "${cohort.name}" (${cohort.count} devices)`,
       });
     }

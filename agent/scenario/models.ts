@@ -110,7 +110,10 @@ export class ScenarioModels {
     let p = this.plans.get(key);
     if (!p) {
       const cm = this.model(cohortName, appId);
-      const roles = scope.map((qi) => ({ goal: this.goal(cm, this.scenario.quotas[qi]!), hit: qi === role }));
+      // an atLeast quota binds only the devices chosen for it: the others are free to meet it or not
+      const roles = scope
+        .filter((qi) => qi === role || this.scenario.quotas[qi]!.exact)
+        .map((qi) => ({ goal: this.goal(cm, this.scenario.quotas[qi]!), hit: qi === role }));
       p = makePlan(cm, traits, roles, updatePending);
       this.plans.set(key, p);
     }

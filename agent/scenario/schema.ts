@@ -89,13 +89,26 @@ export const quotaSchema = z
     /** The app whose installation the quota is about. @default the cohort's only app */
     app: z.string().optional(),
     /** Exactly this many devices of the cohort meet the quota; the others do not. */
-    count: z.number().int().min(0),
+    count: z.number().int().min(0).optional(),
+    /** At least this many devices meet the quota (they are forced to); the others follow the model. Instead of count. */
+    atLeast: z.number().int().min(1).optional(),
     /** The state they end in (catalogue ids or the seed's labels); state optional = any of the status. */
     end: z.object({ status: z.string(), state: z.string().optional() }).strict().optional(),
     /** Model nodes they pass through, or transitions ("from->to") they take, in this order (docs/lifecycles.md lists them). */
     path: z.array(z.string()).min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    if ((q.count === undefined) === (q.atLeast === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: q.count === undefined ? [] : ['atLeast'],
+        message:
+          'a quota takes either count (exactly that many devices, the others none) or atLeast (that many forced, the others follow the model)',
+      });
+  })
+  // downstream reads one count, and whether the cohort's other devices must avoid the quota
+  .transform((q) => ({ ...q, count: q.count ?? q.atLeast ?? 0, exact: q.atLeast === undefined }));
 
 export const appSchema = z
   .object({
@@ -257,7 +270,7 @@ export const scenarioSchema = z
     causes: z.array(causeSchema).default([]),
     /** The platforms' default causes: the small failure tail of a healthy fleet (docs/lifecycles.md). @default true */
     defaultCauses: z.boolean().default(true),
-    /** Exact quotas: N devices of a cohort end in a state or take a path (lifecycle.md). */
+    /** Quotas: N devices of a cohort (exactly, or at least) end in a state or take a path (lifecycle.md). */
     quotas: z.array(quotaSchema).default([]),
     // --- endpoint auth (issue 4) ---
     /**
