@@ -456,14 +456,24 @@ const DME: PlatformCatalogue = {
         'dme-client',
       ],
     ]),
+    // The seed's table has an OMA DM column and a download-link column; its Errors row holds one
+    // message in each ("Installation failed", "Unknown status") and says "either of these two
+    // messages": two states, one per method, with the row's one description.
     dmeStatus('errors', 'Errors', [
       [
         'installation_failed',
-        'Installation failed - Unknown status',
+        'Installation failed',
         'If either of these two messages is shown, an error has occurred. See the log for more information.',
-        'both',
+        'oma-dm',
         'both',
         'scomo:1400',
+      ],
+      [
+        'unknown_status',
+        'Unknown status',
+        'If either of these two messages is shown, an error has occurred. See the log for more information.',
+        'download-link',
+        'both',
       ],
     ]),
   ],

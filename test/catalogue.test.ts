@@ -143,7 +143,9 @@ describe('status catalogue', () => {
       'Downloaded',
       'Installed – Verified',
       'Downloaded – Verified',
-      'Installation failed - Unknown status',
+      // the Errors row: one message per column, "either of these two messages"
+      'Installation failed',
+      'Unknown status',
     ];
     const cat = labelsOf('dme');
     expect(cat.map((c) => c.state).sort()).toEqual([...messages].sort());

@@ -12,7 +12,7 @@ import type { Traits } from '../agent/lifecycle/model.js';
 import { installTraits, type DeviceSpec } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Rng } from '../core/rng.js';
-import { PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { findState, PLATFORMS, type Platform } from '../protocol/catalogue.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -445,10 +445,18 @@ describe('DME', () => {
     ).toBe('installed/downloaded');
   });
 
-  it('errors end in Installation failed - Unknown status', () => {
+  it('errors are two states, one per column of the seed: Installation failed (OMA DM), Unknown status (download link)', () => {
     const steps = walk('dme', DME, [p1('waiting_bootstrap->installing_dm'), p1('installing_dm->failed')]);
     expect(states(steps).at(-1)).toBe('errors/installation_failed');
     expect(steps.at(-1)!.native).toBe('scomo:1400');
+    const link = walk('dme', { ...DME, method: 'download-link' }, [
+      p1('waiting_push->installing_dl'),
+      p1('installing_dl->failed_unknown'),
+    ]);
+    expect(states(link).at(-1)).toBe('errors/unknown_status');
+    expect(link.at(-1)!.native).toBeUndefined();
+    expect(findState('dme', 'errors', 'unknown_status')!.label).toBe('Unknown status');
+    expect(findState('dme', 'errors', 'installation_failed')!.label).toBe('Installation failed');
   });
 });
 

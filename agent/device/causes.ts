@@ -153,7 +153,7 @@ function rulesOf(c: CauseSpec, startMs: number, salt: number): ForceRule[] {
         { ...base, platform: 'windows', transitions: WINDOWS_INSTALL.download },
         { ...base, platform: 'ios', transitions: ['installing->install_failed'] },
         { ...base, platform: 'android', transitions: ['i_downloading->failed_unexpected'] },
-        { ...base, platform: 'dme', transitions: ['installing_dm->failed', 'installing_dl->failed'] },
+        { ...base, platform: 'dme', transitions: ['installing_dm->failed', 'installing_dl->failed_unknown'] },
       ];
     }
   }

@@ -3,8 +3,9 @@
  * bootstrap and falls back to a download link when it fails; a download link (WAP / SMS push, or
  * Mark for Install that waits for the user's next sync) waits for the user; a DME client is
  * verified at the next system-info sync, at once when that version was already on the device;
- * other software ends Installed or Downloaded without verification; errors end in
- * "Installation failed - Unknown status". Leaving the Installed table after 7 days is the
+ * other software ends Installed or Downloaded without verification; an OMA DM install that fails
+ * ends in "Installation failed", a download-link install in "Unknown status" (the seed's Errors
+ * row, one message per column). Leaving the Installed table after 7 days is the
  * endpoint's job. The seed has no update states for DME. Weights and delays are assumptions.
  */
 import { exponential, lognormal, uniform } from '../../core/delay.js';
@@ -16,7 +17,7 @@ export const dmeDevice: DeviceProfile = {
   causes: [
     {
       name: 'dme-install-error',
-      transitions: ['installing_dm->failed', 'installing_dl->failed'],
+      transitions: ['installing_dm->failed', 'installing_dl->failed_unknown'],
       share: 0.005,
       why: 'the installation fails on the handset',
       source: 'assumption: no published failure rates; a small share, persistent on the device',
@@ -110,7 +111,12 @@ export const dmeModel: LifecycleModel = {
       state: 'installing_software',
       out: [
         { to: 'dl_done', weight: 0.97, delay: lognormal(60_000, 0.7), why: 'downloaded and installed by the user' },
-        { to: 'failed', weight: 0.03, delay: lognormal(60_000, 0.7), why: 'installation failed' },
+        {
+          to: 'failed_unknown',
+          weight: 0.03,
+          delay: lognormal(60_000, 0.7),
+          why: 'the download-link install failed: the server knows no status for it',
+        },
       ],
     },
     dm_done: {
@@ -152,5 +158,6 @@ export const dmeModel: LifecycleModel = {
     installed_other: { status: 'installed', state: 'installed' },
     downloaded_other: { status: 'installed', state: 'downloaded' },
     failed: { status: 'errors', state: 'installation_failed' },
+    failed_unknown: { status: 'errors', state: 'unknown_status' },
   },
 };
