@@ -32,6 +32,8 @@ export class DeviceAgents implements DeviceFacts {
   /** The causes of the installation the engine walks now (its cohort and app), or null. */
   forcing: ForceTable | null = null;
   forcedWhy = '';
+  /** Whether the installation walked now holds a VPP licence (the simulator sets it; true outside a pool). */
+  licensed = true;
   private size = 0;
   private key: Uint32Array;
   private cfg: Uint16Array;
@@ -175,9 +177,9 @@ export class DeviceAgents implements DeviceFacts {
       case 'bootstrap-failed':
         return this.boot[d] === BOOTSTRAP_FAILED;
       case 'licensed':
-        return true;
+        return this.licensed;
       case 'no-licence':
-        return false;
+        return !this.licensed;
     }
   }
 

@@ -146,6 +146,9 @@ function rulesOf(c: CauseSpec, startMs: number, salt: number): ForceRule[] {
         },
       ];
     }
+    case 'vpp-pool':
+      // not a forced transition: the pool is shared by devices (agent/sim/licence-pool.ts)
+      return [];
     case 'disk-full': {
       const why = `the disk is full (cause '${n}')`;
       const base = { ...always, name: n, kind: c.kind, cohort: c.cohort, share: c.share, why };

@@ -111,6 +111,8 @@ export interface Fleet {
   models: ScenarioModels;
   /** Simulated epoch of the scenario start, ms. */
   startMs: number;
+  /** The options it was built with (a VPP pool rebuilds the cohorts it spans, whatever the shard). */
+  options: FleetOptions;
 }
 
 export interface FleetOptions {
@@ -122,6 +124,8 @@ export interface FleetOptions {
   onlyDevice?: string;
   /** Seed for traits, arrivals and quota choices. @default the scenario's */
   seed?: number | string;
+  /** Keep only devices of these cohorts. */
+  cohorts?: readonly string[];
 }
 
 export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
@@ -168,11 +172,14 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       return { index: firstIndex + k, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps };
     };
     const keep = (k: number) => {
+      if (opts.cohorts && !opts.cohorts.includes(cohort.name)) return false;
       if (opts.shard && (firstIndex + k) % opts.shard.count !== opts.shard.index) return false;
       return opts.onlyDevice === undefined || deviceId(prefix, first + k) === opts.onlyDevice;
     };
     // a trace of one device needs the quota choice of its own cohort only
-    const wanted = opts.onlyDevice === undefined || isInRange(opts.onlyDevice, prefix, first, n);
+    const wanted =
+      (opts.onlyDevice === undefined || isInRange(opts.onlyDevice, prefix, first, n)) &&
+      (opts.cohorts === undefined || opts.cohorts.includes(cohort.name));
     const roles = wanted
       ? assignCohortQuotas(scenario, models, seed, startMs, cohort, apps, n, make)
       : new Map<string, Record<string, number>>();
@@ -184,7 +191,7 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       devices.push(d);
     }
   });
-  return { scenario, devices, total: index, models, startMs };
+  return { scenario, devices, total: index, models, startMs, options: opts };
 }
 
 function isInRange(id: string, prefix: string, first: number, n: number): boolean {

@@ -62,7 +62,16 @@ export const iosModel: LifecycleModel = {
           to: 'licensed_scheduled',
           when: { osOk: true, deviceOk: true, appKind: 'vpp' },
           delay: uniform(500, 5_000),
+          device: 'licensed',
           why: 'VPP licence acquired first',
+        },
+        // a finite pool (a vpp-pool cause) that is used up when the device comes online
+        {
+          to: 'no_licence',
+          when: { osOk: true, deviceOk: true, appKind: 'vpp' },
+          weight: 0,
+          device: 'no-licence',
+          why: "the app's VPP licence pool is used up: no licence for this device",
         },
         {
           to: 'command_scheduled',
@@ -77,6 +86,19 @@ export const iosModel: LifecycleModel = {
       status: 'pending_install',
       state: 'command_scheduled',
       out: [{ to: 'checked_in', delay: PUSHED, why: 'device checked in after the push' }],
+    },
+    // No licence acquired, so not "Licensed Installation Scheduled": the command waits, and the
+    // licence assignment fails (assumption: MaaS360 fails the install rather than queueing it).
+    no_licence: {
+      status: 'pending_install',
+      state: 'command_scheduled',
+      out: [
+        {
+          to: 'install_failed',
+          delay: uniform(1_000, 10_000),
+          why: 'the VPP licence assignment failed: no licence left in the pool',
+        },
+      ],
     },
     licensed_scheduled: {
       status: 'pending_install',

@@ -82,6 +82,18 @@ export const causeSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z
+        .literal('vpp-pool')
+        .describe(
+          'A finite pool of VPP licences for an iOS VPP app, shared by the fleet: licences go to devices in the order they come online; once the pool is used up an install fails (Pending Install, then Failed / App installation has failed); a removed app returns its licence to the pool for the next device.',
+        ),
+      name,
+      app: z.string().describe('The app id (an iOS app of kind vpp).'),
+      licences: z.number().int().min(0).describe('How many licences the pool holds.'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z
         .literal('disk-full')
         .describe(
           'Devices whose disk is full: installs fail on every platform (Windows download, iOS install, Android unexpected error, DME error).',

@@ -192,5 +192,21 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
       });
     }
   });
+  s.causes.forEach((c, i) => {
+    if (c.kind !== 'vpp-pool') return;
+    const app = s.apps.find((a) => a.id === c.app);
+    if (!app)
+      problems.push({
+        path: ['causes', i, 'app'],
+        message: `no app "${c.app}"${suggest(c.app, appIds)}; known apps: ${appIds.join(', ')}`,
+      });
+    else if (!app.platforms.includes('ios') || app.ios.kind !== 'vpp')
+      problems.push({
+        path: ['causes', i, 'app'],
+        message: `app "${c.app}" is not an iOS VPP app: a licence pool is for apps with platforms including ios and ios: { kind: vpp }`,
+      });
+    else if (s.causes.some((o, j) => j < i && o.kind === 'vpp-pool' && o.app === c.app))
+      problems.push({ path: ['causes', i, 'app'], message: `app "${c.app}" already has a licence pool` });
+  });
   return problems;
 }

@@ -33,6 +33,7 @@ import type { Traits } from '../lifecycle/model.js';
 import { installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
 import type { AppSpec } from '../scenario/schema.js';
 import { DONE, InstallTable, Installation, PARKED, REPORT, WAKE } from './installs.js';
+import { licenceKey, licencePlan, type LicencePlan } from './licence-pool.js';
 
 export { Installation };
 
@@ -59,6 +60,8 @@ export interface SimulatorOptions {
   seed: number | string;
   /** Keep every step of every installation, with via and why (trace, tests); off for big runs. */
   recordPaths?: boolean;
+  /** The VPP pools' outcome, when already known (null: every installation is licensed). @default computed from the fleet */
+  licences?: LicencePlan;
 }
 
 const NONE = -1;
@@ -106,6 +109,9 @@ export class Simulator {
   private readonly rules: readonly ForceRule[];
   private readonly forceTables = new Map<CompiledModel, ForceTable | null>();
   private finals = 0;
+  private readonly licences: LicencePlan;
+  /** Install slots without a VPP licence (a pool ran out); null when the scenario has no pool. */
+  private readonly unlicensed: Set<number> | null;
   emitted = 0;
   /** Every check-in, in the order they happened, when the simulator records paths. */
   readonly checkIns: CheckInRecord[] = [];
@@ -123,6 +129,11 @@ export class Simulator {
       this.configIndex.set(cohort.name, configs.push(deviceConfig(fleet.scenario, cohort, model)) - 1);
     }
     this.rules = forceRules(fleet.scenario);
+    this.licences =
+      opts.licences !== undefined
+        ? opts.licences
+        : licencePlan(fleet, (f, app) => removalsIfLicensed(f, app, opts.seed));
+    this.unlicensed = this.licences ? new Set() : null;
     this.agents = new DeviceAgents(configs, opts.seed, Math.min(Math.max(n, 16), 1 << 20));
     this.slotOf = new Int32Array(n).fill(NONE);
     for (let i = 0; i < n; i++) {
@@ -238,6 +249,7 @@ export class Simulator {
       const inst = new Installation(i, device, app, model, traits, quotaRole, this.table);
       if (this.opts.recordPaths) inst.path = [];
       this.installs.push(inst);
+      if (this.licences?.has(licenceKey(device.id, app.id))) this.unlicensed!.add(i);
       this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}`);
       const update = app.update
         ? { at: this.opts.startMs + parseDuration(app.update.at)!, version: app.update.version }
@@ -412,6 +424,7 @@ export class Simulator {
       this.forceTables.set(inst.model, table);
     }
     this.agents.forcing = table;
+    if (this.unlicensed) this.agents.licensed = !this.unlicensed.has(inst.id);
   }
 
   private visitsOf(model: CompiledModel): Visits {
@@ -441,4 +454,17 @@ export class Simulator {
     byApp.set(app, t);
     return t;
   }
+}
+
+/** The pool's devices walked as if all were licensed: when each removes the pool's app. */
+function removalsIfLicensed(fleet: Fleet, appId: string, seed: number | string): Map<string, number> {
+  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed, licences: null });
+  sim.runToEnd();
+  const out = new Map<string, number>();
+  for (const i of sim.installs) {
+    if (i.app.id !== appId) continue;
+    const last = i.last;
+    if (last?.status === 'removed') out.set(i.device.id, last.at);
+  }
+  return out;
 }
