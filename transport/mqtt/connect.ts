@@ -5,7 +5,7 @@
  */
 import { isIP, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions, type Packet } from 'mqtt';
 import { UsageError } from '../../protocol/errors.js';
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 
@@ -107,7 +107,23 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
     if (connectedOnce) spec.onReconnected?.(packet.sessionPresent);
     connectedOnce = true;
   });
+  markResendsDup(client);
   // Errors surface through the publish callbacks and deadlines; without a listener mqtt.js throws.
   client.on('error', () => undefined);
   return client;
+}
+
+/**
+ * mqtt.js 5 resends a stored QoS > 0 publish after a reconnect exactly as it first wrote it, DUP
+ * unset, where [MQTT-3.3.1-1] asks for DUP on every attempt after the first. Its outgoing store
+ * keeps its own copy of each publish (the written packet is not the stored one), so marking the
+ * stored copy once it has been written makes every later send of it carry the flag.
+ */
+function markResendsDup(client: MqttClient): void {
+  client.on('packetsend', (p: Packet) => {
+    if (p.cmd !== 'publish' || !p.qos || p.messageId === undefined) return;
+    client.outgoingStore.get({ messageId: p.messageId } as Packet, (err, stored) => {
+      if (!err && stored?.cmd === 'publish') stored.dup = true;
+    });
+  });
 }
