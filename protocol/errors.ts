@@ -51,7 +51,8 @@ export class DriveStalledError extends FleetsimError {
   override readonly name = 'DriveStalledError';
 }
 
-export type SendErrorKind = 'timeout' | 'overload' | 'refused' | 'network';
+/** 'dropped': a full offline queue on the device let the report go (it never reached the wire). */
+export type SendErrorKind = 'timeout' | 'overload' | 'refused' | 'network' | 'dropped';
 
 /** Why an event was not acknowledged: the drive loop's flow control backs off on 'overload' and 'timeout'. */
 export class SendError extends FleetsimError {

@@ -25,6 +25,10 @@ export interface TransportStats {
   peakConnections: number;
   /** Reconnects on which the broker still had the device's persistent session (MQTT). */
   sessionsResumed?: number;
+  /** Reports that waited on their device for its connection (a device's offline queue). */
+  offlineQueued?: number;
+  /** Reports a full offline queue dropped (its overflow rule), never sent. */
+  offlineDropped?: number;
 }
 
 export function emptyStats(): TransportStats {

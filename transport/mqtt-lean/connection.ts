@@ -23,9 +23,21 @@ export enum State {
 /** QoS 0 message queued while offline: written on CONNACK and settled then. */
 const QOS0 = 8;
 
+/** A device's offline queue: how many reports it holds while it cannot reach the broker, and
+ * which a full queue drops (a real agent's bounded store-and-forward buffer). */
+export interface OfflineQueue {
+  max: number;
+  overflow: 'drop-oldest' | 'drop-newest';
+}
+
 /** What a connection needs from its transport. */
 export interface LeanHost {
   readonly keepaliveMs: number;
+  /** Set: reports wait on the device while it is offline, bounded, and their acknowledgement
+   * deadline runs only on a live connection. Unset: they wait unbounded, their deadline running. */
+  readonly offlineQueue?: OfflineQueue | undefined;
+  /** A report waited on the device for its connection; `dropped` when the full queue let it go. */
+  queuedOffline?(conn: LeanConnection, dropped: SendDone | undefined): void;
   now(): number;
   open(conn: LeanConnection): Wire;
   connectFrameOf(conn: LeanConnection): Buffer;
@@ -91,6 +103,15 @@ export class LeanConnection implements WireEvents {
       }
       this.inflight.push(id, now, done, frame, WAIT_ACK | WRITTEN);
     } else {
+      // offline: the link was up before, or an attempt failed; a first handshake is not an outage
+      const offline = this.connectedOnce || this.attempt > 0;
+      const limit = offline ? this.host.offlineQueue : undefined;
+      if (limit && this.inflight.live >= limit.max) {
+        if (limit.overflow === 'drop-newest') return this.host.queuedOffline?.(this, done);
+        // the ring's head is always a live entry: holes are dropped as it moves
+        this.host.queuedOffline?.(this, this.inflight.take(this.inflight.head));
+      }
+      if (offline) this.host.queuedOffline?.(this, undefined);
       this.inflight.push(id, now, done, frame, qos === 0 ? QOS0 : WAIT_ACK);
     }
   }
@@ -252,11 +273,15 @@ export class LeanConnection implements WireEvents {
     }
   }
 
-  /** Fails the oldest messages whose deadline passed; they were sent in time order. */
+  /** Fails the oldest messages whose deadline passed; they were sent in time order. With an
+   * offline queue a deadline runs only while connected, from the send or the last CONNACK. */
   expire(deadline: number, err: () => Error): number {
     const q = this.inflight;
+    const patient = this.host.offlineQueue !== undefined;
+    if (patient && this.state !== State.Connected) return 0;
+    const from = patient ? this.connectedAt : 0;
     let n = 0;
-    while (q.length > 0 && q.at[q.head]! <= deadline) {
+    while (q.length > 0 && Math.max(q.at[q.head]!, from) <= deadline) {
       const done = q.take(q.head);
       if (done) {
         n++;

@@ -13,7 +13,7 @@ import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import { ConnectGate } from '../connect-gate.js';
 import { parseMqttTarget, type MqttTarget } from '../mqtt/connect.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
-import { LeanConnection, State, type LeanHost } from './connection.js';
+import { LeanConnection, State, type LeanHost, type OfflineQueue } from './connection.js';
 import { connectFrame, publishFrame, topicBytes } from './frames.js';
 import { openWire, type Wire } from './wire.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
@@ -49,11 +49,14 @@ export interface LeanMqttOptions {
   ca?: Buffer | string;
   /** The sweep and reconnect delays, and `now` for deadlines. @default systemClock */
   clock?: Clock;
+  /** Bound reports waiting on a device while it is offline (see OfflineQueue). @default unbounded, deadline running */
+  offlineQueue?: OfflineQueue;
 }
 
 export class LeanMqttTransport implements Transport, LeanHost {
   readonly kind = 'mqtt' as const;
   readonly keepaliveMs: number;
+  readonly offlineQueue: OfflineQueue | undefined;
   private readonly target: MqttTarget;
   private readonly targets: MqttTarget[];
   private nextTarget = 0;
@@ -80,6 +83,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
     this.keepaliveMs = (opts.keepaliveSec ?? 60) * 1000;
     this.timeoutMs = opts.ackTimeoutMs ?? 30_000;
     this.clock = opts.clock ?? systemClock;
+    this.offlineQueue = opts.offlineQueue;
     this.gate = new ConnectGate(opts.maxConnecting ?? 256, (c) => this.startConn(c));
   }
 
@@ -193,6 +197,21 @@ export class LeanMqttTransport implements Transport, LeanHost {
     c.failAll(new SendError(`connection of ${c.clientId} closed with the event unacknowledged`, 'network'));
     if (this.devices.get(c.clientId) === c) this.devices.delete(c.clientId);
     if (this.live.size === 0) for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  queuedOffline(c: LeanConnection, dropped: SendDone | undefined): void {
+    if (!dropped) {
+      this.counters.offlineQueued = (this.counters.offlineQueued ?? 0) + 1;
+      return;
+    }
+    this.counters.offlineDropped = (this.counters.offlineDropped ?? 0) + 1;
+    const q = this.offlineQueue!;
+    dropped(
+      new SendError(
+        `a report of ${c.clientId} was dropped on the device: its offline queue was full (${q.max} reports; overflow ${q.overflow})`,
+        'dropped',
+      ),
+    );
   }
 
   settled(_c: LeanConnection, done: SendDone, err: Error | undefined, queuedMs?: number): void {
