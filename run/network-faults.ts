@@ -1,0 +1,239 @@
+/**
+ * Applies a run's network faults on the wall clock of the drive: connection drops (each struck
+ * device's connection cut at its own moment, again every `repeat`), partitions and shapings
+ * (latency, jitter, bandwidth) for their window through the fault proxy, and endpoint restarts
+ * (the endpoint process killed and started again, or the user's hook). One timer per fault walks
+ * its sorted moments, not one per device. What each fault did is kept for the report, counted by
+ * the proxy (on the wire) and by the endpoint's restart, never inferred from the plan.
+ */
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type {
+  FaultProxy,
+  Lifting,
+  PartitionMode,
+  ProxyCounters,
+  ProxyScope,
+  Shaping,
+} from '../transport/fault-proxy/proxy.js';
+import type { EndpointProcess, RestartFigures } from './endpoint-process.js';
+import { type HookOutcome, runRestartHook } from './restart-hook.js';
+import type { RunLogger } from './run-options.js';
+
+/** One network fault, its window in wall ms from the drive's start. */
+export type NetworkFault = {
+  name: string;
+  from: number;
+  /** Infinity: to the end of the drive. */
+  to: number;
+  /** The devices it strikes (MQTT client ids); undefined: every connection. */
+  devices: ReadonlySet<string> | undefined;
+} & (
+  | { kind: 'connection-drop'; momentOf: (id: string) => number; repeatMs: number | undefined }
+  | { kind: 'partition'; mode: PartitionMode }
+  | { kind: 'bandwidth' | 'delay'; shaping: Shaping }
+  | { kind: 'endpoint-restart'; downMs: number; hook: string | undefined; hookTimeoutMs: number }
+);
+
+/** What one fault did. Counts from the proxy are its counters' change over the fault's window
+ * (an overlapping fault's effect on the same counter shows in both). */
+export interface NetworkFaultFigures {
+  name: string;
+  kind: NetworkFault['kind'];
+  /** Devices in its scope (undefined: every connection). */
+  devices: number | undefined;
+  /** Times it struck (cut passes, a partition or shaping started, restarts). */
+  struck: number;
+  connectionsCut: number;
+  /** Devices whose moment came while they had no connection open (nothing to cut). */
+  notConnected: number;
+  refusedConnects: number;
+  blackholedBytes: number;
+  delayedBytes: number;
+  restarts: (RestartFigures & { downMs: number })[];
+  hooks: HookOutcome[];
+  /** Set when the fault could not be applied as asked (a hook failed, a restart did not come back). */
+  error: string | undefined;
+}
+
+type Window = Pick<ProxyCounters, 'refusedConnects' | 'blackholedBytes' | 'delayedBytes'>;
+
+export interface NetworkFaultsDeps {
+  proxy: FaultProxy | undefined;
+  endpoint: EndpointProcess | undefined;
+  clock: Clock;
+  logger?: RunLogger | undefined;
+}
+
+export class NetworkFaults {
+  private readonly timers = new Set<TimerHandle>();
+  private readonly lifts = new Map<string, Lifting>();
+  private readonly figures: NetworkFaultFigures[];
+  private readonly windowStart = new Map<string, Window>();
+  private readonly pending = new Set<Promise<void>>();
+  private t0 = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly faults: readonly NetworkFault[],
+    private readonly deps: NetworkFaultsDeps,
+  ) {
+    this.figures = faults.map((f) => ({
+      name: f.name,
+      kind: f.kind,
+      devices: f.devices?.size,
+      struck: 0,
+      connectionsCut: 0,
+      notConnected: 0,
+      refusedConnects: 0,
+      blackholedBytes: 0,
+      delayedBytes: 0,
+      restarts: [],
+      hooks: [],
+      error: undefined,
+    }));
+  }
+
+  /** At the drive's start: every fault scheduled from now. */
+  start(): void {
+    this.t0 = this.deps.clock.now();
+    this.faults.forEach((f, i) => this.schedule(f, this.figures[i]!));
+  }
+
+  /** At the drive's end: timers cleared, partitions and shapings lifted, a restart under way awaited. */
+  async stop(): Promise<NetworkFaultFigures[]> {
+    this.stopped = true;
+    for (const t of this.timers) this.deps.clock.clearTimeout(t);
+    this.timers.clear();
+    this.faults.forEach((f, i) => this.endWindow(f, this.figures[i]!));
+    await Promise.all([...this.pending]);
+    return this.figures;
+  }
+
+  private at(wallMs: number, fn: () => void): void {
+    if (this.stopped || !Number.isFinite(wallMs)) return;
+    const t = this.deps.clock.setTimeout(
+      () => {
+        this.timers.delete(t);
+        if (!this.stopped) fn();
+      },
+      Math.max(0, this.t0 + wallMs - this.deps.clock.now()),
+    );
+    this.timers.add(t);
+  }
+
+  private scope(f: NetworkFault): ProxyScope | undefined {
+    return f.devices ? { ids: f.devices } : undefined;
+  }
+
+  private schedule(f: NetworkFault, fig: NetworkFaultFigures): void {
+    switch (f.kind) {
+      case 'connection-drop':
+        return this.scheduleDrops(f, fig);
+      case 'partition':
+        this.at(f.from, () => this.open(f, fig, () => this.deps.proxy!.partition(this.scope(f), f.mode)));
+        this.at(f.to, () => this.endWindow(f, fig));
+        return;
+      case 'bandwidth':
+      case 'delay':
+        this.at(f.from, () => this.open(f, fig, () => this.deps.proxy!.shape(this.scope(f), f.shaping)));
+        this.at(f.to, () => this.endWindow(f, fig));
+        return;
+      case 'endpoint-restart':
+        this.at(f.from, () => this.restart(f, fig));
+        return;
+    }
+  }
+
+  /** A window opens: the proxy's counters are read now, and its change is the fault's at the end. */
+  private open(f: NetworkFault, fig: NetworkFaultFigures, apply: () => Lifting): void {
+    const before = this.deps.proxy!.counters();
+    this.windowStart.set(f.name, before);
+    this.lifts.set(f.name, apply());
+    fig.struck++;
+    fig.connectionsCut += this.deps.proxy!.counters().connectionsCut - before.connectionsCut;
+    this.deps.logger?.info({ fault: f.name, kind: f.kind, devices: fig.devices ?? 'all' }, 'fault window opens');
+  }
+
+  private endWindow(f: NetworkFault, fig: NetworkFaultFigures): void {
+    const lift = this.lifts.get(f.name);
+    const before = this.windowStart.get(f.name);
+    if (!lift || !before) return;
+    lift.lift();
+    this.lifts.delete(f.name);
+    this.windowStart.delete(f.name);
+    const now = this.deps.proxy!.counters();
+    fig.refusedConnects += now.refusedConnects - before.refusedConnects;
+    fig.blackholedBytes += now.blackholedBytes - before.blackholedBytes;
+    fig.delayedBytes += now.delayedBytes - before.delayedBytes;
+    this.deps.logger?.info({ fault: f.name, kind: f.kind }, 'fault window closes');
+  }
+
+  /** Every struck device's moment, sorted; one timer walks them, cutting what is due in one pass. */
+  private scheduleDrops(f: Extract<NetworkFault, { kind: 'connection-drop' }>, fig: NetworkFaultFigures): void {
+    if (!f.devices) {
+      const pass = (at: number) =>
+        this.at(at, () => {
+          fig.struck++;
+          fig.connectionsCut += this.deps.proxy!.cut().length;
+          if (f.repeatMs && at + f.repeatMs < f.to) pass(at + f.repeatMs);
+        });
+      return pass(f.from);
+    }
+    const due = [...f.devices].map((id) => ({ id, at: f.momentOf(id) })).sort((a, b) => a.at - b.at);
+    let k = 0;
+    const next = () => {
+      if (k >= due.length) return;
+      this.at(due[k]!.at, () => {
+        const now = this.deps.clock.now() - this.t0;
+        const ids = new Set<string>();
+        for (; k < due.length && due[k]!.at <= now; k++) {
+          const d = due[k]!;
+          ids.add(d.id);
+          if (f.repeatMs && d.at + f.repeatMs < f.to) insert(due, k + 1, { id: d.id, at: d.at + f.repeatMs });
+        }
+        const cut = this.deps.proxy!.cut({ ids });
+        fig.struck += ids.size;
+        fig.connectionsCut += cut.length;
+        fig.notConnected += ids.size - new Set(cut).size;
+        next();
+      });
+    };
+    next();
+  }
+
+  private restart(f: Extract<NetworkFault, { kind: 'endpoint-restart' }>, fig: NetworkFaultFigures): void {
+    fig.struck++;
+    const log = this.deps.logger;
+    const p = (async () => {
+      if (f.hook !== undefined) {
+        log?.warn({ fault: f.name, hook: f.hook }, 'endpoint restart: running the hook');
+        const o = await runRestartHook(f.hook, f.hookTimeoutMs, this.deps.clock);
+        fig.hooks.push(o);
+        if (o.error) {
+          fig.error = o.error;
+          log?.warn({ fault: f.name, exitCode: o.exitCode, timedOut: o.timedOut, stderr: o.stderr }, o.error);
+        }
+        return;
+      }
+      const ep = this.deps.endpoint!;
+      log?.warn({ fault: f.name, downMs: f.downMs }, 'endpoint restart: SIGKILL');
+      try {
+        const r = await ep.restart(f.downMs);
+        fig.restarts.push({ ...r, downMs: r.upAt - r.killedAt });
+        log?.info({ fault: f.name, replayed: r.replayed, downMs: r.upAt - r.killedAt }, 'endpoint restarted');
+      } catch (err) {
+        fig.error = `the endpoint did not come back after its restart: ${(err as Error).message}`;
+        log?.warn({ fault: f.name }, fig.error);
+      }
+    })();
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+}
+
+/** Inserts `item` into `list` (sorted by `at`) at or after `from`. */
+function insert(list: { id: string; at: number }[], from: number, item: { id: string; at: number }): void {
+  let i = from;
+  while (i < list.length && list[i]!.at <= item.at) i++;
+  list.splice(i, 0, item);
+}
