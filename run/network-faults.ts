@@ -28,7 +28,13 @@ export type NetworkFault = {
   /** The devices it strikes (MQTT client ids); undefined: every connection. */
   devices: ReadonlySet<string> | undefined;
 } & (
-  | { kind: 'connection-drop'; momentOf: (id: string) => number; repeatMs: number | undefined }
+  | {
+      kind: 'connection-drop';
+      momentOf: (id: string) => number;
+      repeatMs: number | undefined;
+      /** The link goes silent this long before the reset, as a dying link does. */
+      silentMs: number;
+    }
   | { kind: 'partition'; mode: PartitionMode }
   | { kind: 'bandwidth' | 'delay'; shaping: Shaping }
   | { kind: 'endpoint-restart'; downMs: number; hook: string | undefined; hookTimeoutMs: number }
@@ -70,6 +76,8 @@ export class NetworkFaults {
   private readonly figures: NetworkFaultFigures[];
   private readonly windowStart = new Map<string, Window>();
   private readonly pending = new Set<Promise<void>>();
+  /** Blackholes of drops whose reset has not come yet. */
+  private readonly silences = new Set<Lifting>();
   private t0 = 0;
   private stopped = false;
 
@@ -104,6 +112,8 @@ export class NetworkFaults {
     this.stopped = true;
     for (const t of this.timers) this.deps.clock.clearTimeout(t);
     this.timers.clear();
+    for (const hole of this.silences) hole.lift();
+    this.silences.clear();
     this.faults.forEach((f, i) => this.endWindow(f, this.figures[i]!));
     await Promise.all([...this.pending]);
     return this.figures;
@@ -174,7 +184,7 @@ export class NetworkFaults {
       const pass = (at: number) =>
         this.at(at, () => {
           fig.struck++;
-          fig.connectionsCut += this.deps.proxy!.cut().length;
+          this.dropNow(f, fig, undefined);
           if (f.repeatMs && at + f.repeatMs < f.to) pass(at + f.repeatMs);
         });
       return pass(f.from);
@@ -191,14 +201,39 @@ export class NetworkFaults {
           ids.add(d.id);
           if (f.repeatMs && d.at + f.repeatMs < f.to) insert(due, k + 1, { id: d.id, at: d.at + f.repeatMs });
         }
-        const cut = this.deps.proxy!.cut({ ids });
         fig.struck += ids.size;
-        fig.connectionsCut += cut.length;
-        fig.notConnected += ids.size - new Set(cut).size;
+        this.dropNow(f, fig, ids);
         next();
       });
     };
     next();
+  }
+
+  /** Cuts the devices' connections now, or after `silentMs` of a blackhole. */
+  private dropNow(
+    f: Extract<NetworkFault, { kind: 'connection-drop' }>,
+    fig: NetworkFaultFigures,
+    ids: Set<string> | undefined,
+  ): void {
+    const proxy = this.deps.proxy!;
+    const scope = ids ? { ids } : undefined;
+    const cut = () => {
+      const gone = proxy.cut(scope);
+      fig.connectionsCut += gone.length;
+      if (ids) fig.notConnected += ids.size - new Set(gone).size;
+    };
+    if (f.silentMs <= 0) return cut();
+    const before = proxy.counters().blackholedBytes;
+    const hole = proxy.partition(scope, 'blackhole');
+    this.silences.add(hole);
+    const t = this.deps.clock.setTimeout(() => {
+      this.timers.delete(t);
+      this.silences.delete(hole);
+      hole.lift();
+      fig.blackholedBytes += proxy.counters().blackholedBytes - before;
+      cut();
+    }, f.silentMs);
+    this.timers.add(t);
   }
 
   private restart(f: Extract<NetworkFault, { kind: 'endpoint-restart' }>, fig: NetworkFaultFigures): void {
