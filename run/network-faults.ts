@@ -104,7 +104,7 @@ export class NetworkFaults {
   /** At the drive's start: every fault scheduled from now. */
   start(): void {
     this.t0 = this.deps.clock.now();
-    this.faults.forEach((f, i) => this.schedule(f, this.figures[i]!));
+    for (const [i, f] of this.faults.entries()) this.schedule(f, this.figures[i]!);
   }
 
   /** At the drive's end: timers cleared, partitions and shapings lifted, a restart under way awaited. */
@@ -114,7 +114,7 @@ export class NetworkFaults {
     this.timers.clear();
     for (const hole of this.silences) hole.lift();
     this.silences.clear();
-    this.faults.forEach((f, i) => this.endWindow(f, this.figures[i]!));
+    for (const [i, f] of this.faults.entries()) this.endWindow(f, this.figures[i]!);
     await Promise.all([...this.pending]);
     return this.figures;
   }
