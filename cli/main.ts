@@ -80,7 +80,19 @@ export async function main(argv: string[]): Promise<number> {
           .example('FLEETSIM_DEVICES=200 $0 run ci.yaml', 'any flag as FLEETSIM_<FLAG>')
           .example('$0 run my.yaml --jsonl m.jsonl --metrics-port 9464', 'stream figures while it runs')
           .epilog(EPILOG)
-          .option('target', { type: 'string', describe: 'external endpoint: mqtt://host:port or http://host:port' })
+          .option('target', {
+            type: 'string',
+            describe: 'external endpoint: mqtt(s)://, ws(s)://, http(s)://host:port[/path] (the path is honoured)',
+          })
+          .option('target-file', {
+            type: 'string',
+            describe:
+              'a target description of your own service: URL, TLS, wire templates, tally source (docs/targets.md)',
+          })
+          .option('run-id', {
+            type: 'string',
+            describe: 'the run id (default: a fresh one); the {runId} of templates and queries',
+          })
           .option('tallies-url', { type: 'string', describe: 'tallies API of an external target (http://host:port)' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no live progress' })
           .option('baseline', {
@@ -101,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
           seed: a.seed,
           out: a.out,
           target: a.target,
+          ...(a['target-file'] ? { targetFile: a['target-file'] } : {}),
+          ...(a['run-id'] ? { runId: a['run-id'] } : {}),
           talliesUrl: a['tallies-url'],
           quiet: a.quiet,
           ...(a.baseline ? { baseline: a.baseline } : {}),

@@ -27,6 +27,8 @@ export interface RunCommandArgs {
   seed?: string;
   out?: string;
   target?: string;
+  targetFile?: string;
+  runId?: string;
   talliesUrl?: string;
   /** No live progress. */
   quiet: boolean;
@@ -71,7 +73,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
       scenario: scenario.name,
       file: a.scenario,
       transport: a.transport ?? scenario.transport,
-      target: a.target ?? 'embedded',
+      target: a.targetFile ? `target file ${a.targetFile}` : (a.target ?? 'embedded'),
       devices: a.devices,
       seed: a.seed ?? scenario.seed,
       workers: a.scale?.shard ? 1 : a.scale?.workers,
@@ -100,6 +102,8 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
         ...(a.devices !== undefined ? { devices: a.devices } : {}),
         ...(a.seed !== undefined ? { seed: parseSeedFlag(a.seed)! } : {}),
         ...(a.target ? { target: a.target } : {}),
+        ...(a.targetFile ? { targetFile: a.targetFile } : {}),
+        ...(a.runId ? { runId: a.runId } : {}),
         ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
         onTick: (s) => {
           progress.tick(s);
@@ -141,6 +145,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   );
   const files = writeReports(dir, result, html);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
+  if (result.runId) process.stdout.write(`\nrun id: ${result.runId}`);
   process.stdout.write(`\nreport: ${files.json} (also summary.md, report.html, junit.xml, fleetsim.log in ${dir})\n`);
   // A shard leaves reconciliation to `fleetsim merge` (unchecked is not a mismatch): it passes
   // when its thresholds do, by default when every event was acknowledged.

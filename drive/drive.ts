@@ -39,6 +39,16 @@ export interface DriveOptions {
   settleMs?: number;
   /** Given once, at the start: reads the in-flight count and the window's size (progress, metrics). */
   expose?: (live: () => { inFlight: number; window: number }) => void;
+  /** A target's own wire (compiled templates); fleetsim's built-in encoder otherwise. */
+  wire?: WireEncoder | undefined;
+}
+
+/** How a target of the user's own wants each event: its bytes, topic or path, and device id. */
+export interface WireEncoder {
+  body(e: Emitted, wallTs: number): string;
+  /** The MQTT topic or HTTP path of the event. */
+  route(e: Emitted, wallTs: number): string;
+  deviceId(e: Emitted): string;
 }
 
 export function toEvent(e: Emitted, wallTs: number): StatusEvent {
@@ -240,10 +250,13 @@ export function drive(
         metrics.recordSend(now);
         inFlight++;
         onSent?.(e);
-        transport.send(e.inst.device.id, e.inst.app.id, encodeEvent(e, now), onDone(now));
+        const wire = opts.wire;
+        const id = wire ? wire.deviceId(e) : e.inst.device.id;
+        if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), onDone(now), wire.route(e, now));
+        else transport.send(id, e.inst.app.id, encodeEvent(e, now), onDone(now));
         if (e.deviceDone) {
-          if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(e.inst.device.id);
-          else transport.deviceDone(e.inst.device.id);
+          if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(id);
+          else transport.deviceDone(id);
         }
       }
       if ((stopped || sim.nextTime() === undefined) && inFlight === 0 && releaseHeld(undefined)) finish();

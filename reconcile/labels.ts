@@ -128,7 +128,15 @@ export function reconcileRows(
   appIds: readonly string[],
   inverse: LabelInverse,
 ): Reconciliation {
-  const mapped = mapCounted(rows, appIds, inverse);
+  return reconcileMapped(expected, mapCounted(rows, appIds, inverse), inverse);
+}
+
+/** The same, for counts already mapped back. */
+export function reconcileMapped(
+  expected: readonly AppTallies[],
+  mapped: Pick<MappedCounts, 'counted' | 'unmapped'>,
+  inverse: LabelInverse,
+): Reconciliation {
   const joined = joinedEntries(inverse);
   const r = reconcile(foldExpected(expected, joined), mapped.counted);
   if (mapped.unmapped.length) {

@@ -12,7 +12,9 @@ export type TallyReading =
   | { kind: 'counted'; tallies: AppTallies[] }
   /** A shard or worker: the merge reads the tallies once for the whole fleet. */
   | { kind: 'deferred'; shard: { index: number; count: number } | undefined }
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'unavailable'; reason: string }
+  /** Read and reconciled through a target's tally source (run/read-target.ts). */
+  | { kind: 'reconciled'; reconciliation: Reconciliation };
 
 /** Why a run against an external MQTT broker without --tallies-url cannot reconcile. */
 export const NO_TALLIES_REASON = 'the external MQTT target has no tallies API; pass --tallies-url to reconcile';
@@ -20,7 +22,16 @@ export const NO_TALLIES_REASON = 'the external MQTT target has no tallies API; p
 export function reconcileReading(expected: AppTallies[], reading: TallyReading): Reconciliation {
   if (reading.kind === 'counted') return reconcile(expected, reading.tallies);
   if (reading.kind === 'deferred') return deferredReconciliation(expected, reading.shard);
-  return { checked: false, match: false, reason: reading.reason, apps: [], differences: [] };
+  if (reading.kind === 'reconciled') return reading.reconciliation;
+  // the expected tallies stay in the report, to compare by hand or reconcile later
+  const empty = (appId: string) => ({ appId, total: 0, statuses: {}, platforms: {} });
+  return {
+    checked: false,
+    match: false,
+    reason: reading.reason,
+    apps: expected.map((e) => ({ appId: e.appId, expected: e, counted: empty(e.appId), match: false })),
+    differences: [],
+  };
 }
 
 /** Adds the device-by-device check: a device that differs fails a reconciliation that was made. */

@@ -24,6 +24,8 @@ export interface RunResult {
   seed: number | string;
   transport: TransportKind;
   target: { kind: 'embedded' | 'external'; url: string };
+  /** The run's id, when it ran against a target description (its namespace suffix; docs/targets.md). */
+  runId?: string;
   timeScale: number | 'asap';
   startedAt: string;
   finishedAt: string;

@@ -4,7 +4,7 @@
  * counters and only the run's own send hook (bench/metrics-overhead.ts measures the difference).
  */
 import type { Clock } from '../core/clock.js';
-import { drive } from '../drive/drive.js';
+import { drive, type WireEncoder } from '../drive/drive.js';
 import { FlowCounter } from '../drive/lifecycle-metrics.js';
 import { BareMetrics, RunMetrics, type TimelinePoint } from '../drive/metrics.js';
 import type { DriveObserver } from '../drive/observer.js';
@@ -20,7 +20,13 @@ export interface Driven {
   aborted: Aborted | undefined;
 }
 
-export async function driveFleet(run: Prepared, transport: Transport, opts: RunOptions, clock: Clock): Promise<Driven> {
+export async function driveFleet(
+  run: Prepared,
+  transport: Transport,
+  opts: RunOptions,
+  clock: Clock,
+  wire?: WireEncoder,
+): Promise<Driven> {
   const instrument = opts.instrument ?? true;
   const metrics = instrument ? new RunMetrics() : new BareMetrics();
   const flows = new FlowCounter(run.sim.installCount);
@@ -68,6 +74,7 @@ export async function driveFleet(run: Prepared, transport: Transport, opts: RunO
         observers,
         signal: controller.signal,
         ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
+        ...(wire ? { wire } : {}),
         expose: (get) => {
           live = get;
         },

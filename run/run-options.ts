@@ -24,6 +24,10 @@ export interface RunOptions {
   target?: string;
   /** Where to read tallies from for an external target (defaults to the target when it is HTTP). */
   talliesUrl?: string;
+  /** A target description of the user's own service (run/run-target.ts, docs/targets.md). */
+  targetFile?: string;
+  /** The run id (a run namespace's suffix); made fresh when absent. */
+  runId?: string;
   /** @default systemClock */
   clock?: Clock;
   /** Every event as it is sent (ground-truth hooks in tests). */

@@ -14,12 +14,17 @@ import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
 import { readEndpoint } from './read-endpoint.js';
 import { checkRun, type RunOptions } from './run-options.js';
+import { readTarget, shownUrl } from './read-target.js';
+import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 
 export type { LiveState, RunLogger, RunOptions } from './run-options.js';
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
+  // a target of the user's own (a --target-file, or a --target whose path matters)
+  const rt = wantsRunTarget(opts) ? resolveRunTarget(scenario, opts) : undefined;
+  if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   const plan = checkRun(scenario, opts);
   const target = await openTarget(scenario, opts, plan);
   const log = opts.logger;
@@ -31,6 +36,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       opts.transportFlags,
       target.auth,
       target.endpoint?.sink,
+      rt?.wiring,
     );
     try {
       await transport.preflight();
@@ -47,20 +53,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         },
         'fleet built, devices starting',
       );
-      const driven = await driveFleet(run, transport, opts, clock);
+      const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
       await transport.close();
       const endWall = clock.now();
-      const read = await readEndpoint(target.talliesUrl, run.appIds, run.sim.installs, {
-        deferReconcile: opts.deferReconcile ?? false,
-        shard: opts.shard,
-        devices: opts.instrument ?? true,
-      });
+      const read = rt
+        ? await readTarget(rt, run, driven.metrics.lastAckAt, clock, opts)
+        : await readEndpoint(target.talliesUrl, run.appIds, run.sim.installs, {
+            deferReconcile: opts.deferReconcile ?? false,
+            shard: opts.shard,
+            devices: opts.instrument ?? true,
+          });
       const result = buildResult({
         scenario,
         scenarioFile: opts.scenarioFile,
         seed: plan.seed,
         transport: plan.transport,
-        target: { kind: target.kind, url: target.url },
+        target: { kind: target.kind, url: rt ? shownUrl(rt) : target.url },
         environment: environment(),
         startedAt,
         finishedAt: clock.now(),
@@ -82,6 +90,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         },
         'devices finished',
       );
+      if (rt) result.runId = rt.runId;
       return result;
     } finally {
       await transport.close().catch(() => undefined);

@@ -14,6 +14,8 @@ import { fromWire, WorkerError } from '../protocol/errors.js';
 import { mergeResults, mergeTimelines } from '../result/merge.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import type { RunResult } from '../result/result.js';
+import { mergeThroughTarget, shownUrl } from './read-target.js';
+import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { openTarget } from './open-target.js';
 import { readTallies } from './read-endpoint.js';
@@ -63,6 +65,9 @@ export function runWorker(
 }
 
 export async function runWithWorkers(scenario: Scenario, opts: RunOptions, workers: number): Promise<RunResult> {
+  // a target of the user's own: resolved here too (its errors before any worker starts), one run id for all
+  const rt = wantsRunTarget(opts) ? resolveRunTarget(scenario, opts) : undefined;
+  if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   const plan = checkRun(scenario, opts, workers);
   // opened once here, so the endpoint and every worker share the same secret
   const target = await openTarget(scenario, opts, plan);
@@ -116,6 +121,12 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     );
     points?.flush();
     checkShards(parts);
+    if (rt) {
+      const merged = await mergeThroughTarget(rt, parts, clock);
+      merged.target = { kind: 'external', url: shownUrl(rt) };
+      merged.runId = rt.runId;
+      return merged;
+    }
     const tallies = await readTallies(target.talliesUrl, appIdsOf(parts));
     return mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
   } catch (err) {

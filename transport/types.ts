@@ -6,6 +6,8 @@ import type { IngestSink } from '../protocol/ingest-sink.js';
 import type { RunAuth } from './credentials.js';
 import type { TransportKind, TransportOptions } from './kinds/kinds.js';
 
+import type { TlsSettings } from './tls/tls-options.js';
+
 /** `queuedMs`: how long the event waited for its connection's handshake before it could go, so
  * flow control can tell handshake time (a check-in storm) from queueing at the endpoint. */
 export type SendDone = (err: Error | undefined, queuedMs?: number) => void;
@@ -40,7 +42,9 @@ export interface Transport {
   /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
   preflight(): Promise<void>;
   /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure. */
-  send(deviceId: string, appId: string, payload: string, done: SendDone): void;
+  /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure.
+   * `route` is the event's topic (MQTT) or path (HTTP) from the target's wire, when it has one. */
+  send(deviceId: string, appId: string, payload: string, done: SendDone, route?: string): void;
   /** The device has nothing more to send: its connection may go once its events are acked. */
   deviceDone(deviceId: string): void;
   /** Ends every connection once in-flight events are settled. */
@@ -61,6 +65,23 @@ export interface TransportContext<K extends TransportKind = TransportKind> {
   auth?: RunAuth | undefined;
   /** The embedded endpoint's ingest seam, for a transport that runs in process (memory). */
   sink?: IngestSink | undefined;
+  /** What a target of the user's own needs beyond the URL (run/run-target.ts resolves it). */
+  wiring?: TargetWiring | undefined;
+}
+
+/** A target's TLS, headers, fixed method and path, and per-device patterns. */
+export interface TargetWiring {
+  tls?: TlsSettings | undefined;
+  headers?: Record<string, string> | undefined;
+  method?: string | undefined;
+  path?: string | undefined;
+  contentType?: string | undefined;
+  clientIdFor?: ((deviceId: string) => string) | undefined;
+  deviceCredentials?:
+    | ((deviceId: string) => { username?: string | undefined; password?: string | undefined })
+    | undefined;
+  /** fleetsim's presence will (docs/protocol.md); off for a broker of someone else's. */
+  will?: boolean | undefined;
 }
 
 export type TransportFactory<K extends TransportKind = TransportKind> = (ctx: TransportContext<K>) => Transport;

@@ -3,12 +3,17 @@ import { httpBearer } from '../credentials.js';
 import type { Transport, TransportContext } from '../types.js';
 import { HttpTransport } from './http.js';
 
-export function createHttpTransport({ url, options: o, auth }: TransportContext<'http'>): Transport {
+export function createHttpTransport({ url, options: o, auth, wiring: w }: TransportContext<'http'>): Transport {
   return new HttpTransport({
     url,
     connections: o.connections,
     pipelining: o.pipelining,
     batch: o.batch,
+    ...(w?.tls ? { tls: w.tls } : {}),
+    ...(w?.headers ? { headers: w.headers } : {}),
+    ...(w?.method ? { method: w.method } : {}),
+    ...(w?.path ? { path: w.path } : {}),
+    ...(w?.contentType ? { contentType: w.contentType } : {}),
     ...(auth
       ? auth.mode === 'device'
         ? { bearerFor: (id: string) => httpBearer(auth, id) }

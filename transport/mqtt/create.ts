@@ -8,7 +8,7 @@ import type { Transport, TransportContext } from '../types.js';
 import { LeanMqttTransport } from '../mqtt-lean/lean.js';
 import { MqttTransport } from './mqtt.js';
 
-export function createMqttTransport({ url, options: o, auth }: TransportContext<'mqtt'>): Transport {
+export function createMqttTransport({ url, options: o, auth, wiring: w }: TransportContext<'mqtt'>): Transport {
   if (auth && o.sharedConnections !== undefined) {
     throw new UsageError(
       "Shared MQTT connections carry many devices under one client id, which the endpoint's auth refuses (a device may publish only as itself): drop sharedConnections, or turn auth off.",
@@ -24,11 +24,18 @@ export function createMqttTransport({ url, options: o, auth }: TransportContext<
     ...(o.sharedConnections !== undefined ? { sharedConnections: o.sharedConnections } : {}),
     ...(auth ? { credentials: (clientId: string) => mqttCredentials(auth, clientId) } : {}),
   };
-  if (o.client === 'lean')
+  // a target of the user's own (topics per event, TLS identities, patterns) goes through mqtt.js
+  if (o.client === 'lean' && !w)
     return new LeanMqttTransport({
       ...common,
       ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
       ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
     });
-  return new MqttTransport(common);
+  return new MqttTransport({
+    ...common,
+    ...(w?.tls ? { tls: w.tls } : {}),
+    ...(w?.clientIdFor ? { clientIdFor: w.clientIdFor } : {}),
+    ...(w?.deviceCredentials ? { deviceCredentials: w.deviceCredentials } : {}),
+    ...(w?.will !== undefined ? { will: w.will } : {}),
+  });
 }

@@ -1,0 +1,157 @@
+/**
+ * A target of the user's own, resolved once at start from a --target-file (or a --target URL
+ * whose path matters): the URL and the transport it needs, the wire compiled, TLS and the
+ * per-device patterns for the transports, the tally source and how long to wait for the counts
+ * to settle. Everything that can be wrong is wrong here, before any device starts.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Scenario } from '../agent/scenario/schema.js';
+import { loadTargetFile, type LoadedTarget } from '../agent/scenario/target-load.js';
+import { parseDuration } from '../core/delay.js';
+import type { WireEncoder } from '../drive/drive.js';
+import type { TallySourceConfig } from '../endpoint-client/tally-sources.js';
+import type { Platform } from '../protocol/catalogue.js';
+import { UsageError } from '../protocol/errors.js';
+import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
+import { resolveTls } from '../transport/tls/tls-options.js';
+import type { TargetWiring } from '../transport/types.js';
+import { compileDevicePattern, compileWire, type CompiledWire } from '../transport/wire/wire.js';
+
+export interface RunTarget {
+  url: string;
+  kind: TransportKind;
+  wire: CompiledWire;
+  /** For the drive loop; undefined when fleetsim's built-in encoder writes the same bytes. */
+  encoder: WireEncoder | undefined;
+  wiring: TargetWiring;
+  tallies: TallySourceConfig;
+  settle: { timeoutMs: number; intervalMs: number };
+  secrets: string[];
+  loaded: LoadedTarget | undefined;
+  runId: string;
+}
+
+/** A short run id: printed, in report.json, settable with --run-id for reruns. */
+export function newRunId(): string {
+  return `r${randomBytes(3).toString('hex')}`;
+}
+
+function kindOf(url: string, where: string): TransportKind {
+  let scheme: string;
+  try {
+    scheme = new URL(url).protocol.slice(0, -1);
+  } catch {
+    throw new UsageError(`${where}: "${url}" is not a URL; expected mqtt(s)://, ws(s):// or http(s)://host:port/path.`);
+  }
+  for (const [kind, spec] of Object.entries(TRANSPORTS))
+    if (spec.schemes.includes(scheme)) return kind as TransportKind;
+  throw new UsageError(
+    `${where}: ${url} has the scheme ${scheme}:; fleetsim reaches mqtt, mqtts, ws, wss, http and https targets.`,
+  );
+}
+
+export interface RunTargetOptions {
+  targetFile?: string | undefined;
+  target?: string | undefined;
+  transport?: TransportKind | undefined;
+  runId?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Whether the run needs this path at all: a target file, or a --target whose path must be honoured. */
+export function wantsRunTarget(opts: RunTargetOptions): boolean {
+  if (opts.targetFile) return true;
+  if (!opts.target) return false;
+  try {
+    const u = new URL(opts.target);
+    return u.pathname !== '/' && u.pathname !== '' && !/^wss?:$/.test(u.protocol);
+  } catch {
+    return false;
+  }
+}
+
+export function resolveRunTarget(scenario: Scenario, opts: RunTargetOptions): RunTarget {
+  const loaded = opts.targetFile ? loadTargetFile(opts.targetFile, opts.env ?? process.env) : undefined;
+  const spec = loaded?.spec;
+  const url = spec?.url ?? opts.target!;
+  const where = loaded ? `${loaded.source.file}: url` : '--target';
+  const kind = kindOf(url, where);
+  if (opts.transport && opts.transport !== kind) {
+    throw new UsageError(
+      `${where} ${url} is a ${kind} target, but --transport ${opts.transport} was given: drop --transport, or give a ${opts.transport} URL.`,
+    );
+  }
+  const u = new URL(url);
+  const runId = opts.runId ?? newRunId();
+  const platforms = [...new Set(scenario.cohorts.map((c) => c.platform))] as Platform[];
+  // the path of an MQTT-over-WebSocket URL is the WebSocket endpoint, not a topic prefix
+  const urlPath = /^wss?:$/.test(u.protocol) ? undefined : `${u.pathname}${kind === 'http' ? u.search : ''}`;
+  const wire = compileWire(spec?.wire, {
+    platforms,
+    runId,
+    urlPath,
+    transport: kind,
+    source: loaded?.source,
+    basePath: [...(loaded?.basePath ?? []), 'wire'],
+  });
+  const tls =
+    u.protocol === 'https:' || u.protocol === 'mqtts:' || u.protocol === 'wss:' || spec?.tls
+      ? resolveTls(spec?.tls, Date.now)
+      : undefined;
+  const pattern = (text: string | undefined, field: string) =>
+    text === undefined
+      ? undefined
+      : compileDevicePattern(text, [...(loaded?.basePath ?? []), field], wire, loaded?.source);
+  const clientId = pattern(spec?.clientId, 'clientId');
+  const username = pattern(spec?.username, 'username');
+  const password = pattern(spec?.password, 'password');
+  // patterns render from a device; the transports know devices by their wire id
+  const devices = new Map<string, Parameters<CompiledWire['wireDeviceId']>[0]>();
+  const deviceOf = (wireId: string) => devices.get(wireId);
+  const encoder: WireEncoder | undefined =
+    wire.builtin && !clientId && !username && !password
+      ? undefined
+      : {
+          body: (e, w) => wire.body(e, w),
+          route: kind === 'mqtt' ? (e, w) => wire.topic(e, w) : (e, w) => wire.path(e, w),
+          deviceId: (e) => {
+            const id = wire.wireDeviceId(e.inst.device);
+            if ((clientId || username || password) && !devices.has(id)) devices.set(id, e.inst.device);
+            return id;
+          },
+        };
+  const render = (p: ((d: NonNullable<ReturnType<typeof deviceOf>>) => string) | undefined, wireId: string) => {
+    const d = deviceOf(wireId);
+    return p && d ? p(d) : undefined;
+  };
+  const wiring: TargetWiring = {
+    ...(tls ? { tls } : {}),
+    ...(spec?.headers ? { headers: spec.headers } : {}),
+    ...(kind === 'http'
+      ? { method: wire.method, contentType: wire.contentType, ...(wire.fixedPath ? { path: wire.fixedPath } : {}) }
+      : {}),
+    ...(clientId ? { clientIdFor: (id: string) => render(clientId, id) ?? id } : {}),
+    ...(username || password
+      ? { deviceCredentials: (id: string) => ({ username: render(username, id), password: render(password, id) }) }
+      : {}),
+    will: wire.builtin,
+  };
+  const defaultTallies: TallySourceConfig =
+    kind === 'http' && !loaded ? { source: 'fleetsim', url: u.origin } : { source: 'none' };
+  const settle = spec?.settle;
+  return {
+    url,
+    kind,
+    wire,
+    encoder,
+    wiring,
+    tallies: (spec?.tallies as TallySourceConfig | undefined) ?? defaultTallies,
+    settle: {
+      timeoutMs: settle ? parseDuration(settle.timeout)! : 0,
+      intervalMs: settle ? parseDuration(settle.interval)! : 500,
+    },
+    secrets: loaded?.secrets ?? [],
+    loaded,
+    runId,
+  };
+}
