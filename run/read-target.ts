@@ -249,7 +249,11 @@ export async function readTarget(
   run: { appIds: string[]; sim: { installs: readonly Installation[] } },
   lastAckAt: number,
   clock: Clock,
-  opts: { deferReconcile?: boolean | undefined; instrument?: boolean | undefined; shard?: { index: number; count: number } | undefined },
+  opts: {
+    deferReconcile?: boolean | undefined;
+    instrument?: boolean | undefined;
+    shard?: { index: number; count: number } | undefined;
+  },
 ): Promise<{ tallies: TallyReading; devices: DeviceReconciliation | undefined; endToEnd: string }> {
   const book = expectedTallies(run.sim.installs);
   const r = await readThroughTarget(rt, {
