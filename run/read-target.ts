@@ -25,7 +25,7 @@ import type { TallyReading } from '../reconcile/reading.js';
 import { compileCodes, type CodeTable } from '../transport/wire/codes.js';
 import type { RunTarget } from './run-target.js';
 import { mergeResults } from '../result/merge.js';
-import { verdictOf, type RunResult } from '../result/result.js';
+import type { RunResult } from '../result/result.js';
 
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -95,9 +95,15 @@ describe('building a result', () => {
     ]);
   });
 
-  it('with no tallies API the run is not reconciled, and says why', () => {
-    const r = buildResult(gathered([], { tallies: { kind: 'unavailable', reason: NO_TALLIES_REASON } }));
-    expect(r.reconciliation).toMatchObject({ checked: false, match: false, reason: NO_TALLIES_REASON, apps: [] });
+  it('with no tallies API the run is not reconciled, says why, and keeps the expected tallies per app', () => {
+    const input = gathered([], { tallies: { kind: 'unavailable', reason: NO_TALLIES_REASON } });
+    const r = buildResult(input);
+    expect(r.reconciliation).toMatchObject({ checked: false, match: false, reason: NO_TALLIES_REASON });
+    expect(r.reconciliation.differences).toEqual([]);
+    // to compare by hand, or to reconcile later (fleetsim reconcile)
+    const book = expectedTallies(input.sim.installs);
+    expect(r.reconciliation.apps.map((a) => a.expected)).toEqual(input.appIds.map((id) => book.get(id)));
+    expect(r.reconciliation.apps.every((a) => a.counted.total === 0)).toBe(true);
     expect(r.verdict).toBe('passed');
   });
 

@@ -17,6 +17,19 @@ import { LeanConnection, State, type LeanHost, type OfflineQueue } from './conne
 import { connectFrame, publishFrame, topicBytes } from './frames.js';
 import { openWire, type Wire } from './wire.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import type { TlsSettings } from '../tls/tls-options.js';
+
+/** The preflight probe presents a minted identity as a device would; with certificates read from
+ * files there is none for it, and it connects without one. */
+function probeIdentity(tls: TlsSettings | undefined, id: string): { cert: string; key: string } | undefined {
+  try {
+    return tls?.identityFor?.(id);
+  } catch {
+    return undefined;
+  }
+}
+
+const TLS_TROUBLE = /CERT|SSL|TLS|self.signed|certificate|alert/i;
 
 export interface LeanMqttOptions {
   url: string;
@@ -47,6 +60,16 @@ export interface LeanMqttOptions {
   reconnect?: BackoffOptions;
   insecureTls?: boolean;
   ca?: Buffer | string;
+  /** A target's TLS: CA bundle, server check and a client certificate per device; wins over ca/insecureTls. */
+  tls?: TlsSettings | undefined;
+  /** The client id of a device's connection (a target's clientId pattern). @default the device id */
+  clientIdFor?: ((deviceId: string) => string) | undefined;
+  /** A device's username and password (a target's patterns); wins over `credentials`. */
+  deviceCredentials?:
+    | ((deviceId: string) => { username?: string | undefined; password?: string | undefined })
+    | undefined;
+  /** Extra headers on the WebSocket upgrade (ws, wss). */
+  headers?: Record<string, string> | undefined;
   /** The sweep and reconnect delays, and `now` for deadlines. @default systemClock */
   clock?: Clock;
   /** Bound reports waiting on a device while it is offline (see OfflineQueue). @default unbounded, deadline running */
@@ -109,9 +132,12 @@ export class LeanMqttTransport implements Transport, LeanHost {
       probe.start();
     });
     probe.end();
+    this.opts.tls?.forget(probe.clientId);
     if (ok !== undefined) {
       throw new TargetUnreachableError(
-        `Cannot reach the MQTT target ${this.opts.url}: ${ok}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
+        this.target.protocol !== 'mqtt' && TLS_TROUBLE.test(ok)
+          ? `The TLS handshake with ${this.opts.url} failed: ${ok}. Give the CA that signed the broker's certificate in tls.ca, check the client certificates (tls.clientCerts), or set tls.insecure for a test system.`
+          : `Cannot reach the MQTT target ${this.opts.url}: ${ok}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
       );
     }
   }
@@ -127,26 +153,34 @@ export class LeanMqttTransport implements Transport, LeanHost {
 
   open(conn: LeanConnection): Wire {
     const addrs = this.opts.localAddresses;
+    const tls = this.opts.tls;
+    const me = tls && (conn.device ? tls.identityFor?.(conn.clientId) : probeIdentity(tls, conn.clientId));
     return openWire(
       this.targets[this.nextTarget++ % this.targets.length]!,
       {
         localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
-        insecureTls: this.opts.insecureTls ?? false,
-        ca: this.opts.ca,
+        insecureTls: tls ? !tls.rejectUnauthorized : (this.opts.insecureTls ?? false),
+        ca: tls?.ca ?? this.opts.ca,
+        ...(me ? { cert: me.cert, key: me.key } : {}),
+        ...(this.opts.headers ? { headers: this.opts.headers } : {}),
       },
       conn,
     );
   }
 
+  /** `conn.clientId` is the device's id (its presence topic, its certificate); the CONNECT may
+   * carry another client id and per-device credentials from the target's patterns. */
   connectFrameOf(conn: LeanConnection): Buffer {
-    const cred = this.opts.credentials?.(conn.clientId);
     const id = conn.clientId;
+    const clientId = (conn.device && this.opts.clientIdFor?.(id)) || id;
+    const cred = this.opts.credentials?.(clientId);
+    const own = conn.device ? this.opts.deviceCredentials?.(id) : undefined;
     return connectFrame({
-      clientId: id,
+      clientId,
       keepaliveSec: this.keepaliveMs / 1000,
       clean: this.opts.clean ?? true,
-      username: cred ? cred.username : this.opts.username,
-      password: cred ? cred.password : this.opts.password,
+      username: own?.username ?? (cred ? cred.username : this.opts.username),
+      password: own?.password ?? (cred ? cred.password : this.opts.password),
       will:
         conn.device && (this.opts.will ?? true)
           ? {
@@ -195,7 +229,10 @@ export class LeanMqttTransport implements Transport, LeanHost {
     this.live.delete(c);
     this.gate.drop(c);
     c.failAll(new SendError(`connection of ${c.clientId} closed with the event unacknowledged`, 'network'));
-    if (this.devices.get(c.clientId) === c) this.devices.delete(c.clientId);
+    if (this.devices.get(c.clientId) === c) {
+      this.devices.delete(c.clientId);
+      this.opts.tls?.forget(c.clientId);
+    }
     if (this.live.size === 0) for (const w of this.closeWaiters.splice(0)) w();
   }
 
@@ -244,14 +281,17 @@ export class LeanMqttTransport implements Transport, LeanHost {
     this.gate.enter(c);
   }
 
-  send(deviceId: string, appId: string, payload: string, done: SendDone): void {
+  /** `route` is the event's topic from the target's wire; fleetsim's own topic otherwise. */
+  send(deviceId: string, appId: string, payload: string, done: SendDone, route?: string): void {
     const c = this.conn(deviceId);
     let topic: Buffer;
-    if (c.device && c.topicApp === appId && c.topic) topic = c.topic;
+    // the cache key is the app, or the wire's topic itself (a template may name more than the app)
+    const key = route ?? appId;
+    if (c.device && c.topicApp === key && c.topic) topic = c.topic;
     else {
-      topic = topicBytes(statusTopic(deviceId, appId));
+      topic = topicBytes(route ?? statusTopic(deviceId, appId));
       if (c.device) {
-        c.topicApp = appId;
+        c.topicApp = key;
         c.topic = topic;
       }
     }

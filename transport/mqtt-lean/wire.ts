@@ -18,6 +18,11 @@ export interface WireOptions {
   localAddress?: string | undefined;
   insecureTls?: boolean;
   ca?: Buffer | string | undefined;
+  /** This connection's client certificate and key (a device's own identity). */
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** Extra headers on the WebSocket upgrade (a target's `headers`). */
+  headers?: Record<string, string> | undefined;
 }
 
 export interface WireEvents {
@@ -71,6 +76,8 @@ function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
   const ws = new WebSocket(t.url, 'mqtt', {
     rejectUnauthorized: !o.insecureTls,
     ...(o.ca ? { ca: o.ca } : {}),
+    ...(o.cert ? { cert: o.cert, key: o.key } : {}),
+    ...(o.headers ? { headers: o.headers } : {}),
     ...(o.localAddress ? { localAddress: o.localAddress } : {}),
   });
   let error: Error | undefined;
@@ -106,6 +113,7 @@ export function openWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
           ...(isIP(t.host) ? {} : { servername: t.host }),
           rejectUnauthorized: !o.insecureTls,
           ...(o.ca ? { ca: o.ca } : {}),
+          ...(o.cert ? { cert: o.cert, key: o.key } : {}),
           ...local,
         }),
         ev,

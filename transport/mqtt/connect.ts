@@ -49,6 +49,8 @@ export interface ClientSpec {
   insecureTls?: boolean;
   /** The target's CA bundle and this client's own certificate (mqtts, wss). */
   tls?: { ca?: Buffer | undefined; cert?: string | undefined; key?: string | undefined } | undefined;
+  /** Extra headers on the WebSocket upgrade (ws, wss). */
+  headers?: Record<string, string> | undefined;
   /** Runs on every CONNACK after the first: the connection dropped and came back; `resumed` when
    * the broker still had the session. */
   onReconnected?: (resumed: boolean) => void;
@@ -90,7 +92,11 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
             });
     client = new MqttClient(builder, options);
   } else {
-    client = mqtt.connect(target.url, { ...options, ...(target.protocol === 'wss' ? tls : {}) });
+    client = mqtt.connect(target.url, {
+      ...options,
+      ...(target.protocol === 'wss' ? tls : {}),
+      ...(spec.headers ? { wsOptions: { headers: spec.headers } } : {}),
+    });
   }
   let attempt = 0;
   let connectedOnce = false;

@@ -24,18 +24,20 @@ export function createMqttTransport({ url, options: o, auth, wiring: w }: Transp
     ...(o.sharedConnections !== undefined ? { sharedConnections: o.sharedConnections } : {}),
     ...(auth ? { credentials: (clientId: string) => mqttCredentials(auth, clientId) } : {}),
   };
-  // a target of the user's own (topics per event, TLS identities, patterns) goes through mqtt.js
-  if (o.client === 'lean' && !w)
-    return new LeanMqttTransport({
-      ...common,
-      ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
-      ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
-    });
-  return new MqttTransport({
-    ...common,
+  // a target of the user's own: topics per event (send's route), TLS identities, patterns, headers
+  const target = {
     ...(w?.tls ? { tls: w.tls } : {}),
     ...(w?.clientIdFor ? { clientIdFor: w.clientIdFor } : {}),
     ...(w?.deviceCredentials ? { deviceCredentials: w.deviceCredentials } : {}),
     ...(w?.will !== undefined ? { will: w.will } : {}),
-  });
+    ...(w?.headers ? { headers: w.headers } : {}),
+  };
+  if (o.client === 'lean')
+    return new LeanMqttTransport({
+      ...common,
+      ...target,
+      ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
+      ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
+    });
+  return new MqttTransport({ ...common, ...target });
 }

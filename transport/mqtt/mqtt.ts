@@ -49,6 +49,8 @@ export interface MqttTransportOptions {
   deviceCredentials?: (deviceId: string) => { username?: string | undefined; password?: string | undefined };
   /** CA bundle, server check and a client certificate per device (mqtts, wss). */
   tls?: TlsSettings;
+  /** Extra headers on the WebSocket upgrade (ws, wss). */
+  headers?: Record<string, string>;
 }
 
 export { presenceTopic };
@@ -148,6 +150,7 @@ export class MqttTransport implements Transport {
       reconnect: this.opts.reconnect ?? {},
       insecureTls: tls ? !tls.rejectUnauthorized : (this.opts.insecureTls ?? false),
       ...(tls ? { tls: { ca: tls.ca, cert: me?.cert, key: me?.key } } : {}),
+      ...(this.opts.headers ? { headers: this.opts.headers } : {}),
       onReconnected: (resumed) => {
         this.counters.reconnects++;
         if (resumed) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
