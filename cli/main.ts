@@ -71,6 +71,11 @@ export async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: 'address for --metrics-port (default 127.0.0.1; 0.0.0.0 in a pod)',
           })
+          .option('otlp', {
+            type: 'string',
+            describe: "push the run's figures to an OpenTelemetry collector (OTLP/HTTP), e.g. http://127.0.0.1:4318",
+          })
+          .option('otlp-interval', { type: 'string', describe: 'with --otlp: wall time between pushes (default 10s)' })
           .middleware(
             (parsed) => envFlags(parsed, argv, (y as unknown as { getOptions(): EnvOptions }).getOptions()),
             true,
@@ -132,6 +137,8 @@ export async function main(argv: string[]): Promise<number> {
               ? { metricsPort: optionalWholeNumber('metrics-port', a['metrics-port'], 0)! }
               : {}),
             ...(a['metrics-host'] ? { metricsHost: a['metrics-host'] } : {}),
+            ...(a.otlp ? { otlp: a.otlp } : {}),
+            ...(a['otlp-interval'] !== undefined ? { otlpInterval: a['otlp-interval'] } : {}),
           },
           logLevel: a['log-level'],
           ...scaleArgs(a),

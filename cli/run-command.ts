@@ -84,6 +84,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   const shardTag = a.scale?.shard ? `${a.scale.shard.index + 1}/${a.scale.shard.count}` : 'all';
   const outputs = await openOutputs(a.outputs ?? {}, { scenario: scenario.name, shard: shardTag });
   if (outputs.metricsUrl) process.stderr.write(`fleetsim: run metrics at ${outputs.metricsUrl}\n`);
+  if (outputs.otlpTarget) process.stderr.write(`fleetsim: pushing run metrics to ${outputs.otlpTarget} (OTLP)\n`);
   const stop = stopControl({
     ...(limit !== undefined ? { durationMs: limit } : {}),
     say: (line) => {

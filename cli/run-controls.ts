@@ -2,14 +2,17 @@
  * What a run takes from the command line beside the scenario: load overrides (--time-scale,
  * --rate, --ramp, FLEETSIM_* through yargs' env), the stop (Ctrl-C / SIGTERM: first stops
  * sending and settles, second exits at once; --duration stops the same way) and the streaming
- * outputs (--jsonl, --csv, --metrics-port).
+ * outputs (--jsonl, --csv, --metrics-port, --otlp).
  */
+import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/delay.js';
 import type { ScenarioOverride } from '../agent/scenario/load.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
 import type { LiveState } from '../run/run-scenario.js';
+import { OtlpPush } from '../run/outputs/otlp.js';
 import { RunMetricsEndpoint } from '../run/outputs/prometheus.js';
+import type { RunFigures } from '../run/outputs/run-figures.js';
 import { StreamFiles } from '../run/outputs/stream-files.js';
 
 export interface LoadFlags {
@@ -107,6 +110,9 @@ export interface OutputFlags {
   csv?: string;
   metricsPort?: number;
   metricsHost?: string;
+  /** A collector's OTLP/HTTP metrics URL, and how often to push (default 10s). */
+  otlp?: string;
+  otlpInterval?: string;
 }
 
 /** The streaming outputs the flags ask for, opened (a bad path or a busy port fails before the run). */
@@ -115,33 +121,80 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
   const files = f.jsonl || f.csv ? new StreamFiles({ ...f, events: f.jsonlEvents ?? false, tags }) : undefined;
   await files?.opened();
   let state: LiveState | undefined;
+  // The run's own final counts, once it is over: a fast run may end between two ticks.
+  let final: Pick<RunFigures, 'offered' | 'sent' | 'acked' | 'failed' | 'retried'> | undefined;
+  const current = (): RunFigures | undefined => {
+    const now = state ? figuresOf(state) : undefined;
+    return final ? { ...(now ?? NO_FIGURES), ...final, inFlight: 0 } : now;
+  };
+  if (f.otlpInterval !== undefined && !f.otlp) throw new UsageError('--otlp-interval needs --otlp <collector URL>.');
+  const otlp = f.otlp
+    ? new OtlpPush({
+        url: f.otlp,
+        intervalMs: otlpIntervalMs(f.otlpInterval),
+        labels: tags,
+        figures: current,
+        clock: systemClock,
+        onWarn: (line) => process.stderr.write(`fleetsim: ${line}\n`),
+      })
+    : undefined;
   const endpoint =
     f.metricsPort !== undefined
       ? new RunMetricsEndpoint({
           port: f.metricsPort,
           host: f.metricsHost ?? '127.0.0.1',
           labels: tags,
-          figures: () => (state ? figuresOf(state) : undefined),
+          figures: current,
         })
       : undefined;
   const metricsUrl = await endpoint?.start();
+  otlp?.start();
   return {
     metricsUrl,
+    otlpTarget: otlp?.target,
     files,
     onPoint: files ? (p: TimelinePoint) => files.point(p) : undefined,
     /** The latest live state, for scrapes. */
     onTick(s: LiveState): void {
       state = s;
     },
-    async close(summary: object): Promise<void> {
+    async close(summary: { events?: typeof final; [k: string]: unknown }): Promise<void> {
+      if (summary.events) final = summary.events;
       endpoint?.finished();
+      await otlp?.close();
       await files?.close(summary);
       await endpoint?.close();
     },
   };
 }
 
-function figuresOf(s: LiveState) {
+function otlpIntervalMs(raw: string | undefined): number {
+  if (raw === undefined) return 10_000;
+  const ms = parseDuration(raw);
+  if (ms === undefined || !(ms >= 1000))
+    throw new UsageError(
+      `--otlp-interval "${raw}" is not a push interval; expected a wall time of 1s or more, e.g. 10s.`,
+    );
+  return ms;
+}
+
+const NO_FIGURES: RunFigures = {
+  offered: 0,
+  sent: 0,
+  acked: 0,
+  failed: 0,
+  retried: 0,
+  inFlight: 0,
+  window: 0,
+  connections: 0,
+  devicesOnline: 0,
+  devicesDone: 0,
+  devicesTotal: 0,
+  installsDone: 0,
+  installsTotal: 0,
+};
+
+function figuresOf(s: LiveState): RunFigures {
   return {
     offered: s.sent,
     sent: s.sent,

@@ -10,46 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Histogram } from '../../drive/metrics.js';
 import { PortInUseError, UsageError } from '../../protocol/errors.js';
+import { ACK_BUCKETS_S, ACK_LATENCY, countUpTo, promName, RUN_FIGURES, type RunFigures } from './run-figures.js';
 
-/** What a scrape reads: the run's counters and gauges as of now. */
-export interface RunFigures {
-  offered: number;
-  sent: number;
-  acked: number;
-  failed: number;
-  retried: number;
-  inFlight: number;
-  window: number;
-  connections: number;
-  devicesOnline: number;
-  devicesDone: number;
-  devicesTotal: number;
-  installsDone: number;
-  installsTotal: number;
-  /** The whole run's ack latencies so far, µs, where this process has them (one process, no workers). */
-  ack?: Histogram;
-  /** The last full second's ack p99, ms (the worst worker's with workers). */
-  ackP99Ms?: number;
-}
-
-/** Bucket bounds in seconds, those of the endpoint's own histograms (docs/endpoint.md). */
-export const ACK_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** Recorded values <= `us` in an HDR histogram, by inverting its percentiles (20 halvings). */
-export function countUpTo(h: Histogram, us: number): number {
-  const total = h.totalCount;
-  if (total === 0) return 0;
-  if (h.getValueAtPercentile(100) <= us) return total;
-  if (h.getValueAtPercentile(0) > us) return 0;
-  let lo = 0;
-  let hi = 100;
-  for (let i = 0; i < 20; i++) {
-    const mid = (lo + hi) / 2;
-    if (h.getValueAtPercentile(mid) <= us) lo = mid;
-    else hi = mid;
-  }
-  return Math.round((lo / 100) * total);
-}
+export { countUpTo, type RunFigures } from './run-figures.js';
 
 /** A histogram metric whose buckets are read from an HDR histogram when scraped. */
 class HdrHistogramMetric {
@@ -106,55 +69,26 @@ export class RunMetricsEndpoint {
     const labelNames = Object.keys(o.labels);
     collectDefaultMetrics({ register: registry });
     const self = this;
-    const counter = (name: string, help: string, pick: (f: RunFigures) => number) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers: [registry],
-        collect() {
-          const f = o.figures();
-          this.reset();
-          if (f) this.inc(o.labels, pick(f));
-        },
-      });
-    const gauge = (name: string, help: string, pick: (f: RunFigures) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers: [registry],
-        collect() {
-          const f = o.figures();
-          if (f) this.set(o.labels, pick(f));
-        },
-      });
-    counter('fleetsim_run_events_offered_total', 'Events the fleet offered to the drive loop.', (f) => f.offered);
-    counter('fleetsim_run_events_sent_total', 'Events handed to the transport.', (f) => f.sent);
-    counter('fleetsim_run_events_acked_total', 'Events the endpoint acknowledged (PUBACK, HTTP 2xx).', (f) => f.acked);
-    counter(
-      'fleetsim_run_events_failed_total',
-      'Events that failed (refused, timed out, connection lost).',
-      (f) => f.failed,
-    );
-    counter('fleetsim_run_events_retried_total', 'Events sent again after a failure.', (f) => f.retried);
-    gauge(
-      'fleetsim_run_ack_p99_seconds',
-      "The last full second's ack-latency p99 (the worst worker's).",
-      (f) => (f.ackP99Ms ?? 0) / 1000,
-    );
-    gauge('fleetsim_run_in_flight', 'Events sent and not yet acknowledged.', (f) => f.inFlight);
-    gauge(
-      'fleetsim_run_window',
-      'The in-flight window: most events in flight now (its ceiling is maxInFlight).',
-      (f) => f.window,
-    );
-    gauge('fleetsim_run_connections', 'Transport connections open.', (f) => f.connections);
-    gauge('fleetsim_run_devices_online', 'Devices online and not done.', (f) => f.devicesOnline);
-    gauge('fleetsim_run_devices_done', 'Devices whose every installation reached its end.', (f) => f.devicesDone);
-    gauge('fleetsim_run_devices_total', 'Devices in this run (this shard).', (f) => f.devicesTotal);
-    gauge('fleetsim_run_installs_done', 'Installations that reached their end.', (f) => f.installsDone);
-    gauge('fleetsim_run_installs_total', 'Installations in this run (this shard).', (f) => f.installsTotal);
+    for (const def of RUN_FIGURES) {
+      const common = { name: promName(def, def.kind === 'counter'), help: def.help, labelNames, registers: [registry] };
+      if (def.kind === 'counter')
+        new Counter({
+          ...common,
+          collect() {
+            const f = o.figures();
+            this.reset();
+            if (f) this.inc(o.labels, def.pick(f));
+          },
+        });
+      else
+        new Gauge({
+          ...common,
+          collect() {
+            const f = o.figures();
+            if (f) this.set(o.labels, def.pick(f));
+          },
+        });
+    }
     new Gauge({
       name: 'fleetsim_run_up',
       help: '1 while the run drives its fleet, 0 once it has finished (the endpoint stays up a little for a last scrape).',
@@ -166,8 +100,8 @@ export class RunMetricsEndpoint {
     });
     registry.registerMetric(
       new HdrHistogramMetric(
-        'fleetsim_run_ack_latency_seconds',
-        'Send to transport acknowledgement, seconds.',
+        promName(ACK_LATENCY),
+        ACK_LATENCY.help,
         o.labels,
         () => o.figures()?.ack ?? emptyHistogram,
       ) as never,

@@ -122,7 +122,7 @@ export class StreamFiles {
 
 /** k6's output names: `--out json=file` typed at fleetsim, whose --out is the run folder. */
 const K6_OUTPUTS =
-  /^(json|csv|influxdb|prometheus|experimental-prometheus-rw|statsd|datadog|kafka|cloud|opentelemetry|dashboard|web-dashboard)(=|$)/;
+  /^(json|csv|influxdb|prometheus|experimental-prometheus-rw|statsd|datadog|kafka|cloud|opentelemetry|experimental-opentelemetry|dashboard|web-dashboard)(=|$)/;
 
 /** Refuses `--out json=metrics.json` (k6's form) with the flag that does it here. */
 export function refuseK6Out(out: string | undefined): void {
@@ -135,9 +135,11 @@ export function refuseK6Out(out: string | undefined): void {
       ? `--jsonl ${file} (per-second points; add --jsonl-events for a line per event)`
       : m[1] === 'csv'
         ? `--csv ${file}`
-        : m[1]!.includes('prometheus') || m[1] === 'opentelemetry'
-          ? '--metrics-port 9464 (a Prometheus /metrics endpoint while the run goes)'
-          : '--jsonl <file> or --csv <file> (streamed while the run goes), or --metrics-port <port> for Prometheus';
+        : m[1]!.includes('opentelemetry')
+          ? '--otlp http://127.0.0.1:4318 (pushes to an OpenTelemetry collector while the run goes)'
+          : m[1]!.includes('prometheus')
+            ? '--metrics-port 9464 (a Prometheus /metrics endpoint while the run goes)'
+            : '--jsonl <file> or --csv <file> (streamed while the run goes), --metrics-port <port> for Prometheus or --otlp <url> for OpenTelemetry';
   throw new UsageError(
     `--out "${out}" looks like k6's --out ${m[1]}=...; fleetsim's --out is the run folder (report.json, report.html, junit.xml). Use ${instead}.`,
   );
