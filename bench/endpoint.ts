@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { request } from 'undici';
-import { allStates, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { allStates, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 import { EVENT_SCHEMA_VERSION, type StatusEvent } from '../protocol/event.js';
 import { statusTopic } from '../protocol/topics.js';
 import { pidCpuUs } from './method/cpu.js';

@@ -16,7 +16,7 @@ import { buildFleet } from '../agent/fleet/fleet.js';
 import type { Emitted } from '../agent/sim/simulator.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import { encodeEvent } from '../drive/encode.js';
-import { PLATFORMS } from '../protocol/catalogue.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { statusTopic } from '../protocol/topics.js';
 import { DeviceCertAuthority } from '../transport/tls/device-certs.js';
 import { compileWire } from '../transport/wire/wire.js';

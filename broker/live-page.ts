@@ -6,7 +6,7 @@
  * Self-contained (inline CSS and JS, no external assets) so it works on an offline lab network.
  * With an admin token the page is opened as `/?token=...` and passes it on to its own requests.
  */
-import { CATALOGUE, PLATFORMS } from '../protocol/catalogue.js';
+import { CATALOGUE, PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { MEANINGS, meaningOf } from '../protocol/status-meaning.js';
 import { LIVE_CHARTS_SCRIPT } from './live-page-charts.js';
 

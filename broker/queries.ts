@@ -3,11 +3,9 @@
  * the devices of an app filtered by status, state and platform (paginated), and one device's
  * history for one app. Pure functions over the store; the HTTP layer only parses and renders.
  */
-import { isPlatform, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { isPlatform, leftStatusTable, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 import type { HistoryEntry, PairState, TallyStore } from './store.js';
 
-/** DME: "Jobs are removed from the Installed sub-table after 7 days." (seeds/002, DME status table). */
-export const DME_INSTALLED_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
@@ -18,9 +16,10 @@ export interface DeviceFilter {
   /** Keyset cursor: list devices whose id sorts after this one. */
   after?: string;
   limit: number;
-  /** Simulated "now" for the DME 7-day rule; defaults to the latest simulated time the endpoint saw. */
+  /** Simulated "now" for the catalogue's retention rules (DME Installed: 7 days); defaults to the
+   * latest simulated time the endpoint saw. */
   at?: number;
-  /** Also list DME jobs that have left the Installed table. */
+  /** Also list jobs that have left their status's table (DME Installed after 7 days). */
   includeExpired?: boolean;
 }
 
@@ -42,9 +41,10 @@ export interface DevicePage {
   next: string | null;
 }
 
-/** True when a DME job has finished (Installed) more than 7 simulated days before `simNow`. */
-export function leftInstalledTable(p: PairState, simNow: number): boolean {
-  return p.platform === 'dme' && p.status === 'installed' && p.simTs + DME_INSTALLED_RETENTION_MS <= simNow;
+/** True when the job has left its status's table by `simNow`: the catalogue says how long a
+ * status keeps its jobs (protocol/catalogue/dme.ts: Installed, 7 days). */
+export function leftItsTable(p: PairState, simNow: number): boolean {
+  return leftStatusTable(p.platform, p.status, p.simTs, simNow);
 }
 
 export function listDevices(store: TallyStore, appId: string, f: DeviceFilter): DevicePage {
@@ -57,7 +57,7 @@ export function listDevices(store: TallyStore, appId: string, f: DeviceFilter): 
       if (f.state !== undefined && p.state !== f.state) continue;
       if (f.platform !== undefined && p.platform !== f.platform) continue;
       if (f.after !== undefined && p.deviceId <= f.after) continue;
-      if (!f.includeExpired && leftInstalledTable(p, simNow)) continue;
+      if (!f.includeExpired && leftItsTable(p, simNow)) continue;
       matches.push(p);
     }
   }

@@ -6,7 +6,7 @@
  * The store is pure state (no I/O, no clock): `receivedAt` comes in with each event, so a journal
  * replay rebuilds exactly the state the live process had.
  */
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { isEventField, shortName, type StatusEvent } from '../protocol/event.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 

@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../agent/scenario/load.js';
-import { isPlatform, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { isPlatform, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import { initScenario, type InitAnswers } from './init-template.js';
 import { wholeNumber } from './number-flags.js';

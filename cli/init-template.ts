@@ -2,7 +2,7 @@
  * The scenario `fleetsim init` writes: a small, runnable, commented file that names the knobs a
  * new user turns first and shows the rest commented out. Pure: answers in, YAML text out.
  */
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { TRANSPORT_KINDS, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface InitAnswers {

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/delay.js';
 import { loadScenario } from '../agent/scenario/load.js';
 import { traceDevice, type DeviceTrace } from '../agent/sim/trace.js';
-import { describe } from '../protocol/catalogue.js';
+import { describe } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { parseSeedFlag } from './seed.js';

@@ -4,7 +4,7 @@
  * Durations are read from the simulator once, at the end; the flow is counted per event with two
  * map lookups and no allocation after the first sighting of a transition.
  */
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { newDurationHistogram, summarise, type Histogram, type HistogramSummary } from './metrics.js';
 import type { Emitted, Installation } from '../agent/sim/simulator.js';
 

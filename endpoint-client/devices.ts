@@ -4,7 +4,7 @@
  */
 import { request } from 'undici';
 import { TallySourceError } from '../protocol/errors.js';
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 
 export interface DeviceRow {
   deviceId: string;

@@ -2,7 +2,7 @@
  * The status event: what a device sends to the ingestion endpoint on every status change.
  * JSON, one object per event; HTTP also takes an array. The contract is docs/protocol.md.
  */
-import { findState, findStatus, isPlatform, PLATFORMS, type Platform } from './catalogue.js';
+import { findState, findStatus, isPlatform, PLATFORMS, type Platform } from './catalogue/catalogue.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
 /** Largest accepted event payload in bytes (one event; a batch is bounded separately). */

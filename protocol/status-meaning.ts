@@ -2,11 +2,12 @@
  * What each catalogue status means to an admin, whatever its platform calls it: Android's
  * "Success" and DME's "Installed" are both installed, DME's "Errors" and iOS's "Upgrade Failed"
  * are both failed. Reports and the live page colour by meaning, so one colour says one thing on
- * every platform and every page. Pure data; a test holds every catalogue status to a meaning.
+ * every platform and every page. Each status's meaning is catalogue data (protocol/catalogue/);
+ * here are their colours, and a test holds every meaning to one.
  */
-import { CATALOGUE, type Platform } from './catalogue.js';
+import { CATALOGUE, findStatus, isPlatform, type StatusMeaning } from './catalogue/catalogue.js';
 
-export type StatusMeaning = 'installed' | 'in_progress' | 'pending' | 'failed' | 'removed' | 'not_relevant' | 'unknown';
+export type { StatusMeaning };
 
 export interface MeaningDef {
   readonly id: StatusMeaning;
@@ -28,62 +29,20 @@ export const MEANINGS: readonly MeaningDef[] = [
   { id: 'unknown', label: 'unknown', colour: '#a8a29e' },
 ];
 
-/** Status id -> meaning, per platform (ids as in protocol/catalogue.ts). */
-export const STATUS_MEANINGS: Readonly<Record<Platform, Readonly<Record<string, StatusMeaning>>>> = {
-  ios: {
-    pending_install: 'pending',
-    not_relevant: 'not_relevant',
-    installing: 'in_progress',
-    installed: 'installed',
-    removed: 'removed',
-    pending_update: 'pending',
-    updating: 'in_progress',
-    unknown: 'unknown',
-    failed: 'failed',
-    upgrade_failed: 'failed',
-  },
-  android: {
-    success: 'installed',
-    installing: 'in_progress',
-    pending_install: 'pending',
-    pending_update: 'pending',
-    removed: 'removed',
-    failed: 'failed',
-  },
-  windows: {
-    pending_install: 'pending',
-    installing: 'in_progress',
-    installed: 'installed',
-    removed: 'removed',
-    pending_update: 'pending',
-    updating: 'in_progress',
-    upgrade_failed: 'failed',
-    failed: 'failed',
-  },
-  dme: {
-    installing: 'in_progress',
-    installed: 'installed',
-    errors: 'failed',
-  },
-};
-
 const BY_ID = new Map(MEANINGS.map((m) => [m.id, m]));
 
 /** The meaning of a platform's status; `unknown` for a status the catalogue does not list. */
 export function meaningOf(platform: string, status: string): MeaningDef {
-  const m = (STATUS_MEANINGS as Record<string, Record<string, StatusMeaning> | undefined>)[platform]?.[status];
+  const m = isPlatform(platform) ? findStatus(platform, status)?.meaning : undefined;
   return BY_ID.get(m ?? 'unknown')!;
 }
 
-/** Catalogue statuses with no meaning, and meanings naming no catalogue status (both must be empty). */
+/** Catalogue statuses whose meaning has no colour here (must be empty). */
 export function meaningGaps(): string[] {
   const gaps: string[] = [];
-  for (const [p, cat] of Object.entries(CATALOGUE)) {
-    const table = STATUS_MEANINGS[p as Platform];
-    for (const s of cat.statuses) if (!table[s.id]) gaps.push(`${p}/${s.id} has no meaning`);
-    for (const id of Object.keys(table))
-      if (!cat.statuses.some((s) => s.id === id)) gaps.push(`${p}/${id} is not a catalogue status`);
-  }
+  for (const [p, cat] of Object.entries(CATALOGUE))
+    for (const s of cat.statuses)
+      if (!BY_ID.has(s.meaning)) gaps.push(`${p}/${s.id} means "${s.meaning}", which has no colour`);
   return gaps;
 }
 

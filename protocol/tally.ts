@@ -3,7 +3,7 @@
  * embedded endpoint keeps them live; reconciliation computes the expected ones from device ground
  * truth. Both use this one class so the two sides cannot disagree about the shape.
  */
-import type { Platform } from './catalogue.js';
+import type { Platform } from './catalogue/catalogue.js';
 
 /** platform -> status -> state -> count */
 export type PlatformTally = Partial<Record<Platform, Record<string, Record<string, number>>>>;

@@ -8,7 +8,7 @@
  * devices, every pair is assumed new, and the result says so. Pure: no I/O.
  */
 import type { Installation } from '../agent/sim/simulator.js';
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { DeviceRowLike } from './devices.js';
 import { reconcile, type Reconciliation } from './reconcile.js';

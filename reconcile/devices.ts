@@ -5,7 +5,7 @@
  * finds them. A shard checks only its own devices, which are final once its own events are
  * acknowledged, so workers check in parallel. Pure.
  */
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import type { Installation } from '../agent/sim/simulator.js';
 
 /** Above this many installations of one app the check is skipped: listing is paged, 1,000 a request. */

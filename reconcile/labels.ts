@@ -7,7 +7,7 @@
  * counts of the joined entries are added into the first of them, and the result says so.
  * Pure: no I/O.
  */
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { DeviceRowLike } from './devices.js';
 import { reconcile, type Reconciliation } from './reconcile.js';

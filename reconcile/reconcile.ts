@@ -2,7 +2,7 @@
  * Reconciliation: what every device really did (the last step of each installation) against what
  * the endpoint counted, per app, platform, status and state. Pure: no I/O.
  */
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { DeviceReconciliation } from './devices.js';
 import type { BaselineReport } from './baseline.js';

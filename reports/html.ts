@@ -7,7 +7,7 @@
 import type { RunResult } from '../result/result.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
 import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metrics.js';
-import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
+import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { MEANINGS, meaningOf, shade } from '../protocol/status-meaning.js';
 import { flowChart } from './flow-chart.js';
 import { comparisonHtml } from './compare.js';

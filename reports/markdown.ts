@@ -4,7 +4,7 @@
  */
 import type { RunResult } from '../result/result.js';
 import type { HistogramSummary } from '../drive/metrics.js';
-import { findState, findStatus, type Platform } from '../protocol/catalogue.js';
+import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { deviceLine, formatFigure } from './junit.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');

@@ -2,7 +2,7 @@
  * The terminal summary of a result: counters, throughput, latency and the reconciliation table
  * (per app: status -> state -> expected vs counted). Colour only when the stream is a TTY.
  */
-import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue.js';
+import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import type { RunResult } from '../result/result.js';
 import { deviceLine, formatFigure } from './junit.js';
 

@@ -3,7 +3,7 @@
  * platform, and which it never visited. Counts add up across workers and shards (merge them by
  * summing), so the result stays exact when runs are combined.
  */
-import { CATALOGUE, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { CATALOGUE, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 import type { Simulator } from '../agent/sim/simulator.js';
 
 export interface PlatformCoverage {

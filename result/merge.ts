@@ -9,7 +9,7 @@ import { mergeCoverage, type Coverage } from './coverage.js';
 import { mergeDeviceReconciliations } from '../reconcile/devices.js';
 import { UsageError } from '../protocol/errors.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { sortLinks, type FlowLink, type LifecycleDuration } from '../drive/lifecycle-metrics.js';
 import {
   hdrUnitOf,

@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock.js';
 import { settle } from '../endpoint-client/settle.js';
 import type { ReadContext, TallySource } from '../endpoint-client/tally-source.js';
 import { createTallySource } from '../endpoint-client/tally-sources.js';
-import { PLATFORMS } from '../protocol/catalogue.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { isFleetsimError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
 import { compareDevices, DEVICE_DIFFERENCES_KEPT, type DeviceReconciliation } from '../reconcile/devices.js';

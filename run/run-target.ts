@@ -10,7 +10,7 @@ import { loadTargetFile, type LoadedTarget } from '../agent/scenario/target-load
 import { parseDuration } from '../core/delay.js';
 import type { WireEncoder } from '../drive/drive.js';
 import type { TallySourceConfig } from '../endpoint-client/tally-sources.js';
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
 import { resolveTls } from '../transport/tls/tls-options.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allStates, CATALOGUE, findState, PLATFORMS } from '../protocol/catalogue.js';
+import { allStates, CATALOGUE, findState, PLATFORMS } from '../protocol/catalogue/catalogue.js';
 
 // The seeds live beside the project (../shared/seeds); test/fixtures/seeds is a verbatim copy for
 // checkouts without it, and the first test below keeps the copy identical whenever both exist.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelTable } from '../agent/lifecycle/model-table.js';
 import { MODELS } from '../agent/platforms/registry.js';
-import { PLATFORMS } from '../protocol/catalogue.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 
 const FILE = join(import.meta.dirname, '..', 'docs', 'lifecycles.md');
 

@@ -9,7 +9,7 @@ import { loadScenario } from '../agent/scenario/load.js';
 import { loadTargetFile } from '../agent/scenario/target-load.js';
 import { Simulator, type Emitted } from '../agent/sim/simulator.js';
 import { createTallySource } from '../endpoint-client/tally-sources.js';
-import { PLATFORMS } from '../protocol/catalogue.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { compileWire } from '../transport/wire/wire.js';
 import { ROOT } from './helpers.js';
 

@@ -12,7 +12,7 @@ import type { Traits } from '../agent/lifecycle/model.js';
 import { installTraits, type DeviceSpec } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Rng } from '../core/rng.js';
-import { findState, PLATFORMS, type Platform } from '../protocol/catalogue.js';
+import { findState, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const DAY = 86_400_000;

@@ -4,7 +4,7 @@
  * to nothing is reported, never dropped. Pure: no sockets.
  */
 import { describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../protocol/catalogue.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { TallyBook } from '../protocol/tally.js';
 import {
   describeUnmapped,

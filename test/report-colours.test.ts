@@ -4,7 +4,7 @@
  * labels on the bars, and Sankey labels that are neither cut short nor overlapping.
  */
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, PLATFORMS } from '../protocol/catalogue.js';
+import { CATALOGUE, PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { MEANINGS, meaningGaps, meaningOf, shade } from '../protocol/status-meaning.js';
 import { renderHtml } from '../reports/html.js';
 import { flowChart, wrap } from '../reports/flow-chart.js';

@@ -13,7 +13,7 @@ import { loadScenario } from '../agent/scenario/load.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import type { Emitted } from '../agent/sim/simulator.js';
 import { traceDevice } from '../agent/sim/trace.js';
-import { PLATFORMS, allStates } from '../protocol/catalogue.js';
+import { PLATFORMS, allStates } from '../protocol/catalogue/catalogue.js';
 import { cli, ROOT } from './helpers.js';
 
 const line = (o: {

@@ -8,7 +8,7 @@ import { buildFleet } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator, type Emitted } from '../agent/sim/simulator.js';
 import { encodeEvent } from '../drive/encode.js';
-import { PLATFORMS } from '../protocol/catalogue.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { TargetConfigError } from '../protocol/errors.js';
 import { parseEvent } from '../protocol/event.js';
 import { statusTopic } from '../protocol/topics.js';

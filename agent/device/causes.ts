@@ -8,7 +8,7 @@
  * Per (cohort, app) model variant the rules become a table by node, so the engine's question
  * "does a cause force the way out of this node?" is one array read for nodes no cause touches.
  */
-import type { Platform } from '../../protocol/catalogue.js';
+import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import { parseDuration } from '../../core/delay.js';
 import type { CompiledModel, CTrans } from '../lifecycle/compile.js';
 import { DEVICES } from '../platforms/registry.js';

@@ -4,7 +4,7 @@
  * The DME bootstrap is drawn from the two ways out of the cohort's `waiting_bootstrap` (the
  * transitions that wait `until: bootstrap`), so an override of those ways sets the device fact.
  */
-import type { Platform } from '../../protocol/catalogue.js';
+import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import { compileDelay, type Delay } from '../../core/delay.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
 import { DEVICES } from '../platforms/registry.js';

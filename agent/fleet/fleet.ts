@@ -3,7 +3,7 @@
  * A device's id, traits and arrival come from (seed, deviceId) alone, so a device is the same
  * device in a fleet of 100 or of 1,000,000, in any shard or worker.
  */
-import type { Platform } from '../../protocol/catalogue.js';
+import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import { compileDelay, parseDuration } from '../../core/delay.js';
 import { ScenarioError } from '../../protocol/errors.js';
 import { assignQuotas } from '../lifecycle/quotas.js';

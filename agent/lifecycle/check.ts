@@ -2,7 +2,7 @@
  * Static checks of a lifecycle model against the catalogue and the modelling rules (model.ts):
  * used by the tests and when a scenario's overrides are compiled.
  */
-import { CATALOGUE, findState } from '../../protocol/catalogue.js';
+import { CATALOGUE, findState } from '../../protocol/catalogue/catalogue.js';
 import { END, type LifecycleModel } from './model.js';
 
 export function checkModel(model: LifecycleModel): string[] {

@@ -3,7 +3,7 @@
  * the indexed form the engine walks: nodes and transitions by number, ids built once, weights
  * final. Pure; a fleet compiles one variant per (cohort, app) that has overrides.
  */
-import { findState } from '../../protocol/catalogue.js';
+import { findState } from '../../protocol/catalogue/catalogue.js';
 import { ModelError } from '../../protocol/errors.js';
 import type { Delay } from '../../core/delay.js';
 import {

@@ -8,7 +8,7 @@
  *   weighted node: chance decides), so a probability override means the same for every device;
  * - `to: END` ends the installation where it stands (e.g. an app that stays installed).
  */
-import type { Platform } from '../../protocol/catalogue.js';
+import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import type { Delay } from '../../core/delay.js';
 
 export type TraitValue = string | number | boolean;

@@ -1,4 +1,4 @@
-import type { Platform } from '../../protocol/catalogue.js';
+import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import type { DeviceProfile } from '../lifecycle/device-profile.js';
 import type { LifecycleModel } from '../lifecycle/model.js';
 import { androidDevice, androidModel } from './android.js';

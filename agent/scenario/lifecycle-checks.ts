@@ -4,7 +4,7 @@
  * larger than their cohort, probabilities that add up to more than 1. Each problem names the
  * field; load.ts adds file:line.
  */
-import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
+import { CATALOGUE, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { transitionIds } from '../lifecycle/compile.js';
 import { MODELS } from '../platforms/registry.js';
 import { END } from '../lifecycle/model.js';

@@ -3,7 +3,7 @@
  * one variant per (cohort, app), and the quota goals and plans over them. Pure; built once per
  * fleet, so coverage and plans never leak between runs.
  */
-import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
+import { CATALOGUE, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { compileDelay } from '../../core/delay.js';
 import type { CohortSpec, OverrideSpec, QuotaSpec, Scenario } from './schema.js';
 import { compileModel, type CompiledModel, type ModelOverride } from '../lifecycle/compile.js';

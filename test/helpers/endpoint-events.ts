@@ -1,5 +1,5 @@
 /** Valid status events for endpoint tests, built from the catalogue so every one passes validation. */
-import { allStates, PLATFORMS, type Platform } from '../../protocol/catalogue.js';
+import { allStates, PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { EVENT_SCHEMA_VERSION, type StatusEvent } from '../../protocol/event.js';
 
 export const SIM_START = Date.parse('2026-01-05T08:00:00Z');

@@ -8,7 +8,7 @@
  * user's labels to ours when counts come back. A table that leaves a catalogue entry without a
  * code, or names one that does not exist, is a problem reported with its key.
  */
-import { CATALOGUE, type Platform } from '../../protocol/catalogue.js';
+import { CATALOGUE, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { suggest } from '../../agent/scenario/suggest.js';
 
 export interface CodesConfig {

@@ -4,7 +4,7 @@
  * codes from the mapping tables, and custom values per cohort. Each is one getter chosen when the
  * template is compiled; nothing is looked up by name per event.
  */
-import { findState, findStatus, type Platform } from '../../protocol/catalogue.js';
+import { findState, findStatus, type Platform } from '../../protocol/catalogue/catalogue.js';
 import type { Emitted } from '../../agent/sim/simulator.js';
 import type { CodeTable } from './codes.js';
 

@@ -5,7 +5,7 @@
  * file:line, never a surprise mid-run.
  */
 import type { TransportKind } from '../kinds/kinds.js';
-import type { Platform } from '../../protocol/catalogue.js';
+import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import type { DeviceSpec } from '../../agent/fleet/fleet.js';
 import type { Emitted } from '../../agent/sim/simulator.js';
 import { compileCodes, type CodeTable } from './codes.js';
