@@ -3,6 +3,7 @@
  * new user turns first and shows the rest commented out. Pure: answers in, YAML text out.
  */
 import type { Platform } from '../protocol/catalogue/catalogue.js';
+import { platformDef } from '../agent/platforms/registry.js';
 import { TRANSPORT_KINDS, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface InitAnswers {
@@ -21,27 +22,13 @@ export function splitDevices(devices: number, platforms: readonly Platform[]): n
   return platforms.map((_, i) => base + (i < devices % platforms.length ? 1 : 0));
 }
 
-const COHORT_HINTS: Record<Platform, string[]> = {
-  ios: [
-    '    # supervised: 0.8                     # share of supervised devices; the others prompt the user',
-    '    # enrollment: device                  # device | user | shared',
-    '    # osVersions: { "17": 0.7, "16": 0.3 }  # shares of the cohort, adding up to 1',
-  ],
-  android: [
-    '    # osVersions: { "14": 0.6, "13": 0.4 }',
-    '    # connectivity: { offline: 0.1 }      # share of downloads that find the device offline',
-  ],
-  windows: ['    # osVersions: { "11": 0.7, "10": 0.3 }'],
-  dme: ['    # method: 0.8                         # share installing over OMA DM; the rest by download link'],
-};
-
 export function initScenario(a: InitAnswers): string {
   const counts = splitDevices(a.devices, a.platforms);
   const cohorts = a.platforms.flatMap((p, i) => [
     `  - name: ${p}`,
     `    platform: ${p}`,
     `    count: ${counts[i]}`,
-    ...COHORT_HINTS[p],
+    ...platformDef(p).init.cohort,
     '    # arrival: { uniform: ["0s", "10m"] }  # when devices come online, in simulated time',
   ]);
   return [
@@ -60,10 +47,7 @@ export function initScenario(a: InitAnswers): string {
     `  - id: ${a.appId}`,
     '    version: 1.0.0',
     `    platforms: [${a.platforms.join(', ')}]`,
-    ...(a.platforms.includes('ios')
-      ? ['    # ios: { kind: vpp, licence: device, minOs: 16 }   # free | vpp | paid | enterprise']
-      : []),
-    ...(a.platforms.includes('dme') ? ['    # dme: { software: dme-client }   # verified at the next sync'] : []),
+    ...a.platforms.flatMap((p) => platformDef(p).init.app ?? []),
     '',
     'cohorts:',
     ...cohorts,

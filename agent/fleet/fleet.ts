@@ -10,7 +10,7 @@ import { assignQuotas } from '../lifecycle/quotas.js';
 import { ScenarioModels } from '../scenario/models.js';
 import { positionsOf, where } from '../scenario/positions.js';
 export { compileDelay };
-import { MODELS } from '../platforms/registry.js';
+import { MODELS, platformDef } from '../platforms/registry.js';
 import type { LifecycleModel, Traits } from '../lifecycle/model.js';
 import { deviceRng, type Rng } from '../../core/rng.js';
 import type { AppSpec, CohortSpec, Scenario } from '../scenario/schema.js';
@@ -63,43 +63,17 @@ function pickWeighted(weights: Record<string, number>, rng: Rng): string {
   return entries[entries.length - 1]![0];
 }
 
-/** Device-level traits, drawn in a fixed order from the device's own Rng. */
-export function deviceTraits(cohort: CohortSpec, rng: Rng): Record<string, string | number | boolean> {
+/** Device-level traits, drawn in a fixed order from the device's own Rng: the OS version, then
+ * the two draws every platform's device traits take (agent/platforms/platform.ts). */
+export function deviceTraits(cohort: CohortSpec, rng: Rng): Traits {
   const osMajor = Number(pickWeighted(cohort.osVersions ?? { '99': 1 }, rng));
-  const supU = rng.next();
-  const methodU = rng.next();
-  const supervised = typeof cohort.supervised === 'boolean' ? cohort.supervised : supU < cohort.supervised;
-  const method =
-    typeof cohort.method === 'string' ? cohort.method : methodU < cohort.method ? 'oma-dm' : 'download-link';
-  const hasUser = cohort.hasUser ?? cohort.enrollment !== 'shared';
-  return { platform: cohort.platform, osMajor, supervised, enrollment: cohort.enrollment, hasUser, method };
+  const draws = [rng.next(), rng.next()] as const;
+  return { platform: cohort.platform, osMajor, ...platformDef(cohort.platform).deviceTraits(cohort, draws) };
 }
 
 /** Traits of one app on one device: the device's, the app's, and what follows from both. */
 export function installTraits(device: DeviceSpec, app: AppSpec): Traits {
-  const t = device.traits;
-  const osMajor = t.osMajor as number;
-  switch (device.platform) {
-    case 'ios': {
-      const { kind, licence, minOs } = app.ios;
-      // Device criteria (seed 001): device licence on a user enrollment, user licence with no
-      // user, a non-licensed store app on a shared device.
-      const deviceOk = !(
-        (kind === 'vpp' && licence === 'device' && t.enrollment === 'user') ||
-        (kind === 'vpp' && licence === 'user' && t.hasUser === false) ||
-        ((kind === 'free' || kind === 'paid') && t.enrollment === 'shared')
-      );
-      // an Apple ID is asked for (and a purchase validated) only for an App Store purchase
-      const storeLogin = kind === 'free' || kind === 'paid' || (kind === 'vpp' && licence === 'user');
-      return { ...t, appKind: kind, licence, osOk: osMajor >= minOs, deviceOk, storeLogin };
-    }
-    case 'android':
-      return { ...t, osOk: osMajor >= app.android.minOs };
-    case 'windows':
-      return { ...t, relevant: osMajor >= app.windows.minOs, installer: app.windows.installer };
-    case 'dme':
-      return { ...t, software: app.dme.software };
-  }
+  return platformDef(device.platform).installTraits(device.traits, app[device.platform]);
 }
 
 export interface Fleet {
@@ -164,7 +138,7 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
       const id = deviceId(prefix, first + k);
       const rng = deviceRng(seed, id);
       const drawn = deviceTraits(cohort, rng);
-      const key = `${drawn.osMajor}|${drawn.supervised}|${drawn.method}`;
+      const key = Object.values(drawn).join('|');
       let traits = pool.get(key);
       if (!traits) pool.set(key, (traits = drawn));
       const sampled = sample(arrival, rng);
@@ -261,7 +235,7 @@ function quotaError(
     ? `device ${forced} of cohort "${cohort.name}" cannot avoid it (its traits leave no other way), so more devices than ${q.count} must ${what}`
     : q.count > size
       ? `cohort "${cohort.name}" has only ${size} devices`
-      : `only ${possible} of cohort "${cohort.name}"'s ${size} devices can ${what} given their traits (OS version, enrollment, supervision, method) and the other quotas`;
+      : `only ${possible} of cohort "${cohort.name}"'s ${size} devices can ${what} given their traits (OS version and their platform's: enrollment, supervision, method...) and the other quotas`;
   return new ScenarioError(
     `Invalid scenario ${file}: ${file}${line ? `:${line}` : ''}: ${field}: a quota of ${q.count} devices cannot be met: ${why}. Lower the count, enlarge the cohort, or change its traits.`,
     file,

@@ -15,7 +15,9 @@ export type TraitValue = string | number | boolean;
 /** Device and app facts that guards read: supervised, enrollment, appKind, osOk... */
 export type Traits = Readonly<Record<string, TraitValue>>;
 /** A guard holds when every named trait equals the value (or one of the values) given. */
-export type Guard = Readonly<Record<string, TraitValue | readonly TraitValue[]>>;
+export type Guard = Readonly<Record<string, TraitValue | readonly TraitValue[] | undefined>>;
+/** A guard over a platform's declared traits (agent/lifecycle/traits.ts): names and values checked. */
+export type GuardOf<T> = { readonly [K in keyof T]?: T[K] | readonly T[K][] };
 
 /** Transition target meaning "the installation ends at the node it is on". */
 export const END = '(end)';
@@ -36,13 +38,13 @@ export interface Retry {
   readonly to: string;
 }
 
-export interface Transition {
+export interface Transition<T = Traits> {
   readonly to: string;
   /** Relative weight among the node's transitions. @default 1 */
   readonly weight?: number;
   /** Simulated time spent before arriving at `to`. @default no delay */
   readonly delay?: Delay | typeof CHECK_IN | typeof PUSHED;
-  readonly when?: Guard;
+  readonly when?: GuardOf<T>;
   /** Why a device goes this way, in words; `trace` prints it. */
   readonly why: string;
   /** Failures that are retried before they become final. */
@@ -62,7 +64,7 @@ export type DeviceCondition = 'offline' | 'bootstrap-ok' | 'bootstrap-failed' | 
 /** Device facts a transition waits for. */
 export type DeviceWait = 'online' | 'bootstrap' | 'licence';
 
-export interface LifecycleNode {
+export interface LifecycleNode<T = Traits> {
   /** Catalogue status id. A node without one is a silent decision point: nothing is reported. */
   readonly status?: string;
   readonly state?: string;
@@ -70,13 +72,14 @@ export interface LifecycleNode {
    * reports none (a state the server shows before the device has the job). */
   readonly native?: string | null;
   /** Outgoing transitions; a node with none is final. */
-  readonly out?: readonly Transition[];
+  readonly out?: readonly Transition<T>[];
   /** When a newer app version is distributed while an installation is here (or reaches here
    * before the distribution time), it moves to this node at that time. */
   readonly onUpdate?: string;
 }
 
-export interface LifecycleModel {
+/** A platform's model; `T` is its declared traits, which its guards may name. */
+export interface LifecycleModel<T = Traits> {
   readonly platform: Platform;
   /** The node every installation starts from (usually a silent decision node). */
   readonly start: string;
@@ -84,7 +87,7 @@ export interface LifecycleModel {
   readonly checkIn: Delay;
   /** Where checkIn's default comes from (docs/lifecycles.md repeats it). */
   readonly checkInSource: string;
-  readonly nodes: Readonly<Record<string, LifecycleNode>>;
+  readonly nodes: Readonly<Record<string, LifecycleNode<T>>>;
 }
 
 /** Transition ids as scenarios name them in overrides: "from->to". */
@@ -95,7 +98,8 @@ export function transitionId(from: string, to: string): string {
 export function guardHolds(guard: Guard | undefined, traits: Traits): boolean {
   if (!guard) return true;
   for (const key in guard) {
-    const want = guard[key]!;
+    const want = guard[key];
+    if (want === undefined) continue;
     const have = traits[key];
     if (Array.isArray(want) ? !want.includes(have as TraitValue) : want !== have) return false;
   }

@@ -4,7 +4,7 @@
  * larger than their cohort, probabilities that add up to more than 1. Each problem names the
  * field; load.ts adds file:line.
  */
-import { CATALOGUE, type Platform } from '../../protocol/catalogue/catalogue.js';
+import { CATALOGUE, PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { transitionIds } from '../lifecycle/compile.js';
 import { MODELS } from '../platforms/registry.js';
 import { END } from '../lifecycle/model.js';
@@ -73,7 +73,7 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
     if (!platform) {
       problems.push({
         path: at('transition'),
-        message: `transition "${o.transition}" needs a platform: add platform (ios, android, windows or dme) or a cohort`,
+        message: `transition "${o.transition}" needs a platform: add platform (${orList(PLATFORMS)}) or a cohort`,
       });
       return;
     }
@@ -209,4 +209,9 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
       problems.push({ path: ['causes', i, 'app'], message: `app "${c.app}" already has a licence pool` });
   });
   return problems;
+}
+
+/** "a, b, c or d". */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }

@@ -6,7 +6,7 @@
  * with no ramp: every device at once.
  */
 import { z } from 'zod';
-import { duration } from '../../core/duration-schema.js';
+import { duration } from '../../core/value-schemas.js';
 
 export const stageSchema = z
   .object({

@@ -4,7 +4,9 @@
  * (`npm run schema`). Every field documents its default.
  */
 import { z } from 'zod';
-import { duration } from '../../core/duration-schema.js';
+import { delaySpec, duration, probability } from '../../core/value-schemas.js';
+import { PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js';
+import { PLATFORM_DEFS } from '../platforms/registry.js';
 import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
 import { causeSchema } from './causes-schema.js';
 import { loadSchema } from './load-schema.js';
@@ -14,17 +16,29 @@ import { parseThreshold, type ThresholdInput } from './thresholds.js';
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-export const delaySpec = z.union([
-  duration,
-  z.object({ fixed: duration }).strict(),
-  z.object({ uniform: z.tuple([duration, duration]) }).strict(),
-  z.object({ exponential: duration }).strict(),
-  z.object({ lognormal: z.object({ median: duration, sigma: z.number().positive() }).strict() }).strict(),
-]);
+export { delaySpec };
 
-const probability = z.number().min(0, 'a probability is at least 0').max(1, 'a probability is at most 1');
+const platformEnum = z.enum(PLATFORMS as [Platform, ...Platform[]]);
 
-const platformEnum = z.enum(['ios', 'android', 'windows', 'dme']);
+type Defs = typeof PLATFORM_DEFS;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** Each platform's app options (`ios:`, `android:`...), from its folder, defaults filled in. */
+function appFragments() {
+  const out: Record<string, z.ZodType> = {};
+  for (const p of PLATFORMS) {
+    const app = PLATFORM_DEFS[p].app as z.ZodObject;
+    out[p] = app.default(app.parse({}));
+  }
+  return out as { [P in Platform]: z.ZodDefault<Defs[P]['app']> };
+}
+
+/** The cohort fields each platform reads (supervision, method...), from its folder. */
+function cohortFragments() {
+  let out: z.ZodRawShape = {};
+  for (const p of PLATFORMS) out = { ...out, ...PLATFORM_DEFS[p].cohort };
+  return out as Intersection<Defs[Platform]['cohort']>;
+}
 
 // ---- lifecycle control (issue 3): updates, connectivity, overrides, quotas ----
 
@@ -119,38 +133,11 @@ export const appSchema = z
     /** @default "1.0.0" */
     version: z.string().min(1).max(64).default('1.0.0'),
     /** Platforms the app is distributed to. @default all four */
-    platforms: z.array(platformEnum).min(1).default(['ios', 'android', 'windows', 'dme']),
-    ios: z
-      .object({
-        /** free App Store app, VPP-licensed, paid with redemption codes, or enterprise (in-house). @default "free" */
-        kind: z.enum(['free', 'vpp', 'paid', 'enterprise']).default('free'),
-        /** VPP licence type. @default "device" */
-        licence: z.enum(['device', 'user']).default('device'),
-        /** Minimum iOS major version. @default 0 */
-        minOs: z.number().int().min(0).default(0),
-      })
-      .strict()
-      .default({ kind: 'free', licence: 'device', minOs: 0 }),
-    android: z
-      .object({ minOs: z.number().int().min(0).default(0) })
-      .strict()
-      .default({ minOs: 0 }),
-    windows: z
-      .object({
-        /** Minimum Windows major version for the relevance criteria. @default 0 */
-        minOs: z.number().int().min(0).default(0),
-        /** msi: an MSI job of the EnterpriseDesktopAppManagement CSP (quiet, retried); store: a Microsoft Store app whose updates are offered to the user. @default "msi" */
-        installer: z.enum(['msi', 'store']).default('msi'),
-      })
-      .strict()
-      .default({ minOs: 0, installer: 'msi' }),
-    dme: z
-      .object({
-        /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
-        software: z.enum(['dme-client', 'other']).default('other'),
-      })
-      .strict()
-      .default({ software: 'other' }),
+    platforms: z
+      .array(platformEnum)
+      .min(1)
+      .default([...PLATFORMS]),
+    ...appFragments(),
     /** A newer version distributed during the run (lifecycle.md, "Updates"). @default none */
     update: updateSchema.optional(),
   })
@@ -177,14 +164,7 @@ export const cohortSchema = z
         z.number().positive(),
       )
       .optional(),
-    /** iOS: supervised devices install silently; a number is the share that is. @default true */
-    supervised: z.union([z.boolean(), probability]).default(true),
-    /** iOS enrollment type. @default "device" */
-    enrollment: z.enum(['device', 'user', 'shared']).default('device'),
-    /** iOS: whether a user is assigned to the device. @default true, false for shared */
-    hasUser: z.boolean().optional(),
-    /** DME: installation method; a number is the share using OMA DM. @default "oma-dm" */
-    method: z.union([z.enum(['oma-dm', 'download-link']), probability]).default('oma-dm'),
+    ...cohortFragments(),
     /** When devices come online, in simulated time from the start. @default "0s" */
     arrival: delaySpec.default('0s'),
     /** The devices' connectivity: the share of time offline and the outages' length. @default the platform's */

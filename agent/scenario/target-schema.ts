@@ -5,7 +5,7 @@
  * The wire and TLS parts are compiled by transport/, the tally source by endpoint-client/.
  */
 import { z } from 'zod';
-import { duration } from '../../core/duration-schema.js';
+import { duration } from '../../core/value-schemas.js';
 
 const files = z.union([z.string(), z.array(z.string()).min(1)]);
 const headers = z

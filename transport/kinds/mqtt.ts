@@ -3,7 +3,7 @@
  * ssl/tls to mqtts), its options with their defaults, and the flags that override them.
  */
 import { z } from 'zod';
-import { duration } from '../../core/duration-schema.js';
+import { duration } from '../../core/value-schemas.js';
 import { parseLocalAddresses } from './local-address.js';
 import { defineTransport } from './spec.js';
 

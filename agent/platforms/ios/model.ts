@@ -1,12 +1,13 @@
 /**
  * iOS install and update lifecycle (MaaS360 iOS table, seeds 000 and 001). Native codes are the
- * Status values of Apple's ManagedApplicationList response (protocol/catalogue.ts). No published
+ * Status values of Apple's ManagedApplicationList response (protocol/catalogue/ios.ts). No published
  * figures exist for how often users reject or ignore prompts: every weight and every delay here
  * is an assumption (docs/lifecycles.md), overridable per platform, cohort or app.
  */
-import { exponential, lognormal, uniform } from '../../core/delay.js';
-import type { DeviceProfile } from '../lifecycle/device-profile.js';
-import { CHECK_IN, END, PUSHED, type LifecycleModel } from '../lifecycle/model.js';
+import { exponential, lognormal, uniform } from '../../../core/delay.js';
+import type { DeviceProfile } from '../../lifecycle/device-profile.js';
+import { CHECK_IN, END, PUSHED, type LifecycleModel } from '../../lifecycle/model.js';
+import type { TraitsOf } from '../../lifecycle/traits.js';
 
 const EIGHT_HOURS = uniform(7.5 * 3_600_000, 8.5 * 3_600_000);
 
@@ -42,7 +43,19 @@ export const iosDevice: DeviceProfile = {
   },
 };
 
-export const iosModel: LifecycleModel = {
+/** The traits the iOS model's guards read (agent/lifecycle/traits.ts checks every guard against them). */
+export const IOS_TRAITS = {
+  supervised: 'boolean',
+  enrollment: ['device', 'user', 'shared'],
+  hasUser: 'boolean',
+  appKind: ['free', 'vpp', 'paid', 'enterprise'],
+  licence: ['device', 'user'],
+  osOk: 'boolean',
+  deviceOk: 'boolean',
+  storeLogin: 'boolean',
+} as const;
+
+export const iosModel: LifecycleModel<TraitsOf<typeof IOS_TRAITS>> = {
   platform: 'ios',
   start: 'start',
   // Assumption: APNs delivery plus the device's MDM check-in, median 30 s with a long tail.
@@ -177,7 +190,7 @@ export const iosModel: LifecycleModel = {
       out: [{ to: 'route_prompt', delay: uniform(1_000, 10_000), why: 'code redeemed' }],
     },
     // Only an App Store purchase can ask for an Apple ID and validate it: in-house apps and
-    // device-licensed VPP apps never do (the `storeLogin` trait, agent/fleet).
+    // device-licensed VPP apps never do (the `storeLogin` trait, ios/platform.ts).
     route_prompt: {
       out: [
         {

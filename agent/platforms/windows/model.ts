@@ -15,9 +15,10 @@
  * reported failed. The defaults (3 retries, 5 minutes) are the values in Microsoft's CSP example;
  * weights and the other delays are assumptions (docs/lifecycles.md).
  */
-import { fixed, lognormal, uniform } from '../../core/delay.js';
-import type { DeviceProfile } from '../lifecycle/device-profile.js';
-import { END, PUSHED, type LifecycleModel, type LifecycleNode } from '../lifecycle/model.js';
+import { fixed, lognormal, uniform } from '../../../core/delay.js';
+import type { DeviceProfile } from '../../lifecycle/device-profile.js';
+import { END, PUSHED, type LifecycleModel, type LifecycleNode } from '../../lifecycle/model.js';
+import type { TraitsOf } from '../../lifecycle/traits.js';
 
 /** How a Windows PC checks in and is offline (docs/lifecycles.md, "The device"). */
 export const windowsDevice: DeviceProfile = {
@@ -166,7 +167,10 @@ function msiJob(p: '' | 'u_', status: 'installing' | 'updating'): Record<string,
   };
 }
 
-export const windowsModel: LifecycleModel = {
+/** The traits the Windows model's guards read: the app's relevance criteria and its installer. */
+export const WINDOWS_TRAITS = { relevant: 'boolean', installer: ['msi', 'store'] } as const;
+
+export const windowsModel: LifecycleModel<TraitsOf<typeof WINDOWS_TRAITS>> = {
   platform: 'windows',
   start: 'start',
   // Assumption: WNS push then an OMA-DM session, median 2 min.

@@ -1,7 +1,7 @@
 /**
  * Android install and update lifecycle (MaaS360 Android table, seed 001). Native codes are
  * android.content.pm.PackageInstaller STATUS_* constants and Android Management API reasons
- * (protocol/catalogue.ts). Weights and delays are assumptions (docs/lifecycles.md).
+ * (protocol/catalogue/android.ts). Weights and delays are assumptions (docs/lifecycles.md).
  *
  * The seed lists "Downloading app" under both Pending Install and Installing: here Pending
  * Install / Downloading app is Play fetching the package before the installer session starts, and
@@ -10,9 +10,10 @@
  * Failed once the retries are spent. Android has no Upgrade Failed in the seed: an update the user
  * never confirms stays Pending Update / Waiting for user action.
  */
-import { exponential, lognormal, uniform } from '../../core/delay.js';
-import type { DeviceProfile } from '../lifecycle/device-profile.js';
-import { END, PUSHED, type LifecycleModel } from '../lifecycle/model.js';
+import { exponential, lognormal, uniform } from '../../../core/delay.js';
+import type { DeviceProfile } from '../../lifecycle/device-profile.js';
+import { END, PUSHED, type LifecycleModel } from '../../lifecycle/model.js';
+import type { TraitsOf } from '../../lifecycle/traits.js';
 
 const OUTAGE = lognormal(1_800_000, 1);
 const COMPLIES = lognormal(7_200_000, 1.2);
@@ -51,7 +52,10 @@ export const androidDevice: DeviceProfile = {
   },
 };
 
-export const androidModel: LifecycleModel = {
+/** The traits the Android model's guards read: whether the device can run the app. */
+export const ANDROID_TRAITS = { osOk: 'boolean' } as const;
+
+export const androidModel: LifecycleModel<TraitsOf<typeof ANDROID_TRAITS>> = {
   platform: 'android',
   start: 'not_installed',
   // Assumption: FCM push to the device policy controller acting on the policy, median 1 min.

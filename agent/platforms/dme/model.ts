@@ -8,9 +8,10 @@
  * row, one message per column). Leaving the Installed table after 7 days is the
  * endpoint's job. The seed has no update states for DME. Weights and delays are assumptions.
  */
-import { exponential, lognormal, uniform } from '../../core/delay.js';
-import type { DeviceProfile } from '../lifecycle/device-profile.js';
-import { CHECK_IN, END, type LifecycleModel } from '../lifecycle/model.js';
+import { exponential, lognormal, uniform } from '../../../core/delay.js';
+import type { DeviceProfile } from '../../lifecycle/device-profile.js';
+import { CHECK_IN, END, type LifecycleModel } from '../../lifecycle/model.js';
+import type { TraitsOf } from '../../lifecycle/traits.js';
 
 /** How a DME handset syncs and is offline (docs/lifecycles.md, "The device"). */
 export const dmeDevice: DeviceProfile = {
@@ -37,7 +38,13 @@ export const dmeDevice: DeviceProfile = {
   },
 };
 
-export const dmeModel: LifecycleModel = {
+/** The traits the DME model's guards read: the installation method and the kind of software. */
+export const DME_TRAITS = {
+  method: ['oma-dm', 'download-link'],
+  software: ['dme-client', 'other'],
+} as const;
+
+export const dmeModel: LifecycleModel<TraitsOf<typeof DME_TRAITS>> = {
   platform: 'dme',
   start: 'start',
   // Assumption: the user's next sync (Mark for Install, system-info verification), mean 4 h.

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LifecycleModel } from '../agent/lifecycle/model.js';
+import type { PlatformDef } from '../agent/platforms/platform.js';
+import { assertPlatforms, MODELS, PLATFORM_DEFS, platformProblems } from '../agent/platforms/registry.js';
+import { scenarioJsonSchema } from '../agent/scenario/json-schema.js';
+import { CATALOGUE, PLATFORMS } from '../protocol/catalogue/catalogue.js';
+import { ROOT } from './helpers.js';
+
+/** The iOS declaration with one guard of its start node replaced. */
+function iosWithGuard(when: Record<string, unknown>): PlatformDef {
+  const ios = PLATFORM_DEFS.ios as PlatformDef;
+  const start = ios.model.nodes.start!;
+  const [first, ...rest] = start.out!;
+  const model: LifecycleModel = {
+    ...ios.model,
+    nodes: { ...ios.model.nodes, start: { ...start, out: [{ ...first!, when: when as never }, ...rest] } },
+  };
+  return { ...ios, model };
+}
+
+describe('platform registry', () => {
+  it('lists the platforms the catalogue lists, each model its own platform, with no problem', () => {
+    expect(Object.keys(PLATFORM_DEFS)).toEqual([...PLATFORMS]);
+    expect(Object.keys(CATALOGUE)).toEqual([...PLATFORMS]);
+    for (const p of PLATFORMS) {
+      expect(MODELS[p].platform).toBe(p);
+      expect(platformProblems(p, PLATFORM_DEFS[p] as PlatformDef)).toEqual([]);
+    }
+  });
+
+  it('refuses at load a model guard that names an undeclared trait, with a coded error naming it', () => {
+    expect(() => assertPlatforms({ ios: iosWithGuard({ osOK: false }) })).toThrow(
+      expect.objectContaining({ code: 'MODEL_INVALID', message: expect.stringContaining('"osOK"') }),
+    );
+  });
+
+  it('refuses a guard value the trait cannot take', () => {
+    const problems = platformProblems('ios', iosWithGuard({ appKind: 'cheap' }));
+    expect(problems).toEqual([expect.stringContaining('appKind = "cheap"')]);
+    expect(platformProblems('ios', iosWithGuard({ osOk: 'yes' }))).toHaveLength(1);
+  });
+
+  it('gives the scenario schema its platforms from the registry', () => {
+    const schema = JSON.stringify(scenarioJsonSchema());
+    for (const p of PLATFORMS) expect(schema).toContain(`"${p}"`);
+    const app = (scenarioJsonSchema() as { definitions?: unknown; properties: Record<string, any> }).properties.apps
+      .items;
+    expect(Object.keys(app.properties)).toEqual(expect.arrayContaining([...PLATFORMS]));
+  });
+
+  it('leaves the endpoint with no platform of its own: broker/ names none', () => {
+    const literal = new RegExp(`['"\`](${PLATFORMS.join('|')})['"\`]`);
+    const dir = join(ROOT, 'broker');
+    const named = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => literal.test(readFileSync(join(dir, f), 'utf8')));
+    expect(named).toEqual([]);
+  });
+});
