@@ -52,11 +52,11 @@ export function stormScenario(devices: number, maxInFlight: number): Scenario {
     `
 name: bench-connect
 seed: 7
-transport: mqtt
+transport: { kind: mqtt, keepalive: 300, ackTimeout: 60s }
 timeScale: asap
 maxInFlight: ${maxInFlight}
 qos: 1
-load: { model: closed, rampUp: 0s, hold: 30d, window: adaptive, mqtt: { keepalive: 300, ackTimeout: 60s } }
+load: { model: closed, rampUp: 0s, hold: 30d, window: adaptive }
 apps:
   - { id: com.acme.mail, version: 4.2.0, ios: { kind: vpp } }
 cohorts:

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Level } from 'pino';
 import { loadScenario } from '../agent/scenario/load.js';
+import { scenarioNotices } from '../agent/scenario/notices.js';
 import { UsageError } from '../protocol/errors.js';
 import type { TransportKind } from '../transport/kinds/kinds.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
@@ -52,6 +53,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   }
   refuseK6Out(a.out);
   const scenario = loadScenario(a.scenario, { set: loadOverrides(a.load ?? {}) });
+  for (const n of scenarioNotices(scenario)) process.stderr.write(`fleetsim: warning: ${n}\n`);
   // read before the run, so a wrong path costs nothing
   const html = baselineOption(a.baseline);
   const limit = durationMs(a.duration);

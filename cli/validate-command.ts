@@ -5,6 +5,7 @@
  * be met, overrides naming no transition). Exit 0 and a one-paragraph summary, or exit 3.
  */
 import { loadScenario } from '../agent/scenario/load.js';
+import { scenarioNotices } from '../agent/scenario/notices.js';
 import { thresholdsOf } from '../agent/scenario/thresholds.js';
 import { buildFleet } from '../agent/fleet/fleet.js';
 import { optionalWholeNumber } from './number-flags.js';
@@ -19,6 +20,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export async function validateCommand(a: ValidateArgs): Promise<number> {
   const devices = optionalWholeNumber('devices', a.devices);
   const scenario = loadScenario(a.scenario, { listed: Number.POSITIVE_INFINITY });
+  for (const n of scenarioNotices(scenario)) process.stderr.write(`fleetsim: warning: ${n}\n`);
   const fleet = buildFleet(scenario, devices !== undefined ? { devices } : {});
   const byPlatform = new Map<string, number>();
   for (const d of fleet.devices) byPlatform.set(d.platform, (byPlatform.get(d.platform) ?? 0) + 1);

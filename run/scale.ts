@@ -17,9 +17,9 @@ export function driveLoadOptions(
   const load = scenario.load;
   const out: Pick<DriveOptions, 'window' | 'rate' | 'holdUntilSimMs'> = { window: load?.window ?? 'adaptive' };
   if (load?.rate !== undefined) out.rate = load.rate;
-  let lastArrival = load?.rampUp !== undefined ? parseDuration(load.rampUp)! : 0;
-  if (load?.rampUp === undefined)
-    for (const d of fleet.devices) if (d.arrivalMs > lastArrival) lastArrival = d.arrivalMs;
+  const rampUp = load?.model === 'closed' ? load.rampUp : undefined;
+  let lastArrival = rampUp !== undefined ? parseDuration(rampUp)! : 0;
+  if (rampUp === undefined) for (const d of fleet.devices) if (d.arrivalMs > lastArrival) lastArrival = d.arrivalMs;
   const hold = holdUntil(load, lastArrival);
   if (hold !== undefined) out.holdUntilSimMs = simStartMs + hold;
   return out;

@@ -73,9 +73,9 @@ describe('load models', () => {
   });
 
   it('closed: rampUp spreads arrivals evenly by fleet index, 0 is a storm', () => {
-    const f = arrivalFunction({ model: 'closed', rampUp: '100s', startRate: 0, window: 'adaptive' }, 100)!;
+    const f = arrivalFunction({ model: 'closed', rampUp: '100s', window: 'adaptive' }, 100)!;
     expect([f(0), f(50), f(99)]).toEqual([0, 50_000, 99_000]);
-    const storm = arrivalFunction({ model: 'closed', rampUp: 0, startRate: 0, window: 'adaptive' }, 100)!;
+    const storm = arrivalFunction({ model: 'closed', rampUp: 0, window: 'adaptive' }, 100)!;
     expect(storm(99)).toBe(0);
   });
 });

@@ -32,10 +32,17 @@ const FACTORIES: { [K in TransportKind]: TransportFactory<K> } = {
   memory: createMemoryTransport,
 };
 
-/** What the scenario says about a kind's options. */
+/** What the scenario says about a kind's options: the scenario-wide `qos` for a kind that has
+ * one, then the old `load.<kind>` section, then the scenario's own variant of `transport` (when
+ * it is of this kind; the loader refuses a file that gives both). */
 function scenarioOptions(scenario: Scenario, kind: TransportKind): Record<string, unknown> {
-  if (kind === 'mqtt') return { qos: scenario.qos, ...scenario.load?.mqtt };
-  return kind === 'http' ? { ...scenario.load?.http } : {};
+  const shape = TRANSPORTS[kind].options.shape as Record<string, unknown>;
+  const legacy = (scenario.load as Record<string, unknown> | undefined)?.[kind];
+  return {
+    ...('qos' in shape ? { qos: scenario.qos } : {}),
+    ...(legacy !== null && typeof legacy === 'object' ? legacy : {}),
+    ...(scenario.transport === kind ? scenario.transportOptions : {}),
+  };
 }
 
 /** The options a run's transport gets: the scenario's for that kind, then the flags it declares. */

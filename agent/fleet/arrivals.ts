@@ -3,18 +3,27 @@
  * and workers agree) arrives when the cumulative arrivals reach k. Pure.
  */
 import { parseDuration } from '../../core/delay.js';
-import type { LoadSpec } from '../scenario/load-schema.js';
+import type { LoadModel, LoadOf, LoadSpec } from '../scenario/load-schema.js';
+
+type Arrivals<M extends LoadModel> = (load: LoadOf<M>, total: number) => ((index: number) => number) | undefined;
+
+/** Each load model's arrivals, picked once by the model's name. */
+const ARRIVALS: { [M in LoadModel]: Arrivals<M> } = {
+  closed: (load, total) => {
+    if (load.rampUp === undefined) return undefined;
+    const ramp = parseDuration(load.rampUp)!;
+    return (i) => (total <= 1 ? 0 : Math.floor((ramp * i) / total));
+  },
+  open: (load) => {
+    const stages = load.stages.map((s) => ({ ms: parseDuration(s.duration)!, target: s.target }));
+    return (i) => openArrival(load.startRate, stages, i);
+  },
+};
 
 /** Returns index -> simulated ms after the start, or undefined to keep the cohorts' arrival. */
 export function arrivalFunction(load: LoadSpec | undefined, total: number): ((index: number) => number) | undefined {
   if (!load) return undefined;
-  if (load.model === 'closed') {
-    if (load.rampUp === undefined) return undefined;
-    const ramp = parseDuration(load.rampUp)!;
-    return (i) => (total <= 1 ? 0 : Math.floor((ramp * i) / total));
-  }
-  const stages = (load.stages ?? []).map((s) => ({ ms: parseDuration(s.duration)!, target: s.target }));
-  return (i) => openArrival(load.startRate, stages, i);
+  return (ARRIVALS[load.model] as Arrivals<LoadModel>)(load, total);
 }
 
 /** Time at which cumulative arrivals reach k under piecewise-linear rates (per second). */

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioError } from '../../protocol/errors.js';
+import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
 import { checkLifecycleControls } from './lifecycle-checks.js';
+import { legacyTransportOptions } from './notices.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { attachPositions, pathKey, type SourcePositions } from './positions.js';
 import { suggest } from './suggest.js';
@@ -59,14 +61,27 @@ function describeReceived(doc: Document, path: readonly (string | number)[]): st
 function issueToProblem(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): Problem[] {
   const path = issue.path as (string | number)[];
   if (issue.code === 'unrecognized_keys') {
-    const shape = knownKeysAt(path);
+    const shape = knownKeysAt(path, doc.toJS());
     return issue.keys.map((k) => ({
       path: [...path, k],
       line: lineOf(doc, lc, path, k),
       message: `unknown field "${k}"${suggest(k, shape)}; expected one of ${shape.join(', ')}`,
     }));
   }
+  const discriminated = issue as { discriminator?: string; options?: unknown[] };
+  if (issue.code === 'invalid_union' && discriminated.discriminator) {
+    const names = (discriminated.options ?? []).filter((o) => typeof o === 'string');
+    return [
+      {
+        path,
+        line: lineOf(doc, lc, path),
+        message: `expected ${discriminated.discriminator} to be one of ${names.map((n) => `"${n}"`).join(', ')}${describeReceived(doc, path)}${typeof doc.getIn(path) === 'string' ? suggest(String(doc.getIn(path)), names) : ''}`,
+      },
+    ];
+  }
   if (issue.code === 'invalid_union') {
+    const inner = variantIssues(doc, path, issue);
+    if (inner) return inner.flatMap((i) => issueToProblem(doc, lc, i));
     return [{ path, line: lineOf(doc, lc, path), message: `${unionHint(path)}${describeReceived(doc, path)}` }];
   }
   if (issue.code === 'invalid_type' && doc.getIn(path) === undefined) {
@@ -81,6 +96,20 @@ function issueToProblem(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue)
   ];
 }
 
+/** A transport written as an object is one of the transports' variants: its problems are the
+ * ones that variant found (a bad option, an unknown kind), not "matches no form". */
+function variantIssues(
+  doc: Document,
+  path: readonly (string | number)[],
+  issue: z.core.$ZodIssue,
+): z.core.$ZodIssue[] | undefined {
+  const v = doc.getIn(path);
+  if (path.length !== 1 || path[0] !== 'transport' || v === null || typeof v !== 'object') return undefined;
+  const options = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+  const fits = options.find((errs) => errs.length > 0 && errs.every((e) => e.path.length > 0));
+  return fits?.map((e) => ({ ...e, path: [...path, ...e.path] }));
+}
+
 function unionHint(path: readonly (string | number)[]): string {
   const last = path[path.length - 1];
   if (last === 'arrival' || last === 'delay')
@@ -90,28 +119,61 @@ function unionHint(path: readonly (string | number)[]): string {
   if (last === 'supervised') return 'expected true, false, or the share of supervised devices between 0 and 1';
   if (last === 'method') return 'expected "oma-dm", "download-link", or the share using OMA DM between 0 and 1';
   if (last === 'qos') return 'expected 0, 1 or 2';
+  if (path.length === 1 && last === 'transport')
+    return `expected ${TRANSPORT_KINDS.join(', ')}, or { kind: one of them, ...its options }`;
   return 'value does not match any allowed form';
 }
 
-/** The keys the schema allows at a path, for unknown-field messages. */
-function knownKeysAt(path: readonly (string | number)[]): string[] {
+/** The keys the schema allows at a path, for unknown-field messages. In a discriminated union
+ * (load models) they are the keys of the variant the value names. */
+function knownKeysAt(path: readonly (string | number)[], raw: unknown): string[] {
   let schema: unknown = scenarioSchema;
+  let value = raw;
+  const step = (s: unknown) => variantOf(unwrap(s), value);
   for (const p of path) {
-    schema = unwrap(schema);
+    schema = step(schema);
     const def = (schema as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown } }).def;
     if (def?.type === 'object' && typeof p === 'string') schema = def.shape?.[p];
     else if (def?.type === 'array') schema = def.element;
     else return [];
+    value = (value as Record<string | number, unknown> | undefined)?.[p];
   }
-  schema = unwrap(schema);
+  schema = step(schema);
   const shape = (schema as { def?: { shape?: Record<string, unknown> } }).def?.shape;
   return shape ? Object.keys(shape) : [];
 }
 
+type Def = {
+  type?: string;
+  innerType?: unknown;
+  discriminator?: string;
+  options?: unknown[];
+  shape?: Record<string, unknown>;
+};
+
+/** The option of a discriminated union that `value` names (the one with a default when it names none). */
+function variantOf(schema: unknown, value: unknown): unknown {
+  const def = (schema as { def?: Def } | undefined)?.def;
+  if (def?.type === 'union' && !def.discriminator && value !== null && typeof value === 'object') {
+    // a kind or a variant (`transport`): the variants are the object form
+    const objects = def.options?.map(unwrap).find((o) => (o as { def?: Def }).def?.discriminator);
+    if (objects) return variantOf(objects, value);
+  }
+  if (def?.type !== 'union' || !def.discriminator || !def.options) return schema;
+  const want = (value as Record<string, unknown> | undefined)?.[def.discriminator];
+  const literalOf = (o: unknown) => {
+    const d = (unwrap((o as { def: Def }).def.shape?.[def.discriminator!]) as { def?: { values?: unknown[] } }).def;
+    return d?.values ?? [];
+  };
+  const isDefault = (o: unknown) =>
+    ((o as { def: Def }).def.shape?.[def.discriminator!] as { def?: Def } | undefined)?.def?.type === 'default';
+  return def.options.find((o) => literalOf(o).includes(want)) ?? def.options.find(isDefault) ?? schema;
+}
+
 function unwrap(schema: unknown): unknown {
-  let s = schema as { def?: { type?: string; innerType?: unknown } } | undefined;
-  while (s?.def && (s.def.type === 'default' || s.def.type === 'optional' || s.def.type === 'nullable')) {
-    s = s.def.innerType as typeof s;
+  let s = schema as { def?: { type?: string; innerType?: unknown; in?: unknown } } | undefined;
+  while (s?.def && ['default', 'optional', 'nullable', 'pipe'].includes(s.def.type ?? '')) {
+    s = (s.def.type === 'pipe' ? s.def.in : s.def.innerType) as typeof s;
   }
   return s;
 }
@@ -164,6 +226,13 @@ export function crossCheck(s: Scenario): Problem[] {
         message: `OS version shares add up to ${Math.round(sum * 1e6) / 1e6}; they are shares of the cohort's devices and must add up to 1, e.g. { "17": 0.7, "16": 0.3 }`,
       });
   });
+  for (const [kind, options] of legacyTransportOptions(s)) {
+    if (s.transport !== kind || Object.keys(s.transportOptions).length === 0) continue;
+    problems.push({
+      path: ['load', kind],
+      message: `the ${kind} transport's options are given twice, in load.${kind} (the old place) and in transport: move ${Object.keys(options).join(', ')} into transport: { kind: ${kind}, ... } and delete load.${kind}`,
+    });
+  }
   problems.push(...checkLifecycleControls(s, suggest));
   return problems;
 }

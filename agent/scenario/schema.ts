@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { delaySpec, duration, probability } from '../../core/value-schemas.js';
 import { PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { PLATFORM_DEFS } from '../platforms/registry.js';
-import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
+import type { TransportFlags } from '../../transport/kinds/kinds.js';
 import { causeSchema } from './causes-schema.js';
 import { loadSchema } from './load-schema.js';
+import { splitTransport, transportSchema } from './transport-schema.js';
 // --- thresholds (issue 5) ---
 import { parseThreshold, type ThresholdInput } from './thresholds.js';
 // --- end thresholds ---
@@ -216,15 +217,15 @@ const thresholdItem = z
   });
 // --- end thresholds ---
 
-export const scenarioSchema = z
+export const scenarioFileSchema = z
   .object({
     /** Scenario name; the run folder is out/<name>-<timestamp>. */
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
     description: z.string().optional(),
     /** Seed for every random choice. Same seed, same devices, paths and tallies. @default 1 */
     seed: z.union([z.number().int(), z.string()]).default(1),
-    /** @default "mqtt" */
-    transport: z.enum(TRANSPORT_KINDS).default('mqtt'),
+    /** The transport, by kind or as its variant with its options. @default "mqtt" */
+    transport: transportSchema,
     /** Simulated seconds per real second, or "asap" to run as fast as the window allows. @default "asap" */
     timeScale: z.union([z.literal('asap'), z.number().positive()]).default('asap'),
     /** Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. @default "2026-01-01T00:00:00Z" */
@@ -236,7 +237,7 @@ export const scenarioSchema = z
       .default('2026-01-01T00:00:00Z'),
     /** Most events sent but not yet acknowledged, fleet-wide. @default 512 */
     maxInFlight: z.number().int().min(1).max(100_000).default(512),
-    /** MQTT QoS for status events. @default 1 */
+    /** MQTT QoS for status events (a `qos` in transport: { kind: mqtt } wins). @default 1 */
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
     // --- load model (issue 6): arrival model, pacing, window and transport tuning; load-schema.ts ---
     /** How devices arrive and how hard the run pushes. @default each cohort's own arrival, adaptive window */
@@ -278,6 +279,13 @@ export const scenarioSchema = z
     // --- end thresholds ---
   })
   .strict();
+
+/** The scenario as the run reads it: `transport` is the kind, and the options its variant gave
+ * (if any) are `transportOptions`, so every reader of the kind stays a string compare. */
+export const scenarioSchema = scenarioFileSchema.transform((s) => {
+  const { kind, options } = splitTransport(s.transport);
+  return { ...s, transport: kind, transportOptions: options as TransportFlags };
+});
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
