@@ -4,6 +4,7 @@
  * endpoint does, and passing events to the owner of the tallies over IPC (ipc-ingestor.ts).
  * Each process may open at most 20,000 files here, so N workers hold about N x 19,000 devices.
  */
+import { systemClock } from '../core/clock.js';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -63,13 +64,13 @@ async function main(): Promise<void> {
       : createNetServer(onSocket);
   await new Promise<void>((resolve) => server.listen({ port: cfg.mqttPort, host: cfg.host, backlog: 4096 }, resolve));
   send({ t: 'listening', port: (server.address() as AddressInfo).port });
-  const clients = setInterval(() => send({ t: 'clients', connected: broker.connectedClients }), 1_000);
+  const clients = systemClock.setInterval(() => send({ t: 'clients', connected: broker.connectedClients }), 1_000);
 
   // The owner gone (kill -9 included), nothing this worker takes could be acknowledged: go too.
   process.on('disconnect', () => process.exit(0));
   process.on('message', (m: ToWorker) => {
     if (m.t !== 'stop') return;
-    clearInterval(clients);
+    systemClock.clearInterval(clients);
     // No new connections; what is in flight is answered by the owner and acknowledged; then go.
     server.close();
     void ingestor.drain().then(() => {

@@ -4,6 +4,7 @@
  * TLS (mqtts, https, wss), auth, and a journal for durability. `startEndpoint({})` listens on free
  * loopback ports, open and in memory, as the quick start wants it.
  */
+import { type Clock, systemClock } from '../core/clock.js';
 import {
   createServer as createHttpServer,
   type Server as HttpServer,
@@ -62,6 +63,8 @@ export interface EndpointOptions {
   mqtt?: MqttIngestHooks;
   /** More parts for /healthz (the cluster's workers); their `ok` joins this process's listeners'. */
   health?: () => HealthReport;
+  /** Time of receipt of every event and the ingest latency. @default systemClock */
+  clock?: Clock;
 }
 
 export interface Endpoint {
@@ -148,6 +151,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   metrics.journal = journal?.stats;
 
   let draining = false;
+  const clock = opts.clock ?? systemClock;
   const broker = await createIngestBroker({
     store,
     ingestor,
@@ -155,6 +159,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     auth,
     log,
     connectTimeoutMs: limits.mqttConnectTimeoutMs,
+    clock,
     ...(opts.mqtt ? { hooks: opts.mqtt } : {}),
   });
   const handleMqtt = createConnectionHandler(broker, limits, metrics, log);
@@ -176,6 +181,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     auth,
     log,
     durable: Boolean(journal),
+    clock,
     mqttClients: () => broker.connectedClients,
     draining: () => draining,
     health: () => {
@@ -235,6 +241,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
       http: `http${s}://${urlHost}:${httpPort}`,
       auth: auth.enabled,
       durable: Boolean(journal),
+      clock,
     },
     'endpoint listening',
   );
@@ -262,7 +269,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     store,
     broker,
     ingestor,
-    sink: new EndpointSink({ store, ingestor, metrics, auth, log, draining: () => draining }),
+    sink: new EndpointSink({ store, ingestor, metrics, auth, log, clock, draining: () => draining }),
     metrics,
     mqttUrl: `mqtt${s}://${urlHost}:${mqttPort}`,
     httpUrl: `http${s}://${urlHost}:${httpPort}`,

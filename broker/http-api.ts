@@ -4,6 +4,7 @@
  * JSON: { error, field, reason, index? }. No request, however malformed, reaches a throw: the
  * target is parsed without one (request-target.ts), and anything unforeseen is a 500, logged.
  */
+import type { Clock } from '../core/clock.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth.js';
@@ -40,6 +41,8 @@ export interface HttpApiDeps {
   /** Parts of the endpoint that can be down while this process answers (listeners, workers). */
   health?: () => HealthReport;
   hooks?: HttpApiHooks;
+  /** @default systemClock */
+  clock?: Clock;
 }
 
 const EMPTY_QUERY = new URLSearchParams();

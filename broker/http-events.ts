@@ -3,6 +3,7 @@
  * event is counted and, with --data-dir, on disk. Limits: MAX_BODY_BYTES per request and
  * MAX_EVENT_BYTES per event, inside an array too; the body is identity-encoded UTF-8 JSON.
  */
+import { type Clock, systemClock } from '../core/clock.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkEvent, invalidUtf8At, MAX_EVENT_BYTES, shortName, type StatusEvent } from '../protocol/event.js';
@@ -22,10 +23,13 @@ export interface EventPostDeps {
   ingestor: Ingestor;
   metrics: EndpointMetrics;
   log: Logger;
+  /** Time of receipt and the ingest latency. @default systemClock */
+  clock?: Clock;
 }
 
 export function createEventPost(d: EventPostDeps) {
   const { store, ingestor, metrics } = d;
+  const clock = d.clock ?? systemClock;
   const refusals = new RefusalLog(d.log);
 
   function refuse(
@@ -95,7 +99,7 @@ export function createEventPost(d: EventPostDeps) {
   }
 
   return function postEvents(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
-    const t0 = performance.now();
+    const t0 = clock.now();
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       // Read nothing: a compressed body is small on the wire and large in memory.
@@ -123,9 +127,9 @@ export function createEventPost(d: EventPostDeps) {
         );
       const parsed = eventsOf(body, principal);
       if (!parsed.ok) return refuse(res, parsed.status, parsed.err, {}, parsed.key);
-      ingestor.ingestBatch(parsed.events, Date.now(), (out) => {
+      ingestor.ingestBatch(parsed.events, Math.floor(clock.now()), (out) => {
         metrics.httpRequests++;
-        metrics.ingest.record((performance.now() - t0) * 1000);
+        metrics.ingest.record((clock.now() - t0) * 1000);
         sendJson(res, 200, out);
       });
     });

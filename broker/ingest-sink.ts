@@ -6,7 +6,7 @@
  * POST /v1/events runs on every event too; MQTT checks its topic's ACL before the payload.
  */
 import type { Logger } from 'pino';
-import { systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { type EventCheck, parseEvent, type StatusEvent } from '../protocol/event.js';
 import {
   ACCEPTED,
@@ -56,6 +56,8 @@ export interface SinkDeps {
   log: Logger;
   /** True once the endpoint is closing: nothing more is taken. */
   draining: () => boolean;
+  /** Time of receipt and the ingest latency. @default systemClock */
+  clock?: Clock;
 }
 
 class Session implements IngestSession {
@@ -68,7 +70,8 @@ class Session implements IngestSession {
   submit(payload: string | Buffer, answer: (a: IngestAnswer) => void): void {
     const { store, ingestor, metrics } = this.d;
     if (this.d.draining()) return answer(UNAVAILABLE);
-    const t0 = performance.now();
+    const clock = this.d.clock ?? systemClock;
+    const t0 = clock.now();
     const a = admit(parseEvent(payload), this.principal);
     if (!a.ok) {
       store.reject(a.reasonKey);
@@ -76,8 +79,8 @@ class Session implements IngestSession {
       answer({ outcome: 'rejected', field: a.field, reason: a.reason });
       return;
     }
-    ingestor.ingest(a.event, Math.floor(systemClock.now()), (outcome) => {
-      metrics.ingest.record((performance.now() - t0) * 1000);
+    ingestor.ingest(a.event, Math.floor(clock.now()), (outcome) => {
+      metrics.ingest.record((clock.now() - t0) * 1000);
       answer(ANSWERS[outcome]);
     });
   }

@@ -4,6 +4,7 @@
  * cluster IPC channel, batched per turn of the event loop, and acknowledges (PUBACK) only when
  * the owner answers: acknowledged still means counted, and with --data-dir durable.
  */
+import { type Clock, systemClock } from '../core/clock.js';
 import type { StatusEvent } from '../protocol/event.js';
 import type { BatchOutcome, Ingestor } from './ingestor.js';
 import type { IngestOutcome } from './store.js';
@@ -31,7 +32,10 @@ export class IpcIngestor implements Ingestor {
   private readonly inFlight = new Map<number, ((o: IngestOutcome) => void)[]>();
   private drained: (() => void)[] = [];
 
-  constructor(private readonly channel: IpcChannel) {
+  constructor(
+    private readonly channel: IpcChannel,
+    private readonly clock: Clock = systemClock,
+  ) {
     channel.on('message', (m) => {
       if (m.t !== 'outcomes') return;
       const cbs = this.inFlight.get(m.id);
@@ -70,7 +74,7 @@ export class IpcIngestor implements Ingestor {
     if (this.pending.length === 0) return;
     const id = this.nextId++;
     this.inFlight.set(id, this.callbacks);
-    this.channel.send({ t: 'events', id, receivedAt: Date.now(), events: this.pending });
+    this.channel.send({ t: 'events', id, receivedAt: Math.floor(this.clock.now()), events: this.pending });
     this.pending = [];
     this.callbacks = [];
   }

@@ -7,6 +7,7 @@
  * (as mosquitto does for an ACL denial); its reason is counted, logged and published on
  * fleetsim/rejections/<clientId> (docs/protocol.md), where the device may subscribe.
  */
+import { type Clock, systemClock } from '../core/clock.js';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { parseEvent, shortName } from '../protocol/event.js';
@@ -31,6 +32,8 @@ export interface MqttIngestDeps {
   /** Time from the TCP connection to CONNECT. @default DEFAULT_LIMITS.mqttConnectTimeoutMs */
   connectTimeoutMs?: number;
   hooks?: MqttIngestHooks;
+  /** Time of receipt and the ingest latency. @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -58,6 +61,7 @@ const REFUSED_TOPIC = '$fleetsim/refused';
 
 export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   const { store, ingestor, metrics, auth, log } = d;
+  const clock = d.clock ?? systemClock;
   const broker = await Aedes.createBroker({
     maxClientsIdLength: 128,
     heartbeatInterval: 3_600_000,
@@ -191,7 +195,7 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
       );
       return callback(null);
     }
-    const t0 = performance.now();
+    const t0 = clock.now();
     const check = parseEvent(packet.payload as Buffer);
     if (!check.ok) {
       refuse(client, packet, check.field, check.reason);
@@ -208,8 +212,8 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
       );
       return callback(null);
     }
-    ingestor.ingest(e, Date.now(), () => {
-      metrics.ingest.record((performance.now() - t0) * 1000);
+    ingestor.ingest(e, Math.floor(clock.now()), () => {
+      metrics.ingest.record((clock.now() - t0) * 1000);
       callback(null);
     });
   };

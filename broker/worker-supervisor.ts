@@ -4,6 +4,7 @@
  * RESTART_MAX_MS while workers keep dying within STABLE_MS of starting; back to the minimum once
  * one stays up). /healthz reports every worker, and is 503 while any is not listening.
  */
+import { systemClock, type TimerHandle } from '../core/clock.js';
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { ToOwner, ToWorker } from './ipc-ingestor.js';
@@ -15,14 +16,14 @@ export const STABLE_MS = 30_000;
 /** The timers the supervisor needs (the shape of core's Clock). */
 export interface SupervisorTimers {
   now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (handle: unknown) => void;
 }
 
 const systemTimers: SupervisorTimers = {
-  now: () => performance.timeOrigin + performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  now: () => systemClock.now(),
+  setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => systemClock.clearTimeout(h as TimerHandle),
 };
 
 export interface WorkerHealth {
