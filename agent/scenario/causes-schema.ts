@@ -49,7 +49,7 @@ export const causeSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('wrong-abi').describe('An APK built for another ABI: Android devices find it not compatible.'),
       name,
-      app: z.string(),
+      app: z.string().describe('The app id whose APK is built for another ABI.'),
       version: z.string().optional().describe('Only this version. @default every version'),
       cohort,
       share: devices,
@@ -63,7 +63,7 @@ export const causeSchema = z.discriminatedUnion('kind', [
       name,
       from: duration.describe('Start, in simulated time from the scenario start.'),
       to: duration.describe('End, in simulated time from the scenario start.'),
-      app: z.string().optional(),
+      app: z.string().optional().describe('Only this app id. Default: every app.'),
       cohort,
     })
     .strict(),
@@ -75,8 +75,8 @@ export const causeSchema = z.discriminatedUnion('kind', [
           'The App Store is unavailable for a while: iOS installs of App Store apps fail in the window (in-house apps do not need it).',
         ),
       name,
-      from: duration,
-      to: duration,
+      from: duration.describe('Start, in simulated time from the scenario start.'),
+      to: duration.describe('End, in simulated time from the scenario start.'),
     })
     .strict(),
   z
@@ -99,7 +99,7 @@ export const causeSchema = z.discriminatedUnion('kind', [
           'Devices whose disk is full: installs fail on every platform (Windows download, iOS install, Android unexpected error, DME error).',
         ),
       name,
-      cohort: z.string(),
+      cohort: z.string().describe('The cohort whose devices have a full disk.'),
       share: devices,
     })
     .strict(),

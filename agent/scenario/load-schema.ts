@@ -10,10 +10,13 @@ import { duration } from '../../core/value-schemas.js';
 
 export const stageSchema = z
   .object({
-    /** How long this stage lasts, in simulated time. */
-    duration,
-    /** Arrival rate (devices per simulated second) reached at the end of the stage, linearly from the previous one. */
-    target: z.number().min(0, 'an arrival rate is at least 0'),
+    duration: duration.describe('How long this stage lasts, in simulated time.'),
+    target: z
+      .number()
+      .min(0, 'an arrival rate is at least 0')
+      .describe(
+        'Arrival rate (devices per simulated second) reached at the end of the stage, linearly from the previous one.',
+      ),
   })
   .strict();
 
@@ -21,53 +24,89 @@ export const stageSchema = z
  * place of the transports' options, still read (with a deprecation notice, scenario/notices.ts):
  * a transport's options now sit in its own variant of the scenario's `transport`. */
 const common = {
-  /** Most events sent per real second, fleet-wide (pacing). @default no cap */
-  rate: z.number().positive().optional(),
-  /** Deprecated: write `transport: { kind: http, connections, pipelining, batch }`. */
+  rate: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Most events sent per real second, fleet-wide (pacing). Default: no cap.'),
   http: z
     .object({
-      /** Keep-alive connections in the pool. @default 64 */
-      connections: z.number().int().min(1).max(10_000).optional(),
-      /** Requests in flight per connection. @default 1 */
-      pipelining: z.number().int().min(1).max(1_000).optional(),
-      /** Most events per POST (a JSON array). @default 1 */
-      batch: z.number().int().min(1).max(2_000).optional(),
+      connections: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .optional()
+        .describe('Keep-alive connections in the pool. Default: 64.'),
+      pipelining: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000)
+        .optional()
+        .describe('Requests in flight per connection. Default: 1.'),
+      batch: z.number().int().min(1).max(2_000).optional().describe('Most events per POST (a JSON array). Default: 1.'),
     })
     .strict()
-    .optional(),
-  /** Deprecated: write `transport: { kind: mqtt, keepalive, ackTimeout, ... }`. */
+    .optional()
+    .describe('Deprecated: write `transport: { kind: http, connections, pipelining, batch }`.'),
   mqtt: z
     .object({
-      /** Carry every device's events over this many connections instead of one per device. */
-      sharedConnections: z.number().int().min(1).max(10_000).optional(),
-      /** @default 60 */
-      keepalive: z.number().int().min(0).max(65_535).optional(),
-      /** false keeps a persistent session per device. @default true */
-      cleanSession: z.boolean().optional(),
-      /** Source addresses to spread connections over, e.g. "127.0.0.1-127.0.0.8". */
-      localAddress: z.string().optional(),
-      /** Fail an event whose PUBACK takes longer. @default "30s" */
-      ackTimeout: duration.optional(),
-      /** "lean": fleetsim's own device connection on mqtt-packet frames (less CPU and memory per device); "mqtt.js": one mqtt.js client per connection (the same conformance suite passes for both). @default "lean" */
-      client: z.enum(['mqtt.js', 'lean']).optional(),
-      /** MQTT handshakes in progress at once, apart from the event window (lean client). @default 256 */
-      maxConnecting: z.number().int().min(1).max(100_000).optional(),
+      sharedConnections: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .optional()
+        .describe("Carry every device's events over this many connections instead of one per device."),
+      keepalive: z.number().int().min(0).max(65_535).optional().describe('Default: 60.'),
+      cleanSession: z.boolean().optional().describe('false keeps a persistent session per device. Default: true.'),
+      localAddress: z
+        .string()
+        .optional()
+        .describe('Source addresses to spread connections over, e.g. "127.0.0.1-127.0.0.8".'),
+      ackTimeout: duration.optional().describe('Fail an event whose PUBACK takes longer. Default: "30s".'),
+      client: z
+        .enum(['mqtt.js', 'lean'])
+        .optional()
+        .describe(
+          '"lean": fleetsim\'s own device connection on mqtt-packet frames (less CPU and memory per device); "mqtt.js": one mqtt.js client per connection (the same conformance suite passes for both). Default: "lean".',
+        ),
+      maxConnecting: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .optional()
+        .describe('MQTT handshakes in progress at once, apart from the event window (lean client). Default: 256.'),
     })
     .strict()
-    .optional(),
-  /** "adaptive" finds the endpoint's capacity up to maxInFlight; "fixed" keeps maxInFlight in flight. @default "adaptive" */
-  window: z.enum(['adaptive', 'fixed']).default('adaptive'),
+    .optional()
+    .describe('Deprecated: write `transport: { kind: mqtt, keepalive, ackTimeout, ... }`.'),
+  window: z
+    .enum(['adaptive', 'fixed'])
+    .default('adaptive')
+    .describe(
+      '"adaptive" finds the endpoint\'s capacity up to maxInFlight; "fixed" keeps maxInFlight in flight. Default: "adaptive".',
+    ),
 };
 
 /** Every device of the fleet comes online (evenly over `rampUp`); connections are held until
  * `hold` after the last arrival. */
 export const closedLoadSchema = z
   .object({
-    model: z.literal('closed').default('closed'),
-    /** Devices come online evenly over this much simulated time; 0 is a check-in storm. @default the cohorts' own arrival */
-    rampUp: duration.optional(),
-    /** Keep every device connected until this long after the last arrival (steady state). @default 0 */
-    hold: duration.optional(),
+    model: z
+      .literal('closed')
+      .default('closed')
+      .describe('closed: the whole fleet comes online (over rampUp) and stays connected. Default: "closed".'),
+    rampUp: duration
+      .optional()
+      .describe(
+        "Devices come online evenly over this much simulated time; 0 is a check-in storm. Default: the cohorts' own arrival.",
+      ),
+    hold: duration
+      .optional()
+      .describe('Keep every device connected until this long after the last arrival (steady state). Default: 0.'),
     ...common,
   })
   .strict();
@@ -75,11 +114,16 @@ export const closedLoadSchema = z
 /** Devices arrive at a rate that ramps linearly between `stages`. */
 export const openLoadSchema = z
   .object({
-    model: z.literal('open'),
-    /** Arrival rate at the start, devices per simulated second. @default 0 */
-    startRate: z.number().min(0).default(0),
-    /** Arrival-rate stages, e.g. ramp up, steady state, ramp down. */
-    stages: z.array(stageSchema).min(1, 'an open load model needs at least one stage'),
+    model: z.literal('open').describe('open: devices arrive at a rate that ramps linearly between stages.'),
+    startRate: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('Arrival rate at the start, devices per simulated second. Default: 0.'),
+    stages: z
+      .array(stageSchema)
+      .min(1, 'an open load model needs at least one stage')
+      .describe('Arrival-rate stages, e.g. ramp up, steady state, ramp down.'),
     ...common,
   })
   .strict();

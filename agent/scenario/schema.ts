@@ -11,9 +11,7 @@ import type { TransportFlags } from '../../transport/kinds/kinds.js';
 import { causeSchema } from './causes-schema.js';
 import { loadSchema } from './load-schema.js';
 import { splitTransport, transportSchema } from './transport-schema.js';
-// --- thresholds (issue 5) ---
 import { parseThreshold, type ThresholdInput } from './thresholds.js';
-// --- end thresholds ---
 
 const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -29,7 +27,7 @@ function appFragments() {
   const out: Record<string, z.ZodType> = {};
   for (const p of PLATFORMS) {
     const app = PLATFORM_DEFS[p].app as z.ZodObject;
-    out[p] = app.default(app.parse({}));
+    out[p] = app.default(app.parse({})).describe(`The app's options on ${p} devices (agent/platforms/${p}/).`);
   }
   return out as { [P in Platform]: z.ZodDefault<Defs[P]['app']> };
 }
@@ -41,76 +39,103 @@ function cohortFragments() {
   return out as Intersection<Defs[Platform]['cohort']>;
 }
 
-// ---- lifecycle control (issue 3): updates, connectivity, overrides, quotas ----
-
 export const updateSchema = z
   .object({
-    /** The new version's string, as devices report it. */
-    version: z.string().min(1).max(64),
-    /** When it is distributed, in simulated time from the scenario start. */
-    at: duration,
+    version: z.string().min(1).max(64).describe("The new version's string, as devices report it."),
+    at: duration.describe('When it is distributed, in simulated time from the scenario start.'),
   })
   .strict();
 
 export const connectivitySchema = z
   .object({
-    /** Share of its time a device is offline; outages are the device's, shared by all its apps (Android "Waiting for network", check-ins put off). @default the platform's (docs/lifecycles.md) */
-    offline: probability,
-    /** How long one outage lasts. @default the platform's */
-    outage: delaySpec.optional(),
+    offline: probability.describe(
+      'Share of its time a device is offline; outages are the device\'s, shared by all its apps (Android "Waiting for network", check-ins put off). Default: the platform\'s (docs/lifecycles.md).',
+    ),
+    outage: delaySpec.optional().describe("How long one outage lasts. Default: the platform's."),
   })
   .strict();
 
 export const checkInSchema = z
   .object({
-    /** From a command the server queues to the device's check-in (the push and the device's answer). @default the platform's */
-    push: delaySpec.optional(),
-    /** Time between the device's own sessions (scheduled check-ins, DME syncs). @default the platform's */
-    every: delaySpec.optional(),
+    push: delaySpec
+      .optional()
+      .describe(
+        "From a command the server queues to the device's check-in (the push and the device's answer). Default: the platform's.",
+      ),
+    every: delaySpec
+      .optional()
+      .describe("Time between the device's own sessions (scheduled check-ins, DME syncs). Default: the platform's."),
   })
   .strict();
 
 export const presenceSchema = z
   .object({
-    /** iOS: chance that a check-in finds the device locked, so its commands answer NotNow and wait. @default 0.1 */
-    locked: probability.optional(),
-    /** iOS: from a NotNow to the unlock after which the device polls again. @default lognormal median 20m */
-    unlock: delaySpec.optional(),
+    locked: probability
+      .optional()
+      .describe(
+        'iOS: chance that a check-in finds the device locked, so its commands answer NotNow and wait. Default: 0.1.',
+      ),
+    unlock: delaySpec
+      .optional()
+      .describe('iOS: from a NotNow to the unlock after which the device polls again. Default: lognormal median 20m.'),
   })
   .strict();
 
 export const overrideSchema = z
   .object({
-    /** Scope: a platform, a cohort (implies its platform), an app; all given ones must match. */
-    platform: platformEnum.optional(),
-    cohort: z.string().optional(),
-    app: z.string().optional(),
-    /** A model transition id "from->to" (docs/lifecycles.md lists them). */
-    transition: z.string().optional(),
-    /** Chance of this transition among its node's transitions; the others are rescaled. */
-    probability: probability.optional(),
-    /** Relative weight instead of a probability. */
-    weight: z.number().min(0).optional(),
-    /** Replaces the transition's delay. */
-    delay: delaySpec.optional(),
-    /** Replaces the platform's check-in cadence (every check-in wait of the model). */
-    checkIn: delaySpec.optional(),
+    platform: platformEnum
+      .optional()
+      .describe('Scope: a platform, a cohort (implies its platform), an app; all given ones must match.'),
+    cohort: z.string().optional().describe('Scope: devices of this cohort (and so of its platform).'),
+    app: z.string().optional().describe('Scope: installations of this app id.'),
+    transition: z.string().optional().describe('A model transition id "from->to" (docs/lifecycles.md lists them).'),
+    probability: probability
+      .optional()
+      .describe("Chance of this transition among its node's transitions; the others are rescaled."),
+    weight: z.number().min(0).optional().describe('Relative weight instead of a probability.'),
+    delay: delaySpec.optional().describe("Replaces the transition's delay."),
+    checkIn: delaySpec
+      .optional()
+      .describe("Replaces the platform's check-in cadence (every check-in wait of the model)."),
   })
   .strict();
 
 export const quotaSchema = z
   .object({
-    cohort: z.string(),
-    /** The app whose installation the quota is about. @default the cohort's only app */
-    app: z.string().optional(),
-    /** Exactly this many devices of the cohort meet the quota; the others do not. */
-    count: z.number().int().min(0).optional(),
-    /** At least this many devices meet the quota (they are forced to); the others follow the model. Instead of count. */
-    atLeast: z.number().int().min(1).optional(),
-    /** The state they end in (catalogue ids or the seed's labels); state optional = any of the status. */
-    end: z.object({ status: z.string(), state: z.string().optional() }).strict().optional(),
-    /** Model nodes they pass through, or transitions ("from->to") they take, in this order (docs/lifecycles.md lists them). */
-    path: z.array(z.string()).min(1).optional(),
+    cohort: z.string().describe('The cohort whose devices the quota counts.'),
+    app: z
+      .string()
+      .optional()
+      .describe("The app whose installation the quota is about. Default: the cohort's only app."),
+    count: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Exactly this many devices of the cohort meet the quota; the others do not.'),
+    atLeast: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'At least this many devices meet the quota (they are forced to); the others follow the model. Instead of count.',
+      ),
+    end: z
+      .object({
+        status: z.string().describe("The status they end in (catalogue id or the seed's label)."),
+        state: z.string().optional().describe('The state within that status. Default: any state of the status.'),
+      })
+      .strict()
+      .optional()
+      .describe("The state they end in (catalogue ids or the seed's labels); state optional = any of the status."),
+    path: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe(
+        'Model nodes they pass through, or transitions ("from->to") they take, in this order (docs/lifecycles.md lists them).',
+      ),
   })
   .strict()
   .superRefine((q, ctx) => {
@@ -127,57 +152,74 @@ export const quotaSchema = z
 
 export const appSchema = z
   .object({
-    /** App id as devices report it (bundle id, package name, product code). */
-    id: z.string().regex(ID, 'an app id is 1-128 characters from [A-Za-z0-9._:@-]'),
-    /** Human name for reports. @default the id */
-    name: z.string().optional(),
-    /** @default "1.0.0" */
-    version: z.string().min(1).max(64).default('1.0.0'),
-    /** Platforms the app is distributed to. @default all four */
+    id: z
+      .string()
+      .regex(ID, 'an app id is 1-128 characters from [A-Za-z0-9._:@-]')
+      .describe('App id as devices report it (bundle id, package name, product code).'),
+    name: z.string().optional().describe('Human name for reports. Default: the id.'),
+    version: z.string().min(1).max(64).default('1.0.0').describe('The version devices report. Default: "1.0.0".'),
     platforms: z
       .array(platformEnum)
       .min(1)
-      .default([...PLATFORMS]),
+      .default([...PLATFORMS])
+      .describe('Platforms the app is distributed to. Default: all four.'),
     ...appFragments(),
-    /** A newer version distributed during the run (lifecycle.md, "Updates"). @default none */
-    update: updateSchema.optional(),
+    update: updateSchema
+      .optional()
+      .describe('A newer version distributed during the run (lifecycle.md, "Updates"). Default: none.'),
   })
   .strict();
 
 export const cohortSchema = z
   .object({
-    /** Cohort name, used in reports, quotas and overrides. */
-    name: z.string().regex(ID, 'a cohort name is 1-128 characters from [A-Za-z0-9._:@-]'),
-    platform: platformEnum,
-    /** Number of devices. */
-    count: z.number().int().min(0),
-    /** Device ids are `<idPrefix>-<6-digit number>`, numbered per prefix across cohorts. @default the platform */
+    name: z
+      .string()
+      .regex(ID, 'a cohort name is 1-128 characters from [A-Za-z0-9._:@-]')
+      .describe('Cohort name, used in reports, quotas and overrides.'),
+    platform: platformEnum.describe('The platform of every device of the cohort.'),
+    count: z.number().int().min(0).describe('Number of devices.'),
     idPrefix: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/)
-      .optional(),
-    /** App ids installed on these devices. @default every app distributed to the platform */
-    apps: z.array(z.string()).optional(),
-    /** OS major versions and their shares of the cohort, adding up to 1, e.g. { "17": 0.7, "16": 0.3 }. @default { "99": 1 } */
+      .optional()
+      .describe(
+        'Device ids are `<idPrefix>-<6-digit number>`, numbered per prefix across cohorts. Default: the platform.',
+      ),
+    apps: z
+      .array(z.string())
+      .optional()
+      .describe('App ids installed on these devices. Default: every app distributed to the platform.'),
     osVersions: z
       .record(
         z.string().regex(/^\d+$/, 'an OS version key is a major version number such as "17"'),
         z.number().positive(),
       )
-      .optional(),
+      .optional()
+      .describe(
+        'OS major versions and their shares of the cohort, adding up to 1, e.g. { "17": 0.7, "16": 0.3 }. Default: { "99": 1 }.',
+      ),
     ...cohortFragments(),
-    /** When devices come online, in simulated time from the start. @default "0s" */
-    arrival: delaySpec.default('0s'),
-    /** The devices' connectivity: the share of time offline and the outages' length. @default the platform's */
-    connectivity: connectivitySchema.optional(),
-    /** The devices' check-in cadence: push latency and the time between their own sessions. @default the platform's */
-    checkIn: checkInSchema.optional(),
-    /** iOS: a locked device answers NotNow; how often a check-in finds it locked, and for how long. @default the platform's */
-    presence: presenceSchema.optional(),
+    arrival: delaySpec
+      .default('0s')
+      .describe('When devices come online, in simulated time from the start. Default: "0s".'),
+    connectivity: connectivitySchema
+      .optional()
+      .describe(
+        "The devices' connectivity: the share of time offline and the outages' length. Default: the platform's.",
+      ),
+    checkIn: checkInSchema
+      .optional()
+      .describe(
+        "The devices' check-in cadence: push latency and the time between their own sessions. Default: the platform's.",
+      ),
+    presence: presenceSchema
+      .optional()
+      .describe(
+        "iOS: a locked device answers NotNow; how often a check-in finds it locked, and for how long. Default: the platform's.",
+      ),
   })
   .strict();
 
-// --- thresholds (issue 5) ---
 /** One threshold: parsed by agent/thresholds.ts so a bad one is reported with its line. */
 const thresholdItem = z
   .custom<ThresholdInput>(() => true)
@@ -197,13 +239,25 @@ const thresholdItem = z
       },
       {
         type: 'object',
-        properties: { check: { type: 'string' }, abortOnFail: { type: 'boolean', default: false } },
+        properties: {
+          check: { type: 'string', description: 'The threshold, as in the string form.' },
+          abortOnFail: {
+            type: 'boolean',
+            default: false,
+            description: 'Stop the run as soon as this threshold fails (reports are still written).',
+          },
+        },
         required: ['check'],
         additionalProperties: false,
       },
       {
         type: 'object',
-        properties: { reconciliation: { const: 'exact' } },
+        properties: {
+          reconciliation: {
+            const: 'exact',
+            description: 'Every tally the endpoint counted equals what the devices did (exit 2 if not).',
+          },
+        },
         required: ['reconciliation'],
         additionalProperties: false,
       },
@@ -215,68 +269,100 @@ const thresholdItem = z
       'errors.rate < 0.1%',
     ],
   });
-// --- end thresholds ---
 
 export const scenarioFileSchema = z
   .object({
-    /** Scenario name; the run folder is out/<name>-<timestamp>. */
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]'),
-    description: z.string().optional(),
-    /** Seed for every random choice. Same seed, same devices, paths and tallies. @default 1 */
-    seed: z.union([z.number().int(), z.string()]).default(1),
-    /** The transport, by kind or as its variant with its options. @default "mqtt" */
-    transport: transportSchema,
-    /** Simulated seconds per real second, or "asap" to run as fast as the window allows. @default "asap" */
-    timeScale: z.union([z.literal('asap'), z.number().positive()]).default('asap'),
-    /** Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. @default "2026-01-01T00:00:00Z" */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a scenario name is 1-64 characters from [A-Za-z0-9._-]')
+      .describe('Scenario name; the run folder is out/<name>-<timestamp>.'),
+    description: z.string().optional().describe('What the scenario shows, in a sentence; reports repeat it.'),
+    seed: z
+      .union([z.number().int(), z.string()])
+      .default(1)
+      .describe('Seed for every random choice. Same seed, same devices, paths and tallies. Default: 1.'),
+    transport: transportSchema.describe('The transport, by kind or as its variant with its options. Default: "mqtt".'),
+    timeScale: z
+      .union([z.literal('asap'), z.number().positive()])
+      .default('asap')
+      .describe('Simulated seconds per real second, or "asap" to run as fast as the window allows. Default: "asap".'),
     startTime: z
       .string()
       .refine((s) => !Number.isNaN(Date.parse(s)), {
         message: 'expected an ISO 8601 date-time such as "2026-01-01T00:00:00Z"',
       })
-      .default('2026-01-01T00:00:00Z'),
-    /** Most events sent but not yet acknowledged, fleet-wide. @default 512 */
-    maxInFlight: z.number().int().min(1).max(100_000).default(512),
-    /** MQTT QoS for status events (a `qos` in transport: { kind: mqtt } wins). @default 1 */
-    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
-    // --- load model (issue 6): arrival model, pacing, window and transport tuning; load-schema.ts ---
-    /** How devices arrive and how hard the run pushes. @default each cohort's own arrival, adaptive window */
-    load: loadSchema.optional(),
-    // --- end load model ---
-    apps: z.array(appSchema).min(1, 'a scenario distributes at least one app'),
-    cohorts: z.array(cohortSchema).min(1, 'a scenario has at least one cohort of devices'),
-    /** Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md). */
-    overrides: z.array(overrideSchema).default([]),
-    /** Failure causes with a scope that persist (a wrong hash, an MSI error on a cohort, an outage window, a VPP pool...): docs/lifecycles.md, "Causes". @default [] */
-    causes: z.array(causeSchema).default([]),
-    /** The platforms' default causes: the small failure tail of a healthy fleet (docs/lifecycles.md). @default true */
-    defaultCauses: z.boolean().default(true),
-    /** Quotas: N devices of a cohort (exactly, or at least) end in a state or take a path (lifecycle.md). */
-    quotas: z.array(quotaSchema).default([]),
-    // --- endpoint auth (issue 4) ---
-    /**
-     * Turn the endpoint's authentication on: `device` gives each device its own password
-     * (HMAC of the secret and its id; MQTT username = clientId = device id, HTTP bearer
-     * `<deviceId>.<password>`), `fleet` one fleet token for every device. The secret defaults to a
-     * fresh one per run for the embedded endpoint, else FLEETSIM_AUTH_SECRET. @default off
-     */
+      .default('2026-01-01T00:00:00Z')
+      .describe(
+        'Simulated start time (ISO 8601); fixed so that event timestamps are reproducible. Default: "2026-01-01T00:00:00Z".',
+      ),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(512)
+      .describe('Most events sent but not yet acknowledged, fleet-wide. Default: 512.'),
+    qos: z
+      .union([z.literal(0), z.literal(1), z.literal(2)])
+      .default(1)
+      .describe('MQTT QoS for status events (a `qos` in transport: { kind: mqtt } wins). Default: 1.'),
+    load: loadSchema
+      .optional()
+      .describe("How devices arrive and how hard the run pushes. Default: each cohort's own arrival, adaptive window."),
+    apps: z
+      .array(appSchema)
+      .min(1, 'a scenario distributes at least one app')
+      .describe('The apps distributed to the fleet, each with its version and per-platform options.'),
+    cohorts: z
+      .array(cohortSchema)
+      .min(1, 'a scenario has at least one cohort of devices')
+      .describe('Groups of devices of one platform: how many, their traits, when they come online.'),
+    overrides: z
+      .array(overrideSchema)
+      .default([])
+      .describe('Lifecycle overrides: transition probabilities and delays, check-in cadence (lifecycle.md).'),
+    causes: z
+      .array(causeSchema)
+      .default([])
+      .describe(
+        'Failure causes with a scope that persist (a wrong hash, an MSI error on a cohort, an outage window, a VPP pool...): docs/lifecycles.md, "Causes". Default: [].',
+      ),
+    defaultCauses: z
+      .boolean()
+      .default(true)
+      .describe(
+        "The platforms' default causes: the small failure tail of a healthy fleet (docs/lifecycles.md). Default: true.",
+      ),
+    quotas: z
+      .array(quotaSchema)
+      .default([])
+      .describe('Quotas: N devices of a cohort (exactly, or at least) end in a state or take a path (lifecycle.md).'),
     auth: z
       .object({
-        mode: z.enum(['device', 'fleet']),
-        secret: z.string().min(16, 'a secret is at least 16 characters').optional(),
+        mode: z
+          .enum(['device', 'fleet'])
+          .describe(
+            '`device`: a password per device (HMAC of the secret and its id); `fleet`: one token for every device.',
+          ),
+        secret: z
+          .string()
+          .min(16, 'a secret is at least 16 characters')
+          .optional()
+          .describe(
+            'At least 16 characters. Default: a fresh one per run (embedded endpoint), else FLEETSIM_AUTH_SECRET.',
+          ),
       })
       .strict()
-      .optional(),
-    // --- end endpoint auth ---
-    // --- thresholds (issue 5: reports, thresholds, exit codes) ---
-    /**
-     * Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style:
-     * "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000",
-     * "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }.
-     * docs/report.md lists the metrics. @default [] (then "errors.count == 0" applies)
-     */
-    thresholds: z.array(thresholdItem).default([]),
-    // --- end thresholds ---
+      .optional()
+      .describe(
+        "Turn the endpoint's authentication on: `device` gives each device its own password (HMAC of the secret and its id; MQTT username = clientId = device id, HTTP bearer `<deviceId>.<password>`), `fleet` one fleet token for every device. The secret defaults to a fresh one per run for the embedded endpoint, else FLEETSIM_AUTH_SECRET. Default: off.",
+      ),
+    thresholds: z
+      .array(thresholdItem)
+      .default([])
+      .describe(
+        'Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style: "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000", "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }. docs/report.md lists the metrics. Default: [] (then "errors.count == 0" applies).',
+      ),
   })
   .strict();
 

@@ -10,8 +10,7 @@ export const androidPlatform = definePlatform({
   device: androidDevice,
   app: z
     .object({
-      /** Minimum Android major version. @default 0 */
-      minOs: z.number().int().min(0).default(0),
+      minOs: z.number().int().min(0).default(0).describe('Minimum Android major version. Default: 0.'),
     })
     .strict(),
   cohort: {},

@@ -11,13 +11,17 @@ export const dmePlatform = definePlatform({
   device: dmeDevice,
   app: z
     .object({
-      /** A DME client is verified at the next system-info sync; other software is not. @default "other" */
-      software: z.enum(DME_TRAITS.software).default('other'),
+      software: z
+        .enum(DME_TRAITS.software)
+        .default('other')
+        .describe('A DME client is verified at the next system-info sync; other software is not. Default: "other".'),
     })
     .strict(),
   cohort: {
-    /** DME: installation method; a number is the share using OMA DM. @default "oma-dm" */
-    method: z.union([z.enum(DME_TRAITS.method), probability]).default('oma-dm'),
+    method: z
+      .union([z.enum(DME_TRAITS.method), probability])
+      .default('oma-dm')
+      .describe('DME: installation method; a number is the share using OMA DM. Default: "oma-dm".'),
   },
   deviceTraits: (cohort, [, methodU]) => ({
     method: typeof cohort.method === 'string' ? cohort.method : methodU < cohort.method ? 'oma-dm' : 'download-link',

@@ -14,21 +14,26 @@ export const iosPlatform = definePlatform({
   device: iosDevice,
   app: z
     .object({
-      /** free App Store app, VPP-licensed, paid with redemption codes, or enterprise (in-house). @default "free" */
-      kind: z.enum(IOS_TRAITS.appKind).default('free'),
-      /** VPP licence type. @default "device" */
-      licence: z.enum(IOS_TRAITS.licence).default('device'),
-      /** Minimum iOS major version. @default 0 */
-      minOs: z.number().int().min(0).default(0),
+      kind: z
+        .enum(IOS_TRAITS.appKind)
+        .default('free')
+        .describe(
+          'free App Store app, VPP-licensed, paid with redemption codes, or enterprise (in-house). Default: "free".',
+        ),
+      licence: z.enum(IOS_TRAITS.licence).default('device').describe('VPP licence type. Default: "device".'),
+      minOs: z.number().int().min(0).default(0).describe('Minimum iOS major version. Default: 0.'),
     })
     .strict(),
   cohort: {
-    /** iOS: supervised devices install silently; a number is the share that is. @default true */
-    supervised: z.union([z.boolean(), probability]).default(true),
-    /** iOS enrollment type. @default "device" */
-    enrollment: z.enum(IOS_TRAITS.enrollment).default('device'),
-    /** iOS: whether a user is assigned to the device. @default true, false for shared */
-    hasUser: z.boolean().optional(),
+    supervised: z
+      .union([z.boolean(), probability])
+      .default(true)
+      .describe('iOS: supervised devices install silently; a number is the share that is. Default: true.'),
+    enrollment: z.enum(IOS_TRAITS.enrollment).default('device').describe('iOS enrollment type. Default: "device".'),
+    hasUser: z
+      .boolean()
+      .optional()
+      .describe('iOS: whether a user is assigned to the device. Default: true, false for shared.'),
   },
   deviceTraits: (cohort, [supU]) => ({
     supervised: typeof cohort.supervised === 'boolean' ? cohort.supervised : supU < cohort.supervised,

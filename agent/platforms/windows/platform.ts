@@ -10,10 +10,18 @@ export const windowsPlatform = definePlatform({
   device: windowsDevice,
   app: z
     .object({
-      /** Minimum Windows major version for the relevance criteria. @default 0 */
-      minOs: z.number().int().min(0).default(0),
-      /** msi: an MSI job of the EnterpriseDesktopAppManagement CSP (quiet, retried); store: a Microsoft Store app whose updates are offered to the user. @default "msi" */
-      installer: z.enum(WINDOWS_TRAITS.installer).default('msi'),
+      minOs: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe('Minimum Windows major version for the relevance criteria. Default: 0.'),
+      installer: z
+        .enum(WINDOWS_TRAITS.installer)
+        .default('msi')
+        .describe(
+          'msi: an MSI job of the EnterpriseDesktopAppManagement CSP (quiet, retried); store: a Microsoft Store app whose updates are offered to the user. Default: "msi".',
+        ),
     })
     .strict(),
   cohort: {},
