@@ -22,6 +22,8 @@ export enum State {
 
 /** QoS 0 message queued while offline: written on CONNACK and settled then. */
 const QOS0 = 8;
+/** Counted once as a report that waited on the device for its connection (the offline queue). */
+const QUEUED = 16;
 
 /** A device's offline queue: how many reports it holds while it cannot reach the broker, and
  * which a full queue drops (a real agent's bounded store-and-forward buffer). */
@@ -112,7 +114,7 @@ export class LeanConnection implements WireEvents {
         this.host.queuedOffline?.(this, this.inflight.take(this.inflight.head));
       }
       if (offline) this.host.queuedOffline?.(this, undefined);
-      this.inflight.push(id, now, done, frame, qos === 0 ? QOS0 : WAIT_ACK);
+      this.inflight.push(id, now, done, frame, (qos === 0 ? QOS0 : WAIT_ACK) | (offline ? QUEUED : 0));
     }
   }
 
@@ -198,7 +200,7 @@ export class LeanConnection implements WireEvents {
     const k = q.find(id);
     const rel = pubrelFrame(id);
     if (k >= 0) {
-      q.stage[k] = WAIT_COMP | WRITTEN;
+      q.stage[k] = WAIT_COMP | WRITTEN | (q.stage[k]! & QUEUED);
       q.frames[k] = rel;
     }
     this.write(rel);
@@ -328,6 +330,19 @@ export class LeanConnection implements WireEvents {
       return;
     }
     this.state = State.Idle;
+    this.queueWaiting();
     this.host.dropped(this, err);
+  }
+
+  /** The link went down: every report still unacknowledged now waits on the device for the next one. */
+  private queueWaiting(): void {
+    const q = this.inflight;
+    if (!this.host.queuedOffline || q.live === 0) return;
+    for (let i = 0; i < q.length; i++) {
+      const k = q.slot(i);
+      if (!q.done[k] || q.stage[k]! & QUEUED) continue;
+      q.stage[k]! |= QUEUED;
+      this.host.queuedOffline(this, undefined);
+    }
   }
 }
