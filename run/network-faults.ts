@@ -112,8 +112,8 @@ export class NetworkFaults {
     this.stopped = true;
     for (const t of this.timers) this.deps.clock.clearTimeout(t);
     this.timers.clear();
-    for (const hole of this.silences) hole.lift();
-    this.silences.clear();
+    // a drive that ended inside a silence: what it swallowed counts, the reset no longer matters
+    for (const silence of [...this.silences]) silence.lift();
     for (const [i, f] of this.faults.entries()) this.endWindow(f, this.figures[i]!);
     await Promise.all([...this.pending]);
     return this.figures;
@@ -225,12 +225,17 @@ export class NetworkFaults {
     if (f.silentMs <= 0) return cut();
     const before = proxy.counters().blackholedBytes;
     const hole = proxy.partition(scope, 'blackhole');
-    this.silences.add(hole);
+    const silence = {
+      lift: () => {
+        this.silences.delete(silence);
+        hole.lift();
+        fig.blackholedBytes += proxy.counters().blackholedBytes - before;
+      },
+    };
+    this.silences.add(silence);
     const t = this.deps.clock.setTimeout(() => {
       this.timers.delete(t);
-      this.silences.delete(hole);
-      hole.lift();
-      fig.blackholedBytes += proxy.counters().blackholedBytes - before;
+      silence.lift();
       cut();
     }, f.silentMs);
     this.timers.add(t);
