@@ -89,6 +89,13 @@ export function drive(
   const window = new InFlightWindow({ max: opts.maxInFlight, adaptive: opts.window === 'adaptive' });
   const pacer = opts.rate ? new Pacer(opts.rate) : undefined;
   const held: string[] = [];
+  // One event in flight per device, as a real device sends its reports: the next waits for the
+  // previous one's answer (docs/protocol.md, "Ordering"). Events of a busy device wait here, in order.
+  // A transport that orders a device's reports itself (HTTP: one request in flight per device,
+  // batching what waits) gets each report when due.
+  const serial = transport.ordersDevices !== true;
+  const busy = new Set<string>();
+  const queued = new Map<string, Emitted[]>();
   let inFlight = 0;
   let timer: TimerHandle | undefined;
   let timerAt = 0;
@@ -116,6 +123,8 @@ export function drive(
         const now = clock.now();
         for (let i = 0; i < inFlight; i++) metrics.recordFailure('not acknowledged before the run stopped', now);
         inFlight = 0;
+        busy.clear();
+        queued.clear();
         for (const id of held.splice(0)) transport.deviceDone(id);
         finish();
       }, opts.settleMs ?? 10_000);
@@ -153,11 +162,12 @@ export function drive(
     };
 
     const onDone =
-      (sentAt: number) =>
+      (deviceId: string, sentAt: number) =>
       (err: Error | undefined, queuedMs = 0) => {
         // after a stop gave up on it, a late answer changes nothing: it was counted as failed
         if (finished) return;
         inFlight--;
+        busy.delete(deviceId);
         const now = clock.now();
         lastProgress = now;
         if (err) {
@@ -168,6 +178,13 @@ export function drive(
           metrics.recordAck(us, now);
           // A handshake is not a queue at the endpoint: the window sees the publish's own latency.
           window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
+        }
+        // the device's next report, which waited for this answer (none once the run has stopped)
+        const next = queued.get(deviceId);
+        if (next) {
+          const e = next.shift()!;
+          if (next.length === 0 || stopped) queued.delete(deviceId);
+          if (!stopped) send(e, now);
         }
         // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
         // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
@@ -223,6 +240,22 @@ export function drive(
       }
     };
 
+    const send = (e: Emitted, now: number) => {
+      const key = e.inst.device.id;
+      metrics.recordSend(now);
+      inFlight++;
+      if (serial) busy.add(key);
+      onSent?.(e);
+      const wire = opts.wire;
+      const id = wire ? wire.deviceId(e) : key;
+      if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), onDone(key, now), wire.route(e, now));
+      else transport.send(id, e.inst.app.id, encodeEvent(e, now), onDone(key, now));
+      if (e.deviceDone) {
+        if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(id);
+        else transport.deviceDone(id);
+      }
+    };
+
     const pumpSome = () => {
       scheduled = false;
       let burst = 0;
@@ -233,7 +266,9 @@ export function drive(
         if (opts.timeScale !== 'asap') {
           const due = wallDue(t);
           if (due > clock.now()) {
-            wakeAt(due);
+            // While a device's report waits for an answer, that answer wakes the pump (within a
+            // round trip); a timer beyond it would let a virtual clock run ahead of the network.
+            if (queued.size === 0) wakeAt(due);
             break;
           }
         }
@@ -247,17 +282,14 @@ export function drive(
           break;
         }
         const e = sim.pop()!;
-        metrics.recordSend(now);
-        inFlight++;
-        onSent?.(e);
-        const wire = opts.wire;
-        const id = wire ? wire.deviceId(e) : e.inst.device.id;
-        if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), onDone(now), wire.route(e, now));
-        else transport.send(id, e.inst.app.id, encodeEvent(e, now), onDone(now));
-        if (e.deviceDone) {
-          if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(id);
-          else transport.deviceDone(id);
+        const key = e.inst.device.id;
+        if (serial && busy.has(key)) {
+          const q = queued.get(key);
+          if (q) q.push(e);
+          else queued.set(key, [e]);
+          continue;
         }
+        send(e, now);
       }
       if ((stopped || sim.nextTime() === undefined) && inFlight === 0 && releaseHeld(undefined)) finish();
     };

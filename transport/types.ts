@@ -53,6 +53,13 @@ export interface Transport {
   connections(): number;
   /** Counters of what the transport did beyond sending (retries, timeouts, reconnects). */
   stats(): TransportStats;
+  /**
+   * True when the transport itself keeps a device's reports in order (HTTP: one request in flight
+   * per device, the reports that wait behind it batched; unordered only as a fault): the drive loop
+   * then hands it every report when due. Otherwise the drive loop holds a device's next report
+   * until the previous one is answered. @default false
+   */
+  readonly ordersDevices?: boolean;
   /** Set by the run loop: called when the target signals overload (429/503, a timeout), so the
    * in-flight window can shrink before events fail. */
   onCongestion?: (() => void) | undefined;

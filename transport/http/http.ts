@@ -78,6 +78,8 @@ const RETRY_STATUS = new Set([429, 503]);
 
 export class HttpTransport implements Transport {
   readonly kind = 'http' as const;
+  /** DeviceOrder keeps one request in flight per device and batches what waits (device-order.ts). */
+  readonly ordersDevices = true;
   private readonly pool: Pool;
   private readonly headerList: string[];
   private readonly origin: string;
