@@ -35,6 +35,30 @@ export class TimeHeap {
     d[i] = id;
   }
 
+  /**
+   * Replaces the earliest entry by (time, id), as pop() then push() would but in one sift: the
+   * simulator moves the device it just served to its next event. The heap must not be empty.
+   */
+  replaceTop(time: number, id: number): void {
+    const t = this.times;
+    const d = this.ids;
+    const n = t.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && (t[r]! < t[l]! || (t[r] === t[l] && d[r]! < d[l]!))) c = r;
+      if (t[c]! > time || (t[c] === time && d[c]! > id)) break;
+      t[i] = t[c]!;
+      d[i] = d[c]!;
+      i = c;
+    }
+    t[i] = time;
+    d[i] = id;
+  }
+
   /** Removes the earliest entry and returns its id (undefined when empty). */
   pop(): number | undefined {
     const t = this.times;

@@ -18,6 +18,59 @@ export function hash32(text: string, salt = 0): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+const fmix = (h: number, n: number) => {
+  h ^= n;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+};
+
+/**
+ * hash32(text, 1..4) in one pass over the text, into `out` at `o` (as int32): the four words of an
+ * sfc32 state. Seeding a generator per installation is on the simulator's path; one pass instead
+ * of four.
+ */
+function seedWords(text: string, out: Int32Array, o: number): void {
+  let h1 = 0x9e3779b9 ^ 1;
+  let h2 = 0x9e3779b9 ^ 2;
+  let h3 = 0x9e3779b9 ^ 3;
+  let h4 = 0x9e3779b9 ^ 4;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0xcc9e2d51);
+    h2 = Math.imul(h2 ^ c, 0xcc9e2d51);
+    h3 = Math.imul(h3 ^ c, 0xcc9e2d51);
+    h4 = Math.imul(h4 ^ c, 0xcc9e2d51);
+    h1 = Math.imul((h1 << 15) | (h1 >>> 17), 0x1b873593);
+    h2 = Math.imul((h2 << 15) | (h2 >>> 17), 0x1b873593);
+    h3 = Math.imul((h3 << 15) | (h3 >>> 17), 0x1b873593);
+    h4 = Math.imul((h4 << 15) | (h4 >>> 17), 0x1b873593);
+  }
+  out[o] = fmix(h1, text.length);
+  out[o + 1] = fmix(h2, text.length);
+  out[o + 2] = fmix(h3, text.length);
+  out[o + 3] = fmix(h4, text.length);
+}
+
+/** Advances the sfc32 state at `o` by `n` draws (the warm-up after seeding). */
+function warm(s: Int32Array, o: number, n: number): void {
+  let a = s[o]!;
+  let b = s[o + 1]!;
+  let c = s[o + 2]!;
+  let d = s[o + 3]!;
+  for (let i = 0; i < n; i++) {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + t) | 0;
+  }
+  s[o] = a;
+  s[o + 1] = b;
+  s[o + 2] = c;
+  s[o + 3] = d;
+}
+
 /**
  * sfc32: small, fast, passes PractRand to 2^40+. The state is four numbers so a device that is
  * not running costs four numbers, not a closure.
@@ -101,12 +154,9 @@ export class RngSlots implements RandomSource {
   /** Seeds `slot` from a key, as the Rng constructor does. */
   seed(slot: number, key: string): void {
     const o = slot * 4;
-    this.s[o] = hash32(key, 1);
-    this.s[o + 1] = hash32(key, 2);
-    this.s[o + 2] = hash32(key, 3);
-    this.s[o + 3] = hash32(key, 4);
+    seedWords(key, this.s, o);
+    warm(this.s, o, 12);
     this.o = o;
-    for (let i = 0; i < 12; i++) this.next();
   }
 
   /** Points the cursor at `slot`; returns this, to draw from it. */

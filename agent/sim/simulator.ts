@@ -66,6 +66,13 @@ export interface SimulatorOptions {
 
 const NONE = -1;
 
+interface Variant {
+  readonly visits: Visits;
+  /** The scratch cursor's retry counters for this model (null when it has none). */
+  readonly counters: number[] | null;
+  readonly force: ForceTable | null;
+}
+
 /**
  * A device is its spec and one heap entry until it comes online; then it gets a device slot
  * (agent/device) and its installations get slots in the install table. Trait objects are
@@ -94,7 +101,9 @@ export class Simulator {
   private readonly traitCache = new Map<Traits, Map<AppSpec, Traits>>();
   private readonly constraints = new Map<number, WalkConstraint>();
   private readonly logs: (WalkLog | undefined)[] = [];
-  private readonly scratchCounters = new Map<CompiledModel, number[] | null>();
+  /** Per model variant: its visit counts, scratch counters and cause table; per install slot, its variant. */
+  private readonly variants = new Map<CompiledModel, Variant>();
+  private readonly variantOf: Variant[] = [];
   private readonly cursor: Cursor = {
     node: 0,
     at: 0,
@@ -107,8 +116,9 @@ export class Simulator {
   };
   private readonly served: number[] = [];
   private readonly rules: readonly ForceRule[];
-  private readonly forceTables = new Map<CompiledModel, ForceTable | null>();
   private finals = 0;
+  /** The installation whose report `settle` found due at the top of the heap. */
+  private due = NONE;
   private readonly licences: LicencePlan;
   /** Install slots without a VPP licence (a pool ran out); null when the scenario has no pool. */
   private readonly unlicensed: Set<number> | null;
@@ -166,10 +176,8 @@ export class Simulator {
       const pos = this.heap.peekId();
       if (pos === undefined) return undefined;
       if (this.settle(pos)) continue;
-      const at = this.heap.peekTime()!;
-      this.heap.pop();
       const d = this.slotOf[pos]!;
-      const e = this.emit(d, this.dueInstall(d, at)!);
+      const e = this.emit(d, this.due);
       this.reschedule(d);
       return e;
     }
@@ -188,14 +196,15 @@ export class Simulator {
     const at = this.heap.peekTime()!;
     let d = this.slotOf[pos]!;
     if (d === NONE) {
-      this.heap.pop();
       d = this.arrive(pos, at);
       this.reschedule(d);
       return true;
     }
     const i = this.dueInstall(d, at);
-    if (i !== NONE && this.table.kind[i] === REPORT) return false;
-    this.heap.pop();
+    if (i !== NONE && this.table.kind[i] === REPORT) {
+      this.due = i;
+      return false;
+    }
     if (i !== NONE) this.beginWait(d, i);
     else this.checkIn(d, at);
     this.reschedule(d);
@@ -214,6 +223,7 @@ export class Simulator {
     return NONE;
   }
 
+  /** Moves device `d`, whose event is the heap's earliest, to its next event (or off the heap). */
   private reschedule(d: number): void {
     const t = this.table;
     let next = this.agents.nextCheckIn(d);
@@ -223,7 +233,8 @@ export class Simulator {
       const k = t.kind[i];
       if ((k === REPORT || k === WAKE) && t.at[i]! < next) next = t.at[i]!;
     }
-    if (next !== Infinity) this.heap.push(next, this.posOf[d]!);
+    if (next !== Infinity) this.heap.replaceTop(next, this.posOf[d]!);
+    else this.heap.pop();
   }
 
   /** The device at fleet position `pos` comes online at `at`: its installations start. */
@@ -239,11 +250,7 @@ export class Simulator {
     for (const app of device.apps) {
       const i = this.table.add();
       const model = this.fleet.models.model(device.cohort, app.id);
-      if (!this.visits.has(model))
-        this.visits.set(model, {
-          nodes: new Uint32Array(model.nodes.length),
-          transitions: new Uint32Array(model.transitions.length),
-        });
+      this.variantOf[i] = this.variant(model, device, app);
       const traits = this.traitsOf(device, app);
       const quotaRole = device.quotaRoles?.[app.id];
       const inst = new Installation(i, device, app, model, traits, quotaRole, this.table);
@@ -273,7 +280,7 @@ export class Simulator {
         traits,
         this.table.rng.at(i),
         this.agents,
-        this.visitsOf(model),
+        this.variantOf[i]!.visits,
         this.logOf(i),
       );
       if (this.settleWalk(i, r)) active++;
@@ -316,7 +323,7 @@ export class Simulator {
       inst.traits,
       t.rng.at(i),
       this.agents,
-      this.visitsOf(inst.model),
+      this.variantOf[i]!.visits,
       this.logs[i] ?? null,
       null,
     );
@@ -366,7 +373,7 @@ export class Simulator {
         inst.traits,
         t.rng.at(i),
         this.agents,
-        this.visitsOf(inst.model),
+        this.variantOf[i]!.visits,
         this.logs[i] ?? null,
         resume,
       );
@@ -406,29 +413,35 @@ export class Simulator {
 
   private load(i: number): Cursor {
     const inst = this.installs[i]!;
-    let counters = this.scratchCounters.get(inst.model);
-    if (counters === undefined) {
-      counters = inst.model.counters.length ? new Array<number>(inst.model.counters.length).fill(0) : null;
-      this.scratchCounters.set(inst.model, counters);
-    }
-    this.table.load(i, this.cursor, counters, inst.app, this.constraints.get(i) ?? null);
+    const constraint = this.constraints.size > 0 ? (this.constraints.get(i) ?? null) : null;
+    this.table.load(i, this.cursor, this.variantOf[i]!.counters, inst.app, constraint);
     return this.cursor;
   }
 
-  /** Points the device agents at installation `i`'s device and causes, before a walk. */
+  /** Points the device agents at installation `inst`'s device and causes, before a walk. */
   private focus(d: number, inst: Installation): void {
     this.agents.current = d;
-    let table = this.forceTables.get(inst.model);
-    if (table === undefined) {
-      table = forceTable(this.rules, inst.model, inst.device.cohort, inst.app);
-      this.forceTables.set(inst.model, table);
-    }
-    this.agents.forcing = table;
+    this.agents.forcing = this.variantOf[inst.id]!.force;
     if (this.unlicensed) this.agents.licensed = !this.unlicensed.has(inst.id);
   }
 
-  private visitsOf(model: CompiledModel): Visits {
-    return this.visits.get(model)!;
+  /** The per-simulator data of one model variant (a (cohort, app) pair), made the first time. */
+  private variant(model: CompiledModel, device: DeviceSpec, app: AppSpec): Variant {
+    let v = this.variants.get(model);
+    if (!v) {
+      const visits = {
+        nodes: new Uint32Array(model.nodes.length),
+        transitions: new Uint32Array(model.transitions.length),
+      };
+      this.visits.set(model, visits);
+      v = {
+        visits,
+        counters: model.counters.length ? new Array<number>(model.counters.length).fill(0) : null,
+        force: forceTable(this.rules, model, device.cohort, app),
+      };
+      this.variants.set(model, v);
+    }
+    return v;
   }
 
   private logOf(i: number): WalkLog | null {
