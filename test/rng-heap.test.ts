@@ -11,7 +11,7 @@ describe('core primitives', () => {
   it('an RngSlots slot draws the same sequence as an Rng of the same key', () => {
     const slots = new RngSlots(8);
     const keys = ['7|ios-000001|com.acme.mail', 'abc|dme-123456|x', '', 'ü|∑|😀'];
-    keys.forEach((k, i) => slots.seed(i, k));
+    for (const [i, k] of keys.entries()) slots.seed(i, k);
     keys.forEach((k, i) => {
       const r = new Rng(k);
       for (let n = 0; n < 50; n++) expect(slots.at(i).next(), `${k} draw ${n}`).toBe(r.next());
