@@ -54,6 +54,6 @@ describe('trace equals the run at 10,000 devices', () => {
         expect(traced, id).toEqual(accepted);
       }
     },
-    300_000,
+    480_000,
   );
 });
