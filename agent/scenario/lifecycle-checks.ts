@@ -20,170 +20,203 @@ function appsOf(s: Scenario, cohortName: string): string[] {
   return c.apps ?? s.apps.filter((a) => a.platforms.includes(c.platform)).map((a) => a.id);
 }
 
-export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[] {
-  const problems: Problem[] = [];
-  const cohorts = new Map(s.cohorts.map((c) => [c.name, c]));
-  const appIds = s.apps.map((a) => a.id);
-  const cohortNames = [...cohorts.keys()];
-  // overrides with a probability, per (scope, from node): the sum must not pass 1
-  const sums = new Map<string, { total: number; index: number; byTransition: Map<string, number> }>();
+/** What every check reads: the scenario, its cohorts and apps by name, and where problems go. */
+interface Ctx {
+  readonly s: Scenario;
+  readonly suggest: Suggest;
+  readonly cohorts: ReadonlyMap<string, Scenario['cohorts'][number]>;
+  readonly cohortNames: readonly string[];
+  readonly appIds: readonly string[];
+  /** Overrides with a probability, per (scope, from node): the sum must not pass 1. */
+  readonly sums: Map<string, { total: number; index: number; byTransition: Map<string, number> }>;
+  readonly problems: Problem[];
+}
 
+export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[] {
+  const cohorts = new Map(s.cohorts.map((c) => [c.name, c]));
+  const ctx: Ctx = {
+    s,
+    suggest,
+    cohorts,
+    cohortNames: [...cohorts.keys()],
+    appIds: s.apps.map((a) => a.id),
+    sums: new Map(),
+    problems: [],
+  };
   s.overrides.forEach((o, i) => {
-    const at = (field: string) => ['overrides', i, field];
-    const cohort = o.cohort !== undefined ? cohorts.get(o.cohort) : undefined;
-    if (o.cohort !== undefined && !cohort) {
-      problems.push({
-        path: at('cohort'),
-        message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
-      });
-      return;
-    }
-    if (cohort && o.platform && cohort.platform !== o.platform) {
-      problems.push({
-        path: at('platform'),
-        message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}`,
-      });
-      return;
-    }
-    const platform: Platform | undefined = o.platform ?? cohort?.platform;
-    if (o.app !== undefined && !appIds.includes(o.app)) {
-      problems.push({
-        path: at('app'),
-        message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}`,
-      });
-    }
-    const changes = [o.probability, o.weight, o.delay, o.checkIn].filter((x) => x !== undefined).length;
-    if (changes === 0) {
+    checkOverride(ctx, o, i);
+  });
+  s.quotas.forEach((q, i) => {
+    checkQuota(ctx, q, i);
+  });
+  checkUpdatesAndPools(ctx);
+  return ctx.problems;
+}
+
+/** One override: its scope exists, it changes something, its transition is one of its platform's
+ * and is decided by chance, and the probabilities out of one node stay within 1. */
+function checkOverride(ctx: Ctx, o: Scenario['overrides'][number], i: number): void {
+  const { suggest, cohorts, cohortNames, appIds, sums, problems } = ctx;
+  const at = (field: string) => ['overrides', i, field];
+  const cohort = o.cohort !== undefined ? cohorts.get(o.cohort) : undefined;
+  if (o.cohort !== undefined && !cohort) {
+    problems.push({
+      path: at('cohort'),
+      message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
+    });
+    return;
+  }
+  if (cohort && o.platform && cohort.platform !== o.platform) {
+    problems.push({
+      path: at('platform'),
+      message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}`,
+    });
+    return;
+  }
+  const platform: Platform | undefined = o.platform ?? cohort?.platform;
+  if (o.app !== undefined && !appIds.includes(o.app)) {
+    problems.push({
+      path: at('app'),
+      message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}`,
+    });
+  }
+  const changes = [o.probability, o.weight, o.delay, o.checkIn].filter((x) => x !== undefined).length;
+  if (changes === 0) {
+    problems.push({
+      path: ['overrides', i],
+      message: 'an override changes something: give probability, weight or delay (with a transition), or checkIn',
+    });
+    return;
+  }
+  if (o.transition === undefined) {
+    if (o.probability !== undefined || o.weight !== undefined || o.delay !== undefined) {
       problems.push({
         path: ['overrides', i],
-        message: 'an override changes something: give probability, weight or delay (with a transition), or checkIn',
+        message:
+          'probability, weight and delay apply to a transition: add transition: "from->to" (docs/lifecycles.md lists them)',
       });
-      return;
     }
-    if (o.transition === undefined) {
-      if (o.probability !== undefined || o.weight !== undefined || o.delay !== undefined) {
-        problems.push({
-          path: ['overrides', i],
-          message:
-            'probability, weight and delay apply to a transition: add transition: "from->to" (docs/lifecycles.md lists them)',
-        });
-      }
-      return;
-    }
-    if (!platform) {
+    return;
+  }
+  if (!platform) {
+    problems.push({
+      path: at('transition'),
+      message: `transition "${o.transition}" needs a platform: add platform (${orList(PLATFORMS)}) or a cohort`,
+    });
+    return;
+  }
+  const ids = transitionIds(MODELS[platform]);
+  if (!ids.includes(o.transition)) {
+    problems.push({
+      path: at('transition'),
+      message: `the ${platform} model has no transition "${o.transition}"${suggest(o.transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them`,
+    });
+    return;
+  }
+  const [from] = o.transition.split('->') as [string];
+  const siblings = MODELS[platform].nodes[from]!.out ?? [];
+  if ((o.probability !== undefined || o.weight !== undefined) && siblings.some((t) => t.when)) {
+    problems.push({
+      path: at(o.probability !== undefined ? 'probability' : 'weight'),
+      message: `"${o.transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead`,
+    });
+    return;
+  }
+  if (o.probability !== undefined) {
+    const key = `${o.platform ?? ''}|${o.cohort ?? ''}|${o.app ?? ''}|${platform}|${from}`;
+    const e = sums.get(key) ?? { total: 0, index: i, byTransition: new Map<string, number>() };
+    e.byTransition.set(o.transition, o.probability);
+    e.total = [...e.byTransition.values()].reduce((a, b) => a + b, 0);
+    e.index = i;
+    sums.set(key, e);
+    if (e.total > 1 + 1e-9) {
       problems.push({
-        path: at('transition'),
-        message: `transition "${o.transition}" needs a platform: add platform (${orList(PLATFORMS)}) or a cohort`,
+        path: at('probability'),
+        message: `probabilities of the transitions out of "${from}" add up to ${+e.total.toFixed(6)} in this scope; at most 1`,
       });
-      return;
     }
-    const ids = transitionIds(MODELS[platform]);
-    if (!ids.includes(o.transition)) {
-      problems.push({
-        path: at('transition'),
-        message: `the ${platform} model has no transition "${o.transition}"${suggest(o.transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them`,
-      });
-      return;
-    }
-    const [from] = o.transition.split('->') as [string];
-    const siblings = MODELS[platform].nodes[from]!.out ?? [];
-    if ((o.probability !== undefined || o.weight !== undefined) && siblings.some((t) => t.when)) {
-      problems.push({
-        path: at(o.probability !== undefined ? 'probability' : 'weight'),
-        message: `"${o.transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead`,
-      });
-      return;
-    }
-    if (o.probability !== undefined) {
-      const key = `${o.platform ?? ''}|${o.cohort ?? ''}|${o.app ?? ''}|${platform}|${from}`;
-      const e = sums.get(key) ?? { total: 0, index: i, byTransition: new Map<string, number>() };
-      e.byTransition.set(o.transition, o.probability);
-      e.total = [...e.byTransition.values()].reduce((a, b) => a + b, 0);
-      e.index = i;
-      sums.set(key, e);
-      if (e.total > 1 + 1e-9) {
-        problems.push({
-          path: at('probability'),
-          message: `probabilities of the transitions out of "${from}" add up to ${+e.total.toFixed(6)} in this scope; at most 1`,
-        });
-      }
-    }
-  });
+  }
+}
 
-  s.quotas.forEach((q, i) => {
-    const at = (...p: (string | number)[]) => ['quotas', i, ...p];
-    const cohort = cohorts.get(q.cohort);
-    if (!cohort) {
+/** One quota: its cohort and app exist, it names an end or a path the model has, and it fits. */
+function checkQuota(ctx: Ctx, q: Scenario['quotas'][number], i: number): void {
+  const { s, suggest, cohorts, cohortNames, problems } = ctx;
+  const at = (...p: (string | number)[]) => ['quotas', i, ...p];
+  const cohort = cohorts.get(q.cohort);
+  if (!cohort) {
+    problems.push({
+      path: at('cohort'),
+      message: `no cohort "${q.cohort}"${suggest(q.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
+    });
+    return;
+  }
+  const apps = appsOf(s, cohort.name);
+  if (q.app !== undefined && !apps.includes(q.app)) {
+    problems.push({
+      path: at('app'),
+      message: `cohort "${cohort.name}" does not install "${q.app}"${suggest(q.app, apps)}; its apps: ${apps.join(', ')}`,
+    });
+    return;
+  }
+  if (!quotaApp(s, q)) {
+    problems.push({
+      path: ['quotas', i],
+      message: `cohort "${cohort.name}" installs ${apps.length} apps (${apps.join(', ')}): name one with app`,
+    });
+    return;
+  }
+  if (!q.end && !q.path) {
+    problems.push({
+      path: ['quotas', i],
+      message: 'a quota needs end: { status, state } (where the devices end) or path: [nodes] (what they go through)',
+    });
+    return;
+  }
+  if (q.count > cohort.count) {
+    problems.push({
+      path: at(q.exact ? 'count' : 'atLeast'),
+      message: `a quota of ${q.count} devices is larger than cohort "${cohort.name}" (${cohort.count} devices)`,
+    });
+  }
+  const model = MODELS[cohort.platform];
+  if (q.end) {
+    const statuses = CATALOGUE[cohort.platform].statuses;
+    const st = resolveState(cohort.platform, q.end.status);
+    if (!st) {
+      const known = statuses.map((x) => x.id);
       problems.push({
-        path: at('cohort'),
-        message: `no cohort "${q.cohort}"${suggest(q.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
+        path: at('end', 'status'),
+        message: `no status "${q.end.status}" on ${cohort.platform}${suggest(q.end.status, known)}; known: ${known.join(', ')}`,
       });
-      return;
-    }
-    const apps = appsOf(s, cohort.name);
-    if (q.app !== undefined && !apps.includes(q.app)) {
+    } else if (q.end.state !== undefined && !resolveState(cohort.platform, q.end.status, q.end.state)) {
+      const known = statuses.find((x) => x.id === st.status)!.states.map((x) => x.id);
       problems.push({
-        path: at('app'),
-        message: `cohort "${cohort.name}" does not install "${q.app}"${suggest(q.app, apps)}; its apps: ${apps.join(', ')}`,
-      });
-      return;
-    }
-    if (!quotaApp(s, q)) {
-      problems.push({
-        path: ['quotas', i],
-        message: `cohort "${cohort.name}" installs ${apps.length} apps (${apps.join(', ')}): name one with app`,
-      });
-      return;
-    }
-    if (!q.end && !q.path) {
-      problems.push({
-        path: ['quotas', i],
-        message: 'a quota needs end: { status, state } (where the devices end) or path: [nodes] (what they go through)',
-      });
-      return;
-    }
-    if (q.count > cohort.count) {
-      problems.push({
-        path: at(q.exact ? 'count' : 'atLeast'),
-        message: `a quota of ${q.count} devices is larger than cohort "${cohort.name}" (${cohort.count} devices)`,
+        path: at('end', 'state'),
+        message: `no state "${q.end.state}" under ${cohort.platform} status "${st.status}"${suggest(q.end.state, known)}; known: ${known.join(', ')}`,
       });
     }
-    const model = MODELS[cohort.platform];
-    if (q.end) {
-      const statuses = CATALOGUE[cohort.platform].statuses;
-      const st = resolveState(cohort.platform, q.end.status);
-      if (!st) {
-        const known = statuses.map((x) => x.id);
-        problems.push({
-          path: at('end', 'status'),
-          message: `no status "${q.end.status}" on ${cohort.platform}${suggest(q.end.status, known)}; known: ${known.join(', ')}`,
-        });
-      } else if (q.end.state !== undefined && !resolveState(cohort.platform, q.end.status, q.end.state)) {
-        const known = statuses.find((x) => x.id === st.status)!.states.map((x) => x.id);
-        problems.push({
-          path: at('end', 'state'),
-          message: `no state "${q.end.state}" under ${cohort.platform} status "${st.status}"${suggest(q.end.state, known)}; known: ${known.join(', ')}`,
-        });
-      }
-    }
-    const nodes = Object.keys(model.nodes);
-    const transitions = transitionIds(model).filter((id) => !id.endsWith(`->${END}`));
-    (q.path ?? []).forEach((name, j) => {
-      if (name.includes('->')) {
-        if (!transitions.includes(name))
-          problems.push({
-            path: at('path', j),
-            message: `the ${cohort.platform} model has no transition "${name}"${suggest(name, transitions)}; transitions are listed in docs/lifecycles.md`,
-          });
-      } else if (!nodes.includes(name)) {
+  }
+  const nodes = Object.keys(model.nodes);
+  const transitions = transitionIds(model).filter((id) => !id.endsWith(`->${END}`));
+  (q.path ?? []).forEach((name, j) => {
+    if (name.includes('->')) {
+      if (!transitions.includes(name))
         problems.push({
           path: at('path', j),
-          message: `the ${cohort.platform} model has no node "${name}"${suggest(name, nodes)}; nodes are listed in docs/lifecycles.md`,
+          message: `the ${cohort.platform} model has no transition "${name}"${suggest(name, transitions)}; transitions are listed in docs/lifecycles.md`,
         });
-      }
-    });
+    } else if (!nodes.includes(name)) {
+      problems.push({
+        path: at('path', j),
+        message: `the ${cohort.platform} model has no node "${name}"${suggest(name, nodes)}; nodes are listed in docs/lifecycles.md`,
+      });
+    }
   });
+}
 
+/** Updates name a new version; a licence pool is for one iOS VPP app. */
+function checkUpdatesAndPools(ctx: Ctx): void {
+  const { s, suggest, appIds, problems } = ctx;
   s.apps.forEach((a, i) => {
     if (a.update && a.update.version === a.version) {
       problems.push({
@@ -208,7 +241,6 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
     else if (s.causes.some((o, j) => j < i && o.kind === 'vpp-pool' && o.app === c.app))
       problems.push({ path: ['causes', i, 'app'], message: `app "${c.app}" already has a licence pool` });
   });
-  return problems;
 }
 
 /** "a, b, c or d". */
