@@ -4,8 +4,19 @@
  * platform). Every problem becomes a ScenarioError naming file:line, the field and what would be
  * right; nothing is half-loaded.
  */
-import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+} from 'yaml';
 import type { z } from 'zod';
 import { ScenarioError } from '../../protocol/errors.js';
 import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
@@ -14,6 +25,7 @@ import { legacyTransportOptions } from './notices.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { attachPositions, pathKey, type SourcePositions } from './positions.js';
 import { suggest } from './suggest.js';
+import { aliasProblem, MAX_SCENARIO_BYTES, sizeProblem, YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
 
 export { suggest };
 
@@ -302,6 +314,9 @@ export function formatProblems(file: string, problems: Problem[], listed = 8): S
 
 /** Parses and validates scenario text; `file` is only used in messages. */
 export function parseScenario(text: string, file: string, opts: ParseOptions = {}): Scenario {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SCENARIO_BYTES)
+    throw formatProblems(file, [sizeProblem(bytes, lineAtByte(text, MAX_SCENARIO_BYTES))!]);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -316,7 +331,9 @@ export function parseScenario(text: string, file: string, opts: ParseOptions = {
     };
     throw formatProblems(file, [problem]);
   }
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const bomb = aliasProblem(doc, lc, { visit, isAlias, isCollection, isPair, isScalar });
+  if (bomb) throw formatProblems(file, [bomb]);
+  const raw = (doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
   if (opts.set?.length) applyOverrides(raw, opts.set);
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
@@ -337,11 +354,35 @@ export function parseScenario(text: string, file: string, opts: ParseOptions = {
   return parsed.data;
 }
 
+/** The line a byte offset falls on (1-based), counting only as far as that offset. */
+function lineAtByte(text: string, offset: number): number {
+  const head = Buffer.from(text.slice(0, offset)).subarray(0, offset).toString('utf8');
+  let line = 1;
+  for (let i = head.indexOf('\n'); i !== -1; i = head.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** A file past the size cap is refused from its first cap's worth of bytes, never read whole. */
+function readCapped(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= MAX_SCENARIO_BYTES) return readFileSync(fd, 'utf8');
+    const head = Buffer.alloc(MAX_SCENARIO_BYTES);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const problem = sizeProblem(size, lineAtByte(head.subarray(0, n).toString('utf8'), MAX_SCENARIO_BYTES));
+    throw formatProblems(file, [problem!]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function loadScenario(file: string, opts: ParseOptions = {}): Scenario {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readCapped(file);
   } catch (err) {
+    if (err instanceof ScenarioError) throw err;
     throw new ScenarioError(
       `Cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}. Pass a path to a YAML scenario such as scenarios/quickstart.yaml.`,
       file,

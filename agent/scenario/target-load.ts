@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { aliasProblem, YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
 import { TargetConfigError } from '../../protocol/errors.js';
 import { suggest } from './suggest.js';
 import { targetSchema, type TargetSpec } from './target-schema.js';
@@ -199,7 +200,9 @@ export function parseTargetFile(text: string, file: string, env: NodeJS.ProcessE
       doc.errors.map((e) => ({ path: [], message: `YAML syntax: ${e.message.split('\n')[0]}` })),
     );
   }
-  return resolveTarget(doc.toJS(), source, [], env);
+  const bomb = aliasProblem(doc, lc, { visit, isAlias, isCollection, isPair, isScalar });
+  if (bomb) throw fail({ file, lineOf: () => bomb.line }, [bomb]);
+  return resolveTarget(doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT }), source, [], env);
 }
 
 export function loadTargetFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedTarget {
