@@ -4,7 +4,7 @@
  */
 import { request } from 'undici';
 import { TallySourceError } from '../protocol/errors.js';
-import type { AppTallies } from '../protocol/tally.js';
+import { type AppTallies, talliesShapeProblem } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
 import type { ReadContext, SourceDeviceRow, TallyRow, TallySource } from './tally-source.js';
 
@@ -50,6 +50,11 @@ export function fleetsimSource(baseUrl: string): TallySource {
       }
       for (const app of ctx.appIds) {
         const t = (await getJson(new URL(talliesPath(app), origin))) as AppTallies;
+        const problem = talliesShapeProblem(t, app);
+        if (problem)
+          throw new TallySourceError(
+            `GET ${talliesPath(app)} on ${origin} is not the tallies of app "${app}": ${problem} (expected { appId, total, statuses, platforms }, docs/protocol.md)`,
+          );
         for (const [platform, statuses] of Object.entries(t.platforms ?? {})) {
           for (const [status, states] of Object.entries(statuses ?? {})) {
             for (const [state, count] of Object.entries(states)) rows.push({ app, platform, status, state, count });

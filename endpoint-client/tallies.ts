@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import { TallySourceError } from '../protocol/errors.js';
-import type { AppTallies } from '../protocol/tally.js';
+import { type AppTallies, talliesShapeProblem } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
 
 export async function fetchTallies(baseUrl: string, appIds: readonly string[]): Promise<AppTallies[]> {
@@ -16,7 +16,21 @@ export async function fetchTallies(baseUrl: string, appIds: readonly string[]): 
       const body = await res.body.text();
       throw new TallySourceError(`GET ${talliesPath(id)} answered ${res.statusCode}: ${body.slice(0, 200)}`);
     }
-    out.push((await res.body.json()) as AppTallies);
+    const text = await res.body.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new TallySourceError(
+        `GET ${talliesPath(id)} answered 200 with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+      );
+    }
+    const problem = talliesShapeProblem(body, id);
+    if (problem)
+      throw new TallySourceError(
+        `GET ${talliesPath(id)} answered 200 but not with the tallies of app "${id}": ${problem}. A tallies answer is { appId, total, statuses, platforms } (docs/protocol.md); check that --tallies-url points at a fleetsim-compatible tallies API, or read another shape with "tallies: { source: http }" in a --target-file (examples/customer-ingest/).`,
+      );
+    out.push(body as AppTallies);
   }
   return out;
 }

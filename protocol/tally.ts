@@ -72,3 +72,34 @@ export class TallyBook {
     return out;
   }
 }
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+/**
+ * What is wrong with a tallies answer for `appId`, in words, or undefined when it has the shape
+ * above. A target's answer is checked before anything reads it, so a wrong one is a clear error
+ * naming the field rather than a crash further on.
+ */
+export function talliesShapeProblem(body: unknown, appId: string): string | undefined {
+  if (!isObject(body)) return `the body is ${Array.isArray(body) ? 'an array' : typeof body}, not an object`;
+  if (body.appId === undefined) return 'it has no "appId"';
+  if (body.appId !== appId) return `its "appId" is ${JSON.stringify(body.appId)}, not "${appId}"`;
+  if (!isCount(body.total)) return `its "total" is ${JSON.stringify(body.total)}, not a count`;
+  if (!isObject(body.statuses)) return 'it has no "statuses" object';
+  for (const [status, s] of Object.entries(body.statuses)) {
+    if (!isObject(s) || !isCount(s.total) || !isObject(s.states)) return `statuses.${status} is not { total, states }`;
+    for (const [state, n] of Object.entries(s.states))
+      if (!isCount(n)) return `statuses.${status}.states.${state} is ${JSON.stringify(n)}, not a count`;
+  }
+  if (!isObject(body.platforms)) return 'it has no "platforms" object';
+  for (const [platform, statuses] of Object.entries(body.platforms)) {
+    if (!isObject(statuses)) return `platforms.${platform} is not an object`;
+    for (const [status, states] of Object.entries(statuses)) {
+      if (!isObject(states)) return `platforms.${platform}.${status} is not an object`;
+      for (const [state, n] of Object.entries(states))
+        if (!isCount(n)) return `platforms.${platform}.${status}.${state} is ${JSON.stringify(n)}, not a count`;
+    }
+  }
+  return undefined;
+}
