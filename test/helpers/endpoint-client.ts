@@ -47,15 +47,25 @@ export async function tallies(base: string, appId: string): Promise<AppTallies> 
   return (await getJson(base, `/v1/apps/${encodeURIComponent(appId)}/tallies`)).body as AppTallies;
 }
 
-/** Connects and resolves on CONNACK, rejects on a refused connection. */
+/**
+ * Connects and resolves on CONNACK; rejects on a refused connection, and on one that closes
+ * before its CONNACK (a broker killed mid-handshake): mqtt.js then emits 'close' and no 'error',
+ * so waiting for an error alone hangs the caller for good.
+ */
 export function connectMqtt(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
+    const fail = (err: Error) => {
       c.end(true);
       reject(err);
+    };
+    const closedEarly = () => fail(new Error(`${url} closed the connection before its CONNACK`));
+    c.once('connect', () => {
+      c.off('close', closedEarly);
+      resolve(c);
     });
+    c.once('error', fail);
+    if (!c.options.reconnectPeriod) c.once('close', closedEarly);
   });
 }
 
