@@ -8,7 +8,6 @@ import { EVENT_SCHEMA_VERSION } from '../protocol/event.js';
 import { RunMetrics } from './metrics.js';
 import type { Emitted, Simulator } from '../agent/sim/simulator.js';
 import { SendError, type Transport } from '../transport/types.js';
-import { DriveStalledError } from '../protocol/errors.js';
 import { InFlightWindow, Pacer } from './flow-control.js';
 import { encodeEvent } from './encode.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
@@ -33,7 +32,11 @@ export interface DriveOptions {
   observers?: readonly DriveObserver[];
   /** Aborting it stops the supply of new events: what is in flight settles, held devices go, and the drive resolves. */
   signal?: AbortSignal;
-  /** Fail the run when no acknowledgement arrives for this long while events are in flight. @default 60000 */
+  /**
+   * Give up on the run when nothing is acknowledged (or refused outright) for this long while
+   * events are in flight: a target answering 429 forever, or gone. What is in flight then counts
+   * as given up, no new events go out, and the drive resolves with metrics.gaveUpReason. @default 60000
+   */
   stallMs?: number;
   /** After the signal, the longest wait for events in flight; those still unsettled then count as failed. @default 10000 */
   settleMs?: number;
@@ -142,14 +145,14 @@ export function drive(
     };
     const watchdog = clock.setInterval(
       () => {
-        if (inFlight > 0 && clock.now() - lastProgress > stallMs) {
-          settle();
-          reject(
-            new DriveStalledError(
-              `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} events in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`,
-            ),
-          );
-        }
+        if (finished || inFlight === 0 || clock.now() - lastProgress <= stallMs) return;
+        const now = clock.now();
+        metrics.gaveUpReason = `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} events in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`;
+        for (let i = 0; i < inFlight; i++) metrics.recordFailure(`given up: ${metrics.gaveUpReason}`, now, true);
+        inFlight = 0;
+        stopped = true;
+        for (const id of held.splice(0)) transport.deviceDone(id);
+        finish();
       },
       Math.min(1_000, stallMs),
     );
@@ -169,11 +172,15 @@ export function drive(
         inFlight--;
         busy.delete(deviceId);
         const now = clock.now();
-        lastProgress = now;
         if (err) {
-          metrics.recordFailure(err.message, now);
+          // A refusal is an answer; 429/503, timeouts and dropped connections past the transport's
+          // retries are not, and do not hold off the stall limit.
+          const refused = err instanceof SendError && err.kind === 'refused';
+          if (refused) lastProgress = now;
+          metrics.recordFailure(err.message, now, !refused);
           if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
         } else {
+          lastProgress = now;
           const us = Math.round((now - sentAt) * 1000);
           metrics.recordAck(us, now);
           // A handshake is not a queue at the endpoint: the window sees the publish's own latency.

@@ -127,6 +127,13 @@ export class RunMetrics implements Counters {
   sent = 0;
   acked = 0;
   failed = 0;
+  /**
+   * Of the failed, those given up without a definitive answer: the transport's retries ran out
+   * (429/503, timeouts, dropped connections), or the run gave up on them (giveUp below).
+   */
+  gaveUp = 0;
+  /** Why the run gave up as a whole (no acknowledgement for the stall limit), when it did. */
+  gaveUpReason: string | undefined;
   /** Events sent again after a failure (transports that retry bump it). */
   retried = 0;
   /** The whole run's ack latencies (µs), complete after the last `sample()`. */
@@ -165,10 +172,11 @@ export class RunMetrics implements Counters {
     this.sent++;
   }
 
-  /** An event that failed (`message` says why) at wall time `now`. */
-  recordFailure(message: string, now: number): void {
+  /** An event that failed (`message` says why) at wall time `now`; `gaveUp`: with no answer. */
+  recordFailure(message: string, now: number, gaveUp = false): void {
     if (now >= this.secEndMs) this.roll(now);
     this.failed++;
+    if (gaveUp) this.gaveUp++;
     this.lastError = message;
   }
 
@@ -271,8 +279,9 @@ export class BareMetrics extends RunMetrics {
     this.offered++;
     this.sent++;
   }
-  override recordFailure(message: string, _now: number): void {
+  override recordFailure(message: string, _now: number, gaveUp = false): void {
     this.failed++;
+    if (gaveUp) this.gaveUp++;
     this.lastError = message;
   }
   override recordAck(_latencyUs: number, now: number): void {

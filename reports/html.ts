@@ -4,7 +4,7 @@
  * the latency distribution, final status/state per platform, the lifecycle flows, lifecycle
  * durations and the reconciliation table with every difference highlighted. Pure.
  */
-import type { RunResult } from '../result/result.js';
+import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
 import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
@@ -309,7 +309,7 @@ export function renderHtml(r: RunResult, opts: HtmlOptions = {}): string {
 <h1>fleetsim ${esc(r.scenario.name)} ${verdict}</h1>
 <div class="meta">${esc(r.scenario.description ?? '')}</div>
 <div class="meta">${esc(r.scenario.file)}, seed ${esc(String(r.seed))}; ${esc(r.transport)} to ${esc(r.target.kind)} ${esc(r.target.url)}; started ${esc(r.startedAt)}${r.parts > 1 ? `; ${r.parts} parts merged` : ''}</div>
-${r.aborted ? `<p class="note">Aborted at ${esc(r.aborted.at)}: ${esc(r.aborted.reason)}.</p>` : ''}
+${r.aborted ? `<p class="note">Aborted at ${esc(r.aborted.at)}: ${esc(r.aborted.reason)}.</p>` : ''}${r.gaveUp ? `<p class="note">${esc(gaveUpSentence(r)!)}</p>` : ''}
 <div class="cards">
 ${card(fmt(r.devices.total), `devices (${fmt(r.devices.installations)} installations)`)}
 ${card(fmt(r.events.sent), `events sent (${fmt(r.events.acked)} acknowledged)`)}

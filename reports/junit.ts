@@ -110,6 +110,7 @@ function properties(r: RunResult): string {
     ['fleetsim', r.environment.fleetsim],
     ...(r.shard ? ([['shard', `${r.shard.index + 1}/${r.shard.count}`]] as [string, string][]) : []),
     ...(r.aborted ? ([['aborted', r.aborted.reason]] as [string, string][]) : []),
+    ...(r.gaveUp ? ([['gaveUp', `${r.gaveUp.events} events: ${r.gaveUp.reason}`]] as [string, string][]) : []),
   ];
   return `    <properties>\n${props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`).join('\n')}\n    </properties>`;
 }

@@ -2,7 +2,7 @@
  * summary.md: the result as Markdown for a pull request or a wiki page. The verdict first, then
  * thresholds, figures, reconciliation (differences listed) and lifecycle durations. Pure.
  */
-import type { RunResult } from '../result/result.js';
+import { gaveUpSentence, type RunResult } from '../result/result.js';
 import type { HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { deviceLine, formatFigure } from './junit.js';
@@ -35,6 +35,8 @@ export function renderMarkdown(r: RunResult): string {
   out.push(`# fleetsim ${r.scenario.name}: ${mark}`, '');
   if (r.scenario.description) out.push(r.scenario.description, '');
   if (r.aborted) out.push(`> **Aborted** at ${r.aborted.at}: ${r.aborted.reason}.`, '');
+  const gaveUp = gaveUpSentence(r);
+  if (gaveUp) out.push(`> **Gave up.** ${gaveUp}`, '');
   out.push(
     mdTable(
       ['', ''],

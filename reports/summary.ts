@@ -3,7 +3,7 @@
  * (per app: status -> state -> expected vs counted). Colour only when the stream is a TTY.
  */
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
-import type { RunResult } from '../result/result.js';
+import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { deviceLine, formatFigure } from './junit.js';
 
 export interface Style {
@@ -50,6 +50,8 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
     : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
   out.push(style.bold(`fleetsim ${r.scenario.name}: ${verdict}`));
   if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));
+  const gaveUp = gaveUpSentence(r);
+  if (gaveUp) out.push(style.bad(gaveUp));
   const e2e = r.latency.endToEnd;
   out.push(
     table(
@@ -64,7 +66,7 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
         [
           'events sent',
           fmt(r.events.sent),
-          `acknowledged ${fmt(r.events.acked)}, failed ${r.events.failed ? style.bad(fmt(r.events.failed)) : '0'}, retried ${fmt(r.events.retried)}`,
+          `acknowledged ${fmt(r.events.acked)}, failed ${r.events.failed ? style.bad(fmt(r.events.failed)) : '0'}${r.events.gaveUp ? ` (given up ${style.bad(fmt(r.events.gaveUp))})` : ''}, retried ${fmt(r.events.retried)}`,
         ],
         [
           'throughput',

@@ -74,6 +74,7 @@ export function buildResult(r: ResultInput): RunResult {
     sent: metrics.sent,
     acked: metrics.acked,
     failed: metrics.failed,
+    gaveUp: metrics.gaveUp,
     retried: metrics.retried,
     ...(metrics.lastError ? { lastError: metrics.lastError } : {}),
   };
@@ -92,7 +93,7 @@ export function buildResult(r: ResultInput): RunResult {
   }
   return {
     schema: RESULT_SCHEMA,
-    ...verdictOf(reconciliation, checked),
+    ...verdictOf(reconciliation, checked, metrics.gaveUp),
     scenario: {
       name: r.scenario.name,
       file: r.scenarioFile,
@@ -134,5 +135,12 @@ export function buildResult(r: ResultInput): RunResult {
       ? { aborted: { at: r.aborted.at, reason: r.aborted.reason, ...(r.aborted.by ? { by: r.aborted.by } : {}) } }
       : {}),
     ...(r.shard ? { shard: r.shard } : {}),
+    ...(metrics.gaveUp ? { gaveUp: { events: metrics.gaveUp, reason: gaveUpReason(metrics) } } : {}),
   };
+}
+
+/** Why events were given up: the run's own give-up, or the transport's retries running out. */
+function gaveUpReason(m: RunMetrics): string {
+  if (m.gaveUpReason) return `the run gave up: ${m.gaveUpReason}`;
+  return `their retries ran out with no answer from the target (last error: ${m.lastError ?? 'none recorded'})`;
 }

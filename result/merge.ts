@@ -197,6 +197,8 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     sent: sum((r) => r.events.sent),
     acked: sum((r) => r.events.acked),
     failed: sum((r) => r.events.failed),
+    // results written before the give-up count have none
+    gaveUp: sum((r) => r.events.gaveUp ?? 0),
     retried: sum((r) => r.events.retried),
   };
   const lastError = [...byFinish].reverse().find((r) => r.events.lastError)?.events.lastError;
@@ -226,7 +228,7 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
   const aborted = results.find((r) => r.aborted)?.aborted;
   const merged: RunResult = {
     schema: RESULT_SCHEMA,
-    ...verdictOf(reconciliation, thresholds),
+    ...verdictOf(reconciliation, thresholds, events.gaveUp ?? 0),
     scenario: first.scenario,
     seed: first.seed,
     transport: first.transport,
@@ -260,6 +262,19 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     reconciliation,
     thresholds,
     ...(aborted ? { aborted } : {}),
+    ...(events.gaveUp
+      ? {
+          gaveUp: {
+            events: events.gaveUp,
+            reason: results
+              .filter((r) => r.gaveUp)
+              .map((r) =>
+                results.length > 1 ? `part ${results.indexOf(r) + 1}: ${r.gaveUp!.reason}` : r.gaveUp!.reason,
+              )
+              .join('; '),
+          },
+        }
+      : {}),
   };
   if (results.every((r) => r.coverage !== undefined))
     merged.coverage = (opts.mergeCoverage ?? mergeCoverage)(results.map((r) => r.coverage!));

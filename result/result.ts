@@ -11,15 +11,15 @@ import type { ThresholdResult } from './thresholds.js';
 
 export const RESULT_SCHEMA = 'fleetsim.result/1';
 
-export type Verdict = 'passed' | 'thresholds failed' | 'reconciliation mismatch';
+export type Verdict = 'passed' | 'thresholds failed' | 'reconciliation mismatch' | 'gave up';
 
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
   /** True when every check passed: reconciliation (where checked) and every threshold. */
   passed: boolean;
   verdict: Verdict;
-  /** 0 passed, 1 thresholds failed, 2 reconciliation mismatch. */
-  exitCode: 0 | 1 | 2;
+  /** 0 passed, 1 thresholds failed, 2 reconciliation mismatch, 4 the simulator gave up on events. */
+  exitCode: 0 | 1 | 2 | 4;
   scenario: { name: string; file: string; description?: string };
   seed: number | string;
   transport: TransportKind;
@@ -37,7 +37,21 @@ export interface RunResult {
   parts: number;
   environment: { node: string; platform: string; arch: string; cpus: number; hostname: string; fleetsim: string };
   devices: { total: number; byPlatform: Record<string, number>; installations: number };
-  events: { offered: number; sent: number; acked: number; failed: number; retried: number; lastError?: string };
+  /**
+   * `gaveUp`: of the failed, those given up with no answer (retries spent, or the run gave up);
+   * absent in results written before it was counted.
+   */
+  events: {
+    offered: number;
+    sent: number;
+    acked: number;
+    failed: number;
+    gaveUp?: number;
+    retried: number;
+    lastError?: string;
+  };
+  /** Present when the simulator gave up on events: how many and why (the give-up rule, docs/report.md). */
+  gaveUp?: { events: number; reason: string };
   throughput: { eventsPerSec: number; peakPerSec: number };
   latency: {
     /** Send to transport acknowledgement (MQTT PUBACK / PUBCOMP, HTTP response). */
@@ -60,13 +74,26 @@ export interface RunResult {
   coverage?: Coverage;
 }
 
-/** The verdict from the checks: a reconciliation mismatch outranks failed thresholds. */
+/**
+ * The verdict from the checks. Events the simulator gave up on outrank everything: the endpoint
+ * never answered them, so their missing counts are no verdict on it. Then a reconciliation
+ * mismatch outranks failed thresholds.
+ */
 export function verdictOf(
   reconciliation: Pick<Reconciliation, 'checked' | 'match'>,
   thresholds: readonly Pick<ThresholdResult, 'passed'>[],
-): { passed: boolean; verdict: Verdict; exitCode: 0 | 1 | 2 } {
+  gaveUp = 0,
+): { passed: boolean; verdict: Verdict; exitCode: 0 | 1 | 2 | 4 } {
+  if (gaveUp > 0) return { passed: false, verdict: 'gave up', exitCode: 4 };
   if (reconciliation.checked && !reconciliation.match)
     return { passed: false, verdict: 'reconciliation mismatch', exitCode: 2 };
   if (thresholds.some((t) => !t.passed)) return { passed: false, verdict: 'thresholds failed', exitCode: 1 };
   return { passed: true, verdict: 'passed', exitCode: 0 };
+}
+
+/** The give-up in words, for every rendering: what happened, and what it means for the tallies. */
+export function gaveUpSentence(r: Pick<RunResult, 'gaveUp'>): string | undefined {
+  if (!r.gaveUp) return undefined;
+  const n = r.gaveUp.events.toLocaleString('en-US');
+  return `The simulator gave up on ${n} event${r.gaveUp.events === 1 ? '' : 's'}: ${r.gaveUp.reason}. The endpoint never answered them, so the reconciliation below is no verdict on its counting.`;
 }

@@ -17,16 +17,23 @@ import {
 import { NO_TALLIES_REASON, type TallyReading } from '../reconcile/reading.js';
 import type { ResultInput } from '../result/build.js';
 
-/** The endpoint's tallies of these apps; a run that cannot read them fails as unreachable. */
+/**
+ * The endpoint's tallies of these apps; a run that cannot read them fails as unreachable. After
+ * the simulator gave up on events (`gaveUp`), the target is likely gone or overloaded: the
+ * tallies are then unchecked with the reason, and the run still reports what it did.
+ */
 export async function readTallies(
   talliesUrl: string | undefined,
   appIds: readonly string[],
+  gaveUp = false,
 ): Promise<Exclude<TallyReading, { kind: 'deferred' }>> {
   if (!talliesUrl) return { kind: 'unavailable', reason: NO_TALLIES_REASON };
   try {
     return { kind: 'counted', tallies: await fetchTallies(talliesUrl, appIds) };
   } catch (err) {
-    throw new TargetUnreachableError(`Cannot read tallies from ${talliesUrl}: ${(err as Error).message}`);
+    const why = `Cannot read tallies from ${talliesUrl}: ${(err as Error).message}`;
+    if (gaveUp) return { kind: 'unavailable', reason: `${why} (after the simulator gave up on events)` };
+    throw new TargetUnreachableError(why);
   }
 }
 
@@ -59,11 +66,16 @@ export async function readEndpoint(
   talliesUrl: string | undefined,
   appIds: readonly string[],
   installs: readonly Installation[],
-  opts: { deferReconcile: boolean; shard: { index: number; count: number } | undefined; devices: boolean },
+  opts: {
+    deferReconcile: boolean;
+    shard: { index: number; count: number } | undefined;
+    devices: boolean;
+    gaveUp: boolean;
+  },
 ): Promise<EndpointReading> {
   const tallies: TallyReading = opts.deferReconcile
     ? { kind: 'deferred', shard: opts.shard }
-    : await readTallies(talliesUrl, appIds);
+    : await readTallies(talliesUrl, appIds, opts.gaveUp);
   const devices = talliesUrl && opts.devices ? await readDevices(talliesUrl, appIds, installs) : undefined;
   const endToEnd = talliesUrl ? await readEndToEnd(talliesUrl) : 'no tallies/stats API to read it from';
   return { tallies, devices, endToEnd };

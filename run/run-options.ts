@@ -58,6 +58,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** After `signal`, the longest wait for events in flight. @default 10000 */
   settleMs?: number;
+  /** Nothing acknowledged (or refused) for this long with events in flight: the run gives up (docs/report.md). @default 60000 */
+  stallMs?: number;
   /** Every timeline point as its second closes (streaming outputs). */
   onPoint?: (p: TimelinePoint) => void;
 }

@@ -62,6 +62,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
             deferReconcile: opts.deferReconcile ?? false,
             shard: opts.shard,
             devices: opts.instrument ?? true,
+            gaveUp: driven.metrics.gaveUp > 0,
           });
       const result = buildResult({
         scenario,

@@ -127,7 +127,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       merged.runId = rt.runId;
       return merged;
     }
-    const tallies = await readTallies(target.talliesUrl, appIdsOf(parts));
+    const gaveUp = parts.some((p) => (p.events.gaveUp ?? 0) > 0);
+    const tallies = await readTallies(target.talliesUrl, appIdsOf(parts), gaveUp);
     return mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
   } catch (err) {
     for (const c of running) if (c.exitCode === null) c.kill();

@@ -1,6 +1,6 @@
 /**
  * The drive loop under a manual clock: an abort signal stops it (what is in flight settles, held
- * devices go at once), the watchdog fails a drive whose target stopped acknowledging, and
+ * devices go at once), the watchdog gives up on a drive whose target stopped acknowledging, and
  * observers see every event and tick on their marks until the drive ends.
  */
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import { ManualClock } from '../core/clock.js';
 import { drive } from '../drive/drive.js';
-import { DriveStalledError } from '../protocol/errors.js';
+import { SendError } from '../protocol/errors.js';
+import { verdictOf } from '../result/result.js';
 import { emptyStats, type SendDone, type Transport } from '../transport/types.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
@@ -133,26 +134,68 @@ describe('the drive loop', () => {
     expect(await perDevice(true)).toBeGreaterThan(1);
   });
 
-  it('fails with DRIVE_STALLED when events stay unacknowledged for the stall limit', async () => {
+  it('gives up when events stay unacknowledged for the stall limit: in flight counts as given up, exit 4', async () => {
     const clock = new ManualClock();
-    const run = drive(newSim(), fakeTransport({ silent: true }), {
+    const sim = newSim();
+    const run = drive(sim, fakeTransport({ silent: true }), {
       timeScale: 'asap',
       maxInFlight: 8,
       simStartMs: 0,
       clock,
       stallMs: 5_000,
     });
-    const settled = run.then(
-      () => 'resolved',
-      (e: unknown) => e,
-    );
+    let settled = false;
+    void run.then(() => (settled = true));
     clock.advance(4_999);
     await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
     clock.advance(1_001);
-    const err = await settled;
-    expect(err).toBeInstanceOf(DriveStalledError);
-    expect(err).toMatchObject({ code: 'DRIVE_STALLED', exitCode: 4 });
-    expect((err as Error).message).toMatch(/^no acknowledgement for 5 s with 8 events in flight/);
+    const m = await run;
+    expect(m.gaveUpReason).toMatch(/^no acknowledgement for 5 s with 8 events in flight/);
+    expect(m).toMatchObject({ sent: 8, failed: 8, gaveUp: 8, acked: 0 });
+    // no new event left after the give-up, and the verdict is the give-up's, exit 4
+    expect(sim.nextTime()).toBeDefined();
+    expect(verdictOf({ checked: true, match: false }, [], m.gaveUp)).toEqual({
+      passed: false,
+      verdict: 'gave up',
+      exitCode: 4,
+    });
+  });
+
+  it('429s past their retries do not hold off the stall limit; refusals do', async () => {
+    const answering = (kind: 'overload' | 'refused') => {
+      const t = fakeTransport();
+      t.send = (_d, _a, _p, cb) => setImmediate(() => cb(new SendError('HTTP 429 from the target', kind)));
+      return t;
+    };
+    const clock = new ManualClock();
+    const overloaded = drive(newSim(), answering('overload'), {
+      timeScale: 'asap',
+      maxInFlight: 4,
+      simStartMs: 0,
+      clock,
+      stallMs: 5_000,
+    });
+    // every event fails at once, as after spent retries: without an acknowledgement the stall limit holds
+    for (let i = 0; i < 12; i++) {
+      clock.advance(500);
+      await new Promise((r) => setImmediate(r));
+    }
+    const m = await overloaded;
+    expect(m.gaveUpReason).toMatch(/^no acknowledgement for 5 s/);
+    expect(m.acked).toBe(0);
+    expect(m.gaveUp).toBe(m.failed);
+
+    const refused = await drive(newSim(), answering('refused'), {
+      timeScale: 'asap',
+      maxInFlight: 4,
+      simStartMs: 0,
+      clock: new ManualClock(),
+      stallMs: 5_000,
+    });
+    expect(refused.gaveUpReason).toBeUndefined();
+    expect(refused.gaveUp).toBe(0);
+    expect(refused.failed).toBe(refused.sent);
   });
 
   it('calls every observer for every event, ticks them on their marks, and stops their timers at the end', async () => {

@@ -70,7 +70,7 @@ describe('building a result', () => {
     expect(r.reconciliation).toMatchObject({ checked: true, match: true, differences: [] });
     const n = input.metrics.sent;
     expect(n).toBeGreaterThan(40);
-    expect(r.events).toEqual({ offered: n, sent: n, acked: n, failed: 0, retried: 0 });
+    expect(r.events).toEqual({ offered: n, sent: n, acked: n, failed: 0, gaveUp: 0, retried: 0 });
     // first send at T0+1, last ack at T0+n+2
     expect(r.durationMs).toBe(n + 1);
     expect(r.window).toEqual({ firstSendAt: T0 + 1, lastSettledAt: T0 + n + 2 });
