@@ -10,6 +10,7 @@ import type { Endpoint } from '../broker/endpoint.js';
 import type { Clock } from '../core/clock.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
+import { checkSize } from './size-check.js';
 import type { RunAuth } from '../transport/credentials.js';
 import { TRANSPORTS, targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
 
@@ -118,5 +119,16 @@ export function checkRun(scenario: Scenario, opts: RunOptions, workers?: number)
       `--transport ${transport} delivers to the embedded endpoint inside one process, so it cannot be split over --workers ${workers}: drop --workers, or use mqtt or http.`,
     );
   const target = opts.target ? targetUrl(transport, opts.target) : undefined;
+  const shared =
+    (opts.transportFlags as { sharedConnections?: number } | undefined)?.sharedConnections ??
+    scenario.load?.mqtt?.sharedConnections;
+  checkSize(scenario, {
+    transport,
+    workers: workers ?? 1,
+    shardCount: opts.shard?.count ?? 1,
+    embedded: target === undefined,
+    ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
+    ...(shared !== undefined ? { sharedConnections: shared } : {}),
+  });
   return { transport, seed: opts.seed ?? scenario.seed, target };
 }

@@ -1,0 +1,139 @@
+/**
+ * Whether a run fits this machine, checked before anything starts: memory per process against
+ * V8's heap limit and all processes against the machine's memory, and connections held at once
+ * against the open files a process may have. A run that cannot fit is refused with what does not
+ * fit and what would (devices per worker, --workers, --shard, an external endpoint), instead of
+ * growing for minutes until it dies. The figures per device and per (device, app) pair are
+ * measured on this codebase (docs/scale.md) with room for what a run adds while it drives.
+ */
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
+import type { Scenario } from '../agent/scenario/schema.js';
+import { scaleCounts } from '../agent/fleet/fleet.js';
+import { UsageError } from '../protocol/errors.js';
+import type { TransportKind } from '../transport/kinds/kinds.js';
+
+/** A device in the simulator while it drives (about 550 B built, 270 B more online; run state on top). */
+export const BYTES_PER_DEVICE = 1024;
+/** A (device, app) pair in the embedded endpoint's store, with its history (about 700 B after four reports). */
+export const BYTES_PER_PAIR = 1024;
+/** Of a limit, what a run may plan to use: the rest is for the runtime, buffers, and estimates that are low. */
+const HEADROOM = 0.75;
+/** Open files a process needs besides connections: the runtime, logs, listeners, the journal. */
+const FILES_RESERVED = 500;
+
+export interface Machine {
+  /** V8's heap limit per process, bytes. */
+  heapLimit: number;
+  totalMemory: number;
+  /** Open files per process (the soft limit); undefined where it cannot be read. */
+  openFiles: number | undefined;
+}
+
+export function thisMachine(): Machine {
+  return { heapLimit: getHeapStatistics().heap_size_limit, totalMemory: totalmem(), openFiles: openFileLimit() };
+}
+
+/** The soft "Max open files" of /proc/self/limits (Linux); Node has no getrlimit. */
+function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RunShape {
+  transport: TransportKind;
+  /** Worker processes driving the fleet (1 in one process). */
+  workers: number;
+  /** A --shard run covers 1/count of the fleet. */
+  shardCount: number;
+  /** The embedded endpoint runs in this process and holds every device's pairs and connections. */
+  embedded: boolean;
+  /** --devices, when it replaces the scenario's total. */
+  devices?: number;
+  /** MQTT connections shared by every device (sharedConnections), instead of one per device. */
+  sharedConnections?: number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/** Devices and (device, app) pairs of the whole run. */
+export function sizeOf(scenario: Scenario, devices?: number): { devices: number; pairs: number } {
+  const counts =
+    devices !== undefined
+      ? scaleCounts(
+          scenario.cohorts.map((c) => c.count),
+          devices,
+        )
+      : scenario.cohorts.map((c) => c.count);
+  let pairs = 0;
+  scenario.cohorts.forEach((c, i) => {
+    const apps = c.apps?.length ?? scenario.apps.filter((a) => a.platforms.includes(c.platform)).length;
+    pairs += counts[i]! * apps;
+  });
+  return { devices: counts.reduce((a, b) => a + b, 0), pairs };
+}
+
+/** What does not fit, in one paragraph with what would; undefined when the run fits. */
+export function sizeProblem(scenario: Scenario, shape: RunShape, machine: Machine): string | undefined {
+  const { devices, pairs } = sizeOf(scenario, shape.devices);
+  const perProcess = devices / shape.shardCount / shape.workers;
+  const heap = machine.heapLimit * HEADROOM;
+  const problems: string[] = [];
+  const fits: string[] = [];
+  const devicesPerProcess = Math.floor(heap / BYTES_PER_DEVICE);
+  if (perProcess * BYTES_PER_DEVICE > heap) {
+    const workers = Math.ceil(devices / shape.shardCount / devicesPerProcess);
+    problems.push(
+      `each of ${shape.workers === 1 ? 'its one process' : `its ${shape.workers} worker processes`} would simulate ${fmt(perProcess)} devices, about ${gib(perProcess * BYTES_PER_DEVICE)}, over the ${gib(machine.heapLimit)} a Node.js process may use here`,
+    );
+    fits.push(
+      `at most ${fmt(devicesPerProcess)} devices per process: --workers ${workers} or more on a machine with the memory, or --shard i/N across machines`,
+    );
+  }
+  const all = (devices / shape.shardCount) * BYTES_PER_DEVICE + (shape.embedded ? pairs * BYTES_PER_PAIR : 0);
+  if (all > machine.totalMemory * HEADROOM && problems.length === 0)
+    problems.push(`the run would need about ${gib(all)} in all, over this machine's ${gib(machine.totalMemory)}`);
+  if (all > machine.totalMemory * HEADROOM)
+    fits.push(
+      `about ${fmt((machine.totalMemory * HEADROOM) / (BYTES_PER_DEVICE + (shape.embedded ? (pairs / devices) * BYTES_PER_PAIR : 0)))} devices on this machine: --devices, or --shard i/N across machines`,
+    );
+  if (shape.embedded && pairs * BYTES_PER_PAIR > heap) {
+    problems.push(
+      `the embedded endpoint would hold ${fmt(pairs)} (device, app) pairs, about ${gib(pairs * BYTES_PER_PAIR)}, in one process (${gib(machine.heapLimit)} here)`,
+    );
+    fits.push(
+      `at most ${fmt(heap / BYTES_PER_PAIR)} pairs (about ${fmt(heap / BYTES_PER_PAIR / (pairs / devices))} devices of this scenario) against the embedded endpoint; past that, an endpoint of its own with --target`,
+    );
+  }
+  const files = machine.openFiles;
+  if (files !== undefined && shape.transport === 'mqtt' && shape.sharedConnections === undefined) {
+    // One connection per device, and a lifecycle outlasts the arrivals: all may be open at once.
+    const room = files - FILES_RESERVED;
+    if (perProcess > room) {
+      problems.push(
+        `each process would hold up to ${fmt(perProcess)} MQTT connections at once (one per device), over the ${fmt(files)} open files a process may have here`,
+      );
+      fits.push(
+        `at most ${fmt(room)} devices per process: --workers ${Math.ceil(devices / shape.shardCount / room)} or more, or sharedConnections`,
+      );
+    }
+    if (shape.embedded && devices / shape.shardCount > room)
+      problems.push(
+        `the embedded endpoint would accept all ${fmt(devices / shape.shardCount)} connections in one process; run fleetsim serve --workers N and pass --target`,
+      );
+  }
+  if (problems.length === 0) return undefined;
+  return `Scenario ${scenario.name} does not fit this machine: ${fmt(devices)} devices${shape.shardCount > 1 ? ` (${fmt(devices / shape.shardCount)} in this shard)` : ''}, ${fmt(pairs)} (device, app) pairs; ${problems.join('; ')}. What would fit: ${fits.join('; ')}. Nothing was started. (Estimates: ${BYTES_PER_DEVICE} B per simulated device, ${BYTES_PER_PAIR} B per pair at the embedded endpoint, ${HEADROOM * 100} % of each limit; docs/scale.md.)`;
+}
+
+/** Refuses a run that cannot fit, before anything starts. */
+export function checkSize(scenario: Scenario, shape: RunShape, machine: Machine = thisMachine()): void {
+  const problem = sizeProblem(scenario, shape, machine);
+  if (problem) throw new UsageError(problem);
+}
