@@ -52,6 +52,8 @@ export interface RunResult {
   };
   /** Present when the simulator gave up on events: how many and why (the give-up rule, docs/report.md). */
   gaveUp?: { events: number; reason: string };
+  /** Worker processes that died before their result, and the devices they had: the figures are the others'. */
+  lostWorkers?: { workers: string[]; devices: number };
   throughput: { eventsPerSec: number; peakPerSec: number };
   latency: {
     /** Send to transport acknowledgement (MQTT PUBACK / PUBCOMP, HTTP response). */
@@ -95,5 +97,6 @@ export function verdictOf(
 export function gaveUpSentence(r: Pick<RunResult, 'gaveUp'>): string | undefined {
   if (!r.gaveUp) return undefined;
   const n = r.gaveUp.events.toLocaleString('en-US');
-  return `The simulator gave up on ${n} event${r.gaveUp.events === 1 ? '' : 's'}: ${r.gaveUp.reason}. The endpoint never answered them, so the reconciliation below is no verdict on its counting.`;
+  const what = r.gaveUp.events ? `${n} event${r.gaveUp.events === 1 ? '' : 's'}` : 'part of the run';
+  return `The simulator gave up on ${what}: ${r.gaveUp.reason}. The endpoint never answered all of it, so the reconciliation below is no verdict on its counting.`;
 }

@@ -20,6 +20,7 @@ import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { openTarget } from './open-target.js';
 import { readTallies } from './read-endpoint.js';
 import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
+import { sizeOf } from './size-check.js';
 import type { StopMessage, WorkerJob, WorkerMessage } from './worker-main.js';
 
 /** The compiled worker entry (tests run the sources, so fall back to dist/). */
@@ -36,9 +37,10 @@ export function runWorker(
   entry = workerEntry(),
   onPoint?: (p: TimelinePoint) => void,
   logger?: RunLogger,
-): { child: ChildProcess; done: Promise<RunResult> } {
+): { child: ChildProcess; done: Promise<RunResult>; lost: () => string | undefined } {
   const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const which = `${job.options.shard!.index + 1}/${job.options.shard!.count}`;
+  let lost: string | undefined;
   const done = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
     child.on('message', (m: WorkerMessage) => {
@@ -57,11 +59,13 @@ export function runWorker(
       }
     });
     child.on('exit', (code, signal) => {
-      if (!settled) reject(new WorkerError(`worker ${which} exited (${signal ?? code}) before sending its result`));
+      if (settled) return;
+      lost = `worker ${which} exited (${signal ?? code}) before sending its result`;
+      reject(new WorkerError(lost));
     });
   });
   child.send(job);
-  return { child, done };
+  return { child, done, lost: () => lost };
 }
 
 export async function runWithWorkers(scenario: Scenario, opts: RunOptions, workers: number): Promise<RunResult> {
@@ -116,10 +120,17 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     };
     if (opts.signal?.aborted) stopAll();
     opts.signal?.addEventListener('abort', stopAll, { once: true });
-    const parts = await Promise.all(runs.map((r) => r.done)).finally(() =>
+    const settled = await Promise.allSettled(runs.map((r) => r.done)).finally(() =>
       opts.signal?.removeEventListener('abort', stopAll),
     );
+    const parts = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+    const lost = runs.flatMap((r) => r.lost() ?? []);
+    // A worker that reported an error fails the run as it did; one that died is lost, and the
+    // others still report (below), unless none is left to.
+    if (failed.length && (lost.length < failed.length || parts.length === 0)) throw failed[0];
     points?.flush();
+    if (lost.length) return reportWithout(parts, lost, scenario, opts, target);
     checkShards(parts);
     if (rt) {
       const merged = await mergeThroughTarget(rt, parts, clock);
@@ -137,6 +148,34 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     clock.clearInterval(tick);
     await target.close();
   }
+}
+
+/**
+ * The report of the workers that finished when others died: their figures as they are, the lost
+ * workers named with how many devices they had. Tallies are not compared: a lost worker's events
+ * were partly acknowledged, so the endpoint holds events no surviving ground truth has. The
+ * verdict is the simulator's give-up, exit 4, never a mismatch blamed on the endpoint.
+ */
+function reportWithout(
+  parts: RunResult[],
+  lost: string[],
+  scenario: Scenario,
+  opts: RunOptions,
+  target: { kind: RunResult['target']['kind']; url: string },
+): RunResult {
+  const reason = `${lost.join('; ')}: its devices were partly sent, so the endpoint's tallies cannot be compared with the other workers' ground truth`;
+  const merged = mergeResults(parts, {
+    sharedTarget: true,
+    tallies: { kind: 'unavailable', reason },
+    target: { kind: target.kind, url: target.url },
+  });
+  const missing = sizeOf(scenario, opts.devices).devices - merged.devices.total;
+  merged.lostWorkers = { workers: lost, devices: missing };
+  merged.gaveUp = {
+    events: merged.gaveUp?.events ?? 0,
+    reason: `${lost.join('; ')} (its ${missing.toLocaleString('en-US')} devices are not in this report)${merged.gaveUp ? `; ${merged.gaveUp.reason}` : ''}`,
+  };
+  return { ...merged, passed: false, verdict: 'gave up', exitCode: 4 };
 }
 
 /** The workers' progress as one: counts add, times and p99 take the largest, the latest error shows. */
