@@ -3,17 +3,19 @@
  * other workers' figures are kept, the lost worker and its devices are named, reconciliation is
  * not presented as a mismatch, and the verdict is the simulator's give-up (exit 4).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
 import { renderSummary } from '../reports/summary.js';
 import { runWithWorkers } from '../run/workers.js';
+import { ROOT, tempDir, writeTemp } from './helpers.js';
 import { tinyScenario } from './scenario-files.js';
 
-/** This process's forked workers (worker-main), by pid. */
-function workerPids(): number[] {
+/** A process's forked workers (worker-main), by pid. */
+function workerPids(parent = process.pid): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'worker-main'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(parent), '-f', 'worker-main'], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .filter(Boolean)
@@ -66,5 +68,32 @@ describe('--workers 2 when one worker is killed', () => {
     expect(renderSummary(r)).toMatch(
       /The simulator gave up on part of the run: worker [12]\/2 exited \(SIGKILL\).*its 20 devices are not in this report/,
     );
+  });
+
+  it('workers die with their parent: kill -9 of fleetsim run leaves no worker running', async () => {
+    const file = writeTemp('slow.yaml', tinyScenario([], { arrival: '{ uniform: ["0s", "10m"] }', timeScale: '10' }));
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'fleetsim.js'), 'run', file, '--workers', '2', '--quiet', '--out', join(tempDir(), 'o')],
+      {
+        stdio: 'ignore',
+      },
+    );
+    let pids: number[] = [];
+    while (pids.length < 2) {
+      await new Promise((r) => setTimeout(r, 100));
+      pids = workerPids(child.pid);
+    }
+    child.kill('SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
   });
 });
