@@ -147,7 +147,7 @@ export function drive(
       () => {
         if (finished || inFlight === 0 || clock.now() - lastProgress <= stallMs) return;
         const now = clock.now();
-        metrics.gaveUpReason = `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} events in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`;
+        metrics.gaveUpReason = `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} event${inFlight === 1 ? '' : 's'} in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`;
         for (let i = 0; i < inFlight; i++) metrics.recordFailure(`given up: ${metrics.gaveUpReason}`, now, true);
         inFlight = 0;
         stopped = true;
