@@ -18,6 +18,7 @@ import type { Aedes } from 'aedes';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Authenticator, type AuthConfig } from './auth.js';
+import { EndpointFaults, type Pausable } from './endpoint-faults.js';
 import { EndpointMetrics } from './endpoint-metrics.js';
 import { createHttpHandler, type HealthReport, type HttpApiHooks } from './http-api.js';
 import { EndpointSink } from './ingest-sink.js';
@@ -82,6 +83,8 @@ export interface Endpoint {
   replayed: number;
   /** True when clients must authenticate (MQTT CONNECT credentials, HTTP bearer tokens). */
   authEnabled: boolean;
+  /** Refusals and stops on purpose, armed by a run with endpoint faults (docs/faults.md). */
+  faults: EndpointFaults;
   /** Stops taking events, acknowledges what is in flight once durable, then closes everything. */
   close(): Promise<void>;
 }
@@ -164,10 +167,16 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   });
   const handleMqtt = createConnectionHandler(broker, limits, metrics, log);
   const sockets = new Set<Socket>();
+  // aedes' own pause: a paused client's connection is not read (lib/client.js nextBatch), TCP backs up.
+  const connected = () => Object.values((broker as unknown as { clients: Record<string, Pausable> }).clients);
+  const faults = new EndpointFaults(clock, connected);
+  broker.on('client', (c) => faults.onSocket(c as unknown as Pausable));
   const onMqttSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
+    // a connection made while the endpoint does not read is not read either, CONNECT included
+    if (faults.holdIfStopped(() => handleMqtt(socket, socket.remoteAddress ?? ''), 'connectionsHeld')) return;
     handleMqtt(socket, socket.remoteAddress ?? '');
   };
   const mqttServer: NetServer = opts.tls
@@ -184,6 +193,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     clock,
     mqttClients: () => broker.connectedClients,
     draining: () => draining,
+    faults,
     health: () => {
       const mqtt = mqttServer.listening;
       const extra = opts.health?.();
@@ -249,6 +259,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     draining = true;
+    faults.disarm();
     // No new connections; what arrived is acknowledged once durable, then connections go.
     const mqttClosed = new Promise<void>((r) => mqttServer.close(() => r()));
     await ingestor.drain();
@@ -276,6 +287,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     wsUrl: wss ? `ws${s}://${urlHost}:${httpPort}/mqtt` : undefined,
     replayed,
     authEnabled: auth.enabled,
+    faults,
     close: () => (closing ??= close()),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EndpointFaults } from './endpoint-faults.js';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
@@ -43,6 +44,8 @@ export interface HttpApiDeps {
   hooks?: HttpApiHooks;
   /** @default systemClock */
   clock?: Clock;
+  /** Refusals and stops on purpose (a run's endpoint faults). */
+  faults?: EndpointFaults;
 }
 
 const EMPTY_QUERY = new URLSearchParams();
@@ -127,6 +130,24 @@ export function createHttpHandler(d: HttpApiDeps) {
         );
       const p = authorize(req, res, path, query, true);
       if (p === false) return;
+      if (d.faults) {
+        const refuse = d.faults.refusing();
+        if (refuse) {
+          req.resume();
+          return sendJson(
+            res,
+            refuse.status ?? 503,
+            {
+              error: refuse.status === 429 ? 'too_many_requests' : 'unavailable',
+              field: '(endpoint)',
+              reason:
+                'the endpoint refuses events for a while on purpose (a refusing-endpoint fault); retry after the Retry-After',
+            },
+            { 'retry-after': String(refuse.retryAfterS ?? 1) },
+          );
+        }
+        if (d.faults.holdIfStopped(() => postEvents(req, res, p))) return;
+      }
       return postEvents(req, res, p);
     }
     if (get) {

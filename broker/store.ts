@@ -36,6 +36,8 @@ export interface PairState {
   receivedAt: number;
   appVersion: string;
   jobId: string;
+  /** The device's enrolment of the latest event; absent for 0 (docs/protocol.md, "Factory reset"). */
+  enrolment?: number;
   history: HistoryEntry[];
 }
 
@@ -43,6 +45,8 @@ export interface StoreCounters {
   accepted: number;
   duplicates: number;
   stale: number;
+  /** Events that began a later enrolment of their (device, app) pair (a factory reset): accepted whatever their seq. */
+  reenrolments: number;
   rejected: number;
   /** Keyed by a field of the event or a fixed reason (REJECTION_REASONS), never by a client's text. */
   rejectedByReason: Record<string, number>;
@@ -95,6 +99,7 @@ export class TallyStore {
     accepted: 0,
     duplicates: 0,
     stale: 0,
+    reenrolments: 0,
     rejected: 0,
     rejectedByReason: counts(),
     unknownFields: counts(),
@@ -113,13 +118,24 @@ export class TallyStore {
     }
     const prev = devices.get(e.deviceId);
     if (prev) {
-      if (e.seq === prev.seq) {
+      // (enrolment, seq) in order: a wiped device's new enrolment starts seq again at 1 and wins.
+      const enrolment = e.enrolment ?? 0;
+      const was = prev.enrolment ?? 0;
+      if (enrolment < was) {
+        this.counters.stale++;
+        return 'stale';
+      }
+      if (enrolment === was && e.seq === prev.seq) {
         this.counters.duplicates++;
         return 'duplicate';
       }
-      if (e.seq < prev.seq) {
+      if (enrolment === was && e.seq < prev.seq) {
         this.counters.stale++;
         return 'stale';
+      }
+      if (enrolment > was) {
+        this.counters.reenrolments++;
+        prev.enrolment = enrolment;
       }
       // A device does not change platform; if a report claims so, the pair moves cells on both books.
       this.tallies.add(e.appId, prev.platform, prev.status, prev.state, -1);
@@ -149,6 +165,7 @@ export class TallyStore {
         receivedAt,
         appVersion: e.appVersion,
         jobId: e.jobId,
+        ...(e.enrolment ? { enrolment: e.enrolment } : {}),
         history: [entryOf(e, receivedAt)],
       });
       this.pairCount++;

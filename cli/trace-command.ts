@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/delay.js';
 import { loadScenario } from '../agent/scenario/load.js';
-import { traceDevice, type DeviceTrace } from '../agent/sim/trace.js';
+import { traceDevice, type DeviceTrace, type TraceFault } from '../agent/sim/trace.js';
 import { describe } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import type { Scenario } from '../agent/scenario/schema.js';
@@ -48,15 +48,45 @@ export function renderTrace(t: DeviceTrace, scenario: Scenario, seed: number | s
       `  ${app}: ${q ? `chosen for quota ${role} (${q.end ? `end ${q.end.status}${q.end.state ? `/${q.end.state}` : ''}` : ''}${q.path ? ` path ${q.path.join(' -> ')}` : ''})` : "in a quota's cohort, not chosen: its walk avoids every exact quota of the cohort (atLeast quotas leave it free)"}`,
     );
   }
+  for (const f of t.faults) lines.push(`  ${faultHeader(f, t.startMs)}`);
+  const moments = t.faults.filter((f) => f.at !== undefined && f.clock === 'sim').sort((a, b) => a.at! - b.at!);
+  const strike = (until: number) => {
+    while (moments.length && moments[0]!.at! <= until) {
+      const f = moments.shift()!;
+      lines.push(
+        `${`+${formatElapsed(f.at! - t.startMs)}`.padStart(14)}  FAULT ${f.kind} '${f.name}' strikes: ${f.inProgress === 0 ? 'nothing was in progress any more; it changed nothing' : (MOMENT_WHAT[f.kind] ?? 'see docs/faults.md')}`,
+      );
+    }
+  };
   for (const s of t.steps) {
+    strike(s.simTs);
     const when = `+${formatElapsed(s.simTs - t.startMs)}`.padStart(14);
     const native = s.native ? ` [${s.native}]` : '';
-    lines.push(`${when}  ${s.appId}@${s.appVersion} #${s.seq}  ${describe(d.platform, s.status, s.state)}${native}`);
+    lines.push(
+      `${when}  ${s.appId}@${s.appVersion} #${s.seq}${s.enrolment ? ` (enrolment ${s.enrolment})` : ''}  ${describe(d.platform, s.status, s.state)}${native}`,
+    );
     lines.push(
       `${' '.repeat(16)}because ${s.why || 'the job started'}${s.via.length ? `  (${s.via.join(', ')})` : ''}`,
     );
+    for (const f of s.faults ?? []) lines.push(`${' '.repeat(16)}FAULT ${f}`);
   }
+  strike(Infinity);
   return `${lines.join('\n')}\n`;
+}
+
+const MOMENT_WHAT: Record<string, string> = {
+  stuck: 'the device goes silent and never reports again',
+  'factory-reset': 'the device is wiped and re-enrols; seq starts again at 1',
+  'connection-drop': "the device's connection is cut",
+  'endpoint-restart': 'the endpoint is killed and restarted',
+};
+
+function faultHeader(f: TraceFault, startMs: number): string {
+  const win = (a: number, b: number) =>
+    f.clock === 'sim'
+      ? `+${formatElapsed(a - startMs)}${Number.isFinite(b) && b > a ? `..+${formatElapsed(b - startMs)}` : Number.isFinite(b) ? '' : ' to the end'} simulated`
+      : `${formatDuration(a)}${Number.isFinite(b) && b > a ? `..${formatDuration(b)}` : Number.isFinite(b) ? '' : ' to the end'} of wall time from the drive's start (which events depends on the run's pace)`;
+  return `fault '${f.name}' (${f.kind}) strikes this device: ${win(f.from, f.to)}`;
 }
 
 /** Simulated elapsed time as d hh:mm:ss.mmm so long lifecycles stay readable. */

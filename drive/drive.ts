@@ -12,6 +12,9 @@ import { InFlightWindow, Pacer } from './flow-control.js';
 import { encodeEvent } from './encode.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { composeSent, startTicks, type DriveObserver } from './observer.js';
+import type { FaultPlan } from '../agent/faults/plan.js';
+import { FaultStage } from './fault-stage.js';
+import type { FaultCounts } from './fault-counts.js';
 
 export interface DriveOptions {
   /** Simulated seconds per real second, or 'asap'. */
@@ -44,6 +47,10 @@ export interface DriveOptions {
   expose?: (live: () => { inFlight: number; window: number }) => void;
   /** A target's own wire (compiled templates); fleetsim's built-in encoder otherwise. */
   wire?: WireEncoder | undefined;
+  /** The scenario's fault plan: its event faults are applied between the simulator and the transport. */
+  faults?: FaultPlan;
+  /** Where the faults' counts go (per fault index). */
+  faultCounts?: (counts: FaultCounts) => void;
 }
 
 /** How a target of the user's own wants each event: its bytes, topic or path, and device id. */
@@ -70,6 +77,7 @@ export function toEvent(e: Emitted, wallTs: number): StatusEvent {
     wallTs: Math.round(wallTs),
   };
   if (step.native) ev.native = step.native;
+  if (e.enrolment) ev.enrolment = e.enrolment;
   return ev;
 }
 
@@ -112,6 +120,22 @@ export function drive(
   const wallDue = (simMs: number) =>
     opts.timeScale === 'asap' ? wallStart : wallStart + (simMs - opts.simStartMs) / opts.timeScale;
   transport.onCongestion = () => window.onCongestion();
+  // The stage is made only when a fault takes events: a run without faults keeps the direct path.
+  let wakeStage: () => void = () => undefined;
+  let holdStage: (deviceId: string) => void = () => undefined;
+  const stage = opts.faults?.faults.length
+    ? new FaultStage(opts.faults, transport, clock, wallStart, {
+        wake: () => wakeStage(),
+        held: (id) => holdStage(id),
+        wire: opts.wire,
+      })
+    : undefined;
+  if (stage) opts.faultCounts?.(stage.counts);
+  const done = stage ?? transport;
+  /** Events the window counts: those a fault holds back or delays wait on the device, not at the endpoint. */
+  const counted = () => (stage ? inFlight - stage.waiting : inFlight);
+  /** Room to pull another event: in the window, and at most maxInFlight more waiting out a fault. */
+  const room = () => counted() < window.size && (!stage || stage.waiting < opts.maxInFlight);
 
   return new Promise((resolve, reject) => {
     let lastProgress = wallStart;
@@ -128,9 +152,10 @@ export function drive(
         inFlight = 0;
         busy.clear();
         queued.clear();
-        for (const id of held.splice(0)) transport.deviceDone(id);
+        for (const id of held.splice(0)) done.deviceDone(id);
         finish();
       }, opts.settleMs ?? 10_000);
+      stage?.flush();
       schedulePump();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -145,13 +170,13 @@ export function drive(
     };
     const watchdog = clock.setInterval(
       () => {
-        if (finished || inFlight === 0 || clock.now() - lastProgress <= stallMs) return;
+        if (finished || counted() === 0 || clock.now() - lastProgress <= stallMs) return;
         const now = clock.now();
         metrics.gaveUpReason = `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} event${inFlight === 1 ? '' : 's'} in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`;
         for (let i = 0; i < inFlight; i++) metrics.recordFailure(`given up: ${metrics.gaveUpReason}`, now, true);
         inFlight = 0;
         stopped = true;
-        for (const id of held.splice(0)) transport.deviceDone(id);
+        for (const id of held.splice(0)) done.deviceDone(id);
         finish();
       },
       Math.min(1_000, stallMs),
@@ -164,13 +189,25 @@ export function drive(
       resolve(metrics);
     };
 
+    /** The device may send its next report: it was answered, or a fault holds it back off the wire. */
+    const freeDevice = (deviceId: string, now: number) => {
+      busy.delete(deviceId);
+      const next = queued.get(deviceId);
+      if (next) {
+        const e = next.shift()!;
+        if (next.length === 0 || stopped) queued.delete(deviceId);
+        if (!stopped) send(e, now);
+      }
+    };
+    wakeStage = () => schedulePump();
+    holdStage = (deviceId) => freeDevice(deviceId, clock.now());
+
     const onDone =
       (deviceId: string, sentAt: number) =>
       (err: Error | undefined, queuedMs = 0) => {
         // after a stop gave up on it, a late answer changes nothing: it was counted as failed
         if (finished) return;
         inFlight--;
-        busy.delete(deviceId);
         const now = clock.now();
         if (err) {
           // A refusal is an answer; 429/503, timeouts and dropped connections past the transport's
@@ -187,23 +224,18 @@ export function drive(
           window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
         }
         // the device's next report, which waited for this answer (none once the run has stopped)
-        const next = queued.get(deviceId);
-        if (next) {
-          const e = next.shift()!;
-          if (next.length === 0 || stopped) queued.delete(deviceId);
-          if (!stopped) send(e, now);
-        }
+        freeDevice(deviceId, now);
         // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
         // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
         if (pumping) schedulePump();
         else pump();
       };
 
-    const schedulePump = () => {
+    function schedulePump() {
       if (scheduled || finished) return;
       scheduled = true;
       setImmediate(pump);
-    };
+    }
 
     /** Wakes the pump at a wall time; an earlier wake already set stands. */
     const wakeAt = (wallMs: number) => {
@@ -223,7 +255,7 @@ export function drive(
     const releaseHeld = (next: number | undefined): boolean => {
       if (held.length === 0) return true;
       if (stopped) {
-        for (const id of held.splice(0)) transport.deviceDone(id);
+        for (const id of held.splice(0)) done.deviceDone(id);
         return true;
       }
       const until = opts.holdUntilSimMs!;
@@ -233,7 +265,7 @@ export function drive(
         if (next === undefined || wallDue(next) > due) wakeAt(due);
         return false;
       }
-      for (const id of held.splice(0)) transport.deviceDone(id);
+      for (const id of held.splice(0)) done.deviceDone(id);
       return true;
     };
 
@@ -255,18 +287,19 @@ export function drive(
       onSent?.(e);
       const wire = opts.wire;
       const id = wire ? wire.deviceId(e) : key;
-      if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), onDone(key, now), wire.route(e, now));
+      if (stage) stage.send(e, now, onDone(key, now));
+      else if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), onDone(key, now), wire.route(e, now));
       else transport.send(id, e.inst.app.id, encodeEvent(e, now), onDone(key, now));
       if (e.deviceDone) {
         if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(id);
-        else transport.deviceDone(id);
+        else done.deviceDone(id);
       }
     };
 
     const pumpSome = () => {
       scheduled = false;
       let burst = 0;
-      while (inFlight < window.size) {
+      while (room()) {
         const t = stopped ? undefined : sim.nextTime();
         if (t === undefined) break;
         releaseHeld(t);
@@ -298,7 +331,10 @@ export function drive(
         }
         send(e, now);
       }
-      if ((stopped || sim.nextTime() === undefined) && inFlight === 0 && releaseHeld(undefined)) finish();
+      const over = stopped || sim.nextTime() === undefined;
+      // held-back events whose installation sends nothing more go now, in order
+      if (over && stage && stage.holding > 0 && counted() === 0) stage.flush();
+      if (over && inFlight === 0 && (!stage || stage.idle) && releaseHeld(undefined)) finish();
     };
 
     pump();

@@ -21,13 +21,15 @@ function q(s: string): string {
 
 const V = JSON.stringify(EVENT_SCHEMA_VERSION);
 
-export function encodeEvent(e: Emitted, wallTs: number): string {
+/** `skewMs` shifts the simTs the device reports (a clock-skew fault); the rest is the step's. */
+export function encodeEvent(e: Emitted, wallTs: number, skewMs = 0): string {
   const { inst, step } = e;
   const app = inst.app.id;
   const native = step.native ? `,"native":${q(step.native)}` : '';
+  const enrolment = e.enrolment ? `,"enrolment":${e.enrolment}` : '';
   return (
     `{"v":${V},"deviceId":${JSON.stringify(inst.device.id)},"platform":${q(inst.device.platform)},"appId":${q(app)},` +
     `"appVersion":${q(step.version)},"jobId":${q(`${app}@${step.version}`)},"seq":${e.seq},"status":${q(step.status)},` +
-    `"state":${q(step.state)},"simTs":${step.at},"wallTs":${Math.round(wallTs)}${native}}`
+    `"state":${q(step.state)},"simTs":${step.at + skewMs},"wallTs":${Math.round(wallTs)}${native}${enrolment}}`
   );
 }

@@ -29,6 +29,12 @@ export interface StatusEvent {
   wallTs: number;
   /** The native protocol code, `<system>:<code>` (apple:, msi:, scomo:, pkg:, amapi:). */
   native?: string;
+  /**
+   * The device's enrolment: absent or 0 for the first, 1, 2... after each factory reset (a wipe
+   * and re-enrolment). seq starts again at 1 with a new enrolment, and an event of a later
+   * enrolment wins over any event of an earlier one, whatever their seq (docs/protocol.md).
+   */
+  enrolment?: number;
 }
 
 export type EventCheck = { ok: true; event: StatusEvent } | { ok: false; field: string; reason: string };
@@ -47,6 +53,7 @@ const FIELDS = new Set([
   'simTs',
   'wallTs',
   'native',
+  'enrolment',
 ]);
 
 function fail(field: string, reason: string): EventCheck {
@@ -100,6 +107,12 @@ export function checkEvent(value: unknown): EventCheck {
   }
   if (e.native !== undefined && (typeof e.native !== 'string' || e.native.length > 64)) {
     return fail('native', `expected a string of at most 64 characters, got ${describeValue(e.native)}`);
+  }
+  if (
+    e.enrolment !== undefined &&
+    (typeof e.enrolment !== 'number' || !Number.isSafeInteger(e.enrolment) || e.enrolment < 0)
+  ) {
+    return fail('enrolment', `expected an integer >= 0, got ${describeValue(e.enrolment)}`);
   }
   for (const k in e) {
     // The name is the client's: shown cut short, and counted under one reason (isEventField).

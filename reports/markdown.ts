@@ -7,6 +7,8 @@ import type { HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { deviceLine, formatFigure } from './junit.js';
 
+import { injectedText } from './faults.js';
+
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -87,6 +89,29 @@ export function renderMarkdown(r: RunResult): string {
   );
   if (!r.latency.endToEnd) out.push('', `End to end: ${r.latency.endToEndSource}.`);
   out.push('');
+  if (r.faults?.length) {
+    out.push('## Faults', '');
+    out.push(
+      mdTable(
+        ['fault', 'kind', 'devices', 'injected', 'tallies'],
+        r.faults.map((f) => [
+          f.name,
+          f.kind,
+          fmt(f.devices),
+          injectedText(f),
+          f.exact === null ? 'not reconciled' : f.exact ? 'exact' : `differ${f.note ? ` (${f.note})` : ''}`,
+        ]),
+        ['l', 'l', 'r', 'l', 'l'],
+      ),
+      '',
+    );
+    const stuck = r.faults.flatMap((f) => f.stuck ?? []);
+    if (stuck.length)
+      out.push(
+        `Stuck devices (reconciliation expected their last reported state): ${stuck.map((d) => d.deviceId).join(', ')}.`,
+        '',
+      );
+  }
 
   const rec = r.reconciliation;
   out.push('## Reconciliation', '');

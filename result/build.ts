@@ -12,7 +12,10 @@ import { type Histogram, type RunMetrics, summarise } from '../drive/metrics.js'
 import type { DeviceReconciliation } from '../reconcile/devices.js';
 import { reconcileReading, type TallyReading, withDevices } from '../reconcile/reading.js';
 import { expectedTallies } from '../reconcile/reconcile.js';
+import type { FaultPlan } from '../agent/faults/plan.js';
+import type { FaultCounts } from '../drive/fault-counts.js';
 import { coverageOf } from './coverage.js';
+import { faultReports } from './fault-report.js';
 import { peakPerSec } from './merge.js';
 import { RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
 import { checkThresholds, type ThresholdResult } from './thresholds.js';
@@ -51,6 +54,11 @@ export interface ResultInput {
   /** The endpoint's end-to-end latency histogram and where it came from, or why there is none. */
   endToEnd: { histogram: Histogram; source: string } | string;
   shard: { index: number; count: number } | undefined;
+  /** The scenario's fault plan and what each fault did (absent or empty: no faults section in the report). */
+  faults?: FaultPlan;
+  faultCounts?: FaultCounts;
+  /** Counts of the faults applied outside the drive (the endpoint's refusals, the fault proxy), per fault index. */
+  moreFaultCounts?: readonly Record<string, number>[];
 }
 
 export function buildResult(r: ResultInput): RunResult {
@@ -136,6 +144,18 @@ export function buildResult(r: ResultInput): RunResult {
       : {}),
     ...(r.shard ? { shard: r.shard } : {}),
     ...(metrics.gaveUp ? { gaveUp: { events: metrics.gaveUp, reason: gaveUpReason(metrics) } } : {}),
+    ...(r.faults?.faults.length
+      ? {
+          faults: faultReports({
+            faults: r.faults.faults,
+            counts: addCounts(r.faultCounts?.byFault ?? [], r.moreFaultCounts ?? []),
+            strikes: sim.deviceFaults.struck,
+            installs: sim.installs,
+            reconciliation,
+            simStartMs: r.simStartMs,
+          }),
+        }
+      : {}),
   };
 }
 
@@ -143,4 +163,16 @@ export function buildResult(r: ResultInput): RunResult {
 function gaveUpReason(m: RunMetrics): string {
   if (m.gaveUpReason) return `the run gave up: ${m.gaveUpReason}`;
   return `their retries ran out with no answer from the target (last error: ${m.lastError ?? 'none recorded'})`;
+}
+
+function addCounts(
+  a: readonly Record<string, number>[],
+  b: readonly Record<string, number>[],
+): Record<string, number>[] {
+  const out = a.map((c) => ({ ...c }));
+  b.forEach((c, i) => {
+    const into = (out[i] ??= {});
+    for (const [k, n] of Object.entries(c)) into[k] = (into[k] ?? 0) + n;
+  });
+  return out;
 }

@@ -6,6 +6,7 @@
  * Pure: no I/O. `fleetsim merge` reads files and calls `mergeResults`.
  */
 import { mergeCoverage, type Coverage } from './coverage.js';
+import { mergeFaultReports } from './fault-report.js';
 import { mergeDeviceReconciliations } from '../reconcile/devices.js';
 import { UsageError } from '../protocol/errors.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
@@ -276,6 +277,11 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
         }
       : {}),
   };
+  if (results.some((r) => r.faults?.length))
+    merged.faults = mergeFaultReports(
+      results.map((r) => r.faults ?? []),
+      reconciliation.checked ? reconciliation.match : null,
+    );
   if (results.every((r) => r.coverage !== undefined))
     merged.coverage = (opts.mergeCoverage ?? mergeCoverage)(results.map((r) => r.coverage!));
   return merged;

@@ -4,6 +4,7 @@
  */
 import type { TransportKind } from '../transport/kinds/kinds.js';
 import type { Coverage } from './coverage.js';
+import type { FaultReport } from './fault-report.js';
 import type { LifecycleDuration, FlowLink } from '../drive/lifecycle-metrics.js';
 import type { HistogramSummary, TimelinePoint } from '../drive/metrics.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
@@ -74,6 +75,8 @@ export interface RunResult {
   aborted?: { at: string; reason: string; by?: 'threshold' | 'signal' | 'duration' };
   /** Lifecycle coverage per platform: catalogue states and model transitions visited, and never. */
   coverage?: Coverage;
+  /** Per scenario fault, in order: what it injected and whether the tallies stayed exact (docs/faults.md). */
+  faults?: FaultReport[];
 }
 
 /**

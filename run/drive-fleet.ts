@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { drive, type WireEncoder } from '../drive/drive.js';
+import { FaultCounts } from '../drive/fault-counts.js';
 import { FlowCounter } from '../drive/lifecycle-metrics.js';
 import { BareMetrics, RunMetrics, type TimelinePoint } from '../drive/metrics.js';
 import type { DriveObserver } from '../drive/observer.js';
@@ -18,6 +19,8 @@ export interface Driven {
   flows: FlowCounter;
   /** Set when an abortOnFail threshold stopped the run. */
   aborted: Aborted | undefined;
+  /** What each fault did, by its index in the scenario's faults (empty without faults). */
+  faultCounts: FaultCounts;
 }
 
 export async function driveFleet(
@@ -64,6 +67,7 @@ export async function driveFleet(
   if (opts.signal?.aborted) stopFromOutside();
   opts.signal?.addEventListener('abort', stopFromOutside, { once: true });
   let live = () => ({ inFlight: 0, window: 0 });
+  let faultCounts = new FaultCounts(run.faults.faults.length);
   try {
     await drive(
       run.sim,
@@ -79,6 +83,9 @@ export async function driveFleet(
         expose: (get) => {
           live = get;
         },
+        faultCounts: (c) => {
+          faultCounts = c;
+        },
       },
       metrics,
     );
@@ -91,7 +98,7 @@ export async function driveFleet(
     if (last) log?.debug({ point: { ...last, ack: undefined } }, 'second');
     if (opts.onPoint) passPoints(metrics, opts.onPoint);
   }
-  return { metrics, flows, aborted: abort?.aborted ?? stopped };
+  return { metrics, flows, aborted: abort?.aborted ?? stopped, faultCounts };
 }
 
 const passed = new WeakMap<RunMetrics, number>();

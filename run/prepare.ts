@@ -2,6 +2,7 @@
  * Prepares a run, with no I/O: the fleet (this shard of it), the simulator over it, the
  * thresholds, and the drive options the scenario's load model asks for.
  */
+import { type FaultPlan, planFaults } from '../agent/faults/plan.js';
 import { buildFleet, type Fleet } from '../agent/fleet/fleet.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { thresholdsOf, type Threshold } from '../agent/scenario/thresholds.js';
@@ -16,10 +17,12 @@ export interface Prepared {
   /** Simulated epoch of the scenario start. */
   simStartMs: number;
   thresholds: Threshold[];
+  /** The scenario's faults: which devices, moments and events each strikes (the whole fleet's, whatever the shard). */
+  faults: FaultPlan;
   /** Every app id of the scenario, sorted: what reconciliation reads and compares. */
   appIds: string[];
   /** The drive's options apart from what the run attaches (clock, observers, signal). */
-  drive: Omit<DriveOptions, 'clock' | 'observers' | 'signal'>;
+  drive: Omit<DriveOptions, 'clock' | 'observers' | 'signal' | 'faultCounts'>;
 }
 
 export function prepare(scenario: Scenario, opts: RunOptions, plan: RunPlan): Prepared {
@@ -29,16 +32,22 @@ export function prepare(scenario: Scenario, opts: RunOptions, plan: RunPlan): Pr
     ...(opts.shard ? { shard: opts.shard } : {}),
   });
   const simStartMs = fleet.startMs;
+  const faults = planFaults(scenario, {
+    seed: plan.seed,
+    ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
+  });
   return {
     fleet,
-    sim: new Simulator(fleet, { startMs: simStartMs, seed: plan.seed }),
+    sim: new Simulator(fleet, { startMs: simStartMs, seed: plan.seed, faults }),
     simStartMs,
+    faults,
     thresholds: thresholdsOf(scenario.thresholds),
     appIds: [...new Set(scenario.apps.map((a) => a.id))].sort(),
     drive: {
       timeScale: scenario.timeScale,
       maxInFlight: opts.maxInFlight ?? scenario.maxInFlight,
       simStartMs,
+      faults,
       ...driveLoadOptions(scenario, fleet, simStartMs),
     },
   };

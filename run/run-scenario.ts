@@ -9,6 +9,7 @@ import { buildResult } from '../result/build.js';
 import type { RunResult } from '../result/result.js';
 import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
+import { endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
@@ -53,7 +54,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         },
         'fleet built, devices starting',
       );
+      target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
       const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
+      target.endpoint?.faults.disarm();
       await transport.close();
       const endWall = clock.now();
       const read = rt
@@ -77,6 +80,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         ...run,
         ...driven,
         ...read,
+        moreFaultCounts: endpointCounts(run.faults, target.endpoint?.faults),
         shard: opts.shard,
       });
       log?.info(

@@ -17,6 +17,8 @@ import type { RunResult } from '../result/result.js';
 import { mergeThroughTarget, shownUrl } from './read-target.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
+import { planFaults } from '../agent/faults/plan.js';
+import { addEndpointCounts, endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { openTarget } from './open-target.js';
 import { readTallies } from './read-endpoint.js';
 import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
@@ -76,6 +78,18 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   // opened once here, so the endpoint and every worker share the same secret
   const target = await openTarget(scenario, opts, plan);
   const clock = opts.clock ?? systemClock;
+  // The endpoint's faults are this process's to apply: the workers only see an external target.
+  const faults = planFaults(scenario, {
+    seed: plan.seed,
+    ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
+  });
+  // Armed at the first progress a worker reports, the nearest this process sees to the drives' start.
+  let armed = !target.endpoint || faults.faults.length === 0;
+  const armOnce = () => {
+    if (armed) return;
+    armed = true;
+    target.endpoint!.faults.arm(endpointWindows(faults, clock.now()));
+  };
   const progress: (LiveState | undefined)[] = Array.from({ length: workers }, () => undefined);
   // Progress shows the workers' summed figures and the latest error any worker reported.
   const tick = opts.onTick
@@ -107,7 +121,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             deferReconcile: true,
           },
         },
-        (p) => (progress[index] = p),
+        (p) => {
+          progress[index] = p;
+          armOnce();
+        },
         undefined,
         points ? (p) => points.add(index, p) : undefined,
         opts.logger,
@@ -140,7 +157,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     }
     const gaveUp = parts.some((p) => (p.events.gaveUp ?? 0) > 0);
     const tallies = await readTallies(target.talliesUrl, appIdsOf(parts), gaveUp);
-    return mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
+    target.endpoint?.faults.disarm();
+    const merged = mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
+    addEndpointCounts(merged.faults, endpointCounts(faults, target.endpoint?.faults));
+    return merged;
   } catch (err) {
     for (const c of running) if (c.exitCode === null) c.kill();
     throw err;

@@ -20,6 +20,7 @@ import {
 import type { z } from 'zod';
 import { ScenarioError } from '../../protocol/errors.js';
 import { TRANSPORT_KINDS } from '../../transport/kinds/kinds.js';
+import { checkFaults } from './fault-checks.js';
 import { checkLifecycleControls } from './lifecycle-checks.js';
 import { legacyTransportOptions } from './notices.js';
 import { scenarioSchema, type Scenario } from './schema.js';
@@ -246,6 +247,7 @@ export function crossCheck(s: Scenario): Problem[] {
     });
   }
   problems.push(...checkLifecycleControls(s, suggest));
+  problems.push(...checkFaults(s, suggest));
   return problems;
 }
 

@@ -9,6 +9,7 @@ import { PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js'
 import { PLATFORM_DEFS } from '../platforms/registry.js';
 import type { TransportFlags } from '../../transport/kinds/kinds.js';
 import { causeSchema } from './causes-schema.js';
+import { faultSchema } from './faults-schema.js';
 import { loadSchema } from './load-schema.js';
 import { splitTransport, transportSchema } from './transport-schema.js';
 import { parseThreshold, type ThresholdInput } from './thresholds.js';
@@ -332,6 +333,12 @@ export const scenarioFileSchema = z
       .default(true)
       .describe(
         "The platforms' default causes: the small failure tail of a healthy fleet (docs/lifecycles.md). Default: true.",
+      ),
+    faults: z
+      .array(faultSchema)
+      .default([])
+      .describe(
+        'Faults on purpose: duplicates, reordering, delay, clock skew, stuck devices, factory resets, endpoint and network faults, each scoped and timed (docs/faults.md). Default: [].',
       ),
     quotas: z
       .array(quotaSchema)

@@ -11,6 +11,8 @@
 import { parseDuration } from '../../core/delay.js';
 import { TimeHeap } from '../../core/heap.js';
 import { DeviceAgents, NOT_NOW } from '../device/agents.js';
+import type { FaultPlan } from '../faults/plan.js';
+import { DeviceFaults, type Strike } from './device-faults.js';
 import { forceRules, forceTable, type ForceRule, type ForceTable } from '../device/causes.js';
 import { deviceConfig, type DeviceConfig } from '../device/config.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
@@ -43,6 +45,8 @@ export interface Emitted {
   seq: number;
   /** True when this was the last event of the last active installation of its device. */
   deviceDone: boolean;
+  /** The device's enrolment: 0 until a factory reset, then 1, 2... (seq starts again at 1 with each). */
+  enrolment?: number;
 }
 
 /** One check-in of a device, kept when the simulator records paths. */
@@ -55,6 +59,8 @@ export interface CheckInRecord {
 }
 
 export interface SimulatorOptions {
+  /** The scenario's fault plan (agent/faults): stuck devices and factory resets happen here. */
+  faults?: FaultPlan;
   /** Simulated epoch of the scenario start, ms. */
   startMs: number;
   seed: number | string;
@@ -96,6 +102,11 @@ export class Simulator {
   private firstOf = new Int32Array(1024);
   private countOf = new Uint8Array(1024);
   private activeOf = new Uint8Array(1024);
+  /** Per device slot: 1 once a stuck fault silenced it; its enrolment (factory resets so far). */
+  private silentOf = new Uint8Array(1024);
+  private enrolOf = new Uint16Array(1024);
+  /** Stuck devices and factory resets: the strikes to come and those that happened. */
+  readonly deviceFaults: DeviceFaults;
   private readonly configIndex = new Map<string, number>();
   private readonly traitPool = new Map<string, Traits>();
   private readonly traitCache = new Map<Traits, Map<AppSpec, Traits>>();
@@ -153,6 +164,7 @@ export class Simulator {
     }
     this.installCount = count;
     this.table = new InstallTable(Math.min(Math.max(count, 16), 1 << 20));
+    this.deviceFaults = new DeviceFaults(opts.faults, fleet.devices);
   }
 
   /** Simulated time of the next step, or undefined when every installation is final. */
@@ -200,6 +212,14 @@ export class Simulator {
       this.reschedule(d);
       return true;
     }
+    if (this.deviceFaults.any) {
+      const strike = this.deviceFaults.next(pos);
+      if (strike && strike.at <= at) {
+        this.strike(d, pos, strike);
+        this.reschedule(d);
+        return true;
+      }
+    }
     const i = this.dueInstall(d, at);
     if (i !== NONE && this.table.kind[i] === REPORT) {
       this.due = i;
@@ -225,6 +245,11 @@ export class Simulator {
 
   /** Moves device `d`, whose event is the heap's earliest, to its next event (or off the heap). */
   private reschedule(d: number): void {
+    // a stuck device has nothing more to come: off the heap
+    if (this.silentOf[d]) {
+      this.heap.pop();
+      return;
+    }
     const t = this.table;
     let next = this.agents.nextCheckIn(d);
     const first = this.firstOf[d]!;
@@ -233,6 +258,8 @@ export class Simulator {
       const k = t.kind[i];
       if ((k === REPORT || k === WAKE) && t.at[i]! < next) next = t.at[i]!;
     }
+    const strike = this.deviceFaults.any ? this.deviceFaults.next(this.posOf[d]!) : undefined;
+    if (strike && strike.at < next) next = strike.at;
     if (next !== Infinity) this.heap.replaceTop(next, this.posOf[d]!);
     else this.heap.pop();
   }
@@ -286,11 +313,69 @@ export class Simulator {
       if (this.settleWalk(i, r)) active++;
     }
     this.activeOf[d] = active;
+    this.silentOf[d] = 0;
+    this.enrolOf[d] = 0;
+    if (this.deviceFaults.any) this.deviceFaults.arrived(pos, at);
     return d;
   }
 
+  /** A device fault strikes device `d` at its moment: it goes silent, or it is wiped and re-enrols. */
+  private strike(d: number, pos: number, s: Strike): void {
+    const t = this.table;
+    const device = this.fleet.devices[pos]!;
+    const first = this.firstOf[d]!;
+    const end = first + this.countOf[d]!;
+    let inProgress = 0;
+    for (let i = first; i < end; i++) if (t.kind[i] !== DONE) inProgress++;
+    if (s.fault.kind === 'stuck') {
+      this.deviceFaults.take(pos, device.id, inProgress);
+      this.deviceFaults.forget(pos);
+      this.noteAll(d, `the device went silent (fault '${s.fault.name}', stuck)`);
+      for (let i = first; i < end; i++) {
+        if (t.kind[i] === DONE) continue;
+        t.kind[i] = DONE;
+        this.finals++;
+      }
+      this.activeOf[d] = 0;
+      this.silentOf[d] = 1;
+      return;
+    }
+    const enrolment = ++this.enrolOf[d]!;
+    this.deviceFaults.take(pos, device.id, inProgress, enrolment);
+    let active = 0;
+    for (let i = first; i < end; i++) {
+      const inst = this.installs[i]!;
+      const app = inst.app;
+      if (t.kind[i] === DONE) this.finals--;
+      t.seq[i] = 0;
+      this.constraints.delete(i);
+      this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}|enrolment ${enrolment}`);
+      const update = app.update
+        ? { at: this.opts.startMs + parseDuration(app.update.at)!, version: app.update.version }
+        : undefined;
+      t.store(i, newCursor(inst.model, s.at, app.version, update), app);
+      const log = this.logs[i];
+      if (log) {
+        log.via.length = 0;
+        log.why = `the device was wiped and re-enrolled (fault '${s.fault.name}', factory-reset); the job starts again`;
+      }
+      this.focus(d, inst);
+      const r = startWalk(
+        inst.model,
+        this.load(i),
+        inst.traits,
+        t.rng.at(i),
+        this.agents,
+        this.variantOf[i]!.visits,
+        log ?? null,
+      );
+      if (this.settleWalk(i, r)) active++;
+    }
+    this.activeOf[d] = active;
+  }
+
   private growDevices(): void {
-    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const grow = <T extends Int32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const b = make(a.length * 2);
       b.set(a);
       return b;
@@ -299,6 +384,8 @@ export class Simulator {
     this.firstOf = grow(this.firstOf, (n) => new Int32Array(n));
     this.countOf = grow(this.countOf, (n) => new Uint8Array(n));
     this.activeOf = grow(this.activeOf, (n) => new Uint8Array(n));
+    this.silentOf = grow(this.silentOf, (n) => new Uint8Array(n));
+    this.enrolOf = grow(this.enrolOf, (n) => new Uint16Array(n));
   }
 
   /** Emits installation `i`'s pending report and walks on to its next state. */
@@ -330,7 +417,7 @@ export class Simulator {
     let deviceDone = false;
     if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0) deviceDone = true;
     this.emitted++;
-    return { inst, step, seq, deviceDone };
+    return { inst, step, seq, deviceDone, enrolment: this.enrolOf[d]! };
   }
 
   /** Installation `i` starts waiting for its device's check-in. */

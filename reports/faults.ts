@@ -1,0 +1,62 @@
+/**
+ * The faults part of a report: per fault, what it injected and whether the tallies stayed exact,
+ * and the stuck devices with the state reconciliation expected of them. Render only.
+ */
+import type { RunResult } from '../result/result.js';
+import type { FaultReport } from '../result/fault-report.js';
+import { plain, type Style, table } from './text-table.js';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Injected counts in a fixed order of interest, then any others by name. */
+const ORDER = ['duplicated', 'reordered', 'heldInOrder', 'delayed', 'skewed', 'stuck', 'reset', 'refused', 'paused'];
+
+export function injectedText(f: FaultReport): string {
+  const keys = Object.keys(f.injected).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  const parts = keys
+    .filter((k) => k !== 'delayMs' && f.injected[k])
+    .map((k) => {
+      const n = f.injected[k]!;
+      if (k === 'delayed' && f.injected.delayMs)
+        return `delayed ${fmt(n)} (mean ${Math.round(f.injected.delayMs / n)} ms)`;
+      return `${k} ${fmt(n)}`;
+    });
+  return parts.length ? parts.join(', ') : 'nothing (no event or device in its window)';
+}
+
+const rank = (k: string) => {
+  const i = ORDER.indexOf(k);
+  return i < 0 ? ORDER.length : i;
+};
+
+function windowText(f: FaultReport): string {
+  const s = (ms: number) =>
+    ms === 0 ? '0s' : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+  const end = f.window.forMs === null ? '..end' : f.window.forMs === 0 ? '' : `..+${s(f.window.atMs + f.window.forMs)}`;
+  return `${f.window.clock} +${s(f.window.atMs)}${end}`;
+}
+
+export function renderFaults(r: RunResult, style: Style = plain): string {
+  const faults = r.faults ?? [];
+  const rows = [['fault', 'kind', 'window', 'devices', 'injected', 'tallies']];
+  for (const f of faults)
+    rows.push([
+      f.name,
+      f.kind,
+      windowText(f),
+      fmt(f.devices),
+      injectedText(f),
+      f.exact === null ? style.dim('not reconciled') : f.exact ? style.ok('exact') : style.bad('differ'),
+    ]);
+  const out = [`${style.bold('faults')}`, table(rows, ['l', 'l', 'l', 'r', 'l', 'l'])];
+  for (const f of faults) {
+    if (f.note) out.push(`  ${f.name}: ${f.note}`);
+    for (const d of f.stuck ?? [])
+      out.push(
+        style.dim(
+          `  stuck ${d.deviceId} since +${Math.round(d.atMs / 1000)} s (fault '${f.name}'): expected its last reported state: ${d.apps.map((a) => `${a.appId} ${a.last ? `${a.last.status}/${a.last.state} #${a.last.seq}` : 'never reported'}`).join('; ')}`,
+        ),
+      );
+  }
+  return out.join('\n');
+}
