@@ -8,16 +8,9 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../../core/delay.js';
-import { duration } from '../../core/value-schemas.js';
+import { delaySpec as delay, duration } from '../../core/value-schemas.js';
 
 const share = z.number().min(0, 'a share is at least 0').max(1, 'a share is at most 1');
-const delay = z.union([
-  duration,
-  z.object({ fixed: duration }).strict(),
-  z.object({ uniform: z.tuple([duration, duration]) }).strict(),
-  z.object({ exponential: duration }).strict(),
-  z.object({ lognormal: z.object({ median: duration, sigma: z.number().positive() }).strict() }).strict(),
-]);
 
 /** A duration with an optional sign: "-90m" is behind, "+2h" or "2h" ahead. */
 export function parseSignedDuration(v: string | number): number | undefined {

@@ -56,6 +56,11 @@ export class DeviceFaults {
     return this.pending.get(pos)?.[0];
   }
 
+  /** Whether a factory reset of the device at `pos` is still to come. */
+  resetPending(pos: number): boolean {
+    return this.pending.get(pos)?.some((s) => s.fault.kind === 'factory-reset') ?? false;
+  }
+
   /** A device arrives at `at`: a moment that came before it strikes at its arrival. */
   arrived(pos: number, at: number): void {
     for (const s of this.pending.get(pos) ?? []) if (s.at < at) s.at = at;

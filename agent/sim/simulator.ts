@@ -415,7 +415,9 @@ export class Simulator {
       null,
     );
     let deviceDone = false;
-    if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0) deviceDone = true;
+    // a device with a factory reset still to come is not done: its connection must stay for what follows
+    if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0)
+      deviceDone = !this.deviceFaults.any || !this.deviceFaults.resetPending(this.posOf[d]!);
     this.emitted++;
     return { inst, step, seq, deviceDone, enrolment: this.enrolOf[d]! };
   }
