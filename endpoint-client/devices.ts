@@ -2,7 +2,7 @@
  * Reads the endpoint's own row for every (device, app), `GET /v1/apps/{appId}/devices`, paged
  * 1,000 at a time (docs/protocol.md). reconcile/devices.ts compares them with ground truth.
  */
-import { request } from 'undici';
+import { getBounded } from './get.js';
 import { TallySourceError } from '../protocol/errors.js';
 import type { Platform } from '../protocol/catalogue/catalogue.js';
 
@@ -22,7 +22,7 @@ export async function fetchDeviceRows(baseUrl: string, appId: string): Promise<D
     u.searchParams.set('limit', '1000');
     u.searchParams.set('includeExpired', '1');
     if (after) u.searchParams.set('after', after);
-    const res = await request(u);
+    const res = await getBounded(u);
     if (res.statusCode !== 200) {
       await res.body.dump();
       throw new TallySourceError(`GET ${u.pathname} answered ${res.statusCode}`);

@@ -2,19 +2,14 @@
  * The `fleetsim` tally source: the embedded endpoint's API, or another `fleetsim serve`
  * (GET /v1/apps/{appId}/tallies, and /devices paged 1,000 at a time; docs/protocol.md).
  */
-import { request } from 'undici';
 import { TallySourceError } from '../protocol/errors.js';
 import { type AppTallies, talliesShapeProblem } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
+import { getBounded } from './get.js';
 import type { ReadContext, SourceDeviceRow, TallyRow, TallySource } from './tally-source.js';
 
 async function getJson(url: URL): Promise<unknown> {
-  let res: Awaited<ReturnType<typeof request>>;
-  try {
-    res = await request(url);
-  } catch (err) {
-    throw new TallySourceError(`Cannot read tallies from ${url.origin}: ${(err as Error).message}.`);
-  }
+  const res = await getBounded(url);
   if (res.statusCode !== 200) {
     const body = await res.body.text();
     throw new TallySourceError(

@@ -5,7 +5,7 @@
  * wallTs. We read it once the run is settled. An endpoint without one gives `undefined` and the
  * result says why.
  */
-import { request } from 'undici';
+import { getBounded } from './get.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import { decodeHistogram, newLatencyHistogram, type Histogram } from '../drive/metrics.js';
 
@@ -50,7 +50,7 @@ function msToUs(h: Histogram): Histogram {
 export async function readEndToEnd(baseUrl: string): Promise<EndToEndReading | string> {
   let stats: unknown;
   try {
-    const res = await request(new URL('/v1/stats', baseUrl));
+    const res = await getBounded(new URL('/v1/stats', baseUrl));
     if (res.statusCode !== 200) {
       await res.body.dump();
       return `GET /v1/stats answered ${res.statusCode}`;

@@ -3,15 +3,19 @@
  * counts reconciliation compares with ground truth. The embedded endpoint or another
  * `fleetsim serve` answers it.
  */
-import { request } from 'undici';
 import { TallySourceError } from '../protocol/errors.js';
 import { type AppTallies, talliesShapeProblem } from '../protocol/tally.js';
 import { talliesPath } from '../protocol/topics.js';
+import { getBounded, READ_TIMEOUT_MS } from './get.js';
 
-export async function fetchTallies(baseUrl: string, appIds: readonly string[]): Promise<AppTallies[]> {
+export async function fetchTallies(
+  baseUrl: string,
+  appIds: readonly string[],
+  timeoutMs = READ_TIMEOUT_MS,
+): Promise<AppTallies[]> {
   const out: AppTallies[] = [];
   for (const id of appIds) {
-    const res = await request(new URL(talliesPath(id), baseUrl));
+    const res = await getBounded(new URL(talliesPath(id), baseUrl), timeoutMs);
     if (res.statusCode !== 200) {
       const body = await res.body.text();
       throw new TallySourceError(`GET ${talliesPath(id)} answered ${res.statusCode}: ${body.slice(0, 200)}`);
