@@ -8,7 +8,9 @@ import type { Scenario } from '../agent/scenario/schema.js';
 import { resolveAuth, type RunAuth } from '../transport/credentials.js';
 import { TRANSPORTS, talliesAtTarget } from '../transport/kinds/kinds.js';
 import { endpointAuth } from './endpoint-auth.js';
+import { startEndpointProcess, type EndpointProcess } from './endpoint-process.js';
 import type { RunOptions, RunPlan } from './run-options.js';
+import { systemClock } from '../core/clock.js';
 
 export interface Target {
   kind: 'embedded' | 'external';
@@ -18,13 +20,22 @@ export interface Target {
   talliesUrl: string | undefined;
   /** The credentials devices use (the embedded endpoint was started with the same). */
   auth: RunAuth | undefined;
-  /** The embedded endpoint; undefined for an external target. */
+  /** The embedded endpoint in this process; undefined for an external target or a child process. */
   endpoint: Endpoint | undefined;
+  /** The embedded endpoint as a child process, when a fault restarts it. */
+  process?: EndpointProcess | undefined;
   /** Stops the embedded endpoint; nothing for an external one. */
   close(): Promise<void>;
 }
 
-export async function openTarget(scenario: Scenario, opts: RunOptions, plan: RunPlan): Promise<Target> {
+/** `restartable`: an endpoint-restart fault strikes the embedded endpoint, which then runs as a
+ * child process (run/endpoint-process.ts) that can be killed and started again. */
+export async function openTarget(
+  scenario: Scenario,
+  opts: RunOptions,
+  plan: RunPlan,
+  restartable = false,
+): Promise<Target> {
   const auth = opts.auth ?? resolveAuth(scenario, plan.target !== undefined);
   if (plan.target) {
     return {
@@ -34,6 +45,21 @@ export async function openTarget(scenario: Scenario, opts: RunOptions, plan: Run
       auth,
       endpoint: undefined,
       close: async () => undefined,
+    };
+  }
+  if (restartable) {
+    const proc = await startEndpointProcess({
+      auth: auth ? endpointAuth(auth) : undefined,
+      clock: opts.clock ?? systemClock,
+    });
+    return {
+      kind: 'embedded',
+      url: TRANSPORTS[plan.transport].embeddedTarget(proc),
+      talliesUrl: proc.httpUrl,
+      auth,
+      endpoint: undefined,
+      process: proc,
+      close: () => proc.close(),
     };
   }
   const endpoint = await startEndpoint(auth ? { auth: endpointAuth(auth) } : {});

@@ -12,6 +12,7 @@ import type { TimelinePoint } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
 import { checkSize } from './size-check.js';
 import type { RunAuth } from '../transport/credentials.js';
+import type { NetworkRun } from './network-step.js';
 import { TRANSPORTS, targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface RunOptions {
@@ -35,6 +36,8 @@ export interface RunOptions {
   onSend?: (e: Emitted) => void;
   /** Called once the endpoint is up, before devices start (tests use it to plant faults). */
   onEndpoint?: (endpoint: Endpoint) => void;
+  /** Called once the network faults are set up, before devices start (tests read the fault proxy's counters). */
+  onNetwork?: (net: NetworkRun) => void;
   /** Progress hook: called with the live state every `tickMs`. */
   onTick?: (state: LiveState) => void;
   /** @default 250 */

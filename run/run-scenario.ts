@@ -11,6 +11,7 @@ import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
 import { endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
+import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
 import { readEndpoint } from './read-endpoint.js';
@@ -27,17 +28,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const rt = wantsRunTarget(opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   const plan = checkRun(scenario, opts);
-  const target = await openTarget(scenario, opts, plan);
+  const netPlan = planNetwork(scenario, opts, plan);
+  const target = await openTarget(scenario, opts, plan, netPlan?.restartsEmbedded);
   const log = opts.logger;
+  let net: NetworkRun | undefined;
   try {
+    net = netPlan ? await openNetwork(netPlan, target, clock, log) : undefined;
+    if (net) opts.onNetwork?.(net);
     const transport = createTransport(
       plan.transport,
-      target.url,
+      net?.url ?? target.url,
       scenario,
       opts.transportFlags,
       target.auth,
       target.endpoint?.sink,
       rt?.wiring,
+      net?.device,
     );
     try {
       await transport.preflight();
@@ -55,7 +61,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         'fleet built, devices starting',
       );
       target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
+      net?.faults.start();
       const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
+      const networkFaults = await net?.faults.stop();
       target.endpoint?.faults.disarm();
       await transport.close();
       const endWall = clock.now();
@@ -101,6 +109,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await transport.close().catch(() => undefined);
     }
   } finally {
+    await net?.close();
     await target.close();
   }
 }

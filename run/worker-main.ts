@@ -14,7 +14,10 @@ export interface WorkerJob {
   scenario: Scenario;
   /** So that errors found in the worker (a quota its shard cannot meet) still name file:line. */
   positions?: SourcePositions | undefined;
-  options: Omit<RunOptions, 'clock' | 'onSend' | 'onEndpoint' | 'onTick' | 'logger' | 'signal' | 'onPoint'>;
+  options: Omit<
+    RunOptions,
+    'clock' | 'onSend' | 'onEndpoint' | 'onNetwork' | 'onTick' | 'logger' | 'signal' | 'onPoint'
+  >;
   /** The run log's level: the worker sends the lines at or above it to the parent's log. */
   logLevel?: string;
 }

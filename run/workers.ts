@@ -19,6 +19,7 @@ import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
 import { addEndpointCounts, endpointCounts, endpointWindows } from './endpoint-faults.js';
+import { planNetwork } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { readTallies } from './read-endpoint.js';
 import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
@@ -75,6 +76,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   const rt = wantsRunTarget(opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   const plan = checkRun(scenario, opts, workers);
+  planNetwork(scenario, opts, plan, workers);
   // opened once here, so the endpoint and every worker share the same secret
   const target = await openTarget(scenario, opts, plan);
   const clock = opts.clock ?? systemClock;
@@ -101,7 +103,17 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   const running: ChildProcess[] = [];
   try {
     // functions and the logger stay in this process (they cannot cross the IPC channel)
-    const { clock: _c, onSend: _s, onEndpoint: _e, onTick: _t, logger: _l, signal: _g, onPoint: _p, ...plain } = opts;
+    const {
+      clock: _c,
+      onSend: _s,
+      onEndpoint: _e,
+      onNetwork: _n,
+      onTick: _t,
+      logger: _l,
+      signal: _g,
+      onPoint: _p,
+      ...plain
+    } = opts;
     const points = opts.onPoint ? new PointMerger(workers, opts.onPoint) : undefined;
     const logLevel = (opts.logger as { level?: string } | undefined)?.level;
     const positions = positionsOf(scenario);

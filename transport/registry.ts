@@ -22,7 +22,7 @@ import { createHttpTransport } from './http/create.js';
 import { TRANSPORTS, type TransportFlags, type TransportKind, type TransportOptions } from './kinds/kinds.js';
 import { createMemoryTransport } from './memory/create.js';
 import { createMqttTransport } from './mqtt/create.js';
-import type { TargetWiring, Transport, TransportFactory } from './types.js';
+import type { DeviceBehaviour, TargetWiring, Transport, TransportFactory } from './types.js';
 
 export type { TransportFlags, TransportKind } from './kinds/kinds.js';
 
@@ -75,7 +75,8 @@ export function createTransport(
   auth?: RunAuth,
   sink?: IngestSink,
   wiring?: TargetWiring,
+  device?: DeviceBehaviour,
 ): Transport {
   const create = FACTORIES[kind] as TransportFactory;
-  return create({ url, options: transportOptions(kind, scenario, flags), auth, sink, wiring });
+  return create({ url, options: transportOptions(kind, scenario, flags), auth, sink, wiring, device });
 }

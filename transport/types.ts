@@ -4,6 +4,7 @@
  */
 import type { IngestSink } from '../protocol/ingest-sink.js';
 import type { RunAuth } from './credentials.js';
+import type { OfflineQueue } from './mqtt-lean/connection.js';
 import type { TransportKind, TransportOptions } from './kinds/kinds.js';
 
 import type { TlsSettings } from './tls/tls-options.js';
@@ -74,6 +75,8 @@ export interface TransportContext<K extends TransportKind = TransportKind> {
   sink?: IngestSink | undefined;
   /** What a target of the user's own needs beyond the URL (run/run-target.ts resolves it). */
   wiring?: TargetWiring | undefined;
+  /** How devices behave while offline (a scenario's network faults ask for it). */
+  device?: DeviceBehaviour | undefined;
 }
 
 /** A target's TLS, headers, fixed method and path, and per-device patterns. */
@@ -89,6 +92,12 @@ export interface TargetWiring {
     | undefined;
   /** fleetsim's presence will (docs/protocol.md); off for a broker of someone else's. */
   will?: boolean | undefined;
+}
+
+/** What the run asks of every device's transport beyond the scenario's transport options. */
+export interface DeviceBehaviour {
+  /** Reports wait on the device while it is offline, bounded (lean MQTT client). */
+  offlineQueue?: OfflineQueue | undefined;
 }
 
 export type TransportFactory<K extends TransportKind = TransportKind> = (ctx: TransportContext<K>) => Transport;

@@ -8,7 +8,7 @@ import type { Transport, TransportContext } from '../types.js';
 import { LeanMqttTransport } from '../mqtt-lean/lean.js';
 import { MqttTransport } from './mqtt.js';
 
-export function createMqttTransport({ url, options: o, auth, wiring: w }: TransportContext<'mqtt'>): Transport {
+export function createMqttTransport({ url, options: o, auth, wiring: w, device }: TransportContext<'mqtt'>): Transport {
   if (auth && o.sharedConnections !== undefined) {
     throw new UsageError(
       "Shared MQTT connections carry many devices under one client id, which the endpoint's auth refuses (a device may publish only as itself): drop sharedConnections, or turn auth off.",
@@ -38,6 +38,7 @@ export function createMqttTransport({ url, options: o, auth, wiring: w }: Transp
       ...target,
       ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
       ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
+      ...(device?.offlineQueue ? { offlineQueue: device.offlineQueue } : {}),
     });
   return new MqttTransport({ ...common, ...target });
 }

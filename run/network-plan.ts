@@ -1,0 +1,146 @@
+/**
+ * From the fault plan (agent/faults/plan.ts) to what the network faults need at run time: each
+ * network fault's window on the drive's wall clock, its devices, and its parameters for the fault
+ * proxy or the endpoint restart; and what the devices' transport needs for them (an offline queue).
+ * Refuses, in one sentence each, what cannot be applied as written: a simulated-time window with
+ * an "asap" time scale, a cohort scope where connections cannot be told apart (HTTP's pooled
+ * sockets, TLS or WebSocket), a restart of an external target without a hook.
+ */
+import { momentOf, NETWORK_KINDS, type FaultPlan, type PlannedFault } from '../agent/faults/plan.js';
+import { parseDuration } from '../core/delay.js';
+import { UsageError } from '../protocol/errors.js';
+import type { OfflineQueue } from '../transport/mqtt-lean/connection.js';
+import type { TransportKind } from '../transport/kinds/kinds.js';
+import type { NetworkFault } from './network-faults.js';
+
+export interface NetworkContext {
+  transport: TransportKind;
+  /** The URL devices would send to without faults. */
+  url: string;
+  external: boolean;
+  timeScale: number | 'asap';
+  simStartMs: number;
+  /** Devices in the whole fleet: a fault striking every one of them cuts every connection. */
+  fleetSize: number;
+}
+
+export interface NetworkPlan {
+  faults: NetworkFault[];
+  /** A fault the proxy applies: fleetsim puts it in front of the target. */
+  needsProxy: boolean;
+  /** An endpoint restart of the embedded endpoint: it runs as a child process. */
+  restartsEmbedded: boolean;
+  /** The devices' offline queue (the largest of the partitions'), or the default when any network fault is planned. */
+  offlineQueue: OfflineQueue | undefined;
+}
+
+const PROXY_KINDS = new Set(['connection-drop', 'partition', 'bandwidth', 'delay']);
+const ms = (d: string | number | undefined, or = 0) => (d === undefined ? or : parseDuration(d)!);
+
+export function isNetworkFault(f: PlannedFault): boolean {
+  return NETWORK_KINDS.has(f.kind) || (f.spec.kind === 'delay' && f.spec.per === 'connection');
+}
+
+export function networkPlan(plan: FaultPlan, ctx: NetworkContext): NetworkPlan {
+  const faults = plan.faults.filter(isNetworkFault).map((f) => toNetworkFault(f, ctx));
+  const partitions = plan.faults.flatMap((f) => (f.spec.kind === 'partition' ? [f.spec] : []));
+  const largest = partitions.reduce<(typeof partitions)[number] | undefined>(
+    (a, p) => (a && a.queue >= p.queue ? a : p),
+    undefined,
+  );
+  return {
+    faults,
+    needsProxy: faults.some((f) => PROXY_KINDS.has(f.kind)),
+    restartsEmbedded: !ctx.external && faults.some((f) => f.kind === 'endpoint-restart'),
+    offlineQueue: largest
+      ? { max: largest.queue, overflow: largest.overflow }
+      : faults.length > 0
+        ? { max: 1000, overflow: 'drop-oldest' }
+        : undefined,
+  };
+}
+
+function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
+  const where = `fault '${f.name}' (${f.kind})`;
+  const wall = (t: number) => {
+    if (f.clock === 'wall' || !Number.isFinite(t)) return t;
+    if (ctx.timeScale === 'asap')
+      throw new UsageError(
+        `${where} has a window in simulated time, which an "asap" run does not map to wall time: give it clock: wall, or a numeric timeScale.`,
+      );
+    return (t - ctx.simStartMs) / ctx.timeScale;
+  };
+  const every = f.devices.size >= ctx.fleetSize;
+  const devices = every ? undefined : f.devices;
+  if (devices && PROXY_KINDS.has(f.kind)) {
+    if (ctx.transport === 'http')
+      throw new UsageError(
+        `${where} strikes part of the fleet, but HTTP devices share pooled keep-alive sockets, so the fault proxy cannot tell one device's connection from another's: scope it to the whole fleet (no cohort, platform, app, share or count), or use MQTT.`,
+      );
+    if (!ctx.url.startsWith('mqtt://'))
+      throw new UsageError(
+        `${where} strikes part of the fleet, which the fault proxy tells apart by the MQTT CONNECT's client id; over ${new URL(ctx.url).protocol}// (TLS or WebSocket) it cannot read it: scope it to the whole fleet, or use an mqtt:// target.`,
+      );
+  }
+  const base = { name: f.name, from: wall(f.from), to: wall(f.to), devices };
+  const s = f.spec;
+  switch (s.kind) {
+    case 'connection-drop':
+      return {
+        ...base,
+        kind: 'connection-drop',
+        momentOf: (id) => wall(momentOf(f, id)),
+        repeatMs: s.repeat === undefined ? undefined : wallSpan(ms(s.repeat), f, ctx),
+        silentMs: 'silentFor' in s ? ms(s.silentFor as string | number | undefined) : 0,
+      };
+    case 'partition':
+      return { ...base, kind: 'partition', mode: 'mode' in s && s.mode === 'blackhole' ? 'blackhole' : 'refuse' };
+    case 'bandwidth':
+      return { ...base, kind: 'bandwidth', shaping: { bandwidthKBps: s.bytesPerSec / 1024 } };
+    case 'delay':
+      return { ...base, kind: 'delay', shaping: connectionLatency(s.latency, s.jitter, where) };
+    case 'endpoint-restart':
+      if (ctx.external && s.hook === undefined)
+        throw new UsageError(
+          `${where} restarts an external target, which fleetsim cannot kill: give hook, the command that restarts it (for example "systemctl restart ingest").`,
+        );
+      if (!ctx.external && s.hook !== undefined)
+        throw new UsageError(
+          `${where} has a hook, but the run's target is the embedded endpoint, which fleetsim kills and restarts itself: drop hook, or run against --target.`,
+        );
+      return {
+        ...base,
+        kind: 'endpoint-restart',
+        downMs: ms(s.down),
+        hook: s.hook,
+        hookTimeoutMs: 'hookTimeout' in s ? ms(s.hookTimeout as string | number | undefined, 60_000) : 60_000,
+      };
+    default:
+      throw new UsageError(`${where} is not a network fault.`);
+  }
+}
+
+/** A simulated span as wall ms (a "sim" fault's repeat scales with the run's time scale). */
+function wallSpan(span: number, f: PlannedFault, ctx: NetworkContext): number {
+  return f.clock === 'sim' && ctx.timeScale !== 'asap' ? span / ctx.timeScale : span;
+}
+
+/** The proxy adds a fixed latency and a uniform jitter per chunk: a fixed delay or a uniform range. */
+function connectionLatency(
+  latency: unknown,
+  jitter: string | number | undefined,
+  where: string,
+): { latencyMs: number; jitterMs: number } {
+  const extra = ms(jitter);
+  if (typeof latency === 'string' || typeof latency === 'number')
+    return { latencyMs: ms(latency) + extra / 2, jitterMs: extra / 2 };
+  const l = latency as { fixed?: string | number; uniform?: [string | number, string | number] };
+  if (l.fixed !== undefined) return { latencyMs: ms(l.fixed) + extra / 2, jitterMs: extra / 2 };
+  if (l.uniform) {
+    const [a, b] = [ms(l.uniform[0]), ms(l.uniform[1])];
+    return { latencyMs: (a + b) / 2 + extra / 2, jitterMs: (b - a) / 2 + extra / 2 };
+  }
+  throw new UsageError(
+    `${where} is per connection: the fault proxy adds a fixed latency or a uniform range to each chunk; give latency as a duration, {fixed} or {uniform}, not a distribution with a tail.`,
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * The run's network-fault step: from the scenario's fault plan, what the run must set up before
+ * devices start (the fault proxy in front of the target, the embedded endpoint as a process that
+ * can be killed, the devices' offline queue), and the runner that applies the faults during the
+ * drive. Network faults are applied in one process: a run split over workers or shards refuses
+ * them (each process would cut and restart on its own clock).
+ */
+import { planFaults } from '../agent/faults/plan.js';
+import type { Scenario } from '../agent/scenario/schema.js';
+import type { Clock } from '../core/clock.js';
+import { UsageError } from '../protocol/errors.js';
+import { FaultProxy } from '../transport/fault-proxy/proxy.js';
+import type { DeviceBehaviour } from '../transport/types.js';
+import { NetworkFaults } from './network-faults.js';
+import { networkPlan, type NetworkPlan } from './network-plan.js';
+import type { Target } from './open-target.js';
+import type { RunLogger, RunOptions, RunPlan } from './run-options.js';
+
+/** The network faults of the scenario, checked; undefined when it has none. */
+export function planNetwork(
+  scenario: Scenario,
+  opts: RunOptions,
+  plan: RunPlan,
+  workers?: number,
+): NetworkPlan | undefined {
+  const faults = planFaults(scenario, {
+    seed: plan.seed,
+    ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
+  });
+  const net = networkPlan(faults, {
+    transport: plan.transport,
+    url: opts.target ?? (plan.transport === 'mqtt' ? 'mqtt://127.0.0.1' : 'http://127.0.0.1'),
+    external: plan.target !== undefined,
+    timeScale: scenario.timeScale,
+    simStartMs: Date.parse(scenario.startTime),
+    fleetSize: opts.devices ?? scenario.cohorts.reduce((n, c) => n + c.count, 0),
+  });
+  if (net.faults.length === 0) return undefined;
+  if ((workers !== undefined && workers > 1) || opts.shard)
+    throw new UsageError(
+      `The scenario has network faults (${net.faults.map((f) => `'${f.name}'`).join(', ')}), which one process applies on one clock: run them without --workers and --shard.`,
+    );
+  return net;
+}
+
+export interface NetworkRun {
+  /** Where devices send: the proxy's URL when there is one, else the target's. */
+  url: string;
+  device: DeviceBehaviour;
+  faults: NetworkFaults;
+  proxy: FaultProxy | undefined;
+  close(): Promise<void>;
+}
+
+/** Puts the fault proxy in front of the target when a fault needs it; the runner is started by the caller at the drive's start. */
+export async function openNetwork(
+  net: NetworkPlan,
+  target: Target,
+  clock: Clock,
+  logger?: RunLogger,
+): Promise<NetworkRun> {
+  let proxy: FaultProxy | undefined;
+  if (net.needsProxy) {
+    const u = new URL(target.url);
+    proxy = await FaultProxy.start({
+      target: { host: u.hostname, port: Number(u.port) },
+      protocol: u.protocol === 'mqtt:' ? 'mqtt' : 'none',
+      clock,
+    });
+    logger?.info({ proxy: proxy.urlFor(target.url), target: target.url }, 'fault proxy in front of the target');
+  }
+  const faults = new NetworkFaults(net.faults, { proxy, endpoint: target.process, clock, logger });
+  return {
+    url: proxy ? proxy.urlFor(target.url) : target.url,
+    device: { offlineQueue: net.offlineQueue },
+    faults,
+    proxy,
+    close: async () => {
+      await faults.stop();
+      await proxy?.close();
+    },
+  };
+}

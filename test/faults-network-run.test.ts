@@ -1,0 +1,50 @@
+/**
+ * The network faults in a whole run (runScenario, the embedded endpoint, lean MQTT), each from
+ * its ready scenario in scenarios/faults/: the fault happens on the wire (the fault proxy's own
+ * counters), the endpoint's tallies stay exact, and the run's per-fault figures are those counts.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../agent/scenario/load.js';
+import type { NetworkRun } from '../run/network-step.js';
+import { runScenario } from '../run/run-scenario.js';
+import { ROOT } from './helpers.js';
+
+async function run(file: string) {
+  const path = join(ROOT, 'scenarios', 'faults', file);
+  let net: NetworkRun | undefined;
+  const result = await runScenario(loadScenario(path), { scenarioFile: path, onNetwork: (n) => (net = n) });
+  const figures = await net!.faults.stop();
+  return { result, net: net!, figures };
+}
+
+describe('network faults in a run', () => {
+  it('connection-drop: the cohort is cut on the wire, devices resend with DUP, the tallies are exact', async () => {
+    const { result, net, figures } = await run('connection-drop.yaml');
+    const wire = net.proxy!.counters();
+    const drop = figures[0]!;
+    expect(drop).toMatchObject({ name: 'field-drop', kind: 'connection-drop', devices: 150 });
+    expect(drop.connectionsCut).toBeGreaterThan(0);
+    expect(drop.connectionsCut).toBe(wire.connectionsCut);
+    expect(drop.struck).toBe(150);
+    expect(drop.struck).toBe(drop.connectionsCut + drop.notConnected);
+    expect(result.reconciliation.differences).toEqual([]);
+    expect(result.events.acked).toBe(result.events.sent);
+    expect(result.verdict).toBe('passed');
+  });
+
+  it('partition: the share cannot connect for the window, its reports wait on the devices and the tallies are exact', async () => {
+    const { result, net, figures } = await run('partition.yaml');
+    const wire = net.proxy!.counters();
+    const part = figures[0]!;
+    expect(part).toMatchObject({ name: 'field-offline', kind: 'partition', struck: 1 });
+    expect(part.devices).toBeGreaterThan(40);
+    expect(part.devices).toBeLessThan(100);
+    // connects refused on the wire during the window, the figure is the proxy's count
+    expect(part.refusedConnects).toBeGreaterThan(0);
+    expect(part.refusedConnects).toBe(wire.refusedConnects);
+    expect(part.connectionsCut).toBe(wire.connectionsCut);
+    expect(result.reconciliation.differences).toEqual([]);
+    expect(result.events.acked).toBe(result.events.sent);
+  });
+});
