@@ -47,4 +47,36 @@ describe('network faults in a run', () => {
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
   });
+
+  it('endpoint-restart: serve --data-dir killed with SIGKILL mid-run and restarted; devices resend, nothing acknowledged lost', async () => {
+    const { result, figures } = await run('endpoint-restart.yaml');
+    const restart = figures[0]!;
+    expect(restart).toMatchObject({ name: 'kill-endpoint', kind: 'endpoint-restart', struck: 1, error: undefined });
+    expect(restart.restarts).toHaveLength(1);
+    const r = restart.restarts[0]!;
+    expect(r.downMs).toBeGreaterThanOrEqual(300);
+    // mid-run: the journal gave back events, and devices sent more after the restart
+    expect(r.replayed).toBeGreaterThan(0);
+    expect(r.replayed).toBeLessThan(result.events.sent);
+    expect(result.reconciliation.differences).toEqual([]);
+    expect(result.events.acked).toBe(result.events.sent);
+    expect(result.verdict).toBe('passed');
+  });
+
+  it.each([
+    ['bandwidth.yaml', 'rural-slow', 'bandwidth'],
+    ['delay-per-connection.yaml', 'satellite-latency', 'delay'],
+  ])(
+    "%s: the cohort's bytes are held back on the wire for the window, the tallies are exact",
+    async (file, name, kind) => {
+      const { result, net, figures } = await run(file);
+      const wire = net.proxy!.counters();
+      const f = figures[0]!;
+      expect(f).toMatchObject({ name, kind, devices: 100, struck: 1 });
+      expect(f.delayedBytes).toBeGreaterThan(0);
+      expect(f.delayedBytes).toBe(wire.delayedBytes);
+      expect(result.reconciliation.differences).toEqual([]);
+      expect(result.events.acked).toBe(result.events.sent);
+    },
+  );
 });
