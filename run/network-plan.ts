@@ -82,7 +82,7 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
         `${where} strikes part of the fleet, which the fault proxy tells apart by the MQTT CONNECT's client id; over ${new URL(ctx.url).protocol}// (TLS or WebSocket) it cannot read it: scope it to the whole fleet, or use an mqtt:// target.`,
       );
   }
-  const base = { name: f.name, from: wall(f.from), to: wall(f.to), devices };
+  const base = { index: f.index, name: f.name, from: wall(f.from), to: wall(f.to), devices };
   const s = f.spec;
   switch (s.kind) {
     case 'connection-drop':

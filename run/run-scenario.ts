@@ -65,6 +65,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
       const networkFaults = await net?.faults.stop();
       target.endpoint?.faults.disarm();
+      if (networkFaults) log?.info({ faults: networkFaults }, 'network faults done');
       await transport.close();
       const endWall = clock.now();
       const read = rt

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../agent/scenario/load.js';
+import { loadScenario, parseScenario } from '../agent/scenario/load.js';
 import type { NetworkRun } from '../run/network-step.js';
 import { runScenario } from '../run/run-scenario.js';
 import { ROOT } from './helpers.js';
@@ -79,4 +79,36 @@ describe('network faults in a run', () => {
       expect(result.events.acked).toBe(result.events.sent);
     },
   );
+
+  it('partition over HTTP: the whole fleet cut off, devices keep their reports and retry until it heals; a cohort scope is refused', async () => {
+    const yaml = (scope: string) => `
+name: http-partition
+seed: 5
+transport: http
+timeScale: asap
+maxInFlight: 32
+load: { rate: 300 }
+apps:
+  - { id: com.acme.mail, name: Acme Mail, version: 4.2.0, platforms: [android] }
+cohorts:
+  - { name: field, platform: android, count: 60 }
+  - { name: office, platform: android, count: 20, idPrefix: office }
+faults:
+  - { kind: partition, name: all-offline, at: 300ms, for: 1500ms${scope} }
+`;
+    let net: NetworkRun | undefined;
+    const result = await runScenario(parseScenario(yaml(''), 'http.yaml'), {
+      scenarioFile: 'http.yaml',
+      onNetwork: (n) => (net = n),
+    });
+    const figures = await net!.faults.stop();
+    expect(figures[0]!.refusedConnects).toBeGreaterThan(0);
+    expect(figures[0]!.refusedConnects).toBe(net!.proxy!.counters().refusedConnects);
+    expect(result.events.retried).toBeGreaterThan(0);
+    expect(result.reconciliation.differences).toEqual([]);
+    expect(result.events.acked).toBe(result.events.sent);
+    await expect(
+      runScenario(parseScenario(yaml(', cohort: field'), 'http.yaml'), { scenarioFile: 'http.yaml' }),
+    ).rejects.toThrow(/HTTP devices share pooled keep-alive sockets/);
+  });
 });

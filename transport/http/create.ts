@@ -3,7 +3,7 @@ import { httpBearer } from '../credentials.js';
 import type { Transport, TransportContext } from '../types.js';
 import { HttpTransport } from './http.js';
 
-export function createHttpTransport({ url, options: o, auth, wiring: w }: TransportContext<'http'>): Transport {
+export function createHttpTransport({ url, options: o, auth, wiring: w, device }: TransportContext<'http'>): Transport {
   return new HttpTransport({
     url,
     connections: o.connections,
@@ -14,6 +14,7 @@ export function createHttpTransport({ url, options: o, auth, wiring: w }: Transp
     ...(w?.method ? { method: w.method } : {}),
     ...(w?.path ? { path: w.path } : {}),
     ...(w?.contentType ? { contentType: w.contentType } : {}),
+    ...(device?.offlineQueue ? { retryWhileOffline: true } : {}),
     ...(auth
       ? auth.mode === 'device'
         ? { bearerFor: (id: string) => httpBearer(auth, id) }

@@ -51,7 +51,14 @@ export interface HttpTransportOptions {
   tls?: TlsSettings;
   /** One report in flight per device, in seq order. false only for fault injection. @default true */
   ordered?: boolean;
+  /** A device that cannot reach the target (connection refused or reset) keeps its report and
+   * tries again with backoff for as long as that lasts, as an agent's offline queue does, instead
+   * of giving up after maxRetries; timeouts and 429/503 still count. @default false */
+  retryWhileOffline?: boolean;
 }
+
+/** Errors that say the target cannot be reached now, not that it is slow or refused the report. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** A report waiting for its device's previous one. */
 interface Queued {
@@ -295,11 +302,12 @@ export class HttpTransport implements Transport {
       b,
       undefined,
       new SendError(`${err.code ?? 'error'} from ${this.origin}: ${err.message}`, timeout ? 'timeout' : 'network'),
+      this.opts.retryWhileOffline === true && UNREACHABLE.has(err.code ?? ''),
     );
   }
 
-  private retry(b: Batch, delayMs: number | undefined, err: SendError): void {
-    if (b.attempt >= (this.opts.maxRetries ?? 5)) return this.fail(b, err);
+  private retry(b: Batch, delayMs: number | undefined, err: SendError, offline = false): void {
+    if (!offline && b.attempt >= (this.opts.maxRetries ?? 5)) return this.fail(b, err);
     const wait = delayMs ?? backoffDelay(b.attempt, this.opts.retryBackoff ?? { baseMs: 200, maxMs: 10_000 });
     b.attempt++;
     this.counters.retries++;
