@@ -12,7 +12,7 @@ import { UsageError } from '../protocol/errors.js';
 import { FaultProxy } from '../transport/fault-proxy/proxy.js';
 import type { DeviceBehaviour } from '../transport/types.js';
 import { NetworkFaults } from './network-faults.js';
-import { networkPlan, type NetworkPlan } from './network-plan.js';
+import { isNetworkFault, networkPlan, type NetworkPlan } from './network-plan.js';
 import type { Target } from './open-target.js';
 import type { RunLogger, RunOptions, RunPlan } from './run-options.js';
 
@@ -27,7 +27,17 @@ export function planNetwork(
     seed: plan.seed,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
-  const net = networkPlan(faults, {
+  const names = faults.faults.filter(isNetworkFault).map((f) => `'${f.name}'`);
+  if (names.length === 0) return undefined;
+  if (plan.transport === 'memory')
+    throw new UsageError(
+      `The scenario has network faults (${names.join(', ')}), which act on connections; the memory transport has none: run it with --transport mqtt or --transport http.`,
+    );
+  if ((workers !== undefined && workers > 1) || opts.shard)
+    throw new UsageError(
+      `The scenario has network faults (${names.join(', ')}), which one process applies on one clock: run them without --workers and --shard.`,
+    );
+  return networkPlan(faults, {
     transport: plan.transport,
     url: opts.target ?? (plan.transport === 'mqtt' ? 'mqtt://127.0.0.1' : 'http://127.0.0.1'),
     external: plan.target !== undefined,
@@ -35,12 +45,6 @@ export function planNetwork(
     simStartMs: Date.parse(scenario.startTime),
     fleetSize: opts.devices ?? scenario.cohorts.reduce((n, c) => n + c.count, 0),
   });
-  if (net.faults.length === 0) return undefined;
-  if ((workers !== undefined && workers > 1) || opts.shard)
-    throw new UsageError(
-      `The scenario has network faults (${net.faults.map((f) => `'${f.name}'`).join(', ')}), which one process applies on one clock: run them without --workers and --shard.`,
-    );
-  return net;
 }
 
 export interface NetworkRun {
