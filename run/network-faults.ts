@@ -15,8 +15,9 @@ import type {
   ProxyScope,
   Shaping,
 } from '../transport/fault-proxy/proxy.js';
-import type { EndpointProcess, RestartFigures } from './endpoint-process.js';
-import { type HookOutcome, runRestartHook } from './restart-hook.js';
+import type { EndpointProcess } from './endpoint-process.js';
+import type { NetworkFaultFigures } from './network-figures.js';
+import { runRestartHook } from './restart-hook.js';
 import type { RunLogger } from './run-options.js';
 
 /** One network fault, its window in wall ms from the drive's start. */
@@ -41,28 +42,6 @@ export type NetworkFault = {
   | { kind: 'bandwidth' | 'delay'; shaping: Shaping }
   | { kind: 'endpoint-restart'; downMs: number; hook: string | undefined; hookTimeoutMs: number }
 );
-
-/** What one fault did. Counts from the proxy are its counters' change over the fault's window
- * (an overlapping fault's effect on the same counter shows in both). */
-export interface NetworkFaultFigures {
-  index: number;
-  name: string;
-  kind: NetworkFault['kind'];
-  /** Devices in its scope (undefined: every connection). */
-  devices: number | undefined;
-  /** Times it struck (cut passes, a partition or shaping started, restarts). */
-  struck: number;
-  connectionsCut: number;
-  /** Devices whose moment came while they had no connection open (nothing to cut). */
-  notConnected: number;
-  refusedConnects: number;
-  blackholedBytes: number;
-  delayedBytes: number;
-  restarts: (RestartFigures & { downMs: number })[];
-  hooks: HookOutcome[];
-  /** Set when the fault could not be applied as asked (a hook failed, a restart did not come back). */
-  error: string | undefined;
-}
 
 type Window = Pick<ProxyCounters, 'refusedConnects' | 'blackholedBytes' | 'delayedBytes'>;
 
@@ -280,52 +259,4 @@ function insert(list: { id: string; at: number }[], from: number, item: { id: st
   let i = from;
   while (i < list.length && list[i]!.at <= item.at) i++;
   list.splice(i, 0, item);
-}
-
-/** Run-wide counts the figures are read with: the devices' transport and the fault proxy. */
-export interface RunWide {
-  reconnects: number;
-  offlineQueued: number;
-  offlineDropped: number;
-  /** PUBLISH frames sent again with DUP, seen by the proxy; undefined without one. */
-  resentWithDup: number | undefined;
-}
-
-/**
- * The figures as the report's counters (by fault index, by name). A fault's own counts are its
- * own; the run-wide ones (reconnects, the offline queue, resends seen on the wire) go to every
- * fault that causes them, since a device does not say which fault it reconnected after.
- */
-export function countFigures(
-  figures: readonly NetworkFaultFigures[],
-  wide: RunWide,
-  add: (fault: number, what: string, n: number) => void,
-): void {
-  for (const f of figures) {
-    const put = (what: string, n: number | undefined) => {
-      if (n !== undefined && n > 0) add(f.index, what, n);
-    };
-    put('struck', f.struck);
-    put('connectionsCut', f.connectionsCut);
-    put('notConnected', f.notConnected);
-    put('refusedConnects', f.refusedConnects);
-    put('blackholedBytes', f.blackholedBytes);
-    put('delayedBytes', f.delayedBytes);
-    put('restarts', f.restarts.length);
-    put(
-      'replayed',
-      f.restarts.reduce((n, r) => n + r.replayed, 0),
-    );
-    put('downMs', Math.round(f.restarts.reduce((n, r) => n + r.downMs, 0)));
-    put('hooksRun', f.hooks.length);
-    put('hookFailed', f.error ? 1 : 0);
-    if (f.kind === 'partition') {
-      put('queued', wide.offlineQueued);
-      put('overflowed', wide.offlineDropped);
-    }
-    if (f.kind === 'connection-drop' || f.kind === 'endpoint-restart' || f.kind === 'partition') {
-      put('reconnects', wide.reconnects);
-      put('resentWithDup', wide.resentWithDup);
-    }
-  }
 }

@@ -1,0 +1,109 @@
+/**
+ * From the fault plan to the run's network faults, without a socket: windows on the drive's wall
+ * clock (a simulated window scaled by the time scale), a scope of the whole fleet meaning every
+ * connection, the devices' offline queue from the partitions, and the refusals, one sentence each.
+ */
+import { describe, expect, it } from 'vitest';
+import { planFaults } from '../agent/faults/plan.js';
+import { parseScenario } from '../agent/scenario/load.js';
+import { networkPlan, type NetworkContext } from '../run/network-plan.js';
+import { planNetwork } from '../run/network-step.js';
+
+const BASE = `
+name: net-plan
+seed: 3
+timeScale: 60
+apps:
+  - { id: com.acme.mail, platforms: [android] }
+cohorts:
+  - { name: field, platform: android, count: 30 }
+  - { name: office, platform: android, count: 10, idPrefix: office }
+faults:
+`;
+const ctx: NetworkContext = {
+  transport: 'mqtt',
+  url: 'mqtt://127.0.0.1:1883',
+  external: false,
+  timeScale: 60,
+  simStartMs: 0,
+  fleetSize: 40,
+};
+function plan(faults: string, over: Partial<NetworkContext> = {}) {
+  const s = parseScenario(BASE + faults, 'net.yaml');
+  return networkPlan(planFaults(s, { seed: 3 }), { ...ctx, simStartMs: Date.parse(s.startTime), ...over });
+}
+
+describe('the network plan', () => {
+  it('puts a simulated window on the wall clock through the time scale; every device means every connection', () => {
+    const p = plan('  - { kind: partition, clock: sim, at: 1h, for: 30m, queue: 50, overflow: drop-newest }\n');
+    const f = p.faults[0]!;
+    expect([f.from, f.to]).toEqual([60_000, 90_000]);
+    expect(f.devices).toBeUndefined();
+    expect(p).toMatchObject({
+      needsProxy: true,
+      restartsEmbedded: false,
+      offlineQueue: { max: 50, overflow: 'drop-newest' },
+    });
+  });
+
+  it('strikes a cohort by its client ids, each device at its own moment in the window', () => {
+    const p = plan('  - { kind: connection-drop, cohort: office, at: 2s, for: 4s, repeat: 1s }\n');
+    const f = p.faults[0]!;
+    if (f.kind !== 'connection-drop') throw new Error(f.kind);
+    expect(f.devices?.size).toBe(10);
+    for (const id of f.devices!) {
+      expect(f.momentOf(id)).toBeGreaterThanOrEqual(2000);
+      expect(f.momentOf(id)).toBeLessThan(6000);
+    }
+    expect(f.repeatMs).toBe(1000);
+    expect(p.offlineQueue).toEqual({ max: 1000, overflow: 'drop-oldest' });
+  });
+
+  it('restarts the embedded endpoint as a process; an external one only through a hook', () => {
+    expect(plan('  - { kind: endpoint-restart, at: 1s, down: 200ms }\n')).toMatchObject({
+      restartsEmbedded: true,
+      needsProxy: false,
+    });
+    expect(() => plan('  - { kind: endpoint-restart, at: 1s }\n', { external: true })).toThrow(
+      /give hook, the command that restarts it/,
+    );
+    expect(() => plan('  - { kind: endpoint-restart, at: 1s, hook: "true" }\n')).toThrow(
+      /drop hook, or run against --target/,
+    );
+  });
+
+  it.each([
+    [
+      '  - { kind: partition, clock: sim, at: 1h, for: 1m }\n',
+      { timeScale: 'asap' as const },
+      /give it clock: wall, or a numeric timeScale/,
+    ],
+    [
+      '  - { kind: bandwidth, cohort: field, bytesPerSec: 1000 }\n',
+      { transport: 'http' as const, url: 'http://127.0.0.1:8080' },
+      /HTTP devices share pooled keep-alive sockets/,
+    ],
+    [
+      '  - { kind: connection-drop, cohort: field, at: 1s }\n',
+      { url: 'mqtts://127.0.0.1:8883' },
+      /over mqtts:\/\/ \(TLS or WebSocket\) it cannot read it/,
+    ],
+    [
+      '  - { kind: delay, per: connection, clock: wall, latency: { exponential: 50ms } }\n',
+      {},
+      /a fixed latency or a uniform range/,
+    ],
+  ])('refuses what it cannot apply (%#)', (faults, over, message) => {
+    expect(() => plan(faults, over)).toThrow(message);
+  });
+
+  it('refuses network faults split over workers or shards, and with the memory transport', () => {
+    const s = parseScenario(`${BASE}  - { kind: connection-drop, at: 1s }\n`, 'net.yaml');
+    const run = { transport: 'mqtt' as const, seed: 3, target: undefined };
+    expect(() => planNetwork(s, { scenarioFile: 'net.yaml' }, run, 2)).toThrow(/without --workers and --shard/);
+    expect(() => planNetwork(s, { scenarioFile: 'net.yaml' }, { ...run, transport: 'memory' })).toThrow(
+      /the memory transport has none/,
+    );
+    expect(planNetwork(s, { scenarioFile: 'net.yaml' }, run)?.faults).toHaveLength(1);
+  });
+});
