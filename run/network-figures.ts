@@ -87,3 +87,30 @@ export function countFigures(
     }
   }
 }
+
+/** The figures as one record of counters per fault index (`faults` long), for the report. */
+export function countsByFault(
+  figures: readonly NetworkFaultFigures[],
+  wide: RunWide,
+  faults: number,
+): Record<string, number>[] {
+  const out = Array.from({ length: faults }, () => ({}) as Record<string, number>);
+  countFigures(figures, wide, (i, what, n) => {
+    const c = out[i];
+    if (c) c[what] = (c[what] ?? 0) + n;
+  });
+  return out;
+}
+
+/** Two runs of per-fault counters added, fault by fault (the endpoint's and the network's). */
+export function plusCounts(
+  a: readonly Record<string, number>[],
+  b: readonly Record<string, number>[] | undefined,
+): Record<string, number>[] {
+  const out = a.map((c) => ({ ...c }));
+  b?.forEach((c, i) => {
+    const into = (out[i] ??= {});
+    for (const [k, n] of Object.entries(c)) into[k] = (into[k] ?? 0) + n;
+  });
+  return out;
+}

@@ -11,6 +11,7 @@ import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
 import { endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
+import { countsByFault, plusCounts, runWide } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
@@ -65,8 +66,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
       const networkFaults = await net?.faults.stop();
       target.endpoint?.faults.disarm();
-      if (networkFaults) log?.info({ faults: networkFaults }, 'network faults done');
       await transport.close();
+      // after the close: the devices' reconnects and queues are final
+      const networkCounts =
+        networkFaults && countsByFault(networkFaults, runWide(transport.stats(), net?.proxy), run.faults.faults.length);
       const endWall = clock.now();
       const read = rt
         ? await readTarget(rt, run, driven.metrics.lastAckAt, clock, opts)
@@ -89,7 +92,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         ...run,
         ...driven,
         ...read,
-        moreFaultCounts: endpointCounts(run.faults, target.endpoint?.faults),
+        moreFaultCounts: plusCounts(endpointCounts(run.faults, target.endpoint?.faults), networkCounts),
         shard: opts.shard,
       });
       log?.info(

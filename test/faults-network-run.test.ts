@@ -28,6 +28,11 @@ describe('network faults in a run', () => {
     expect(drop.connectionsCut).toBe(wire.connectionsCut);
     expect(drop.struck).toBe(150);
     expect(drop.struck).toBe(drop.connectionsCut + drop.notConnected);
+    // the report's line for the fault: the wire's counts, and the tallies exact with it
+    const line = result.faults!.find((f) => f.name === 'field-drop')!;
+    expect(line).toMatchObject({ kind: 'connection-drop', devices: 150, exact: true });
+    expect(line.injected.connectionsCut).toBe(wire.connectionsCut);
+    expect(line.injected.resentWithDup ?? 0).toBe(wire.dupPublishes);
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
     expect(result.verdict).toBe('passed');
@@ -44,6 +49,11 @@ describe('network faults in a run', () => {
     expect(part.refusedConnects).toBeGreaterThan(0);
     expect(part.refusedConnects).toBe(wire.refusedConnects);
     expect(part.connectionsCut).toBe(wire.connectionsCut);
+    const line = result.faults!.find((f) => f.name === 'field-offline')!;
+    expect(line).toMatchObject({ kind: 'partition', exact: true });
+    expect(line.injected.refusedConnects).toBe(wire.refusedConnects);
+    expect(line.injected.queued).toBeGreaterThan(0);
+    expect(line.injected.overflowed).toBeUndefined();
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
   });
@@ -58,6 +68,11 @@ describe('network faults in a run', () => {
     // mid-run: the journal gave back events, and devices sent more after the restart
     expect(r.replayed).toBeGreaterThan(0);
     expect(r.replayed).toBeLessThan(result.events.sent);
+    expect(result.faults![0]!).toMatchObject({
+      name: 'kill-endpoint',
+      exact: true,
+      injected: { restarts: 1, replayed: r.replayed, downMs: Math.round(r.downMs) },
+    });
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
     expect(result.verdict).toBe('passed');
@@ -75,6 +90,7 @@ describe('network faults in a run', () => {
       expect(f).toMatchObject({ name, kind, devices: 100, struck: 1 });
       expect(f.delayedBytes).toBeGreaterThan(0);
       expect(f.delayedBytes).toBe(wire.delayedBytes);
+    expect(result.faults![0]!).toMatchObject({ name, exact: true, injected: { delayedBytes: wire.delayedBytes } });
       expect(result.reconciliation.differences).toEqual([]);
       expect(result.events.acked).toBe(result.events.sent);
     },
