@@ -91,10 +91,10 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
         kind: 'connection-drop',
         momentOf: (id) => wall(momentOf(f, id)),
         repeatMs: s.repeat === undefined ? undefined : wallSpan(ms(s.repeat), f, ctx),
-        silentMs: 'silentFor' in s ? ms(s.silentFor as string | number | undefined) : 0,
+        silentMs: ms(s.silentFor),
       };
     case 'partition':
-      return { ...base, kind: 'partition', mode: 'mode' in s && s.mode === 'blackhole' ? 'blackhole' : 'refuse' };
+      return { ...base, kind: 'partition', mode: s.mode };
     case 'bandwidth':
       return { ...base, kind: 'bandwidth', shaping: { bandwidthKBps: s.bytesPerSec / 1024 } };
     case 'delay':
@@ -113,7 +113,7 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
         kind: 'endpoint-restart',
         downMs: ms(s.down),
         hook: s.hook,
-        hookTimeoutMs: 'hookTimeout' in s ? ms(s.hookTimeout as string | number | undefined, 60_000) : 60_000,
+        hookTimeoutMs: ms(s.hookTimeout),
       };
     default:
       throw new UsageError(`${where} is not a network fault.`);

@@ -121,6 +121,11 @@ export const faultSchema = z.discriminatedUnion('kind', [
   }),
   variant('connection-drop', "The devices' connections are cut at a moment; they reconnect and resend.", 'wall', {
     repeat: duration.optional().describe('Cut again at this interval within the window. @default once'),
+    silentFor: duration
+      .default(0)
+      .describe(
+        'The link goes silent (a blackhole) this long before the reset, as a dying link does; QoS 0 reports written into it are lost. @default "0s"',
+      ),
   }),
   variant(
     'partition',
@@ -137,6 +142,12 @@ export const faultSchema = z.discriminatedUnion('kind', [
         .enum(['drop-oldest', 'drop-newest'])
         .default('drop-oldest')
         .describe('What a full queue drops. @default "drop-oldest"'),
+      mode: z
+        .enum(['refuse', 'blackhole'])
+        .default('refuse')
+        .describe(
+          '"refuse": every connect of the devices is reset; "blackhole": connections stay open and pass nothing. @default "refuse"',
+        ),
     },
   ),
   variant('bandwidth', "A cap on the devices' connections through the fault proxy.", 'wall', {
@@ -148,6 +159,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
       .optional()
       .describe('For an external target: the command that restarts it (e.g. "systemctl restart ingest").'),
     down: duration.default(0).describe('How long it stays down before the restart. @default "0s"'),
+    hookTimeout: duration
+      .default('60s')
+      .describe('The hook is killed past this, and the report says it failed. @default "60s"'),
   }),
 ]);
 
