@@ -90,7 +90,7 @@ describe('network faults in a run', () => {
       expect(f).toMatchObject({ name, kind, devices: 100, struck: 1 });
       expect(f.delayedBytes).toBeGreaterThan(0);
       expect(f.delayedBytes).toBe(wire.delayedBytes);
-    expect(result.faults![0]!).toMatchObject({ name, exact: true, injected: { delayedBytes: wire.delayedBytes } });
+      expect(result.faults![0]!).toMatchObject({ name, exact: true, injected: { delayedBytes: wire.delayedBytes } });
       expect(result.reconciliation.differences).toEqual([]);
       expect(result.events.acked).toBe(result.events.sent);
     },
