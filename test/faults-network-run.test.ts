@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from '../agent/scenario/load.js';
 import type { NetworkRun } from '../run/network-step.js';
+import { startEndpoint } from '../broker/endpoint.js';
 import { runScenario } from '../run/run-scenario.js';
 import { ROOT } from './helpers.js';
 
@@ -126,5 +127,44 @@ faults:
     await expect(
       runScenario(parseScenario(yaml(', cohort: field'), 'http.yaml'), { scenarioFile: 'http.yaml' }),
     ).rejects.toThrow(/HTTP devices share pooled keep-alive sockets/);
+  });
+
+  it("endpoint-restart of an external target: the user's hook runs; when it fails the report says so and nothing else changes", async () => {
+    const ep = await startEndpoint();
+    try {
+      const yaml = `
+name: hook-restart
+seed: 6
+transport: mqtt
+timeScale: asap
+maxInFlight: 32
+load: { rate: 300 }
+apps:
+  - { id: com.acme.mail, name: Acme Mail, version: 4.2.0, platforms: [android] }
+cohorts:
+  - { name: field, platform: android, count: 60 }
+faults:
+  - { kind: endpoint-restart, name: restart-ingest, at: 300ms, hook: "echo 'unit ingest.service not found' >&2; exit 5", hookTimeout: 10s }
+`;
+      const lines: { obj: object; msg?: string | undefined }[] = [];
+      const logger = {
+        info: () => undefined,
+        debug: () => undefined,
+        warn: (obj: object, msg?: string) => void lines.push({ obj, msg }),
+      };
+      const result = await runScenario(parseScenario(yaml, 'hook.yaml'), {
+        scenarioFile: 'hook.yaml',
+        target: ep.mqttUrl,
+        talliesUrl: ep.httpUrl,
+        logger,
+      });
+      expect(result.faults![0]!).toMatchObject({ name: 'restart-ingest', injected: { hooksRun: 1, hookFailed: 1 } });
+      expect(lines.map((l) => l.msg)).toContain(
+        `the restart hook "echo 'unit ingest.service not found' >&2; exit 5" exited with 5: unit ingest.service not found`,
+      );
+      expect(result.reconciliation.differences).toEqual([]);
+    } finally {
+      await ep.close();
+    }
   });
 });
