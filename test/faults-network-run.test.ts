@@ -167,4 +167,33 @@ faults:
       await ep.close();
     }
   });
+
+  it('connection-drop over HTTP: every keep-alive socket reset again and again; requests are retried and the tallies are exact', async () => {
+    const yaml = `
+name: http-drop
+seed: 8
+transport: http
+timeScale: asap
+maxInFlight: 32
+load: { rate: 300 }
+apps:
+  - { id: com.acme.mail, name: Acme Mail, version: 4.2.0, platforms: [android] }
+cohorts:
+  - { name: field, platform: android, count: 80 }
+faults:
+  - { kind: connection-drop, name: reset-sockets, at: 200ms, for: 1s, repeat: 250ms }
+`;
+    let net: NetworkRun | undefined;
+    const result = await runScenario(parseScenario(yaml, 'http-drop.yaml'), {
+      scenarioFile: 'http-drop.yaml',
+      onNetwork: (n) => (net = n),
+    });
+    const wire = net!.proxy!.counters();
+    const line = result.faults![0]!;
+    expect(line.injected.struck).toBeGreaterThanOrEqual(2);
+    expect(line.injected.connectionsCut).toBe(wire.connectionsCut);
+    expect(wire.connectionsCut).toBeGreaterThan(0);
+    expect(result.reconciliation.differences).toEqual([]);
+    expect(result.events.acked).toBe(result.events.sent);
+  });
 });
