@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { runScenario, type RunOptions } from '../run/run-scenario.js';
 import type { RunResult } from '../result/result.js';
 import type { Scenario } from '../agent/scenario/schema.js';
+import { hasNetworkFaults } from '../run/network-step.js';
 import { runWithWorkers } from '../run/workers.js';
 import type { z } from 'zod';
 import { TRANSPORTS, type TransportFlags } from '../transport/kinds/kinds.js';
@@ -108,11 +109,12 @@ export function scaleRunOptions(s: ScaleArgs | undefined): Partial<RunOptions> {
 }
 
 /** Runs in this process, or in worker processes: `--workers`, by default one per core (one for a
- * transport that reaches the endpoint in process, memory). A shard run (`--shard`) stays in one
- * process. */
+ * transport that reaches the endpoint in process, memory, and for a scenario with network faults,
+ * which one process applies). A shard run (`--shard`) stays in one process. */
 export function runScaled(scenario: Scenario, opts: RunOptions, s: ScaleArgs | undefined): Promise<RunResult> {
   const inProcess = TRANSPORTS[opts.transport ?? scenario.transport].inProcess === true;
-  // An explicit --workers with such a transport is refused by runWithWorkers, not ignored.
-  const workers = s?.shard ? 1 : (s?.workers ?? (inProcess ? 1 : availableParallelism()));
+  const one = inProcess || hasNetworkFaults(scenario);
+  // An explicit --workers with such a transport or faults is refused by runWithWorkers, not ignored.
+  const workers = s?.shard ? 1 : (s?.workers ?? (one ? 1 : availableParallelism()));
   return workers > 1 ? runWithWorkers(scenario, opts, workers) : runScenario(scenario, opts);
 }

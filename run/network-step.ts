@@ -5,7 +5,7 @@
  * drive. Network faults are applied in one process: a run split over workers or shards refuses
  * them (each process would cut and restart on its own clock).
  */
-import { planFaults } from '../agent/faults/plan.js';
+import { NETWORK_KINDS, planFaults } from '../agent/faults/plan.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import type { Clock } from '../core/clock.js';
 import { UsageError } from '../protocol/errors.js';
@@ -15,6 +15,11 @@ import { NetworkFaults } from './network-faults.js';
 import { isNetworkFault, networkPlan, type NetworkPlan } from './network-plan.js';
 import type { Target } from './open-target.js';
 import type { RunLogger, RunOptions, RunPlan } from './run-options.js';
+
+/** Whether the scenario has faults the network side applies (a run with them stays in one process). */
+export function hasNetworkFaults(scenario: Scenario): boolean {
+  return scenario.faults.some((f) => NETWORK_KINDS.has(f.kind) || (f.kind === 'delay' && f.per === 'connection'));
+}
 
 /** The network faults of the scenario, checked; undefined when it has none. */
 export function planNetwork(
