@@ -197,4 +197,26 @@ faults:
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
   });
+
+  it('bad-network-day: every network kind at once, overlapping, and the tallies still reconcile exactly', async () => {
+    const { result, net, figures } = await run('bad-network-day.yaml');
+    const wire = net.proxy!.counters();
+    const by = (name: string) => result.faults!.find((f) => f.name === name)!;
+    expect(result.faults!.map((f) => f.kind)).toEqual([
+      'connection-drop',
+      'partition',
+      'delay',
+      'bandwidth',
+      'endpoint-restart',
+    ]);
+    expect(by('kill-endpoint').injected).toMatchObject({ restarts: 1 });
+    expect(figures.reduce((n, f) => n + f.connectionsCut, 0)).toBeLessThanOrEqual(wire.connectionsCut);
+    expect(wire.connectionsCut).toBeGreaterThan(0);
+    expect(by('satellite-latency').injected.delayedBytes).toBeGreaterThan(0);
+    for (const f of result.faults!) expect(f.exact).toBe(true);
+    expect(result.reconciliation.differences).toEqual([]);
+    expect(result.reconciliation.devices?.differing ?? 0).toBe(0);
+    expect(result.events.acked).toBe(result.events.sent);
+    expect(result.verdict).toBe('passed');
+  });
 });
