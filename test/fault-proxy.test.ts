@@ -42,8 +42,8 @@ describe('the fault proxy', () => {
     const sends = devices.flatMap((d) => [send(t, d), send(t, d), send(t, d)]);
     await until('every publish reached the endpoint', () => ep.store.counters.accepted === 16);
     expect(proxy.counters().publishes).toBe(16);
-    slow.lift();
     expect(proxy.cut({ ids: cohort }).sort()).toEqual(['fp-a', 'fp-b']);
+    slow.lift();
     expect(await Promise.all(sends)).toEqual(new Array(12).fill(undefined));
     const c = proxy.counters();
     expect(c.connectionsCut).toBe(2);
@@ -75,7 +75,7 @@ describe('the fault proxy', () => {
     t.deviceDone('fp-q');
   });
 
-  it('swallows bytes in a blackhole and passes them again once lifted; latency holds bytes back', async () => {
+  it('swallows bytes in a blackhole and passes them again once lifted; latency and a bandwidth cap hold bytes back until lifted', async () => {
     const echo = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     opened.push({ close: () => new Promise<void>((r) => echo.close(() => r())) });
@@ -96,7 +96,13 @@ describe('the fault proxy', () => {
     sock.write('two');
     await until('the delayed echo', () => got === 'onetwo');
     slow.lift();
-    expect(proxy.counters()).toMatchObject({ blackholedBytes: 4, delayedChunks: 1, delayedBytes: 3, open: 1 });
+    // lifting a cap releases what it still holds at once, in order
+    const cap = proxy.shape(undefined, { bandwidthKBps: 0.001 }, 'up');
+    sock.write('three');
+    await until('the capped bytes are held', () => proxy.counters().delayedBytes === 8);
+    cap.lift();
+    await until('the held bytes went on the lift', () => got === 'onetwothree');
+    expect(proxy.counters()).toMatchObject({ blackholedBytes: 4, delayedChunks: 2, delayedBytes: 8, open: 1 });
   });
 
   it('scopes a cut by the source port of a connection', async () => {

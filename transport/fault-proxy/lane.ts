@@ -71,6 +71,15 @@ export class Lane {
     this.arm();
   }
 
+  /** The shaping was lifted: what it held goes now, in order (a cap that is gone holds nothing back). */
+  unshaped(): void {
+    if (this.shaping || this.queue.length === 0) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const q of this.queue.splice(0)) this.write(q.buf);
+    this.lastDue = 0;
+  }
+
   /** A blackhole drops what it holds too: a partitioned link delivers nothing. */
   blackhole(on: boolean): void {
     this.blackholed = on;

@@ -208,6 +208,8 @@ export class FaultProxy {
       if (r.value.direction !== 'down') conn.up.shaping = r.value.shaping;
       if (r.value.direction !== 'up') conn.down.shaping = r.value.shaping;
     }
+    conn.up.unshaped();
+    conn.down.unshaped();
   }
 
   private matches(scope: ProxyScope | undefined, conn: Conn): boolean {
