@@ -60,8 +60,9 @@ export function countFigures(
   add: (fault: number, what: string, n: number) => void,
 ): void {
   for (const f of figures) {
+    const own = OWN[f.kind];
     const put = (what: string, n: number | undefined) => {
-      if (n !== undefined && n > 0) add(f.index, what, n);
+      if (own.includes(what) && n !== undefined && n > 0) add(f.index, what, n);
     };
     put('struck', f.struck);
     put('connectionsCut', f.connectionsCut);
@@ -77,16 +78,39 @@ export function countFigures(
     put('downMs', Math.round(f.restarts.reduce((n, r) => n + r.downMs, 0)));
     put('hooksRun', f.hooks.length);
     put('hookFailed', f.error ? 1 : 0);
-    if (f.kind === 'partition') {
-      put('queued', wide.offlineQueued);
-      put('overflowed', wide.offlineDropped);
-    }
-    if (f.kind === 'connection-drop' || f.kind === 'endpoint-restart' || f.kind === 'partition') {
-      put('reconnects', wide.reconnects);
-      put('resentWithDup', wide.resentWithDup);
-    }
+    put('queued', wide.offlineQueued);
+    put('overflowed', wide.offlineDropped);
+    put('reconnects', wide.reconnects);
+    put('resentWithDup', wide.resentWithDup);
   }
 }
+
+/** The counters each kind reports: what it does, not what an overlapping fault did in its window. */
+const OWN: Record<NetworkFault['kind'], readonly string[]> = {
+  'connection-drop': ['struck', 'connectionsCut', 'notConnected', 'blackholedBytes', 'reconnects', 'resentWithDup'],
+  partition: [
+    'struck',
+    'connectionsCut',
+    'refusedConnects',
+    'blackholedBytes',
+    'queued',
+    'overflowed',
+    'reconnects',
+    'resentWithDup',
+  ],
+  delay: ['struck', 'delayedBytes'],
+  bandwidth: ['struck', 'delayedBytes'],
+  'endpoint-restart': [
+    'struck',
+    'restarts',
+    'replayed',
+    'downMs',
+    'hooksRun',
+    'hookFailed',
+    'reconnects',
+    'resentWithDup',
+  ],
+};
 
 /** The figures as one record of counters per fault index (`faults` long), for the report. */
 export function countsByFault(
