@@ -7,6 +7,7 @@
  * workers and shards merge exactly (agent/merge.ts).
  */
 import * as hdr from 'hdr-histogram-js';
+import { FailureReasons } from './failure-reasons.js';
 
 export type Histogram = hdr.Histogram;
 
@@ -145,6 +146,8 @@ export class RunMetrics implements Counters {
   firstSendAt = 0;
   lastAckAt = 0;
   lastError: string | undefined;
+  /** Why events failed, by kind (failure-reasons.ts): a failure is rare, so counting it is cheap. */
+  readonly failures = new FailureReasons();
   readonly timeline: TimelinePoint[] = [];
   private prev: Counters = { offered: 0, sent: 0, acked: 0, failed: 0, retried: 0 };
   /** The epoch second being filled, the first wall ms of it the run covers, and its end. */
@@ -178,6 +181,7 @@ export class RunMetrics implements Counters {
     this.failed++;
     if (gaveUp) this.gaveUp++;
     this.lastError = message;
+    this.failures.add(message);
   }
 
   recordAck(latencyUs: number, now: number): void {
@@ -283,6 +287,7 @@ export class BareMetrics extends RunMetrics {
     this.failed++;
     if (gaveUp) this.gaveUp++;
     this.lastError = message;
+    this.failures.add(message);
   }
   override recordAck(_latencyUs: number, now: number): void {
     this.acked++;

@@ -2,6 +2,7 @@
  * The terminal summary of a result: counters, throughput, latency and the reconciliation table
  * (per app: status -> state -> expected vs counted). Colour only when the stream is a TTY.
  */
+import { failureLine } from '../drive/failure-reasons.js';
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { renderFaults } from './faults.js';
@@ -21,6 +22,8 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
   if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));
   const gaveUp = gaveUpSentence(r);
   if (gaveUp) out.push(style.bad(gaveUp));
+  const refused = failureLine(r.events.failed, r.events.failureReasons);
+  if (refused) out.push(style.bad(refused));
   const e2e = r.latency.endToEnd;
   out.push(
     table(
@@ -92,6 +95,17 @@ export function renderCoverage(r: RunResult, style: Style = plain): string {
   return `${style.bold('lifecycle coverage')} ${style.dim('(report.json lists every state and transition)')}\n${table(rows, ['l', 'r', 'r', 'l'])}`;
 }
 
+/** Where the counts came from and how long they took to match (a target description's settle). */
+export function settleLine(rec: RunResult['reconciliation']): string | undefined {
+  const s = rec.settle;
+  const from = rec.source ? `counts from ${rec.source}` : '';
+  if (!s) return from || undefined;
+  const when = s.consistent
+    ? `consistent ${fmt(s.afterMs ?? 0)} ms after the last acknowledgement (${s.reads} read(s))`
+    : `not consistent within the settle timeout of ${s.timeoutMs / 1000} s (${s.reads} read(s)): the last differences below`;
+  return from ? `${from}; ${when}` : when;
+}
+
 export function renderReconciliation(r: RunResult, style: Style = plain): string {
   const rec = r.reconciliation;
   const out: string[] = [];
@@ -105,6 +119,8 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
         ? style.ok('tallies match')
         : style.bad(`${rec.differences.length} tally difference(s)`)),
   );
+  const how = settleLine(rec);
+  if (how) out.push(style.dim(how));
   const dev = rec.devices;
   if (dev) {
     if (!dev.checked) out.push(style.dim(`devices: not checked one by one (${dev.reason})`));

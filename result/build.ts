@@ -85,6 +85,7 @@ export function buildResult(r: ResultInput): RunResult {
     gaveUp: metrics.gaveUp,
     retried: metrics.retried,
     ...(metrics.lastError ? { lastError: metrics.lastError } : {}),
+    ...(metrics.failures.size ? { failureReasons: metrics.failures.all() } : {}),
   };
   const checked = checkThresholds(r.thresholds, {
     events,

@@ -24,6 +24,7 @@ import {
 } from '../drive/metrics.js';
 import { reconcile, type Reconciliation } from '../reconcile/reconcile.js';
 import { reconcileReading, type TallyReading, withDevices } from '../reconcile/reading.js';
+import { mergeFailureReasons } from '../drive/failure-reasons.js';
 import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
 import { checkThresholds } from './thresholds.js';
 import type { Threshold } from '../agent/scenario/thresholds.js';
@@ -204,6 +205,8 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
   };
   const lastError = [...byFinish].reverse().find((r) => r.events.lastError)?.events.lastError;
   if (lastError) events.lastError = lastError;
+  const reasons = mergeFailureReasons(results.map((r) => r.events.failureReasons));
+  if (reasons.length) events.failureReasons = reasons;
   const points = mergeTimelines(results.map((r) => r.timeline.points));
   const ack = mergeHistograms(results.map((r) => r.latency.ack));
   const e2eParts = opts.sharedTarget

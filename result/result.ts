@@ -6,6 +6,7 @@ import type { TransportKind } from '../transport/kinds/kinds.js';
 import type { Coverage } from './coverage.js';
 import type { FaultReport } from './fault-report.js';
 import type { LifecycleDuration, FlowLink } from '../drive/lifecycle-metrics.js';
+import type { FailureReason } from '../drive/failure-reasons.js';
 import type { HistogramSummary, TimelinePoint } from '../drive/metrics.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
 import type { ThresholdResult } from './thresholds.js';
@@ -50,6 +51,8 @@ export interface RunResult {
     gaveUp?: number;
     retried: number;
     lastError?: string;
+    /** Why events failed, by kind, most common first (drive/failure-reasons.ts); absent when none failed. */
+    failureReasons?: FailureReason[];
   };
   /** Present when the simulator gave up on events: how many and why (the give-up rule, docs/report.md). */
   gaveUp?: { events: number; reason: string };

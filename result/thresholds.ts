@@ -29,7 +29,11 @@ export interface Observed {
   ack?: Histogram;
   e2e?: Histogram;
   points: readonly TimelinePoint[];
-  reconciliation?: { checked: boolean; match: boolean };
+  reconciliation?: {
+    checked: boolean;
+    match: boolean;
+    settle?: { consistent: boolean; afterMs: number | null; timeoutMs: number } | undefined;
+  };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -58,7 +62,16 @@ function wholeRun(t: Threshold, o: Observed): number | null {
   if (t.metric === 'errors.count') return o.events.failed;
   if (group === 'events') return o.events[kind as keyof Counters];
   if (t.metric === 'reconciliation') return o.reconciliation?.checked ? (o.reconciliation.match ? 1 : 0) : null;
+  if (t.metric === 'reconciliation.settle') return o.reconciliation?.settle?.afterMs ?? null;
   return null;
+}
+
+/** Why a time to consistency is missing. */
+function noSettle(o: Observed): string {
+  const s = o.reconciliation?.settle;
+  if (s) return `the counts did not match within the settle timeout (${s.timeoutMs / 1000} s)`;
+  if (o.reconciliation && !o.reconciliation.checked) return 'reconciliation was not checked';
+  return "the counts were not read until consistent: a target description's tally source with settle (docs/targets.md)";
 }
 
 /** Seconds t0..tN with gaps filled by empty seconds, so windows are real lengths of time. */
@@ -150,9 +163,11 @@ export function checkThresholds(thresholds: readonly Threshold[], o: Observed): 
       const why =
         t.metric === 'reconciliation'
           ? 'reconciliation was not checked (no tallies API)'
-          : t.metric.startsWith('latency.e2e')
-            ? 'the endpoint reported no end-to-end latency'
-            : 'nothing was measured';
+          : t.metric === 'reconciliation.settle'
+            ? noSettle(o)
+            : t.metric.startsWith('latency.e2e')
+              ? 'the endpoint reported no end-to-end latency'
+              : 'nothing was measured';
       return { ...t, observed: null, passed: false, detail: why };
     }
     return { ...t, observed: v, passed: compare(v, t.op, t.limit) };

@@ -26,7 +26,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
   // a target of the user's own (a --target-file, or a --target whose path matters)
-  const rt = wantsRunTarget(opts) ? resolveRunTarget(scenario, opts) : undefined;
+  const rt = wantsRunTarget(scenario, opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   const plan = checkRun(scenario, opts);
   const netPlan = planNetwork(scenario, opts, plan);

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Scenario } from '../agent/scenario/schema.js';
-import { loadTargetFile, type LoadedTarget } from '../agent/scenario/target-load.js';
+import { where as lineAt, positionsOf } from '../agent/scenario/positions.js';
+import { loadTargetFile, resolveTarget, type LoadedTarget } from '../agent/scenario/target-load.js';
 import { parseDuration } from '../core/delay.js';
 import type { WireEncoder } from '../drive/drive.js';
 import type { TallySourceConfig } from '../endpoint-client/tally-sources.js';
@@ -58,9 +59,10 @@ export interface RunTargetOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Whether the run needs this path at all: a target file, or a --target whose path must be honoured. */
-export function wantsRunTarget(opts: RunTargetOptions): boolean {
-  if (opts.targetFile) return true;
+/** Whether the run needs this path at all: a target file, the scenario's `target:`, or a --target
+ * whose path must be honoured. */
+export function wantsRunTarget(scenario: Scenario, opts: RunTargetOptions): boolean {
+  if (opts.targetFile || scenario.target) return true;
   if (!opts.target) return false;
   try {
     const u = new URL(opts.target);
@@ -70,11 +72,30 @@ export function wantsRunTarget(opts: RunTargetOptions): boolean {
   }
 }
 
+/** A --target-file, else the scenario's own `target:` section (lines from the scenario file). */
+function loadedTarget(scenario: Scenario, opts: RunTargetOptions): LoadedTarget | undefined {
+  const env = opts.env ?? process.env;
+  if (opts.targetFile) return loadTargetFile(opts.targetFile, env);
+  if (!scenario.target) return undefined;
+  const positions = positionsOf(scenario);
+  const source = {
+    file: positions?.file ?? 'the scenario',
+    lineOf: (path: readonly (string | number)[]) => lineAt(positions, path),
+  };
+  return resolveTarget(scenario.target, source, ['target'], env);
+}
+
+function lineNote(t: LoadedTarget, field: string): string {
+  const line = t.source.lineOf([...t.basePath, field]);
+  return line ? `:${line}` : '';
+}
+
 export function resolveRunTarget(scenario: Scenario, opts: RunTargetOptions): RunTarget {
-  const loaded = opts.targetFile ? loadTargetFile(opts.targetFile, opts.env ?? process.env) : undefined;
+  const loaded = loadedTarget(scenario, opts);
   const spec = loaded?.spec;
-  const url = spec?.url ?? opts.target!;
-  const where = loaded ? `${loaded.source.file}: url` : '--target';
+  // --target replaces the description's url (one description, another host)
+  const url = opts.target ?? spec!.url;
+  const where = opts.target ? '--target' : `${loaded!.source.file}${lineNote(loaded!, 'url')}: url`;
   const kind = kindOf(url, where);
   if (opts.transport && opts.transport !== kind) {
     throw new UsageError(

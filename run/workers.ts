@@ -73,7 +73,7 @@ export function runWorker(
 
 export async function runWithWorkers(scenario: Scenario, opts: RunOptions, workers: number): Promise<RunResult> {
   // a target of the user's own: resolved here too (its errors before any worker starts), one run id for all
-  const rt = wantsRunTarget(opts) ? resolveRunTarget(scenario, opts) : undefined;
+  const rt = wantsRunTarget(scenario, opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   const plan = checkRun(scenario, opts, workers);
   planNetwork(scenario, opts, plan, workers);

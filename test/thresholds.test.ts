@@ -123,6 +123,28 @@ describe('threshold checks', () => {
     });
   });
 
+  it('holds a time to consistency to reconciliation.settle, and says why it has none', () => {
+    const o = observed(2, []);
+    const t = [parsed('reconciliation.settle < 5s')];
+    expect(t[0]).toMatchObject({ metric: 'reconciliation.settle', unit: 'ms', limit: 5000 });
+    const settle = (afterMs: number | null) => ({ consistent: afterMs !== null, afterMs, timeoutMs: 30_000 });
+    const rec = (afterMs: number | null) => ({
+      ...o,
+      reconciliation: { checked: true, match: true, settle: settle(afterMs) },
+    });
+    expect(checkThresholds(t, rec(1200))[0]).toMatchObject({ passed: true, observed: 1200 });
+    expect(checkThresholds(t, rec(7000))[0]).toMatchObject({ passed: false, observed: 7000 });
+    expect(checkThresholds(t, rec(null))[0]).toMatchObject({
+      passed: false,
+      observed: null,
+      detail: 'the counts did not match within the settle timeout (30 s)',
+    });
+    expect(checkThresholds(t, { ...o, reconciliation: { checked: true, match: true } })[0]!.detail).toMatch(
+      /not read until consistent.*targets\.md/,
+    );
+    expect(parseThreshold('reconciliation.settle over 10s < 5s')).toMatch(/cannot be checked "over" a window/);
+  });
+
   it('live, flags only abortOnFail checks, on the latest full window', () => {
     const ts = [
       parsed({ check: 'latency.ack.p99 over 3s < 10ms', abortOnFail: true }),

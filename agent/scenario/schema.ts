@@ -11,6 +11,7 @@ import type { TransportFlags } from '../../transport/kinds/kinds.js';
 import { causeSchema } from './causes-schema.js';
 import { faultSchema } from './faults-schema.js';
 import { loadSchema } from './load-schema.js';
+import { targetSchema } from './target-schema.js';
 import { splitTransport, transportSchema } from './transport-schema.js';
 import { parseThreshold, type ThresholdInput } from './thresholds.js';
 
@@ -369,6 +370,11 @@ export const scenarioFileSchema = z
       .default([])
       .describe(
         'Checks that turn the run into pass (exit 0) or fail (exit 1), k6-style: "latency.ack.p99 < 250ms", "latency.ack.p99 over 10s < 500ms", "throughput.eventsPerSec > 2000", "errors.rate < 0.1%", { check: "...", abortOnFail: true }, { reconciliation: exact }. docs/report.md lists the metrics. Default: [] (then "errors.count == 0" applies).',
+      ),
+    target: targetSchema
+      .optional()
+      .describe(
+        "The user's own ingestion service (docs/targets.md), as a target file holds it: url, headers, tls, wire, tallies, settle. --target-file replaces it; --target replaces its url. Default: the embedded endpoint.",
       ),
   })
   .strict();

@@ -8,6 +8,7 @@
  *     - errors.rate < 0.1%
  *     - { check: "errors.count over 5s < 50", abortOnFail: true }
  *     - reconciliation: exact
+ *     - reconciliation.settle < 5s                 # a target's counts matched within 5 s of the last ack
  *
  * This file parses them (pure; the scenario schema uses it to report a bad check with its line).
  * threshold-check.ts evaluates them. docs/report.md lists every metric.
@@ -67,10 +68,11 @@ const METRIC_NAMES = [
     ['min', 'mean', 'max', 'p50', 'p90', 'p95', 'p99', 'p999'].map((s) => `latency.${k}.${s}`),
   ),
   'reconciliation',
+  'reconciliation.settle',
 ];
 
 const METRIC_HELP =
-  'latency.ack.<stat>, latency.e2e.<stat> (stat: min, mean, max, p50, p90, p95, p99, p999...), throughput.eventsPerSec, errors.rate, errors.count, events.<offered|sent|acked|failed|retried>, reconciliation';
+  'latency.ack.<stat>, latency.e2e.<stat> (stat: min, mean, max, p50, p90, p95, p99, p999...), throughput.eventsPerSec, errors.rate, errors.count, events.<offered|sent|acked|failed|retried>, reconciliation, reconciliation.settle';
 
 function metricUnit(metric: string): { unit: ThresholdUnit; windowable: boolean } | string {
   const parts = metric.split('.');
@@ -84,6 +86,8 @@ function metricUnit(metric: string): { unit: ThresholdUnit; windowable: boolean 
     return { unit: 'ms', windowable: kind === 'ack' };
   }
   if (metric === 'throughput.eventsPerSec') return { unit: 'perSec', windowable: true };
+  // time to consistency: last acknowledgement -> the tally read that matched (docs/targets.md)
+  if (metric === 'reconciliation.settle') return { unit: 'ms', windowable: false };
   if (metric === 'errors.rate') return { unit: 'ratio', windowable: true };
   if (metric === 'errors.count') return { unit: 'count', windowable: true };
   if (parts[0] === 'events' && parts.length === 2 && EVENT_COUNTERS.includes(parts[1]!))
