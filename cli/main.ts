@@ -11,6 +11,7 @@ import { type CommandContext, EPILOG, type FleetsimCommand } from './commands/co
 import { compareModule } from './commands/compare.js';
 import { initModule } from './commands/init.js';
 import { mergeModule } from './commands/merge.js';
+import { reconcileModule } from './commands/reconcile.js';
 import { reportModule } from './commands/report.js';
 import { runModule } from './commands/run.js';
 import { schemaModule } from './commands/schema.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly FleetsimCommand[] = [
   runModule,
   serveModule,
   mergeModule,
+  reconcileModule,
   traceModule,
   reportModule,
   validateModule,
@@ -43,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   cli
     .demandCommand(
       1,
-      'Name a command: run, validate, init, compare, serve, merge, trace, report or schema (fleetsim --help lists them).',
+      'Name a command: run, validate, init, compare, serve, merge, reconcile, trace, report or schema (fleetsim --help lists them).',
     )
     .epilog(EPILOG)
     .strict()

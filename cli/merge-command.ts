@@ -10,7 +10,11 @@ import { mergeResults } from '../result/merge.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_SCHEMA } from '../result/result.js';
+import { systemClock } from '../core/clock.js';
 import { fetchTallies } from '../endpoint-client/tallies.js';
+import type { Platform } from '../protocol/catalogue.js';
+import { mergeThroughTarget } from '../run/read-target.js';
+import { resolveReportTarget } from '../run/run-target.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeResult } from './write-reports.js';
@@ -18,10 +22,13 @@ import { defaultRunDir, writeResult } from './write-reports.js';
 export interface MergeArgs {
   reports: string[];
   talliesUrl?: string | undefined;
+  /** The target description the shards sent to: its tally source reconciles the merged fleet. */
+  targetFile?: string | undefined;
   out?: string | undefined;
 }
 
-function readResult(path: string): RunResult {
+/** A result from a report.json or a run folder, with the file it came from. */
+export function readResult(path: string): { result: RunResult; file: string } {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'report.json') : path;
   let value: unknown;
   try {
@@ -36,17 +43,40 @@ function readResult(path: string): RunResult {
     throw new UsageError(
       `${file}: not a fleetsim result (schema "${String(r?.schema)}", expected "${RESULT_SCHEMA}").`,
     );
-  return r;
+  return { result: r, file };
 }
 
 export async function mergeCommand(a: MergeArgs): Promise<number> {
-  const parts = a.reports.map(readResult);
+  const parts = a.reports.map((p) => readResult(p).result);
   checkShards(parts);
+  const result = a.targetFile ? await mergeThroughDescription(parts, a.targetFile) : await mergeThroughApi(parts, a);
+  const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
+  const file = writeResult(dir, result);
+  process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
+  process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);
+  return result.exitCode;
+}
+
+/** Shards sent to a target of the user's own (MQTT too): one read of its tally source, until settled. */
+async function mergeThroughDescription(parts: RunResult[], targetFile: string): Promise<RunResult> {
+  const ids = [...new Set(parts.map((p) => p.runId ?? '(none)'))];
+  if (ids.length > 1)
+    throw new UsageError(
+      `the shards ran with different run ids (${ids.join(', ')}), so their devices are in different namespaces: run every shard with the same --run-id.`,
+    );
+  const platforms = [...new Set(parts.flatMap((p) => Object.keys(p.devices.byPlatform)))] as Platform[];
+  const runId = parts[0]!.runId;
+  const rt = resolveReportTarget(platforms, { targetFile, ...(runId ? { runId } : {}) });
+  const merged = await mergeThroughTarget(rt, parts, systemClock);
+  return runId ? { ...merged, runId } : merged;
+}
+
+async function mergeThroughApi(parts: RunResult[], a: MergeArgs): Promise<RunResult> {
   const target = parts[0]!.target.url;
   const talliesUrl = a.talliesUrl ?? talliesAtTarget(parts[0]!.transport, new URL(target));
   if (!talliesUrl) {
     throw new UsageError(
-      `the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it) to reconcile.`,
+      `the shards sent to ${target}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it), or --target-file with the description whose tally source reads its counts, to reconcile.`,
     );
   }
   let counted;
@@ -58,10 +88,5 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
     );
   }
   // The shards sent to one endpoint: its tallies, read now, cover them all.
-  const result = mergeResults(parts, { sharedTarget: true, tallies: { kind: 'counted', tallies: counted } });
-  const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
-  const file = writeResult(dir, result);
-  process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
-  process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);
-  return result.exitCode;
+  return mergeResults(parts, { sharedTarget: true, tallies: { kind: 'counted', tallies: counted } });
 }

@@ -37,6 +37,8 @@ export interface Reconciliation {
   settle?: SettleReport;
   /** Reconciled as `after - before` against the expected change (reconcile/baseline.ts); apps then hold changes. */
   baseline?: BaselineReport;
+  /** When `fleetsim reconcile` read the counts again, after the run (ISO 8601). */
+  reconciledAt?: string;
   /** (device, app) pairs the target held for the run's apps before the run, when it was read then. */
   heldBefore?: number;
 }

@@ -91,7 +91,21 @@ function lineNote(t: LoadedTarget, field: string): string {
 }
 
 export function resolveRunTarget(scenario: Scenario, opts: RunTargetOptions): RunTarget {
-  const loaded = loadedTarget(scenario, opts);
+  const platforms = [...new Set(scenario.cohorts.map((c) => c.platform))] as Platform[];
+  return resolveDescribed(loadedTarget(scenario, opts), platforms, opts);
+}
+
+/** A finished run's target again (fleetsim reconcile, fleetsim merge): its platforms from the report. */
+export function resolveReportTarget(platforms: readonly Platform[], opts: RunTargetOptions): RunTarget {
+  const loaded = opts.targetFile ? loadTargetFile(opts.targetFile, opts.env ?? process.env) : undefined;
+  return resolveDescribed(loaded, platforms, opts);
+}
+
+function resolveDescribed(
+  loaded: LoadedTarget | undefined,
+  platforms: readonly Platform[],
+  opts: RunTargetOptions,
+): RunTarget {
   const spec = loaded?.spec;
   // --target replaces the description's url (one description, another host)
   const url = opts.target ?? spec!.url;
@@ -104,7 +118,6 @@ export function resolveRunTarget(scenario: Scenario, opts: RunTargetOptions): Ru
   }
   const u = new URL(url);
   const runId = opts.runId ?? newRunId();
-  const platforms = [...new Set(scenario.cohorts.map((c) => c.platform))] as Platform[];
   // the path of an MQTT-over-WebSocket URL is the WebSocket endpoint, not a topic prefix
   const urlPath = /^wss?:$/.test(u.protocol) ? undefined : `${u.pathname}${kind === 'http' ? u.search : ''}`;
   const wire = compileWire(spec?.wire, {

@@ -17,9 +17,19 @@ export const mergeModule = defineCommand({
         type: 'string',
         describe: 'tallies API of the endpoint the shards sent to (default: their target when HTTP)',
       })
+      .option('target-file', {
+        type: 'string',
+        describe: 'the target description the shards sent to: its tally source reconciles the fleet (MQTT too)',
+      })
       .option('out', {
         type: 'string',
         describe: 'folder for the merged report (default: out/<scenario>-merged-<timestamp>)',
       }),
-  handler: (a) => mergeCommand({ reports: a.reports as string[], talliesUrl: a['tallies-url'], out: a.out }),
+  handler: (a) =>
+    mergeCommand({
+      reports: a.reports as string[],
+      talliesUrl: a['tallies-url'],
+      targetFile: a['target-file'],
+      out: a.out,
+    }),
 });

@@ -1,0 +1,115 @@
+/**
+ * Reconciling after the run: `fleetsim reconcile <report.json>` reads a target's counts again for
+ * a run that was sent only, and `fleetsim merge --target-file` reconciles MQTT shards once through
+ * the description's tally source. Against a real `fleetsim serve` over MQTT (which has no tallies
+ * API on its MQTT URL: the description says where the counts are), through the real CLI.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunResult } from '../result/result.js';
+import { fleetsimAsync } from './helpers/cli-async.js';
+import { startServe, type ServeProcess } from './helpers/serve-process.js';
+import { tempDir, tinyScenario } from './scenario-files.js';
+
+const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunResult;
+
+describe('reconciling a finished run', () => {
+  let serve: ServeProcess | undefined;
+  const tmp = tempDir();
+
+  afterEach(async () => {
+    serve?.child.kill('SIGTERM');
+    await serve?.exited;
+    serve = undefined;
+  });
+
+  it('fleetsim reconcile reads the counts a sent-only run left unchecked, and a mismatch exits 2', async () => {
+    serve = await startServe([]);
+    const scenario = tmp.write('later.yaml', tinyScenario());
+    const sendOnly = tmp.write('send-only.yaml', `url: ${serve.mqttUrl}\ntallies: { source: none }\n`);
+    const counts = tmp.write(
+      'counted.yaml',
+      `url: ${serve.mqttUrl}\ntallies: { source: fleetsim, url: "${serve.httpUrl}" }\n`,
+    );
+    const out = join(tmp.dir, 'sent');
+    const r = await fleetsimAsync(['run', scenario, '--target-file', sendOnly, '--out', out, '--quiet']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const sent = read(out);
+    expect(sent.reconciliation).toMatchObject({ checked: false });
+    expect(sent.reconciliation.reason).toContain('fleetsim reconcile later');
+
+    const later = await fleetsimAsync(['reconcile', out, '--target-file', counts]);
+    expect(later.code, later.stdout + later.stderr).toBe(0);
+    const again = read(join(out, 'reconciled'));
+    expect(again.reconciliation).toMatchObject({ checked: true, match: true });
+    expect(again.reconciliation.reconciledAt).toBeDefined();
+    expect(again.runId).toBe(sent.runId);
+    expect(again.events).toEqual(sent.events);
+    expect(later.stdout).toContain('reconciled again at');
+
+    // the same with --tallies-url, and a second run's devices on top: the counts no longer match
+    const twice = join(tmp.dir, 'sent-twice');
+    const more = tmp.write('more.yaml', tinyScenario([], { devices: 45 }));
+    expect((await fleetsimAsync(['run', more, '--target-file', sendOnly, '--out', twice, '--quiet'])).code).toBe(0);
+    const stale = await fleetsimAsync([
+      'reconcile',
+      join(out, 'report.json'),
+      '--tallies-url',
+      serve.httpUrl,
+      '--out',
+      join(tmp.dir, 'stale'),
+    ]);
+    expect(stale.code, stale.stdout).toBe(2);
+    expect(read(join(tmp.dir, 'stale')).verdict).toBe('reconciliation mismatch');
+  });
+
+  it('fleetsim reconcile without a way to the counts says what to give', async () => {
+    serve = await startServe([]);
+    const scenario = tmp.write('nowhere.yaml', tinyScenario());
+    const out = join(tmp.dir, 'nowhere');
+    expect((await fleetsimAsync(['run', scenario, '--target', serve.mqttUrl, '--out', out, '--quiet'])).code).toBe(0);
+    const r = await fleetsimAsync(['reconcile', out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/which has no tallies API: give --target-file .* or --tallies-url/);
+  });
+
+  it('fleetsim merge --target-file reconciles MQTT shards once through its tally source', async () => {
+    serve = await startServe([]);
+    const scenario = tmp.write('sharded.yaml', tinyScenario([], { devices: 40 }));
+    const target = tmp.write(
+      'shards-target.yaml',
+      `url: ${serve.mqttUrl}\ntallies: { source: fleetsim, url: "${serve.httpUrl}" }\nsettle: { timeout: 20s, interval: 200ms }\n`,
+    );
+    const dirs = [0, 1].map((i) => join(tmp.dir, `shard-${i}`));
+    for (const [i, dir] of dirs.entries()) {
+      const r = await fleetsimAsync([
+        'run',
+        scenario,
+        '--target-file',
+        target,
+        '--shard',
+        `${i + 1}/2`,
+        '--run-id',
+        'rshards',
+        '--out',
+        dir,
+        '--quiet',
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(read(dir).reconciliation.checked).toBe(false);
+    }
+    const merged = join(tmp.dir, 'merged');
+    const m = await fleetsimAsync(['merge', ...dirs, '--target-file', target, '--out', merged]);
+    expect(m.code, m.stdout + m.stderr).toBe(0);
+    const result = read(merged);
+    expect(result).toMatchObject({ parts: 2, runId: 'rshards', reconciliation: { checked: true, match: true } });
+    expect(result.reconciliation.apps[0]!.expected.total).toBe(50);
+    expect(result.reconciliation.settle?.consistent).toBe(true);
+
+    // without the description, MQTT shards cannot be reconciled, and the message says how
+    const refused = await fleetsimAsync(['merge', ...dirs]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('--target-file');
+  });
+});
