@@ -12,7 +12,7 @@ import type { RunResult } from '../result/result.js';
 import { RESULT_SCHEMA } from '../result/result.js';
 import { systemClock } from '../core/clock.js';
 import { fetchTallies } from '../endpoint-client/tallies.js';
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { mergeThroughTarget } from '../run/read-target.js';
 import { resolveReportTarget } from '../run/run-target.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';

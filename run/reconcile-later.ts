@@ -7,7 +7,7 @@
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import type { TallySourceConfig } from '../endpoint-client/tally-sources.js';
-import type { Platform } from '../protocol/catalogue.js';
+import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
 import { verdictOf, type RunResult } from '../result/result.js';
