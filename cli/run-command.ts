@@ -30,6 +30,8 @@ export interface RunCommandArgs {
   target?: string;
   targetFile?: string;
   runId?: string;
+  namespace?: boolean;
+  tallyBaseline?: boolean;
   talliesUrl?: string;
   /** No live progress. */
   quiet: boolean;
@@ -107,6 +109,8 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
         ...(a.target ? { target: a.target } : {}),
         ...(a.targetFile ? { targetFile: a.targetFile } : {}),
         ...(a.runId ? { runId: a.runId } : {}),
+        ...(a.namespace ? { namespace: true } : {}),
+        ...(a.tallyBaseline ? { tallyBaseline: true } : {}),
         ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
         onTick: (s) => {
           progress.tick(s);

@@ -31,7 +31,13 @@ export interface ReadContext {
    * A run namespace: the wire ids of this run's devices. A source that cannot filter by run in
    * its own query (the fleetsim API) counts these devices alone; the others filter with {runId}.
    */
-  onlyDevices?: ReadonlySet<string>;
+  onlyDevices?: { has(wireDeviceId: string): boolean };
+}
+
+/** The devices of a namespaced run: those whose wire id carries the run id as one of its words
+ * (ios-000042.r7f3, r7f3-ios-000042, r7f3/ios-000042), not as part of a longer one. */
+export function namespaceMembers(runId: string): { has(wireDeviceId: string): boolean } {
+  return { has: (id) => id.split(/[^A-Za-z0-9]+/).includes(runId) };
 }
 
 export type TallySourceKind = 'fleetsim' | 'http' | 'postgres' | 'none';

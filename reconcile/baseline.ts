@@ -80,6 +80,13 @@ export function expectedChange(
   return { change: appIds.map((id) => book.get(id)), reused, notNewer };
 }
 
+/** What the expected change assumed, in words for the report. */
+export function assumptionOf(listed: boolean, notNewer: number): string {
+  return listed
+    ? `the change was computed from each re-used device's previous row${notNewer ? `; ${notNewer} re-used pair(s) sent nothing newer than the system held (seq) and were expected to change nothing` : ''}`
+    : 'the tally source cannot list devices, so every (device, app) pair of this run was assumed new to the system';
+}
+
 /** Reconciles `after - before` with the expected change; the result's apps hold changes. */
 export function reconcileWithBaseline(
   installs: readonly Installation[],
@@ -90,8 +97,6 @@ export function reconcileWithBaseline(
 ): Reconciliation & { baseline: BaselineReport } {
   const { change, reused, notNewer } = expectedChange(installs, appIds, previous);
   const r = reconcile(change, difference(after, before, appIds));
-  const assumption = previous
-    ? `the change was computed from each re-used device's previous row${notNewer ? `; ${notNewer} re-used pair(s) sent nothing newer than the system held (seq) and were expected to change nothing` : ''}`
-    : 'the tally source cannot list devices, so every (device, app) pair of this run was assumed new to the system';
+  const assumption = assumptionOf(previous !== undefined, notNewer);
   return { ...r, baseline: { pairsBefore: total(before), reused, notNewer, assumption } };
 }

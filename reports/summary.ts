@@ -95,6 +95,12 @@ export function renderCoverage(r: RunResult, style: Style = plain): string {
   return `${style.bold('lifecycle coverage')} ${style.dim('(report.json lists every state and transition)')}\n${table(rows, ['l', 'r', 'r', 'l'])}`;
 }
 
+/** The likely cause of a mismatch against a target that was not empty before the run. */
+export function heldHint(rec: RunResult['reconciliation']): string | undefined {
+  if (rec.match || !rec.checked || rec.baseline || !rec.heldBefore) return undefined;
+  return `the endpoint already held ${fmt(rec.heldBefore)} (device, app) pairs before this run: give the run a namespace (--namespace) or a baseline (--tally-baseline); see docs/targets.md`;
+}
+
 /** Where the counts came from and how long they took to match (a target description's settle). */
 export function settleLine(rec: RunResult['reconciliation']): string | undefined {
   const s = rec.settle;
@@ -121,6 +127,14 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
   );
   const how = settleLine(rec);
   if (how) out.push(style.dim(how));
+  const held = heldHint(rec);
+  if (held) out.push(style.bad(held));
+  if (rec.baseline)
+    out.push(
+      style.dim(
+        `baseline: after - before against this run's change; ${fmt(rec.baseline.pairsBefore)} pair(s) held before, ${fmt(rec.baseline.reused)} re-used (${rec.baseline.assumption})`,
+      ),
+    );
   const dev = rec.devices;
   if (dev) {
     if (!dev.checked) out.push(style.dim(`devices: not checked one by one (${dev.reason})`));

@@ -7,12 +7,25 @@
 import type { Installation } from '../agent/sim/simulator.js';
 import type { Clock } from '../core/clock.js';
 import { settle } from '../endpoint-client/settle.js';
-import type { ReadContext, TallySource } from '../endpoint-client/tally-source.js';
+import { namespaceMembers, type ReadContext, type TallySource } from '../endpoint-client/tally-source.js';
+import {
+  assumptionOf,
+  difference,
+  expectedChange,
+  type BaselineReport,
+  type PreviousRows,
+} from '../reconcile/baseline.js';
+import type { HeldBefore } from './read-before.js';
 import { createTallySource } from '../endpoint-client/tally-sources.js';
 import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { isFleetsimError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
-import { compareDevices, DEVICE_DIFFERENCES_KEPT, type DeviceReconciliation } from '../reconcile/devices.js';
+import {
+  compareDevices,
+  DEVICE_DIFFERENCES_KEPT,
+  type DeviceReconciliation,
+  type DeviceRowLike,
+} from '../reconcile/devices.js';
 import {
   mapCounted,
   mapDeviceRows,
@@ -20,7 +33,7 @@ import {
   type LabelInverse,
   type UnmappedRow,
 } from '../reconcile/labels.js';
-import { expectedTallies, type Reconciliation, type SettleReport } from '../reconcile/reconcile.js';
+import { expectedTallies, reconcile, type Reconciliation, type SettleReport } from '../reconcile/reconcile.js';
 import type { TallyReading } from '../reconcile/reading.js';
 import { compileCodes, type CodeTable } from '../transport/wire/codes.js';
 import type { RunTarget } from './run-target.js';
@@ -39,6 +52,18 @@ export function openTallySource(rt: RunTarget, defaultUrl?: string): TallySource
     source: rt.loaded?.source,
     basePath: [...(rt.loaded?.basePath ?? []), 'tallies'],
   });
+}
+
+/** The read context of a run: a namespaced run counts its own devices only. */
+export function readContext(rt: RunTarget, appIds: readonly string[]): ReadContext {
+  return { appIds, runId: rt.runId, ...(rt.wire.namespaced ? { onlyDevices: namespaceMembers(rt.runId) } : {}) };
+}
+
+/** A baseline's side of the read: the counts before, and the change this run should make. */
+export interface BaselineInput {
+  before: AppTallies[];
+  change: AppTallies[];
+  report: BaselineReport;
 }
 
 export function inverseOf(rt: RunTarget, source: TallySource): LabelInverse {
@@ -105,6 +130,8 @@ export interface TargetReadInput {
   /** Skip the tallies (a shard): the device check alone. */
   tallies: boolean;
   defaultUrl?: string | undefined;
+  /** Reconcile after - before against the expected change instead. */
+  baseline?: BaselineInput | undefined;
 }
 
 /** Tallies (settled) and, where the source lists devices, device by device. */
@@ -121,10 +148,22 @@ export async function readThroughTarget(rt: RunTarget, input: TargetReadInput): 
   } catch (err) {
     return unchecked(input.expected, redact((err as Error).message, rt.secrets));
   }
-  const ctx: ReadContext = { appIds: input.appIds, runId: rt.runId };
+  const ctx = readContext(rt, input.appIds);
   try {
     let r: Reconciliation;
-    if (input.tallies) {
+    const b = input.baseline;
+    if (input.tallies && b) {
+      const judge = (c: CountsReading) => reconcile(b.change, difference(c.counted, b.before, input.appIds));
+      const { reading, settle: report } = await settleCounts(
+        rt,
+        source,
+        ctx,
+        input.clock,
+        input.lastAckAt,
+        (c) => judge(c).match,
+      );
+      r = { ...judge(reading), baseline: b.report, settle: report };
+    } else if (input.tallies) {
       const inverse = inverseOf(rt, source);
       const { reading, settle: report } = await settleCounts(
         rt,
@@ -227,7 +266,7 @@ export async function mergeThroughTarget(rt: RunTarget, parts: RunResult[], cloc
     const { reading, settle: report } = await settleCounts(
       rt,
       source,
-      { appIds, runId: rt.runId },
+      readContext(rt, appIds),
       clock,
       lastAckAt,
       (c) => reconcileMapped(expected, c, inverse).match,
@@ -254,20 +293,67 @@ export async function readTarget(
     instrument?: boolean | undefined;
     shard?: { index: number; count: number } | undefined;
   },
+  before?: HeldBefore,
 ): Promise<{ tallies: TallyReading; devices: DeviceReconciliation | undefined; endToEnd: string }> {
   const book = expectedTallies(run.sim.installs);
+  if (before?.previous) before = { ...before, previous: bySimId(rt, before.previous, run.sim.installs) };
   const r = await readThroughTarget(rt, {
+    ...(before?.tallies ? { baseline: baselineInput(before, run.sim.installs, run.appIds) } : {}),
     expected: run.appIds.map((id) => book.get(id)),
     appIds: run.appIds,
-    installs: (opts.instrument ?? true) ? run.sim.installs : undefined,
+    installs: (opts.instrument ?? true) ? deviceChecked(run.sim.installs, before) : undefined,
     clock,
     lastAckAt,
     tallies: !opts.deferReconcile,
   });
+  if (before) r.heldBefore = before.pairs;
   return {
     tallies: opts.deferReconcile ? { kind: 'deferred', shard: opts.shard } : { kind: 'reconciled', reconciliation: r },
     devices: r.devices,
     endToEnd: 'a target of its own: no fleetsim stats API to read it from',
+  };
+}
+
+/** The rows held before, of this run's devices, by simulated device id. */
+function bySimId(rt: RunTarget, previous: PreviousRows, installs: readonly Installation[]): PreviousRows {
+  const out = new Map<string, Map<string, DeviceRowLike>>();
+  for (const i of installs) {
+    const row = previous.get(i.app.id)?.get(rt.wire.wireDeviceId(i.device));
+    if (!row) continue;
+    let app = out.get(i.app.id);
+    if (!app) out.set(i.app.id, (app = new Map()));
+    app.set(i.device.id, { ...row, deviceId: i.device.id });
+  }
+  return out;
+}
+
+/** A re-used device whose reports were not newer than what the target held keeps the target's row:
+ * device by device, only the others are held to ground truth. */
+function deviceChecked(installs: readonly Installation[], before: HeldBefore | undefined): readonly Installation[] {
+  const previous = before?.previous;
+  if (!previous) return installs;
+  return installs.filter((i) => {
+    const prev = previous.get(i.app.id)?.get(i.device.id);
+    return !(prev?.seq !== undefined && i.seq <= prev.seq);
+  });
+}
+
+/** The change this run should make, from ground truth and the rows the target held before. */
+export function baselineInput(
+  before: HeldBefore,
+  installs: readonly Installation[],
+  appIds: readonly string[],
+): BaselineInput {
+  const { change, reused, notNewer } = expectedChange(installs, appIds, before.previous);
+  return {
+    before: before.tallies ?? [],
+    change,
+    report: {
+      pairsBefore: before.pairs,
+      reused,
+      notNewer,
+      assumption: assumptionOf(before.previous !== undefined, notNewer),
+    },
   };
 }
 

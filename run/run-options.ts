@@ -30,6 +30,10 @@ export interface RunOptions {
   targetFile?: string;
   /** The run id (a run namespace's suffix); made fresh when absent. */
   runId?: string;
+  /** --namespace: device ids carry the run id, and the run counts only its own devices. */
+  namespace?: boolean;
+  /** --tally-baseline: reconcile after - before (a target that holds other data). */
+  tallyBaseline?: boolean;
   /** @default systemClock */
   clock?: Clock;
   /** Every event as it is sent (ground-truth hooks in tests). */

@@ -17,10 +17,33 @@ import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
 import { readEndpoint } from './read-endpoint.js';
 import { checkRun, type RunOptions } from './run-options.js';
-import { readTarget, shownUrl } from './read-target.js';
-import { resolveRunTarget, wantsRunTarget } from './run-target.js';
+import { readTarget, redact, shownUrl } from './read-target.js';
+import { readEndpointBefore, readTargetBefore, type HeldBefore } from './read-before.js';
+import type { Installation } from '../agent/sim/simulator.js';
+import { TallySourceError } from '../protocol/errors.js';
+import type { Target } from './open-target.js';
+import { resolveRunTarget, wantsRunTarget, type RunTarget } from './run-target.js';
 
 export type { LiveState, RunLogger, RunOptions } from './run-options.js';
+
+/** Before any device starts: the pairs the target held (the hint), and a baseline's counts. */
+async function heldBefore(
+  rt: RunTarget | undefined,
+  target: Target,
+  run: { appIds: string[]; sim: { installs: readonly Installation[] } },
+): Promise<HeldBefore | undefined> {
+  if (!rt) return target.kind === 'external' ? readEndpointBefore(target.talliesUrl, run.appIds) : undefined;
+  try {
+    return await readTargetBefore(rt, run.appIds);
+  } catch (err) {
+    throw new TallySourceError(
+      redact(
+        `The baseline could not be read before the run, so nothing was sent: ${(err as Error).message}. Check the tally source, or run without a baseline.`,
+        rt.secrets,
+      ),
+    );
+  }
+}
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
@@ -61,6 +84,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         },
         'fleet built, devices starting',
       );
+      // what the target held already (a shard or worker leaves that to its parent)
+      const before = opts.deferReconcile ? undefined : await heldBefore(rt, target, run);
       target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
       net?.faults.start();
       const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
@@ -72,7 +97,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         networkFaults && countsByFault(networkFaults, runWide(transport.stats(), net?.proxy), run.faults.faults.length);
       const endWall = clock.now();
       const read = rt
-        ? await readTarget(rt, run, driven.metrics.lastAckAt, clock, opts)
+        ? await readTarget(rt, run, driven.metrics.lastAckAt, clock, opts, before)
         : await readEndpoint(target.talliesUrl, run.appIds, run.sim.installs, {
             deferReconcile: opts.deferReconcile ?? false,
             shard: opts.shard,
@@ -108,6 +133,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         'devices finished',
       );
       if (rt) result.runId = rt.runId;
+      else if (before) result.reconciliation.heldBefore = before.pairs;
       return result;
     } finally {
       await transport.close().catch(() => undefined);

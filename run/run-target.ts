@@ -30,6 +30,8 @@ export interface RunTarget {
   secrets: string[];
   loaded: LoadedTarget | undefined;
   runId: string;
+  /** Reconcile after - before (reconcile/baseline.ts): the counts are read before the run too. */
+  baseline: boolean;
 }
 
 /** A short run id: printed, in report.json, settable with --run-id for reruns. */
@@ -56,13 +58,19 @@ export interface RunTargetOptions {
   target?: string | undefined;
   transport?: TransportKind | undefined;
   runId?: string | undefined;
+  /** --namespace: the run's device ids carry its run id ({simDeviceId}.{runId}) unless wire.deviceId says otherwise. */
+  namespace?: boolean | undefined;
+  /** --tally-baseline: as the description's `baseline: true`. */
+  tallyBaseline?: boolean | undefined;
+  /** --tallies-url: a fleetsim tallies API, when the description names no tally source. */
+  talliesUrl?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
 /** Whether the run needs this path at all: a target file, the scenario's `target:`, or a --target
  * whose path must be honoured. */
 export function wantsRunTarget(scenario: Scenario, opts: RunTargetOptions): boolean {
-  if (opts.targetFile || scenario.target) return true;
+  if (opts.targetFile || scenario.target || opts.namespace || opts.tallyBaseline) return true;
   if (!opts.target) return false;
   try {
     const u = new URL(opts.target);
@@ -108,7 +116,11 @@ function resolveDescribed(
 ): RunTarget {
   const spec = loaded?.spec;
   // --target replaces the description's url (one description, another host)
-  const url = opts.target ?? spec!.url;
+  const url = opts.target ?? spec?.url;
+  if (!url)
+    throw new UsageError(
+      '--namespace and --tally-baseline are for a target that already holds data: give --target or --target-file (the embedded endpoint starts empty for every run).',
+    );
   const where = opts.target ? '--target' : `${loaded!.source.file}${lineNote(loaded!, 'url')}: url`;
   const kind = kindOf(url, where);
   if (opts.transport && opts.transport !== kind) {
@@ -118,9 +130,15 @@ function resolveDescribed(
   }
   const u = new URL(url);
   const runId = opts.runId ?? newRunId();
+  if (!/^[A-Za-z0-9]{1,32}$/.test(runId))
+    throw new UsageError(
+      `--run-id ${runId}: a run id is 1-32 letters and digits (it becomes part of device ids, e.g. ios-000042.${runId.replace(/[^A-Za-z0-9]/g, '') || 'r7f3a1'}).`,
+    );
+  const wireConfig =
+    opts.namespace && !spec?.wire?.deviceId ? { ...spec?.wire, deviceId: '{simDeviceId}.{runId}' } : spec?.wire;
   // the path of an MQTT-over-WebSocket URL is the WebSocket endpoint, not a topic prefix
   const urlPath = /^wss?:$/.test(u.protocol) ? undefined : `${u.pathname}${kind === 'http' ? u.search : ''}`;
-  const wire = compileWire(spec?.wire, {
+  const wire = compileWire(wireConfig, {
     platforms,
     runId,
     urlPath,
@@ -170,8 +188,11 @@ function resolveDescribed(
       : {}),
     will: wire.builtin,
   };
-  const defaultTallies: TallySourceConfig =
-    kind === 'http' && !loaded ? { source: 'fleetsim', url: u.origin } : { source: 'none' };
+  const defaultTallies: TallySourceConfig = opts.talliesUrl
+    ? { source: 'fleetsim', url: opts.talliesUrl }
+    : kind === 'http' && !loaded
+      ? { source: 'fleetsim', url: u.origin }
+      : { source: 'none' };
   const settle = spec?.settle;
   return {
     url,
@@ -187,5 +208,6 @@ function resolveDescribed(
     secrets: loaded?.secrets ?? [],
     loaded,
     runId,
+    baseline: spec?.baseline === true || opts.tallyBaseline === true,
   };
 }

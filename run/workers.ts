@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { positionsOf } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { systemClock } from '../core/clock.js';
-import { fromWire, WorkerError } from '../protocol/errors.js';
+import { fromWire, UsageError, WorkerError } from '../protocol/errors.js';
 import { mergeResults, mergeTimelines } from '../result/merge.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import type { RunResult } from '../result/result.js';
 import { mergeThroughTarget, shownUrl } from './read-target.js';
+import { readEndpointBefore, readTargetBefore } from './read-before.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
@@ -75,6 +76,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   // a target of the user's own: resolved here too (its errors before any worker starts), one run id for all
   const rt = wantsRunTarget(scenario, opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
+  if (rt?.baseline)
+    throw new UsageError(
+      `A baseline is reconciled in one process for now: run with --workers 1 (asked for ${workers}), or give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
+    );
   const plan = checkRun(scenario, opts, workers);
   planNetwork(scenario, opts, plan, workers);
   // opened once here, so the endpoint and every worker share the same secret
@@ -117,6 +122,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const points = opts.onPoint ? new PointMerger(workers, opts.onPoint) : undefined;
     const logLevel = (opts.logger as { level?: string } | undefined)?.level;
     const positions = positionsOf(scenario);
+    const appIds = scenario.apps.map((a) => a.id);
+    const before = rt ? await readTargetBefore(rt, appIds) : await readEndpointBefore(target.talliesUrl, appIds);
     const runs = Array.from({ length: workers }, (_, index) =>
       runWorker(
         {
@@ -165,6 +172,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       const merged = await mergeThroughTarget(rt, parts, clock);
       merged.target = { kind: 'external', url: shownUrl(rt) };
       merged.runId = rt.runId;
+      if (before) merged.reconciliation.heldBefore = before.pairs;
       return merged;
     }
     const gaveUp = parts.some((p) => (p.events.gaveUp ?? 0) > 0);
@@ -172,6 +180,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     target.endpoint?.faults.disarm();
     const merged = mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
     addEndpointCounts(merged.faults, endpointCounts(faults, target.endpoint?.faults));
+    if (before && target.kind === 'external') merged.reconciliation.heldBefore = before.pairs;
     return merged;
   } catch (err) {
     for (const c of running) if (c.exitCode === null) c.kill();

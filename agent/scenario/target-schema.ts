@@ -184,6 +184,12 @@ export const targetSchema = z
     tallies: talliesSchema
       .optional()
       .describe("How to read the counts back. Default: fleetsim at an HTTP target's origin; none for MQTT."),
+    baseline: z
+      .boolean()
+      .optional()
+      .describe(
+        'Read the counts before the run too and reconcile after - before against the change this run should make: for a system that holds other data and cannot count one run alone. Default: false.',
+      ),
     settle: z
       .object({
         timeout: duration.default('30s').describe('Default: "30s".'),

@@ -48,6 +48,14 @@ const TARGET_FLAGS = {
   },
   'run-id': { type: 'string', describe: 'the run id (default: a fresh one); the {runId} of templates and queries' },
   'tallies-url': { type: 'string', describe: 'tallies API of an external target (http://host:port)' },
+  namespace: {
+    type: 'boolean',
+    describe: "the run's device ids carry its run id ({simDeviceId}.{runId}): it counts only its own devices",
+  },
+  'tally-baseline': {
+    type: 'boolean',
+    describe: "read the target's counts before the run and reconcile after - before (a target holding other data)",
+  },
   quiet: { type: 'boolean', default: false, describe: 'no live progress' },
   baseline: {
     type: 'string',
@@ -86,6 +94,8 @@ export const runModule = defineCommand({
       ...(a['target-file'] ? { targetFile: a['target-file'] } : {}),
       ...(a['run-id'] ? { runId: a['run-id'] } : {}),
       talliesUrl: a['tallies-url'],
+      ...(a.namespace ? { namespace: true } : {}),
+      ...(a['tally-baseline'] ? { tallyBaseline: true } : {}),
       quiet: a.quiet,
       ...(a.baseline ? { baseline: a.baseline } : {}),
       load: {

@@ -35,6 +35,8 @@ export interface CompiledWire {
   body(e: Emitted, wallTs: number): string;
   /** The device id the wire and the user's system know this device by. */
   wireDeviceId(device: DeviceSpec): string;
+  /** The device id carries the run id (a run namespace): the run's devices are its own. */
+  readonly namespaced: boolean;
 }
 
 export interface WireOptions {
@@ -168,6 +170,7 @@ export function compileWire(config: WireConfig | undefined, opts: WireOptions): 
     path: fixedPath !== undefined ? () => fixedPath : (e, w) => renderText(path, e, w, runtime),
     body,
     wireDeviceId: (device) => runtime.wireDeviceId(device.id, deviceEvent(device)),
+    namespaced: fieldsOf(deviceIdParts).includes('runId'),
   };
 }
 
