@@ -7,7 +7,7 @@
 import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/delay.js';
 import type { ScenarioOverride } from '../agent/scenario/load.js';
-import type { TimelinePoint } from '../drive/metrics.js';
+import { decodeHistogram, type Histogram, newLatencyHistogram, type TimelinePoint } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
 import type { LiveState } from '../run/run-scenario.js';
 import { OtlpPush } from '../run/outputs/otlp.js';
@@ -121,10 +121,13 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
   const files = f.jsonl || f.csv ? new StreamFiles({ ...f, events: f.jsonlEvents ?? false, tags }) : undefined;
   await files?.opened();
   let state: LiveState | undefined;
+  // The whole run's ack latencies for the exporters, added up from the points as their seconds
+  // close: one process's or, merged second by second, the workers'.
+  const ack = f.metricsPort !== undefined || f.otlp ? newLatencyHistogram() : undefined;
   // The run's own final counts, once it is over: a fast run may end between two ticks.
   let final: Pick<RunFigures, 'offered' | 'sent' | 'acked' | 'failed' | 'retried'> | undefined;
   const current = (): RunFigures | undefined => {
-    const now = state ? figuresOf(state) : undefined;
+    const now = state ? figuresOf(state, ack) : undefined;
     return final ? { ...(now ?? NO_FIGURES), ...final, inFlight: 0 } : now;
   };
   if (f.otlpInterval !== undefined && !f.otlp) throw new UsageError('--otlp-interval needs --otlp <collector URL>.');
@@ -153,7 +156,13 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
     metricsUrl,
     otlpTarget: otlp?.target,
     files,
-    onPoint: files ? (p: TimelinePoint) => files.point(p) : undefined,
+    onPoint:
+      files || ack
+        ? (p: TimelinePoint) => {
+            files?.point(p);
+            if (ack && p.ack) ack.add(decodeHistogram(p.ack));
+          }
+        : undefined,
     /** The latest live state, for scrapes. */
     onTick(s: LiveState): void {
       state = s;
@@ -194,13 +203,14 @@ const NO_FIGURES: RunFigures = {
   installsTotal: 0,
 };
 
-function figuresOf(s: LiveState): RunFigures {
+function figuresOf(s: LiveState, ack: Histogram | undefined): RunFigures {
   return {
-    offered: s.sent,
+    offered: s.offered,
     sent: s.sent,
     acked: s.acked,
     failed: s.failed,
-    retried: 0,
+    retried: s.retried,
+    ...(ack ? { ack } : {}),
     inFlight: s.inFlight ?? 0,
     window: s.window ?? 0,
     connections: s.connections,

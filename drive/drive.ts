@@ -12,6 +12,8 @@ import { InFlightWindow, Pacer } from './flow-control.js';
 import { encodeEvent } from './encode.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { composeSent, startTicks, type DriveObserver } from './observer.js';
+import { DueQueue } from './due-queue.js';
+import { CompletionSlots } from './completion-slots.js';
 import type { FaultPlan } from '../agent/faults/plan.js';
 import { FaultStage } from './fault-stage.js';
 import type { FaultCounts } from './fault-counts.js';
@@ -83,6 +85,8 @@ export function toEvent(e: Emitted, wallTs: number): StatusEvent {
 
 /** Max events sent per turn of the event loop before yielding to I/O. */
 const BURST = 256;
+/** Most due events held back by flow control (time-scaled runs); see due-queue.ts. */
+const DUE_CAP = 65_536;
 
 /**
  * Drives the simulator to its end through the transport. Resolves when every event is settled.
@@ -107,6 +111,9 @@ export function drive(
   const serial = transport.ordersDevices !== true;
   const busy = new Set<string>();
   const queued = new Map<string, Emitted[]>();
+  const tags = metrics.tags;
+  const asap = opts.timeScale === 'asap';
+  const due = new DueQueue(DUE_CAP);
   let inFlight = 0;
   let timer: TimerHandle | undefined;
   let timerAt = 0;
@@ -147,8 +154,7 @@ export function drive(
       stopped = true;
       settleTimer ??= clock.setTimeout(() => {
         if (finished) return;
-        const now = clock.now();
-        for (let i = 0; i < inFlight; i++) metrics.recordFailure('not acknowledged before the run stopped', now);
+        metrics.failInFlight(inFlight, 'not acknowledged before the run stopped', clock.now());
         inFlight = 0;
         busy.clear();
         queued.clear();
@@ -173,7 +179,7 @@ export function drive(
         if (finished || counted() === 0 || clock.now() - lastProgress <= stallMs) return;
         const now = clock.now();
         metrics.gaveUpReason = `no acknowledgement for ${Math.round(stallMs / 1000)} s with ${inFlight} event${inFlight === 1 ? '' : 's'} in flight (${metrics.acked} acknowledged so far${metrics.lastError ? `; last error: ${metrics.lastError}` : ''})`;
-        for (let i = 0; i < inFlight; i++) metrics.recordFailure(`given up: ${metrics.gaveUpReason}`, now, true);
+        metrics.failInFlight(inFlight, `given up: ${metrics.gaveUpReason}`, now, true);
         inFlight = 0;
         stopped = true;
         for (const id of held.splice(0)) done.deviceDone(id);
@@ -202,34 +208,33 @@ export function drive(
     wakeStage = () => schedulePump();
     holdStage = (deviceId) => freeDevice(deviceId, clock.now());
 
-    const onDone =
-      (deviceId: string, sentAt: number) =>
-      (err: Error | undefined, queuedMs = 0) => {
-        // after a stop gave up on it, a late answer changes nothing: it was counted as failed
-        if (finished) return;
-        inFlight--;
-        const now = clock.now();
-        if (err) {
-          // A refusal is an answer; 429/503, timeouts and dropped connections past the transport's
-          // retries are not, and do not hold off the stall limit.
-          const refused = err instanceof SendError && err.kind === 'refused';
-          if (refused) lastProgress = now;
-          metrics.recordFailure(err.message, now, !refused);
-          if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
-        } else {
-          lastProgress = now;
-          const us = Math.round((now - sentAt) * 1000);
-          metrics.recordAck(us, now);
-          // A handshake is not a queue at the endpoint: the window sees the publish's own latency.
-          window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
-        }
-        // the device's next report, which waited for this answer (none once the run has stopped)
-        freeDevice(deviceId, now);
-        // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
-        // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
-        if (pumping) schedulePump();
-        else pump();
-      };
+    const onDone = (deviceId: string, sentAt: number, row: number, err: Error | undefined, queuedMs: number) => {
+      // after a stop gave up on it, a late answer changes nothing: it was counted as failed
+      if (finished) return;
+      inFlight--;
+      const now = clock.now();
+      if (err) {
+        // A refusal is an answer; 429/503, timeouts and dropped connections past the transport's
+        // retries are not, and do not hold off the stall limit.
+        const refused = err instanceof SendError && err.kind === 'refused';
+        if (refused) lastProgress = now;
+        metrics.recordFailure(err.message, now, row, !refused);
+        if (err instanceof SendError && (err.kind === 'timeout' || err.kind === 'overload')) window.onCongestion();
+      } else {
+        lastProgress = now;
+        const us = Math.round((now - sentAt) * 1000);
+        metrics.recordAck(us, now, row);
+        // A handshake is not a queue at the endpoint: the window sees the publish's own latency.
+        window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
+      }
+      // the device's next report, which waited for this answer (none once the run has stopped)
+      freeDevice(deviceId, now);
+      // Refill the window in this turn, as a bare load tool would: a turn of the event loop per
+      // acknowledgement costs a round trip's worth of idle time. Re-entrant calls defer instead.
+      if (pumping) schedulePump();
+      else pump();
+    };
+    const slots = new CompletionSlots(onDone);
 
     function schedulePump() {
       if (scheduled || finished) return;
@@ -281,37 +286,58 @@ export function drive(
 
     const send = (e: Emitted, now: number) => {
       const key = e.inst.device.id;
-      metrics.recordSend(now);
+      const row = tags.rowOf(e.inst);
+      metrics.recordSend(now, row);
       inFlight++;
       if (serial) busy.add(key);
       onSent?.(e);
       const wire = opts.wire;
       const id = wire ? wire.deviceId(e) : key;
-      if (stage) stage.send(e, now, onDone(key, now));
-      else if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), onDone(key, now), wire.route(e, now));
-      else transport.send(id, e.inst.app.id, encodeEvent(e, now), onDone(key, now));
+      const answer = slots.take(now, row, key);
+      if (stage) stage.send(e, now, answer);
+      else if (wire) transport.send(id, e.inst.app.id, wire.body(e, now), answer, wire.route(e, now));
+      else transport.send(id, e.inst.app.id, encodeEvent(e, now), answer);
       if (e.deviceDone) {
         if (opts.holdUntilSimMs !== undefined && e.step.at < opts.holdUntilSimMs) held.push(id);
         else done.deviceDone(id);
       }
     };
 
+    /** Time-scaled runs: every event now due leaves the simulator (offered), whether or not it can go yet. */
+    const takeDue = (): boolean => {
+      if (stopped) return true;
+      const now = clock.now();
+      for (let n = 0; !due.full; n++) {
+        const t = sim.nextTime();
+        if (t === undefined) return true;
+        const at = wallDue(t);
+        if (at > now) {
+          // While a device's report waits for an answer, that answer wakes the pump (within a
+          // round trip); a timer beyond it would let a virtual clock run ahead of the network.
+          if (queued.size === 0) wakeAt(at);
+          return true;
+        }
+        if (n >= BURST * 4) return false;
+        const e = sim.pop()!;
+        metrics.recordOffer(now, tags.rowOf(e.inst));
+        due.push(e);
+      }
+      return true;
+    };
+
     const pumpSome = () => {
       scheduled = false;
       let burst = 0;
+      if (!asap && !takeDue()) schedulePump();
       while (room()) {
-        const t = stopped ? undefined : sim.nextTime();
-        if (t === undefined) break;
-        releaseHeld(t);
-        if (opts.timeScale !== 'asap') {
-          const due = wallDue(t);
-          if (due > clock.now()) {
-            // While a device's report waits for an answer, that answer wakes the pump (within a
-            // round trip); a timer beyond it would let a virtual clock run ahead of the network.
-            if (queued.size === 0) wakeAt(due);
-            break;
-          }
+        const t = stopped ? undefined : asap ? sim.nextTime() : due.peek()?.step.at;
+        if (t === undefined) {
+          // nothing due yet: a hold that ends before the next event still ends on time
+          const next = stopped || asap ? undefined : sim.nextTime();
+          if (next !== undefined) releaseHeld(next);
+          break;
         }
+        releaseHeld(t);
         if (++burst > BURST) {
           schedulePump();
           return;
@@ -321,7 +347,8 @@ export function drive(
           wakeAt(now + pacer.waitMs(now));
           break;
         }
-        const e = sim.pop()!;
+        const e = asap ? sim.pop()! : due.shift()!;
+        if (asap) metrics.recordOffer(now, tags.rowOf(e.inst));
         const key = e.inst.device.id;
         if (serial && busy.has(key)) {
           const q = queued.get(key);
@@ -331,7 +358,7 @@ export function drive(
         }
         send(e, now);
       }
-      const over = stopped || sim.nextTime() === undefined;
+      const over = stopped || (due.length === 0 && sim.nextTime() === undefined);
       // held-back events whose installation sends nothing more go now, in order
       if (over && stage && stage.holding > 0 && counted() === 0) stage.flush();
       if (over && inFlight === 0 && (!stage || stage.idle) && releaseHeld(undefined)) finish();

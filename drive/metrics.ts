@@ -2,95 +2,22 @@
  * Run metrics, paid for in bulk (autocannon's way): counters are plain numbers bumped on the hot
  * path, each in the wall second it happened in (a record that finds its second over closes it
  * first, so a late or blocked timer cannot move counts between seconds); ack latencies go into a
- * flat buffer and reach the HDR histogram in batches; a closed second becomes a timeline point
- * and folds its histogram into the whole run's. Histograms are exported HdrHistogram-compressed (base64) so results from
- * workers and shards merge exactly (agent/merge.ts).
+ * flat buffer and reach the HDR histograms in batches; a closed second becomes a timeline point
+ * and folds its histogram into the whole run's. The same records count per tag row (cohort, app:
+ * tag-metrics.ts) when the caller passes the event's row.
+ *
+ * offered: events the simulator had due (their simulated time reached, in wall time) and handed
+ * to the drive loop; sent: events handed to the transport. They differ while flow control (the
+ * in-flight window, the rate cap) holds due events back, and by what was due but never sent when
+ * a run stops. retried: the transport's own count of events it sent again.
  */
-import * as hdr from 'hdr-histogram-js';
 import { FailureReasons } from './failure-reasons.js';
+import { encodeHistogram, newLatencyHistogram } from './histograms.js';
+import { TagCounters } from './tag-metrics.js';
 
-export type Histogram = hdr.Histogram;
-
-/** Latencies are recorded in microseconds: 1 µs to 1 hour, 3 significant digits. */
-export function newLatencyHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-    bitBucketSize: 32,
-  });
-}
-
-/** Simulated lifecycle durations are recorded in milliseconds: 1 ms to 400 days. */
-export function newDurationHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 400 * 86_400_000,
-    numberOfSignificantValueDigits: 3,
-    bitBucketSize: 32,
-  });
-}
-
-export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
-}
-
-export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32);
-}
-
-/** A histogram's figures in milliseconds, with the histogram itself for exact merging. */
-export interface HistogramSummary {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
-  /** The unit of the figures above: always milliseconds. */
-  unit: 'ms';
-  /** The histogram (HdrHistogram compressed base64) in `hdrUnit`s. */
-  hdr: string;
-  /** What one value of `hdr` is: microseconds (latencies) or milliseconds (simulated durations). */
-  hdrUnit: 'us' | 'ms';
-}
-
-/**
- * The unit of a summary's `hdr`. Results written before `hdrUnit` existed put it in `unit`
- * (where it read as if p99 were in µs), so those are read by that field.
- */
-export function hdrUnitOf(h: { hdrUnit?: 'us' | 'ms'; unit: string }): 'us' | 'ms' {
-  return h.hdrUnit ?? (h.unit === 'us' ? 'us' : 'ms');
-}
-/** @deprecated the old name; same shape. */
-export type LatencySummary = HistogramSummary;
+export * from './histograms.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Figures in milliseconds from a histogram recorded in `unit`s. */
-export function summarise(h: Histogram, unit: 'us' | 'ms' = 'us'): HistogramSummary {
-  const div = unit === 'us' ? 1000 : 1;
-  const ms = (v: number) => round3(v / div);
-  const any = h.totalCount > 0;
-  return {
-    count: h.totalCount,
-    min: any ? ms(h.minNonZeroValue) : 0,
-    mean: any ? ms(h.mean) : 0,
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    // the bucket value, not the raw maximum, so a merged histogram reports the same max
-    max: any ? ms(h.getValueAtPercentile(100)) : 0,
-    unit: 'ms',
-    hdr: encodeHistogram(h),
-    hdrUnit: unit,
-  };
-}
 
 /**
  * One wall second of the run: `t` is the epoch second it covers, so workers' timelines line up.
@@ -139,9 +66,13 @@ export class RunMetrics implements Counters {
   retried = 0;
   /** The whole run's ack latencies (µs), complete after the last `sample()`. */
   readonly ack = newLatencyHistogram();
+  /** The same figures per tag row (cohort, app), when records name their row. */
+  readonly tags = new TagCounters();
   /** The current second's ack latencies (µs). */
   private readonly second = newLatencyHistogram();
   private readonly pending = new Float64Array(BUFFER);
+  /** The tag row of each pending latency, -1 for none. */
+  private readonly pendingRow = new Int32Array(BUFFER);
   private npending = 0;
   firstSendAt = 0;
   lastAckAt = 0;
@@ -167,38 +98,73 @@ export class RunMetrics implements Counters {
     this.secEndMs = (this.sec + 1) * 1000;
   }
 
-  /** An event handed to the transport at wall time `now`. */
-  recordSend(now: number): void {
+  /** An event the simulator had due, taken by the drive loop at wall time `now` (`row`: its tag row). */
+  recordOffer(now: number, row = -1): void {
     if (now >= this.secEndMs) this.roll(now);
-    if (this.sent === 0) this.firstSendAt = now;
     this.offered++;
-    this.sent++;
+    if (row >= 0) this.tags.offered[row]!++;
   }
 
-  /** An event that failed (`message` says why) at wall time `now`; `gaveUp`: with no answer. */
-  recordFailure(message: string, now: number, gaveUp = false): void {
+  /** An event handed to the transport at wall time `now`. */
+  recordSend(now: number, row = -1): void {
+    if (now >= this.secEndMs) this.roll(now);
+    if (this.sent === 0) this.firstSendAt = now;
+    this.sent++;
+    if (row >= 0) {
+      this.tags.sent[row]!++;
+      this.tags.live[row]!++;
+    }
+  }
+
+  /** An event that failed (`message` says why) at wall time `now` in tag row `row`; `gaveUp`: with no answer. */
+  recordFailure(message: string, now: number, row = -1, gaveUp = false): void {
     if (now >= this.secEndMs) this.roll(now);
     this.failed++;
     if (gaveUp) this.gaveUp++;
     this.lastError = message;
     this.failures.add(message);
+    if (row >= 0) {
+      this.tags.failed[row]!++;
+      this.tags.live[row]!--;
+    }
   }
 
-  recordAck(latencyUs: number, now: number): void {
+  recordAck(latencyUs: number, now: number, row = -1): void {
     if (now >= this.secEndMs) this.roll(now);
     this.acked++;
     this.lastAckAt = now;
+    if (row >= 0) {
+      this.tags.acked[row]!++;
+      this.tags.live[row]!--;
+    }
+    this.pendingRow[this.npending] = row;
     this.pending[this.npending++] = latencyUs;
     if (this.npending === BUFFER) this.flush();
   }
 
-  /** Moves buffered latencies into the current second's histogram. */
+  /** `n` events still in flight when a run gives up on them: each fails in its own tag row. */
+  failInFlight(n: number, message: string, now: number, gaveUp = false): void {
+    const live = this.tags.live;
+    let left = n;
+    for (let r = 0; r < live.length && left > 0; r++)
+      while (live[r]! > 0 && left > 0) {
+        this.recordFailure(message, now, r, gaveUp);
+        left--;
+      }
+    for (; left > 0; left--) this.recordFailure(message, now, -1, gaveUp);
+  }
+
+  /** Moves buffered latencies into the current second's histogram (and their rows'). */
   flush(): void {
     const h = this.second;
     const buf = this.pending;
+    const rows = this.pendingRow;
+    const byRow = this.tags.ack;
     for (let i = 0; i < this.npending; i++) {
-      const v = buf[i]!;
-      h.recordValue(Math.max(v, 1));
+      const v = Math.max(buf[i]!, 1);
+      h.recordValue(v);
+      const r = rows[i]!;
+      if (r >= 0) byRow[r]!.recordValue(v);
     }
     this.npending = 0;
   }
@@ -278,12 +244,14 @@ export class RunMetrics implements Counters {
 
 /** Counters only: what a run costs with no measurement beyond counting (the benchmark's baseline). */
 export class BareMetrics extends RunMetrics {
+  override recordOffer(): void {
+    this.offered++;
+  }
   override recordSend(now: number): void {
     if (this.sent === 0) this.firstSendAt = now;
-    this.offered++;
     this.sent++;
   }
-  override recordFailure(message: string, _now: number, gaveUp = false): void {
+  override recordFailure(message: string, _now: number, _row = -1, gaveUp = false): void {
     this.failed++;
     if (gaveUp) this.gaveUp++;
     this.lastError = message;

@@ -14,6 +14,7 @@ import { comparisonHtml } from './compare.js';
 import { compareResults } from '../result/compare.js';
 import { formatFigure, xmlEscape as esc } from './junit.js';
 import { human, stateLabel } from './markdown.js';
+import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 import { lineChart, PALETTE, percentileChart, stackedBars, type Bar } from './svg.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -54,6 +55,16 @@ function table(
     )
     .join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+
+function byTag(r: RunResult): string {
+  const rows = byTagRows(r);
+  if (!rows) return '';
+  return `<h2>By platform, app and cohort</h2>${table(
+    BY_TAG_HEAD,
+    rows.map((row) => row.map(esc)),
+    BY_TAG_NUMERIC,
+  )}`;
 }
 
 function card(value: string, label: string): string {
@@ -321,6 +332,7 @@ ${card(`${(r.durationMs / 1000).toFixed(2)} s`, 'wall time')}
 </div>
 ${opts.baseline ? comparisonHtml(compareResults(opts.baseline.result, r, opts.baseline.tolerances), opts.baseline.label) : ''}
 <h2>Thresholds</h2>${thresholds}
+${byTag(r)}
 ${overTime(r)}
 ${distribution(r)}
 ${statesPerPlatform(r)}

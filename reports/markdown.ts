@@ -6,6 +6,7 @@ import { gaveUpSentence, type RunResult } from '../result/result.js';
 import type { HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { deviceLine, formatFigure } from './junit.js';
+import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
 import { injectedText } from './faults.js';
 
@@ -111,6 +112,11 @@ export function renderMarkdown(r: RunResult): string {
         `Stuck devices (reconciliation expected their last reported state): ${stuck.map((d) => d.deviceId).join(', ')}.`,
         '',
       );
+  }
+  const tagged = byTagRows(r);
+  if (tagged) {
+    const align = BY_TAG_HEAD.map((_, i) => (BY_TAG_NUMERIC.includes(i) ? 'r' : 'l') as 'l' | 'r');
+    out.push('## By platform, app and cohort', '', mdTable(BY_TAG_HEAD, tagged, align), '');
   }
 
   const rec = r.reconciliation;

@@ -7,6 +7,7 @@ import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/cat
 import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { renderFaults } from './faults.js';
 import { deviceLine, formatFigure } from './junit.js';
+import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
 export { ansi, plain, type Style, table } from './text-table.js';
 import { plain, type Style, table } from './text-table.js';
@@ -60,6 +61,12 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
       ['l', 'r', 'l'],
     ),
   );
+  const tagged = byTagRows(r);
+  if (tagged) {
+    out.push('');
+    const align = BY_TAG_HEAD.map((_, i) => (BY_TAG_NUMERIC.includes(i) ? 'r' : 'l') as 'l' | 'r');
+    out.push(table([BY_TAG_HEAD, ...tagged], align));
+  }
   out.push('');
   out.push(renderThresholds(r, style));
   if (r.faults?.length) out.push('', renderFaults(r, style));

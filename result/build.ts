@@ -19,6 +19,7 @@ import { faultReports } from './fault-report.js';
 import { peakPerSec } from './merge.js';
 import { RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
 import { checkThresholds, type ThresholdResult } from './thresholds.js';
+import { rowsTagged, tagRowsOf } from './tag-figures.js';
 
 /** What an abortOnFail threshold did: when, why, and the checks that failed. */
 export interface Aborted {
@@ -87,10 +88,12 @@ export function buildResult(r: ResultInput): RunResult {
     ...(metrics.lastError ? { lastError: metrics.lastError } : {}),
     ...(metrics.failures.size ? { failureReasons: metrics.failures.all() } : {}),
   };
+  const tags = tagRowsOf(metrics.tags);
   const checked = checkThresholds(r.thresholds, {
     events,
     durationMs,
     ack: metrics.ack,
+    tagged: rowsTagged(tags),
     points: metrics.timeline,
     reconciliation,
     ...(e2e ? { e2e: e2e.histogram } : {}),
@@ -139,6 +142,7 @@ export function buildResult(r: ResultInput): RunResult {
     timeline: { intervalMs: 1000, points: metrics.timeline },
     reconciliation,
     coverage: coverageOf(sim),
+    tags,
     thresholds: checked,
     ...(r.aborted
       ? { aborted: { at: r.aborted.at, reason: r.aborted.reason, ...(r.aborted.by ? { by: r.aborted.by } : {}) } }

@@ -27,6 +27,7 @@ import { reconcileReading, type TallyReading, withDevices } from '../reconcile/r
 import { mergeFailureReasons } from '../drive/failure-reasons.js';
 import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
 import { checkThresholds } from './thresholds.js';
+import { mergeTagRows, rowsTagged } from './tag-figures.js';
 import type { Threshold } from '../agent/scenario/thresholds.js';
 
 export interface MergeOptions {
@@ -221,11 +222,13 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     mergeDeviceReconciliations(results.map((r) => r.reconciliation.devices)),
   );
   const definitions: Threshold[] = first.thresholds.map(({ observed: _o, passed: _p, detail: _d, ...t }) => t);
+  const tags = mergeTagRows(results.map((r) => r.tags));
   const thresholds = checkThresholds(definitions, {
     events,
     durationMs,
     points,
     reconciliation,
+    ...(tags ? { tagged: rowsTagged(tags) } : {}),
     ack: decodeHistogram(ack.hdr),
     ...(endToEnd ? { e2e: decodeHistogram(endToEnd.hdr) } : {}),
   });
@@ -279,6 +282,7 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
           },
         }
       : {}),
+    ...(tags ? { tags } : {}),
   };
   if (results.some((r) => r.faults?.length))
     merged.faults = mergeFaultReports(

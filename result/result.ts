@@ -10,6 +10,7 @@ import type { FailureReason } from '../drive/failure-reasons.js';
 import type { HistogramSummary, TimelinePoint } from '../drive/metrics.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
 import type { ThresholdResult } from './thresholds.js';
+import type { TagRow } from './tag-figures.js';
 
 export const RESULT_SCHEMA = 'fleetsim.result/1';
 
@@ -80,6 +81,10 @@ export interface RunResult {
   coverage?: Coverage;
   /** Per scenario fault, in order: what it injected and whether the tallies stayed exact (docs/faults.md). */
   faults?: FaultReport[];
+  /** Events and ack latency per (cohort, app), which also fixes the platform: the per-platform,
+   * per-app and per-cohort figures and tagged thresholds are sums of these rows. Absent in
+   * results written before tags. */
+  tags?: TagRow[];
 }
 
 /**

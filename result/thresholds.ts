@@ -12,6 +12,7 @@ import {
   type TimelinePoint,
 } from '../drive/metrics.js';
 import { compare, percentileOf, type Op, type Threshold } from '../agent/scenario/thresholds.js';
+import type { TaggedLookup } from './tag-figures.js';
 
 export interface ThresholdResult extends Threshold {
   /** The figure compared with the limit (in the threshold's unit); null when there was none. */
@@ -34,6 +35,8 @@ export interface Observed {
     match: boolean;
     settle?: { consistent: boolean; afterMs: number | null; timeoutMs: number } | undefined;
   };
+  /** The figures of the events carrying given tags (thresholds such as "errors.rate{app:x}"). */
+  tagged?: TaggedLookup;
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -52,8 +55,19 @@ export function latencyStat(h: Histogram | undefined, stat: string): number | nu
   return round3(us / 1000);
 }
 
-/** The figure of a whole-run metric. */
+/** The figure of a whole-run metric (of the events carrying the threshold's tags, if it has any). */
 function wholeRun(t: Threshold, o: Observed): number | null {
+  if (t.tags) {
+    const tagged = o.tagged?.(t.tags);
+    if (!tagged) return null;
+    const { tags: _tags, ...untagged } = t;
+    return wholeRun(untagged, {
+      events: { ...tagged.events, retried: 0 },
+      durationMs: o.durationMs,
+      ack: tagged.ack,
+      points: [],
+    });
+  }
   const [group, kind] = t.metric.split('.');
   if (group === 'latency') return latencyStat(kind === 'ack' ? o.ack : o.e2e, t.metric.split('.').slice(2).join('.'));
   if (t.metric === 'throughput.eventsPerSec')
@@ -165,9 +179,11 @@ export function checkThresholds(thresholds: readonly Threshold[], o: Observed): 
           ? 'reconciliation was not checked (no tallies API)'
           : t.metric === 'reconciliation.settle'
             ? noSettle(o)
-            : t.metric.startsWith('latency.e2e')
-              ? 'the endpoint reported no end-to-end latency'
-              : 'nothing was measured';
+            : t.tags
+              ? `no event carried ${tagText(t)}`
+              : t.metric.startsWith('latency.e2e')
+                ? 'the endpoint reported no end-to-end latency'
+                : 'nothing was measured';
       return { ...t, observed: null, passed: false, detail: why };
     }
     return { ...t, observed: v, passed: compare(v, t.op, t.limit) };
@@ -195,3 +211,8 @@ export function liveFailures(thresholds: readonly Threshold[], o: Observed): Thr
   }
   return out;
 }
+
+const tagText = (t: Threshold) =>
+  `{${Object.entries(t.tags ?? {})
+    .map(([k, v]) => `${k}:${v}`)
+    .join(',')}}`;

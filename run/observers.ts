@@ -9,6 +9,7 @@ import type { Emitted, Simulator } from '../agent/sim/simulator.js';
 import type { FlowCounter } from '../drive/lifecycle-metrics.js';
 import type { RunMetrics } from '../drive/metrics.js';
 import type { DriveObserver } from '../drive/observer.js';
+import { liveTagged } from '../result/tag-figures.js';
 import { liveFailures, type ThresholdResult } from '../result/thresholds.js';
 import type { Transport } from '../transport/types.js';
 import type { LiveState, RunLogger } from './run-options.js';
@@ -84,6 +85,7 @@ export class ThresholdAbort implements DriveObserver {
       durationMs: now - m.firstSendAt,
       ack: m.ack,
       points: m.timeline,
+      tagged: liveTagged(m.tags),
     });
     if (failures.length === 0) return;
     this.aborted = {
@@ -118,7 +120,9 @@ export function reportProgress(
       metrics.flush();
       const online = countUpTo(arrivals, counter.simNow - run.simStartMs);
       onTick({
+        offered: metrics.offered,
         sent: metrics.sent,
+        retried: metrics.retried,
         acked: metrics.acked,
         failed: metrics.failed,
         connections: transport.connections(),

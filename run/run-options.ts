@@ -81,7 +81,11 @@ export interface RunLogger {
 
 /** What live progress shows: plain numbers, so workers send theirs over IPC as they are. */
 export interface LiveState {
+  /** Events the scenario had due, and those handed to the transport (drive/metrics.ts). */
+  offered: number;
   sent: number;
+  /** Events the transport sent again (HTTP retries, MQTT resends after a reconnect). */
+  retried: number;
   acked: number;
   failed: number;
   connections: number;

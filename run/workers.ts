@@ -236,7 +236,9 @@ function sumProgress(parts: readonly (LiveState | undefined)[]): LiveState | und
 }
 
 const SUMMED = [
+  'offered',
   'sent',
+  'retried',
   'acked',
   'failed',
   'connections',

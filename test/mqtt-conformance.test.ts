@@ -174,6 +174,8 @@ describe.each(BROKERS)('MQTT device connections against %s', (brokerName, start)
       const publish = p.clientFrames.filter((f) => f >> 4 === 3);
       expect(publish.length).toBeGreaterThan(before + 1);
       expect(publish.some((f) => (f & 0x08) !== 0)).toBe(setsDup);
+      // the run's `retried` is the transport's count of what it sent again
+      expect(t.stats().retries).toBeGreaterThanOrEqual(1);
       t.deviceDone(id);
     });
 

@@ -6,7 +6,9 @@ function state(over: Partial<LiveState> = {}): LiveState {
   return {
     p99Ms: 12.5,
     remaining: 50,
+    offered: 500,
     sent: 500,
+    retried: 0,
     acked: 480,
     failed: 3,
     connections: 40,

@@ -30,7 +30,8 @@ function gathered(extra: string[] = [], over: Partial<ResultInput> = {}): Result
   let t = T0;
   sim.runToEnd((e) => {
     flows.record(e);
-    metrics.recordSend(++t);
+    metrics.recordOffer(++t);
+    metrics.recordSend(t);
     metrics.recordAck(2_000, t + 2);
   });
   metrics.sample(t + 2, true);

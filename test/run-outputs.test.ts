@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { newLatencyHistogram, type TimelinePoint } from '../drive/metrics.js';
 import { countUpTo, RunMetricsEndpoint, type RunFigures } from '../run/outputs/prometheus.js';
 import { CSV_HEADER, refuseK6Out, StreamFiles } from '../run/outputs/stream-files.js';
-import { tempDir } from './helpers.js';
+import { openOutputs } from '../cli/run-controls.js';
+import { parseScenario } from '../agent/scenario/load.js';
+import { runScenario } from '../run/run-scenario.js';
+import { SMALL_SCENARIO, tempDir } from './helpers.js';
 
 const point = (t: number, acked: number): TimelinePoint => ({
   t,
@@ -138,6 +141,31 @@ describe('run-side Prometheus endpoint', () => {
       await clash.close();
     } finally {
       await ep.close();
+    }
+  });
+
+  it('in a real run, a scrape shows the ack-latency histogram of every acknowledged event (it was empty before)', async () => {
+    const outputs = await openOutputs({ metricsPort: 0 }, { scenario: 'small', shard: 'all' });
+    try {
+      const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
+      const result = await runScenario(scenario, {
+        scenarioFile: 'small.yaml',
+        transport: 'http',
+        onTick: outputs.onTick,
+        tickMs: 50,
+        ...(outputs.onPoint ? { onPoint: outputs.onPoint } : {}),
+      });
+      const text = await (await request(outputs.metricsUrl!)).body.text();
+      const figure = (name: string) =>
+        Number(new RegExp(`^${name}\\{scenario="small",shard="all"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(figure('fleetsim_run_ack_latency_seconds_count')).toBe(result.latency.ack.count);
+      expect(result.latency.ack.count).toBeGreaterThan(0);
+      // the counters are the last progress tick's: offered and retried are the run's own, not copies of sent
+      expect(figure('fleetsim_run_events_offered_total')).toBeGreaterThan(0);
+      expect(figure('fleetsim_run_events_offered_total')).toBeLessThanOrEqual(result.events.offered);
+      expect(figure('fleetsim_run_events_retried_total')).toBe(0);
+    } finally {
+      await outputs.close({});
     }
   });
 });

@@ -16,6 +16,7 @@ const at = (s: number) => (T0 + s) * 1000;
 
 function acks(m: RunMetrics, n: number, when: number) {
   for (let i = 0; i < n; i++) {
+    m.recordOffer(when);
     m.recordSend(when);
     m.recordAck(1000, when);
   }
@@ -63,6 +64,7 @@ describe('run timeline', () => {
   it('keeps a failure in its own second with its message', () => {
     const m = new RunMetrics();
     m.start(at(0));
+    m.recordOffer(at(0.1));
     m.recordSend(at(0.1));
     m.recordFailure('PUBACK timeout', at(1.2));
     m.sample(at(2), true);

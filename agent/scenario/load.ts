@@ -27,6 +27,7 @@ import { scenarioSchema, type Scenario } from './schema.js';
 import { attachPositions, pathKey, type SourcePositions } from './positions.js';
 import { suggest } from './suggest.js';
 import { aliasProblem, MAX_SCENARIO_BYTES, sizeProblem, YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
+import { parseThreshold, type TagKey } from './thresholds.js';
 
 export { suggest };
 
@@ -248,6 +249,34 @@ export function crossCheck(s: Scenario): Problem[] {
   }
   problems.push(...checkLifecycleControls(s, suggest));
   problems.push(...checkFaults(s, suggest));
+  problems.push(...checkThresholdTags(s));
+  return problems;
+}
+
+/** A tagged threshold must name a platform, app or cohort the scenario has (else it measures nothing). */
+function checkThresholdTags(s: Scenario): Problem[] {
+  const known: Record<TagKey, string[]> = {
+    platform: [...new Set(s.cohorts.map((c) => c.platform))],
+    app: s.apps.map((a) => a.id),
+    cohort: s.cohorts.map((c) => c.name),
+  };
+  const what: Record<TagKey, (v: string) => string> = {
+    platform: (v) => `no cohort of platform "${v}"`,
+    app: (v) => `no app "${v}"`,
+    cohort: (v) => `no cohort "${v}"`,
+  };
+  const problems: Problem[] = [];
+  s.thresholds.forEach((input, i) => {
+    const t = parseThreshold(input);
+    if (typeof t === 'string' || !t.tags) return;
+    for (const [key, value] of Object.entries(t.tags) as [TagKey, string][]) {
+      if (known[key].includes(value)) continue;
+      problems.push({
+        path: ['thresholds', i],
+        message: `${what[key](value)} in the scenario for "${t.check}"${suggest(value, known[key])}; known: ${known[key].join(', ')}`,
+      });
+    }
+  });
   return problems;
 }
 

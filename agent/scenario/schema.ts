@@ -232,12 +232,12 @@ const thresholdItem = z
   .meta({
     // for editors (scenario.schema.json); the parser above is the authority
     description:
-      '"<metric> [over <window>] <op> <limit>", { check, abortOnFail }, or reconciliation: exact. docs/report.md#thresholds lists the metrics.',
+      '"<metric>[{tag:value,...}] [over <window>] <op> <limit>", { check, abortOnFail }, or reconciliation: exact. Tags: platform, app, cohort. docs/report.md#thresholds lists the metrics.',
     anyOf: [
       {
         type: 'string',
         pattern:
-          '^\\s*(reconciliation\\s*(:|==)\\s*exact|[A-Za-z][\\w.]*\\s*(over\\s+\\S+\\s*)?(<=|>=|==|!=|<|>)\\s*.+)$',
+          '^\\s*(reconciliation\\s*(:|==)\\s*exact|[A-Za-z][\\w.]*\\s*(\\{[^}]*\\}\\s*)?(over\\s+\\S+\\s*)?(<=|>=|==|!=|<|>)\\s*.+)$',
       },
       {
         type: 'object',
@@ -269,6 +269,7 @@ const thresholdItem = z
       'latency.ack.p99 over 10s < 500ms',
       'throughput.eventsPerSec > 2000',
       'errors.rate < 0.1%',
+      'latency.ack.p99{platform:ios} < 200ms',
     ],
   });
 

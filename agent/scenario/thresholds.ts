@@ -9,6 +9,8 @@
  *     - { check: "errors.count over 5s < 50", abortOnFail: true }
  *     - reconciliation: exact
  *     - reconciliation.settle < 5s                 # a target's counts matched within 5 s of the last ack
+ *     - latency.ack.p99{platform:ios} < 200ms          # only the events tagged so (k6's tags)
+ *     - errors.rate{app:com.acme.mail,cohort:field} < 1%
  *
  * This file parses them (pure; the scenario schema uses it to report a bad check with its line).
  * threshold-check.ts evaluates them. docs/report.md lists every metric.
@@ -24,11 +26,19 @@ export type ThresholdUnit = 'ms' | 'ratio' | 'count' | 'perSec' | 'exact';
 /** A threshold as the scenario file writes it. */
 export type ThresholdInput = string | { check: string; abortOnFail?: boolean } | { reconciliation: 'exact' };
 
+/** What every event is tagged with: its device's platform and cohort, and its app. */
+export const TAG_KEYS = ['platform', 'app', 'cohort'] as const;
+export type TagKey = (typeof TAG_KEYS)[number];
+/** A threshold's tags: the events that carry every one of them. */
+export type TagFilter = Partial<Record<TagKey, string>>;
+
 export interface Threshold {
   /** The check as written, e.g. "latency.ack.p99 over 10s < 500ms". */
   check: string;
   /** The metric, e.g. "latency.ack.p99". */
   metric: string;
+  /** Only the events carrying these tags ("{platform:ios}"); absent for every event. */
+  tags?: TagFilter;
   /** Sliding window length in ms; absent for a whole-run check. */
   windowMs?: number;
   op: Op;
@@ -122,7 +132,30 @@ function limitHint(unit: ThresholdUnit): string {
   return 'expected a number';
 }
 
-const SHAPE = /^\s*([A-Za-z][\w.]*)\s*(?:over\s+(\S+)\s*)?(<=|>=|==|!=|<|>)\s*(.+?)\s*$/;
+const SHAPE = /^\s*([A-Za-z][\w.]*)\s*(?:\{([^}]*)\}\s*)?(?:over\s+(\S+)\s*)?(<=|>=|==|!=|<|>)\s*(.+?)\s*$/;
+
+/** Metrics counted per tag: ack latency, errors, event counters but retried, throughput. */
+function taggable(metric: string): boolean {
+  if (metric.startsWith('latency.')) return LATENCY_ALIASES[metric.split('.')[1] ?? ''] === 'ack';
+  return !['events.retried', 'reconciliation'].includes(metric);
+}
+
+/** "platform:ios, app:com.x" -> { platform: "ios", app: "com.x" }, or what is wrong with it. */
+export function parseTags(text: string, metric: string): TagFilter | string {
+  const out: TagFilter = {};
+  const pairs = text.split(',').map((p) => p.trim());
+  for (const pair of pairs) {
+    const m = /^([A-Za-z]+)\s*:\s*(?:"([^"]+)"|'([^']+)'|([^\s"']+))$/.exec(pair);
+    if (!m)
+      return `tag "${pair}" in "${metric}{${text}}" is not key:value; expected e.g. {platform:ios} or {app:com.acme.mail,cohort:field}`;
+    const key = m[1]!;
+    if (!(TAG_KEYS as readonly string[]).includes(key))
+      return `unknown tag "${key}" in "${metric}{${text}}"${suggest(key, TAG_KEYS)}; events are tagged with ${TAG_KEYS.join(', ')}`;
+    if (out[key as TagKey] !== undefined) return `tag "${key}" is given twice in "${metric}{${text}}"`;
+    out[key as TagKey] = m[2] ?? m[3] ?? m[4]!;
+  }
+  return out;
+}
 
 /** Parses one threshold as the scenario writes it; returns a message when it cannot be used. */
 export function parseThreshold(input: unknown): Threshold | string {
@@ -159,10 +192,26 @@ export function parseThreshold(input: unknown): Threshold | string {
   const m = SHAPE.exec(text);
   if (!m)
     return `"${text}" is not a check; expected "<metric> [over <window>] <op> <limit>", e.g. "latency.ack.p99 < 250ms" or "latency.ack.p99 over 10s < 500ms"`;
-  const [, metric, window, op, limitText] = m as unknown as [string, string, string | undefined, Op, string];
+  const [, metric, tagText, window, op, limitText] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+    Op,
+    string,
+  ];
   const mu = metricUnit(metric);
   if (typeof mu === 'string') return mu;
   const out: Threshold = { check: text, metric, op, limit: 0, unit: mu.unit, abortOnFail: false };
+  if (tagText !== undefined) {
+    if (!taggable(metric))
+      return `"${metric}" is not counted per tag; tags work for latency.ack.*, errors.rate, errors.count, events.offered/sent/acked/failed and throughput.eventsPerSec`;
+    if (window !== undefined)
+      return `"${metric}{${tagText}}" cannot be checked "over" a window: tagged checks cover the whole run (drop "over ${window}")`;
+    const tags = parseTags(tagText, metric);
+    if (typeof tags === 'string') return tags;
+    out.tags = tags;
+  }
   if (window !== undefined) {
     if (!mu.windowable)
       return `"${metric}" has no per-second figures, so it cannot be checked "over" a window; sliding windows work for latency.ack.*, throughput.eventsPerSec, errors.rate and errors.count`;

@@ -51,6 +51,8 @@ export interface LeanHost {
   closed(conn: LeanConnection, hadWire: boolean): void;
   connected(conn: LeanConnection, again: boolean, sessionPresent: boolean): void;
   settled(conn: LeanConnection, done: SendDone, err: Error | undefined, queuedMs?: number): void;
+  /** `n` messages written before went again after a reconnect (the run's `retried`). */
+  resent(n: number): void;
 }
 
 export class LeanConnection implements WireEvents {
@@ -251,15 +253,18 @@ export class LeanConnection implements WireEvents {
     // Slots stay where they are while entries are taken (only the head moves), so list them first.
     const slots: number[] = [];
     for (let i = 0; i < q.length; i++) slots.push(q.slot(i));
+    let again = 0;
     for (const k of slots) {
       const frame = q.frames[k];
       if (!frame || !q.done[k]) continue;
       const stage = q.stage[k]!;
+      if (stage & WRITTEN) again++;
       if (stage & WAIT_ACK && stage & WRITTEN) frame[0]! |= DUP;
       this.write(frame);
       q.stage[k] = stage | WRITTEN;
       if (stage & QOS0) this.host.settled(this, q.take(k)!, undefined);
     }
+    if (again > 0) this.host.resent(again);
   }
 
   /** Keepalive [MQTT-3.1.2-23]: a PINGREQ when idle for half the period; no PINGRESP within a period means the link is dead. */

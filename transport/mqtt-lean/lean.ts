@@ -127,6 +127,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
           ),
         closed: () => resolve(probe.refusal ?? 'connection closed before CONNACK'),
         settled: () => undefined,
+        resent: () => undefined,
       };
       (probe as { host: LeanHost }).host = probeHost;
       probe.start();
@@ -199,6 +200,10 @@ export class LeanMqttTransport implements Transport, LeanHost {
     if (this.open_ > this.counters.peakConnections) this.counters.peakConnections = this.open_;
     c.start();
     this.ensureSweep();
+  }
+
+  resent(n: number): void {
+    this.counters.retries += n;
   }
 
   released(): void {

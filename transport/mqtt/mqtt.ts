@@ -176,6 +176,7 @@ export class MqttTransport implements Transport {
         c = { client: this.client(`fleetsim-${process.pid}-shared-${k}`, false), pending: 0, finished: false };
         this.shared[k] = c;
         this.notePeak();
+        this.countResends(c);
       }
       return c;
     }
@@ -184,8 +185,21 @@ export class MqttTransport implements Transport {
       conn = { client: this.client(deviceId, true), pending: 0, finished: false };
       this.devices.set(deviceId, conn);
       this.notePeak();
+      this.countResends(conn);
     }
     return conn;
+  }
+
+  /** What was in flight when a connection dropped goes again when it is back (mqtt.js resends its store). */
+  private countResends(conn: Conn): void {
+    let atDrop = 0;
+    conn.client.on('close', () => {
+      atDrop = conn.pending;
+    });
+    conn.client.on('connect', () => {
+      this.counters.retries += atDrop;
+      atDrop = 0;
+    });
   }
 
   private notePeak(): void {
