@@ -18,6 +18,7 @@ const only = process.argv.slice(2);
 const benches = [
   ['devices', ['--expose-gc', '--max-old-space-size=8192', dist('devices.js'), '--devices', '1000000']],
   ['mqtt-ratio', [dist('mqtt-ratio.js')]],
+  ['mqtt-profile', [dist('mqtt-profile.js')]],
   ['http-ratio', [dist('http-ratio.js')]],
   ['connect-rate', [dist('connect-rate.js')]],
   ['connections', ['--expose-gc', dist('connections.js'), '--devices', '10000']],
