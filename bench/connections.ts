@@ -15,10 +15,10 @@ import { startServe } from './serve-process.js';
 const devices = argOf('devices', 10_000);
 const done = startRecord('connections', {
   devices,
-  how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS. Command: `node dist/bench/connections.js --devices 10000`.',
+  how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS; `socket` is a bare net.Socket per device writing a prebuilt CONNECT and PUBLISH (the floor under any Node client). Command: `node dist/bench/connections.js --devices 10000`.',
 });
 const pass = fileURLToPath(new URL('./passes/connections-pass.js', import.meta.url));
-const kinds = ['bare', 'fleetsim', 'lean'];
+const kinds = ['bare', 'fleetsim', 'lean', 'socket'];
 const passes: Record<string, unknown>[] = [];
 for (const kind of kinds) {
   const s = await startServe();

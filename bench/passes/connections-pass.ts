@@ -4,9 +4,14 @@
  * stays connected; settled heap and RSS before and after. One process may open 20,000 files here,
  * so N stays below 19,000.
  *
- *   node --expose-gc dist/bench/passes/connections-pass.js --kind fleetsim|lean|bare --target mqtt://... --peer-pid N [--devices 10000]
+ * `socket` is the floor under any client written in Node: a bare net.Socket per device writing a
+ * prebuilt CONNECT and one QoS 1 PUBLISH and reading its PUBACK, no client object around it.
+ *
+ *   node --expose-gc dist/bench/passes/connections-pass.js --kind fleetsim|lean|bare|socket --target mqtt://... --peer-pid N [--devices 10000]
  */
+import { connect as netConnect, type Socket } from 'node:net';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { createTransport } from '../../transport/registry.js';
 import { benchScenario } from '../bench-fleet.js';
 import { pidRss } from '../method/cpu.js';
@@ -30,7 +35,35 @@ const idOf = (i: number) => `conn-${String(i).padStart(6, '0')}`;
 type Sender = (id: string) => Promise<boolean>;
 let close: () => Promise<void>;
 let send: Sender;
-if (kind === 'bare') {
+if (kind === 'socket') {
+  const sockets: Socket[] = [];
+  const { hostname, port } = new URL(url);
+  send = (id) =>
+    new Promise((resolve) => {
+      const connectFrame = mqttPacket.generate({ cmd: 'connect', clientId: id, keepalive: 600, clean: true } as never);
+      const publish = mqttPacket.generate({
+        cmd: 'publish',
+        topic: `devices/${id}/apps/app/status`,
+        payload: Buffer.from(body),
+        qos: 1,
+        messageId: 1,
+      } as never);
+      const s = netConnect({ host: hostname, port: Number(port) }, () =>
+        s.write(Buffer.concat([connectFrame, publish])),
+      );
+      sockets.push(s);
+      let seen = 0;
+      s.on('data', (b: Buffer) => {
+        // CONNACK (4 bytes) then PUBACK (4 bytes)
+        seen += b.length;
+        if (seen >= 8) resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+  close = async () => {
+    for (const s of sockets) s.destroy();
+  };
+} else if (kind === 'bare') {
   const clients: mqtt.MqttClient[] = [];
   send = async (id) => {
     const c = mqtt.connect(url, {
