@@ -14,7 +14,7 @@ import { eventEffects } from '../agent/faults/effects.js';
 import { EVENT_KINDS, type FaultPlan, type PlannedFault } from '../agent/faults/plan.js';
 import type { Clock } from '../core/clock.js';
 import type { SendDone, Transport } from '../transport/types.js';
-import type { WireEncoder } from './drive.js';
+import type { WireEncoder } from './options.js';
 import { encodeEvent } from './encode.js';
 import { FaultCounts } from './fault-counts.js';
 
