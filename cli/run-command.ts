@@ -43,7 +43,7 @@ export interface RunCommandArgs {
   load?: LoadFlags;
   /** --duration: stop sending after this much wall time, settle, report. */
   duration?: string;
-  /** Streaming outputs: --jsonl, --jsonl-events, --csv, --metrics-port. */
+  /** Streaming outputs: --jsonl, --jsonl-events, --csv, --metrics-port, --otlp, --prom-remote-write. */
   outputs?: OutputFlags;
   /** Scale flags: shard, workers, transport tuning. */
   scale?: ScaleArgs;
@@ -89,6 +89,8 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   const outputs = await openOutputs(a.outputs ?? {}, { scenario: scenario.name, shard: shardTag });
   if (outputs.metricsUrl) process.stderr.write(`fleetsim: run metrics at ${outputs.metricsUrl}\n`);
   if (outputs.otlpTarget) process.stderr.write(`fleetsim: pushing run metrics to ${outputs.otlpTarget} (OTLP)\n`);
+  if (outputs.remoteWriteTarget)
+    process.stderr.write(`fleetsim: pushing run metrics to ${outputs.remoteWriteTarget} (Prometheus remote write)\n`);
   const stop = stopControl({
     ...(limit !== undefined ? { durationMs: limit } : {}),
     say: (line) => {
@@ -135,6 +137,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     verdict: result.verdict,
     exitCode: result.exitCode,
     events: result.events,
+    devices: result.devices,
     ...(result.aborted ? { aborted: result.aborted } : {}),
   });
   logger.info(

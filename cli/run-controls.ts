@@ -2,7 +2,7 @@
  * What a run takes from the command line beside the scenario: load overrides (--time-scale,
  * --rate, --ramp, FLEETSIM_* through yargs' env), the stop (Ctrl-C / SIGTERM: first stops
  * sending and settles, second exits at once; --duration stops the same way) and the streaming
- * outputs (--jsonl, --csv, --metrics-port, --otlp).
+ * outputs (--jsonl, --csv, --metrics-port, --otlp, --prom-remote-write).
  */
 import { systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/delay.js';
@@ -12,6 +12,7 @@ import { UsageError } from '../protocol/errors.js';
 import type { LiveState } from '../run/run-scenario.js';
 import { OtlpPush } from '../run/outputs/otlp.js';
 import { RunMetricsEndpoint } from '../run/outputs/prometheus.js';
+import { RemoteWrite } from '../run/outputs/remote-write.js';
 import type { RunFigures } from '../run/outputs/run-figures.js';
 import { StreamFiles } from '../run/outputs/stream-files.js';
 
@@ -113,6 +114,10 @@ export interface OutputFlags {
   /** A collector's OTLP/HTTP metrics URL, and how often to push (default 10s). */
   otlp?: string;
   otlpInterval?: string;
+  /** A Prometheus remote-write URL, how often to push (default 10s), and `Name: value` headers. */
+  promRemoteWrite?: string;
+  promRemoteWriteInterval?: string;
+  promRemoteWriteHeaders?: string[];
 }
 
 /** The streaming outputs the flags ask for, opened (a bad path or a busy port fails before the run). */
@@ -123,18 +128,34 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
   let state: LiveState | undefined;
   // The whole run's ack latencies for the exporters, added up from the points as their seconds
   // close: one process's or, merged second by second, the workers'.
-  const ack = f.metricsPort !== undefined || f.otlp ? newLatencyHistogram() : undefined;
-  // The run's own final counts, once it is over: a fast run may end between two ticks.
-  let final: Pick<RunFigures, 'offered' | 'sent' | 'acked' | 'failed' | 'retried'> | undefined;
+  const ack = f.metricsPort !== undefined || f.otlp || f.promRemoteWrite ? newLatencyHistogram() : undefined;
+  // The run's own final counts, once it is over: a fast run may end between two ticks, and with
+  // workers the last progress can miss a worker that had not reported yet.
+  let final: Partial<RunFigures> | undefined;
   const current = (): RunFigures | undefined => {
     const now = state ? figuresOf(state, ack) : undefined;
-    return final ? { ...(now ?? NO_FIGURES), ...final, inFlight: 0 } : now;
+    return final ? { ...(now ?? NO_FIGURES), ...final } : now;
   };
   if (f.otlpInterval !== undefined && !f.otlp) throw new UsageError('--otlp-interval needs --otlp <collector URL>.');
   const otlp = f.otlp
     ? new OtlpPush({
         url: f.otlp,
-        intervalMs: otlpIntervalMs(f.otlpInterval),
+        intervalMs: pushIntervalMs('--otlp-interval', f.otlpInterval),
+        labels: tags,
+        figures: current,
+        clock: systemClock,
+        onWarn: (line) => process.stderr.write(`fleetsim: ${line}\n`),
+      })
+    : undefined;
+  if (!f.promRemoteWrite && (f.promRemoteWriteInterval !== undefined || f.promRemoteWriteHeaders?.length))
+    throw new UsageError(
+      `${f.promRemoteWriteInterval !== undefined ? '--prom-remote-write-interval' : '--prom-remote-write-header'} needs --prom-remote-write <receiver URL>.`,
+    );
+  const remoteWrite = f.promRemoteWrite
+    ? new RemoteWrite({
+        url: f.promRemoteWrite,
+        intervalMs: pushIntervalMs('--prom-remote-write-interval', f.promRemoteWriteInterval),
+        headers: f.promRemoteWriteHeaders ?? [],
         labels: tags,
         figures: current,
         clock: systemClock,
@@ -152,9 +173,11 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
       : undefined;
   const metricsUrl = await endpoint?.start();
   otlp?.start();
+  remoteWrite?.start();
   return {
     metricsUrl,
     otlpTarget: otlp?.target,
+    remoteWriteTarget: remoteWrite?.target,
     files,
     onPoint:
       files || ack
@@ -167,23 +190,30 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
     onTick(s: LiveState): void {
       state = s;
     },
-    async close(summary: { events?: typeof final; [k: string]: unknown }): Promise<void> {
-      if (summary.events) final = summary.events;
+    async close(summary: {
+      events?: Pick<RunFigures, 'offered' | 'sent' | 'acked' | 'failed' | 'retried'>;
+      devices?: { total: number; installations: number };
+      [k: string]: unknown;
+    }): Promise<void> {
+      if (summary.events) {
+        const { offered, sent, acked, failed, retried } = summary.events;
+        final = { offered, sent, acked, failed, retried, inFlight: 0, connections: 0, devicesOnline: 0 };
+        if (summary.devices)
+          Object.assign(final, { devicesTotal: summary.devices.total, installsTotal: summary.devices.installations });
+      }
       endpoint?.finished();
-      await otlp?.close();
+      await Promise.all([otlp?.close(), remoteWrite?.close()]);
       await files?.close(summary);
       await endpoint?.close();
     },
   };
 }
 
-function otlpIntervalMs(raw: string | undefined): number {
+function pushIntervalMs(flag: string, raw: string | undefined): number {
   if (raw === undefined) return 10_000;
   const ms = parseDuration(raw);
   if (ms === undefined || !(ms >= 1000))
-    throw new UsageError(
-      `--otlp-interval "${raw}" is not a push interval; expected a wall time of 1s or more, e.g. 10s.`,
-    );
+    throw new UsageError(`${flag} "${raw}" is not a push interval; expected a wall time of 1s or more, e.g. 10s.`);
   return ms;
 }
 

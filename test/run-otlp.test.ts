@@ -10,9 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
-import { newLatencyHistogram } from '../drive/metrics.js';
 import { otlpMetricsUrl, OtlpPush } from '../run/outputs/otlp.js';
-import type { RunFigures } from '../run/outputs/run-figures.js';
+import { sampleFigures } from './helpers/run-figures.js';
 import { cli, ROOT, tempDir, writeTemp } from './helpers.js';
 import { tinyScenario } from './scenario-files.js';
 
@@ -53,28 +52,7 @@ function metricsOf(body: any): Map<string, any> {
 const sumOf = (m: any) => Number(m.sum.dataPoints[0].asInt ?? m.sum.dataPoints[0].asDouble);
 const gaugeOf = (m: any) => Number(m.gauge.dataPoints[0].asInt ?? m.gauge.dataPoints[0].asDouble);
 
-function figures(): RunFigures {
-  const ack = newLatencyHistogram();
-  for (let i = 0; i < 90; i++) ack.recordValue(2000); // 2 ms
-  for (let i = 0; i < 10; i++) ack.recordValue(40_000); // 40 ms
-  return {
-    offered: 120,
-    sent: 110,
-    acked: 100,
-    failed: 4,
-    retried: 6,
-    inFlight: 6,
-    window: 64,
-    connections: 40,
-    devicesOnline: 30,
-    devicesDone: 10,
-    devicesTotal: 40,
-    installsDone: 11,
-    installsTotal: 80,
-    ack,
-    ackP99Ms: 40,
-  };
-}
+const figures = sampleFigures;
 
 describe('OTLP push', () => {
   it('sends the run figures as cumulative sums, gauges and a bucketed ack histogram, with the run as resource', async () => {

@@ -35,6 +35,20 @@ const FLAGS = {
     describe: "push the run's figures to an OpenTelemetry collector (OTLP/HTTP), e.g. http://127.0.0.1:4318",
   },
   'otlp-interval': { type: 'string', describe: 'with --otlp: wall time between pushes (default 10s)' },
+  'prom-remote-write': {
+    type: 'string',
+    describe:
+      "push the run's figures to a Prometheus remote-write receiver, e.g. http://127.0.0.1:9090/api/v1/write (basic auth: https://user:key@host/...)",
+  },
+  'prom-remote-write-interval': {
+    type: 'string',
+    describe: 'with --prom-remote-write: wall time between pushes (default 10s)',
+  },
+  'prom-remote-write-header': {
+    type: 'string',
+    array: true,
+    describe: 'with --prom-remote-write: a header "Name: value" (repeatable), e.g. "X-Scope-OrgID: team-a"',
+  },
 } as const satisfies Record<string, Options>;
 
 const TARGET_FLAGS = {
@@ -114,6 +128,13 @@ export const runModule = defineCommand({
         ...(a['metrics-host'] ? { metricsHost: a['metrics-host'] } : {}),
         ...(a.otlp ? { otlp: a.otlp } : {}),
         ...(a['otlp-interval'] !== undefined ? { otlpInterval: a['otlp-interval'] } : {}),
+        ...(a['prom-remote-write'] ? { promRemoteWrite: a['prom-remote-write'] } : {}),
+        ...(a['prom-remote-write-interval'] !== undefined
+          ? { promRemoteWriteInterval: a['prom-remote-write-interval'] }
+          : {}),
+        ...(a['prom-remote-write-header'] !== undefined
+          ? { promRemoteWriteHeaders: [a['prom-remote-write-header']].flat().map(String) }
+          : {}),
       },
       logLevel: a['log-level'],
       ...scaleArgs(a),

@@ -21,8 +21,8 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { UsageError } from '../../protocol/errors.js';
 import { VERSION } from '../../protocol/version.js';
+import { pushUrl, shownUrl } from './push-url.js';
 import { ACK_BUCKETS_S, ACK_LATENCY, countUpTo, RUN_FIGURES, type RunFigures } from './run-figures.js';
 
 export interface OtlpPushOptions {
@@ -39,28 +39,13 @@ export interface OtlpPushOptions {
 
 /** `--otlp <url>` checked: an http(s) URL; `/v1/metrics` when only the origin is given. */
 export function otlpMetricsUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(
-      `--otlp "${raw}" is not a URL; expected the collector's OTLP/HTTP metrics URL, e.g. http://127.0.0.1:4318/v1/metrics.`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(
-      `--otlp "${shown(url)}": OTLP/HTTP needs an http:// or https:// URL (OTLP over gRPC is not supported), e.g. http://127.0.0.1:4318/v1/metrics.`,
-    );
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/metrics';
-  return url;
-}
-
-/** A URL as it may be printed: no user or password. */
-function shown(url: URL): string {
-  const u = new URL(url.href);
-  u.username = '';
-  u.password = '';
-  return u.href;
+  return pushUrl(raw, {
+    flag: '--otlp',
+    expected: "the collector's OTLP/HTTP metrics URL",
+    needsHttp: 'OTLP/HTTP needs an http:// or https:// URL (OTLP over gRPC is not supported)',
+    example: 'http://127.0.0.1:4318/v1/metrics',
+    defaultPath: '/v1/metrics',
+  });
 }
 
 const hrTime = (ms: number): [number, number] => {
@@ -90,7 +75,7 @@ export class OtlpPush {
 
   /** Where it pushes, as it may be printed. */
   get target(): string {
-    return shown(this.url);
+    return shownUrl(this.url);
   }
 
   start(): void {

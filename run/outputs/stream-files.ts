@@ -137,9 +137,11 @@ export function refuseK6Out(out: string | undefined): void {
         ? `--csv ${file}`
         : m[1]!.includes('opentelemetry')
           ? '--otlp http://127.0.0.1:4318 (pushes to an OpenTelemetry collector while the run goes)'
-          : m[1]!.includes('prometheus')
-            ? '--metrics-port 9464 (a Prometheus /metrics endpoint while the run goes)'
-            : '--jsonl <file> or --csv <file> (streamed while the run goes), --metrics-port <port> for Prometheus or --otlp <url> for OpenTelemetry';
+          : m[1] === 'experimental-prometheus-rw'
+            ? '--prom-remote-write http://127.0.0.1:9090/api/v1/write (pushes to a Prometheus remote-write receiver while the run goes), or --metrics-port 9464 to be scraped'
+            : m[1]!.includes('prometheus')
+              ? '--metrics-port 9464 (a Prometheus /metrics endpoint while the run goes)'
+              : '--jsonl <file> or --csv <file> (streamed while the run goes), --metrics-port <port> for Prometheus or --otlp <url> for OpenTelemetry';
   throw new UsageError(
     `--out "${out}" looks like k6's --out ${m[1]}=...; fleetsim's --out is the run folder (report.json, report.html, junit.xml). Use ${instead}.`,
   );
