@@ -50,7 +50,7 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
   const parts = a.reports.map((p) => readResult(p).result);
   checkShards(parts);
   const result = a.targetFile ? await mergeThroughDescription(parts, a.targetFile) : await mergeThroughApi(parts, a);
-  const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date());
+  const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date(systemClock.now()));
   const file = writeResult(dir, result);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
   process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);

@@ -4,6 +4,7 @@ import { pino, type Level } from 'pino';
 import { loadScenario } from '../agent/scenario/load.js';
 import { scenarioNotices } from '../agent/scenario/notices.js';
 import { UsageError } from '../protocol/errors.js';
+import { systemClock } from '../core/clock.js';
 import type { TransportKind } from '../transport/kinds/kinds.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
 import { defaultRunDir, writeReports } from './write-reports.js';
@@ -59,7 +60,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   // read before the run, so a wrong path costs nothing
   const html = baselineOption(a.baseline);
   const limit = durationMs(a.duration);
-  const started = new Date();
+  const started = new Date(systemClock.now());
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
   try {
     mkdirSync(dir, { recursive: true });

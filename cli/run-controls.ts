@@ -4,7 +4,7 @@
  * sending and settles, second exits at once; --duration stops the same way) and the streaming
  * outputs (--jsonl, --csv, --metrics-port, --otlp, --prom-remote-write).
  */
-import { systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/delay.js';
 import type { ScenarioOverride } from '../agent/scenario/load.js';
 import { decodeHistogram, type Histogram, newLatencyHistogram, type TimelinePoint } from '../drive/metrics.js';
@@ -61,7 +61,8 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * The run's stop: the first SIGINT/SIGTERM aborts (no new events, in flight settles, reports
  * are written, marked aborted), a second exits at once; --duration aborts when it runs out.
  */
-export function stopControl(o: { durationMs?: number; say: (line: string) => void }) {
+export function stopControl(o: { durationMs?: number; say: (line: string) => void; clock?: Clock }) {
+  const clock = o.clock ?? systemClock;
   const controller = new AbortController();
   let signal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -79,7 +80,7 @@ export function stopControl(o: { durationMs?: number; say: (line: string) => voi
   process.on('SIGTERM', onSignal);
   const timer =
     o.durationMs !== undefined
-      ? setTimeout(
+      ? clock.setTimeout(
           () =>
             controller.abort({
               by: 'duration',
@@ -98,7 +99,7 @@ export function stopControl(o: { durationMs?: number; say: (line: string) => voi
         : result.exitCode;
     },
     dispose(): void {
-      if (timer) clearTimeout(timer);
+      clock.clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

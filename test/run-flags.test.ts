@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
-import { loadOverrides } from '../cli/run-controls.js';
+import { loadOverrides, stopControl } from '../cli/run-controls.js';
+import { ManualClock } from '../core/clock.js';
 import { cli, ROOT, tempDir, writeTemp } from './helpers.js';
 import { tinyScenario } from './scenario-files.js';
 
@@ -71,5 +72,21 @@ describe('--help', () => {
     expect(r.stdout).toContain('FLEETSIM_<FLAG>');
     expect(r.stdout).toMatch(/Exit codes: 0 passed, 1 a threshold failed, 2 reconciliation mismatch/);
     expect(r.stdout).toContain('docs/report.md');
+  });
+});
+
+describe('--duration', () => {
+  it('aborts the run on the injected clock when the duration runs out, and not before', () => {
+    const clock = new ManualClock(1_000);
+    const stop = stopControl({ durationMs: 90_000, say: () => undefined, clock });
+    try {
+      clock.advance(89_999);
+      expect(stop.signal.aborted).toBe(false);
+      clock.advance(1);
+      expect(stop.signal.aborted).toBe(true);
+      expect(stop.signal.reason).toMatchObject({ by: 'duration' });
+    } finally {
+      stop.dispose();
+    }
   });
 });
