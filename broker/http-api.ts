@@ -51,51 +51,9 @@ export interface HttpApiDeps {
 const EMPTY_QUERY = new URLSearchParams();
 
 export function createHttpHandler(d: HttpApiDeps) {
-  const { store, metrics, auth, log } = d;
+  const { store, log } = d;
   const postEvents = createEventPost(d);
   const read = createReads(d);
-
-  /** The principal for the request, undefined when none is needed, false when it was refused. */
-  function authorize(
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    query: URLSearchParams,
-    write: boolean,
-  ): Principal | undefined | false {
-    if (write ? !auth.enabled : !auth.readsNeedAuth) return undefined;
-    // A browser cannot set a header on a page load, so the live page may pass ?token= instead.
-    const header =
-      req.headers.authorization ?? (!write && query.has('token') ? `Bearer ${query.get('token')}` : undefined);
-    const p = auth.bearer(header);
-    if (p && (write ? p.kind !== 'admin' : p.kind === 'admin')) return p;
-    metrics.authFailures++;
-    log.warn(
-      { transport: 'http', path: path.slice(0, 200), hasCredentials: Boolean(header) },
-      'request refused: credentials',
-    );
-    if (p?.kind === 'admin')
-      // Reads and writes have separate credentials: a leaked dashboard token cannot move a tally.
-      sendJson(res, 403, {
-        error: 'forbidden',
-        field: 'authorization',
-        reason: 'the admin token is for reads (tallies, devices, /metrics); report events with a device or fleet token',
-      });
-    else
-      sendJson(
-        res,
-        401,
-        {
-          error: 'unauthorized',
-          field: 'authorization',
-          reason: header
-            ? 'the bearer token is not valid for this request'
-            : `auth is on: send "Authorization: Bearer <token>" (${write ? 'a device or fleet token' : 'the admin token'})`,
-        },
-        { 'www-authenticate': 'Bearer realm="fleetsim"' },
-      );
-    return false;
-  }
 
   function healthz(res: ServerResponse): void {
     const draining = d.draining();
@@ -128,7 +86,7 @@ export function createHttpHandler(d: HttpApiDeps) {
           },
           { 'retry-after': '1', connection: 'close' },
         );
-      const p = authorize(req, res, path, query, true);
+      const p = authorize(d, req, res, path, query, true);
       if (p === false) return;
       if (d.faults) {
         const refuse = d.faults.refusing();
@@ -151,28 +109,11 @@ export function createHttpHandler(d: HttpApiDeps) {
       return postEvents(req, res, p);
     }
     if (get) {
-      if (authorize(req, res, path, query, false) === false) return;
+      if (authorize(d, req, res, path, query, false) === false) return;
       if (read(res, path, query)) return;
       if (d.hooks?.route?.(req, res, path)) return;
     }
-    // A route that exists with another method: 405 and what it takes (RFC 9110 15.5.6).
-    const allow = path === '/v1/events' ? 'POST' : path === '/healthz' || isReadPath(path) ? 'GET, HEAD' : undefined;
-    if (allow)
-      return sendJson(
-        res,
-        405,
-        {
-          error: 'method_not_allowed',
-          field: '(method)',
-          reason: `${String(req.method).slice(0, 16)} ${path} is not allowed; ${path} takes ${allow}`,
-        },
-        { allow },
-      );
-    sendJson(res, 404, {
-      error: 'not_found',
-      field: '(path)',
-      reason: `no route ${String(req.method).slice(0, 16)} ${JSON.stringify(path.slice(0, 200))}; docs/protocol.md lists the API`,
-    });
+    notRouted(req, res, path);
   }
 
   return function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -190,4 +131,70 @@ export function createHttpHandler(d: HttpApiDeps) {
       else res.destroy();
     }
   };
+}
+
+/** The principal for the request, undefined when none is needed, false when it was refused. */
+function authorize(
+  d: HttpApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  write: boolean,
+): Principal | undefined | false {
+  const { auth, metrics, log } = d;
+  if (write ? !auth.enabled : !auth.readsNeedAuth) return undefined;
+  // A browser cannot set a header on a page load, so the live page may pass ?token= instead.
+  const header =
+    req.headers.authorization ?? (!write && query.has('token') ? `Bearer ${query.get('token')}` : undefined);
+  const p = auth.bearer(header);
+  if (p && (write ? p.kind !== 'admin' : p.kind === 'admin')) return p;
+  metrics.authFailures++;
+  log.warn(
+    { transport: 'http', path: path.slice(0, 200), hasCredentials: Boolean(header) },
+    'request refused: credentials',
+  );
+  if (p?.kind === 'admin')
+    // Reads and writes have separate credentials: a leaked dashboard token cannot move a tally.
+    sendJson(res, 403, {
+      error: 'forbidden',
+      field: 'authorization',
+      reason: 'the admin token is for reads (tallies, devices, /metrics); report events with a device or fleet token',
+    });
+  else
+    sendJson(
+      res,
+      401,
+      {
+        error: 'unauthorized',
+        field: 'authorization',
+        reason: header
+          ? 'the bearer token is not valid for this request'
+          : `auth is on: send "Authorization: Bearer <token>" (${write ? 'a device or fleet token' : 'the admin token'})`,
+      },
+      { 'www-authenticate': 'Bearer realm="fleetsim"' },
+    );
+  return false;
+}
+
+/** A route that exists with another method, or none at all. */
+function notRouted(req: IncomingMessage, res: ServerResponse, path: string): void {
+  // A route that exists with another method: 405 and what it takes (RFC 9110 15.5.6).
+  const allow = path === '/v1/events' ? 'POST' : path === '/healthz' || isReadPath(path) ? 'GET, HEAD' : undefined;
+  if (allow)
+    return sendJson(
+      res,
+      405,
+      {
+        error: 'method_not_allowed',
+        field: '(method)',
+        reason: `${String(req.method).slice(0, 16)} ${path} is not allowed; ${path} takes ${allow}`,
+      },
+      { allow },
+    );
+  sendJson(res, 404, {
+    error: 'not_found',
+    field: '(path)',
+    reason: `no route ${String(req.method).slice(0, 16)} ${JSON.stringify(path.slice(0, 200))}; docs/protocol.md lists the API`,
+  });
 }

@@ -53,40 +53,8 @@ export function flowChart(
     return [...wrap(status!, width), ...wrap(rest.join(' / '), width)];
   };
   const ls = links.filter((l) => l.platform === platform && l.count > 0);
-  const nodes = new Map<string, Node>();
-  const node = (k: string) =>
-    nodes.get(k) ?? nodes.set(k, { id: k, depth: -1, value: 0, y: 0, h: 0, inAt: 0, outAt: 0 }).get(k)!;
-  for (const l of ls) {
-    node(l.from);
-    node(l.to);
-  }
-  if (!nodes.has(FLOW_START)) return '';
-  // shortest distance from the start, breadth first, in a stable order
-  nodes.get(FLOW_START)!.depth = 0;
-  let frontier = [FLOW_START];
-  while (frontier.length) {
-    const next: string[] = [];
-    for (const f of frontier) {
-      for (const l of ls) {
-        if (l.from === f && nodes.get(l.to)!.depth < 0) {
-          nodes.get(l.to)!.depth = nodes.get(f)!.depth + 1;
-          next.push(l.to);
-        }
-      }
-    }
-    frontier = next;
-  }
-  for (const n of nodes.values()) if (n.depth < 0) n.depth = 1;
-  // A box is as tall as the installations flowing forward through it: repeats of a step
-  // (progress reports, retries) are arcs, not height.
-  const inSum = new Map<string, number>();
-  const outSum = new Map<string, number>();
-  for (const l of ls) {
-    if (nodes.get(l.to)!.depth <= nodes.get(l.from)!.depth) continue;
-    outSum.set(l.from, (outSum.get(l.from) ?? 0) + l.count);
-    inSum.set(l.to, (inSum.get(l.to) ?? 0) + l.count);
-  }
-  for (const n of nodes.values()) n.value = Math.max(inSum.get(n.id) ?? 0, outSum.get(n.id) ?? 0);
+  const nodes = layerNodes(ls);
+  if (!nodes) return '';
   const maxDepth = Math.max(...[...nodes.values()].map((n) => n.depth));
   const columns: Node[][] = Array.from({ length: maxDepth + 1 }, () => []);
   for (const n of nodes.values()) columns[n.depth]!.push(n);
@@ -128,6 +96,76 @@ export function flowChart(
     const i = k.indexOf('/');
     colour.set(k, k === FLOW_START || i < 0 ? START_COLOUR : meaningOf(platform, k.slice(0, i)).colour);
   }
+  const { bands, arcs } = drawLinks(ls, nodes, scale, xOf, colour, label);
+  const boxes = [...nodes.values()]
+    .map((n) => {
+      const text = label(n.id);
+      const x = xOf(n) + NODE_W + 3;
+      const tspans = lines
+        .get(n.id)!
+        .map((l, i) => `<tspan x="${x}" dy="${i ? LINE : 0}">${xmlEscape(l)}</tspan>`)
+        .join('');
+      return (
+        `<rect x="${xOf(n)}" y="${n.y.toFixed(1)}" width="${NODE_W}" height="${n.h.toFixed(1)}" fill="${colour.get(n.id)}"><title>${xmlEscape(`${text}: ${n.value.toLocaleString('en-US')}`)}</title></rect>` +
+        `<text class="flowlabel" x="${x}" y="${(n.y + 9).toFixed(1)}">${tspans}</text>`
+      );
+    })
+    .join('');
+  const title = `Lifecycle flow: ${platform}`;
+  return `<svg class="chart flow" id="${id}" viewBox="0 0 ${W} ${Math.ceil(height)}" role="img" aria-label="${xmlEscape(title)}" xmlns="http://www.w3.org/2000/svg"><title>${xmlEscape(title)}</title>${bands.join('')}${arcs.join('')}${boxes}</svg>`;
+}
+
+/**
+ * The chart's nodes: each at its shortest distance from the start (its column), as large as the
+ * installations flowing forward through it. Undefined when the links never leave the start.
+ */
+function layerNodes(ls: readonly FlowLink[]): Map<string, Node> | undefined {
+  const nodes = new Map<string, Node>();
+  const node = (k: string) =>
+    nodes.get(k) ?? nodes.set(k, { id: k, depth: -1, value: 0, y: 0, h: 0, inAt: 0, outAt: 0 }).get(k)!;
+  for (const l of ls) {
+    node(l.from);
+    node(l.to);
+  }
+  if (!nodes.has(FLOW_START)) return undefined;
+  // shortest distance from the start, breadth first, in a stable order
+  nodes.get(FLOW_START)!.depth = 0;
+  let frontier = [FLOW_START];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const f of frontier) {
+      for (const l of ls) {
+        if (l.from === f && nodes.get(l.to)!.depth < 0) {
+          nodes.get(l.to)!.depth = nodes.get(f)!.depth + 1;
+          next.push(l.to);
+        }
+      }
+    }
+    frontier = next;
+  }
+  for (const n of nodes.values()) if (n.depth < 0) n.depth = 1;
+  // A box is as tall as the installations flowing forward through it: repeats of a step
+  // (progress reports, retries) are arcs, not height.
+  const inSum = new Map<string, number>();
+  const outSum = new Map<string, number>();
+  for (const l of ls) {
+    if (nodes.get(l.to)!.depth <= nodes.get(l.from)!.depth) continue;
+    outSum.set(l.from, (outSum.get(l.from) ?? 0) + l.count);
+    inSum.set(l.to, (inSum.get(l.to) ?? 0) + l.count);
+  }
+  for (const n of nodes.values()) n.value = Math.max(inSum.get(n.id) ?? 0, outSum.get(n.id) ?? 0);
+  return nodes;
+}
+
+/** Forward links as bands between columns, links back (retries, progress repeats) as dashed arcs above. */
+function drawLinks(
+  ls: readonly FlowLink[],
+  nodes: Map<string, Node>,
+  scale: number,
+  xOf: (n: Node) => number,
+  colour: Map<string, string>,
+  label: (key: string) => string,
+): { bands: string[]; arcs: string[] } {
   const bands: string[] = [];
   const arcs: string[] = [];
   for (const l of [...ls].sort((a, b) => b.count - a.count)) {
@@ -155,20 +193,5 @@ export function flowChart(
       );
     }
   }
-  const boxes = [...nodes.values()]
-    .map((n) => {
-      const text = label(n.id);
-      const x = xOf(n) + NODE_W + 3;
-      const tspans = lines
-        .get(n.id)!
-        .map((l, i) => `<tspan x="${x}" dy="${i ? LINE : 0}">${xmlEscape(l)}</tspan>`)
-        .join('');
-      return (
-        `<rect x="${xOf(n)}" y="${n.y.toFixed(1)}" width="${NODE_W}" height="${n.h.toFixed(1)}" fill="${colour.get(n.id)}"><title>${xmlEscape(`${text}: ${n.value.toLocaleString('en-US')}`)}</title></rect>` +
-        `<text class="flowlabel" x="${x}" y="${(n.y + 9).toFixed(1)}">${tspans}</text>`
-      );
-    })
-    .join('');
-  const title = `Lifecycle flow: ${platform}`;
-  return `<svg class="chart flow" id="${id}" viewBox="0 0 ${W} ${Math.ceil(height)}" role="img" aria-label="${xmlEscape(title)}" xmlns="http://www.w3.org/2000/svg"><title>${xmlEscape(title)}</title>${bands.join('')}${arcs.join('')}${boxes}</svg>`;
+  return { bands, arcs };
 }
