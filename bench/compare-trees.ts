@@ -1,0 +1,125 @@
+/**
+ * This tree against another checkout (the main before a change), side by side in one run: the
+ * mqtt-ratio and http-ratio passes of both trees' fleetsim and of the raw baseline (a minimal
+ * mqtt.js publisher, autocannon) into the same endpoint (this tree's `fleetsim serve`, fresh per
+ * pass), in rotating order round after round, so drift in a shared machine's load falls on every
+ * side alike. Each tree runs its own runScenario and bench fleet (passes/tree-fleetsim.ts); per
+ * round, each side's CPU per event and events/s are divided by the baseline's of that round, and
+ * the new tree's by the old tree's. The other tree must be built (`npm ci` builds it).
+ *
+ *   npm run build && node dist/bench/compare-trees.js --old ../oldmain [--rounds 3] [--transports mqtt,http]
+ *     [--mqtt-devices 100000] [--http-devices 40000] [--seconds 8]
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runPass, type PassResult } from './method/pass.js';
+import { startRecord } from './method/output.js';
+import { roundRatios, rounds, summarise, type Side } from './method/rounds.js';
+import { argOf, argText } from './method/stats.js';
+
+const here = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const config = {
+  old: resolve(argText('old', '')),
+  new: here,
+  rounds: argOf('rounds', 3),
+  transports: argText('transports', 'mqtt,http').split(','),
+  mqttDevices: argOf('mqtt-devices', 100_000),
+  httpDevices: argOf('http-devices', 40_000),
+  seconds: argOf('seconds', 8),
+};
+if (!argText('old', '')) {
+  process.stderr.write('compare-trees: --old DIR (a built checkout) is required\n');
+  process.exit(3);
+}
+const done = startRecord('compare-trees', config);
+
+const tree = (name: string, dir: string, transport: string, devices: number, client = 'mqtt.js'): Side => ({
+  name,
+  run: (s) =>
+    runPass(name, 'tree-fleetsim', [
+      '--tree',
+      dir,
+      '--transport',
+      transport,
+      '--target',
+      transport === 'http' ? s.http : s.mqtt,
+      '--tallies',
+      s.http,
+      '--peer-pid',
+      `${s.child.pid}`,
+      '--devices',
+      `${devices}`,
+      '--client',
+      client,
+    ]),
+});
+
+const baseline = (transport: string): Side =>
+  transport === 'http'
+    ? {
+        name: 'autocannon',
+        run: (s) =>
+          runPass('autocannon', 'http-autocannon', [
+            ...['--target', s.http, '--peer-pid', `${s.child.pid}`, '--seconds', `${config.seconds}`],
+            ...['--devices', `${config.httpDevices}`],
+          ]),
+      }
+    : {
+        name: 'raw-mqtt.js',
+        run: (s) =>
+          runPass('raw-mqtt.js', 'mqtt-raw', [
+            '--target',
+            s.mqtt,
+            '--peer-pid',
+            `${s.child.pid}`,
+            '--seconds',
+            `${config.seconds}`,
+          ]),
+      };
+
+const summary: Record<string, unknown> = {};
+const all: PassResult[] = [];
+for (const transport of config.transports) {
+  const devices = transport === 'http' ? config.httpDevices : config.mqttDevices;
+  const base = baseline(transport);
+  const sides = [
+    tree(`old ${transport}`, config.old, transport, devices),
+    tree(`new ${transport}`, config.new, transport, devices),
+  ];
+  if (transport === 'mqtt') sides.push(tree('new mqtt lean', config.new, transport, devices, 'lean'));
+  sides.push(base);
+  const passes = (await rounds(sides, config.rounds)).map((p) => ({ ...p, transport }));
+  all.push(...passes);
+  const per: Record<string, unknown> = { baseline: base.name };
+  for (const side of sides) {
+    per[side.name] = {
+      ...summarise(passes, side.name),
+      cpuVsBaseline: roundRatios(passes, side.name, base.name, 'cpuUsPerEvent'),
+      eventsPerSecVsBaseline: roundRatios(passes, side.name, base.name, 'eventsPerSec'),
+    };
+  }
+  per.newOverOld = {
+    cpuUsPerEvent: roundRatios(passes, `new ${transport}`, `old ${transport}`, 'cpuUsPerEvent'),
+    eventsPerSec: roundRatios(passes, `new ${transport}`, `old ${transport}`, 'eventsPerSec'),
+  };
+  summary[transport] = per;
+}
+for (const [transport, per] of Object.entries(summary) as [
+  string,
+  Record<string, Record<string, { median: number }>>,
+][]) {
+  process.stderr.write(`\n${transport} (baseline ${String(per.baseline)}): median over rounds [min-max]\n`);
+  for (const [name, s] of Object.entries(per)) {
+    if (name === 'baseline' || name === 'newOverOld') continue;
+    const f = s as unknown as Record<string, { median: number; min: number; max: number }>;
+    const show = (k: string) => `${f[k]!.median} [${f[k]!.min}-${f[k]!.max}]`;
+    process.stderr.write(
+      `  ${name.padEnd(16)} CPU ${show('cpuUsPerEvent')} µs/event (x${show('cpuVsBaseline')} baseline), ${show('eventsPerSec')} events/s (x${show('eventsPerSecVsBaseline')})\n`,
+    );
+  }
+  const n = per.newOverOld as unknown as Record<string, { median: number; min: number; max: number }>;
+  process.stderr.write(
+    `  new / old: CPU per event x${n.cpuUsPerEvent!.median} [${n.cpuUsPerEvent!.min}-${n.cpuUsPerEvent!.max}], events/s x${n.eventsPerSec!.median} [${n.eventsPerSec!.min}-${n.eventsPerSec!.max}]\n`,
+  );
+}
+done(all, summary);
