@@ -315,6 +315,7 @@ export class DriveLoop {
     metrics.failInFlight(inFlight, `given up: ${metrics.gaveUpReason}`, now, true);
     this.inFlight = 0;
     this.stopped = true;
+    this.takeBackUnsent();
     this.releaseAllHeld();
     this.finish();
   };
@@ -325,10 +326,24 @@ export class DriveLoop {
   // then what is still unanswered counts as failed and the drive resolves.
   private readonly onAbort = () => {
     this.stopped = true;
+    this.takeBackUnsent();
     this.settleTimer ??= this.clock.setTimeout(this.failUnsettled, this.opts.settleMs ?? 10_000);
     this.stage?.flush();
     this.schedulePump();
   };
+
+  /**
+   * Once stopped, what waited in the due queue or behind a device's unanswered report never goes
+   * out: the simulator takes it back (newest first), so the expected tallies are what was sent.
+   */
+  private takeBackUnsent(): void {
+    // a device's queued reports are older than what is still in the due queue
+    const unsent: Emitted[] = [];
+    for (const q of this.queued.values()) unsent.push(...q);
+    this.queued.clear();
+    for (const e of this.due.drain()) unsent.push(e);
+    for (let k = unsent.length - 1; k >= 0; k--) this.sim.unsend(unsent[k]!);
+  }
 
   private readonly failUnsettled = () => {
     if (this.finished) return;

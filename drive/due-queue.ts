@@ -39,4 +39,12 @@ export class DueQueue {
     }
     return e;
   }
+
+  /** Empties the queue, handing back what it held oldest first. */
+  drain(): Emitted[] {
+    const out = this.items.slice(this.head) as Emitted[];
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
 }

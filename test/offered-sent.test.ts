@@ -37,14 +37,14 @@ async function steps(clock: ManualClock, n: number, ms: number): Promise<void> {
   }
 }
 
-function start(opts: Partial<DriveOptions>, ackMs = 1) {
+function start(opts: Partial<DriveOptions>, ackMs = 1, sim = newSim(), transport?: Transport) {
   const clock = new ManualClock();
   const controller = new AbortController();
   const metrics = new RunMetrics();
   metrics.start(clock.now());
   const run = drive(
-    newSim(),
-    clockedTransport(clock, ackMs),
+    sim,
+    transport ?? clockedTransport(clock, ackMs),
     { timeScale: 36_000, maxInFlight: 64, simStartMs: 0, clock, signal: controller.signal, ...opts },
     metrics,
   );
@@ -87,5 +87,43 @@ describe('offered and sent', () => {
     expect(metrics.offered).toBe(metrics.sent);
     metrics.sample(clock.now(), true);
     for (const p of metrics.timeline) expect(p.offered).toBe(p.sent);
+  });
+
+  it('a stop takes back what was due and never sent: the expected tallies are the last report each installation sent', async () => {
+    const sim = newSim();
+    const clock = new ManualClock();
+    // the last report each (device, app) put on the wire, as the endpoint would count it
+    const sent = new Map<string, string>();
+    const transport: Transport = {
+      ...clockedTransport(clock, 200),
+      send: (d, a, p, done: SendDone) => {
+        const ev = JSON.parse(p.toString()) as { status: string; state: string; seq: number };
+        sent.set(`${d}\u0000${a}`, `${ev.status}/${ev.state}#${ev.seq}`);
+        clock.setTimeout(() => done(undefined), 200);
+      },
+    };
+    const controller = new AbortController();
+    const metrics = new RunMetrics();
+    metrics.start(clock.now());
+    const run = drive(
+      sim,
+      transport,
+      { timeScale: 36_000, maxInFlight: 2, simStartMs: 0, clock, signal: controller.signal },
+      metrics,
+    );
+    await steps(clock, 40, 50);
+    // the window of 2 holds due events back, and a device's next report waits behind its unanswered one
+    expect(metrics.offered).toBeGreaterThan(metrics.sent);
+    controller.abort();
+    await steps(clock, 20, 50);
+    const m = await run;
+    expect(m.acked).toBe(m.sent);
+    const truth = new Map<string, string>();
+    for (const inst of sim.installs) {
+      const last = inst.last;
+      if (last) truth.set(`${inst.device.id}\u0000${inst.app.id}`, `${last.status}/${last.state}#${inst.seq}`);
+    }
+    expect(truth.size).toBeGreaterThan(0);
+    expect(truth).toEqual(sent);
   });
 });

@@ -47,6 +47,10 @@ export interface Emitted {
   deviceDone: boolean;
   /** The device's enrolment: 0 until a factory reset, then 1, 2... (seq starts again at 1 with each). */
   enrolment?: number;
+  /** The installation's report before this one (its node, -1 for none; time; version flag): what `unsend` puts back. */
+  prevNode?: number;
+  prevAt?: number;
+  prevVer?: number;
 }
 
 /** One check-in of a device, kept when the simulator records paths. */
@@ -396,6 +400,9 @@ export class Simulator {
     const version = t.ver[i] ? inst.app.update!.version : inst.app.version;
     const step = stepOf(inst.model, t.node[i]!, t.at[i]!, version, log ?? null);
     const seq = ++t.seq[i]!;
+    const prevNode = t.lastNode[i]!;
+    const prevAt = t.lastAt[i]!;
+    const prevVer = t.lastVer[i]!;
     t.lastNode[i] = t.node[i]!;
     t.lastAt[i] = t.at[i]!;
     t.lastVer[i] = t.ver[i]!;
@@ -419,7 +426,22 @@ export class Simulator {
     if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0)
       deviceDone = !this.deviceFaults.any || !this.deviceFaults.resetPending(this.posOf[d]!);
     this.emitted++;
-    return { inst, step, seq, deviceDone, enrolment: this.enrolOf[d]! };
+    return { inst, step, seq, deviceDone, enrolment: this.enrolOf[d]!, prevNode, prevAt, prevVer };
+  }
+
+  /**
+   * Takes back a report that left the simulator but never went on the wire (the run stopped
+   * first): the installation's ground truth is again the report before it. Events taken back
+   * newest first leave each installation at what it last really sent.
+   */
+  unsend(e: Emitted): void {
+    if (e.prevNode === undefined) return;
+    const t = this.table;
+    const i = e.inst.id;
+    t.seq[i] = e.seq - 1;
+    t.lastNode[i] = e.prevNode;
+    t.lastAt[i] = e.prevAt ?? 0;
+    t.lastVer[i] = e.prevVer ?? 0;
   }
 
   /** Installation `i` starts waiting for its device's check-in. */
