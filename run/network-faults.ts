@@ -62,6 +62,11 @@ export class NetworkFaults {
   private readonly silences = new Set<Lifting>();
   private t0 = 0;
   private stopped = false;
+  /** The devices' offline-queue counts, read at each disruption: what queued after a fault struck
+   * and before the next one is the first's (a device does not say why it was offline). */
+  private queueRead: (() => QueueCounts) | undefined;
+  private readonly queueShare = new Map<number, QueueCounts>();
+  private blamed: { index: number; at: QueueCounts } | undefined;
 
   constructor(
     private readonly faults: readonly NetworkFault[],
@@ -82,6 +87,25 @@ export class NetworkFaults {
       hooks: [],
       error: undefined,
     }));
+  }
+
+  /** Where the devices' offline-queue counts are read (the run's transport). */
+  watchQueues(read: () => QueueCounts): void {
+    this.queueRead = read;
+  }
+
+  /** Offline-queue counts by the fault they followed, with `final` the transport's counts at its close. */
+  queueCounts(final: QueueCounts): ReadonlyMap<number, QueueCounts> {
+    const out = new Map([...this.queueShare].map(([i, q]) => [i, { ...q }]));
+    if (this.blamed) addQueue(out, this.blamed.index, final, this.blamed.at);
+    return out;
+  }
+
+  private blameQueue(index: number): void {
+    const now = this.queueRead?.();
+    if (!now) return;
+    if (this.blamed) addQueue(this.queueShare, this.blamed.index, now, this.blamed.at);
+    this.blamed = { index, at: now };
   }
 
   /** At the drive's start: every fault scheduled from now. */
@@ -123,7 +147,10 @@ export class NetworkFaults {
       case 'connection-drop':
         return this.scheduleDrops(f, fig);
       case 'partition':
-        this.at(f.from, () => this.open(f, fig, () => this.deps.proxy!.partition(this.scope(f), f.mode)));
+        this.at(f.from, () => {
+          this.blameQueue(f.index);
+          this.open(f, fig, () => this.deps.proxy!.partition(this.scope(f), f.mode, f.index));
+        });
         this.at(f.to, () => this.endWindow(f, fig));
         return;
       case 'bandwidth':
@@ -167,6 +194,7 @@ export class NetworkFaults {
       const pass = (at: number) =>
         this.at(at, () => {
           fig.struck++;
+          this.blameQueue(f.index);
           this.dropNow(f, fig, undefined);
           if (f.repeatMs && at + f.repeatMs < f.to) pass(at + f.repeatMs);
         });
@@ -185,6 +213,7 @@ export class NetworkFaults {
           if (f.repeatMs && d.at + f.repeatMs < f.to) insert(due, k + 1, { id: d.id, at: d.at + f.repeatMs });
         }
         fig.struck += ids.size;
+        this.blameQueue(f.index);
         this.dropNow(f, fig, ids);
         next();
       });
@@ -201,13 +230,13 @@ export class NetworkFaults {
     const proxy = this.deps.proxy!;
     const scope = ids ? { ids } : undefined;
     const cut = () => {
-      const gone = proxy.cut(scope);
+      const gone = proxy.cut(scope, f.index);
       fig.connectionsCut += gone.length;
       if (ids) fig.notConnected += ids.size - new Set(gone).size;
     };
     if (f.silentMs <= 0) return cut();
     const before = proxy.counters().blackholedBytes;
-    const hole = proxy.partition(scope, 'blackhole');
+    const hole = proxy.partition(scope, 'blackhole', f.index);
     const silence = {
       lift: () => {
         this.silences.delete(silence);
@@ -230,7 +259,10 @@ export class NetworkFaults {
     const p = (async () => {
       if (f.hook !== undefined) {
         log?.warn({ fault: f.name, hook: f.hook }, 'endpoint restart: running the hook');
+        this.blameQueue(f.index);
+        this.deps.proxy?.blameUpstream(f.index);
         const o = await runRestartHook(f.hook, f.hookTimeoutMs, this.deps.clock);
+        this.deps.proxy?.blameUpstream(undefined);
         fig.hooks.push(o);
         if (o.error) {
           fig.error = o.error;
@@ -240,11 +272,15 @@ export class NetworkFaults {
       }
       const ep = this.deps.endpoint!;
       log?.warn({ fault: f.name, downMs: f.downMs }, 'endpoint restart: SIGKILL');
+      this.blameQueue(f.index);
+      this.deps.proxy?.blameUpstream(f.index);
       try {
         const r = await ep.restart(f.downMs);
+        this.deps.proxy?.blameUpstream(undefined);
         fig.restarts.push({ ...r, downMs: r.upAt - r.killedAt });
         log?.info({ fault: f.name, replayed: r.replayed, downMs: r.upAt - r.killedAt }, 'endpoint restarted');
       } catch (err) {
+        this.deps.proxy?.blameUpstream(undefined);
         fig.error = `the endpoint did not come back after its restart: ${(err as Error).message}`;
         log?.warn({ fault: f.name }, fig.error);
       }
@@ -252,6 +288,18 @@ export class NetworkFaults {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
+}
+
+export interface QueueCounts {
+  queued: number;
+  dropped: number;
+}
+
+function addQueue(into: Map<number, QueueCounts>, index: number, now: QueueCounts, from: QueueCounts): void {
+  const q = into.get(index) ?? { queued: 0, dropped: 0 };
+  q.queued += now.queued - from.queued;
+  q.dropped += now.dropped - from.dropped;
+  into.set(index, q);
 }
 
 /** Inserts `item` into `list` (sorted by `at`) at or after `from`. */

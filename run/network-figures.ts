@@ -5,7 +5,7 @@
 import type { FaultProxy } from '../transport/fault-proxy/proxy.js';
 import type { TransportStats } from '../transport/types.js';
 import type { RestartFigures } from './endpoint-process.js';
-import type { NetworkFault } from './network-faults.js';
+import type { NetworkFault, NetworkFaults } from './network-faults.js';
 import type { HookOutcome } from './restart-hook.js';
 
 /** What one fault did. Counts from the proxy are its counters' change over the fault's window
@@ -30,37 +30,50 @@ export interface NetworkFaultFigures {
   error: string | undefined;
 }
 
-/** Run-wide counts the figures are read with: the devices' transport and the fault proxy. */
-export interface RunWide {
+/** What followed each fault, by its index: the reconnects and DUP resends the proxy saw on
+ * connections that came back after the fault closed their owner's last one, and the reports
+ * that waited in (or were dropped from) the devices' offline queues between the fault striking
+ * and the next disruption. */
+export interface Followed {
   reconnects: number;
-  offlineQueued: number;
-  offlineDropped: number;
-  /** PUBLISH frames sent again with DUP, seen by the proxy; undefined without one. */
-  resentWithDup: number | undefined;
+  resentWithDup: number;
+  queued: number;
+  overflowed: number;
 }
 
-/** The run-wide counts from the devices' transport and the proxy. */
-export function runWide(stats: TransportStats, proxy: FaultProxy | undefined): RunWide {
-  return {
-    reconnects: stats.reconnects,
-    offlineQueued: stats.offlineQueued ?? 0,
-    offlineDropped: stats.offlineDropped ?? 0,
-    resentWithDup: proxy?.counters().dupPublishes,
+/** Each fault's share of what followed, from the proxy's causes and the runner's queue reads. */
+export function followed(
+  proxy: FaultProxy | undefined,
+  faults: NetworkFaults,
+  stats: TransportStats,
+): Map<number, Followed> {
+  const out = new Map<number, Followed>();
+  const of = (i: number) => {
+    let f = out.get(i);
+    if (!f) out.set(i, (f = { reconnects: 0, resentWithDup: 0, queued: 0, overflowed: 0 }));
+    return f;
   };
+  for (const [i, c] of proxy?.byCause() ?? []) {
+    of(i).reconnects += c.reconnects;
+    of(i).resentWithDup += c.dupPublishes;
+  }
+  const final = { queued: stats.offlineQueued ?? 0, dropped: stats.offlineDropped ?? 0 };
+  for (const [i, q] of faults.queueCounts(final)) {
+    of(i).queued += q.queued;
+    of(i).overflowed += q.dropped;
+  }
+  return out;
 }
 
-/**
- * The figures as the report's counters (by fault index, by name). A fault's own counts are its
- * own; the run-wide ones (reconnects, the offline queue, resends seen on the wire) go to every
- * fault that causes them, since a device does not say which fault it reconnected after.
- */
+/** The figures as the report's counters (by fault index, by name): each kind's own counts. */
 export function countFigures(
   figures: readonly NetworkFaultFigures[],
-  wide: RunWide,
+  after: ReadonlyMap<number, Followed>,
   add: (fault: number, what: string, n: number) => void,
 ): void {
   for (const f of figures) {
     const own = OWN[f.kind];
+    const wide = after.get(f.index);
     const put = (what: string, n: number | undefined) => {
       if (own.includes(what) && n !== undefined && n > 0) add(f.index, what, n);
     };
@@ -78,16 +91,25 @@ export function countFigures(
     put('downMs', Math.round(f.restarts.reduce((n, r) => n + r.downMs, 0)));
     put('hooksRun', f.hooks.length);
     put('hookFailed', f.error ? 1 : 0);
-    put('queued', wide.offlineQueued);
-    put('overflowed', wide.offlineDropped);
-    put('reconnects', wide.reconnects);
-    put('resentWithDup', wide.resentWithDup);
+    put('queued', wide?.queued);
+    put('overflowed', wide?.overflowed);
+    put('reconnects', wide?.reconnects);
+    put('resentWithDup', wide?.resentWithDup);
   }
 }
 
 /** The counters each kind reports: what it does, not what an overlapping fault did in its window. */
 const OWN: Record<NetworkFault['kind'], readonly string[]> = {
-  'connection-drop': ['struck', 'connectionsCut', 'notConnected', 'blackholedBytes', 'reconnects', 'resentWithDup'],
+  'connection-drop': [
+    'struck',
+    'connectionsCut',
+    'notConnected',
+    'blackholedBytes',
+    'queued',
+    'overflowed',
+    'reconnects',
+    'resentWithDup',
+  ],
   partition: [
     'struck',
     'connectionsCut',
@@ -107,6 +129,8 @@ const OWN: Record<NetworkFault['kind'], readonly string[]> = {
     'downMs',
     'hooksRun',
     'hookFailed',
+    'queued',
+    'overflowed',
     'reconnects',
     'resentWithDup',
   ],
@@ -115,11 +139,11 @@ const OWN: Record<NetworkFault['kind'], readonly string[]> = {
 /** The figures as one record of counters per fault index (`faults` long), for the report. */
 export function countsByFault(
   figures: readonly NetworkFaultFigures[],
-  wide: RunWide,
+  after: ReadonlyMap<number, Followed>,
   faults: number,
 ): Record<string, number>[] {
   const out = Array.from({ length: faults }, () => ({}) as Record<string, number>);
-  countFigures(figures, wide, (i, what, n) => {
+  countFigures(figures, after, (i, what, n) => {
     const c = out[i];
     if (c) c[what] = (c[what] ?? 0) + n;
   });

@@ -14,6 +14,8 @@ import type { TransportKind } from '../transport/kinds/kinds.js';
 import type { NetworkFault } from './network-faults.js';
 
 export interface NetworkContext {
+  /** The run's seed: the proxy's jitter is drawn from it. */
+  seed: number | string;
   transport: TransportKind;
   /** The URL devices would send to without faults. */
   url: string;
@@ -25,6 +27,7 @@ export interface NetworkContext {
 }
 
 export interface NetworkPlan {
+  seed: number | string;
   faults: NetworkFault[];
   /** A fault the proxy applies: fleetsim puts it in front of the target. */
   needsProxy: boolean;
@@ -49,8 +52,10 @@ export function networkPlan(plan: FaultPlan, ctx: NetworkContext): NetworkPlan {
     undefined,
   );
   return {
+    seed: ctx.seed,
     faults,
-    needsProxy: faults.some((f) => PROXY_KINDS.has(f.kind)),
+    // every network fault goes through the proxy, so what followed it is counted on the wire
+    needsProxy: faults.length > 0,
     restartsEmbedded: !ctx.external && faults.some((f) => f.kind === 'endpoint-restart'),
     offlineQueue: largest
       ? { max: largest.queue, overflow: largest.overflow }

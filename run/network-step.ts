@@ -9,6 +9,7 @@ import { NETWORK_KINDS, planFaults } from '../agent/faults/plan.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import type { Clock } from '../core/clock.js';
 import { UsageError } from '../protocol/errors.js';
+import { Rng } from '../core/rng.js';
 import { FaultProxy } from '../transport/fault-proxy/proxy.js';
 import type { DeviceBehaviour } from '../transport/types.js';
 import { NetworkFaults } from './network-faults.js';
@@ -43,6 +44,7 @@ export function planNetwork(
       `The scenario has network faults (${names.join(', ')}), which one process applies on one clock: run them without --workers and --shard.`,
     );
   return networkPlan(faults, {
+    seed: plan.seed,
     transport: plan.transport,
     url: opts.target ?? (plan.transport === 'mqtt' ? 'mqtt://127.0.0.1' : 'http://127.0.0.1'),
     external: plan.target !== undefined,
@@ -75,6 +77,11 @@ export async function openNetwork(
       target: { host: u.hostname, port: Number(u.port) },
       protocol: u.protocol === 'mqtt:' ? 'mqtt' : 'none',
       clock,
+      // each lane's jitter from the scenario's seed and whose lane it is
+      randomFor: (key) => {
+        const rng = new Rng(`${net.seed}|fault-proxy|${key}`);
+        return () => rng.next();
+      },
     });
     logger?.info({ proxy: proxy.urlFor(target.url), target: target.url }, 'fault proxy in front of the target');
   }

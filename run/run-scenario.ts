@@ -11,7 +11,7 @@ import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
 import { endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
-import { countsByFault, plusCounts, runWide } from './network-figures.js';
+import { countsByFault, followed, plusCounts } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
@@ -87,6 +87,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       // what the target held already (a shard or worker leaves that to its parent)
       const before = opts.deferReconcile ? undefined : await heldBefore(rt, target, run);
       target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
+      net?.faults.watchQueues(() => {
+        const s = transport.stats();
+        return { queued: s.offlineQueued ?? 0, dropped: s.offlineDropped ?? 0 };
+      });
       net?.faults.start();
       const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
       const networkFaults = await net?.faults.stop();
@@ -94,7 +98,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await transport.close();
       // after the close: the devices' reconnects and queues are final
       const networkCounts =
-        networkFaults && countsByFault(networkFaults, runWide(transport.stats(), net?.proxy), run.faults.faults.length);
+        networkFaults &&
+        countsByFault(networkFaults, followed(net?.proxy, net!.faults, transport.stats()), run.faults.faults.length);
       const endWall = clock.now();
       const read = rt
         ? await readTarget(rt, run, driven.metrics.lastAckAt, clock, opts, before)

@@ -42,7 +42,7 @@ describe('the fault proxy', () => {
     const sends = devices.flatMap((d) => [send(t, d), send(t, d), send(t, d)]);
     await until('every publish reached the endpoint', () => ep.store.counters.accepted === 16);
     expect(proxy.counters().publishes).toBe(16);
-    expect(proxy.cut({ ids: cohort }).sort()).toEqual(['fp-a', 'fp-b']);
+    expect(proxy.cut({ ids: cohort }, 7).sort()).toEqual(['fp-a', 'fp-b']);
     slow.lift();
     expect(await Promise.all(sends)).toEqual(new Array(12).fill(undefined));
     const c = proxy.counters();
@@ -51,6 +51,8 @@ describe('the fault proxy', () => {
     expect(c.dupPublishes).toBe(6);
     expect(c.publishes).toBe(22);
     expect(t.stats().reconnects).toBe(2);
+    // both reconnects and every DUP resend follow the cut, and are counted under its cause
+    expect(proxy.byCause().get(7)).toEqual({ reconnects: 2, dupPublishes: 6 });
     // the endpoint has each resend already: the last of a device's as a duplicate, older ones as stale
     expect(ep.store.counters).toMatchObject({ accepted: 16, duplicates: 2, stale: 4 });
     for (const d of devices) expect(ep.store.pair(APP, d)?.seq).toBe(4);
@@ -127,5 +129,41 @@ describe('the fault proxy', () => {
     expect(await closed).toBe(true);
     expect(b.destroyed).toBe(false);
     expect(proxy.counters()).toMatchObject({ connectionsCut: 1, open: 1 });
+  });
+
+  it("tells whose a connection is from the port owners when it cannot read a client id, and draws each lane's jitter from its own seeded stream", async () => {
+    const sink = createServer((s) => s.resume());
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+    opened.push({ close: () => new Promise<void>((r) => sink.close(() => r())) });
+    const owners = new Map<number, string>();
+    const keys: string[] = [];
+    const proxy = await FaultProxy.start({
+      target: { host: '127.0.0.1', port: (sink.address() as AddressInfo).port },
+      owners: { ownerOf: (port) => owners.get(port) },
+      randomFor: (key) => {
+        keys.push(key);
+        return () => 0.5;
+      },
+    });
+    opened.push(proxy);
+    const open = async (owner: string | undefined) => {
+      const s = connect(proxy.port, '127.0.0.1');
+      s.on('error', () => undefined);
+      opened.push({ close: async () => void s.destroy() });
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      if (owner) owners.set(s.localPort!, owner);
+      s.write('hello');
+      return s;
+    };
+    const a = await open('dev-a');
+    await open('dev-b');
+    await until('both read', () => proxy.counters().bytesUp === 10);
+    const closed = new Promise<void>((r) => a.once('close', () => r()));
+    expect(proxy.cut({ ids: new Set(['dev-a']) }, 3)).toEqual(['dev-a']);
+    await closed;
+    await open('dev-a');
+    await until('the third read', () => proxy.counters().bytesUp === 15);
+    expect(proxy.byCause().get(3)).toEqual({ reconnects: 1, dupPublishes: 0 });
+    expect(keys).toEqual(['dev-a#1/up', 'dev-a#1/down', 'dev-b#1/up', 'dev-b#1/down', 'dev-a#2/up', 'dev-a#2/down']);
   });
 });

@@ -35,6 +35,9 @@ describe('network faults in a run', () => {
     expect(line).toMatchObject({ kind: 'connection-drop', devices: 150, exact: true });
     expect(line.injected.connectionsCut).toBe(wire.connectionsCut);
     expect(line.injected.resentWithDup ?? 0).toBe(wire.dupPublishes);
+    // every reconnect the proxy saw was of a device this fault cut
+    expect(line.injected.reconnects).toBeGreaterThan(0);
+    expect(line.injected.reconnects).toBe(net.proxy!.byCause().get(0)!.reconnects);
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
     expect(result.verdict).toBe('passed');
@@ -210,6 +213,25 @@ faults:
       'endpoint-restart',
     ]);
     expect(by('kill-endpoint').injected).toMatchObject({ restarts: 1 });
+    // reconnects and DUP resends go to the fault that closed the connection before them, each
+    // counted once: the per-fault figures add up to what the proxy saw follow a fault
+    const causes = net.proxy!.byCause();
+    const sum = (what: 'reconnects' | 'resentWithDup') =>
+      result.faults!.reduce((n, f) => n + (f.injected[what] ?? 0), 0);
+    expect(sum('reconnects')).toBe([...causes.values()].reduce((n, c) => n + c.reconnects, 0));
+    expect(sum('resentWithDup')).toBe([...causes.values()].reduce((n, c) => n + c.dupPublishes, 0));
+    expect(sum('resentWithDup')).toBeLessThanOrEqual(wire.dupPublishes);
+    for (const [i, name] of [
+      [0, 'flaky-field'],
+      [1, 'offline-fifth'],
+      [4, 'kill-endpoint'],
+    ] as const) {
+      expect(by(name).injected.reconnects).toBeGreaterThan(0);
+      expect(by(name).injected.reconnects).toBe(causes.get(i)!.reconnects);
+    }
+    // latency and a bandwidth cap close nothing: nothing reconnects after them
+    expect(by('satellite-latency').injected.reconnects).toBeUndefined();
+    expect(by('rural-slow').injected.reconnects).toBeUndefined();
     expect(figures.reduce((n, f) => n + f.connectionsCut, 0)).toBeLessThanOrEqual(wire.connectionsCut);
     expect(wire.connectionsCut).toBeGreaterThan(0);
     expect(by('satellite-latency').injected.delayedBytes).toBeGreaterThan(0);

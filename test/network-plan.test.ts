@@ -21,6 +21,7 @@ cohorts:
 faults:
 `;
 const ctx: NetworkContext = {
+  seed: 1,
   transport: 'mqtt',
   url: 'mqtt://127.0.0.1:1883',
   external: false,
@@ -62,7 +63,8 @@ describe('the network plan', () => {
   it('restarts the embedded endpoint as a process; an external one only through a hook', () => {
     expect(plan('  - { kind: endpoint-restart, at: 1s, down: 200ms }\n')).toMatchObject({
       restartsEmbedded: true,
-      needsProxy: false,
+      // the proxy counts on the wire the reconnects and resends that follow the restart
+      needsProxy: true,
     });
     expect(() => plan('  - { kind: endpoint-restart, at: 1s }\n', { external: true })).toThrow(
       /give hook, the command that restarts it/,

@@ -43,7 +43,8 @@ export class Lane {
     private readonly up: boolean,
     private readonly counters: LaneCounters,
     private readonly clock: Clock,
-    private readonly random: () => number,
+    /** Jitter's draws; the proxy gives the lane its own seeded source once it knows whose it is. */
+    public random: () => number,
   ) {}
 
   push(buf: Buffer): void {

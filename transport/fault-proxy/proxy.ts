@@ -7,41 +7,31 @@
  * (its `timeout` with timeout 0), and a shaping adds latency, jitter and a bandwidth limit
  * (its `latency` and `bandwidth`). Toxiproxy itself is a Go server that Debian does not package,
  * and the npm proxies found do plain forwarding; what fleetsim needs on top is knowing whose
- * connection is whose (the MQTT CONNECT's client id, or the source port), which none offers.
+ * connection is whose (the MQTT CONNECT's client id, or the source port the devices' transport
+ * says is a device's), which none offers, and which fault a reconnect followed.
  */
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { Lane, type Shaping } from './lane.js';
-import { connectClientId, firstFrameLength, PublishCounter } from './mqtt-scan.js';
-import type { FaultProxyOptions, Lifting, PartitionMode, ProxyCounters, ProxyScope } from './types.js';
+import { CauseBook } from './causes.js';
+import { firstChunk, openConn, type Conn } from './conn.js';
+import type { Shaping } from './lane.js';
+import { inScope, ProxyRules, type Direction, type Scoped } from './rules.js';
+import type { CauseCounters, FaultProxyOptions, Lifting, PartitionMode, ProxyCounters, ProxyScope } from './types.js';
 
 export type { Shaping } from './lane.js';
-export type { FaultProxyOptions, Lifting, PartitionMode, ProxyCounters, ProxyScope } from './types.js';
-
-interface Conn {
-  client: Socket;
-  upstream: Socket;
-  sourcePort: number;
-  identity: string | undefined;
-  /** Bytes from the client held until its CONNECT is read (MQTT). */
-  held: Buffer | undefined;
-  up: Lane;
-  down: Lane;
-  publishes: PublishCounter | undefined;
-}
-
-interface Rule<T> {
-  scope: ProxyScope | undefined;
-  value: T;
-}
+export type * from './types.js';
 
 export class FaultProxy {
   private readonly server: Server;
   private readonly conns = new Set<Conn>();
-  private readonly partitions: Rule<PartitionMode>[] = [];
-  private readonly shapings: Rule<{ shaping: Shaping; direction: 'up' | 'down' | 'both' }>[] = [];
+  private readonly rules = new ProxyRules();
   private readonly clock: Clock;
-  private readonly random: () => number;
+  private readonly randomFor: ((key: string) => () => number) | undefined;
+  private readonly causes = new CauseBook();
+  /** Connections of each owner so far (a lane's seeded jitter is keyed by it). */
+  private readonly ordinals = new Map<string, number>();
+  /** The target's side closing a connection now is this fault's doing (an endpoint restart). */
+  private upstreamBlame: number | undefined;
   private readonly c: Omit<ProxyCounters, 'open' | 'publishes' | 'dupPublishes'> = {
     accepted: 0,
     connectionsCut: 0,
@@ -57,7 +47,7 @@ export class FaultProxy {
 
   private constructor(private readonly opts: FaultProxyOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.random = opts.random ?? Math.random;
+    this.randomFor = opts.randomFor;
     this.server = createServer((s) => this.accept(s));
   }
 
@@ -89,12 +79,14 @@ export class FaultProxy {
     return u.toString().replace(/\/$/, targetUrl.endsWith('/') ? '/' : '');
   }
 
-  /** Resets every connection in scope now; returns the client ids (or source ports) it cut. */
-  cut(scope?: ProxyScope): string[] {
+  /** Resets every connection in scope now; returns the client ids (or source ports) it cut.
+   * `cause` (a fault's index) is what the owners' reconnects are counted under. */
+  cut(scope?: ProxyScope, cause?: number): string[] {
     const cut: string[] = [];
     for (const conn of [...this.conns]) {
-      if (!this.matches(scope, conn)) continue;
-      cut.push(conn.identity ?? `port ${conn.sourcePort}`);
+      if (!inScope(scope, this.scoped(conn))) continue;
+      cut.push(this.owner(conn) ?? `port ${conn.sourcePort}`);
+      this.blame(conn, cause);
       this.reset(conn);
       this.c.connectionsCut++;
     }
@@ -103,20 +95,29 @@ export class FaultProxy {
 
   /** The scope cannot reach the target until lifted: `refuse` resets its connections and every
    * new connect, `blackhole` keeps them open and passes nothing either way. */
-  partition(scope: ProxyScope | undefined, mode: PartitionMode): Lifting {
-    const rule: Rule<PartitionMode> = { scope, value: mode };
-    this.partitions.push(rule);
-    if (mode === 'refuse') this.cut(scope);
+  partition(scope: ProxyScope | undefined, mode: PartitionMode, cause?: number): Lifting {
+    const remove = this.rules.partition({ scope, value: mode, cause });
+    if (mode === 'refuse') this.cut(scope, cause);
     else this.restate();
-    return { lift: () => this.remove(this.partitions, rule) };
+    return { lift: () => this.lifted(remove) };
+  }
+
+  /** Until called again with undefined, a connection the target closes (or cannot be opened to)
+   * is `cause`'s doing: an endpoint restart. */
+  blameUpstream(cause: number | undefined): void {
+    this.upstreamBlame = cause;
+  }
+
+  /** Reconnects and DUP resends that followed each fault, by the cause it was given. */
+  byCause(): ReadonlyMap<number, Readonly<CauseCounters>> {
+    return this.causes.all();
   }
 
   /** Latency, jitter and bandwidth on the scope's connections, `up` (to the target), `down` or both. */
-  shape(scope: ProxyScope | undefined, shaping: Shaping, direction: 'up' | 'down' | 'both' = 'both'): Lifting {
-    const rule = { scope, value: { shaping, direction } };
-    this.shapings.push(rule);
+  shape(scope: ProxyScope | undefined, shaping: Shaping, direction: Direction = 'both'): Lifting {
+    const remove = this.rules.shape({ scope, value: { shaping, direction } });
     this.restate();
-    return { lift: () => this.remove(this.shapings, rule) };
+    return { lift: () => this.lifted(remove) };
   }
 
   counters(): ProxyCounters {
@@ -133,9 +134,8 @@ export class FaultProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private remove<T>(rules: Rule<T>[], rule: Rule<T>): void {
-    const i = rules.indexOf(rule);
-    if (i >= 0) rules.splice(i, 1);
+  private lifted(remove: () => void): void {
+    remove();
     this.restate();
   }
 
@@ -144,52 +144,75 @@ export class FaultProxy {
     const sourcePort = client.remotePort ?? 0;
     const mqtt = this.opts.protocol === 'mqtt';
     const upstream = netConnect({ host: this.opts.target.host, port: this.opts.target.port });
-    const conn: Conn = {
-      client,
-      upstream,
-      sourcePort,
-      identity: undefined,
-      held: mqtt ? Buffer.alloc(0) : undefined,
-      up: new Lane(client, upstream, true, this.c, this.clock, this.random),
-      down: new Lane(upstream, client, false, this.c, this.clock, this.random),
-      publishes: mqtt ? new PublishCounter() : undefined,
-    };
+    const conn = openConn(client, upstream, sourcePort, mqtt, this.c, this.clock);
     this.conns.add(conn);
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    const gone = () => this.gone(conn);
+    const gone = () => {
+      // a device that gave up on a silent link and closed it: the blackhole's doing
+      if (this.conns.has(conn)) this.blame(conn, conn.holeCause);
+      this.gone(conn);
+    };
+    const upstreamGone = () => {
+      if (this.conns.has(conn)) this.blame(conn, this.upstreamBlame);
+      this.gone(conn);
+    };
     client.on('error', gone).on('close', gone);
-    upstream.on('error', gone).on('close', gone);
+    upstream.on('error', upstreamGone).on('close', upstreamGone);
     upstream.on('data', (b: Buffer) => conn.down.push(b));
     client.on('data', (b: Buffer) => this.fromClient(conn, b));
-    if (!mqtt && this.refused(conn)) return;
-    this.state(conn);
   }
 
+  /** The first chunk says whose the connection is (an MQTT CONNECT is read whole first; TLS,
+   * WebSocket and HTTP are looked up by source port); until then nothing is passed on. */
   private fromClient(conn: Conn, b: Buffer): void {
     if (conn.held) {
-      const held = Buffer.concat([conn.held, b]);
-      // not a CONNECT (TLS, WebSocket): pass it on unread
-      if (held[0]! >> 4 !== 1) conn.publishes = undefined;
-      else if (firstFrameLength(held) === 0) {
-        conn.held = held;
-        return;
-      } else conn.identity = connectClientId(held);
-      conn.held = undefined;
+      const held = firstChunk(conn, b);
+      if (!held) return;
       if (this.refused(conn)) return;
+      this.live(conn);
       this.state(conn);
       b = held;
     }
-    conn.publishes?.feed(b);
+    const p = conn.publishes;
+    if (p) {
+      const dups = p.dupPublishes;
+      p.feed(b);
+      if (conn.cause !== undefined && p.dupPublishes > dups) this.causes.resent(conn.cause, p.dupPublishes - dups);
+    }
     conn.up.push(b);
   }
 
   /** A refuse partition covers this new connection: reset it before anything reaches the target. */
   private refused(conn: Conn): boolean {
-    if (!this.partitions.some((r) => r.value === 'refuse' && this.matches(r.scope, conn))) return false;
+    const rule = this.rules.refusing(this.scoped(conn));
+    if (!rule) return false;
     this.c.refusedConnects++;
+    this.blame(conn, rule.cause);
     this.reset(conn);
     return true;
+  }
+
+  /** The connection got through: a reconnect of the fault that closed its owner's last one, and
+   * its lanes' jitter drawn from the owner's own seeded stream. */
+  private live(conn: Conn): void {
+    const owner = this.owner(conn);
+    conn.cause = this.causes.reconnected(owner);
+    if (!this.randomFor) return;
+    const key = owner ?? `port ${conn.sourcePort}`;
+    const n = (this.ordinals.get(key) ?? 0) + 1;
+    this.ordinals.set(key, n);
+    conn.up.random = this.randomFor(`${key}#${n}/up`);
+    conn.down.random = this.randomFor(`${key}#${n}/down`);
+  }
+
+  /** Whose connection it is: the CONNECT's client id, or what the transport says of its port. */
+  private owner(conn: Conn): string | undefined {
+    conn.identity ??= this.opts.owners?.ownerOf(conn.sourcePort);
+    return conn.identity;
+  }
+
+  /** The connection is closed by `cause`: its owner's next connection that gets through is a reconnect of it. */
+  private blame(conn: Conn, cause: number | undefined): void {
+    if (cause !== undefined) this.causes.closed(this.owner(conn), cause);
   }
 
   private restate(): void {
@@ -198,28 +221,25 @@ export class FaultProxy {
 
   /** Applies the blackholes and shapings that cover the connection (the latest shaping wins). */
   private state(conn: Conn): void {
-    const hole = this.partitions.some((r) => r.value === 'blackhole' && this.matches(r.scope, conn));
-    conn.up.blackhole(hole);
-    conn.down.blackhole(hole);
-    conn.up.shaping = undefined;
-    conn.down.shaping = undefined;
-    for (const r of this.shapings) {
-      if (!this.matches(r.scope, conn)) continue;
-      if (r.value.direction !== 'down') conn.up.shaping = r.value.shaping;
-      if (r.value.direction !== 'up') conn.down.shaping = r.value.shaping;
-    }
+    const c = this.scoped(conn);
+    const hole = this.rules.blackholing(c);
+    conn.holeCause = hole?.cause;
+    conn.up.blackhole(hole !== undefined);
+    conn.down.blackhole(hole !== undefined);
+    const shaping = this.rules.shapingOf(c);
+    conn.up.shaping = shaping.up;
+    conn.down.shaping = shaping.down;
     conn.up.unshaped();
     conn.down.unshaped();
   }
 
-  private matches(scope: ProxyScope | undefined, conn: Conn): boolean {
-    if (!scope || (!scope.ids && !scope.ports)) return true;
-    if (scope.ports?.has(conn.sourcePort)) return true;
-    return conn.identity !== undefined && scope.ids?.has(conn.identity) === true;
+  private scoped(conn: Conn): Scoped {
+    return { sourcePort: conn.sourcePort, owner: this.owner(conn) };
   }
 
   /** A TCP RST to the client, as a dropped link looks to a device; the target's side just closes. */
   private reset(conn: Conn): void {
+    conn.holeCause = undefined;
     if (!conn.client.destroyed) conn.client.resetAndDestroy();
     conn.upstream.destroy();
     this.gone(conn);

@@ -13,8 +13,26 @@ export interface FaultProxyOptions {
   protocol?: 'mqtt' | 'none';
   /** @default systemClock */
   clock?: Clock;
-  /** Jitter's random source (seeded by the caller for a repeatable run). @default Math.random */
-  random?: () => number;
+  /** Jitter's random source for one lane, by its key (the connection's identity, its ordinal
+   * among that identity's connections, and the direction), so a seeded run draws each device's
+   * jitter the same whatever the other devices do. @default Math.random for every lane */
+  randomFor?: (key: string) => () => number;
+  /** Who owns a connection the proxy cannot read a client id from (TLS, WebSocket, HTTP): the
+   * devices' transport records each socket's local port as it connects. */
+  owners?: PortOwners;
+}
+
+/** Source port -> the device (or group of devices) whose socket it is, filled by the transport. */
+export interface PortOwners {
+  ownerOf(port: number): string | undefined;
+}
+
+/** What the proxy saw follow from one fault (by the cause given to `cut`, `partition` or
+ * `blameUpstream`): connections that came back after it closed their owner's last one, and the
+ * PUBLISH frames sent again with DUP on those connections. */
+export interface CauseCounters {
+  reconnects: number;
+  dupPublishes: number;
 }
 
 /** Which connections a fault hits: those whose client id is in `ids` or whose source port is in
