@@ -1,5 +1,6 @@
 /**
- * A device's offline queue (lean MQTT connection) behind a refuse partition of the fault proxy:
+ * A device's offline queue (the lean MQTT connection, and fleetsim over mqtt.js) behind a refuse
+ * partition of the fault proxy:
  * reports made while the device cannot reach the broker wait on it, bounded, their acknowledgement
  * deadline not running, and go out in seq order once the partition is lifted; a full queue drops
  * by its rule (the oldest, or the newest), each drop failed with kind 'dropped' and counted.
@@ -10,6 +11,7 @@ import type { SendError } from '../protocol/errors.js';
 import { FaultProxy } from '../transport/fault-proxy/proxy.js';
 import type { OfflineQueue } from '../transport/mqtt-lean/connection.js';
 import { LeanMqttTransport } from '../transport/mqtt-lean/lean.js';
+import { MqttTransport } from '../transport/mqtt/mqtt.js';
 import { APP, send, until } from './helpers/fault-events.js';
 
 const opened: { close(): Promise<void> }[] = [];
@@ -17,19 +19,22 @@ afterEach(async () => {
   for (const o of opened.splice(0).reverse()) await o.close();
 });
 
-async function partitioned(offlineQueue: OfflineQueue, device: string) {
+type Client = 'lean' | 'mqtt.js';
+
+async function partitioned(client: Client, offlineQueue: OfflineQueue, device: string) {
   const ep = await startEndpoint();
   opened.push(ep);
   const u = new URL(ep.mqttUrl);
   const proxy = await FaultProxy.start({ target: { host: u.hostname, port: Number(u.port) }, protocol: 'mqtt' });
   opened.push(proxy);
-  const t = new LeanMqttTransport({
+  const options = {
     url: proxy.urlFor(ep.mqttUrl),
-    qos: 1,
+    qos: 1 as const,
     ackTimeoutMs: 200,
     reconnect: { baseMs: 20, maxMs: 60 },
     offlineQueue,
-  });
+  };
+  const t = client === 'lean' ? new LeanMqttTransport(options) : new MqttTransport(options);
   opened.push(t);
   expect(await send(t, device)).toBeUndefined();
   const partition = proxy.partition({ ids: new Set([device]) }, 'refuse');
@@ -39,13 +44,15 @@ async function partitioned(offlineQueue: OfflineQueue, device: string) {
 describe("a device's offline queue", () => {
   it.each([
     // a dropped oldest report had entered the queue; a dropped newest one never did
-    ['drop-oldest', [2, 3], 6, 5],
-    ['drop-newest', [5, 6], 4, 3],
+    ['lean', 'drop-oldest', [2, 3], 6, 5],
+    ['lean', 'drop-newest', [5, 6], 4, 3],
+    ['mqtt.js', 'drop-oldest', [2, 3], 6, 5],
+    ['mqtt.js', 'drop-newest', [5, 6], 4, 3],
   ] as const)(
-    'holds three reports over a partition and %s of five; the rest go in seq order after',
-    async (overflow, lost, last, queued) => {
-      const device = `oq-${overflow}`;
-      const { ep, proxy, t, partition } = await partitioned({ max: 3, overflow }, device);
+    '%s: holds three reports over a partition and %s of five; the rest go in seq order after',
+    async (client, overflow, lost, last, queued) => {
+      const device = `oq-${client}-${overflow}`;
+      const { ep, proxy, t, partition } = await partitioned(client, { max: 3, overflow }, device);
       await until('the device is offline', () => proxy.counters().refusedConnects >= 1);
       const results = [send(t, device), send(t, device), send(t, device), send(t, device), send(t, device)];
       // longer than the acknowledgement deadline: queued reports do not expire while offline

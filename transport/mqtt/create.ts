@@ -40,5 +40,9 @@ export function createMqttTransport({ url, options: o, auth, wiring: w, device }
       ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
       ...(device?.offlineQueue ? { offlineQueue: device.offlineQueue } : {}),
     });
-  return new MqttTransport({ ...common, ...target });
+  return new MqttTransport({
+    ...common,
+    ...target,
+    ...(device?.offlineQueue ? { offlineQueue: device.offlineQueue } : {}),
+  });
 }

@@ -15,6 +15,8 @@ import type { Clock } from '../../core/clock.js';
 import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
 import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
 import type { TlsSettings } from '../tls/tls-options.js';
+import type { OfflineQueue } from '../mqtt-lean/connection.js';
+import { droppedError, overflow, type Waiting } from './offline-queue.js';
 
 export interface MqttTransportOptions {
   url: string;
@@ -51,9 +53,17 @@ export interface MqttTransportOptions {
   tls?: TlsSettings;
   /** Extra headers on the WebSocket upgrade (ws, wss). */
   headers?: Record<string, string>;
+  /** Set: while a device's connection is down after it was up (or an attempt failed), its
+   * reports wait in this bounded queue, in order, and are handed to mqtt.js on CONNACK; their
+   * acknowledgement deadline starts then. Unset: mqtt.js's own queue, unbounded. */
+  offlineQueue?: OfflineQueue | undefined;
 }
 
 export { presenceTopic };
+
+function newConn(id: string, client: MqttClient): Conn {
+  return { id, client, pending: 0, finished: false, closedOnce: false, offline: [] };
+}
 
 /** The preflight probe presents a minted identity as a device would; with certificates read from
  * files there is none for it, and it connects without one. */
@@ -65,11 +75,17 @@ function probeIdentity(tls: TlsSettings | undefined, id: string): { cert: string
   }
 }
 
-/** A connection and how many of its events are still unacknowledged. */
+/** A connection, how many of its events are still unsettled (queued offline included), and the
+ * reports waiting for it to come back. */
 interface Conn {
+  /** The device it is for ('' for a shared connection). */
+  id: string;
   client: MqttClient;
   pending: number;
   finished: boolean;
+  /** It has closed once: a connection that is not up now is an outage, not a first handshake. */
+  closedOnce: boolean;
+  offline: Waiting[];
 }
 
 export class MqttTransport implements Transport {
@@ -173,32 +189,35 @@ export class MqttTransport implements Transport {
       const k = hash32(deviceId) % n;
       let c = this.shared[k];
       if (!c) {
-        c = { client: this.client(`fleetsim-${process.pid}-shared-${k}`, false), pending: 0, finished: false };
+        c = newConn('', this.client(`fleetsim-${process.pid}-shared-${k}`, false));
         this.shared[k] = c;
         this.notePeak();
-        this.countResends(c);
+        this.watch(c);
       }
       return c;
     }
     let conn = this.devices.get(deviceId);
     if (!conn) {
-      conn = { client: this.client(deviceId, true), pending: 0, finished: false };
+      conn = newConn(deviceId, this.client(deviceId, true));
       this.devices.set(deviceId, conn);
       this.notePeak();
-      this.countResends(conn);
+      this.watch(conn);
     }
     return conn;
   }
 
-  /** What was in flight when a connection dropped goes again when it is back (mqtt.js resends its store). */
-  private countResends(conn: Conn): void {
+  /** What was in flight when a connection dropped goes again when it is back (mqtt.js resends
+   * its store); what waited in the offline queue goes then, in order. */
+  private watch(conn: Conn): void {
     let atDrop = 0;
     conn.client.on('close', () => {
-      atDrop = conn.pending;
+      conn.closedOnce = true;
+      atDrop = conn.pending - conn.offline.length;
     });
     conn.client.on('connect', () => {
       this.counters.retries += atDrop;
       atDrop = 0;
+      for (const q of conn.offline.splice(0)) this.publish(conn, q.topic, q.payload, q.done);
     });
   }
 
@@ -210,13 +229,38 @@ export class MqttTransport implements Transport {
   /** `topic` comes from the target's wire template; fleetsim's own topic otherwise. */
   send(deviceId: string, appId: string, payload: string, done: SendDone, topic?: string): void {
     const conn = this.conn(deviceId);
+    const to = topic ?? statusTopic(deviceId, appId);
+    const limit = this.opts.offlineQueue;
+    if (limit && conn.closedOnce && !conn.client.connected) {
+      const item = { topic: to, payload, done };
+      const o = overflow(conn.offline, conn.pending, limit, item);
+      if (o.dropped) {
+        this.counters.offlineDropped = (this.counters.offlineDropped ?? 0) + 1;
+        if (o.dropped !== item) {
+          conn.pending--;
+          this.unsettled--;
+        }
+        o.dropped.done(droppedError(deviceId, limit));
+      }
+      if (!o.queue) return;
+      this.counters.offlineQueued = (this.counters.offlineQueued ?? 0) + 1;
+      conn.pending++;
+      this.unsettled++;
+      conn.offline.push(item);
+      return;
+    }
     conn.pending++;
     this.unsettled++;
+    this.publish(conn, to, payload, done);
+  }
+
+  /** Hands one report to mqtt.js, its acknowledgement deadline running from now. */
+  private publish(conn: Conn, topic: string, payload: string, done: SendDone): void {
     const d: Deadline = this.deadlines.add(done);
-    conn.client.publish(topic ?? statusTopic(deviceId, appId), payload, { qos: this.qos }, (err) => {
+    conn.client.publish(topic, payload, { qos: this.qos }, (err) => {
       conn.pending--;
       this.settle(d, err ? new SendError(err.message, 'network') : undefined);
-      if (conn.finished && conn.pending === 0) this.end(deviceId, conn);
+      if (conn.finished && conn.pending === 0) this.end(conn.id, conn);
     });
   }
 
