@@ -24,6 +24,8 @@ export interface NetworkContext {
   simStartMs: number;
   /** Devices in the whole fleet: a fault striking every one of them cuts every connection. */
   fleetSize: number;
+  /** "file:line: " of a fault by its index, for the errors below. @default "" */
+  at?: (index: number) => string;
 }
 
 export interface NetworkPlan {
@@ -66,7 +68,7 @@ export function networkPlan(plan: FaultPlan, ctx: NetworkContext): NetworkPlan {
 }
 
 function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
-  const where = `fault '${f.name}' (${f.kind})`;
+  const where = `${ctx.at?.(f.index) ?? ''}fault '${f.name}' (${f.kind})`;
   const wall = (t: number) => {
     if (f.clock === 'wall' || !Number.isFinite(t)) return t;
     if (ctx.timeScale === 'asap')

@@ -5,7 +5,8 @@
  * drive. Network faults are applied in one process: a run split over workers or shards refuses
  * them (each process would cut and restart on its own clock).
  */
-import { NETWORK_KINDS, planFaults } from '../agent/faults/plan.js';
+import { NETWORK_KINDS, planFaults, type PlannedFault } from '../agent/faults/plan.js';
+import { positionsOf, where } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import type { Clock } from '../core/clock.js';
 import { UsageError } from '../protocol/errors.js';
@@ -33,6 +34,8 @@ export function planNetwork(
     seed: plan.seed,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
+  const at = (index: number) => faultAt(scenario, index);
+  if (plan.target !== undefined) refuseEndpointKinds(faults.faults, opts.target ?? plan.target.toString(), at);
   const names = faults.faults.filter(isNetworkFault).map((f) => `'${f.name}'`);
   if (names.length === 0) return undefined;
   if (plan.transport === 'memory')
@@ -51,7 +54,27 @@ export function planNetwork(
     timeScale: scenario.timeScale,
     simStartMs: Date.parse(scenario.startTime),
     fleetSize: opts.devices ?? scenario.cohorts.reduce((n, c) => n + c.count, 0),
+    at,
   });
+}
+
+/** "file:line: " of a scenario's fault, for errors found once the run's target is known. */
+function faultAt(scenario: Scenario, index: number): string {
+  const positions = positionsOf(scenario);
+  const line = where(positions, ['faults', index]);
+  return positions ? `${positions.file}${line ? `:${line}` : ''}: ` : '';
+}
+
+/** The embedded endpoint's own faults cannot be applied to a service fleetsim does not own:
+ * refused before anything starts, rather than a run in which they silently do nothing. */
+function refuseEndpointKinds(faults: readonly PlannedFault[], target: string, at: (index: number) => string): void {
+  for (const f of faults) {
+    if (f.kind !== 'refusing-endpoint' && f.kind !== 'slow-endpoint') continue;
+    const what = f.kind === 'refusing-endpoint' ? 'answer 503 or 429' : 'stop reading';
+    throw new UsageError(
+      `${at(f.index)}fault '${f.name}' (${f.kind}) makes the embedded endpoint ${what}, but this run's target is ${target}, a service fleetsim does not own and cannot make ${what}. Run it against the embedded endpoint (no --target), or drop the fault; on the network side a partition (mode: refuse or blackhole) or a connection-drop acts on any target.`,
+    );
+  }
 }
 
 export interface NetworkRun {

@@ -108,4 +108,33 @@ describe('the network plan', () => {
     );
     expect(planNetwork(s, { scenarioFile: 'net.yaml' }, run)?.faults).toHaveLength(1);
   });
+
+  it('refuses, at the line of the fault, endpoint faults against a target fleetsim does not own, and a restart of one without a hook', () => {
+    const target = { transport: 'http' as const, seed: 3, target: new URL('http://127.0.0.1:9') };
+    const opts = { scenarioFile: 'ext.yaml', target: 'http://127.0.0.1:9' };
+    for (const [fault, message] of [
+      [
+        '{ kind: refusing-endpoint, at: 1s, for: 1s }',
+        /^ext\.yaml:\d+: fault 'refusing-endpoint-0' \(refusing-endpoint\) makes the embedded endpoint answer 503 or 429, but this run's target is http:\/\/127\.0\.0\.1:9/,
+      ],
+      [
+        '{ kind: slow-endpoint, at: 1s, for: 1s }',
+        /^ext\.yaml:\d+: fault 'slow-endpoint-0' \(slow-endpoint\) makes the embedded endpoint stop reading/,
+      ],
+      [
+        '{ kind: endpoint-restart, at: 1s }',
+        /^ext\.yaml:\d+: fault 'endpoint-restart-0' \(endpoint-restart\) restarts an external target.*give hook/,
+      ],
+    ] as const) {
+      const s = parseScenario(`${BASE}  - ${fault}\n`, 'ext.yaml');
+      expect(() => planNetwork(s, opts, target)).toThrow(message);
+      // the line is the fault's own
+      try {
+        planNetwork(s, opts, target);
+      } catch (err) {
+        const line = Number(/^ext\.yaml:(\d+)/.exec((err as Error).message)![1]);
+        expect(`${BASE}  - ${fault}\n`.split('\n')[line - 1]).toContain(fault);
+      }
+    }
+  });
 });
