@@ -36,6 +36,28 @@ function windowText(f: FaultReport): string {
   return `${f.window.clock} +${s(f.window.atMs)}${end}`;
 }
 
+/** Lost events shown in the terminal; report.json lists up to 500, summary.md up to 100. */
+const LOST_SHOWN = 20;
+
+/** One line per lost event: which, and when it was sent. */
+export function lostLines(r: RunResult, max: number): string[] {
+  const l = r.lostEvents;
+  if (!l) return [];
+  const head =
+    l.lost === 0
+      ? `lost events: none (every event sent to ${fmt(l.pairsChecked)} (device, app) pairs is in the endpoint's history)`
+      : `lost events: ${fmt(l.lost)} sent and never taken in by the endpoint (${fmt(l.pairsChecked)} pairs compared)`;
+  const out = [head];
+  if (l.pairsNotChecked) out.push(`  ${fmt(l.pairsNotChecked)} pairs not compared${l.reason ? `: ${l.reason}` : ''}`);
+  for (const e of l.events.slice(0, max))
+    out.push(
+      `  ${e.deviceId} ${e.appId} #${e.seq}${e.enrolment ? ` (enrolment ${e.enrolment})` : ''} ${e.status}/${e.state}, sent at +${e.sentAtMs} ms${e.faults ? ` in ${e.faults.map((n) => `'${n}'`).join(', ')}` : ''}`,
+    );
+  if (l.lost > Math.min(max, l.events.length))
+    out.push(`  ...and ${fmt(l.lost - Math.min(max, l.events.length))} more (report.json lists ${l.events.length})`);
+  return out;
+}
+
 export function renderFaults(r: RunResult, style: Style = plain): string {
   const faults = r.faults ?? [];
   const rows = [['fault', 'kind', 'window', 'devices', 'injected', 'tallies']];
@@ -58,5 +80,6 @@ export function renderFaults(r: RunResult, style: Style = plain): string {
         ),
       );
   }
+  for (const line of lostLines(r, LOST_SHOWN)) out.push(line.startsWith('  ') ? style.dim(line) : line);
   return out.join('\n');
 }

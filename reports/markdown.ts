@@ -8,7 +8,7 @@ import { findState, findStatus, type Platform } from '../protocol/catalogue/cata
 import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
-import { injectedText } from './faults.js';
+import { injectedText, lostLines } from './faults.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -112,6 +112,8 @@ export function renderMarkdown(r: RunResult): string {
         `Stuck devices (reconciliation expected their last reported state): ${stuck.map((d) => d.deviceId).join(', ')}.`,
         '',
       );
+    const lost = lostLines(r, 100);
+    if (lost.length) out.push(lost[0]!, '', ...lost.slice(1).map((l) => `- ${l.trim()}`), '');
   }
   const tagged = byTagRows(r);
   if (tagged) {

@@ -17,7 +17,7 @@ import type { FaultCounts } from '../drive/fault-counts.js';
 import { coverageOf } from './coverage.js';
 import { faultReports } from './fault-report.js';
 import { peakPerSec } from './merge.js';
-import { RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
+import { type LostEvents, RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
 import { checkThresholds, type ThresholdResult } from './thresholds.js';
 import { rowsTagged, tagRowsOf } from './tag-figures.js';
 
@@ -60,6 +60,10 @@ export interface ResultInput {
   faultCounts?: FaultCounts;
   /** Counts of the faults applied outside the drive (the endpoint's refusals, the fault proxy), per fault index. */
   moreFaultCounts?: readonly Record<string, number>[];
+  /** Where each differing (device, app) began (fault-report.ts says whether in a fault's window). */
+  differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
+  /** With network faults: the events sent that the endpoint never took in. */
+  lostEvents?: LostEvents;
 }
 
 export function buildResult(r: ResultInput): RunResult {
@@ -149,6 +153,7 @@ export function buildResult(r: ResultInput): RunResult {
       : {}),
     ...(r.shard ? { shard: r.shard } : {}),
     ...(metrics.gaveUp ? { gaveUp: { events: metrics.gaveUp, reason: gaveUpReason(metrics) } } : {}),
+    ...(r.lostEvents ? { lostEvents: r.lostEvents } : {}),
     ...(r.faults?.faults.length
       ? {
           faults: faultReports({
@@ -158,6 +163,7 @@ export function buildResult(r: ResultInput): RunResult {
             installs: sim.installs,
             reconciliation,
             simStartMs: r.simStartMs,
+            ...(r.differenceAt ? { differenceAt: r.differenceAt } : {}),
           }),
         }
       : {}),

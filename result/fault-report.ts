@@ -8,6 +8,7 @@ import type { PlannedFault } from '../agent/faults/plan.js';
 import type { DeviceStrike } from '../agent/sim/device-faults.js';
 import type { Installation } from '../agent/sim/simulator.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
+import { parseDuration } from '../core/delay.js';
 
 /** Stuck devices listed by name in the report, at most. */
 export const STUCK_LISTED = 100;
@@ -45,6 +46,9 @@ export interface FaultReportInput {
   installs: readonly Installation[];
   reconciliation: Reconciliation;
   simStartMs: number;
+  /** Where each differing (device, app) began: the first event the endpoint lacks, when it was
+   * sent (simulated time, and wall ms from the drive's start), by `deviceId + "\u0000" + appId`. */
+  differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
 }
 
 export function faultReports(r: FaultReportInput): FaultReport[] {
@@ -69,10 +73,32 @@ export function faultReports(r: FaultReportInput): FaultReport[] {
       exact,
     };
     if (f.kind === 'stuck') out.stuck = stuckDevices(strikes, r.installs, r.simStartMs);
-    if (exact === false && differing.size > 0 && complete && [...differing].every((id) => f.devices.has(id)))
-      out.note = `every difference (${differing.size} device${differing.size === 1 ? '' : 's'}) is on a device this fault struck`;
+    const note = exact === false && complete ? onlyInWindow(f, r) : undefined;
+    if (note) out.note = note;
     return out;
   });
+}
+
+/**
+ * Said when every difference is on a device this fault struck and began (its first event the
+ * endpoint lacks) while the fault's window was open, in the fault's own clock; a link that goes
+ * silent before its reset swallows until `silentFor` past the window.
+ */
+function onlyInWindow(f: PlannedFault, r: FaultReportInput): string | undefined {
+  const diffs = r.reconciliation.devices?.differences ?? [];
+  if (diffs.length === 0 || !diffs.every((d) => f.devices.has(d.deviceId))) return undefined;
+  const n = new Set(diffs.map((d) => d.deviceId)).size;
+  const pairs = `${n} device${n === 1 ? '' : 's'}`;
+  const times = diffs.map((d) => r.differenceAt?.get(`${d.deviceId}\u0000${d.appId}`));
+  if (times.some((t) => t === undefined))
+    return `every difference (${pairs}) is on a device this fault struck; when each began was not recorded`;
+  const silent = f.spec.kind === 'connection-drop' ? (parseDuration(f.spec.silentFor ?? 0) ?? 0) : 0;
+  const inWindow = times.every((t) => {
+    const at = f.clock === 'sim' ? t!.simAt : t!.wallMs;
+    return at >= f.from && at <= f.to + silent;
+  });
+  if (!inWindow) return undefined;
+  return `every difference (${pairs}) is on a device this fault struck and began with an event sent in its window`;
 }
 
 function stuckDevices(

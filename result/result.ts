@@ -59,6 +59,8 @@ export interface RunResult {
   gaveUp?: { events: number; reason: string };
   /** Worker processes that died before their result, and the devices they had: the figures are the others'. */
   lostWorkers?: { workers: string[]; devices: number };
+  /** With network faults, the events sent that the endpoint's history lacks (run/lost-events.ts). */
+  lostEvents?: LostEvents;
   throughput: { eventsPerSec: number; peakPerSec: number };
   latency: {
     /** Send to transport acknowledgement (MQTT PUBACK / PUBCOMP, HTTP response). */
@@ -110,4 +112,33 @@ export function gaveUpSentence(r: Pick<RunResult, 'gaveUp'>): string | undefined
   const n = r.gaveUp.events.toLocaleString('en-US');
   const what = r.gaveUp.events ? `${n} event${r.gaveUp.events === 1 ? '' : 's'}` : 'part of the run';
   return `The simulator gave up on ${what}: ${r.gaveUp.reason}. The endpoint never answered all of it, so the reconciliation below is no verdict on its counting.`;
+}
+
+/** One event the run sent that the endpoint never took in. */
+export interface LostEvent {
+  deviceId: string;
+  appId: string;
+  seq: number;
+  status: string;
+  state: string;
+  /** Absent for 0 (before any factory reset). */
+  enrolment?: number;
+  /** The event's simulated time (ISO 8601). */
+  simTs: string;
+  /** When it was handed to the transport, ms from the drive's start (the network faults' clock). */
+  sentAtMs: number;
+  /** The faults whose window (and devices) it was sent in. */
+  faults?: string[];
+}
+
+export interface LostEvents {
+  /** (device, app) pairs whose history was read and compared. */
+  pairsChecked: number;
+  /** Pairs not compared (past the read bound, or longer than the endpoint's history). */
+  pairsNotChecked: number;
+  /** Events missing, all of them; `events` lists the first LOST_LISTED. */
+  lost: number;
+  events: LostEvent[];
+  /** Why the check is partial or was not made. */
+  reason?: string;
 }

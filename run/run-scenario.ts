@@ -11,6 +11,8 @@ import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
 import { endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
+import { faultEvidence, sentLogFor } from './fault-evidence.js';
+import type { SentLog } from './sent-log.js';
 import { countsByFault, followed, plusCounts } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
@@ -43,6 +45,18 @@ async function heldBefore(
       ),
     );
   }
+}
+
+/** The run's send hook with the sent log's in front of it. */
+function withSentLog(opts: RunOptions, log: SentLog | undefined): RunOptions {
+  if (!log) return opts;
+  const record = log.observer().sent!;
+  const theirs = opts.onSend;
+  const both = (e: Parameters<typeof record>[0]) => {
+    record(e);
+    theirs?.(e);
+  };
+  return { ...opts, onSend: theirs ? both : record };
 }
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
@@ -86,13 +100,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       );
       // what the target held already (a shard or worker leaves that to its parent)
       const before = opts.deferReconcile ? undefined : await heldBefore(rt, target, run);
+      const sentLog = sentLogFor(run.faults, clock, run.fleet.devices.length);
       target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
       net?.faults.watchQueues(() => {
         const s = transport.stats();
         return { queued: s.offlineQueued ?? 0, dropped: s.offlineDropped ?? 0 };
       });
       net?.faults.start();
-      const driven = await driveFleet(run, transport, opts, clock, rt?.encoder);
+      sentLog?.start();
+      const driven = await driveFleet(run, transport, withSentLog(opts, sentLog), clock, rt?.encoder);
       const networkFaults = await net?.faults.stop();
       target.endpoint?.faults.disarm();
       await transport.close();
@@ -109,6 +125,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
             devices: opts.instrument ?? true,
             gaveUp: driven.metrics.gaveUp > 0,
           });
+      // the parts of a split run leave this to the parent, which reads the endpoint once
+      const evidence =
+        sentLog && !opts.deferReconcile
+          ? await faultEvidence(sentLog, run.faults, read.devices, net && !rt ? target.talliesUrl : undefined)
+          : undefined;
       const result = buildResult({
         scenario,
         scenarioFile: opts.scenarioFile,
@@ -123,6 +144,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         ...driven,
         ...read,
         moreFaultCounts: plusCounts(endpointCounts(run.faults, target.endpoint?.faults), networkCounts),
+        ...(evidence ? { differenceAt: evidence.differenceAt } : {}),
+        ...(evidence?.lostEvents ? { lostEvents: evidence.lostEvents } : {}),
         shard: opts.shard,
       });
       log?.info(

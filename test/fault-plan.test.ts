@@ -157,6 +157,44 @@ describe('the fault report', () => {
     expect(report([a!]).exact).toBe(false);
     expect(report([a!]).injected).toEqual({ duplicated: 4 });
   });
+
+  it('says a difference appeared in the window only when it began with an event sent while the window was open', async () => {
+    const { faultReports } = await import('../result/fault-report.js');
+    const s = scenario(
+      '  - { kind: duplicates, name: late, clock: wall, at: 2s, for: 1s, cohort: droids, count: 2 }\n',
+    );
+    const f = planFaults(s, { seed: 7 }).faults[0]!;
+    const [a, b] = [...f.devices];
+    const diff = (deviceId: string) => ({
+      deviceId,
+      appId: 'com.acme.mail',
+      platform: 'android' as const,
+      expected: { status: 'installed', state: 'installed', seq: 3 },
+      counted: { status: 'downloading', state: 'not_installed', seq: 2 },
+    });
+    const report = (wallMs: number[]) =>
+      faultReports({
+        faults: [f],
+        counts: [{}],
+        strikes: [],
+        installs: [],
+        reconciliation: {
+          checked: true,
+          match: false,
+          apps: [],
+          differences: [],
+          devices: { checked: true, pairs: 100, differing: 2, differences: [diff(a!), diff(b!)] },
+        },
+        simStartMs: 0,
+        differenceAt: new Map([a!, b!].map((id, i) => [`${id}\u0000com.acme.mail`, { simAt: 0, wallMs: wallMs[i]! }])),
+      })[0]!;
+    expect(report([2100, 2900]).note).toMatch(
+      /every difference \(2 devices\) is on a device this fault struck and began with an event sent in its window/,
+    );
+    // on struck devices, but one began before the window opened: not the window's doing
+    expect(report([1500, 2900]).note).toBeUndefined();
+    expect(report([2100, 3500]).note).toBeUndefined();
+  });
 });
 
 describe('trace of a factory reset', () => {

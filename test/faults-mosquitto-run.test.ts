@@ -68,7 +68,7 @@ describe.skipIf(!haveMosquitto && !process.env.CI)('a connection drop in a run a
       talliesUrl: ep.httpUrl,
       onNetwork: (n) => (net = n),
     });
-    return { result, wire: net!.proxy!.counters() };
+    return { result, wire: net!.proxy!.counters(), ep };
   }
 
   it('QoS 1 with persistent sessions: the swallowed reports are resent with DUP and the run reconciles exactly', async () => {
@@ -76,13 +76,17 @@ describe.skipIf(!haveMosquitto && !process.env.CI)('a connection drop in a run a
     const line = result.faults![0]!;
     expect(wire.blackholedBytes).toBeGreaterThan(0);
     expect(line.injected).toMatchObject({ blackholedBytes: wire.blackholedBytes, connectionsCut: wire.connectionsCut });
-    expect(line.injected.resentWithDup).toBeGreaterThan(0);
+    expect(wire.dupPublishes).toBeGreaterThan(0);
+    expect(line.injected.resentWithDup).toBe(wire.dupPublishes);
     expect(result.reconciliation.differences).toEqual([]);
     expect(line.exact).toBe(true);
+    // nothing acknowledged is missing from the user's side, event by event
+    expect(result.lostEvents).toMatchObject({ lost: 0, events: [], pairsNotChecked: 0 });
+    expect(result.lostEvents!.pairsChecked).toBe(80);
   });
 
-  it('QoS 0: the reports written into the silent link are lost, and the report names each device they were lost on', async () => {
-    const { result, wire } = await run(0, true);
+  it('QoS 0: the reports written into the silent link are lost, and the report lists every lost event', async () => {
+    const { result, wire, ep } = await run(0, true);
     const line = result.faults![0]!;
     expect(wire.blackholedBytes).toBeGreaterThan(0);
     expect(wire.dupPublishes).toBe(0);
@@ -94,5 +98,21 @@ describe.skipIf(!haveMosquitto && !process.env.CI)('a connection drop in a run a
       // the endpoint has an older report than the device's last one, or none: those after it were lost
       expect(d.counted === null || (d.counted.seq ?? 0) < d.expected!.seq).toBe(true);
     }
+    // every event sent and never taken in, not only those that change a final state: as many as
+    // the consumer's store lacks (QoS 0 sends nothing twice), each one absent from its history
+    const l = result.lostEvents!;
+    expect(l.pairsChecked).toBe(80);
+    expect(ep.store.counters).toMatchObject({ duplicates: 0, stale: 0 });
+    expect(l.lost).toBe(result.events.sent - ep.store.counters.accepted);
+    expect(l.lost).toBeGreaterThan(lost.length);
+    expect(l.events).toHaveLength(l.lost);
+    for (const e of l.events) {
+      const history = ep.store.pair(e.appId, e.deviceId)?.history ?? [];
+      expect(history.some((h) => h.seq === e.seq)).toBe(false);
+      // sent while the link was silent: the fault's window, which the event names
+      expect(e.faults).toEqual(['dying-link']);
+    }
+    // the time-based note: every difference began with an event sent in the fault's window
+    expect(line.note).toMatch(/began with an event sent in its window/);
   });
 });

@@ -78,6 +78,9 @@ describe('network faults in a run', () => {
       exact: true,
       injected: { restarts: 1, replayed: r.replayed, downMs: Math.round(r.downMs) },
     });
+    // nothing acknowledged is lost, event by event: every event sent is in the endpoint's history
+    expect(result.lostEvents).toMatchObject({ lost: 0, events: [], pairsNotChecked: 0 });
+    expect(result.lostEvents!.pairsChecked).toBeGreaterThan(0);
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.events.acked).toBe(result.events.sent);
     expect(result.verdict).toBe('passed');
@@ -236,6 +239,7 @@ faults:
     expect(wire.connectionsCut).toBeGreaterThan(0);
     expect(by('satellite-latency').injected.delayedBytes).toBeGreaterThan(0);
     for (const f of result.faults!) expect(f.exact).toBe(true);
+    expect(result.lostEvents).toMatchObject({ lost: 0, pairsNotChecked: 0 });
     expect(result.reconciliation.differences).toEqual([]);
     expect(result.reconciliation.devices?.differing ?? 0).toBe(0);
     expect(result.events.acked).toBe(result.events.sent);

@@ -1,0 +1,57 @@
+/**
+ * What a run keeps to say what its faults did to the events: the sent log of the devices a fault
+ * strikes, and from it, once the endpoint has been read, where each difference began (for the
+ * "only in this fault's window" note) and, with network faults, which events the endpoint never
+ * took in, each with the faults whose window and devices it was sent in.
+ */
+import type { FaultPlan, PlannedFault } from '../agent/faults/plan.js';
+import type { Clock } from '../core/clock.js';
+import { parseDuration } from '../core/delay.js';
+import type { DeviceReconciliation } from '../reconcile/devices.js';
+import type { LostEvents } from '../result/result.js';
+import { findLostEvents } from './lost-events.js';
+import { SentLog } from './sent-log.js';
+
+/** A sent log of the struck devices (every device when a fault strikes them all); none without faults. */
+export function sentLogFor(plan: FaultPlan, clock: Clock, fleetSize: number): SentLog | undefined {
+  if (plan.faults.length === 0) return undefined;
+  if (plan.faults.some((f) => f.devices.size >= fleetSize)) return new SentLog(clock, undefined);
+  const devices = new Set<string>();
+  for (const f of plan.faults) for (const id of f.devices) devices.add(id);
+  return new SentLog(clock, devices);
+}
+
+export interface FaultEvidence {
+  differenceAt: Map<string, { simAt: number; wallMs: number }>;
+  lostEvents: LostEvents | undefined;
+}
+
+export async function faultEvidence(
+  log: SentLog,
+  plan: FaultPlan,
+  devices: DeviceReconciliation | undefined,
+  /** fleetsim's read API of the target, when lost events are to be looked for (network faults). */
+  historyUrl: string | undefined,
+): Promise<FaultEvidence> {
+  const differenceAt = new Map<string, { simAt: number; wallMs: number }>();
+  for (const d of devices?.differences ?? []) {
+    const first = log.firstMissing(d.deviceId, d.appId, d.counted?.seq);
+    if (first) differenceAt.set(`${d.deviceId}\u0000${d.appId}`, { simAt: first.simAt, wallMs: first.wallMs });
+  }
+  if (!historyUrl) return { differenceAt, lostEvents: undefined };
+  const lostEvents = await findLostEvents(historyUrl, log, devices?.differences ?? []);
+  for (const e of lostEvents.events) {
+    const names = plan.faults
+      .filter((f) => f.devices.has(e.deviceId) && sentIn(f, Date.parse(e.simTs), e.sentAtMs))
+      .map((f) => f.name);
+    if (names.length > 0) e.faults = names;
+  }
+  return { differenceAt, lostEvents };
+}
+
+/** Sent while the fault's window was open, in its own clock (a silent link swallows `silentFor` longer). */
+function sentIn(f: PlannedFault, simAt: number, wallMs: number): boolean {
+  const silent = f.spec.kind === 'connection-drop' ? (parseDuration(f.spec.silentFor ?? 0) ?? 0) : 0;
+  const at = f.clock === 'sim' ? simAt : wallMs;
+  return at >= f.from && at <= f.to + silent;
+}
