@@ -40,7 +40,14 @@ export type NetworkFault = {
     }
   | { kind: 'partition'; mode: PartitionMode }
   | { kind: 'bandwidth' | 'delay'; shaping: Shaping }
-  | { kind: 'endpoint-restart'; downMs: number; hook: string | undefined; hookTimeoutMs: number }
+  | {
+      kind: 'endpoint-restart';
+      downMs: number;
+      hook: string | undefined;
+      hookTimeoutMs: number;
+      /** Another process restarts it: here its moment only blames what follows. */
+      elsewhere: boolean;
+    }
 );
 
 type Window = Pick<ProxyCounters, 'refusedConnects' | 'blackholedBytes' | 'delayedBytes'>;
@@ -253,7 +260,19 @@ export class NetworkFaults {
     this.timers.add(t);
   }
 
+  /** Another process kills and restarts the endpoint now: what the proxy sees close meanwhile is its doing. */
+  private restartElsewhere(f: Extract<NetworkFault, { kind: 'endpoint-restart' }>): void {
+    this.blameQueue(f.index);
+    this.deps.proxy?.blameUpstream(f.index);
+    const t = this.deps.clock.setTimeout(() => {
+      this.timers.delete(t);
+      this.deps.proxy?.blameUpstream(undefined);
+    }, f.downMs + RESTART_GRACE_MS);
+    this.timers.add(t);
+  }
+
   private restart(f: Extract<NetworkFault, { kind: 'endpoint-restart' }>, fig: NetworkFaultFigures): void {
+    if (f.elsewhere) return this.restartElsewhere(f);
     fig.struck++;
     const log = this.deps.logger;
     const p = (async () => {
@@ -301,6 +320,10 @@ function addQueue(into: Map<number, QueueCounts>, index: number, now: QueueCount
   q.dropped += now.dropped - from.dropped;
   into.set(index, q);
 }
+
+/** How long after a restart elsewhere is due its connections closing are still its doing: its
+ * down time, and the time it takes to come back (the process start and its journal). */
+const RESTART_GRACE_MS = 5000;
 
 /** Inserts `item` into `list` (sorted by `at`) at or after `from`. */
 function insert(list: { id: string; at: number }[], from: number, item: { id: string; at: number }): void {

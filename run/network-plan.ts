@@ -26,6 +26,9 @@ export interface NetworkContext {
   fleetSize: number;
   /** "file:line: " of a fault by its index, for the errors below. @default "" */
   at?: (index: number) => string;
+  /** Another process restarts the endpoint (a --workers parent, shard 1): here a restart only
+   * marks its moment, so what follows it is counted under it. */
+  restartsElsewhere?: boolean;
 }
 
 export interface NetworkPlan {
@@ -58,7 +61,7 @@ export function networkPlan(plan: FaultPlan, ctx: NetworkContext): NetworkPlan {
     faults,
     // every network fault goes through the proxy, so what followed it is counted on the wire
     needsProxy: faults.length > 0,
-    restartsEmbedded: !ctx.external && faults.some((f) => f.kind === 'endpoint-restart'),
+    restartsEmbedded: !ctx.external && !ctx.restartsElsewhere && faults.some((f) => f.kind === 'endpoint-restart'),
     offlineQueue: largest
       ? { max: largest.queue, overflow: largest.overflow }
       : faults.length > 0
@@ -107,6 +110,15 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
     case 'delay':
       return { ...base, kind: 'delay', shaping: connectionLatency(s.latency, s.jitter, where) };
     case 'endpoint-restart':
+      if (ctx.restartsElsewhere)
+        return {
+          ...base,
+          kind: 'endpoint-restart',
+          downMs: ms(s.down),
+          hook: undefined,
+          hookTimeoutMs: 0,
+          elsewhere: true,
+        };
       if (ctx.external && s.hook === undefined)
         throw new UsageError(
           `${where} restarts an external target, which fleetsim cannot kill: give hook, the command that restarts it (for example "systemctl restart ingest").`,
@@ -121,6 +133,7 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
         downMs: ms(s.down),
         hook: s.hook,
         hookTimeoutMs: ms(s.hookTimeout),
+        elsewhere: false,
       };
     default:
       throw new UsageError(`${where} is not a network fault.`);

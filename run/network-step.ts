@@ -35,17 +35,22 @@ export function planNetwork(
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
   const at = (index: number) => faultAt(scenario, index);
-  if (plan.target !== undefined) refuseEndpointKinds(faults.faults, opts.target ?? plan.target.toString(), at);
+  if (plan.target !== undefined && !opts.endpointFaultsElsewhere)
+    refuseEndpointKinds(faults.faults, opts.target ?? plan.target.toString(), at);
   const names = faults.faults.filter(isNetworkFault).map((f) => `'${f.name}'`);
   if (names.length === 0) return undefined;
   if (plan.transport === 'memory')
     throw new UsageError(
       `The scenario has network faults (${names.join(', ')}), which act on connections; the memory transport has none: run it with --transport mqtt or --transport http.`,
     );
-  if ((workers !== undefined && workers > 1) || opts.shard)
-    throw new UsageError(
-      `The scenario has network faults (${names.join(', ')}), which one process applies on one clock: run them without --workers and --shard.`,
-    );
+  // Split runs: every part puts its own proxy in front of the target for its own devices (the
+  // plan is the whole fleet's, so the parts strike the same devices at the same moments), and one
+  // process restarts the endpoint: the parent of --workers, shard 1 of --shard against a target
+  // of the user's (with the embedded endpoint each shard has its own). The others only note the
+  // restart's moment, to count what follows it.
+  const byOther =
+    opts.endpointFaultsElsewhere === true ||
+    (workers === undefined && opts.shard !== undefined && opts.shard.index > 0 && plan.target !== undefined);
   return networkPlan(faults, {
     seed: plan.seed,
     transport: plan.transport,
@@ -55,6 +60,7 @@ export function planNetwork(
     simStartMs: Date.parse(scenario.startTime),
     fleetSize: opts.devices ?? scenario.cohorts.reduce((n, c) => n + c.count, 0),
     at,
+    restartsElsewhere: byOther,
   });
 }
 

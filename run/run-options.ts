@@ -58,6 +58,10 @@ export interface RunOptions {
   /** Do not read the endpoint's tallies: the result carries the expected tallies for a later
    * merge to reconcile once (shards, workers). */
   deferReconcile?: boolean;
+  /** Another process applies the endpoint's faults (refusals, stalls, restarts): the parent of
+   * `--workers`, once for every worker, or a test that arms the endpoint itself. The run's own
+   * proxy then only notes a restart's moment. */
+  endpointFaultsElsewhere?: boolean;
   /** Transport tuning from the command line (overrides the scenario's `load`). */
   transportFlags?: TransportFlags;
   /** Overrides the scenario's maxInFlight. */

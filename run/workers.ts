@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { positionsOf } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
-import { systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { fromWire, UsageError, WorkerError } from '../protocol/errors.js';
 import { mergeResults, mergeTimelines } from '../result/merge.js';
 import type { TimelinePoint } from '../drive/metrics.js';
@@ -20,7 +20,11 @@ import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
 import { addEndpointCounts, endpointCounts, endpointWindows } from './endpoint-faults.js';
+import { NetworkFaults } from './network-faults.js';
+import { countsByFault } from './network-figures.js';
+import type { NetworkPlan } from './network-plan.js';
 import { planNetwork } from './network-step.js';
+import type { Target } from './open-target.js';
 import { openTarget } from './open-target.js';
 import { readTallies } from './read-endpoint.js';
 import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
@@ -81,21 +85,24 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       `A baseline is reconciled in one process for now: run with --workers 1 (asked for ${workers}), or give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
     );
   const plan = checkRun(scenario, opts, workers);
-  planNetwork(scenario, opts, plan, workers);
+  const net = planNetwork(scenario, opts, plan, workers);
   // opened once here, so the endpoint and every worker share the same secret
-  const target = await openTarget(scenario, opts, plan);
+  const target = await openTarget(scenario, opts, plan, net?.restartsEmbedded);
   const clock = opts.clock ?? systemClock;
+  // Each worker puts its own fault proxy in front of the target; restarts are this process's.
+  const restarts = net ? parentRestarts(net, target, clock, opts.logger) : undefined;
   // The endpoint's faults are this process's to apply: the workers only see an external target.
   const faults = planFaults(scenario, {
     seed: plan.seed,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
   // Armed at the first progress a worker reports, the nearest this process sees to the drives' start.
-  let armed = !target.endpoint || faults.faults.length === 0;
+  let armed = (!target.endpoint && !restarts) || faults.faults.length === 0;
   const armOnce = () => {
     if (armed) return;
     armed = true;
-    target.endpoint!.faults.arm(endpointWindows(faults, clock.now()));
+    restarts?.start();
+    target.endpoint?.faults.arm(endpointWindows(faults, clock.now()));
   };
   const progress: (LiveState | undefined)[] = Array.from({ length: workers }, () => undefined);
   // Progress shows the workers' summed figures and the latest error any worker reported.
@@ -138,6 +145,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             transport: plan.transport,
             shard: { index, count: workers },
             deferReconcile: true,
+            endpointFaultsElsewhere: true,
           },
         },
         (p) => {
@@ -159,6 +167,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const settled = await Promise.allSettled(runs.map((r) => r.done)).finally(() =>
       opts.signal?.removeEventListener('abort', stopAll),
     );
+    const restartFigures = await restarts?.stop();
     const parts = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
     const lost = runs.flatMap((r) => r.lost() ?? []);
@@ -170,6 +179,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     checkShards(parts);
     if (rt) {
       const merged = await mergeThroughTarget(rt, parts, clock);
+      if (restartFigures)
+        addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
       merged.target = { kind: 'external', url: shownUrl(rt) };
       merged.runId = rt.runId;
       if (before) merged.reconciliation.heldBefore = before.pairs;
@@ -180,6 +191,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     target.endpoint?.faults.disarm();
     const merged = mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
     addEndpointCounts(merged.faults, endpointCounts(faults, target.endpoint?.faults));
+    if (restartFigures)
+      addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
     if (before && target.kind === 'external') merged.reconciliation.heldBefore = before.pairs;
     return merged;
   } catch (err) {
@@ -187,6 +200,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     throw err;
   } finally {
     clock.clearInterval(tick);
+    await restarts?.stop();
     await target.close();
   }
 }
@@ -278,4 +292,12 @@ class PointMerger {
     this.pending.delete(t);
     this.out(mergeTimelines(parts.map((p) => [p]))[0]!);
   }
+}
+
+/** The endpoint restarts of a --workers run, which this process applies once (the endpoint's
+ * process, or the user's hook); undefined when the scenario has none. */
+function parentRestarts(net: NetworkPlan, target: Target, clock: Clock, logger: RunLogger | undefined) {
+  const restarts = net.faults.filter((f) => f.kind === 'endpoint-restart');
+  if (restarts.length === 0) return undefined;
+  return new NetworkFaults(restarts, { proxy: undefined, endpoint: target.process, clock, logger });
 }

@@ -73,6 +73,8 @@ describe('refusing-endpoint', () => {
       transport: 'http',
       target: proxy.url,
       talliesUrl: endpoint.httpUrl,
+      // the test armed the endpoint's refusals itself
+      endpointFaultsElsewhere: true,
     });
     const refused = endpoint.faults.counts[0]?.refused ?? 0;
     expect(refused).toBeGreaterThan(0);

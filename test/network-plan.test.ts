@@ -99,14 +99,39 @@ describe('the network plan', () => {
     expect(() => plan(faults, over)).toThrow(message);
   });
 
-  it('refuses network faults split over workers or shards, and with the memory transport', () => {
-    const s = parseScenario(`${BASE}  - { kind: connection-drop, at: 1s }\n`, 'net.yaml');
+  it('splits over workers and shards: every part plans the same devices, one process restarts the endpoint; the memory transport is refused', () => {
+    const s = parseScenario(
+      `${BASE}  - { kind: connection-drop, cohort: field, share: 0.5, at: 1s }\n  - { kind: endpoint-restart, at: 2s, hook: "true" }\n`,
+      'net.yaml',
+    );
     const run = { transport: 'mqtt' as const, seed: 3, target: undefined };
-    expect(() => planNetwork(s, { scenarioFile: 'net.yaml' }, run, 2)).toThrow(/without --workers and --shard/);
+    const whole = planNetwork(
+      parseScenario(`${BASE}  - { kind: connection-drop, cohort: field, share: 0.5, at: 1s }\n`, 'net.yaml'),
+      { scenarioFile: 'net.yaml' },
+      run,
+      2,
+    )!;
+    expect(whole.faults).toHaveLength(1);
+    // a --workers parent and each worker strike the same devices
+    const worker = planNetwork(
+      s,
+      { scenarioFile: 'net.yaml', shard: { index: 1, count: 2 }, endpointFaultsElsewhere: true },
+      { ...run, target: new URL('mqtt://127.0.0.1:1883') },
+    )!;
+    expect([...worker.faults[0]!.devices!].sort()).toEqual([...whole.faults[0]!.devices!].sort());
+    // the worker only marks the restart's moment: its parent restarts the endpoint
+    expect(worker.faults[1]).toMatchObject({ kind: 'endpoint-restart', elsewhere: true, hook: undefined });
+    expect(worker.restartsEmbedded).toBe(false);
+    // --shard against a target of the user's: shard 1 runs the hook, the others do not
+    const ext = { ...run, target: new URL('mqtt://127.0.0.1:1883') };
+    const shard = (index: number) =>
+      planNetwork(s, { scenarioFile: 'net.yaml', target: 'mqtt://127.0.0.1:1883', shard: { index, count: 2 } }, ext)!
+        .faults[1];
+    expect(shard(0)).toMatchObject({ elsewhere: false, hook: 'true' });
+    expect(shard(1)).toMatchObject({ elsewhere: true, hook: undefined });
     expect(() => planNetwork(s, { scenarioFile: 'net.yaml' }, { ...run, transport: 'memory' })).toThrow(
       /the memory transport has none/,
     );
-    expect(planNetwork(s, { scenarioFile: 'net.yaml' }, run)?.faults).toHaveLength(1);
   });
 
   it('refuses, at the line of the fault, endpoint faults against a target fleetsim does not own, and a restart of one without a hook', () => {

@@ -1,0 +1,54 @@
+/**
+ * Network faults in a run split over --workers: each worker puts its own fault proxy in front of
+ * the endpoint for its own devices, the plan being the whole fleet's (the same devices, the same
+ * moments), and the parent restarts the endpoint once. The merged report adds the workers' wire
+ * counts, and the tallies reconcile exactly.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../agent/scenario/load.js';
+import type { Endpoint } from '../broker/endpoint.js';
+import { runWithWorkers } from '../run/workers.js';
+import { ROOT } from './helpers.js';
+
+const file = (name: string) => join(ROOT, 'scenarios', 'faults', name);
+
+describe('network faults with --workers 2', () => {
+  it("connection-drop: each worker's proxy cuts its share of the cohort, devices resend, the tallies are exact", async () => {
+    let endpoint: Endpoint | undefined;
+    const r = await runWithWorkers(
+      loadScenario(file('connection-drop.yaml')),
+      { scenarioFile: file('connection-drop.yaml'), onEndpoint: (e) => (endpoint = e) },
+      2,
+    );
+    const line = r.faults![0]!;
+    expect(line).toMatchObject({ name: 'field-drop', kind: 'connection-drop', devices: 150, exact: true });
+    expect(line.injected.connectionsCut).toBeGreaterThan(0);
+    expect(line.injected.connectionsCut).toBeLessThanOrEqual(150);
+    expect(line.injected.reconnects).toBeGreaterThan(0);
+    // what the devices resent reached the endpoint again: each is a duplicate or stale there,
+    // or the first copy when the original had not arrived
+    const c = endpoint!.store.counters;
+    expect(c.duplicates + c.stale).toBeGreaterThan(0);
+    expect(line.injected.resentWithDup ?? 0).toBeGreaterThanOrEqual(c.duplicates + c.stale);
+    expect(r.reconciliation.differences).toEqual([]);
+    expect(r.events.acked).toBe(r.events.sent);
+    expect(r.verdict).toBe('passed');
+  });
+
+  it('endpoint-restart: the parent kills and restarts the endpoint once, the workers count what follows, the tallies are exact', async () => {
+    const r = await runWithWorkers(
+      loadScenario(file('endpoint-restart.yaml')),
+      { scenarioFile: file('endpoint-restart.yaml') },
+      2,
+    );
+    const line = r.faults![0]!;
+    expect(line).toMatchObject({ name: 'kill-endpoint', exact: true });
+    expect(line.injected.restarts).toBe(1);
+    expect(line.injected.replayed).toBeGreaterThan(0);
+    expect(line.injected.reconnects).toBeGreaterThan(0);
+    expect(r.reconciliation.differences).toEqual([]);
+    expect(r.events.acked).toBe(r.events.sent);
+    expect(r.verdict).toBe('passed');
+  });
+});
