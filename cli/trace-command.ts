@@ -86,7 +86,12 @@ function faultHeader(f: TraceFault, startMs: number): string {
     f.clock === 'sim'
       ? `+${formatElapsed(a - startMs)}${Number.isFinite(b) && b > a ? `..+${formatElapsed(b - startMs)}` : Number.isFinite(b) ? '' : ' to the end'} simulated`
       : `${formatDuration(a)}${Number.isFinite(b) && b > a ? `..${formatDuration(b)}` : Number.isFinite(b) ? '' : ' to the end'} of wall time from the drive's start (which events depends on the run's pace)`;
-  return `fault '${f.name}' (${f.kind}) strikes this device: ${win(f.from, f.to)}`;
+  // a wall moment is not on the simulated timeline below: say it here
+  const moment =
+    f.clock === 'wall' && f.at !== undefined && MOMENT_WHAT[f.kind]
+      ? `; at ${formatDuration(f.at)} from the drive's start ${MOMENT_WHAT[f.kind]}`
+      : '';
+  return `fault '${f.name}' (${f.kind}) strikes this device: ${win(f.from, f.to)}${moment}`;
 }
 
 /** Simulated elapsed time as d hh:mm:ss.mmm so long lifecycles stay readable. */

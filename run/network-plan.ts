@@ -3,8 +3,9 @@
  * network fault's window on the drive's wall clock, its devices, and its parameters for the fault
  * proxy or the endpoint restart; and what the devices' transport needs for them (an offline queue).
  * Refuses, in one sentence each, what cannot be applied as written: a simulated-time window with
- * an "asap" time scale, a cohort scope where connections cannot be told apart (HTTP's pooled
- * sockets, TLS or WebSocket), a restart of an external target without a hook.
+ * an "asap" time scale, a scope of part of the fleet where one device's connection carries
+ * others' reports (HTTP batches, shared MQTT connections), a restart of an external target
+ * without a hook.
  */
 import { momentOf, NETWORK_KINDS, type FaultPlan, type PlannedFault } from '../agent/faults/plan.js';
 import { parseDuration } from '../core/delay.js';
@@ -26,6 +27,9 @@ export interface NetworkContext {
   fleetSize: number;
   /** "file:line: " of a fault by its index, for the errors below. @default "" */
   at?: (index: number) => string;
+  /** HTTP events per request, and MQTT's shared connections: a part of the fleet cannot be struck apart over either. */
+  batch?: number | undefined;
+  sharedConnections?: number | undefined;
   /** Another process restarts the endpoint (a --workers parent, shard 1): here a restart only
    * marks its moment, so what follows it is counted under it. */
   restartsElsewhere?: boolean;
@@ -40,6 +44,9 @@ export interface NetworkPlan {
   restartsEmbedded: boolean;
   /** The devices' offline queue (the largest of the partitions'), or the default when any network fault is planned. */
   offlineQueue: OfflineQueue | undefined;
+  /** HTTP: devices struck by the same proxy faults share a pool of their own, named by one of
+   * them (the proxy knows its sockets as that device's); the rest share the transport's pool. */
+  groupOf: ((deviceId: string) => string | undefined) | undefined;
 }
 
 const PROXY_KINDS = new Set(['connection-drop', 'partition', 'bandwidth', 'delay']);
@@ -62,6 +69,7 @@ export function networkPlan(plan: FaultPlan, ctx: NetworkContext): NetworkPlan {
     // every network fault goes through the proxy, so what followed it is counted on the wire
     needsProxy: faults.length > 0,
     restartsEmbedded: !ctx.external && !ctx.restartsElsewhere && faults.some((f) => f.kind === 'endpoint-restart'),
+    groupOf: ctx.transport === 'http' ? groupsOf(faults) : undefined,
     offlineQueue: largest
       ? { max: largest.queue, overflow: largest.overflow }
       : faults.length > 0
@@ -83,13 +91,13 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
   const every = f.devices.size >= ctx.fleetSize;
   const devices = every ? undefined : f.devices;
   if (devices && PROXY_KINDS.has(f.kind)) {
-    if (ctx.transport === 'http')
+    if (ctx.transport === 'http' && (ctx.batch ?? 1) > 1)
       throw new UsageError(
-        `${where} strikes part of the fleet, but HTTP devices share pooled keep-alive sockets, so the fault proxy cannot tell one device's connection from another's: scope it to the whole fleet (no cohort, platform, app, share or count), or use MQTT.`,
+        `${where} strikes part of the fleet, but HTTP batches of ${ctx.batch} carry several devices' reports in one request, so one device's connection cannot be cut apart from another's: use batch 1, or scope the fault to the whole fleet.`,
       );
-    if (!ctx.url.startsWith('mqtt://'))
+    if (ctx.sharedConnections !== undefined)
       throw new UsageError(
-        `${where} strikes part of the fleet, which the fault proxy tells apart by the MQTT CONNECT's client id; over ${new URL(ctx.url).protocol}// (TLS or WebSocket) it cannot read it: scope it to the whole fleet, or use an mqtt:// target.`,
+        `${where} strikes part of the fleet, but sharedConnections carries every device's events over ${ctx.sharedConnections} connections, so one device's cannot be cut apart: drop sharedConnections, or scope the fault to the whole fleet.`,
       );
   }
   const base = { index: f.index, name: f.name, from: wall(f.from), to: wall(f.to), devices };
@@ -138,6 +146,23 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
     default:
       throw new UsageError(`${where} is not a network fault.`);
   }
+}
+
+/** Each struck device's group: the set of scoped proxy faults striking it, named by its first device. */
+function groupsOf(faults: readonly NetworkFault[]): ((deviceId: string) => string | undefined) | undefined {
+  const keyOf = new Map<string, string>();
+  for (const f of faults) {
+    if (!f.devices || !PROXY_KINDS.has(f.kind)) continue;
+    for (const id of f.devices) keyOf.set(id, `${keyOf.get(id) ?? ''}${f.index},`);
+  }
+  if (keyOf.size === 0) return undefined;
+  const named = new Map<string, string>();
+  const group = new Map<string, string>();
+  for (const [id, key] of keyOf) {
+    if (!named.has(key)) named.set(key, id);
+    group.set(id, named.get(key)!);
+  }
+  return (id) => group.get(id);
 }
 
 /** A simulated span as wall ms (a "sim" fault's repeat scales with the run's time scale). */

@@ -11,7 +11,9 @@ import type { Scenario } from '../agent/scenario/schema.js';
 import type { Clock } from '../core/clock.js';
 import { UsageError } from '../protocol/errors.js';
 import { Rng } from '../core/rng.js';
+import { PortOwnerMap } from '../transport/fault-proxy/port-owners.js';
 import { FaultProxy } from '../transport/fault-proxy/proxy.js';
+import { transportOptions } from '../transport/registry.js';
 import type { DeviceBehaviour } from '../transport/types.js';
 import { NetworkFaults } from './network-faults.js';
 import { isNetworkFault, networkPlan, type NetworkPlan } from './network-plan.js';
@@ -61,7 +63,16 @@ export function planNetwork(
     fleetSize: opts.devices ?? scenario.cohorts.reduce((n, c) => n + c.count, 0),
     at,
     restartsElsewhere: byOther,
+    ...transportShape(scenario, opts, plan.transport),
   });
+}
+
+/** What of the transport's options decides whether one device's connection can be told apart. */
+function transportShape(scenario: Scenario, opts: RunOptions, kind: RunPlan['transport']) {
+  if (kind === 'http') return { batch: transportOptions('http', scenario, opts.transportFlags).batch };
+  if (kind === 'mqtt')
+    return { sharedConnections: transportOptions('mqtt', scenario, opts.transportFlags).sharedConnections };
+  return {};
 }
 
 /** "file:line: " of a scenario's fault, for errors found once the run's target is known. */
@@ -100,11 +111,13 @@ export async function openNetwork(
   logger?: RunLogger,
 ): Promise<NetworkRun> {
   let proxy: FaultProxy | undefined;
+  const owners = new PortOwnerMap();
   if (net.needsProxy) {
     const u = new URL(target.url);
     proxy = await FaultProxy.start({
       target: { host: u.hostname, port: Number(u.port) },
       protocol: u.protocol === 'mqtt:' ? 'mqtt' : 'none',
+      owners,
       clock,
       // each lane's jitter from the scenario's seed and whose lane it is
       randomFor: (key) => {
@@ -117,7 +130,12 @@ export async function openNetwork(
   const faults = new NetworkFaults(net.faults, { proxy, endpoint: target.process, clock, logger });
   return {
     url: proxy ? proxy.urlFor(target.url) : target.url,
-    device: { offlineQueue: net.offlineQueue },
+    device: {
+      offlineQueue: net.offlineQueue,
+      // the devices' sockets claimed as theirs, so the proxy tells them apart over TLS, WebSocket and HTTP
+      ...(proxy ? { portOwners: owners } : {}),
+      ...(net.groupOf ? { groupOf: net.groupOf } : {}),
+    },
     faults,
     proxy,
     close: async () => {

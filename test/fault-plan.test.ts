@@ -5,6 +5,7 @@ import { parseScenario } from '../agent/scenario/load.js';
 import { traceDevice } from '../agent/sim/trace.js';
 import { renderTrace } from '../cli/trace-command.js';
 import { ScenarioError } from '../protocol/errors.js';
+import { formatDuration } from '../core/delay.js';
 
 const BASE = `
 name: faults-plan
@@ -120,6 +121,19 @@ describe('trace of a struck device', () => {
     expect(text).toMatch(/\+\s*00:10:00\.000 {2}FAULT stuck 'wedged' strikes/);
     expect(text).toMatch(/FAULT sent twice.*'twice'/);
     expect(t.steps[0]!.faults?.[0]).toMatch(/sent twice/);
+  });
+
+  it("shows a network fault's wall moment for the device: the drive cuts its connection then", () => {
+    const s = scenario('  - { kind: connection-drop, name: cut, cohort: droids, count: 1, at: 500ms, for: 2s }');
+    const f = planFaults(s, { seed: 7 }).faults[0]!;
+    const id = [...f.devices][0]!;
+    const t = traceDevice(s, id)!;
+    const at = momentOf(f, id);
+    expect(at).toBeGreaterThanOrEqual(500);
+    expect(t.faults[0]!.at).toBe(at);
+    expect(renderTrace(t, s, 7)).toContain(
+      `at ${formatDuration(at)} from the drive's start the device's connection is cut`,
+    );
   });
 });
 

@@ -82,13 +82,13 @@ describe('the network plan', () => {
     ],
     [
       '  - { kind: bandwidth, cohort: field, bytesPerSec: 1000 }\n',
-      { transport: 'http' as const, url: 'http://127.0.0.1:8080' },
-      /HTTP devices share pooled keep-alive sockets/,
+      { transport: 'http' as const, url: 'http://127.0.0.1:8080', batch: 10 },
+      /HTTP batches of 10 carry several devices' reports in one request/,
     ],
     [
       '  - { kind: connection-drop, cohort: field, at: 1s }\n',
-      { url: 'mqtts://127.0.0.1:8883' },
-      /over mqtts:\/\/ \(TLS or WebSocket\) it cannot read it/,
+      { sharedConnections: 4 },
+      /sharedConnections carries every device's events over 4 connections/,
     ],
     [
       '  - { kind: delay, per: connection, clock: wall, latency: { exponential: 50ms } }\n',
@@ -97,6 +97,23 @@ describe('the network plan', () => {
     ],
   ])('refuses what it cannot apply (%#)', (faults, over, message) => {
     expect(() => plan(faults, over)).toThrow(message);
+  });
+
+  it("strikes a cohort over HTTP, TLS and WebSocket too: HTTP's struck devices get a pool of their own, named by one of them", () => {
+    const two =
+      '  - { kind: partition, cohort: field, at: 1s, for: 1s }\n  - { kind: bandwidth, share: 0.5, bytesPerSec: 1000 }\n';
+    const http = plan(two, { transport: 'http' as const, url: 'http://127.0.0.1:8080' });
+    const [part, cap] = [http.faults[0]!.devices!, http.faults[1]!.devices!];
+    const groupOf = http.groupOf!;
+    for (const id of [...part, ...cap]) {
+      const g = groupOf(id)!;
+      // the group's name is a device struck by exactly the same faults: the proxy's scope holds it
+      expect(part.has(g)).toBe(part.has(id));
+      expect(cap.has(g)).toBe(cap.has(id));
+    }
+    expect(groupOf('office-000001') === undefined || cap.has('office-000001')).toBe(true);
+    for (const url of ['mqtts://127.0.0.1:8883', 'ws://127.0.0.1:8080/mqtt'])
+      expect(plan(two, { url }).faults[0]!.devices).toEqual(part);
   });
 
   it('splits over workers and shards: every part plans the same devices, one process restarts the endpoint; the memory transport is refused', () => {

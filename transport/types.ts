@@ -96,8 +96,19 @@ export interface TargetWiring {
 
 /** What the run asks of every device's transport beyond the scenario's transport options. */
 export interface DeviceBehaviour {
-  /** Reports wait on the device while it is offline, bounded (lean MQTT client). */
+  /** Reports wait on the device while it is offline, bounded (both MQTT clients). */
   offlineQueue?: OfflineQueue | undefined;
+  /** Every socket opened for a device is claimed here as that device's (or its group's), so the
+   * fault proxy can tell whose a connection is where it cannot read a client id. */
+  portOwners?: SocketClaims | undefined;
+  /** HTTP: the group a device's requests go in, on sockets of their own (devices a network
+   * fault strikes apart from the rest); undefined, the shared pool. */
+  groupOf?: ((deviceId: string) => string | undefined) | undefined;
+}
+
+/** Where sockets are claimed as a device's. */
+export interface SocketClaims {
+  claim(sock: import('node:net').Socket, owner: string): void;
 }
 
 export type TransportFactory<K extends TransportKind = TransportKind> = (ctx: TransportContext<K>) => Transport;

@@ -13,7 +13,10 @@ export interface Conn {
   client: Socket;
   upstream: Socket;
   sourcePort: number;
+  /** The client id its CONNECT gave (MQTT). */
   identity: string | undefined;
+  /** Whose the devices' transport says its source port is. */
+  owner: string | undefined;
   /** Bytes from the client held until its first chunk (MQTT: its whole CONNECT) is read. */
   held: Buffer | undefined;
   /** The fault whose closing of this owner's previous connection this one follows. */
@@ -40,6 +43,7 @@ export function openConn(
     upstream,
     sourcePort,
     identity: undefined,
+    owner: undefined,
     held: Buffer.alloc(0),
     cause: undefined,
     holeCause: undefined,

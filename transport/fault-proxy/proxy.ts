@@ -206,8 +206,9 @@ export class FaultProxy {
 
   /** Whose connection it is: the CONNECT's client id, or what the transport says of its port. */
   private owner(conn: Conn): string | undefined {
-    conn.identity ??= this.opts.owners?.ownerOf(conn.sourcePort);
-    return conn.identity;
+    // the transport's claim first: a CONNECT's client id may follow a target's pattern
+    conn.owner ??= this.opts.owners?.ownerOf(conn.sourcePort);
+    return conn.owner ?? conn.identity;
   }
 
   /** The connection is closed by `cause`: its owner's next connection that gets through is a reconnect of it. */

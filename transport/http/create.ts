@@ -15,6 +15,8 @@ export function createHttpTransport({ url, options: o, auth, wiring: w, device }
     ...(w?.path ? { path: w.path } : {}),
     ...(w?.contentType ? { contentType: w.contentType } : {}),
     ...(device?.offlineQueue ? { retryWhileOffline: true } : {}),
+    ...(device?.portOwners ? { portOwners: device.portOwners } : {}),
+    ...(device?.groupOf ? { groupOf: device.groupOf } : {}),
     ...(auth
       ? auth.mode === 'device'
         ? { bearerFor: (id: string) => httpBearer(auth, id) }

@@ -8,12 +8,20 @@
  * agent does (device-order.ts). With a client certificate per device, each device has its own
  * connection presenting its own identity.
  */
-import { Client, Pool, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { buildConnector, Client, Pool, type Dispatcher } from 'undici';
 import { HTTP_EVENTS_PATH } from '../../protocol/topics.js';
 import { TargetUnreachableError, UsageError } from '../../protocol/errors.js';
 import { backoffDelay, retryAfterMs, type BackoffOptions } from '../backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
-import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import {
+  emptyStats,
+  SendError,
+  type SendDone,
+  type SocketClaims,
+  type Transport,
+  type TransportStats,
+} from '../types.js';
 import type { TlsSettings } from '../tls/tls-options.js';
 import { DeviceOrder } from './device-order.js';
 
@@ -22,6 +30,11 @@ export interface HttpTransportOptions {
   url: string;
   /** @default 64 */
   connections?: number;
+  /** The group whose own pool a device's requests go in (devices a network fault strikes apart
+   * from the rest); undefined, the shared pool. */
+  groupOf?: ((deviceId: string) => string | undefined) | undefined;
+  /** Where every socket is claimed as its group's (or device's): the fault proxy's port owners. */
+  portOwners?: SocketClaims | undefined;
   /** Requests in flight per connection. @default 1 */
   pipelining?: number;
   token?: string;
@@ -88,6 +101,8 @@ export class HttpTransport implements Transport {
   /** DeviceOrder keeps one request in flight per device and batches what waits (device-order.ts). */
   readonly ordersDevices = true;
   private readonly pool: Pool;
+  /** A pool per group of devices a network fault strikes apart from the rest. */
+  private readonly groups = new Map<string, Pool>();
   private readonly headerList: string[];
   private readonly origin: string;
   private readonly batchMax: number;
@@ -153,9 +168,41 @@ export class HttpTransport implements Transport {
     };
   }
 
-  /** The dispatcher a device's request goes through: its own connection, or the pool. */
+  /** undici's connect option, every socket claimed as `owner`'s when the fault proxy asks. */
+  private connectOf(owner: string, tlsFor: string | undefined): Record<string, unknown> | buildConnector.connector {
+    const tls = this.opts.tls ? this.tlsConnect(tlsFor) : {};
+    const claims = this.opts.portOwners;
+    if (!claims) return tls;
+    const connector = buildConnector(tls);
+    return (options, callback) =>
+      connector(options, (err, sock) => {
+        if (sock) claims.claim(sock as Socket, owner);
+        (callback as (e: Error | null, s: typeof sock) => void)(err, sock);
+      });
+  }
+
+  /** The shared pool, or the pool of the device's group. */
+  private poolOf(deviceId: string | undefined): Pool {
+    const g = deviceId === undefined ? undefined : this.opts.groupOf?.(deviceId);
+    if (g === undefined) return this.pool;
+    let p = this.groups.get(g);
+    if (!p) {
+      p = new Pool(this.origin, {
+        connections: Math.max(2, Math.ceil((this.opts.connections ?? 64) / 4)),
+        pipelining: this.opts.pipelining ?? 1,
+        headersTimeout: this.opts.timeoutMs ?? 30_000,
+        bodyTimeout: this.opts.timeoutMs ?? 30_000,
+        keepAliveTimeout: 60_000,
+        connect: this.connectOf(g, undefined),
+      });
+      this.groups.set(g, p);
+    }
+    return p;
+  }
+
+  /** The dispatcher a device's request goes through: its own connection, or a pool. */
   private dispatcher(b: Batch): Dispatcher {
-    if (b.via === undefined) return this.pool;
+    if (b.via === undefined) return this.poolOf(b.devices[0]);
     let c = this.deviceClients.get(b.via);
     if (!c) {
       c = {
@@ -164,7 +211,7 @@ export class HttpTransport implements Transport {
           headersTimeout: this.opts.timeoutMs ?? 30_000,
           bodyTimeout: this.opts.timeoutMs ?? 30_000,
           keepAliveTimeout: 60_000,
-          connect: this.tlsConnect(b.via),
+          connect: this.connectOf(b.via, b.via),
         }),
         finished: false,
       };
@@ -358,7 +405,11 @@ export class HttpTransport implements Transport {
       this.retryTimers.clear();
       for (const q of this.order?.drain() ?? [])
         q.done(new SendError('the HTTP transport closed before this report could be sent', 'network'));
-      await Promise.all([this.pool.close(), ...[...this.deviceClients.values()].map((c) => c.client.close())]);
+      await Promise.all([
+        this.pool.close(),
+        ...[...this.groups.values()].map((p) => p.close()),
+        ...[...this.deviceClients.values()].map((c) => c.client.close()),
+      ]);
       this.deviceClients.clear();
     })();
     return this.closing;

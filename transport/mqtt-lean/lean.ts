@@ -12,7 +12,15 @@ import { presenceTopic, statusTopic } from '../../protocol/topics.js';
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import { ConnectGate } from '../connect-gate.js';
 import { parseMqttTarget, type MqttTarget } from '../mqtt/connect.js';
-import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import type { Socket } from 'node:net';
+import {
+  emptyStats,
+  SendError,
+  type SendDone,
+  type SocketClaims,
+  type Transport,
+  type TransportStats,
+} from '../types.js';
 import { LeanConnection, State, type LeanHost, type OfflineQueue } from './connection.js';
 import { connectFrame, publishFrame, topicBytes } from './frames.js';
 import { openWire, type Wire } from './wire.js';
@@ -62,6 +70,8 @@ export interface LeanMqttOptions {
   ca?: Buffer | string;
   /** A target's TLS: CA bundle, server check and a client certificate per device; wins over ca/insecureTls. */
   tls?: TlsSettings | undefined;
+  /** Where each device's socket is claimed as its (the fault proxy's port owners). */
+  portOwners?: SocketClaims | undefined;
   /** The client id of a device's connection (a target's clientId pattern). @default the device id */
   clientIdFor?: ((deviceId: string) => string) | undefined;
   /** A device's username and password (a target's patterns); wins over `credentials`. */
@@ -164,6 +174,9 @@ export class LeanMqttTransport implements Transport, LeanHost {
         ca: tls?.ca ?? this.opts.ca,
         ...(me ? { cert: me.cert, key: me.key } : {}),
         ...(this.opts.headers ? { headers: this.opts.headers } : {}),
+        ...(this.opts.portOwners && conn.device
+          ? { claim: (sock: Socket) => this.opts.portOwners!.claim(sock, conn.clientId) }
+          : {}),
       },
       conn,
     );

@@ -23,6 +23,8 @@ export interface WireOptions {
   key?: string | undefined;
   /** Extra headers on the WebSocket upgrade (a target's `headers`). */
   headers?: Record<string, string> | undefined;
+  /** Told of the TCP socket under the connection as it is opened (the fault proxy's port owners). */
+  claim?: ((sock: Socket) => void) | undefined;
 }
 
 export interface WireEvents {
@@ -79,6 +81,7 @@ function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
     ...(o.cert ? { cert: o.cert, key: o.key } : {}),
     ...(o.headers ? { headers: o.headers } : {}),
     ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+    ...(o.claim ? { createConnection: claimed(t.protocol === 'wss', o.claim) } : {}),
   });
   let error: Error | undefined;
   ws.binaryType = 'nodebuffer';
@@ -100,26 +103,39 @@ function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
   };
 }
 
+/** ws's socket factory, with the socket claimed as it is made. */
+function claimed(secure: boolean, claim: (sock: Socket) => void) {
+  // ws calls it as net.connect or tls.connect, with the options it built
+  const make = (opts: import('node:tls').ConnectionOptions) => {
+    const sock = secure ? tlsConnect(opts) : netConnect(opts as import('node:net').NetConnectOpts);
+    claim(sock);
+    return sock;
+  };
+  return make as unknown as typeof netConnect;
+}
+
 export function openWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
+  const sock = openSocket(t, o);
+  if (sock && o.claim) o.claim(sock);
+  return sock ? socketWire(sock, ev, t.protocol === 'mqtts') : webSocketWire(t, o, ev);
+}
+
+function openSocket(t: WireTarget, o: WireOptions): Socket | undefined {
   const local = o.localAddress ? { localAddress: o.localAddress } : {};
   switch (t.protocol) {
     case 'mqtt':
-      return socketWire(netConnect({ host: t.host, port: t.port, ...local }), ev, false);
+      return netConnect({ host: t.host, port: t.port, ...local });
     case 'mqtts':
-      return socketWire(
-        tlsConnect({
-          host: t.host,
-          port: t.port,
-          ...(isIP(t.host) ? {} : { servername: t.host }),
-          rejectUnauthorized: !o.insecureTls,
-          ...(o.ca ? { ca: o.ca } : {}),
-          ...(o.cert ? { cert: o.cert, key: o.key } : {}),
-          ...local,
-        }),
-        ev,
-        true,
-      );
+      return tlsConnect({
+        host: t.host,
+        port: t.port,
+        ...(isIP(t.host) ? {} : { servername: t.host }),
+        rejectUnauthorized: !o.insecureTls,
+        ...(o.ca ? { ca: o.ca } : {}),
+        ...(o.cert ? { cert: o.cert, key: o.key } : {}),
+        ...local,
+      });
     default:
-      return webSocketWire(t, o, ev);
+      return undefined;
   }
 }

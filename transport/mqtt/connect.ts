@@ -3,7 +3,7 @@
  * through a stream builder (mqtt.js accepts one in `new MqttClient(builder, options)`), and
  * replaces mqtt.js's fixed reconnect period with exponential backoff and jitter.
  */
-import { isIP, connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt, { MqttClient, type IClientOptions, type Packet } from 'mqtt';
 import { UsageError } from '../../protocol/errors.js';
@@ -51,6 +51,8 @@ export interface ClientSpec {
   tls?: { ca?: Buffer | undefined; cert?: string | undefined; key?: string | undefined } | undefined;
   /** Extra headers on the WebSocket upgrade (ws, wss). */
   headers?: Record<string, string> | undefined;
+  /** Told of every TCP socket the client opens (the fault proxy's port owners). */
+  claim?: ((sock: Socket) => void) | undefined;
   /** Runs on every CONNACK after the first: the connection dropped and came back; `resumed` when
    * the broker still had the session. */
   onReconnected?: (resumed: boolean) => void;
@@ -78,7 +80,7 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
   if (target.protocol === 'mqtt' || target.protocol === 'mqtts') {
     const { host, port } = target;
     const local = spec.localAddress;
-    const builder =
+    const open =
       target.protocol === 'mqtt'
         ? () => netConnect({ host, port, ...(local ? { localAddress: local } : {}) })
         : () =>
@@ -90,12 +92,24 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
               ...tls,
               ...(local ? { localAddress: local } : {}),
             });
+    const builder = () => {
+      const sock = open();
+      spec.claim?.(sock);
+      return sock;
+    };
     client = new MqttClient(builder, options);
   } else {
     client = mqtt.connect(target.url, {
       ...options,
       ...(target.protocol === 'wss' ? tls : {}),
-      ...(spec.headers ? { wsOptions: { headers: spec.headers } } : {}),
+      ...(spec.headers || spec.claim
+        ? {
+            wsOptions: {
+              ...(spec.headers ? { headers: spec.headers } : {}),
+              ...(spec.claim ? { createConnection: claimedSocket(target.protocol === 'wss', spec.claim) } : {}),
+            },
+          }
+        : {}),
     });
   }
   let attempt = 0;
@@ -117,6 +131,17 @@ export function createMqttClient(target: MqttTarget, spec: ClientSpec): MqttClie
   // Errors surface through the publish callbacks and deadlines; without a listener mqtt.js throws.
   client.on('error', () => undefined);
   return client;
+}
+
+/** The WebSocket's socket factory (ws's createConnection), the socket claimed as it is made. */
+function claimedSocket(secure: boolean, claim: (sock: Socket) => void) {
+  // ws calls it as net.connect or tls.connect, with the options it built
+  const make = (opts: import('node:tls').ConnectionOptions) => {
+    const sock = secure ? tlsConnect(opts) : netConnect(opts as import('node:net').NetConnectOpts);
+    claim(sock);
+    return sock;
+  };
+  return make as unknown as typeof netConnect;
 }
 
 /**

@@ -39,10 +39,12 @@ export function createMqttTransport({ url, options: o, auth, wiring: w, device }
       ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
       ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
       ...(device?.offlineQueue ? { offlineQueue: device.offlineQueue } : {}),
+      ...(device?.portOwners ? { portOwners: device.portOwners } : {}),
     });
   return new MqttTransport({
     ...common,
     ...target,
     ...(device?.offlineQueue ? { offlineQueue: device.offlineQueue } : {}),
+    ...(device?.portOwners ? { portOwners: device.portOwners } : {}),
   });
 }

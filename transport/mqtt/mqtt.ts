@@ -13,7 +13,15 @@ import type { BackoffOptions } from '../backoff.js';
 import { Deadlines, type Deadline } from '../deadlines.js';
 import type { Clock } from '../../core/clock.js';
 import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
-import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import type { Socket } from 'node:net';
+import {
+  emptyStats,
+  SendError,
+  type SendDone,
+  type SocketClaims,
+  type Transport,
+  type TransportStats,
+} from '../types.js';
 import type { TlsSettings } from '../tls/tls-options.js';
 import type { OfflineQueue } from '../mqtt-lean/connection.js';
 import { droppedError, overflow, type Waiting } from './offline-queue.js';
@@ -57,6 +65,8 @@ export interface MqttTransportOptions {
    * reports wait in this bounded queue, in order, and are handed to mqtt.js on CONNACK; their
    * acknowledgement deadline starts then. Unset: mqtt.js's own queue, unbounded. */
   offlineQueue?: OfflineQueue | undefined;
+  /** Where each device's socket is claimed as its (the fault proxy's port owners). */
+  portOwners?: SocketClaims | undefined;
 }
 
 export { presenceTopic };
@@ -167,6 +177,9 @@ export class MqttTransport implements Transport {
       insecureTls: tls ? !tls.rejectUnauthorized : (this.opts.insecureTls ?? false),
       ...(tls ? { tls: { ca: tls.ca, cert: me?.cert, key: me?.key } } : {}),
       ...(this.opts.headers ? { headers: this.opts.headers } : {}),
+      ...(device && this.opts.portOwners
+        ? { claim: (sock: Socket) => this.opts.portOwners!.claim(sock, deviceId) }
+        : {}),
       onReconnected: (resumed) => {
         this.counters.reconnects++;
         if (resumed) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
