@@ -62,6 +62,8 @@ export interface ResultInput {
   moreFaultCounts?: readonly Record<string, number>[];
   /** Where each differing (device, app) began (fault-report.ts says whether in a fault's window). */
   differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
+  /** When each network fault was in force in fact (wall ms from the drive's start), by index. */
+  activeFaults?: ReadonlyMap<number, { from: number; to: number }>;
   /** With network faults: the events sent that the endpoint never took in. */
   lostEvents?: LostEvents;
 }
@@ -164,6 +166,7 @@ export function buildResult(r: ResultInput): RunResult {
             reconciliation,
             simStartMs: r.simStartMs,
             ...(r.differenceAt ? { differenceAt: r.differenceAt } : {}),
+            ...(r.activeFaults ? { active: r.activeFaults } : {}),
           }),
         }
       : {}),

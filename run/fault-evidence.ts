@@ -32,6 +32,8 @@ export async function faultEvidence(
   devices: DeviceReconciliation | undefined,
   /** fleetsim's read API of the target, when lost events are to be looked for (network faults). */
   historyUrl: string | undefined,
+  /** When each network fault was in force in fact (wall ms from the drive's start). */
+  active?: ReadonlyMap<number, { from: number; to: number }>,
 ): Promise<FaultEvidence> {
   const differenceAt = new Map<string, { simAt: number; wallMs: number }>();
   for (const d of devices?.differences ?? []) {
@@ -42,7 +44,7 @@ export async function faultEvidence(
   const lostEvents = await findLostEvents(historyUrl, log, devices?.differences ?? []);
   for (const e of lostEvents.events) {
     const names = plan.faults
-      .filter((f) => f.devices.has(e.deviceId) && sentIn(f, Date.parse(e.simTs), e.sentAtMs))
+      .filter((f) => f.devices.has(e.deviceId) && sentIn(f, Date.parse(e.simTs), e.sentAtMs, active?.get(f.index)))
       .map((f) => f.name);
     if (names.length > 0) e.faults = names;
   }
@@ -50,7 +52,8 @@ export async function faultEvidence(
 }
 
 /** Sent while the fault's window was open, in its own clock (a silent link swallows `silentFor` longer). */
-function sentIn(f: PlannedFault, simAt: number, wallMs: number): boolean {
+function sentIn(f: PlannedFault, simAt: number, wallMs: number, active?: { from: number; to: number }): boolean {
+  if (active && wallMs >= active.from && wallMs <= active.to) return true;
   const silent = f.spec.kind === 'connection-drop' ? (parseDuration(f.spec.silentFor ?? 0) ?? 0) : 0;
   const at = f.clock === 'sim' ? simAt : wallMs;
   return at >= f.from && at <= f.to + silent;

@@ -93,7 +93,16 @@ export class NetworkFaults {
       restarts: [],
       hooks: [],
       error: undefined,
+      active: undefined,
     }));
+  }
+
+  /** Now is within the span the fault was in force. */
+  private inForce(fig: NetworkFaultFigures): void {
+    const now = this.deps.clock.now() - this.t0;
+    fig.active = fig.active
+      ? { from: Math.min(fig.active.from, now), to: Math.max(fig.active.to, now) }
+      : { from: now, to: now };
   }
 
   /** Where the devices' offline-queue counts are read (the run's transport). */
@@ -176,6 +185,7 @@ export class NetworkFaults {
     const before = this.deps.proxy!.counters();
     this.windowStart.set(f.name, before);
     this.lifts.set(f.name, apply());
+    this.inForce(fig);
     fig.struck++;
     fig.connectionsCut += this.deps.proxy!.counters().connectionsCut - before.connectionsCut;
     this.deps.logger?.info({ fault: f.name, kind: f.kind, devices: fig.devices ?? 'all' }, 'fault window opens');
@@ -186,6 +196,7 @@ export class NetworkFaults {
     const before = this.windowStart.get(f.name);
     if (!lift || !before) return;
     lift.lift();
+    this.inForce(fig);
     this.lifts.delete(f.name);
     this.windowStart.delete(f.name);
     const now = this.deps.proxy!.counters();
@@ -236,7 +247,9 @@ export class NetworkFaults {
   ): void {
     const proxy = this.deps.proxy!;
     const scope = ids ? { ids } : undefined;
+    this.inForce(fig);
     const cut = () => {
+      this.inForce(fig);
       const gone = proxy.cut(scope, f.index);
       fig.connectionsCut += gone.length;
       if (ids) fig.notConnected += ids.size - new Set(gone).size;
@@ -291,10 +304,12 @@ export class NetworkFaults {
       }
       const ep = this.deps.endpoint!;
       log?.warn({ fault: f.name, downMs: f.downMs }, 'endpoint restart: SIGKILL');
+      this.inForce(fig);
       this.blameQueue(f.index);
       this.deps.proxy?.blameUpstream(f.index);
       try {
         const r = await ep.restart(f.downMs);
+        this.inForce(fig);
         this.deps.proxy?.blameUpstream(undefined);
         fig.restarts.push({ ...r, downMs: r.upAt - r.killedAt });
         log?.info({ fault: f.name, replayed: r.replayed, downMs: r.upAt - r.killedAt }, 'endpoint restarted');

@@ -28,6 +28,8 @@ export interface NetworkFaultFigures {
   hooks: HookOutcome[];
   /** Set when the fault could not be applied as asked (a hook failed, a restart did not come back). */
   error: string | undefined;
+  /** When it was in force in fact, wall ms from the drive's start (a loaded machine fires timers late). */
+  active: { from: number; to: number } | undefined;
 }
 
 /** What followed each fault, by its index: the reconnects and DUP resends the proxy saw on
@@ -161,4 +163,9 @@ export function plusCounts(
     for (const [k, n] of Object.entries(c)) into[k] = (into[k] ?? 0) + n;
   });
   return out;
+}
+
+/** Each network fault's span in force, by its index, for the "only in this fault's window" note. */
+export function activeSpans(figures: readonly NetworkFaultFigures[]): Map<number, { from: number; to: number }> {
+  return new Map(figures.flatMap((f) => (f.active ? [[f.index, f.active] as const] : [])));
 }

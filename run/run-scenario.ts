@@ -13,7 +13,7 @@ import { endpointCounts, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
 import { faultEvidence, sentLogFor } from './fault-evidence.js';
 import type { SentLog } from './sent-log.js';
-import { countsByFault, followed, plusCounts } from './network-figures.js';
+import { activeSpans, countsByFault, followed, plusCounts } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
@@ -128,7 +128,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       // the parts of a split run leave this to the parent, which reads the endpoint once
       const evidence =
         sentLog && !opts.deferReconcile
-          ? await faultEvidence(sentLog, run.faults, read.devices, net && !rt ? target.talliesUrl : undefined)
+          ? await faultEvidence(
+              sentLog,
+              run.faults,
+              read.devices,
+              net && !rt ? target.talliesUrl : undefined,
+              networkFaults && activeSpans(networkFaults),
+            )
           : undefined;
       const result = buildResult({
         scenario,
@@ -145,6 +151,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         ...read,
         moreFaultCounts: plusCounts(endpointCounts(run.faults, target.endpoint?.faults), networkCounts),
         ...(evidence ? { differenceAt: evidence.differenceAt } : {}),
+        ...(networkFaults ? { activeFaults: activeSpans(networkFaults) } : {}),
         ...(evidence?.lostEvents ? { lostEvents: evidence.lostEvents } : {}),
         shard: opts.shard,
       });

@@ -132,7 +132,8 @@ describe('the fault proxy', () => {
   });
 
   it("tells whose a connection is from the port owners when it cannot read a client id, and draws each lane's jitter from its own seeded stream", async () => {
-    const sink = createServer((s) => s.resume());
+    // an echo: a reconnect counts once the target has answered it
+    const sink = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
     opened.push({ close: () => new Promise<void>((r) => sink.close(() => r())) });
     const owners = new Map<number, string>();

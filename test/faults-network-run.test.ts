@@ -78,6 +78,10 @@ describe('network faults in a run', () => {
       exact: true,
       injected: { restarts: 1, replayed: r.replayed, downMs: Math.round(r.downMs) },
     });
+    // the devices came back once each at most: an attempt the endpoint never answered while it
+    // was down is not a reconnect
+    expect(result.faults![0]!.injected.reconnects).toBeGreaterThan(0);
+    expect(result.faults![0]!.injected.reconnects).toBeLessThanOrEqual(200);
     // nothing acknowledged is lost, event by event: every event sent is in the endpoint's history
     expect(result.lostEvents).toMatchObject({ lost: 0, events: [], pairsNotChecked: 0 });
     expect(result.lostEvents!.pairsChecked).toBeGreaterThan(0);
@@ -228,14 +232,15 @@ faults:
     expect(sum('reconnects')).toBe([...causes.values()].reduce((n, c) => n + c.reconnects, 0));
     expect(sum('resentWithDup')).toBe([...causes.values()].reduce((n, c) => n + c.dupPublishes, 0));
     expect(sum('resentWithDup')).toBeLessThanOrEqual(wire.dupPublishes);
+    // each goes to the fault that closed the device's connection last: a partitioned device the
+    // restart closed again comes back as the restart's
     for (const [i, name] of [
       [0, 'flaky-field'],
       [1, 'offline-fifth'],
       [4, 'kill-endpoint'],
-    ] as const) {
-      expect(by(name).injected.reconnects).toBeGreaterThan(0);
-      expect(by(name).injected.reconnects).toBe(causes.get(i)!.reconnects);
-    }
+    ] as const)
+      expect(by(name).injected.reconnects ?? 0).toBe(causes.get(i)?.reconnects ?? 0);
+    expect(by('kill-endpoint').injected.reconnects).toBeGreaterThan(0);
     // latency and a bandwidth cap close nothing: nothing reconnects after them
     expect(by('satellite-latency').injected.reconnects).toBeUndefined();
     expect(by('rural-slow').injected.reconnects).toBeUndefined();

@@ -2,7 +2,8 @@
  * Which fault a reconnect followed. The proxy tells the book when a fault closes an owner's
  * connection (cut, refused, swallowed by a blackhole the device gave up on, or closed by the
  * target during a restart); the owner's next connection that gets through is then a reconnect of
- * that fault, and the PUBLISH frames it resends with DUP are that fault's too. Connections nobody
+ * that fault once the target answers it, and the PUBLISH frames it resends with DUP are that
+ * fault's too. Connections nobody
  * owns (no client id, no port known) are matched in order: the next such connect is the oldest's.
  */
 import type { CauseCounters } from './types.js';
@@ -18,13 +19,21 @@ export class CauseBook {
     else this.anonCauses.push(cause);
   }
 
-  /** A connection got through: the fault it is a reconnect of, if any, counted. */
-  reconnected(owner: string | undefined): number | undefined {
-    const cause = owner !== undefined ? this.lastCause.get(owner) : this.anonCauses.shift();
-    if (cause === undefined) return undefined;
+  /** A connection got through the proxy: the fault it would be a reconnect of, if any (not yet
+   * counted: the target must answer it first). */
+  peek(owner: string | undefined): number | undefined {
+    return owner !== undefined ? this.lastCause.get(owner) : this.anonCauses[0];
+  }
+
+  /** The target answered the connection: a reconnect of `cause`, counted once. An attempt the
+   * target never answered (down in a restart) is not one: the next attempt may still be. */
+  confirmed(owner: string | undefined, cause: number): void {
+    if (owner !== undefined) {
+      if (this.lastCause.get(owner) !== cause) return;
+      this.lastCause.delete(owner);
+    } else if (this.anonCauses[0] === cause) this.anonCauses.shift();
+    else return;
     this.of(cause).reconnects++;
-    if (owner !== undefined) this.lastCause.delete(owner);
-    return cause;
   }
 
   resent(cause: number, dups: number): void {

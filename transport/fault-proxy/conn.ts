@@ -21,6 +21,8 @@ export interface Conn {
   held: Buffer | undefined;
   /** The fault whose closing of this owner's previous connection this one follows. */
   cause: number | undefined;
+  /** The target has sent something back: the connection is up end to end. */
+  answered: boolean;
   /** The blackhole (its fault) this connection is in now. */
   holeCause: number | undefined;
   up: Lane;
@@ -47,6 +49,7 @@ export function openConn(
     held: Buffer.alloc(0),
     cause: undefined,
     holeCause: undefined,
+    answered: false,
     up: new Lane(client, upstream, true, counters, clock, Math.random),
     down: new Lane(upstream, client, false, counters, clock, Math.random),
     publishes: mqtt ? new PublishCounter() : undefined,

@@ -157,7 +157,11 @@ export class FaultProxy {
     };
     client.on('error', gone).on('close', gone);
     upstream.on('error', upstreamGone).on('close', upstreamGone);
-    upstream.on('data', (b: Buffer) => conn.down.push(b));
+    upstream.on('data', (b: Buffer) => {
+      if (conn.cause !== undefined && !conn.answered) this.causes.confirmed(this.owner(conn), conn.cause);
+      conn.answered = true;
+      conn.down.push(b);
+    });
     client.on('data', (b: Buffer) => this.fromClient(conn, b));
   }
 
@@ -195,7 +199,7 @@ export class FaultProxy {
    * its lanes' jitter drawn from the owner's own seeded stream. */
   private live(conn: Conn): void {
     const owner = this.owner(conn);
-    conn.cause = this.causes.reconnected(owner);
+    conn.cause = this.causes.peek(owner);
     if (!this.randomFor) return;
     const key = owner ?? `port ${conn.sourcePort}`;
     const n = (this.ordinals.get(key) ?? 0) + 1;
