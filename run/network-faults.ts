@@ -57,6 +57,8 @@ export interface NetworkFaultsDeps {
   endpoint: EndpointProcess | undefined;
   clock: Clock;
   logger?: RunLogger | undefined;
+  /** HTTP devices in pools of their own per group (network-plan.ts): a cut names the group. */
+  grouped?: boolean;
 }
 
 export class NetworkFaults {
@@ -69,6 +71,7 @@ export class NetworkFaults {
   private readonly silences = new Set<Lifting>();
   private t0 = 0;
   private stopped = false;
+  private own: ReadonlySet<string> | undefined;
   /** The devices' offline-queue counts, read at each disruption: what queued after a fault struck
    * and before the next one is the first's (a device does not say why it was offline). */
   private queueRead: (() => QueueCounts) | undefined;
@@ -103,6 +106,12 @@ export class NetworkFaults {
     fig.active = fig.active
       ? { from: Math.min(fig.active.from, now), to: Math.max(fig.active.to, now) }
       : { from: now, to: now };
+  }
+
+  /** This part's own devices (a worker or shard of a split run): a drop walks and counts only
+   * theirs, the other parts' proxies strike the rest. */
+  ownDevices(ids: ReadonlySet<string>): void {
+    this.own = ids;
   }
 
   /** Where the devices' offline-queue counts are read (the run's transport). */
@@ -218,7 +227,8 @@ export class NetworkFaults {
         });
       return pass(f.from);
     }
-    const due = [...f.devices].map((id) => ({ id, at: f.momentOf(id) })).sort((a, b) => a.at - b.at);
+    const mine = this.own ? [...f.devices].filter((id) => this.own!.has(id)) : [...f.devices];
+    const due = mine.map((id) => ({ id, at: f.momentOf(id) })).sort((a, b) => a.at - b.at);
     let k = 0;
     const next = () => {
       if (k >= due.length) return;
@@ -252,7 +262,8 @@ export class NetworkFaults {
       this.inForce(fig);
       const gone = proxy.cut(scope, f.index);
       fig.connectionsCut += gone.length;
-      if (ids) fig.notConnected += ids.size - new Set(gone).size;
+      // over HTTP a group's sockets are known by one of its devices: whose were not open is not known
+      if (ids && !this.deps.grouped) fig.notConnected += ids.size - new Set(gone).size;
     };
     if (f.silentMs <= 0) return cut();
     const before = proxy.counters().blackholedBytes;

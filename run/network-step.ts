@@ -127,7 +127,13 @@ export async function openNetwork(
     });
     logger?.info({ proxy: proxy.urlFor(target.url), target: target.url }, 'fault proxy in front of the target');
   }
-  const faults = new NetworkFaults(net.faults, { proxy, endpoint: target.process, clock, logger });
+  const faults = new NetworkFaults(net.faults, {
+    proxy,
+    endpoint: target.process,
+    clock,
+    logger,
+    grouped: net.groupOf !== undefined,
+  });
   return {
     url: proxy ? proxy.urlFor(target.url) : target.url,
     device: {

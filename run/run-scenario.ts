@@ -106,6 +106,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         const s = transport.stats();
         return { queued: s.offlineQueued ?? 0, dropped: s.offlineDropped ?? 0 };
       });
+      // a part of a split run strikes only its own devices (the plan is the whole fleet's)
+      if (opts.shard) net?.faults.ownDevices(new Set(run.fleet.devices.map((d) => d.id)));
       net?.faults.start();
       sentLog?.start();
       const driven = await driveFleet(run, transport, withSentLog(opts, sentLog), clock, rt?.encoder);

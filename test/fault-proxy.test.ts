@@ -166,5 +166,13 @@ describe('the fault proxy', () => {
     await until('the third read', () => proxy.counters().bytesUp === 15);
     expect(proxy.byCause().get(3)).toEqual({ reconnects: 1, dupPublishes: 0 });
     expect(keys).toEqual(['dev-a#1/up', 'dev-a#1/down', 'dev-b#1/up', 'dev-b#1/down', 'dev-a#2/up', 'dev-a#2/down']);
+    // a group's pool has several sockets under one owner: each that comes back counts
+    const b2 = await open('dev-b');
+    await until('the fourth read', () => proxy.counters().bytesUp === 20);
+    expect(proxy.cut({ ids: new Set(['dev-b']) }, 5)).toEqual(['dev-b', 'dev-b']);
+    await new Promise<void>((r) => (b2.destroyed ? r() : b2.once('close', () => r())));
+    await open('dev-b');
+    await open('dev-b');
+    await until('both back and answered', () => proxy.byCause().get(5)?.reconnects === 2);
   });
 });

@@ -25,6 +25,9 @@ describe('network faults with --workers 2', () => {
     expect(line).toMatchObject({ name: 'field-drop', kind: 'connection-drop', devices: 150, exact: true });
     expect(line.injected.connectionsCut).toBeGreaterThan(0);
     expect(line.injected.connectionsCut).toBeLessThanOrEqual(150);
+    // each worker walks only its own devices of the cohort: every struck device counted once
+    expect(line.injected.struck).toBeLessThanOrEqual(150);
+    expect(line.injected.struck).toBe(line.injected.connectionsCut! + (line.injected.notConnected ?? 0));
     expect(line.injected.reconnects).toBeGreaterThan(0);
     // what the devices resent reached the endpoint again: each is a duplicate or stale there,
     // or the first copy when the original had not arrived

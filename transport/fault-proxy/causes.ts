@@ -9,28 +9,35 @@
 import type { CauseCounters } from './types.js';
 
 export class CauseBook {
-  private readonly lastCause = new Map<string, number>();
+  /** Per owner, the fault that closed its last connections, and how many of them it closed
+   * (an HTTP group's pool has several). */
+  private readonly lastCause = new Map<string, { cause: number; n: number }>();
   private readonly anonCauses: number[] = [];
   private readonly byFault = new Map<number, CauseCounters>();
 
-  closed(owner: string | undefined, cause: number | undefined): void {
+  /** `live`: the connection had been answered (a refused connect adds no reconnect to wait for). */
+  closed(owner: string | undefined, cause: number | undefined, live = true): void {
     if (cause === undefined) return;
-    if (owner !== undefined) this.lastCause.set(owner, cause);
-    else this.anonCauses.push(cause);
+    if (owner === undefined) return void this.anonCauses.push(cause);
+    const e = this.lastCause.get(owner);
+    if (e?.cause === cause) {
+      if (live) e.n++;
+    } else this.lastCause.set(owner, { cause, n: 1 });
   }
 
   /** A connection got through the proxy: the fault it would be a reconnect of, if any (not yet
    * counted: the target must answer it first). */
   peek(owner: string | undefined): number | undefined {
-    return owner !== undefined ? this.lastCause.get(owner) : this.anonCauses[0];
+    return owner !== undefined ? this.lastCause.get(owner)?.cause : this.anonCauses[0];
   }
 
   /** The target answered the connection: a reconnect of `cause`, counted once. An attempt the
    * target never answered (down in a restart) is not one: the next attempt may still be. */
   confirmed(owner: string | undefined, cause: number): void {
     if (owner !== undefined) {
-      if (this.lastCause.get(owner) !== cause) return;
-      this.lastCause.delete(owner);
+      const e = this.lastCause.get(owner);
+      if (e?.cause !== cause) return;
+      if (--e.n <= 0) this.lastCause.delete(owner);
     } else if (this.anonCauses[0] === cause) this.anonCauses.shift();
     else return;
     this.of(cause).reconnects++;

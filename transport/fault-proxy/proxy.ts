@@ -217,7 +217,7 @@ export class FaultProxy {
 
   /** The connection is closed by `cause`: its owner's next connection that gets through is a reconnect of it. */
   private blame(conn: Conn, cause: number | undefined): void {
-    if (cause !== undefined) this.causes.closed(this.owner(conn), cause);
+    if (cause !== undefined) this.causes.closed(this.owner(conn), cause, conn.answered);
   }
 
   private restate(): void {
