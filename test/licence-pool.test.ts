@@ -35,6 +35,13 @@ cohorts:
   - { name: fleet, platform: ios, count: 1200, supervised: true, arrival: { uniform: ["0s", "2h"] } }
 `;
 
+/** The first maps step of a device that got a licence, as trace prints it. */
+function maps0(yaml: string, without: readonly string[]) {
+  const s = parseScenario(yaml, 'pool.yaml');
+  const id = buildFleet(s).devices.find((d) => !without.includes(d.id))!.id;
+  return traceDevice(s, id)!.steps.find((x) => x.appId === 'com.acme.maps')!;
+}
+
 describe('VPP licence pools', () => {
   it('a 1,000-licence pool gives exactly 1,000 licensed installs, to the first devices online; the rest fail', () => {
     const installs = simulate(POOL);
@@ -98,6 +105,60 @@ describe('VPP licence pools', () => {
     const steps = t.steps.filter((s) => s.appId === 'com.acme.maps');
     expect(steps.at(-1)!.state).toBe('install_failed');
     expect(steps.at(-1)!.why).toContain('no licence left in the pool');
+    // trace names the pool that had none free
+    expect(steps[0]!.why).toContain("pool 'vpp-pool' (150 licences of com.acme.maps) had none free");
+    expect(steps.at(-1)!.why).toContain("pool 'vpp-pool' (150 licences of com.acme.maps)");
+    const holder = maps0(yaml, whole);
+    expect(holder.why).toContain("VPP licence acquired first, from pool 'vpp-pool' (150 licences of com.acme.maps)");
+  });
+
+  it('with two pools on the same devices, the run replays exactly: each licence went to the first device online after a holder removed its app', () => {
+    const yaml = `name: pools
+seed: 9
+defaultCauses: false
+apps:
+  - { id: com.acme.maps, platforms: [ios], ios: { kind: vpp, licence: device } }
+  - { id: com.acme.docs, platforms: [ios], ios: { kind: vpp, licence: device } }
+causes:
+  - { kind: vpp-pool, name: maps-pool, app: com.acme.maps, licences: 12 }
+  - { kind: vpp-pool, name: docs-pool, app: com.acme.docs, licences: 9 }
+overrides:
+  - { platform: ios, transition: "installed->removed", probability: 1, delay: { uniform: ["20m", "3h"] } }
+cohorts:
+  - { name: fleet, platform: ios, count: 80, supervised: true, arrival: { uniform: ["0s", "8h"] } }
+`;
+    const installs = simulate(yaml);
+    const startMs = Date.parse(parseScenario(yaml, 'pools.yaml').startTime);
+    const pools: [string, number][] = [
+      ['com.acme.maps', 12],
+      ['com.acme.docs', 9],
+    ];
+    for (const [app, licences] of pools) {
+      const mine = installs
+        .filter((i) => i.app.id === app)
+        .sort((a, b) => a.device.arrivalMs - b.device.arrivalMs || a.device.index - b.device.index);
+      const returns: number[] = [];
+      let free = licences;
+      let refusedCount = 0;
+      for (const i of mine) {
+        const at = startMs + i.device.arrivalMs;
+        returns.sort((a, b) => a - b);
+        while (returns.length > 0 && returns[0]! <= at) {
+          returns.shift();
+          free++;
+        }
+        if (free === 0) {
+          expect(refused(i), `${i.device.id} ${app}: no licence was free`).toBe(true);
+          refusedCount++;
+          continue;
+        }
+        expect(licensed(i), `${i.device.id} ${app}: a licence was free`).toBe(true);
+        free--;
+        const removed = i.path!.find((s) => s.status === 'removed');
+        if (removed) returns.push(removed.at);
+      }
+      expect(refusedCount).toBeGreaterThan(0);
+    }
   });
 
   it('a pool for an app that is not an iOS VPP app is refused, naming the field', () => {
@@ -111,5 +172,25 @@ describe('VPP licence pools', () => {
     expect(err).toBeInstanceOf(ScenarioError);
     expect((err as ScenarioError).field).toBe('causes[0].app');
     expect((err as ScenarioError).message).toMatch(/not an iOS VPP app/);
+  });
+
+  it('a quota on a pooled app contradicts the pool and is refused at its line, naming the pool', () => {
+    const bad = `${POOL}quotas:\n  - { cohort: fleet, app: com.acme.maps, atLeast: 1100, end: { status: installed } }\n`;
+    let err: unknown;
+    try {
+      parseScenario(bad, 'pool.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ScenarioError);
+    const e = err as ScenarioError;
+    expect(e.field).toBe('quotas[0]');
+    expect(e.line).toBe(bad.split('\n').indexOf('quotas:') + 2);
+    expect(e.message).toContain('pool.yaml:');
+    expect(e.message).toMatch(/contradicts the VPP licence pool at causes\[0\] \('vpp-pool', 1000 licences\)/);
+    // the same quota on the app without a pool is fine
+    expect(() =>
+      parseScenario(bad.replace('app: com.acme.maps, atLeast', 'app: com.acme.mail, atLeast'), 'pool.yaml'),
+    ).not.toThrow();
   });
 });

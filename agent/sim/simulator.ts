@@ -35,7 +35,7 @@ import type { Traits } from '../lifecycle/model.js';
 import { installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
 import type { AppSpec } from '../scenario/schema.js';
 import { DONE, InstallTable, Installation, PARKED, REPORT, WAKE } from './installs.js';
-import { licenceKey, licencePlan, type LicencePlan } from './licence-pool.js';
+import { licenceKey, licencePlan, poolsOf, type LicencePlan, type PoolSpec } from './licence-pool.js';
 
 export { Installation };
 
@@ -137,6 +137,8 @@ export class Simulator {
   private readonly licences: LicencePlan;
   /** Install slots without a VPP licence (a pool ran out); null when the scenario has no pool. */
   private readonly unlicensed: Set<number> | null;
+  /** The scenario's VPP pools by app id (trace names them). */
+  private readonly pools = new Map<string, PoolSpec>();
   emitted = 0;
   /** Every check-in, in the order they happened, when the simulator records paths. */
   readonly checkIns: CheckInRecord[] = [];
@@ -157,8 +159,9 @@ export class Simulator {
     this.licences =
       opts.licences !== undefined
         ? opts.licences
-        : licencePlan(fleet, (f, app) => removalsIfLicensed(f, app, opts.seed));
+        : licencePlan(fleet, (f, unlicensed) => removalsUnder(f, unlicensed, opts.seed));
     this.unlicensed = this.licences ? new Set() : null;
+    for (const p of poolsOf(fleet)) this.pools.set(p.app, p);
     this.agents = new DeviceAgents(configs, opts.seed, Math.min(Math.max(n, 16), 1 << 20));
     this.slotOf = new Int32Array(n).fill(NONE);
     for (let i = 0; i < n; i++) {
@@ -407,6 +410,7 @@ export class Simulator {
     t.lastAt[i] = t.at[i]!;
     t.lastVer[i] = t.ver[i]!;
     if (inst.path) {
+      if (this.unlicensed) this.namePool(i, step);
       inst.path.push(step);
       this.logs[i] = { via: [], why: '' };
     }
@@ -490,6 +494,17 @@ export class Simulator {
       );
       if (!this.settleWalk(i, r)) this.activeOf[d]!--;
     }
+  }
+
+  /** Names the VPP pool in the why of a step that took or was refused one of its licences (trace). */
+  private namePool(i: number, step: Step): void {
+    const app = this.installs[i]!.app.id;
+    const pool = this.pools.get(app);
+    if (!pool) return;
+    const label = `pool '${pool.name ?? pool.kind}' (${pool.licences} licence${pool.licences === 1 ? '' : 's'} of ${app})`;
+    if (step.via.includes('start->no_licence')) step.why += ` - ${label} had none free when the device came online`;
+    else if (step.via.includes('no_licence->install_failed')) step.why += ` - ${label}`;
+    else if (step.via.includes('start->licensed_scheduled')) step.why += `, from ${label}`;
   }
 
   /** Records a device-level happening in the why of every parked installation (recorded paths only). */
@@ -580,15 +595,14 @@ export class Simulator {
   }
 }
 
-/** The pool's devices walked as if all were licensed: when each removes the pool's app. */
-function removalsIfLicensed(fleet: Fleet, appId: string, seed: number | string): Map<string, number> {
-  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed, licences: null });
+/** The pools' devices walked under a licence outcome: when each installation removes its app. */
+function removalsUnder(fleet: Fleet, unlicensed: ReadonlySet<string>, seed: number | string): Map<string, number> {
+  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed, licences: unlicensed });
   sim.runToEnd();
   const out = new Map<string, number>();
   for (const i of sim.installs) {
-    if (i.app.id !== appId) continue;
     const last = i.last;
-    if (last?.status === 'removed') out.set(i.device.id, last.at);
+    if (last?.status === 'removed') out.set(licenceKey(i.device.id, i.app.id), last.at);
   }
   return out;
 }
