@@ -9,7 +9,7 @@
  * same steps: a device's path depends on (seed, its id, the scenario) and on nothing else.
  */
 import { parseDuration } from '../../core/delay.js';
-import { TimeHeap } from '../../core/heap.js';
+import { CalendarQueue } from '../../core/calendar.js';
 import { DeviceAgents, NOT_NOW } from '../device/agents.js';
 import type { FaultPlan } from '../faults/plan.js';
 import { DeviceFaults, type Strike } from './device-faults.js';
@@ -75,6 +75,8 @@ export interface SimulatorOptions {
 }
 
 const NONE = -1;
+/** The scheduler's bucket width in simulated ms (agent steps are seconds to hours apart). */
+const BUCKET_MS = Number(process.env.FLEETSIM_BUCKET_MS ?? 250);
 
 interface Variant {
   readonly visits: Visits;
@@ -97,7 +99,8 @@ export class Simulator {
   readonly installCount: number;
   /** The device agents: check-ins, connectivity, presence, bootstrap. */
   readonly agents: DeviceAgents;
-  private readonly heap = new TimeHeap();
+  /** One entry per device: its next event. */
+  private readonly heap: CalendarQueue;
   private readonly table: InstallTable;
   /** Device slot per fleet position, NONE until it arrives. */
   private readonly slotOf: Int32Array;
@@ -140,6 +143,19 @@ export class Simulator {
   /** The scenario's VPP pools by app id (trace names them). */
   private readonly pools = new Map<string, PoolSpec>();
   emitted = 0;
+  /** What the last `next()` emitted. */
+  outAt = 0;
+  outNode = 0;
+  /** The installation's report before this one (what `unsend` puts back). */
+  outPrevNode = -1;
+  outPrevAt = 0;
+  outPrevVer = 0;
+  outVersion = '';
+  outSeq = 0;
+  outDone = false;
+  outEnrolment = 0;
+  /** The step built for a recorded path (its via and why), handed to `pop`. */
+  private outStep: Step | null = null;
   /** Every check-in, in the order they happened, when the simulator records paths. */
   readonly checkIns: CheckInRecord[] = [];
 
@@ -164,6 +180,7 @@ export class Simulator {
     for (const p of poolsOf(fleet)) this.pools.set(p.app, p);
     this.agents = new DeviceAgents(configs, opts.seed, Math.min(Math.max(n, 16), 1 << 20));
     this.slotOf = new Int32Array(n).fill(NONE);
+    this.heap = new CalendarQueue(n, opts.startMs, BUCKET_MS);
     for (let i = 0; i < n; i++) {
       const device = fleet.devices[i]!;
       count += device.apps.length;
@@ -191,14 +208,39 @@ export class Simulator {
 
   /** Reports the next step in simulated-time order and schedules the one after it. */
   pop(): Emitted | undefined {
+    const i = this.next();
+    if (i === NONE) return undefined;
+    const inst = this.installs[i]!;
+    const step = this.outStep ?? stepOf(inst.model, this.outNode, this.outAt, this.outVersion, null);
+    this.outStep = null;
+    return {
+      inst,
+      step,
+      seq: this.outSeq,
+      deviceDone: this.outDone,
+      enrolment: this.outEnrolment,
+      prevNode: this.outPrevNode,
+      prevAt: this.outPrevAt,
+      prevVer: this.outPrevVer,
+    };
+  }
+
+  /**
+   * `pop` without building objects: emits the next step and returns its installation's slot
+   * (an index into `installs`), or -1 when every installation is final. What it emitted is in
+   * `outAt`, `outNode` (a node index of the installation's model), `outVersion`, `outSeq`,
+   * `outDone` and `outEnrolment` until the next call.
+   */
+  next(): number {
     for (;;) {
       const pos = this.heap.peekId();
-      if (pos === undefined) return undefined;
+      if (pos === undefined) return NONE;
       if (this.settle(pos)) continue;
       const d = this.slotOf[pos]!;
-      const e = this.emit(d, this.due);
+      const i = this.due;
+      this.emit(d, i);
       this.reschedule(d);
-      return e;
+      return i;
     }
   }
 
@@ -395,23 +437,25 @@ export class Simulator {
     this.enrolOf = grow(this.enrolOf, (n) => new Uint16Array(n));
   }
 
-  /** Emits installation `i`'s pending report and walks on to its next state. */
-  private emit(d: number, i: number): Emitted {
+  /** Emits installation `i`'s pending report (into the out fields) and walks on to its next state. */
+  private emit(d: number, i: number): void {
     const t = this.table;
     const inst = this.installs[i]!;
-    const log = this.logs[i];
-    const version = t.ver[i] ? inst.app.update!.version : inst.app.version;
-    const step = stepOf(inst.model, t.node[i]!, t.at[i]!, version, log ?? null);
-    const seq = ++t.seq[i]!;
-    const prevNode = t.lastNode[i]!;
-    const prevAt = t.lastAt[i]!;
-    const prevVer = t.lastVer[i]!;
+    this.outAt = t.at[i]!;
+    this.outNode = t.node[i]!;
+    this.outVersion = t.ver[i] ? inst.app.update!.version : inst.app.version;
+    this.outSeq = ++t.seq[i]!;
+    this.outPrevNode = t.lastNode[i]!;
+    this.outPrevAt = t.lastAt[i]!;
+    this.outPrevVer = t.lastVer[i]!;
     t.lastNode[i] = t.node[i]!;
     t.lastAt[i] = t.at[i]!;
     t.lastVer[i] = t.ver[i]!;
     if (inst.path) {
+      const step = stepOf(inst.model, this.outNode, this.outAt, this.outVersion, this.logs[i] ?? null);
       if (this.unlicensed) this.namePool(i, step);
       inst.path.push(step);
+      this.outStep = step;
       this.logs[i] = { via: [], why: '' };
     }
     this.focus(d, inst);
@@ -429,8 +473,9 @@ export class Simulator {
     // a device with a factory reset still to come is not done: its connection must stay for what follows
     if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0)
       deviceDone = !this.deviceFaults.any || !this.deviceFaults.resetPending(this.posOf[d]!);
+    this.outDone = deviceDone;
+    this.outEnrolment = this.enrolOf[d]!;
     this.emitted++;
-    return { inst, step, seq, deviceDone, enrolment: this.enrolOf[d]!, prevNode, prevAt, prevVer };
   }
 
   /**
@@ -458,10 +503,10 @@ export class Simulator {
 
   /** Device `d` checks in at `at`: its parked installations go on, in the order they were queued. */
   private checkIn(d: number, at: number): void {
-    const deviceId = this.fleet.devices[this.posOf[d]!]!.id;
+    const record = this.opts.recordPaths === true;
     if (this.agents.checkIn(d, at) === NOT_NOW) {
       this.noteAll(d, 'the device answered NotNow at a check-in (locked); the command waited');
-      if (this.opts.recordPaths) this.checkIns.push({ deviceId, at, apps: [], notNow: true });
+      if (record) this.checkIns.push({ deviceId: this.deviceIdOf(d), at, apps: [], notNow: true });
       return;
     }
     const t = this.table;
@@ -471,8 +516,13 @@ export class Simulator {
     const end = first + this.countOf[d]!;
     for (let i = first; i < end; i++) if (t.kind[i] === PARKED) served.push(i);
     if (served.length > 1) served.sort((a, b) => t.at[a]! - t.at[b]! || a - b);
-    if (this.opts.recordPaths)
-      this.checkIns.push({ deviceId, at, apps: served.map((i) => this.installs[i]!.app.id), notNow: false });
+    if (record)
+      this.checkIns.push({
+        deviceId: this.deviceIdOf(d),
+        at,
+        apps: served.map((i) => this.installs[i]!.app.id),
+        notNow: false,
+      });
     const gap = this.agents.config(d).commandGapMs;
     this.agents.current = d;
     for (let k = 0; k < served.length; k++) {
@@ -505,6 +555,10 @@ export class Simulator {
     if (step.via.includes('start->no_licence')) step.why += ` - ${label} had none free when the device came online`;
     else if (step.via.includes('no_licence->install_failed')) step.why += ` - ${label}`;
     else if (step.via.includes('start->licensed_scheduled')) step.why += `, from ${label}`;
+  }
+
+  private deviceIdOf(d: number): string {
+    return this.fleet.devices[this.posOf[d]!]!.id;
   }
 
   /** Records a device-level happening in the why of every parked installation (recorded paths only). */

@@ -1,0 +1,89 @@
+/**
+ * The calendar queue pops in exactly TimeHeap's order (time, ties by id) under what the simulator
+ * does to it: a fleet pushed at once (many equal times), the earliest entry moved to a later time,
+ * entries dropped and pushed again later, times before the current bucket, in it, in the next
+ * ones, past the wheel's horizon, and the queue running empty and filling again.
+ */
+import { describe, expect, it } from 'vitest';
+import { CalendarQueue } from '../core/calendar.js';
+import { TimeHeap } from '../core/heap.js';
+import { Rng } from '../core/rng.js';
+
+interface Queue {
+  readonly size: number;
+  peekTime(): number | undefined;
+  peekId(): number | undefined;
+  push(t: number, id: number): void;
+  pop(): number | undefined;
+  replaceTop(t: number, id: number): void;
+}
+
+/** The same moves on `q`, from one seed: the (time, id) sequence it popped. */
+function drive(q: Queue, seed: string, ids: number, moves: number, origin: number): string[] {
+  const r = new Rng(seed);
+  const out: string[] = [];
+  const off: number[] = [];
+  // a fleet online at once: equal times, and a spread
+  for (let id = 0; id < ids; id++) q.push(id % 3 === 0 ? origin : origin + Math.floor(r.next() * 5_000), id);
+  for (let k = 0; k < moves; k++) {
+    if (q.size === 0) {
+      const id = off.pop();
+      if (id === undefined) break;
+      q.push(origin + k * 997 + Math.floor(r.next() * 1e6), id);
+      continue;
+    }
+    const t = q.peekTime()!;
+    const id = q.peekId()!;
+    out.push(`${t}:${id}`);
+    const u = r.next();
+    const gap =
+      u < 0.2
+        ? 0 // same moment (a tie with what is due now)
+        : u < 0.3
+          ? Math.floor(r.next() * 3) // within the bucket
+          : u < 0.8
+            ? Math.floor(r.next() * 2_000) // the next buckets
+            : u < 0.95
+              ? Math.floor(r.next() * 200_000) // past the horizon
+              : Math.floor(r.next() * 5e7); // far past it
+    if (u > 0.97) {
+      q.pop();
+      off.push(id);
+    } else q.replaceTop(t + gap, id);
+    // now and then an entry dropped earlier comes back, sometimes before the current time
+    if (off.length > 0 && r.next() < 0.05) q.push(t + Math.floor(r.next() * 400) - 100, off.shift()!);
+  }
+  while (q.size > 0) out.push(`${q.peekTime()}:${q.pop()}`);
+  return out;
+}
+
+describe('CalendarQueue', () => {
+  it('pops in the same (time, id) order as the binary heap', () => {
+    const origin = Date.parse('2026-01-01T00:00:00Z');
+    for (const [seed, ids, width, buckets] of [
+      ['a', 50, 10, 16],
+      ['b', 500, 1, 64],
+      ['c', 2_000, 250, 1 << 10],
+      ['d', 300, 1_000, 4],
+    ] as const) {
+      const want = drive(new TimeHeap(), seed, ids, 20_000, origin);
+      const got = drive(new CalendarQueue(ids, origin, width, buckets), seed, ids, 20_000, origin);
+      expect(got.length, `seed ${seed}`).toBe(want.length);
+      expect(got, `seed ${seed}`).toEqual(want);
+    }
+  });
+
+  it('empty, it answers undefined and fills again', () => {
+    const q = new CalendarQueue(4, 0, 10, 8);
+    expect(q.peekTime()).toBeUndefined();
+    expect(q.pop()).toBeUndefined();
+    q.push(1e9, 2);
+    q.push(5, 1);
+    expect([q.peekTime(), q.peekId()]).toEqual([5, 1]);
+    expect(q.pop()).toBe(1);
+    expect(q.pop()).toBe(2);
+    expect(q.size).toBe(0);
+    q.push(3, 0);
+    expect([q.peekTime(), q.pop(), q.size]).toEqual([3, 0, 0]);
+  });
+});
