@@ -42,7 +42,9 @@ function heap(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
-  return process.memoryUsage().heapUsed;
+  // typed arrays keep their contents outside the JS heap: count both
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 interface PassResult {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     devices: max,
     apps,
     baseline: base ? BASELINE : 'not built',
-    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second from the first pop to the end, arrivals included. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
+    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Memory is the JS heap plus typed-array storage (heapUsed + arrayBuffers). Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second (wall and per CPU-second of the process) from the first step to the end, arrivals included, stepping with next() where the simulator has it (no object per step), pop() on the baseline. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
   });
   const passes: PassResult[] = [];
   for (const n of [100_000, max].filter((v, i, a) => v <= max && a.indexOf(v) === i)) {

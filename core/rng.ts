@@ -129,31 +129,43 @@ export interface RandomSource {
 /**
  * Many sfc32 generators in one Int32Array (four words each), for a fleet's installations and
  * devices: no object per generator. `at(slot)` points the shared cursor at one of them; the
- * sequence of each slot is exactly that of `new Rng(key)`.
+ * sequence of each slot is exactly that of `new Rng(key)`. The four words may live inside a
+ * larger record (`stride` words apart, from word `offset` on) of storage another table owns, so
+ * a device's generator shares its cache line with the rest of the device.
  */
 export class RngSlots implements RandomSource {
   private s: Int32Array;
   private o = 0;
 
-  constructor(capacity: number) {
-    this.s = new Int32Array(Math.max(4, capacity * 4));
+  constructor(
+    capacity: number,
+    private readonly stride = 4,
+    private readonly offset = 0,
+    storage?: Int32Array,
+  ) {
+    this.s = storage ?? new Int32Array(Math.max(4, capacity * stride));
   }
 
   get capacity(): number {
-    return this.s.length >> 2;
+    return Math.floor(this.s.length / this.stride);
   }
 
-  /** Makes room for `n` slots (keeps what is there). */
+  /** Makes room for `n` slots (keeps what is there); storage owned elsewhere is grown by its owner. */
   reserve(n: number): void {
-    if (n * 4 <= this.s.length) return;
-    const next = new Int32Array(Math.max(n * 4, this.s.length * 2));
+    if (n * this.stride <= this.s.length) return;
+    const next = new Int32Array(Math.max(n * this.stride, this.s.length * 2));
     next.set(this.s);
     this.s = next;
   }
 
+  /** The storage moved (its owner grew it), laid out as before. */
+  rebind(storage: Int32Array): void {
+    this.s = storage;
+  }
+
   /** Seeds `slot` from a key, as the Rng constructor does. */
   seed(slot: number, key: string): void {
-    const o = slot * 4;
+    const o = slot * this.stride + this.offset;
     seedWords(key, this.s, o);
     warm(this.s, o, 12);
     this.o = o;
@@ -161,7 +173,7 @@ export class RngSlots implements RandomSource {
 
   /** Points the cursor at `slot`; returns this, to draw from it. */
   at(slot: number): this {
-    this.o = slot * 4;
+    this.o = slot * this.stride + this.offset;
     return this;
   }
 

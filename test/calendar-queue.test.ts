@@ -19,7 +19,7 @@ interface Queue {
 }
 
 /** The same moves on `q`, from one seed: the (time, id) sequence it popped. */
-function drive(q: Queue, seed: string, ids: number, moves: number, origin: number): string[] {
+function drive(q: Queue, seed: string, ids: number, moves: number, origin: number, frac = false): string[] {
   const r = new Rng(seed);
   const out: string[] = [];
   const off: number[] = [];
@@ -36,7 +36,7 @@ function drive(q: Queue, seed: string, ids: number, moves: number, origin: numbe
     const id = q.peekId()!;
     out.push(`${t}:${id}`);
     const u = r.next();
-    const gap =
+    let gap =
       u < 0.2
         ? 0 // same moment (a tie with what is due now)
         : u < 0.3
@@ -46,6 +46,8 @@ function drive(q: Queue, seed: string, ids: number, moves: number, origin: numbe
             : u < 0.95
               ? Math.floor(r.next() * 200_000) // past the horizon
               : Math.floor(r.next() * 5e7); // far past it
+    // fractions of a ms, as sampled delays have (near 0 they have bits a sort key cannot hold)
+    if (frac) gap += r.next();
     if (u > 0.97) {
       q.pop();
       off.push(id);
@@ -70,6 +72,15 @@ describe('CalendarQueue', () => {
       const got = drive(new CalendarQueue(ids, origin, width, buckets), seed, ids, 20_000, origin);
       expect(got.length, `seed ${seed}`).toBe(want.length);
       expect(got, `seed ${seed}`).toEqual(want);
+    }
+    for (const [seed, o] of [
+      ['f', origin],
+      ['g', 0],
+    ] as const) {
+      const want = drive(new TimeHeap(), seed, 3_000, 20_000, o, true);
+      expect(drive(new CalendarQueue(3_000, o, 100, 1 << 8), seed, 3_000, 20_000, o, true), `seed ${seed}`).toEqual(
+        want,
+      );
     }
   });
 

@@ -5,9 +5,11 @@
  * The simulator parks an installation that waits for a check-in on its device; at the check-in
  * every parked installation of the device goes on, so one check-in drains the device's queue.
  *
- * One object for the whole fleet, its state in typed arrays indexed by a device slot (given
- * when the device comes online), so a device costs a few dozen bytes and no object. It is also
- * the engine's DeviceFacts for the device `current` points at.
+ * One object for the whole fleet, its state in one 64-byte record per device slot (given when
+ * the device comes online), so a device costs one cache line and no object; the record also holds
+ * what the simulator keeps per device (its fleet position, its installations, how many are active,
+ * silenced, its enrolment), since an event touches all of it at once. It is also the engine's
+ * DeviceFacts for the device `current` points at.
  */
 import { sampleFrom, type Delay } from '../../core/delay.js';
 import { hash32, RngSlots, unitAt } from '../../core/rng.js';
@@ -19,6 +21,26 @@ import type { DeviceConfig } from './config.js';
 import { offlineAt, onlineFrom } from './connectivity.js';
 
 const CAUSE_SALT = 0x63617573;
+// the record: doubles next check-in, next own session, bootstrap end; int32 words 6-9 the
+// generator, 10 key, 11 config, 12 fleet position, 13 first installation slot; uint16 28 the
+// enrolment; bytes 58 bootstrap outcome, 59 apps, 60 active apps, 61 silent
+const BYTES = 64;
+const F = BYTES / 8;
+const W = BYTES / 4;
+const H = BYTES / 2;
+const NEXT = 0;
+const SESSION = 1;
+const BOOT_AT = 2;
+const RNG = 6;
+const KEY = 10;
+const CFG = 11;
+const POS = 12;
+const FIRST = 13;
+const ENROL = 28;
+const BOOT = 58;
+const APPS = 59;
+const ACTIVE = 60;
+const SILENT = 61;
 const BOOTSTRAP_OK = 1;
 const BOOTSTRAP_FAILED = 2;
 
@@ -35,14 +57,12 @@ export class DeviceAgents implements DeviceFacts {
   /** Whether the installation walked now holds a VPP licence (the simulator sets it; true outside a pool). */
   licensed = true;
   private size = 0;
-  private key: Uint32Array;
-  private cfg: Uint16Array;
-  /** Next scheduled check-in; Infinity when none is. */
-  private next: Float64Array;
-  /** The device's next own session (generated forward as time passes). */
-  private session: Float64Array;
-  private bootAt: Float64Array;
-  private boot: Uint8Array;
+  private cap: number;
+  private f: Float64Array;
+  private w: Int32Array;
+  private u: Uint32Array;
+  private b: Uint8Array;
+  private h: Uint16Array;
   private readonly rng: RngSlots;
   checkIns = 0;
   notNows = 0;
@@ -52,13 +72,22 @@ export class DeviceAgents implements DeviceFacts {
     private readonly seed: number | string,
     capacity = 1024,
   ) {
-    this.key = new Uint32Array(capacity);
-    this.cfg = new Uint16Array(capacity);
-    this.next = new Float64Array(capacity);
-    this.session = new Float64Array(capacity);
-    this.bootAt = new Float64Array(capacity);
-    this.boot = new Uint8Array(capacity);
-    this.rng = new RngSlots(capacity);
+    this.cap = Math.max(16, capacity);
+    this.f = new Float64Array(0);
+    this.w = new Int32Array(0);
+    this.u = new Uint32Array(0);
+    this.b = new Uint8Array(0);
+    this.h = new Uint16Array(0);
+    this.view(new ArrayBuffer(this.cap * BYTES));
+    this.rng = new RngSlots(this.cap, W, RNG, this.w);
+  }
+
+  private view(buf: ArrayBuffer): void {
+    this.f = new Float64Array(buf);
+    this.w = new Int32Array(buf);
+    this.u = new Uint32Array(buf);
+    this.b = new Uint8Array(buf);
+    this.h = new Uint16Array(buf);
   }
 
   get count(): number {
@@ -66,44 +95,79 @@ export class DeviceAgents implements DeviceFacts {
   }
 
   private grow(): void {
-    const n = this.key.length * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const key = new Uint32Array(n);
-    key.set(this.key);
-    this.key = key;
-    const cfg = new Uint16Array(n);
-    cfg.set(this.cfg);
-    this.cfg = cfg;
-    const boot = new Uint8Array(n);
-    boot.set(this.boot);
-    this.boot = boot;
-    this.next = f64(this.next);
-    this.session = f64(this.session);
-    this.bootAt = f64(this.bootAt);
-    this.rng.reserve(n);
+    this.cap *= 2;
+    const buf = new ArrayBuffer(this.cap * BYTES);
+    new Uint8Array(buf).set(this.b);
+    this.view(buf);
+    this.rng.rebind(this.w);
+  }
+
+  // --- what the simulator keeps per device, in the same record ---
+
+  /** The device's fleet position. */
+  pos(d: number): number {
+    return this.w[d * W + POS]!;
+  }
+
+  /** Its first installation slot; its installations are `first(d)` .. `first(d) + apps(d) - 1`. */
+  first(d: number): number {
+    return this.w[d * W + FIRST]!;
+  }
+
+  apps(d: number): number {
+    return this.b[d * BYTES + APPS]!;
+  }
+
+  place(d: number, pos: number, first: number, apps: number): void {
+    this.w[d * W + POS] = pos;
+    this.w[d * W + FIRST] = first;
+    this.b[d * BYTES + APPS] = apps;
+  }
+
+  /** Installations of the device not yet final. */
+  active(d: number): number {
+    return this.b[d * BYTES + ACTIVE]!;
+  }
+
+  setActive(d: number, n: number): void {
+    this.b[d * BYTES + ACTIVE] = n;
+  }
+
+  /** 1 once a stuck fault silenced the device. */
+  silent(d: number): number {
+    return this.b[d * BYTES + SILENT]!;
+  }
+
+  setSilent(d: number, v: number): void {
+    this.b[d * BYTES + SILENT] = v;
+  }
+
+  /** Its enrolment: 0 until a factory reset, then 1, 2... */
+  enrolment(d: number): number {
+    return this.h[d * H + ENROL]!;
+  }
+
+  setEnrolment(d: number, n: number): void {
+    this.h[d * H + ENROL] = n;
   }
 
   /** A device comes online at `at`: its facts are drawn, in a fixed order, from its own generator. */
   add(deviceId: string, config: number, at: number): number {
-    if (this.size === this.key.length) this.grow();
+    if (this.size === this.cap) this.grow();
     const d = this.size++;
     const name = `${this.seed}|${deviceId}|device`;
-    this.key[d] = hash32(name);
-    this.cfg[d] = config;
-    this.next[d] = Infinity;
+    this.u[d * W + KEY] = hash32(name);
+    this.w[d * W + CFG] = config;
+    this.f[d * F + NEXT] = Infinity;
     const c = this.configs[config]!;
     const rng = this.rng;
     rng.seed(d, name);
-    this.session[d] = at + this.draw(d, c.session);
+    this.f[d * F + SESSION] = at + this.draw(d, c.session);
     const b = c.bootstrap;
     const failed = rng.at(d).next() < (b?.failure ?? 0);
     const delay = failed ? b?.failed : b?.ok;
-    this.bootAt[d] = at + (delay ? this.draw(d, delay) : 0);
-    this.boot[d] = failed ? BOOTSTRAP_FAILED : BOOTSTRAP_OK;
+    this.f[d * F + BOOT_AT] = at + (delay ? this.draw(d, delay) : 0);
+    this.b[d * BYTES + BOOT] = failed ? BOOTSTRAP_FAILED : BOOTSTRAP_OK;
     return d;
   }
 
@@ -113,19 +177,19 @@ export class DeviceAgents implements DeviceFacts {
   }
 
   config(d: number): DeviceConfig {
-    return this.configs[this.cfg[d]!]!;
+    return this.configs[this.w[d * W + CFG]!]!;
   }
 
   nextCheckIn(d: number): number {
-    return this.next[d]!;
+    return this.f[d * F + NEXT]!;
   }
 
   /** The device's first own session at or after `at` (asked in time order, as the device lives). */
   private sessionFrom(d: number, at: number): number {
     const c = this.config(d);
-    let s = this.session[d]!;
+    let s = this.f[d * F + SESSION]!;
     while (s < at) s += Math.max(1, this.draw(d, c.session));
-    this.session[d] = s;
+    this.f[d * F + SESSION] = s;
     return s;
   }
 
@@ -136,7 +200,7 @@ export class DeviceAgents implements DeviceFacts {
    */
   requestCheckIn(d: number, at: number, push: boolean): void {
     const c = this.config(d);
-    const key = this.key[d]!;
+    const key = this.u[d * W + KEY]!;
     const wait = c.checkInsWait;
     let when = this.sessionFrom(d, at);
     if (push && c.push) {
@@ -145,7 +209,7 @@ export class DeviceAgents implements DeviceFacts {
       if (pushed < when) when = pushed;
     }
     if (wait) when = onlineFrom(c.outages, key, when);
-    if (when < this.next[d]!) this.next[d] = when;
+    if (when < this.f[d * F + NEXT]!) this.f[d * F + NEXT] = when;
   }
 
   /**
@@ -154,12 +218,12 @@ export class DeviceAgents implements DeviceFacts {
    */
   checkIn(d: number, at: number): number {
     const c = this.config(d);
-    this.next[d] = Infinity;
+    this.f[d * F + NEXT] = Infinity;
     this.checkIns++;
     if (c.locked > 0 && this.rng.at(d).next() < c.locked) {
       this.notNows++;
       const retry = at + Math.max(1, this.draw(d, c.unlock!));
-      this.next[d] = c.checkInsWait ? onlineFrom(c.outages, this.key[d]!, retry) : retry;
+      this.f[d * F + NEXT] = c.checkInsWait ? onlineFrom(c.outages, this.u[d * W + KEY]!, retry) : retry;
       return NOT_NOW;
     }
     return CHECKED_IN;
@@ -171,11 +235,11 @@ export class DeviceAgents implements DeviceFacts {
     const d = this.current;
     switch (cond) {
       case 'offline':
-        return offlineAt(this.config(d).outages, this.key[d]!, at);
+        return offlineAt(this.config(d).outages, this.u[d * W + KEY]!, at);
       case 'bootstrap-ok':
-        return this.boot[d] === BOOTSTRAP_OK;
+        return this.b[d * BYTES + BOOT] === BOOTSTRAP_OK;
       case 'bootstrap-failed':
-        return this.boot[d] === BOOTSTRAP_FAILED;
+        return this.b[d * BYTES + BOOT] === BOOTSTRAP_FAILED;
       case 'licensed':
         return this.licensed;
       case 'no-licence':
@@ -187,9 +251,9 @@ export class DeviceAgents implements DeviceFacts {
     const d = this.current;
     switch (wait) {
       case 'online':
-        return onlineFrom(this.config(d).outages, this.key[d]!, at) - at;
+        return onlineFrom(this.config(d).outages, this.u[d * W + KEY]!, at) - at;
       case 'bootstrap':
-        return Math.max(0, this.bootAt[d]! - at);
+        return Math.max(0, this.f[d * F + BOOT_AT]! - at);
       case 'licence':
         return 0;
     }
@@ -201,7 +265,7 @@ export class DeviceAgents implements DeviceFacts {
     for (const e of list) {
       if (e.version !== undefined && c.version !== e.version) continue;
       if (at < e.from || at >= e.to) continue;
-      if (e.share < 1 && unitAt(this.key[this.current]!, e.salt, CAUSE_SALT) >= e.share) continue;
+      if (e.share < 1 && unitAt(this.u[this.current * W + KEY]!, e.salt, CAUSE_SALT) >= e.share) continue;
       this.forcedWhy = e.why;
       return e.trans;
     }

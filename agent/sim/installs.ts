@@ -1,9 +1,11 @@
 /**
- * Every installation's walk state in typed arrays, one slot per installation (given when its
- * device comes online): where its cursor is, what it waits for, its retry counters, its own
- * generator, and its last reported step (the device's ground truth for the app). The engine
- * walks one scratch cursor, loaded from a slot and stored back, so an installation costs bytes
- * in arrays and one small handle object, never a cursor, generator or step kept alive.
+ * Every installation's walk state, one 64-byte record per installation (given when its device
+ * comes online): where its cursor is, what it waits for, its retry counters, its own generator,
+ * and its last reported step (the device's ground truth for the app). One record, not one array
+ * per field: the simulator visits installations in time order, which is no order in memory, so
+ * each field in its own array cost a cache miss per field per event; a record costs one. The
+ * engine walks one scratch cursor, loaded from a record and stored back, so an installation
+ * costs its record and one small handle object, never a cursor, generator or step kept alive.
  */
 import { RngSlots } from '../../core/rng.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
@@ -23,96 +25,151 @@ export const PARKED = 3;
 
 /** Retry counters kept per installation (the models have at most two: the MSI CSP's). */
 const COUNTERS = 4;
+const BYTES = 64;
+// the record: doubles at, updateAt, lastAt; int32 words 6-9 the generator, then node, lastNode,
+// seq, parkT; bytes 56-59 the counters, 60 kind, 61 version (0 the app's, 1 the update's), 62 lastVer
+const F = BYTES / 8;
+const W = BYTES / 4;
+const AT = 0;
+const UPDATE_AT = 1;
+const LAST_AT = 2;
+const RNG = 6;
+const NODE = 10;
+const LAST_NODE = 11;
+const SEQ = 12;
+const PARK = 13;
+const COUNT0 = 56;
+const KIND = 60;
+const VER = 61;
+const LAST_VER = 62;
 
 export class InstallTable {
   size = 0;
-  node: Int32Array;
-  at: Float64Array;
-  kind: Uint8Array;
-  parkT: Int32Array;
-  updateAt: Float64Array;
-  /** 0: the app's version, 1: the update's. */
-  ver: Uint8Array;
-  seq: Uint32Array;
-  lastNode: Int32Array;
-  lastAt: Float64Array;
-  lastVer: Uint8Array;
-  counters: Uint8Array;
+  private cap: number;
+  private f: Float64Array;
+  private w: Int32Array;
+  private b: Uint8Array;
   readonly rng: RngSlots;
 
   constructor(capacity: number) {
-    const n = Math.max(16, capacity);
-    this.node = new Int32Array(n);
-    this.at = new Float64Array(n);
-    this.kind = new Uint8Array(n);
-    this.parkT = new Int32Array(n);
-    this.updateAt = new Float64Array(n);
-    this.ver = new Uint8Array(n);
-    this.seq = new Uint32Array(n);
-    this.lastNode = new Int32Array(n).fill(-1);
-    this.lastAt = new Float64Array(n);
-    this.lastVer = new Uint8Array(n);
-    this.counters = new Uint8Array(n * COUNTERS);
-    this.rng = new RngSlots(n);
+    this.cap = Math.max(16, capacity);
+    const buf = new ArrayBuffer(this.cap * BYTES);
+    this.f = new Float64Array(buf);
+    this.w = new Int32Array(buf);
+    this.b = new Uint8Array(buf);
+    this.rng = new RngSlots(this.cap, W, RNG, this.w);
   }
 
   /** A slot for a new installation. */
   add(): number {
-    if (this.size === this.node.length) this.grow();
-    return this.size++;
+    if (this.size === this.cap) this.grow();
+    const i = this.size++;
+    this.w[i * W + LAST_NODE] = -1;
+    return i;
   }
 
   private grow(): void {
-    const n = this.node.length * 2;
-    const copy = <T extends Int32Array | Float64Array | Uint8Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n * (a.length / this.node.length));
-      b.set(a);
-      return b;
-    };
-    const i32 = (k: number) => new Int32Array(k);
-    const f64 = (k: number) => new Float64Array(k);
-    const u8 = (k: number) => new Uint8Array(k);
-    this.at = copy(this.at, f64);
-    this.kind = copy(this.kind, u8);
-    this.parkT = copy(this.parkT, i32);
-    this.updateAt = copy(this.updateAt, f64);
-    this.ver = copy(this.ver, u8);
-    this.seq = copy(this.seq, (k) => new Uint32Array(k));
-    const lastNode = new Int32Array(n).fill(-1);
-    lastNode.set(this.lastNode);
-    this.lastNode = lastNode;
-    this.lastAt = copy(this.lastAt, f64);
-    this.lastVer = copy(this.lastVer, u8);
-    this.counters = copy(this.counters, u8);
-    this.node = copy(this.node, i32);
-    this.rng.reserve(n);
+    this.cap *= 2;
+    const buf = new ArrayBuffer(this.cap * BYTES);
+    const b = new Uint8Array(buf);
+    b.set(this.b);
+    this.b = b;
+    this.f = new Float64Array(buf);
+    this.w = new Int32Array(buf);
+    this.rng.rebind(this.w);
+  }
+
+  kind(i: number): number {
+    return this.b[i * BYTES + KIND]!;
+  }
+
+  setKind(i: number, k: number): void {
+    this.b[i * BYTES + KIND] = k;
+  }
+
+  at(i: number): number {
+    return this.f[i * F + AT]!;
+  }
+
+  node(i: number): number {
+    return this.w[i * W + NODE]!;
+  }
+
+  /** 0: the app's version, 1: the update's. */
+  ver(i: number): number {
+    return this.b[i * BYTES + VER]!;
+  }
+
+  /** The check-in transition a waiting installation will take. */
+  park(i: number): number {
+    return this.w[i * W + PARK]!;
+  }
+
+  setPark(i: number, t: number): void {
+    this.w[i * W + PARK] = t;
+  }
+
+  seq(i: number): number {
+    return this.w[i * W + SEQ]!;
+  }
+
+  setSeq(i: number, seq: number): void {
+    this.w[i * W + SEQ] = seq;
+  }
+
+  /** The installation reports the step its cursor stands on: it becomes its last. */
+  reported(i: number): void {
+    this.w[i * W + LAST_NODE] = this.w[i * W + NODE]!;
+    this.f[i * F + LAST_AT] = this.f[i * F + AT]!;
+    this.b[i * BYTES + LAST_VER] = this.b[i * BYTES + VER]!;
+  }
+
+  /** Puts back an earlier last step (a report taken back before it went on the wire). */
+  restoreLast(i: number, node: number, at: number, ver: number): void {
+    this.w[i * W + LAST_NODE] = node;
+    this.f[i * F + LAST_AT] = at;
+    this.b[i * BYTES + LAST_VER] = ver;
+  }
+
+  lastNode(i: number): number {
+    return this.w[i * W + LAST_NODE]!;
+  }
+
+  lastAt(i: number): number {
+    return this.f[i * F + LAST_AT]!;
+  }
+
+  lastVer(i: number): number {
+    return this.b[i * BYTES + LAST_VER]!;
   }
 
   /** Loads slot `i` into the scratch cursor `c` (its counters array belongs to the model). */
   load(i: number, c: Cursor, counters: number[] | null, app: AppSpec, constraint: WalkConstraint | null): void {
-    c.node = this.node[i]!;
-    c.at = this.at[i]!;
-    c.updateAt = this.updateAt[i]!;
-    c.version = this.ver[i] ? app.update!.version : app.version;
+    const o = i * F;
+    c.node = this.w[i * W + NODE]!;
+    c.at = this.f[o + AT]!;
+    c.updateAt = this.f[o + UPDATE_AT]!;
+    c.version = this.b[i * BYTES + VER] ? app.update!.version : app.version;
     c.nextVersion = app.update?.version ?? app.version;
     c.constraint = constraint;
     c.parked = null;
     if (counters) {
-      const o = i * COUNTERS;
-      for (let k = 0; k < counters.length; k++) counters[k] = this.counters[o + k]!;
+      const base = i * BYTES + COUNT0;
+      for (let k = 0; k < counters.length; k++) counters[k] = this.b[base + k]!;
     }
     c.counters = counters;
   }
 
   store(i: number, c: Cursor, app: AppSpec): void {
-    this.node[i] = c.node;
-    this.at[i] = c.at;
-    this.updateAt[i] = c.updateAt;
-    this.ver[i] = app.update && c.version === app.update.version ? 1 : 0;
+    const o = i * F;
+    this.w[i * W + NODE] = c.node;
+    this.f[o + AT] = c.at;
+    this.f[o + UPDATE_AT] = c.updateAt;
+    this.b[i * BYTES + VER] = app.update && c.version === app.update.version ? 1 : 0;
     const counters = c.counters;
     if (counters) {
-      const o = i * COUNTERS;
-      for (let k = 0; k < counters.length; k++) this.counters[o + k] = counters[k]!;
+      const base = i * BYTES + COUNT0;
+      for (let k = 0; k < counters.length && k < COUNTERS; k++) this.b[base + k] = counters[k]!;
     }
   }
 }
@@ -138,14 +195,14 @@ export class Installation {
   ) {}
 
   get seq(): number {
-    return this.table.seq[this.id]!;
+    return this.table.seq(this.id);
   }
 
   /** The last reported step: the device's ground truth for this app. */
   get last(): Step | undefined {
-    const node = this.table.lastNode[this.id]!;
+    const node = this.table.lastNode(this.id);
     if (node < 0) return undefined;
-    const version = this.table.lastVer[this.id] ? this.app.update!.version : this.app.version;
-    return stepOf(this.model, node, this.table.lastAt[this.id]!, version, null);
+    const version = this.table.lastVer(this.id) ? this.app.update!.version : this.app.version;
+    return stepOf(this.model, node, this.table.lastAt(this.id), version, null);
   }
 }

@@ -17,7 +17,6 @@ import { forceRules, forceTable, type ForceRule, type ForceTable } from '../devi
 import { deviceConfig, type DeviceConfig } from '../device/config.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
 import {
-  newCursor,
   startWalk,
   stepOf,
   walk,
@@ -104,14 +103,6 @@ export class Simulator {
   private readonly table: InstallTable;
   /** Device slot per fleet position, NONE until it arrives. */
   private readonly slotOf: Int32Array;
-  /** Per device slot: fleet position, first install slot, installations, active ones. */
-  private posOf = new Int32Array(1024);
-  private firstOf = new Int32Array(1024);
-  private countOf = new Uint8Array(1024);
-  private activeOf = new Uint8Array(1024);
-  /** Per device slot: 1 once a stuck fault silenced it; its enrolment (factory resets so far). */
-  private silentOf = new Uint8Array(1024);
-  private enrolOf = new Uint16Array(1024);
   /** Stuck devices and factory resets: the strikes to come and those that happened. */
   readonly deviceFaults: DeviceFaults;
   private readonly configIndex = new Map<string, number>();
@@ -133,6 +124,8 @@ export class Simulator {
     parked: null,
   };
   private readonly served: number[] = [];
+  /** Each app's update time, absolute ms (parsed once). */
+  private readonly updateAt = new Map<AppSpec, number>();
   private readonly rules: readonly ForceRule[];
   private finals = 0;
   /** The installation whose report `settle` found due at the top of the heap. */
@@ -178,7 +171,8 @@ export class Simulator {
         : licencePlan(fleet, (f, unlicensed) => removalsUnder(f, unlicensed, opts.seed));
     this.unlicensed = this.licences ? new Set() : null;
     for (const p of poolsOf(fleet)) this.pools.set(p.app, p);
-    this.agents = new DeviceAgents(configs, opts.seed, Math.min(Math.max(n, 16), 1 << 20));
+    // records are made as devices come online (doubling): a device that has not arrived costs none
+    this.agents = new DeviceAgents(configs, opts.seed, 1024);
     this.slotOf = new Int32Array(n).fill(NONE);
     this.heap = new CalendarQueue(n, opts.startMs, BUCKET_MS);
     for (let i = 0; i < n; i++) {
@@ -187,7 +181,7 @@ export class Simulator {
       this.heap.push(opts.startMs + device.arrivalMs, i);
     }
     this.installCount = count;
-    this.table = new InstallTable(Math.min(Math.max(count, 16), 1 << 20));
+    this.table = new InstallTable(1024);
     this.deviceFaults = new DeviceFaults(opts.faults, fleet.devices);
   }
 
@@ -270,7 +264,7 @@ export class Simulator {
       }
     }
     const i = this.dueInstall(d, at);
-    if (i !== NONE && this.table.kind[i] === REPORT) {
+    if (i !== NONE && this.table.kind(i) === REPORT) {
       this.due = i;
       return false;
     }
@@ -283,11 +277,11 @@ export class Simulator {
   /** The earliest installation of device `d` due at `at` (lowest slot first), or NONE. */
   private dueInstall(d: number, at: number): number {
     const t = this.table;
-    const first = this.firstOf[d]!;
-    const end = first + this.countOf[d]!;
+    const first = this.agents.first(d);
+    const end = first + this.agents.apps(d);
     for (let i = first; i < end; i++) {
-      const k = t.kind[i];
-      if ((k === REPORT || k === WAKE) && t.at[i] === at) return i;
+      const k = t.kind(i);
+      if ((k === REPORT || k === WAKE) && t.at(i) === at) return i;
     }
     return NONE;
   }
@@ -295,21 +289,24 @@ export class Simulator {
   /** Moves device `d`, whose event is the heap's earliest, to its next event (or off the heap). */
   private reschedule(d: number): void {
     // a stuck device has nothing more to come: off the heap
-    if (this.silentOf[d]) {
+    if (this.agents.silent(d)) {
       this.heap.pop();
       return;
     }
     const t = this.table;
     let next = this.agents.nextCheckIn(d);
-    const first = this.firstOf[d]!;
-    const end = first + this.countOf[d]!;
+    const first = this.agents.first(d);
+    const end = first + this.agents.apps(d);
     for (let i = first; i < end; i++) {
-      const k = t.kind[i];
-      if ((k === REPORT || k === WAKE) && t.at[i]! < next) next = t.at[i]!;
+      const k = t.kind(i);
+      if (k === REPORT || k === WAKE) {
+        const at = t.at(i);
+        if (at < next) next = at;
+      }
     }
-    const strike = this.deviceFaults.any ? this.deviceFaults.next(this.posOf[d]!) : undefined;
+    const strike = this.deviceFaults.any ? this.deviceFaults.next(this.agents.pos(d)) : undefined;
     if (strike && strike.at < next) next = strike.at;
-    if (next !== Infinity) this.heap.replaceTop(next, this.posOf[d]!);
+    if (next !== Infinity) this.heap.replaceTop(next, this.agents.pos(d));
     else this.heap.pop();
   }
 
@@ -317,11 +314,9 @@ export class Simulator {
   private arrive(pos: number, at: number): number {
     const device = this.fleet.devices[pos]!;
     const d = this.agents.add(device.id, this.configIndex.get(device.cohort)!, at);
-    if (d === this.posOf.length) this.growDevices();
     this.slotOf[pos] = d;
-    this.posOf[d] = pos;
-    this.firstOf[d] = this.table.size;
-    this.countOf[d] = device.apps.length;
+    const a = this.agents;
+    a.place(d, pos, this.table.size, device.apps.length);
     let active = 0;
     for (const app of device.apps) {
       const i = this.table.add();
@@ -334,10 +329,7 @@ export class Simulator {
       this.installs.push(inst);
       if (this.licences?.has(licenceKey(device.id, app.id))) this.unlicensed!.add(i);
       this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}`);
-      const update = app.update
-        ? { at: this.opts.startMs + parseDuration(app.update.at)!, version: app.update.version }
-        : undefined;
-      const c = newCursor(model, at, app.version, update);
+      const c = this.freshCursor(i, model, at, app);
       if (quotaRole !== undefined) {
         const pending = c.updateAt !== Infinity;
         const scope = this.fleet.models.quotasInScope(device.cohort, app.id);
@@ -361,9 +353,9 @@ export class Simulator {
       );
       if (this.settleWalk(i, r)) active++;
     }
-    this.activeOf[d] = active;
-    this.silentOf[d] = 0;
-    this.enrolOf[d] = 0;
+    a.setActive(d, active);
+    a.setSilent(d, 0);
+    a.setEnrolment(d, 0);
     if (this.deviceFaults.any) this.deviceFaults.arrived(pos, at);
     return d;
   }
@@ -372,37 +364,35 @@ export class Simulator {
   private strike(d: number, pos: number, s: Strike): void {
     const t = this.table;
     const device = this.fleet.devices[pos]!;
-    const first = this.firstOf[d]!;
-    const end = first + this.countOf[d]!;
+    const first = this.agents.first(d);
+    const end = first + this.agents.apps(d);
     let inProgress = 0;
-    for (let i = first; i < end; i++) if (t.kind[i] !== DONE) inProgress++;
+    for (let i = first; i < end; i++) if (t.kind(i) !== DONE) inProgress++;
     if (s.fault.kind === 'stuck') {
       this.deviceFaults.take(pos, device.id, inProgress);
       this.deviceFaults.forget(pos);
       this.noteAll(d, `the device went silent (fault '${s.fault.name}', stuck)`);
       for (let i = first; i < end; i++) {
-        if (t.kind[i] === DONE) continue;
-        t.kind[i] = DONE;
+        if (t.kind(i) === DONE) continue;
+        t.setKind(i, DONE);
         this.finals++;
       }
-      this.activeOf[d] = 0;
-      this.silentOf[d] = 1;
+      this.agents.setActive(d, 0);
+      this.agents.setSilent(d, 1);
       return;
     }
-    const enrolment = ++this.enrolOf[d]!;
+    const enrolment = this.agents.enrolment(d) + 1;
+    this.agents.setEnrolment(d, enrolment);
     this.deviceFaults.take(pos, device.id, inProgress, enrolment);
     let active = 0;
     for (let i = first; i < end; i++) {
       const inst = this.installs[i]!;
       const app = inst.app;
-      if (t.kind[i] === DONE) this.finals--;
-      t.seq[i] = 0;
+      if (t.kind(i) === DONE) this.finals--;
+      t.setSeq(i, 0);
       this.constraints.delete(i);
       this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}|enrolment ${enrolment}`);
-      const update = app.update
-        ? { at: this.opts.startMs + parseDuration(app.update.at)!, version: app.update.version }
-        : undefined;
-      t.store(i, newCursor(inst.model, s.at, app.version, update), app);
+      t.store(i, this.freshCursor(i, inst.model, s.at, app), app);
       const log = this.logs[i];
       if (log) {
         log.via.length = 0;
@@ -420,37 +410,22 @@ export class Simulator {
       );
       if (this.settleWalk(i, r)) active++;
     }
-    this.activeOf[d] = active;
-  }
-
-  private growDevices(): void {
-    const grow = <T extends Int32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
-      const b = make(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.posOf = grow(this.posOf, (n) => new Int32Array(n));
-    this.firstOf = grow(this.firstOf, (n) => new Int32Array(n));
-    this.countOf = grow(this.countOf, (n) => new Uint8Array(n));
-    this.activeOf = grow(this.activeOf, (n) => new Uint8Array(n));
-    this.silentOf = grow(this.silentOf, (n) => new Uint8Array(n));
-    this.enrolOf = grow(this.enrolOf, (n) => new Uint16Array(n));
+    this.agents.setActive(d, active);
   }
 
   /** Emits installation `i`'s pending report (into the out fields) and walks on to its next state. */
   private emit(d: number, i: number): void {
     const t = this.table;
     const inst = this.installs[i]!;
-    this.outAt = t.at[i]!;
-    this.outNode = t.node[i]!;
-    this.outVersion = t.ver[i] ? inst.app.update!.version : inst.app.version;
-    this.outSeq = ++t.seq[i]!;
-    this.outPrevNode = t.lastNode[i]!;
-    this.outPrevAt = t.lastAt[i]!;
-    this.outPrevVer = t.lastVer[i]!;
-    t.lastNode[i] = t.node[i]!;
-    t.lastAt[i] = t.at[i]!;
-    t.lastVer[i] = t.ver[i]!;
+    this.outAt = t.at(i);
+    this.outNode = t.node(i);
+    this.outVersion = t.ver(i) ? inst.app.update!.version : inst.app.version;
+    this.outSeq = t.seq(i) + 1;
+    this.outPrevNode = t.lastNode(i);
+    this.outPrevAt = t.lastAt(i);
+    this.outPrevVer = t.lastVer(i);
+    t.setSeq(i, this.outSeq);
+    t.reported(i);
     if (inst.path) {
       const step = stepOf(inst.model, this.outNode, this.outAt, this.outVersion, this.logs[i] ?? null);
       if (this.unlicensed) this.namePool(i, step);
@@ -471,10 +446,13 @@ export class Simulator {
     );
     let deviceDone = false;
     // a device with a factory reset still to come is not done: its connection must stay for what follows
-    if (!this.settleWalk(i, r) && --this.activeOf[d]! === 0)
-      deviceDone = !this.deviceFaults.any || !this.deviceFaults.resetPending(this.posOf[d]!);
+    if (!this.settleWalk(i, r)) {
+      const left = this.agents.active(d) - 1;
+      this.agents.setActive(d, left);
+      if (left === 0) deviceDone = !this.deviceFaults.any || !this.deviceFaults.resetPending(this.agents.pos(d));
+    }
     this.outDone = deviceDone;
-    this.outEnrolment = this.enrolOf[d]!;
+    this.outEnrolment = this.agents.enrolment(d);
     this.emitted++;
   }
 
@@ -485,20 +463,17 @@ export class Simulator {
    */
   unsend(e: Emitted): void {
     if (e.prevNode === undefined) return;
-    const t = this.table;
     const i = e.inst.id;
-    t.seq[i] = e.seq - 1;
-    t.lastNode[i] = e.prevNode;
-    t.lastAt[i] = e.prevAt ?? 0;
-    t.lastVer[i] = e.prevVer ?? 0;
+    this.table.setSeq(i, e.seq - 1);
+    this.table.restoreLast(i, e.prevNode, e.prevAt ?? 0, e.prevVer ?? 0);
   }
 
   /** Installation `i` starts waiting for its device's check-in. */
   private beginWait(d: number, i: number): void {
     const t = this.table;
-    t.kind[i] = PARKED;
-    const trans = this.installs[i]!.model.transitions[t.parkT[i]!]!;
-    this.agents.requestCheckIn(d, t.at[i]!, trans.push);
+    t.setKind(i, PARKED);
+    const trans = this.installs[i]!.model.transitions[t.park(i)]!;
+    this.agents.requestCheckIn(d, t.at(i), trans.push);
   }
 
   /** Device `d` checks in at `at`: its parked installations go on, in the order they were queued. */
@@ -512,10 +487,10 @@ export class Simulator {
     const t = this.table;
     const served = this.served;
     served.length = 0;
-    const first = this.firstOf[d]!;
-    const end = first + this.countOf[d]!;
-    for (let i = first; i < end; i++) if (t.kind[i] === PARKED) served.push(i);
-    if (served.length > 1) served.sort((a, b) => t.at[a]! - t.at[b]! || a - b);
+    const first = this.agents.first(d);
+    const end = first + this.agents.apps(d);
+    for (let i = first; i < end; i++) if (t.kind(i) === PARKED) served.push(i);
+    if (served.length > 1) served.sort((a, b) => t.at(a) - t.at(b) || a - b);
     if (record)
       this.checkIns.push({
         deviceId: this.deviceIdOf(d),
@@ -531,7 +506,7 @@ export class Simulator {
       this.focus(d, inst);
       const c = this.load(i);
       c.at = at + k * gap;
-      const resume = inst.model.transitions[t.parkT[i]!]!;
+      const resume = inst.model.transitions[t.park(i)]!;
       const r = walk(
         inst.model,
         c,
@@ -542,7 +517,7 @@ export class Simulator {
         this.logs[i] ?? null,
         resume,
       );
-      if (!this.settleWalk(i, r)) this.activeOf[d]!--;
+      if (!this.settleWalk(i, r)) this.agents.setActive(d, this.agents.active(d) - 1);
     }
   }
 
@@ -558,17 +533,17 @@ export class Simulator {
   }
 
   private deviceIdOf(d: number): string {
-    return this.fleet.devices[this.posOf[d]!]!.id;
+    return this.fleet.devices[this.agents.pos(d)]!.id;
   }
 
   /** Records a device-level happening in the why of every parked installation (recorded paths only). */
   private noteAll(d: number, why: string): void {
     if (!this.opts.recordPaths) return;
-    const first = this.firstOf[d]!;
-    const end = first + this.countOf[d]!;
+    const first = this.agents.first(d);
+    const end = first + this.agents.apps(d);
     for (let i = first; i < end; i++) {
       const log = this.logs[i];
-      if (log && this.table.kind[i] === PARKED) log.why = log.why ? `${log.why}; ${why}` : why;
+      if (log && this.table.kind(i) === PARKED) log.why = log.why ? `${log.why}; ${why}` : why;
     }
   }
 
@@ -578,17 +553,40 @@ export class Simulator {
     const c = this.cursor;
     t.store(i, c, this.installs[i]!.app);
     if (r === WALK_REPORT) {
-      t.kind[i] = REPORT;
+      t.setKind(i, REPORT);
       return true;
     }
     if (r === WALK_PARK) {
-      t.kind[i] = WAKE;
-      t.parkT[i] = c.parked!.index;
+      t.setKind(i, WAKE);
+      t.setPark(i, c.parked!.index);
       return true;
     }
-    t.kind[i] = DONE;
+    t.setKind(i, DONE);
     this.finals++;
     return false;
+  }
+
+  /** The scratch cursor at the start of installation `i`'s job (as newCursor makes one, with no object). */
+  private freshCursor(i: number, model: CompiledModel, at: number, app: AppSpec): Cursor {
+    const c = this.cursor;
+    let updateAt = Infinity;
+    if (app.update) {
+      updateAt = this.updateAt.get(app) ?? this.opts.startMs + parseDuration(app.update.at)!;
+      this.updateAt.set(app, updateAt);
+    }
+    const pending = at < updateAt;
+    c.node = model.start;
+    c.at = at;
+    const counters = this.variantOf[i]!.counters;
+    counters?.fill(0);
+    c.counters = counters;
+    c.updateAt = pending ? updateAt : Infinity;
+    // an installation that starts after the new version is out installs it directly
+    c.version = app.update && !pending ? app.update.version : app.version;
+    c.nextVersion = app.update?.version ?? app.version;
+    c.constraint = null;
+    c.parked = null;
+    return c;
   }
 
   private load(i: number): Cursor {
