@@ -15,8 +15,8 @@
 import { TimeHeap } from './heap.js';
 
 export class CalendarQueue {
-  private readonly time: Float64Array;
-  private readonly link: Int32Array;
+  /** Per id: its time, then the next id in its bucket's list (side by side: one cache line). */
+  private readonly rec: Float64Array;
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
   private readonly mask: number;
@@ -45,8 +45,7 @@ export class CalendarQueue {
     buckets = 1 << 16,
   ) {
     if ((buckets & (buckets - 1)) !== 0) throw new RangeError('buckets must be a power of two');
-    this.time = new Float64Array(Math.max(1, capacity));
-    this.link = new Int32Array(Math.max(1, capacity));
+    this.rec = new Float64Array(2 * Math.max(1, capacity));
     this.head = new Int32Array(buckets).fill(-1);
     this.tail = new Int32Array(buckets).fill(-1);
     this.mask = buckets - 1;
@@ -81,7 +80,7 @@ export class CalendarQueue {
       }
       return;
     }
-    this.time[id] = t;
+    this.rec[2 * id] = t;
     if (b <= this.cur + this.mask) this.append(b, id);
     else this.far.push(t, id);
     // entries beyond the current bucket come after everything in it
@@ -107,9 +106,9 @@ export class CalendarQueue {
 
   private append(b: number, id: number): void {
     const s = b & this.mask;
-    this.link[id] = -1;
+    this.rec[2 * id + 1] = -1;
     if (this.head[s] === -1) this.head[s] = id;
-    else this.link[this.tail[s]!] = id;
+    else this.rec[2 * this.tail[s]! + 1] = id;
     this.tail[s] = id;
     this.inWheel++;
   }
@@ -127,7 +126,7 @@ export class CalendarQueue {
   private pickTop(): void {
     if (this.runPos < this.runLen) {
       const r = this.run[this.runPos]!;
-      const rt = this.time[r]!;
+      const rt = this.rec[2 * r]!;
       if (this.sideN > 0) {
         const st = this.sideT[0]!;
         const si = this.sideI[0]!;
@@ -172,15 +171,15 @@ export class CalendarQueue {
     const horizon = this.cur + this.mask;
     while (far.size > 0 && this.bucketOf(far.peekTime()!) <= horizon) {
       const id = far.peekId()!;
-      this.time[id] = far.peekTime()!;
+      this.rec[2 * id] = far.peekTime()!;
       far.pop();
-      this.append(this.bucketOf(this.time[id]!), id);
+      this.append(this.bucketOf(this.rec[2 * id]!), id);
     }
   }
 
   private load(s: number): void {
     let k = 0;
-    for (let id = this.head[s]!; id !== -1; id = this.link[id]!) {
+    for (let id = this.head[s]!; id !== -1; id = this.rec[2 * id + 1]!) {
       if (k === this.run.length) {
         const grown = new Int32Array(k * 2);
         grown.set(this.run);
@@ -198,23 +197,23 @@ export class CalendarQueue {
 
   private sortRun(k: number): void {
     const run = this.run;
-    const time = this.time;
+    const time = this.rec;
     let sorted = true;
     let min = Infinity;
     let max = -Infinity;
     for (let i = 0; i < k; i++) {
       const id = run[i]!;
-      const t = time[id]!;
+      const t = time[2 * id]!;
       if (t < min) min = t;
       if (t > max) max = t;
       if (i > 0 && sorted) {
         const p = run[i - 1]!;
-        if (time[p]! > t || (time[p] === t && p > id)) sorted = false;
+        if (time[2 * p]! > t || (time[2 * p] === t && p > id)) sorted = false;
       }
     }
     if (sorted) return;
     if (k <= 24) this.insertionSort(k);
-    else if (!this.keySort(k, min, max)) run.subarray(0, k).sort((a, b) => time[a]! - time[b]! || a - b);
+    else if (!this.keySort(k, min, max)) run.subarray(0, k).sort((a, b) => time[2 * a]! - time[2 * b]! || a - b);
   }
 
   /**
@@ -231,10 +230,10 @@ export class CalendarQueue {
     if (this.keys.length < k) this.keys = new Float64Array(Math.max(k, this.keys.length * 2));
     const keys = this.keys;
     const run = this.run;
-    const time = this.time;
+    const time = this.rec;
     for (let i = 0; i < k; i++) {
       const id = run[i]!;
-      const q = (time[id]! - min) / unit;
+      const q = (time[2 * id]! - min) / unit;
       if (!Number.isInteger(q)) return false;
       keys[i] = q * span + id;
     }
@@ -245,14 +244,14 @@ export class CalendarQueue {
 
   private insertionSort(k: number): void {
     const run = this.run;
-    const time = this.time;
+    const time = this.rec;
     for (let i = 1; i < k; i++) {
       const id = run[i]!;
-      const t = time[id]!;
+      const t = time[2 * id]!;
       let j = i - 1;
       while (j >= 0) {
         const o = run[j]!;
-        if (time[o]! < t || (time[o] === t && o < id)) break;
+        if (time[2 * o]! < t || (time[2 * o] === t && o < id)) break;
         run[j + 1] = o;
         j--;
       }

@@ -143,31 +143,32 @@ function pick(n: CNode, traits: Traits, c: Cursor, u: number, mode: number): CTr
   return last;
 }
 
+/** Whether the last `choose` took a transition a cause forced (a module cell: no object per hop). */
+let chosenByCause = false;
+
 /** The way out of `n`: a device fact first, then a cause, then chance; a quota overrides both. */
-function choose(
-  n: CNode,
-  traits: Traits,
-  c: Cursor,
-  u: number,
-  facts: DeviceFacts | null,
-): { t: CTrans | undefined; forced: boolean } {
+function choose(n: CNode, traits: Traits, c: Cursor, u: number, facts: DeviceFacts | null): CTrans | undefined {
   const k = c.constraint;
+  chosenByCause = false;
   if (facts) {
     if (n.byDevice) {
       for (const t of n.out) {
         if (t.device === undefined || !guardHolds(t.when, traits)) continue;
-        if (facts.holds(t.device, c.at) && (!k || k.allows(n.index, t, c.counters))) return { t, forced: false };
+        if (facts.holds(t.device, c.at) && (!k || k.allows(n.index, t, c.counters))) return t;
       }
     }
     const f = facts.forced(n, c.at, c);
-    if (f && guardHolds(f.when, traits) && (!k || k.allows(n.index, f, c.counters))) return { t: f, forced: true };
+    if (f && guardHolds(f.when, traits) && (!k || k.allows(n.index, f, c.counters))) {
+      chosenByCause = true;
+      return f;
+    }
     if (n.byDevice) {
       const t = pick(n, traits, c, u, NOT_BY_DEVICE);
       // a quota's role wins over what the device's facts would have chosen
-      return { t: t ?? (k ? pick(n, traits, c, u, ANY) : undefined), forced: false };
+      return t ?? (k ? pick(n, traits, c, u, ANY) : undefined);
     }
   }
-  return { t: pick(n, traits, c, u, ANY), forced: false };
+  return pick(n, traits, c, u, ANY);
 }
 
 /** Whether the cursor's quota ruled out a transition out of `n` that the traits allowed (trace says so). */
@@ -259,8 +260,8 @@ export function walk(
       if (log) reason = `version ${c.version} was distributed`;
       c.constraint?.updated();
     } else {
-      const chosen = choose(n, traits, c, u0, facts);
-      t = chosen.t;
+      t = choose(n, traits, c, u0, facts);
+      const forced = chosenByCause;
       if (!t) {
         if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return WALK_END;
         throw new LifecycleError(
@@ -274,7 +275,7 @@ export function walk(
       dest = destination(t, c);
       // the counters are read before this hop's retry counts, as `choose` read them
       if (log) {
-        reason = chosen.forced ? facts!.forcedWhy : t.why;
+        reason = forced ? facts!.forcedWhy : t.why;
         if (quotaRuledOut(n, traits, c)) reason = `${reason} (its quota ruled out the other ways)`;
       }
       if (dest !== t.to) {

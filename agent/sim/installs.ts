@@ -27,7 +27,8 @@ export const PARKED = 3;
 const COUNTERS = 4;
 const BYTES = 64;
 // the record: doubles at, updateAt, lastAt; int32 words 6-9 the generator, then node, lastNode,
-// seq, parkT; bytes 56-59 the counters, 60 kind, 61 version (0 the app's, 1 the update's), 62 lastVer
+// seq, then int16 26 parkT and uint16 27 shape; bytes 56-59 the counters, 60 kind, 61 version (0 the
+// app's, 1 the update's), 62 lastVer
 const F = BYTES / 8;
 const W = BYTES / 4;
 const AT = 0;
@@ -37,7 +38,11 @@ const RNG = 6;
 const NODE = 10;
 const LAST_NODE = 11;
 const SEQ = 12;
-const PARK = 13;
+const H = BYTES / 2;
+const PARK = 26;
+const SHAPE = 27;
+/** Shapes (what installations of one model, app and traits share) a table can name. */
+export const MAX_SHAPES = 0xffff;
 const COUNT0 = 56;
 const KIND = 60;
 const VER = 61;
@@ -48,6 +53,8 @@ export class InstallTable {
   private cap: number;
   private f: Float64Array;
   private w: Int32Array;
+  private h: Int16Array;
+  private hu: Uint16Array;
   private b: Uint8Array;
   readonly rng: RngSlots;
 
@@ -56,16 +63,24 @@ export class InstallTable {
     const buf = new ArrayBuffer(this.cap * BYTES);
     this.f = new Float64Array(buf);
     this.w = new Int32Array(buf);
+    this.h = new Int16Array(buf);
+    this.hu = new Uint16Array(buf);
     this.b = new Uint8Array(buf);
     this.rng = new RngSlots(this.cap, W, RNG, this.w);
   }
 
-  /** A slot for a new installation. */
-  add(): number {
+  /** A slot for a new installation of shape `shape`. */
+  add(shape: number): number {
     if (this.size === this.cap) this.grow();
     const i = this.size++;
     this.w[i * W + LAST_NODE] = -1;
+    this.hu[i * H + SHAPE] = shape;
     return i;
+  }
+
+  /** The installation's shape (its model, app and traits; the simulator keeps the list). */
+  shape(i: number): number {
+    return this.hu[i * H + SHAPE]!;
   }
 
   private grow(): void {
@@ -76,6 +91,8 @@ export class InstallTable {
     this.b = b;
     this.f = new Float64Array(buf);
     this.w = new Int32Array(buf);
+    this.h = new Int16Array(buf);
+    this.hu = new Uint16Array(buf);
     this.rng.rebind(this.w);
   }
 
@@ -102,11 +119,11 @@ export class InstallTable {
 
   /** The check-in transition a waiting installation will take. */
   park(i: number): number {
-    return this.w[i * W + PARK]!;
+    return this.h[i * H + PARK]!;
   }
 
   setPark(i: number, t: number): void {
-    this.w[i * W + PARK] = t;
+    this.h[i * H + PARK] = t;
   }
 
   seq(i: number): number {

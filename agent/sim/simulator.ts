@@ -33,7 +33,8 @@ import { PlannedWalk } from '../lifecycle/goals.js';
 import type { Traits } from '../lifecycle/model.js';
 import { installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
 import type { AppSpec } from '../scenario/schema.js';
-import { DONE, InstallTable, Installation, PARKED, REPORT, WAKE } from './installs.js';
+import { DONE, InstallTable, Installation, MAX_SHAPES, PARKED, REPORT, WAKE } from './installs.js';
+import { LifecycleError } from '../../protocol/errors.js';
 import { licenceKey, licencePlan, poolsOf, type LicencePlan, type PoolSpec } from './licence-pool.js';
 
 export { Installation };
@@ -77,6 +78,14 @@ const NONE = -1;
 /** The scheduler's bucket width in simulated ms (agent steps are seconds to hours apart). */
 const BUCKET_MS = Number(process.env.FLEETSIM_BUCKET_MS ?? 250);
 
+/** What the installations of one (model, app, traits) share: the hot path reads it by index. */
+interface Shape {
+  readonly model: CompiledModel;
+  readonly app: AppSpec;
+  readonly traits: Traits;
+  readonly v: Variant;
+}
+
 interface Variant {
   readonly visits: Visits;
   /** The scratch cursor's retry counters for this model (null when it has none). */
@@ -112,7 +121,8 @@ export class Simulator {
   private readonly logs: (WalkLog | undefined)[] = [];
   /** Per model variant: its visit counts, scratch counters and cause table; per install slot, its variant. */
   private readonly variants = new Map<CompiledModel, Variant>();
-  private readonly variantOf: Variant[] = [];
+  private readonly shapes: Shape[] = [];
+  private readonly shapeIndex = new Map<Variant, Map<Traits, Map<AppSpec, number>>>();
   private readonly cursor: Cursor = {
     node: 0,
     at: 0,
@@ -319,10 +329,10 @@ export class Simulator {
     a.place(d, pos, this.table.size, device.apps.length);
     let active = 0;
     for (const app of device.apps) {
-      const i = this.table.add();
       const model = this.fleet.models.model(device.cohort, app.id);
-      this.variantOf[i] = this.variant(model, device, app);
       const traits = this.traitsOf(device, app);
+      const shape = this.shapeOf(model, this.variant(model, device, app), traits, app);
+      const i = this.table.add(shape);
       const quotaRole = device.quotaRoles?.[app.id];
       const inst = new Installation(i, device, app, model, traits, quotaRole, this.table);
       if (this.opts.recordPaths) inst.path = [];
@@ -341,14 +351,14 @@ export class Simulator {
         c.constraint = walkPlan;
       }
       this.table.store(i, c, app);
-      this.focus(d, inst);
+      this.focus(d, i);
       const r = startWalk(
         model,
         this.load(i),
         traits,
         this.table.rng.at(i),
         this.agents,
-        this.variantOf[i]!.visits,
+        this.shapes[shape]!.v.visits,
         this.logOf(i),
       );
       if (this.settleWalk(i, r)) active++;
@@ -386,28 +396,20 @@ export class Simulator {
     this.deviceFaults.take(pos, device.id, inProgress, enrolment);
     let active = 0;
     for (let i = first; i < end; i++) {
-      const inst = this.installs[i]!;
-      const app = inst.app;
+      const sh = this.shapes[t.shape(i)]!;
+      const app = sh.app;
       if (t.kind(i) === DONE) this.finals--;
       t.setSeq(i, 0);
       this.constraints.delete(i);
       this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}|enrolment ${enrolment}`);
-      t.store(i, this.freshCursor(i, inst.model, s.at, app), app);
+      t.store(i, this.freshCursor(i, sh.model, s.at, app), app);
       const log = this.logs[i];
       if (log) {
         log.via.length = 0;
         log.why = `the device was wiped and re-enrolled (fault '${s.fault.name}', factory-reset); the job starts again`;
       }
-      this.focus(d, inst);
-      const r = startWalk(
-        inst.model,
-        this.load(i),
-        inst.traits,
-        t.rng.at(i),
-        this.agents,
-        this.variantOf[i]!.visits,
-        log ?? null,
-      );
+      this.focus(d, i);
+      const r = startWalk(sh.model, this.load(i), sh.traits, t.rng.at(i), this.agents, sh.v.visits, log ?? null);
       if (this.settleWalk(i, r)) active++;
     }
     this.agents.setActive(d, active);
@@ -416,31 +418,31 @@ export class Simulator {
   /** Emits installation `i`'s pending report (into the out fields) and walks on to its next state. */
   private emit(d: number, i: number): void {
     const t = this.table;
-    const inst = this.installs[i]!;
+    const sh = this.shapes[t.shape(i)]!;
     this.outAt = t.at(i);
     this.outNode = t.node(i);
-    this.outVersion = t.ver(i) ? inst.app.update!.version : inst.app.version;
+    this.outVersion = t.ver(i) ? sh.app.update!.version : sh.app.version;
     this.outSeq = t.seq(i) + 1;
     this.outPrevNode = t.lastNode(i);
     this.outPrevAt = t.lastAt(i);
     this.outPrevVer = t.lastVer(i);
     t.setSeq(i, this.outSeq);
     t.reported(i);
-    if (inst.path) {
-      const step = stepOf(inst.model, this.outNode, this.outAt, this.outVersion, this.logs[i] ?? null);
+    if (this.opts.recordPaths) {
+      const step = stepOf(sh.model, this.outNode, this.outAt, this.outVersion, this.logs[i] ?? null);
       if (this.unlicensed) this.namePool(i, step);
-      inst.path.push(step);
+      this.installs[i]!.path!.push(step);
       this.outStep = step;
       this.logs[i] = { via: [], why: '' };
     }
-    this.focus(d, inst);
+    this.focus(d, i);
     const r = walk(
-      inst.model,
+      sh.model,
       this.load(i),
-      inst.traits,
+      sh.traits,
       t.rng.at(i),
       this.agents,
-      this.variantOf[i]!.visits,
+      sh.v.visits,
       this.logs[i] ?? null,
       null,
     );
@@ -472,7 +474,7 @@ export class Simulator {
   private beginWait(d: number, i: number): void {
     const t = this.table;
     t.setKind(i, PARKED);
-    const trans = this.installs[i]!.model.transitions[t.park(i)]!;
+    const trans = this.shapes[t.shape(i)]!.model.transitions[t.park(i)]!;
     this.agents.requestCheckIn(d, t.at(i), trans.push);
   }
 
@@ -502,21 +504,12 @@ export class Simulator {
     this.agents.current = d;
     for (let k = 0; k < served.length; k++) {
       const i = served[k]!;
-      const inst = this.installs[i]!;
-      this.focus(d, inst);
+      const sh = this.shapes[t.shape(i)]!;
+      this.focus(d, i);
       const c = this.load(i);
       c.at = at + k * gap;
-      const resume = inst.model.transitions[t.park(i)]!;
-      const r = walk(
-        inst.model,
-        c,
-        inst.traits,
-        t.rng.at(i),
-        this.agents,
-        this.variantOf[i]!.visits,
-        this.logs[i] ?? null,
-        resume,
-      );
+      const resume = sh.model.transitions[t.park(i)]!;
+      const r = walk(sh.model, c, sh.traits, t.rng.at(i), this.agents, sh.v.visits, this.logs[i] ?? null, resume);
       if (!this.settleWalk(i, r)) this.agents.setActive(d, this.agents.active(d) - 1);
     }
   }
@@ -551,7 +544,7 @@ export class Simulator {
   private settleWalk(i: number, r: WalkResult): boolean {
     const t = this.table;
     const c = this.cursor;
-    t.store(i, c, this.installs[i]!.app);
+    t.store(i, c, this.shapes[t.shape(i)]!.app);
     if (r === WALK_REPORT) {
       t.setKind(i, REPORT);
       return true;
@@ -577,7 +570,7 @@ export class Simulator {
     const pending = at < updateAt;
     c.node = model.start;
     c.at = at;
-    const counters = this.variantOf[i]!.counters;
+    const counters = this.shapes[this.table.shape(i)]!.v.counters;
     counters?.fill(0);
     c.counters = counters;
     c.updateAt = pending ? updateAt : Infinity;
@@ -590,17 +583,33 @@ export class Simulator {
   }
 
   private load(i: number): Cursor {
-    const inst = this.installs[i]!;
+    const sh = this.shapes[this.table.shape(i)]!;
     const constraint = this.constraints.size > 0 ? (this.constraints.get(i) ?? null) : null;
-    this.table.load(i, this.cursor, this.variantOf[i]!.counters, inst.app, constraint);
+    this.table.load(i, this.cursor, sh.v.counters, sh.app, constraint);
     return this.cursor;
   }
 
-  /** Points the device agents at installation `inst`'s device and causes, before a walk. */
-  private focus(d: number, inst: Installation): void {
+  /** Points the device agents at installation `i`'s device and causes, before a walk. */
+  private focus(d: number, i: number): void {
     this.agents.current = d;
-    this.agents.forcing = this.variantOf[inst.id]!.force;
-    if (this.unlicensed) this.agents.licensed = !this.unlicensed.has(inst.id);
+    this.agents.forcing = this.shapes[this.table.shape(i)]!.v.force;
+    if (this.unlicensed) this.agents.licensed = !this.unlicensed.has(i);
+  }
+
+  /** The index of the shape (model, app, traits), made the first time. */
+  private shapeOf(model: CompiledModel, v: Variant, traits: Traits, app: AppSpec): number {
+    let byTraits = this.shapeIndex.get(v);
+    if (!byTraits) this.shapeIndex.set(v, (byTraits = new Map()));
+    let byApp = byTraits.get(traits);
+    if (!byApp) byTraits.set(traits, (byApp = new Map()));
+    let k = byApp.get(app);
+    if (k === undefined) {
+      if (this.shapes.length >= MAX_SHAPES)
+        throw new LifecycleError(`more than ${MAX_SHAPES} distinct (model, app, traits) installations in one fleet`);
+      k = this.shapes.push({ model, app, traits, v }) - 1;
+      byApp.set(app, k);
+    }
+    return k;
   }
 
   /** The per-simulator data of one model variant (a (cohort, app) pair), made the first time. */
