@@ -13,7 +13,7 @@ import { RESULT_SCHEMA } from '../result/result.js';
 import { systemClock } from '../core/clock.js';
 import { fetchTallies } from '../endpoint-client/tallies.js';
 import type { Platform } from '../protocol/catalogue/catalogue.js';
-import { mergeThroughTarget } from '../run/read-target.js';
+import { mergeThroughTarget } from '../run/merge-target.js';
 import { resolveReportTarget } from '../run/run-target.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
@@ -49,7 +49,11 @@ export function readResult(path: string): { result: RunResult; file: string } {
 export async function mergeCommand(a: MergeArgs): Promise<number> {
   const parts = a.reports.map((p) => readResult(p).result);
   checkShards(parts);
-  const result = a.targetFile ? await mergeThroughDescription(parts, a.targetFile) : await mergeThroughApi(parts, a);
+  // a namespaced run counts only its own devices: through a tally source that filters by run id
+  const result =
+    a.targetFile || parts.some((p) => p.namespaced)
+      ? await mergeThroughDescription(parts, a.targetFile, a.talliesUrl)
+      : await mergeThroughApi(parts, a);
   const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date(systemClock.now()));
   const file = writeResult(dir, result);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
@@ -58,7 +62,11 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
 }
 
 /** Shards sent to a target of the user's own (MQTT too): one read of its tally source, until settled. */
-async function mergeThroughDescription(parts: RunResult[], targetFile: string): Promise<RunResult> {
+async function mergeThroughDescription(
+  parts: RunResult[],
+  targetFile: string | undefined,
+  talliesUrl: string | undefined,
+): Promise<RunResult> {
   const ids = [...new Set(parts.map((p) => p.runId ?? '(none)'))];
   if (ids.length > 1)
     throw new UsageError(
@@ -66,9 +74,19 @@ async function mergeThroughDescription(parts: RunResult[], targetFile: string): 
     );
   const platforms = [...new Set(parts.flatMap((p) => Object.keys(p.devices.byPlatform)))] as Platform[];
   const runId = parts[0]!.runId;
-  const rt = resolveReportTarget(platforms, { targetFile, ...(runId ? { runId } : {}) });
+  const namespaced = parts.some((p) => p.namespaced);
+  const rt = resolveReportTarget(platforms, {
+    ...(targetFile ? { targetFile } : { target: parts[0]!.target.url }),
+    ...(runId ? { runId } : {}),
+    ...(namespaced ? { namespace: true } : {}),
+    ...(talliesUrl ? { talliesUrl } : {}),
+  });
+  if (!targetFile && rt.tallies.source === 'none')
+    throw new UsageError(
+      `the shards sent to ${parts[0]!.target.url}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it), or --target-file with the description whose tally source reads its counts, to reconcile.`,
+    );
   const merged = await mergeThroughTarget(rt, parts, systemClock);
-  return runId ? { ...merged, runId } : merged;
+  return { ...merged, ...(runId ? { runId } : {}), ...(namespaced ? { namespaced: true } : {}) };
 }
 
 async function mergeThroughApi(parts: RunResult[], a: MergeArgs): Promise<RunResult> {

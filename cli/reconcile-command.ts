@@ -17,6 +17,7 @@ export interface ReconcileArgs {
   targetFile?: string | undefined;
   talliesUrl?: string | undefined;
   runId?: string | undefined;
+  scenario?: string | undefined;
   settle?: string | undefined;
   out?: string | undefined;
 }
@@ -30,6 +31,7 @@ export async function reconcileCommand(a: ReconcileArgs): Promise<number> {
     targetFile: a.targetFile,
     talliesUrl: a.talliesUrl,
     runId: a.runId,
+    scenarioFile: a.scenario,
     settleMs,
   });
   const dir = a.out ?? join(dirname(file), 'reconciled');

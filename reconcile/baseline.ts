@@ -11,6 +11,14 @@ import type { Installation } from '../agent/sim/simulator.js';
 import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
 import type { DeviceRowLike } from './devices.js';
+import {
+  foldExpected,
+  joinedEntries,
+  UNMAPPED_MARK,
+  type LabelInverse,
+  type MappedCounts,
+  type UnmappedRow,
+} from './labels.js';
 import { reconcile, type Reconciliation } from './reconcile.js';
 
 /** The system's rows, before the run, for this run's devices: app id -> device id -> row. */
@@ -25,7 +33,18 @@ export interface BaselineReport {
   notNewer: number;
   /** What the expected change assumed, in words. */
   assumption: string;
+  /** Counts in labels that map to none of ours, held before and not changed by the run (after -
+   * before as expected): not this run's doing, so left out of the comparison, and listed. */
+  unmappedLeftOut?: UnmappedRow[];
+  /** The counts before, as read (for `fleetsim reconcile` later: after - before again). */
+  before?: Before;
+  /** Re-used devices the system held in labels that map to none of ours leave those rows: the
+   * change expected there (negative counts), compared with after - before of the unmapped rows. */
+  unmappedChange?: UnmappedRow[];
 }
+
+/** The counts before the run, in our labels, and the rows whose labels map to nothing. */
+export type Before = Pick<MappedCounts, 'counted' | 'unmapped'>;
 
 function total(t: readonly AppTallies[]): number {
   return t.reduce((n, a) => n + a.total, 0);
@@ -60,8 +79,9 @@ export function expectedChange(
   installs: readonly Installation[],
   appIds: readonly string[],
   previous: PreviousRows | undefined,
-): { change: AppTallies[]; reused: number; notNewer: number } {
+): { change: AppTallies[]; reused: number; notNewer: number; unmappedChange: UnmappedRow[] } {
   const book = new TallyBook();
+  const unmapped = new Map<string, UnmappedRow>();
   let reused = 0;
   let notNewer = 0;
   for (const inst of installs) {
@@ -73,11 +93,73 @@ export function expectedChange(
         notNewer++;
         continue;
       }
-      book.add(inst.app.id, prev.platform, prev.status, prev.state, -1);
+      if (prev.status.endsWith(UNMAPPED_MARK)) leaveUnmapped(unmapped, inst.app.id, prev);
+      else book.add(inst.app.id, prev.platform, prev.status, prev.state, -1);
     }
     book.add(inst.app.id, inst.device.platform, inst.last.status, inst.last.state, 1);
   }
-  return { change: appIds.map((id) => book.get(id)), reused, notNewer };
+  return { change: appIds.map((id) => book.get(id)), reused, notNewer, unmappedChange: [...unmapped.values()] };
+}
+
+const rowKey = (u: Omit<UnmappedRow, 'count'>) => `${u.appId}\u0000${u.platform}\u0000${u.status}\u0000${u.state}`;
+
+function leaveUnmapped(into: Map<string, UnmappedRow>, appId: string, prev: DeviceRowLike): void {
+  const row = {
+    appId,
+    platform: prev.platform as string,
+    status: prev.status.slice(0, -UNMAPPED_MARK.length),
+    state: prev.state.endsWith(UNMAPPED_MARK) ? prev.state.slice(0, -UNMAPPED_MARK.length) : prev.state,
+  };
+  const k = rowKey(row);
+  const have = into.get(k);
+  if (have) have.count--;
+  else into.set(k, { ...row, count: -1 });
+}
+
+/**
+ * Reconciles `after - before` with the expected change, as a run without a baseline reconciles
+ * its counts (reconcile/labels.ts): compared at the user's granularity where their codes join
+ * entries, and rows whose labels map to nothing kept. An unmapped row this run changed (after -
+ * before other than the change its re-used devices explain) is a difference; one held before and
+ * left as it was is not the run's, so it is left out of the comparison and listed in `leftOut`.
+ */
+export function reconcileChange(
+  change: readonly AppTallies[],
+  unmappedChange: readonly UnmappedRow[],
+  after: Before,
+  before: Before,
+  appIds: readonly string[],
+  inverse: LabelInverse,
+): Reconciliation & { leftOut: UnmappedRow[] } {
+  const joined = joinedEntries(inverse);
+  const r = reconcile(foldExpected(change, joined), difference(after.counted, before.counted, appIds));
+  const rows = new Map<string, { row: Omit<UnmappedRow, 'count'>; before: number; after: number; expected: number }>();
+  const at = (u: UnmappedRow) => {
+    const k = rowKey(u);
+    let e = rows.get(k);
+    if (!e) {
+      const { count: _c, ...row } = u;
+      rows.set(k, (e = { row, before: 0, after: 0, expected: 0 }));
+    }
+    return e;
+  };
+  for (const u of before.unmapped) at(u).before += u.count;
+  for (const u of after.unmapped) at(u).after += u.count;
+  for (const u of unmappedChange) at(u).expected += u.count;
+  const changed: UnmappedRow[] = [];
+  const leftOut: UnmappedRow[] = [];
+  for (const e of rows.values()) {
+    const unexplained = e.after - e.before - e.expected;
+    if (unexplained !== 0) changed.push({ ...e.row, count: unexplained });
+    else if (e.before > 0) leftOut.push({ ...e.row, count: e.before });
+  }
+  const byCount = (a: UnmappedRow, b: UnmappedRow) => Math.abs(b.count) - Math.abs(a.count);
+  if (changed.length) {
+    r.unmapped = changed.sort(byCount);
+    r.match = false;
+  }
+  if (joined.length) r.joined = joined;
+  return { ...r, leftOut: leftOut.sort(byCount) };
 }
 
 /** What the expected change assumed, in words for the report. */

@@ -115,7 +115,7 @@ export function foldExpected(expected: readonly AppTallies[], joined: readonly J
 
 /** "unmapped: 12 devices in state 'FAILED_HASH' (ANDROID / FAILED) of com.acme.mail" */
 export function describeUnmapped(u: UnmappedRow): string {
-  return `unmapped: ${u.count} device${u.count === 1 ? '' : 's'} in state '${u.state}' (${u.platform} / ${u.status}) of ${u.appId}`;
+  return `unmapped: ${u.count} device${Math.abs(u.count) === 1 ? '' : 's'} in state '${u.state}' (${u.platform} / ${u.status}) of ${u.appId}`;
 }
 
 /**
@@ -147,6 +147,9 @@ export function reconcileMapped(
   return r;
 }
 
+/** Marks the status and state of a device row whose labels map to none of ours. */
+export const UNMAPPED_MARK = ' (unmapped)';
+
 export interface SourceDeviceRowLike {
   device: string;
   platform: string;
@@ -174,8 +177,8 @@ export function mapDeviceRows(
     out.push({
       deviceId,
       platform: (to?.platform ?? r.platform) as Platform,
-      status: to?.status ?? `${r.status} (unmapped)`,
-      state: to?.state ?? `${r.state} (unmapped)`,
+      status: to?.status ?? `${r.status}${UNMAPPED_MARK}`,
+      state: to?.state ?? `${r.state}${UNMAPPED_MARK}`,
       ...(r.seq !== undefined ? { seq: r.seq } : {}),
     });
   }

@@ -5,6 +5,7 @@
  * durations and the reconciliation table with every difference highlighted. Pure.
  */
 import { gaveUpSentence, type RunResult } from '../result/result.js';
+import { differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
 import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
@@ -38,6 +39,7 @@ tr.diff td{background:#fee2e2;font-weight:600}td.bad{color:#b91c1c;font-weight:6
 .band{opacity:.45}.band:hover{opacity:.8}.flowlabel{font-size:10px;fill:#111827;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .keys{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}.keys i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 .note{background:#fef3c7;border:1px solid #f59e0b;padding:8px;border-radius:6px}
+ul.notes{color:#374151}ul.notes li.bad{color:#b91c1c;font-weight:600}
 footer{color:#6b7280;font-size:12px;margin-top:32px}
 `;
 
@@ -223,8 +225,13 @@ function reconciliation(r: RunResult): string {
   const rec = r.reconciliation;
   if (!rec.checked) return `<h2>Reconciliation</h2><p class="note">Not checked: ${esc(rec.reason ?? '')}</p>`;
   const parts = [
-    `<h2>Reconciliation</h2><p>${rec.match ? 'Every tally matches device ground truth.' : `<b class="bad">${rec.differences.length} difference(s)</b> between device ground truth and the endpoint's tallies (highlighted).`}</p>`,
+    `<h2>Reconciliation</h2><p>${differenceCount(rec) === 0 ? 'Every tally matches device ground truth.' : `<b class="bad">${differenceCount(rec)} difference(s)</b> between device ground truth and the endpoint's tallies (highlighted).`}</p>`,
   ];
+  const notes = reconciliationNotes(rec);
+  if (notes.length)
+    parts.push(
+      `<ul class="notes">${notes.map((n) => `<li${n.bad ? ' class="bad"' : ''}>${esc(n.text)}</li>`).join('')}</ul>`,
+    );
   for (const app of rec.apps) {
     const diff = new Set(
       rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`),
@@ -320,7 +327,7 @@ export function renderHtml(r: RunResult, opts: HtmlOptions = {}): string {
 <h1>fleetsim ${esc(r.scenario.name)} ${verdict}</h1>
 <div class="meta">${esc(r.scenario.description ?? '')}</div>
 <div class="meta">${esc(r.scenario.file)}, seed ${esc(String(r.seed))}; ${esc(r.transport)} to ${esc(r.target.kind)} ${esc(r.target.url)}; started ${esc(r.startedAt)}${r.parts > 1 ? `; ${r.parts} parts merged` : ''}</div>
-${r.aborted ? `<p class="note">Aborted at ${esc(r.aborted.at)}: ${esc(r.aborted.reason)}.</p>` : ''}${r.gaveUp ? `<p class="note">${esc(gaveUpSentence(r)!)}</p>` : ''}
+${r.aborted ? `<p class="note">Aborted at ${esc(r.aborted.at)}: ${esc(r.aborted.reason)}.</p>` : ''}${r.gaveUp ? `<p class="note">${esc(gaveUpSentence(r)!)}</p>` : ''}${failuresNote(r) ? `<p class="note failures">${esc(failuresNote(r)!)}</p>` : ''}
 <div class="cards">
 ${card(fmt(r.devices.total), `devices (${fmt(r.devices.installations)} installations)`)}
 ${card(fmt(r.events.sent), `events sent (${fmt(r.events.acked)} acknowledged)`)}

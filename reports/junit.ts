@@ -7,6 +7,8 @@
  */
 import type { RunResult } from '../result/result.js';
 import type { ThresholdResult } from '../result/thresholds.js';
+import { describeUnmapped } from '../reconcile/labels.js';
+import { failuresNote, heldHint, reconciliationNotes } from './reconciliation-notes.js';
 
 export function xmlEscape(s: string): string {
   return (
@@ -45,7 +47,8 @@ function thresholdCase(r: RunResult, t: ThresholdResult): Case {
   };
   if (!t.passed) {
     const message = `${t.metric} observed ${formatFigure(t.observed, t.unit)}, required ${t.op} ${formatFigure(t.limit, t.unit)}${t.detail ? `; ${t.detail}` : ''}`;
-    c.failure = { message, body: message };
+    const why = failuresNote(r);
+    c.failure = { message, body: why && /^(errors|events)\./.test(t.metric) ? `${message}\n${why}` : message };
   }
   return c;
 }
@@ -73,20 +76,38 @@ function reconciliationCases(r: RunResult): Case[] {
         },
       ]
     : [];
+  const notes = reconciliationNotes(rec);
+  const unmapped: Case[] = rec.unmapped?.length
+    ? [
+        {
+          name: 'unmapped labels',
+          classname,
+          time: 0,
+          failure: {
+            message: `${rec.unmapped.length} count(s) in labels that map to none of ours`,
+            body: rec.unmapped.map(describeUnmapped).join('\n'),
+          },
+        },
+      ]
+    : [];
+  const context = notes.filter((n) => !n.bad).map((n) => n.text);
   return [
     ...rec.apps.map((app) => {
       const c: Case = { name: `app ${app.appId}`, classname, time: 0 };
       if (!app.match) {
         const diffs = rec.differences.filter((d) => d.appId === app.appId);
+        const held = heldHint(rec);
         c.failure = {
-          message: `${diffs.length} tally difference(s): expected ${app.expected.total}, counted ${app.counted.total}`,
-          body: diffs
-            .map((d) => `${d.platform} ${d.status} / ${d.state}: expected ${d.expected}, counted ${d.counted}`)
-            .join('\n'),
+          message: `${diffs.length} tally difference(s): expected ${app.expected.total}, counted ${app.counted.total}${held ? `; ${held}` : ''}`,
+          body: [
+            ...diffs.map((d) => `${d.platform} ${d.status} / ${d.state}: expected ${d.expected}, counted ${d.counted}`),
+            ...context,
+          ].join('\n'),
         };
       }
       return c;
     }),
+    ...unmapped,
     ...devices,
   ];
 }
@@ -111,6 +132,7 @@ function properties(r: RunResult): string {
     ...(r.shard ? ([['shard', `${r.shard.index + 1}/${r.shard.count}`]] as [string, string][]) : []),
     ...(r.aborted ? ([['aborted', r.aborted.reason]] as [string, string][]) : []),
     ...(r.gaveUp ? ([['gaveUp', `${r.gaveUp.events} events: ${r.gaveUp.reason}`]] as [string, string][]) : []),
+    ...(failuresNote(r) ? ([['events.failureReasons', failuresNote(r)!]] as [string, string][]) : []),
   ];
   return `    <properties>\n${props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`).join('\n')}\n    </properties>`;
 }

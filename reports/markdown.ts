@@ -9,6 +9,7 @@ import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
 import { injectedText, lostLines } from './faults.js';
+import { differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -40,6 +41,8 @@ export function renderMarkdown(r: RunResult): string {
   if (r.aborted) out.push(`> **Aborted** at ${r.aborted.at}: ${r.aborted.reason}.`, '');
   const gaveUp = gaveUpSentence(r);
   if (gaveUp) out.push(`> **Gave up.** ${gaveUp}`, '');
+  const refused = failuresNote(r);
+  if (refused) out.push(`> **Events failed.** ${refused}.`, '');
   out.push(
     mdTable(
       ['', ''],
@@ -125,12 +128,15 @@ export function renderMarkdown(r: RunResult): string {
   out.push('## Reconciliation', '');
   if (!rec.checked) out.push(`Not checked: ${rec.reason}.`, '');
   else {
+    const diffs = differenceCount(rec);
     out.push(
-      rec.match
+      diffs === 0
         ? 'Every tally matches device ground truth.'
-        : `**${rec.differences.length} difference(s)** between device ground truth and the endpoint's tallies.`,
+        : `**${diffs} difference(s)** between device ground truth and the endpoint's tallies.`,
       '',
     );
+    const notes = reconciliationNotes(rec);
+    if (notes.length) out.push(...notes.map((n) => `- ${n.bad ? `**${n.text}**` : n.text}`), '');
     out.push(
       mdTable(
         ['app', 'expected', 'counted', 'result'],

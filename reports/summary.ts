@@ -2,12 +2,12 @@
  * The terminal summary of a result: counters, throughput, latency and the reconciliation table
  * (per app: status -> state -> expected vs counted). Colour only when the stream is a TTY.
  */
-import { failureLine } from '../drive/failure-reasons.js';
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { renderFaults } from './faults.js';
 import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
+import { differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 
 export { ansi, plain, type Style, table } from './text-table.js';
 import { plain, type Style, table } from './text-table.js';
@@ -23,7 +23,7 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
   if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));
   const gaveUp = gaveUpSentence(r);
   if (gaveUp) out.push(style.bad(gaveUp));
-  const refused = failureLine(r.events.failed, r.events.failureReasons);
+  const refused = failuresNote(r);
   if (refused) out.push(style.bad(refused));
   const e2e = r.latency.endToEnd;
   out.push(
@@ -102,23 +102,6 @@ export function renderCoverage(r: RunResult, style: Style = plain): string {
   return `${style.bold('lifecycle coverage')} ${style.dim('(report.json lists every state and transition)')}\n${table(rows, ['l', 'r', 'r', 'l'])}`;
 }
 
-/** The likely cause of a mismatch against a target that was not empty before the run. */
-export function heldHint(rec: RunResult['reconciliation']): string | undefined {
-  if (rec.match || !rec.checked || rec.baseline || !rec.heldBefore) return undefined;
-  return `the endpoint already held ${fmt(rec.heldBefore)} (device, app) pairs before this run: give the run a namespace (--namespace) or a baseline (--tally-baseline); see docs/targets.md`;
-}
-
-/** Where the counts came from and how long they took to match (a target description's settle). */
-export function settleLine(rec: RunResult['reconciliation']): string | undefined {
-  const s = rec.settle;
-  const from = rec.source ? `counts from ${rec.source}` : '';
-  if (!s) return from || undefined;
-  const when = s.consistent
-    ? `consistent ${fmt(s.afterMs ?? 0)} ms after the last acknowledgement (${s.reads} read(s))`
-    : `not consistent within the settle timeout of ${s.timeoutMs / 1000} s (${s.reads} read(s)): the last differences below`;
-  return from ? `${from}; ${when}` : when;
-}
-
 export function renderReconciliation(r: RunResult, style: Style = plain): string {
   const rec = r.reconciliation;
   const out: string[] = [];
@@ -126,22 +109,12 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
     out.push(style.bad(`reconciliation: not checked (${rec.reason})`));
     return out.join('\n');
   }
+  const diffs = differenceCount(rec);
   out.push(
     style.bold('reconciliation: ') +
-      (rec.differences.length === 0
-        ? style.ok('tallies match')
-        : style.bad(`${rec.differences.length} tally difference(s)`)),
+      (diffs === 0 ? style.ok('tallies match') : style.bad(`${diffs} tally difference(s)`)),
   );
-  const how = settleLine(rec);
-  if (how) out.push(style.dim(how));
-  const held = heldHint(rec);
-  if (held) out.push(style.bad(held));
-  if (rec.baseline)
-    out.push(
-      style.dim(
-        `baseline: after - before against this run's change; ${fmt(rec.baseline.pairsBefore)} pair(s) held before, ${fmt(rec.baseline.reused)} re-used (${rec.baseline.assumption})`,
-      ),
-    );
+  for (const n of reconciliationNotes(rec)) out.push(n.bad ? style.bad(n.text) : style.dim(n.text));
   const dev = rec.devices;
   if (dev) {
     if (!dev.checked) out.push(style.dim(`devices: not checked one by one (${dev.reason})`));

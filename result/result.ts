@@ -29,6 +29,8 @@ export interface RunResult {
   target: { kind: 'embedded' | 'external'; url: string };
   /** The run's id, when it ran against a target description (its namespace suffix; docs/targets.md). */
   runId?: string;
+  /** The run's device ids carried its run id on the wire (a run namespace): it counts only its own. */
+  namespaced?: boolean;
   timeScale: number | 'asap';
   startedAt: string;
   finishedAt: string;

@@ -8,17 +8,18 @@
 import { fetchTallies } from '../endpoint-client/tallies.js';
 import type { TallySource } from '../endpoint-client/tally-source.js';
 import type { AppTallies } from '../protocol/tally.js';
-import type { PreviousRows } from '../reconcile/baseline.js';
+import type { Before, PreviousRows } from '../reconcile/baseline.js';
 import type { DeviceRowLike } from '../reconcile/devices.js';
 import { mapCounted, mapDeviceRows } from '../reconcile/labels.js';
-import { inverseOf, openTallySource, readContext } from './read-target.js';
+import { TallySourceError } from '../protocol/errors.js';
+import { inverseOf, openTallySource, readContext, redact } from './read-target.js';
 import type { RunTarget } from './run-target.js';
 
 export interface HeldBefore {
   /** (device, app) pairs of the run's apps the target held, as its tally source counts them. */
   pairs: number;
-  /** For a baseline: the counts before, in our labels. */
-  tallies?: AppTallies[];
+  /** For a baseline: the counts before, in our labels, and those whose labels map to nothing. */
+  counts?: Before;
   /** For a baseline where the source lists devices: every device as the target held it, by app and
    * wire device id (the run's installations exist only once its devices come online). */
   previous?: PreviousRows;
@@ -29,20 +30,24 @@ const pairsOf = (t: readonly AppTallies[]) => t.reduce((n, a) => n + a.total, 0)
 /** Before the run, through the target's tally source; undefined when it reads nothing or fails
  * (a baseline that cannot be read is an error: the caller says so). */
 export async function readTargetBefore(rt: RunTarget, appIds: readonly string[]): Promise<HeldBefore | undefined> {
-  if (rt.tallies.source === 'none') return undefined;
+  if (rt.tallies.source === 'none') {
+    if (rt.baseline) throw new Error('the target reads no counts back (tallies: { source: none })');
+    return undefined;
+  }
   let source: TallySource;
   try {
     source = openTallySource(rt);
-  } catch {
+  } catch (err) {
+    if (rt.baseline) throw err;
     return undefined;
   }
   try {
     const ctx = readContext(rt, appIds);
     const inverse = inverseOf(rt, source);
-    const tallies = mapCounted(await source.readTallies!(ctx), appIds, inverse).counted;
-    const held: HeldBefore = { pairs: pairsOf(tallies) };
+    const { counted, unmapped } = mapCounted(await source.readTallies!(ctx), appIds, inverse);
+    const held: HeldBefore = { pairs: pairsOf(counted) + unmapped.reduce((n, u) => n + u.count, 0) };
     if (!rt.baseline) return held;
-    held.tallies = tallies;
+    held.counts = { counted, unmapped };
     if (source.readDevices) {
       const previous = new Map<string, Map<string, DeviceRowLike>>();
       for (const app of appIds) {
@@ -70,5 +75,25 @@ export async function readEndpointBefore(
     return { pairs: pairsOf(await fetchTallies(talliesUrl, appIds)) };
   } catch {
     return undefined;
+  }
+}
+
+/** Before any device starts: the pairs the target held (the hint), and a baseline's counts and rows;
+ * a baseline that cannot be read stops the run before anything is sent. */
+export async function heldBefore(
+  rt: RunTarget | undefined,
+  target: { kind: 'embedded' | 'external'; talliesUrl: string | undefined },
+  appIds: readonly string[],
+): Promise<HeldBefore | undefined> {
+  if (!rt) return target.kind === 'external' ? readEndpointBefore(target.talliesUrl, appIds) : undefined;
+  try {
+    return await readTargetBefore(rt, appIds);
+  } catch (err) {
+    throw new TallySourceError(
+      redact(
+        `The baseline could not be read before the run, so nothing was sent: ${(err as Error).message}. Check the tally source, or run without a baseline.`,
+        rt.secrets,
+      ),
+    );
   }
 }

@@ -8,13 +8,6 @@ import type { Installation } from '../agent/sim/simulator.js';
 import type { Clock } from '../core/clock.js';
 import { settle } from '../endpoint-client/settle.js';
 import { namespaceMembers, type ReadContext, type TallySource } from '../endpoint-client/tally-source.js';
-import {
-  assumptionOf,
-  difference,
-  expectedChange,
-  type BaselineReport,
-  type PreviousRows,
-} from '../reconcile/baseline.js';
 import type { HeldBefore } from './read-before.js';
 import { createTallySource } from '../endpoint-client/tally-sources.js';
 import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
@@ -24,7 +17,7 @@ import {
   compareDevices,
   DEVICE_DIFFERENCES_KEPT,
   type DeviceReconciliation,
-  type DeviceRowLike,
+  uncheckedDevices,
 } from '../reconcile/devices.js';
 import {
   mapCounted,
@@ -33,12 +26,20 @@ import {
   type LabelInverse,
   type UnmappedRow,
 } from '../reconcile/labels.js';
-import { expectedTallies, reconcile, type Reconciliation, type SettleReport } from '../reconcile/reconcile.js';
+import { expectedTallies, type Reconciliation, type SettleReport } from '../reconcile/reconcile.js';
 import type { TallyReading } from '../reconcile/reading.js';
 import { compileCodes, type CodeTable } from '../transport/wire/codes.js';
 import type { RunTarget } from './run-target.js';
-import { mergeResults } from '../result/merge.js';
-import type { RunResult } from '../result/result.js';
+import {
+  baselineInput,
+  baselinePart,
+  bySimId,
+  deviceChecked,
+  judgeBaseline,
+  type BaselineInput,
+} from './read-baseline.js';
+
+export type { BaselineInput } from './read-baseline.js';
 
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -57,13 +58,6 @@ export function openTallySource(rt: RunTarget, defaultUrl?: string): TallySource
 /** The read context of a run: a namespaced run counts its own devices only. */
 export function readContext(rt: RunTarget, appIds: readonly string[]): ReadContext {
   return { appIds, runId: rt.runId, ...(rt.wire.namespaced ? { onlyDevices: namespaceMembers(rt.runId) } : {}) };
-}
-
-/** A baseline's side of the read: the counts before, and the change this run should make. */
-export interface BaselineInput {
-  before: AppTallies[];
-  change: AppTallies[];
-  report: BaselineReport;
 }
 
 export function inverseOf(rt: RunTarget, source: TallySource): LabelInverse {
@@ -132,6 +126,8 @@ export interface TargetReadInput {
   defaultUrl?: string | undefined;
   /** Reconcile after - before against the expected change instead. */
   baseline?: BaselineInput | undefined;
+  /** Why there is no ground truth to check device by device, for a source that lists devices. */
+  devicesSkipped?: string | undefined;
 }
 
 /** Tallies (settled) and, where the source lists devices, device by device. */
@@ -153,7 +149,8 @@ export async function readThroughTarget(rt: RunTarget, input: TargetReadInput): 
     let r: Reconciliation;
     const b = input.baseline;
     if (input.tallies && b) {
-      const judge = (c: CountsReading) => reconcile(b.change, difference(c.counted, b.before, input.appIds));
+      const inverse = inverseOf(rt, source);
+      const judge = (c: CountsReading) => judgeBaseline(b, c, input.appIds, inverse);
       const { reading, settle: report } = await settleCounts(
         rt,
         source,
@@ -162,7 +159,7 @@ export async function readThroughTarget(rt: RunTarget, input: TargetReadInput): 
         input.lastAckAt,
         (c) => judge(c).match,
       );
-      r = { ...judge(reading), baseline: b.report, settle: report };
+      r = { ...judge(reading), settle: report };
     } else if (input.tallies) {
       const inverse = inverseOf(rt, source);
       const { reading, settle: report } = await settleCounts(
@@ -192,7 +189,7 @@ export async function readThroughTarget(rt: RunTarget, input: TargetReadInput): 
       );
       r.devices = s.value;
       if (r.devices.checked && r.devices.differing > 0 && r.checked) r.match = false;
-    }
+    } else if (input.devicesSkipped && source.readDevices) r.devices = uncheckedDevices(input.devicesSkipped);
     return r;
   } catch (err) {
     const why = isFleetsimError(err) ? err.message : `the tally source failed: ${(err as Error).message}`;
@@ -234,54 +231,6 @@ async function readDevices(
   }
 }
 
-/**
- * The workers' parent: the shards' results merged, reconciled once through the tally source
- * (read until settled). Each worker checked its own devices through the same source.
- */
-export async function mergeThroughTarget(rt: RunTarget, parts: RunResult[], clock: Clock): Promise<RunResult> {
-  // an empty reading makes the merge add up the shards' expected tallies (nothing is compared yet)
-  const base = mergeResults(parts, { sharedTarget: true, tallies: { kind: 'counted', tallies: [] } });
-  const expected = base.reconciliation.apps.map((a) => a.expected);
-  const appIds = expected.map((e) => e.appId);
-  const lastAckAt = Math.max(0, ...parts.map((p) => p.window.lastSettledAt));
-  const finish = (reconciliation: Reconciliation, _from: RunResult) =>
-    mergeResults(parts, { sharedTarget: true, tallies: { kind: 'reconciled', reconciliation } });
-  if (rt.tallies.source === 'none') {
-    return finish(
-      unchecked(
-        expected,
-        'the target reads no counts back (tallies.source: none): sent only; report.json has the expected tallies to compare by hand, or run fleetsim reconcile later',
-      ),
-      base,
-    );
-  }
-  let source: TallySource;
-  try {
-    source = openTallySource(rt);
-  } catch (err) {
-    return finish(unchecked(expected, redact((err as Error).message, rt.secrets)), base);
-  }
-  try {
-    const inverse = inverseOf(rt, source);
-    const { reading, settle: report } = await settleCounts(
-      rt,
-      source,
-      readContext(rt, appIds),
-      clock,
-      lastAckAt,
-      (c) => reconcileMapped(expected, c, inverse).match,
-    );
-    const r = reconcileMapped(expected, reading, inverse);
-    const reconciliation = { ...r, settle: report, source: source.describe };
-    return mergeResults(parts, { sharedTarget: true, tallies: { kind: 'reconciled', reconciliation } });
-  } catch (err) {
-    const why = isFleetsimError(err) ? err.message : `the tally source failed: ${(err as Error).message}`;
-    return finish(unchecked(expected, redact(why, rt.secrets), source.describe), base);
-  } finally {
-    await source.close().catch(() => undefined);
-  }
-}
-
 /** The single run's (or a worker's) read step through the target. */
 export async function readTarget(
   rt: RunTarget,
@@ -298,7 +247,7 @@ export async function readTarget(
   const book = expectedTallies(run.sim.installs);
   if (before?.previous) before = { ...before, previous: bySimId(rt, before.previous, run.sim.installs) };
   const r = await readThroughTarget(rt, {
-    ...(before?.tallies ? { baseline: baselineInput(before, run.sim.installs, run.appIds) } : {}),
+    ...(before?.counts ? { baseline: baselineInput(before, run.sim.installs, run.appIds) } : {}),
     expected: run.appIds.map((id) => book.get(id)),
     appIds: run.appIds,
     installs: (opts.instrument ?? true) ? deviceChecked(run.sim.installs, before) : undefined,
@@ -307,53 +256,19 @@ export async function readTarget(
     tallies: !opts.deferReconcile,
   });
   if (before) r.heldBefore = before.pairs;
+  // a worker of a baseline run: the change its devices make, for the parent to add up
+  const part =
+    opts.deferReconcile && rt.baseline && before
+      ? baselinePart(before, run.sim.installs, run.appIds, opts.shard)
+      : undefined;
   return {
-    tallies: opts.deferReconcile ? { kind: 'deferred', shard: opts.shard } : { kind: 'reconciled', reconciliation: r },
+    tallies: part
+      ? { kind: 'reconciled', reconciliation: part }
+      : opts.deferReconcile
+        ? { kind: 'deferred', shard: opts.shard }
+        : { kind: 'reconciled', reconciliation: r },
     devices: r.devices,
     endToEnd: 'a target of its own: no fleetsim stats API to read it from',
-  };
-}
-
-/** The rows held before, of this run's devices, by simulated device id. */
-function bySimId(rt: RunTarget, previous: PreviousRows, installs: readonly Installation[]): PreviousRows {
-  const out = new Map<string, Map<string, DeviceRowLike>>();
-  for (const i of installs) {
-    const row = previous.get(i.app.id)?.get(rt.wire.wireDeviceId(i.device));
-    if (!row) continue;
-    let app = out.get(i.app.id);
-    if (!app) out.set(i.app.id, (app = new Map()));
-    app.set(i.device.id, { ...row, deviceId: i.device.id });
-  }
-  return out;
-}
-
-/** A re-used device whose reports were not newer than what the target held keeps the target's row:
- * device by device, only the others are held to ground truth. */
-function deviceChecked(installs: readonly Installation[], before: HeldBefore | undefined): readonly Installation[] {
-  const previous = before?.previous;
-  if (!previous) return installs;
-  return installs.filter((i) => {
-    const prev = previous.get(i.app.id)?.get(i.device.id);
-    return !(prev?.seq !== undefined && i.seq <= prev.seq);
-  });
-}
-
-/** The change this run should make, from ground truth and the rows the target held before. */
-export function baselineInput(
-  before: HeldBefore,
-  installs: readonly Installation[],
-  appIds: readonly string[],
-): BaselineInput {
-  const { change, reused, notNewer } = expectedChange(installs, appIds, before.previous);
-  return {
-    before: before.tallies ?? [],
-    change,
-    report: {
-      pairsBefore: before.pairs,
-      reused,
-      notNewer,
-      assumption: assumptionOf(before.previous !== undefined, notNewer),
-    },
   };
 }
 

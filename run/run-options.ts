@@ -13,6 +13,7 @@ import { UsageError } from '../protocol/errors.js';
 import { checkSize } from './size-check.js';
 import type { RunAuth } from '../transport/credentials.js';
 import type { NetworkRun } from './network-step.js';
+import type { WorkerBaseline } from './read-baseline.js';
 import { TRANSPORTS, targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface RunOptions {
@@ -34,6 +35,8 @@ export interface RunOptions {
   namespace?: boolean;
   /** --tally-baseline: reconcile after - before (a target that holds other data). */
   tallyBaseline?: boolean;
+  /** A worker of a baseline run: what the parent read before any worker sent (run/read-baseline.ts). */
+  baselineBefore?: WorkerBaseline;
   /** @default systemClock */
   clock?: Clock;
   /** Every event as it is sent (ground-truth hooks in tests). */

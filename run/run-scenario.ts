@@ -19,33 +19,13 @@ import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
 import { readEndpoint } from './read-endpoint.js';
 import { checkRun, type RunOptions } from './run-options.js';
-import { readTarget, redact, shownUrl } from './read-target.js';
-import { readEndpointBefore, readTargetBefore, type HeldBefore } from './read-before.js';
-import type { Installation } from '../agent/sim/simulator.js';
-import { TallySourceError } from '../protocol/errors.js';
-import type { Target } from './open-target.js';
-import { resolveRunTarget, wantsRunTarget, type RunTarget } from './run-target.js';
+import { readTarget, shownUrl } from './read-target.js';
+import { heldBefore } from './read-before.js';
+import { fromParent } from './read-baseline.js';
+import { UsageError } from '../protocol/errors.js';
+import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 
 export type { LiveState, RunLogger, RunOptions } from './run-options.js';
-
-/** Before any device starts: the pairs the target held (the hint), and a baseline's counts. */
-async function heldBefore(
-  rt: RunTarget | undefined,
-  target: Target,
-  run: { appIds: string[]; sim: { installs: readonly Installation[] } },
-): Promise<HeldBefore | undefined> {
-  if (!rt) return target.kind === 'external' ? readEndpointBefore(target.talliesUrl, run.appIds) : undefined;
-  try {
-    return await readTargetBefore(rt, run.appIds);
-  } catch (err) {
-    throw new TallySourceError(
-      redact(
-        `The baseline could not be read before the run, so nothing was sent: ${(err as Error).message}. Check the tally source, or run without a baseline.`,
-        rt.secrets,
-      ),
-    );
-  }
-}
 
 /** The run's send hook with the sent log's in front of it. */
 function withSentLog(opts: RunOptions, log: SentLog | undefined): RunOptions {
@@ -65,6 +45,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   // a target of the user's own (a --target-file, or a --target whose path matters)
   const rt = wantsRunTarget(scenario, opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
+  if (rt?.baseline && opts.deferReconcile && !opts.baselineBefore)
+    throw new UsageError(
+      `A baseline is read once before any part of the run sends, which separate --shard runs cannot share: on one machine use --workers (the parent reads it), across machines give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
+    );
   const plan = checkRun(scenario, opts);
   const netPlan = planNetwork(scenario, opts, plan);
   const target = await openTarget(scenario, opts, plan, netPlan?.restartsEmbedded);
@@ -99,7 +83,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         'fleet built, devices starting',
       );
       // what the target held already (a shard or worker leaves that to its parent)
-      const before = opts.deferReconcile ? undefined : await heldBefore(rt, target, run);
+      const before = opts.deferReconcile
+        ? opts.baselineBefore && fromParent(opts.baselineBefore)
+        : await heldBefore(rt, target, run.appIds);
       const sentLog = sentLogFor(run.faults, clock, run.fleet.devices.length);
       target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
       net?.faults.watchQueues(() => {
@@ -170,6 +156,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         'devices finished',
       );
       if (rt) result.runId = rt.runId;
+      if (rt?.wire.namespaced) result.namespaced = true;
       else if (before) result.reconciliation.heldBefore = before.pairs;
       return result;
     } finally {

@@ -103,9 +103,18 @@ export function resolveRunTarget(scenario: Scenario, opts: RunTargetOptions): Ru
   return resolveDescribed(loadedTarget(scenario, opts), platforms, opts);
 }
 
-/** A finished run's target again (fleetsim reconcile, fleetsim merge): its platforms from the report. */
-export function resolveReportTarget(platforms: readonly Platform[], opts: RunTargetOptions): RunTarget {
-  const loaded = opts.targetFile ? loadTargetFile(opts.targetFile, opts.env ?? process.env) : undefined;
+/** A finished run's target again (fleetsim reconcile, fleetsim merge): its platforms from the report,
+ * its description from --target-file, else from the run's scenario when it is given. */
+export function resolveReportTarget(
+  platforms: readonly Platform[],
+  opts: RunTargetOptions,
+  scenario?: Scenario,
+): RunTarget {
+  const loaded = scenario
+    ? loadedTarget(scenario, opts)
+    : opts.targetFile
+      ? loadTargetFile(opts.targetFile, opts.env ?? process.env)
+      : undefined;
   return resolveDescribed(loaded, platforms, opts);
 }
 
@@ -200,7 +209,11 @@ function resolveDescribed(
     wire,
     encoder,
     wiring,
-    tallies: (spec?.tallies as TallySourceConfig | undefined) ?? defaultTallies,
+    // a description that reads nothing back (none) gives way to an explicit --tallies-url
+    tallies:
+      spec?.tallies && !(spec.tallies.source === 'none' && opts.talliesUrl)
+        ? (spec.tallies as TallySourceConfig)
+        : defaultTallies,
     settle: {
       timeoutMs: settle ? parseDuration(settle.timeout)! : 0,
       intervalMs: settle ? parseDuration(settle.interval)! : 500,

@@ -14,8 +14,10 @@ import { fromWire, UsageError, WorkerError } from '../protocol/errors.js';
 import { mergeResults, mergeTimelines } from '../result/merge.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import type { RunResult } from '../result/result.js';
-import { mergeThroughTarget, shownUrl } from './read-target.js';
-import { readEndpointBefore, readTargetBefore } from './read-before.js';
+import { mergeThroughTarget } from './merge-target.js';
+import { shownUrl } from './read-target.js';
+import { heldBefore } from './read-before.js';
+import { forWorkers } from './read-baseline.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
@@ -80,10 +82,6 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   // a target of the user's own: resolved here too (its errors before any worker starts), one run id for all
   const rt = wantsRunTarget(scenario, opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
-  if (rt?.baseline)
-    throw new UsageError(
-      `A baseline is reconciled in one process for now: run with --workers 1 (asked for ${workers}), or give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
-    );
   const plan = checkRun(scenario, opts, workers);
   const net = planNetwork(scenario, opts, plan, workers);
   // opened once here, so the endpoint and every worker share the same secret
@@ -130,7 +128,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const logLevel = (opts.logger as { level?: string } | undefined)?.level;
     const positions = positionsOf(scenario);
     const appIds = scenario.apps.map((a) => a.id);
-    const before = rt ? await readTargetBefore(rt, appIds) : await readEndpointBefore(target.talliesUrl, appIds);
+    // once, before any worker sends: the hint's pairs, and a baseline's counts and rows
+    const before = await heldBefore(rt, target, appIds);
     const runs = Array.from({ length: workers }, (_, index) =>
       runWorker(
         {
@@ -146,6 +145,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             shard: { index, count: workers },
             deferReconcile: true,
             endpointFaultsElsewhere: true,
+            ...(rt?.baseline && before ? { baselineBefore: forWorkers(before) } : {}),
           },
         },
         (p) => {
@@ -178,11 +178,12 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     if (lost.length) return reportWithout(parts, lost, scenario, opts, target);
     checkShards(parts);
     if (rt) {
-      const merged = await mergeThroughTarget(rt, parts, clock);
+      const merged = await mergeThroughTarget(rt, parts, clock, before);
       if (restartFigures)
         addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
       merged.target = { kind: 'external', url: shownUrl(rt) };
       merged.runId = rt.runId;
+      if (rt.wire.namespaced) merged.namespaced = true;
       if (before) merged.reconciliation.heldBefore = before.pairs;
       return merged;
     }

@@ -8,7 +8,15 @@ import { buildFleet } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator } from '../agent/sim/simulator.js';
 import type { DeviceRowLike } from '../reconcile/devices.js';
-import { difference, expectedChange, reconcileWithBaseline, type PreviousRows } from '../reconcile/baseline.js';
+import {
+  difference,
+  expectedChange,
+  reconcileChange,
+  reconcileWithBaseline,
+  type PreviousRows,
+} from '../reconcile/baseline.js';
+import { UNMAPPED_MARK } from '../reconcile/labels.js';
+import { TallyBook } from '../protocol/tally.js';
 import { expectedTallies } from '../reconcile/reconcile.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
@@ -106,5 +114,67 @@ describe('a baseline', () => {
     const d = difference([], [before[0]!], ['com.acme.mail']);
     expect(d[0]!.total).toBe(-before[0]!.total);
     expect(before[0]!.total).toBeGreaterThan(0);
+  });
+});
+
+describe('a baseline with labels that map to none of ours', () => {
+  const inverse = new Map(); // no joined codes: every mapped row is ours already
+  const book = (n: number) => {
+    const b = new TallyBook();
+    if (n) b.add('a', 'ios', 'installed', 'installed', n);
+    return [b.get('a')];
+  };
+  const stale = { appId: 'a', platform: 'IOS', status: 'FAILED', state: 'FAILED_HASH' };
+
+  it('rows held before and left as they were are left out of the comparison, and listed', () => {
+    const before = { counted: book(0), unmapped: [{ ...stale, count: 12 }] };
+    const after = { counted: book(3), unmapped: [{ ...stale, count: 12 }] };
+    const r = reconcileChange(book(3), [], after, before, ['a'], inverse);
+    expect(r.match).toBe(true);
+    expect(r.unmapped).toBeUndefined();
+    expect(r.leftOut).toEqual([{ ...stale, count: 12 }]);
+  });
+
+  it('an unmapped row this run changed is a difference', () => {
+    const before = { counted: book(0), unmapped: [{ ...stale, count: 12 }] };
+    const after = { counted: book(2), unmapped: [{ ...stale, count: 13 }] };
+    const r = reconcileChange(book(3), [], after, before, ['a'], inverse);
+    expect(r.match).toBe(false);
+    expect(r.unmapped).toEqual([{ ...stale, count: 1 }]);
+    expect(r.leftOut).toEqual([]);
+  });
+
+  it('a re-used device leaving an unmapped row is the change its previous row explains', () => {
+    const previous: PreviousRows = new Map([
+      [
+        'a',
+        new Map([
+          [
+            'ios-000001',
+            {
+              deviceId: 'ios-000001',
+              platform: 'IOS' as never,
+              status: `FAILED${UNMAPPED_MARK}`,
+              state: `FAILED_HASH${UNMAPPED_MARK}`,
+              seq: 1,
+            },
+          ],
+        ]),
+      ],
+    ]);
+    const inst = {
+      app: { id: 'a' },
+      device: { id: 'ios-000001', platform: 'ios' },
+      last: { status: 'installed', state: 'installed' },
+      seq: 5,
+    };
+    const { change, unmappedChange, reused } = expectedChange([inst as never], ['a'], previous);
+    expect(reused).toBe(1);
+    expect(unmappedChange).toEqual([{ ...stale, count: -1 }]);
+    const before = { counted: book(0), unmapped: [{ ...stale, count: 4 }] };
+    const after = { counted: book(1), unmapped: [{ ...stale, count: 3 }] };
+    const r = reconcileChange(change, unmappedChange, after, before, ['a'], inverse);
+    expect(r.match).toBe(true);
+    expect(r.leftOut).toEqual([{ ...stale, count: 4 }]);
   });
 });

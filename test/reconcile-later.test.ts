@@ -64,6 +64,61 @@ describe('reconciling a finished run', () => {
     expect(read(join(tmp.dir, 'stale')).verdict).toBe('reconciliation mismatch');
   });
 
+  it("fleetsim reconcile finds the scenario's own target: and checks device by device, as the live run did", async () => {
+    serve = await startServe([]);
+    const inline = [
+      'target:',
+      `  url: ${serve.mqttUrl}`,
+      `  tallies: { source: fleetsim, url: "${serve.httpUrl}" }`,
+      '  settle: { timeout: 20s, interval: 200ms }',
+    ];
+    const scenario = tmp.write('inline.yaml', tinyScenario(inline));
+    const out = join(tmp.dir, 'inline');
+    const live = await fleetsimAsync(['run', scenario, '--out', out, '--quiet']);
+    expect(live.code, live.stdout + live.stderr).toBe(0);
+    const liveDevices = read(out).reconciliation.devices;
+    expect(liveDevices).toMatchObject({ checked: true, pairs: 40, differing: 0 });
+
+    // no flags: the scenario's target: is the description, its ground truth simulated again
+    const later = await fleetsimAsync(['reconcile', out]);
+    expect(later.code, later.stdout + later.stderr).toBe(0);
+    const again = read(join(out, 'reconciled'));
+    expect(again.reconciliation).toMatchObject({ checked: true, match: true });
+    expect(again.reconciliation.devices).toEqual(liveDevices);
+    expect(later.stdout).toContain('devices: all 40 (device, app) pairs match');
+
+    // another fleet over the same device ids, sent only: the devices it moved are named
+    const sendOnly = tmp.write('inline-send-only.yaml', `url: ${serve.mqttUrl}\ntallies: { source: none }\n`);
+    const other = tmp.write('inline-other.yaml', tinyScenario([], { devices: 20 }).replace('seed: 5', 'seed: 9'));
+    expect(
+      (await fleetsimAsync(['run', other, '--target-file', sendOnly, '--out', join(tmp.dir, 'o'), '--quiet'])).code,
+    ).toBe(0);
+    const stale = await fleetsimAsync(['reconcile', out, '--out', join(tmp.dir, 'inline-stale')]);
+    expect(stale.code, stale.stdout + stale.stderr).toBe(2);
+    const devices = read(join(tmp.dir, 'inline-stale')).reconciliation.devices!;
+    expect(devices.checked).toBe(true);
+    expect(devices.differing).toBeGreaterThan(0);
+    expect(devices.differences[0]!.deviceId).toMatch(/^(android|ios)-\d+$/);
+    expect(stale.stdout).toMatch(/devices: \d+ of 40 \(device, app\) pairs differ/);
+
+    // a scenario that no longer gives the run's ground truth is not trusted for the devices
+    const edited = tmp.write(
+      'inline-edited.yaml',
+      tinyScenario(inline).replace('id: com.acme.mail', 'id: com.acme.other'),
+    );
+    const e = await fleetsimAsync(['reconcile', out, '--scenario', edited, '--out', join(tmp.dir, 'inline-edited')]);
+    const skipped = read(join(tmp.dir, 'inline-edited')).reconciliation.devices!;
+    // (the tallies alone match again: the other fleet's reports left them as they were, only seqs moved)
+    expect(e.code, e.stdout + e.stderr).toBe(0);
+    expect(skipped.checked).toBe(false);
+    expect(skipped.reason).toContain("does not give the run's expected tallies");
+
+    // --target-file replaces the scenario's target:, as in run; one that reads nothing is refused
+    const refused = await fleetsimAsync(['reconcile', out, '--target-file', sendOnly]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('reads no counts back');
+  });
+
   it('fleetsim reconcile without a way to the counts says what to give', async () => {
     serve = await startServe([]);
     const scenario = tmp.write('nowhere.yaml', tinyScenario());

@@ -71,20 +71,41 @@ describe('two runs in a row against one fleetsim serve --data-dir', () => {
     expect(r2.reconciliation.baseline).toMatchObject({ pairsBefore: 40, reused: 30 });
     expect(r2.reconciliation.baseline!.assumption).toContain("each re-used device's previous row");
     expect(b.stdout).toContain('baseline: after - before');
-    // a baseline with worker processes is refused with what to do instead
-    const w = await fleetsimAsync([
-      'run',
-      second,
-      '--target',
-      serve!.mqttUrl,
-      '--tallies-url',
-      serve!.httpUrl,
-      '--tally-baseline',
-      '--workers',
-      '2',
-      '--quiet',
-    ]);
-    expect(w.code).toBe(3);
-    expect(w.stderr).toContain('--workers 1');
+    expect(r2.reconciliation.baseline!.before!.counted[0]!.total).toBe(40);
+    // reconciled again later: after (now) - before (kept in report.json) against the same change
+    const dir = join(tmp.dir, 'baseline-2');
+    const later = await fleetsimAsync(['reconcile', dir, '--tallies-url', serve!.httpUrl]);
+    expect(later.code, later.stdout + later.stderr).toBe(0);
+    const again = read(join(dir, 'reconciled')).reconciliation;
+    expect(again).toMatchObject({ checked: true, match: true, baseline: { pairsBefore: 40, reused: 30 } });
+    expect(again.devices?.reason).toContain('re-used device ids the target held');
+  });
+
+  it('with a baseline over worker processes: read once in the parent, the workers add up the change', async () => {
+    // the first run in one process, the second over 2 workers, the third over 3 on yet another seed
+    const { b, results } = await twice('baseline-workers', ['--tally-baseline', '--workers', '2']);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    const r2 = results[1]!;
+    expect(r2.parts).toBe(2);
+    expect(r2.reconciliation).toMatchObject({ checked: true, match: true, heldBefore: 40 });
+    expect(r2.reconciliation.baseline).toMatchObject({ pairsBefore: 40, reused: 30 });
+    expect(r2.reconciliation.devices).toMatchObject({ checked: true, differing: 0 });
+    const third = tmp.write('third.yaml', tinyScenario([], { devices: 25 }).replace('seed: 5', 'seed: 8'));
+    const target = ['--target', serve!.mqttUrl, '--tallies-url', serve!.httpUrl, '--quiet'];
+    const out3 = join(tmp.dir, 'baseline-workers-3');
+    const c = await fleetsimAsync(['run', third, ...target, '--tally-baseline', '--workers', '3', '--out', out3]);
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(read(out3).reconciliation.baseline).toMatchObject({ pairsBefore: 40, reused: 35 });
+    // the same fleet again, in one process: nothing newer than the target holds, so no change expected
+    const out4 = join(tmp.dir, 'baseline-workers-4');
+    const d = await fleetsimAsync(['run', third, ...target, '--tally-baseline', '--workers', '1', '--out', out4]);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect(read(out4).reconciliation.baseline).toMatchObject({ reused: 35, notNewer: 35 });
+    expect(read(out4).reconciliation.apps[0]!.expected.total).toBe(0);
+
+    // separate shard runs cannot share one baseline: refused before anything is sent
+    const shard = await fleetsimAsync(['run', third, ...target, '--tally-baseline', '--shard', '1/2']);
+    expect(shard.code).toBe(3);
+    expect(shard.stderr).toContain('separate --shard runs cannot share');
   });
 });

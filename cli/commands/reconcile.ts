@@ -11,7 +11,13 @@ export const reconcileModule = defineCommand({
       .positional('report', { type: 'string', describe: 'report.json of the run (or its folder)', demandOption: true })
       .option('target-file', {
         type: 'string',
-        describe: "the target description (its tally source reads the counts; default: the run's fleetsim API)",
+        describe:
+          "the target description (its tally source reads the counts; default: the scenario's target:, else the run's fleetsim API)",
+      })
+      .option('scenario', {
+        type: 'string',
+        describe:
+          "the run's scenario file, for its target: and to simulate its ground truth again for the device-by-device check (default: the report's)",
       })
       .option('tallies-url', {
         type: 'string',
@@ -32,6 +38,7 @@ export const reconcileModule = defineCommand({
       targetFile: a['target-file'],
       talliesUrl: a['tallies-url'],
       runId: a['run-id'],
+      scenario: a.scenario,
       settle: a.settle,
       out: a.out,
     }),

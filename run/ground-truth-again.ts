@@ -1,0 +1,60 @@
+/**
+ * A finished run's ground truth, simulated again: the same scenario, seed and fleet size give the
+ * same devices and the same last report of every installation (no network: the simulator alone),
+ * so `fleetsim reconcile` can check device by device later, as the live run did, without the run
+ * keeping a row per device. It is trusted only where it gives the run's own expected tallies
+ * (report.json keeps them): a scenario edited since, a fleet changed by flags, or a run that
+ * stopped early gives other ones, and the device check is then skipped with the reason.
+ */
+import { existsSync } from 'node:fs';
+import { planFaults } from '../agent/faults/plan.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import type { Scenario } from '../agent/scenario/schema.js';
+import { type Installation, Simulator } from '../agent/sim/simulator.js';
+import { expectedTallies, reconcile } from '../reconcile/reconcile.js';
+import type { RunResult } from '../result/result.js';
+import { sizeOf } from './size-check.js';
+
+export type GroundTruth = { installs: readonly Installation[] } | { reason: string };
+
+/** The scenario file of a report, where it can still be read. */
+export function scenarioFileOf(result: RunResult, given?: string): string | undefined {
+  const file = given ?? result.scenario.file;
+  return existsSync(file) ? file : undefined;
+}
+
+/** Why this run's ground truth cannot be simulated again, before trying. */
+function notAgain(result: RunResult): string | undefined {
+  if (result.aborted)
+    return `the run stopped early (${result.aborted.reason}), so what its devices last sent depends on when`;
+  if (result.lostWorkers) return 'workers of the run were lost, so its report does not cover every device';
+  if (result.shard)
+    return `this report is shard ${result.shard.index + 1}/${result.shard.count}; reconcile the merged report`;
+  const b = result.reconciliation.baseline;
+  if (b && (b.reused > 0 || b.unmappedChange?.length))
+    return 'the run re-used device ids the target held (a baseline), and their expected rows depended on what it held then';
+  return undefined;
+}
+
+/** Simulates the run's fleet again and checks it against the run's expected tallies. */
+export function groundTruthAgain(result: RunResult, scenario: Scenario, file: string): GroundTruth {
+  const why = notAgain(result);
+  if (why) return { reason: `${why}: devices are not checked one by one` };
+  const natural = sizeOf(scenario).devices;
+  const devices = result.devices.total === natural ? undefined : result.devices.total;
+  const opts = { seed: result.seed, ...(devices !== undefined ? { devices } : {}) };
+  const fleet = buildFleet(scenario, opts);
+  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed: result.seed, faults: planFaults(scenario, opts) });
+  sim.runToEnd();
+  const book = expectedTallies(sim.installs);
+  const expected = result.reconciliation.apps.map((a) => a.expected);
+  const same = reconcile(
+    expected,
+    expected.map((e) => book.get(e.appId)),
+  ).match;
+  if (!same)
+    return {
+      reason: `${file} simulated again (seed ${result.seed}, ${result.devices.total} devices) does not give the run's expected tallies (the file changed since the run, or flags changed its fleet): devices are not checked one by one`,
+    };
+  return { installs: sim.installs };
+}
