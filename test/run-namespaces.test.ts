@@ -42,9 +42,23 @@ describe('two runs in a row against one fleetsim serve --data-dir', () => {
     expect(results[0]!.reconciliation.heldBefore).toBe(0);
     expect(b.code).toBe(2);
     expect(results[1]!.reconciliation.heldBefore).toBe(40);
-    expect(b.stdout).toContain(
-      'the endpoint already held 40 (device, app) pairs before this run: give the run a namespace (--namespace) or a baseline (--tally-baseline); see docs/targets.md',
+    const hint =
+      'the endpoint already held 40 (device, app) pairs before this run: give the run a namespace (--namespace) or a baseline (--tally-baseline); see docs/targets.md';
+    expect(b.stdout).toContain(hint);
+    for (const f of ['summary.md', 'report.html', 'junit.xml'])
+      expect(readFileSync(join(tmp.dir, 'bare-2', f), 'utf8'), f).toContain(hint.split(':')[0]);
+    // the same through a target description, in one process and over workers
+    const described = tmp.write(
+      'bare-target.yaml',
+      `url: ${serve!.mqttUrl}\ntallies: { source: fleetsim, url: "${serve!.httpUrl}" }\n`,
     );
+    for (const workers of ['1', '2']) {
+      const out = join(tmp.dir, `bare-described-${workers}`);
+      const c = await fleetsimAsync(['run', second, '--target-file', described, '--workers', workers, '--out', out]);
+      expect(c.code, c.stdout + c.stderr).toBe(2);
+      expect(c.stdout).toContain('the endpoint already held 40 (device, app) pairs before this run');
+      expect(read(out).reconciliation.heldBefore).toBe(40);
+    }
   });
 
   it('with a namespace each run counts only its own devices, and reconciles exactly', async () => {
