@@ -62,6 +62,22 @@ describe('a target file', () => {
     expect(t.secrets).not.toContain('eu');
   });
 
+  it('a connection string from the environment: its password is a secret, its host and port are not', () => {
+    const t = parseTargetFile(
+      'url: mqtt://127.0.0.1:1883\ntallies:\n  source: postgres\n  connection: postgres://acme:${PW}@127.0.0.1:${PGPORT}/acme\n  query: SELECT 1\n',
+      'env.yaml',
+      { PW: 'from-env-pw', PGPORT: '55432' },
+    );
+    expect(t.secrets).toContain('from-env-pw');
+    expect(t.secrets).not.toContain('55432');
+    const whole = parseTargetFile(
+      'url: mqtt://127.0.0.1:1883\ntallies:\n  source: postgres\n  connection: ${DATABASE_URL}\n  query: SELECT 1\n',
+      'env.yaml',
+      { DATABASE_URL: 'postgres://acme:whole-url-pw@db:5432/acme' },
+    );
+    expect(whole.secrets).toContain('whole-url-pw');
+  });
+
   it('an unset variable is an error at its line, naming the variable', () => {
     const err = error(() => parseTargetFile(TEXT, 'staging.yaml', { ACME_TOKEN: 'x' }));
     expect(err.code).toBe('TARGET_CONFIG');

@@ -61,7 +61,8 @@ function substitute(
   secrets: Set<string>,
 ): unknown {
   if (typeof value === 'string') {
-    const sensitive = path.some((p) => typeof p === 'string' && SECRET_NAME.test(p)) || path.includes('connection');
+    // a connection string's password is found once it is whole (literalSecrets): its host and port are no secret
+    const sensitive = path.some((p) => typeof p === 'string' && SECRET_NAME.test(p));
     return value.replace(ENV_REF, (m, name: string | undefined, fallback: string | undefined) => {
       if (m === '$${') return '${';
       const v = env[name!] ?? fallback;
