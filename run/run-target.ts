@@ -10,7 +10,7 @@ import { where as lineAt, positionsOf } from '../agent/scenario/positions.js';
 import { loadTargetFile, resolveTarget, type LoadedTarget } from '../agent/scenario/target-load.js';
 import { parseDuration } from '../core/delay.js';
 import type { WireEncoder } from '../drive/drive.js';
-import type { TallySourceConfig } from '../endpoint-client/tally-sources.js';
+import { checkTallyConfig, type TallySourceConfig } from '../endpoint-client/tally-sources.js';
 import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
 import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
@@ -203,6 +203,12 @@ function resolveDescribed(
       ? { source: 'fleetsim', url: u.origin }
       : { source: 'none' };
   const settle = spec?.settle;
+  const tallies =
+    spec?.tallies && !(spec.tallies.source === 'none' && opts.talliesUrl)
+      ? (spec.tallies as TallySourceConfig)
+      : defaultTallies;
+  // a JSONata expression that does not parse is an error with file:line before any device starts
+  checkTallyConfig(tallies, { source: loaded?.source, basePath: [...(loaded?.basePath ?? []), 'tallies'] });
   return {
     url,
     kind,
@@ -210,10 +216,7 @@ function resolveDescribed(
     encoder,
     wiring,
     // a description that reads nothing back (none) gives way to an explicit --tallies-url
-    tallies:
-      spec?.tallies && !(spec.tallies.source === 'none' && opts.talliesUrl)
-        ? (spec.tallies as TallySourceConfig)
-        : defaultTallies,
+    tallies,
     settle: {
       timeoutMs: settle ? parseDuration(settle.timeout)! : 0,
       intervalMs: settle ? parseDuration(settle.interval)! : 500,

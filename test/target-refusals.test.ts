@@ -99,8 +99,33 @@ describe('a service that refuses every report (HTTP 404 on its path)', () => {
     ]);
     expect(result.reconciliation.checked).toBe(false);
     expect(result.reconciliation.apps.map((a) => a.expected.total)).toEqual([30]);
-    expect(r.stdout).toContain(
-      `${result.events.failed} event(s) failed; HTTP status 404; most common: HTTP 404: {"error":"no route"} (${result.events.failed})`,
+    const line = `${result.events.failed} event(s) failed; HTTP status 404; most common: HTTP 404: {"error":"no route"} (${result.events.failed})`;
+    expect(r.stdout).toContain(line);
+    // and in every rendering, not only the terminal
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(line);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(line.replace(/"/g, '&quot;'));
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain(
+      `<property name="events.failureReasons" value="${line.replace(/"/g, '&quot;')}"/>`,
     );
+  });
+
+  it('a tally mapping that does not parse is refused with file:line before anything is sent', async () => {
+    const target = tmp.write(
+      'bad-rows.yaml',
+      [
+        `url: ${url}`,
+        'tallies:',
+        '  source: http',
+        `  url: ${url}/summary`,
+        `  rows: 'breakdown.{ "platform": os., }'`,
+        '',
+      ].join('\n'),
+    );
+    const scenario = tmp.write('bad-rows-scenario.yaml', tinyScenario([], { devices: 5 }));
+    const before = requests;
+    const r = await fleetsimAsync(['run', scenario, '--target-file', target, '--out', join(tmp.dir, 'bad-rows')]);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.stderr).toContain('bad-rows.yaml:5: tallies.rows: JSONata does not parse');
+    expect(requests).toBe(before);
   });
 });
