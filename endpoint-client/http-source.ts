@@ -13,6 +13,7 @@ import {
   checkDeviceRows,
   checkRows,
   fillTemplate,
+  shapeOf,
   type ReadContext,
   type SourceDeviceRow,
   type TallyRow,
@@ -105,14 +106,17 @@ export function httpSource(config: HttpSourceConfig): TallySource {
   };
 
   const perApp = /\{appId\}/.test(config.url);
+  let empty: string | undefined;
   return {
     kind: 'http',
     describe: shown(config.url),
     labels: config.labels ?? 'wire',
     async readTallies(ctx: ReadContext): Promise<TallyRow[]> {
       const out: TallyRow[] = [];
+      let answered: string | undefined;
       for (const appId of perApp ? ctx.appIds : ['']) {
         const { json, url } = await fetchJson(config.url, { appId, runId: ctx.runId });
+        answered ??= `${url} answered ${shapeOf(json)}`;
         const bindings = { appId, apps: [...ctx.appIds], runId: ctx.runId };
         const rows = checkRows(
           await evaluate(rowsExpr, json, bindings, 'tallies.rows'),
@@ -122,8 +126,13 @@ export function httpSource(config: HttpSourceConfig): TallySource {
         if (typeof rows === 'string') throw new TallySourceError(rows);
         out.push(...rows);
       }
+      empty =
+        out.length === 0
+          ? `tallies.rows gave no rows (${answered}): if the service counted anything, the expression reads no field of its answer`
+          : undefined;
       return out;
     },
+    emptyNote: () => empty,
     ...(config.devices && devExpr
       ? {
           async readDevices(appId: string, ctx: ReadContext): Promise<SourceDeviceRow[]> {

@@ -52,7 +52,19 @@ export interface TallySource {
   readTallies?(ctx: ReadContext): Promise<TallyRow[]>;
   /** Present where the source lists devices, for device-by-device reconciliation. */
   readDevices?(appId: string, ctx: ReadContext): Promise<SourceDeviceRow[]>;
+  /** Why the last read may have counted nothing (a mapping that reads no field of the answer), for the verdict. */
+  emptyNote?(): string | undefined;
   close(): Promise<void>;
+}
+
+/** The shape of a JSON answer in a few words: "an object with keys total, breakdown". */
+export function shapeOf(json: unknown): string {
+  if (Array.isArray(json)) return `an array of ${json.length}`;
+  if (json && typeof json === 'object') {
+    const keys = Object.keys(json);
+    return `an object with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', ...' : ''}`;
+  }
+  return JSON.stringify(json)?.slice(0, 40) ?? 'nothing';
 }
 
 /** The run's app ids and run id, as template variables of tally URLs. */

@@ -33,6 +33,8 @@ export interface Reconciliation {
   joined?: Joined[];
   /** The tally source the counts came from, in words without secrets. */
   source?: string;
+  /** Why the source may have counted nothing (its mapping read no field of the answer). */
+  sourceNote?: string;
   /** Reading until consistent (endpoint-client/settle.ts). */
   settle?: SettleReport;
   /** Reconciled as `after - before` against the expected change (reconcile/baseline.ts); apps then hold changes. */

@@ -44,6 +44,7 @@ export function reconciliationNotes(rec: RunResult['reconciliation']): Note[] {
   const notes: Note[] = [];
   const how = settleLine(rec);
   if (how) notes.push({ text: how, bad: false });
+  if (rec.sourceNote) notes.push({ text: rec.sourceNote, bad: true });
   const held = heldHint(rec);
   if (held) notes.push({ text: held, bad: true });
   const b = rec.baseline;

@@ -66,7 +66,14 @@ export async function mergeThroughTarget(
       lastAckAt,
       (c) => judge(c).match,
     );
-    return finish({ ...judge(reading), settle: report, source: source.describe });
+    const r = judge(reading);
+    const empty = !r.match && source.emptyNote?.();
+    return finish({
+      ...r,
+      settle: report,
+      source: source.describe,
+      ...(empty ? { sourceNote: redact(empty, rt.secrets) } : {}),
+    });
   } catch (err) {
     const why = isFleetsimError(err) ? err.message : `the tally source failed: ${(err as Error).message}`;
     return finish(unchecked(expected, redact(why, rt.secrets), source.describe));

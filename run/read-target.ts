@@ -174,6 +174,8 @@ export async function readThroughTarget(rt: RunTarget, input: TargetReadInput): 
       r.settle = report;
     } else r = unchecked(input.expected, 'shard: reconciled once the shards are merged');
     r.source = source.describe;
+    const empty = !r.match && source.emptyNote?.();
+    if (empty) r.sourceNote = redact(empty, rt.secrets);
     if (input.installs && source.readDevices) {
       // the counts may still be settling: read the devices again until they agree or time is up
       const installs = input.installs;

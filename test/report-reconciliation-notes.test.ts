@@ -49,8 +49,12 @@ describe('the verdict in every rendering', () => {
       counted: [{ ...cells[0]!, n: 5 }],
     });
     r.reconciliation.heldBefore = 2;
+    r.reconciliation.sourceNote = 'tallies.rows gave no rows (https://x/summary answered an object with keys counts)';
     const hint = 'the endpoint already held 2 (device, app) pairs before this run';
-    for (const [name, text] of Object.entries(renderings(r))) expect(text, name).toContain(hint);
+    for (const [name, text] of Object.entries(renderings(r))) {
+      expect(text, name).toContain(hint);
+      if (name !== 'junit') expect(text, name).toContain(r.reconciliation.sourceNote);
+    }
   });
 
   it('reports rows that map to none of ours as differences, and what a baseline left out', () => {

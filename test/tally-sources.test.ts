@@ -86,6 +86,19 @@ describe('the http tally source', () => {
     expect(s.labels).toBe('wire');
   });
 
+  it('a mapping that reads no field of the answer says so, with the shape the service answered', async () => {
+    const s = createTallySource({
+      source: 'http',
+      url: `${base}/summary?bundle={appId}`,
+      rows: 'breakdown.{ "platform": os, "status": phase, "state": detail, "count": devices }',
+    });
+    expect(await s.readTallies!(ctx)).toEqual([]);
+    expect(s.emptyNote?.()).toBe(
+      `tallies.rows gave no rows (${base}/summary answered an object with keys bundle, counts): if the service counted anything, the expression reads no field of its answer`,
+    );
+    await s.close();
+  });
+
   it('one request for all apps when the URL has no {appId}; variables bound', async () => {
     const s = createTallySource({
       source: 'http',
