@@ -17,7 +17,7 @@ import { mergeThroughTarget } from '../run/merge-target.js';
 import { resolveReportTarget } from '../run/run-target.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
-import { defaultRunDir, writeResult } from './write-reports.js';
+import { defaultRunDir, writeReports } from './write-reports.js';
 
 export interface MergeArgs {
   reports: string[];
@@ -55,9 +55,12 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
       ? await mergeThroughDescription(parts, a.targetFile, a.talliesUrl)
       : await mergeThroughApi(parts, a);
   const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date(systemClock.now()));
-  const file = writeResult(dir, result);
+  // the renderings too, as a run writes them: CI reads the merged junit.xml
+  const written = writeReports(dir, result);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
-  process.stdout.write(`\nmerged ${a.reports.length} results; report: ${file}\n`);
+  process.stdout.write(
+    `\nmerged ${a.reports.length} results; report: ${written.json} (also summary.md, report.html, junit.xml in ${dir})\n`,
+  );
   return result.exitCode;
 }
 

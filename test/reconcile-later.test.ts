@@ -4,7 +4,7 @@
  * the description's tally source. Against a real `fleetsim serve` over MQTT (which has no tallies
  * API on its MQTT URL: the description says where the counts are), through the real CLI.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../result/result.js';
@@ -162,9 +162,29 @@ describe('reconciling a finished run', () => {
     expect(result.reconciliation.apps[0]!.expected.total).toBe(50);
     expect(result.reconciliation.settle?.consistent).toBe(true);
 
+    for (const f of ['summary.md', 'junit.xml', 'report.html']) expect(existsSync(join(merged, f)), f).toBe(true);
+
     // without the description, MQTT shards cannot be reconciled, and the message says how
     const refused = await fleetsimAsync(['merge', ...dirs]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('--target-file');
+
+    // namespaced shards on top of the first ones: the merge counts only their own devices
+    const spaced = [0, 1].map((i) => join(tmp.dir, `spaced-${i}`));
+    for (const [i, dir] of spaced.entries()) {
+      const r = await fleetsimAsync([
+        'run',
+        scenario,
+        ...['--target', serve.mqttUrl, '--tallies-url', serve.httpUrl, '--namespace', '--run-id', 'rspaced'],
+        ...['--shard', `${i + 1}/2`, '--out', dir, '--quiet'],
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(read(dir).namespaced).toBe(true);
+    }
+    const out = join(tmp.dir, 'spaced-merged');
+    const n = await fleetsimAsync(['merge', ...spaced, '--tallies-url', serve.httpUrl, '--out', out]);
+    expect(n.code, n.stdout + n.stderr).toBe(0);
+    expect(read(out)).toMatchObject({ runId: 'rspaced', namespaced: true, reconciliation: { match: true } });
+    expect(read(out).reconciliation.apps[0]!.counted.total).toBe(50);
   });
 });
