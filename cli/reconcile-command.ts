@@ -2,7 +2,8 @@
  * `fleetsim reconcile <report.json>`: reads the target's counts again for a finished run and
  * reconciles them with the expected tallies its report carries (a pipeline that lagged past the
  * settle timeout, a run sent only). Writes the reconciled report and its renderings next to the
- * original (or in --out) and exits as run does: 0 pass, 1 threshold, 2 mismatch, 3 bad input.
+ * original (or in --out) and exits as run does: 0 pass, 1 threshold, 2 mismatch, 3 bad input, and 4
+ * when the counts could not be read.
  */
 import { dirname, join } from 'node:path';
 import { parseDuration } from '../core/delay.js';
@@ -38,5 +39,10 @@ export async function reconcileCommand(a: ReconcileArgs): Promise<number> {
   const written = writeReports(dir, result);
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
   process.stdout.write(`\nreconciled again at ${result.reconciliation.reconciledAt}; report: ${written.json}\n`);
+  // reading the counts again is the whole point: counts that cannot be read are no pass
+  if (!result.reconciliation.checked) {
+    process.stderr.write(`fleetsim: the counts could not be read: ${result.reconciliation.reason}\n`);
+    return 4;
+  }
   return result.exitCode;
 }

@@ -26,7 +26,8 @@ export interface RunResult {
   scenario: { name: string; file: string; description?: string };
   seed: number | string;
   transport: TransportKind;
-  target: { kind: 'embedded' | 'external'; url: string };
+  /** `file`: the target description the run was given (--target-file), as given; fleetsim reconcile reads it again. */
+  target: { kind: 'embedded' | 'external'; url: string; file?: string };
   /** The run's id, when it ran against a target description (its namespace suffix; docs/targets.md). */
   runId?: string;
   /** The run's device ids carried its run id on the wire (a run namespace): it counts only its own. */

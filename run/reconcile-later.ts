@@ -1,13 +1,15 @@
 /**
  * Reconciles a finished run again, later: its report.json carries the expected tallies per app
  * and its run id, so the target's counts can be read once more (a pipeline that lagged past the
- * settle timeout, a run that was sent only). The target is found as `run` finds it: --target-file,
- * else the scenario's own `target:` section, else the report's URL; its tally source reads the
+ * settle timeout, a run that was sent only). The target is found as `run` found it: --target-file,
+ * else the description the run was given (report.json's target.file), else the scenario's own
+ * `target:` section, else the report's URL; its tally source reads the
  * counts (a fleetsim tallies API with --tallies-url when the description names none). Where the
  * source lists devices, the run's ground truth is simulated again from its scenario and seed and
  * checked device by device, as the live run did. The checks that depend on the counts
  * (reconciliation thresholds) are judged again, the others keep their verdicts.
  */
+import { existsSync } from 'node:fs';
 import { loadScenario } from '../agent/scenario/load.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -115,6 +117,9 @@ export async function reconcileLater(result: RunResult, opts: ReconcileLaterOpti
     throw new UsageError(
       'the run was reconciled against a baseline, and its report does not keep the counts read before it (written by an older fleetsim): run again.',
     );
+  // the description the run was given, where it is still there (--target-file replaces it)
+  if (!opts.targetFile && result.target.file && existsSync(result.target.file))
+    opts = { ...opts, targetFile: result.target.file };
   const found = scenarioOfReport(result, opts);
   const scenario = 'scenario' in found ? found.scenario : undefined;
   const rt = targetOfReport(result, opts, scenario);

@@ -129,7 +129,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         scenarioFile: opts.scenarioFile,
         seed: plan.seed,
         transport: plan.transport,
-        target: { kind: target.kind, url: rt ? shownUrl(rt) : target.url },
+        target: {
+          kind: target.kind,
+          url: rt ? shownUrl(rt) : target.url,
+          ...(opts.targetFile ? { file: opts.targetFile } : {}),
+        },
         environment: environment(),
         startedAt,
         finishedAt: clock.now(),

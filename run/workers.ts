@@ -181,7 +181,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       const merged = await mergeThroughTarget(rt, parts, clock, before);
       if (restartFigures)
         addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
-      merged.target = { kind: 'external', url: shownUrl(rt) };
+      merged.target = { kind: 'external', url: shownUrl(rt), ...(opts.targetFile ? { file: opts.targetFile } : {}) };
       merged.runId = rt.runId;
       if (rt.wire.namespaced) merged.namespaced = true;
       if (before) merged.reconciliation.heldBefore = before.pairs;

@@ -48,6 +48,21 @@ describe('reconciling a finished run', () => {
     expect(again.events).toEqual(sent.events);
     expect(later.stdout).toContain('reconciled again at');
 
+    // without flags it reads the description the run was given (report.json's target.file) again
+    expect(sent.target.file).toBe(sendOnly);
+    const same = await fleetsimAsync(['reconcile', out, '--out', join(tmp.dir, 'same')]);
+    expect(same.code).toBe(3);
+    expect(same.stderr).toContain(`${sendOnly} reads no counts back`);
+    // counts that cannot be read are no pass for a command that only reads them
+    const gone = tmp.write(
+      'gone.yaml',
+      `url: ${serve.mqttUrl}\ntallies: { source: fleetsim, url: "http://127.0.0.1:1" }\n`,
+    );
+    const unread = await fleetsimAsync(['reconcile', out, '--target-file', gone, '--out', join(tmp.dir, 'gone')]);
+    expect(unread.code, unread.stdout + unread.stderr).toBe(4);
+    expect(unread.stderr).toContain('the counts could not be read');
+    expect(read(join(tmp.dir, 'gone')).reconciliation.checked).toBe(false);
+
     // the same with --tallies-url, and a second run's devices on top: the counts no longer match
     const twice = join(tmp.dir, 'sent-twice');
     const more = tmp.write('more.yaml', tinyScenario([], { devices: 45 }));
