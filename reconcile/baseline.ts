@@ -120,8 +120,9 @@ function leaveUnmapped(into: Map<string, UnmappedRow>, appId: string, prev: Devi
  * Reconciles `after - before` with the expected change, as a run without a baseline reconciles
  * its counts (reconcile/labels.ts): compared at the user's granularity where their codes join
  * entries, and rows whose labels map to nothing kept. An unmapped row this run changed (after -
- * before other than the change its re-used devices explain) is a difference; one held before and
- * left as it was is not the run's, so it is left out of the comparison and listed in `leftOut`.
+ * before other than the change its re-used devices explain) is a difference; the devices of a row
+ * held before that the run did not move are not the run's, so they are left out of the comparison
+ * and listed in `leftOut`.
  */
 export function reconcileChange(
   change: readonly AppTallies[],
@@ -150,8 +151,10 @@ export function reconcileChange(
   const leftOut: UnmappedRow[] = [];
   for (const e of rows.values()) {
     const unexplained = e.after - e.before - e.expected;
+    // the devices of the row this run did not move: held before, still there
+    const untouched = e.before + e.expected;
     if (unexplained !== 0) changed.push({ ...e.row, count: unexplained });
-    else if (e.before > 0) leftOut.push({ ...e.row, count: e.before });
+    else if (untouched > 0) leftOut.push({ ...e.row, count: untouched });
   }
   const byCount = (a: UnmappedRow, b: UnmappedRow) => Math.abs(b.count) - Math.abs(a.count);
   if (changed.length) {

@@ -36,7 +36,7 @@ describe.skipIf((!havePostgres || !haveMosquitto) && !process.env.CI)(
       await Promise.all([db?.stop(), mq?.stop()]);
     });
 
-    const twice = async (name: string, targetFile: string, flags: string[]) => {
+    const twice = async (name: string, targetFile: string, flags: string[], between?: () => Promise<unknown>) => {
       const service = await startCustomerService([
         '--mqtt',
         mq.url,
@@ -62,6 +62,7 @@ describe.skipIf((!havePostgres || !haveMosquitto) && !process.env.CI)(
         );
       const a = await run(outs[0]!, ['--devices', '300']);
       expect(a.code, a.stdout + a.stderr).toBe(0);
+      await between?.();
       const b = await run(outs[1]!, ['--devices', '200', '--seed', '77']);
       await service.stop();
       const results = outs.map((o) => JSON.parse(readFileSync(join(o, 'report.json'), 'utf8')) as RunResult);
@@ -92,21 +93,50 @@ describe.skipIf((!havePostgres || !haveMosquitto) && !process.env.CI)(
       );
     });
 
-    it('with a baseline: after - before against the change, re-used serials moved from their rows', async () => {
-      await db.query('TRUNCATE device_software_status', 'acme');
-      const { b, results } = await twice('baseline', join(EXAMPLE, 'target-mqtt.yaml'), [
-        '--tally-baseline',
-        '--workers',
-        '1',
-      ]);
-      expect(b.code, b.stdout + b.stderr).toBe(0);
-      const r2 = results[1]!;
-      expect(r2.reconciliation).toMatchObject({ checked: true, match: true });
-      expect(r2.reconciliation.baseline!.pairsBefore).toBe(
-        results[0]!.reconciliation.apps.reduce((n, a) => n + a.expected.total, 0),
-      );
-      expect(r2.reconciliation.baseline!.reused).toBeGreaterThan(0);
-      expect(`${b.stdout}${b.stderr}`).not.toContain(DB_PASSWORD);
-    });
+    it.each([1, 2])(
+      'with a baseline: after - before against the change, re-used serials moved from their rows (workers %i)',
+      async (workers) => {
+        // the service's own schema (idempotent), emptied: each case starts from nothing
+        await db.query(readFileSync(join(EXAMPLE, 'schema.sql'), 'utf8'), 'acme');
+        await db.query('ALTER TABLE device_software_status OWNER TO acme', 'acme');
+        await db.query('TRUNCATE device_software_status', 'acme');
+        // between the runs the table gains rows in labels that map to none of ours: a legacy
+        // device the run never touches, and one of the run's devices in a state of the past
+        const legacy = async () => {
+          await db.query(
+            `INSERT INTO device_software_status (tenant, serial, os, bundle, version, deployment, phase, detail, counter, observed_at)
+             VALUES ('eu', 'legacy-0001', 'IOS', 'com.acme.mail', '1.0', 'old', 'FAILED', 'FAILED_HASH', 9, now())`,
+            'acme',
+          );
+          await db.query(
+            "UPDATE device_software_status SET detail = 'LEGACY_STATE', counter = 0 WHERE serial = 'ios-000001' AND bundle = 'com.acme.mail'",
+            'acme',
+          );
+        };
+        const { b, results } = await twice(
+          `baseline-${workers}`,
+          join(EXAMPLE, 'target-mqtt.yaml'),
+          ['--tally-baseline', '--workers', String(workers)],
+          legacy,
+        );
+        expect(b.code, b.stdout + b.stderr).toBe(0);
+        const r2 = results[1]!;
+        expect(r2.parts).toBe(workers);
+        expect(r2.reconciliation).toMatchObject({ checked: true, match: true });
+        expect(r2.reconciliation.baseline!.pairsBefore).toBe(
+          results[0]!.reconciliation.apps.reduce((n, a) => n + a.expected.total, 0) + 1,
+        );
+        expect(r2.reconciliation.baseline!.reused).toBeGreaterThan(0);
+        const row = { appId: 'com.acme.mail', platform: 'IOS', status: 'INSTALLED' };
+        expect(r2.reconciliation.baseline!.unmappedChange).toEqual([{ ...row, state: 'LEGACY_STATE', count: -1 }]);
+        expect(r2.reconciliation.baseline!.unmappedLeftOut).toEqual([
+          { ...row, status: 'FAILED', state: 'FAILED_HASH', count: 1 },
+        ]);
+        expect(b.stdout).toContain(
+          "left out of the baseline's comparison: 1 device in state 'FAILED_HASH' (IOS / FAILED) of com.acme.mail, held before and unchanged by this run",
+        );
+        expect(`${b.stdout}${b.stderr}`).not.toContain(DB_PASSWORD);
+      },
+    );
   },
 );
