@@ -19,6 +19,7 @@ import {
   redact,
   settleCounts,
   unchecked,
+  uncheckedBaseline,
   type CountsReading,
 } from './read-target.js';
 import type { RunTarget } from './run-target.js';
@@ -44,7 +45,9 @@ export async function mergeThroughTarget(
       tallies: {
         kind: 'reconciled',
         reconciliation:
-          baseline && !reconciliation.baseline ? { ...reconciliation, baseline: baseline.report } : reconciliation,
+          baseline && !reconciliation.baseline
+            ? uncheckedBaseline(baseline, reconciliation.reason ?? 'not reconciled', reconciliation.source)
+            : reconciliation,
       },
     });
   if (rt.tallies.source === 'none') return finish(unchecked(expected, SENT_ONLY));

@@ -82,6 +82,19 @@ export function unchecked(expected: readonly AppTallies[], reason: string, sourc
   };
 }
 
+/** A baseline run whose counts could not be read after it: its change and the counts before kept,
+ * so that `fleetsim reconcile` can judge after - before later. */
+export function uncheckedBaseline(b: BaselineInput, reason: string, source?: string): Reconciliation {
+  return {
+    ...unchecked(b.change, reason, source),
+    baseline: {
+      ...b.report,
+      before: b.before,
+      ...(b.unmappedChange.length ? { unmappedChange: b.unmappedChange } : {}),
+    },
+  };
+}
+
 export interface CountsReading {
   counted: AppTallies[];
   unmapped: UnmappedRow[];
@@ -195,7 +208,10 @@ export async function readThroughTarget(rt: RunTarget, input: TargetReadInput): 
     return r;
   } catch (err) {
     const why = isFleetsimError(err) ? err.message : `the tally source failed: ${(err as Error).message}`;
-    return unchecked(input.expected, redact(why, rt.secrets), source.describe);
+    const b = input.baseline;
+    return b && input.tallies
+      ? uncheckedBaseline(b, redact(why, rt.secrets), source.describe)
+      : unchecked(input.expected, redact(why, rt.secrets), source.describe);
   } finally {
     await source.close().catch(() => undefined);
   }

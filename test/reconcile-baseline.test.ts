@@ -17,6 +17,9 @@ import {
 } from '../reconcile/baseline.js';
 import { UNMAPPED_MARK } from '../reconcile/labels.js';
 import { TallyBook } from '../protocol/tally.js';
+import { systemClock } from '../core/clock.js';
+import { readThroughTarget } from '../run/read-target.js';
+import { resolveReportTarget } from '../run/run-target.js';
 import { expectedTallies } from '../reconcile/reconcile.js';
 import { SMALL_SCENARIO } from './helpers.js';
 
@@ -177,5 +180,35 @@ describe('a baseline with labels that map to none of ours', () => {
     expect(r.match).toBe(true);
     // the three devices of the row the run did not move
     expect(r.leftOut).toEqual([{ ...stale, count: 3 }]);
+  });
+});
+
+describe('a baseline run whose counts cannot be read after it', () => {
+  it('keeps its change and the counts before, so fleetsim reconcile can judge after - before later', async () => {
+    const rt = resolveReportTarget(['ios'], { target: 'mqtt://127.0.0.1:1', talliesUrl: 'http://127.0.0.1:1' });
+    const change = (() => {
+      const b = new TallyBook();
+      b.add('a', 'ios', 'installed', 'installed', 2);
+      return [b.get('a')];
+    })();
+    const before = { counted: change, unmapped: [] };
+    const r = await readThroughTarget(rt, {
+      expected: [],
+      appIds: ['a'],
+      installs: undefined,
+      clock: systemClock,
+      lastAckAt: 0,
+      tallies: true,
+      baseline: {
+        before,
+        change,
+        unmappedChange: [],
+        report: { pairsBefore: 2, reused: 0, notNewer: 0, assumption: 'every pair assumed new' },
+      },
+    });
+    expect(r.checked).toBe(false);
+    expect(r.reason).toContain('127.0.0.1:1');
+    expect(r.apps.map((a) => a.expected)).toEqual(change);
+    expect(r.baseline).toMatchObject({ pairsBefore: 2, before });
   });
 });
