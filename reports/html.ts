@@ -5,7 +5,7 @@
  * durations and the reconciliation table with every difference highlighted. Pure.
  */
 import { gaveUpSentence, type RunResult } from '../result/result.js';
-import { differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
+import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
 import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
@@ -264,11 +264,9 @@ function reconciliation(r: RunResult): string {
       }
     }
     parts.push(
-      `<h3>${esc(app.appId)}: ${app.match ? '<span class="good">match</span>' : '<span class="bad">MISMATCH</span>'} (expected ${fmt(app.expected.total)}, counted ${fmt(app.counted.total)})</h3>`,
+      `<h3>${esc(app.appId)}: ${app.match ? '<span class="good">match</span>' : '<span class="bad">MISMATCH</span>'} (${countHeads(rec)[0]} ${fmt(app.expected.total)}, ${countHeads(rec)[1]} ${fmt(app.counted.total)})</h3>`,
     );
-    parts.push(
-      table(['platform', 'status / state', 'expected', 'counted', 'difference'], rows, [2, 3], (i) => cls[i]!),
-    );
+    parts.push(table(['platform', 'status / state', ...countHeads(rec), 'difference'], rows, [2, 3], (i) => cls[i]!));
   }
   const dev = rec.devices;
   if (dev) {

@@ -9,7 +9,7 @@ import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
 import { injectedText, lostLines } from './faults.js';
-import { differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
+import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -139,7 +139,7 @@ export function renderMarkdown(r: RunResult): string {
     if (notes.length) out.push(...notes.map((n) => `- ${n.bad ? `**${n.text}**` : n.text}`), '');
     out.push(
       mdTable(
-        ['app', 'expected', 'counted', 'result'],
+        ['app', ...countHeads(rec), 'result'],
         rec.apps.map((a) => [a.appId, fmt(a.expected.total), fmt(a.counted.total), a.match ? 'match' : '**MISMATCH**']),
         ['l', 'r', 'r', 'l'],
       ),
@@ -161,7 +161,7 @@ export function renderMarkdown(r: RunResult): string {
       out.push('### Differences', '');
       out.push(
         mdTable(
-          ['app', 'platform', 'status / state', 'expected', 'counted'],
+          ['app', 'platform', 'status / state', ...countHeads(rec)],
           rec.differences.map((d) => [
             d.appId,
             d.platform,

@@ -78,3 +78,8 @@ export function reconciliationNotes(rec: RunResult['reconciliation']): Note[] {
 export function differenceCount(rec: RunResult['reconciliation']): number {
   return rec.differences.length + (rec.unmapped?.length ?? 0);
 }
+
+/** The column heads of the tally tables: a baseline compares the change with after - before. */
+export function countHeads(rec: RunResult['reconciliation']): [expected: string, counted: string] {
+  return rec.baseline ? ['expected change', 'after - before'] : ['expected', 'counted'];
+}

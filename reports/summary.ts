@@ -7,7 +7,7 @@ import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { renderFaults } from './faults.js';
 import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
-import { differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
+import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 
 export { ansi, plain, type Style, table } from './text-table.js';
 import { plain, type Style, table } from './text-table.js';
@@ -130,7 +130,8 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
     }
   }
   for (const app of rec.apps) {
-    const rows: string[][] = [['platform', 'status', 'state', 'expected', 'counted', '']];
+    const [exp, got] = countHeads(rec);
+    const rows: string[][] = [['platform', 'status', 'state', exp, got, '']];
     const diffKeys = new Set(
       rec.differences.filter((d) => d.appId === app.appId).map((d) => `${d.platform}/${d.status}/${d.state}`),
     );
@@ -162,7 +163,7 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
     }
     out.push('');
     out.push(
-      `${style.bold(app.appId)}: ${fmt(app.expected.total)} expected, ${fmt(app.counted.total)} counted, ${app.match ? style.ok('match') : style.bad('MISMATCH')}`,
+      `${style.bold(app.appId)}: ${fmt(app.expected.total)} ${exp}, ${fmt(app.counted.total)} ${got}, ${app.match ? style.ok('match') : style.bad('MISMATCH')}`,
     );
     out.push(table(rows, ['l', 'l', 'l', 'r', 'r', 'l']));
   }

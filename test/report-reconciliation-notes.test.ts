@@ -78,6 +78,9 @@ describe('the verdict in every rendering', () => {
         );
     }
     expect(out.terminal).toContain('reconciliation: 1 tally difference(s)');
+    // a baseline's tables compare the change with after - before
+    expect(out.terminal).toContain('com.acme.mail: 3 expected change, 3 after - before, match');
+    expect(out.md).toContain('| app | expected change | after - before | result |');
     expect(out.junit).toContain('<testcase name="unmapped labels"');
   });
 });
