@@ -12,7 +12,7 @@ export const reconcileModule = defineCommand({
       .option('target-file', {
         type: 'string',
         describe:
-          "the target description (its tally source reads the counts; default: the scenario's target:, else the run's fleetsim API)",
+          "the target description (its tally source reads the counts; default: the one the run was given, else the scenario's target:, else the run's fleetsim API)",
       })
       .option('scenario', {
         type: 'string',
