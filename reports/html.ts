@@ -227,7 +227,7 @@ function reconciliation(r: RunResult): string {
   const parts = [
     `<h2>Reconciliation</h2><p>${differenceCount(rec) === 0 ? 'Every tally matches device ground truth.' : `<b class="bad">${differenceCount(rec)} difference(s)</b> between device ground truth and the endpoint's tallies (highlighted).`}</p>`,
   ];
-  const notes = reconciliationNotes(rec);
+  const notes = reconciliationNotes(rec, r.namespaced);
   if (notes.length)
     parts.push(
       `<ul class="notes">${notes.map((n) => `<li${n.bad ? ' class="bad"' : ''}>${esc(n.text)}</li>`).join('')}</ul>`,

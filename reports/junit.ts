@@ -76,7 +76,7 @@ function reconciliationCases(r: RunResult): Case[] {
         },
       ]
     : [];
-  const notes = reconciliationNotes(rec);
+  const notes = reconciliationNotes(rec, r.namespaced);
   const unmapped: Case[] = rec.unmapped?.length
     ? [
         {
@@ -96,7 +96,7 @@ function reconciliationCases(r: RunResult): Case[] {
       const c: Case = { name: `app ${app.appId}`, classname, time: 0 };
       if (!app.match) {
         const diffs = rec.differences.filter((d) => d.appId === app.appId);
-        const held = heldHint(rec);
+        const held = heldHint(rec, r.namespaced);
         c.failure = {
           message: `${diffs.length} tally difference(s): expected ${app.expected.total}, counted ${app.counted.total}${held ? `; ${held}` : ''}`,
           body: [

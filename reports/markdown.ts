@@ -135,7 +135,7 @@ export function renderMarkdown(r: RunResult): string {
         : `**${diffs} difference(s)** between device ground truth and the endpoint's tallies.`,
       '',
     );
-    const notes = reconciliationNotes(rec);
+    const notes = reconciliationNotes(rec, r.namespaced);
     if (notes.length) out.push(...notes.map((n) => `- ${n.bad ? `**${n.text}**` : n.text}`), '');
     out.push(
       mdTable(

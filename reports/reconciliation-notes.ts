@@ -22,9 +22,12 @@ export function failuresNote(r: Pick<RunResult, 'events'>): string | undefined {
   return failureLine(r.events.failed, r.events.failureReasons);
 }
 
-/** The likely cause of a mismatch against a target that was not empty before the run. */
-export function heldHint(rec: RunResult['reconciliation']): string | undefined {
+/** The likely cause of a mismatch against a target that was not empty before the run. A
+ * namespaced run whose source still counted pairs before it started reads more than its own. */
+export function heldHint(rec: RunResult['reconciliation'], namespaced = false): string | undefined {
   if (rec.match || !rec.checked || rec.baseline || !rec.heldBefore) return undefined;
+  if (namespaced)
+    return `the run has a namespace, but its tally source counted ${fmt(rec.heldBefore)} (device, app) pairs before it started: filter the source by the run id ({runId} in its URL, :runId in its query), or give the run a baseline (--tally-baseline); see docs/targets.md`;
   return `the endpoint already held ${fmt(rec.heldBefore)} (device, app) pairs before this run: give the run a namespace (--namespace) or a baseline (--tally-baseline); see docs/targets.md`;
 }
 
@@ -40,12 +43,12 @@ export function settleLine(rec: RunResult['reconciliation']): string | undefined
 }
 
 /** Every note of a checked reconciliation, in the order the renderings show them. */
-export function reconciliationNotes(rec: RunResult['reconciliation']): Note[] {
+export function reconciliationNotes(rec: RunResult['reconciliation'], namespaced = false): Note[] {
   const notes: Note[] = [];
   const how = settleLine(rec);
   if (how) notes.push({ text: how, bad: false });
   if (rec.sourceNote) notes.push({ text: rec.sourceNote, bad: true });
-  const held = heldHint(rec);
+  const held = heldHint(rec, namespaced);
   if (held) notes.push({ text: held, bad: true });
   const b = rec.baseline;
   if (b) {

@@ -114,7 +114,7 @@ export function renderReconciliation(r: RunResult, style: Style = plain): string
     style.bold('reconciliation: ') +
       (diffs === 0 ? style.ok('tallies match') : style.bad(`${diffs} tally difference(s)`)),
   );
-  for (const n of reconciliationNotes(rec)) out.push(n.bad ? style.bad(n.text) : style.dim(n.text));
+  for (const n of reconciliationNotes(rec, r.namespaced)) out.push(n.bad ? style.bad(n.text) : style.dim(n.text));
   const dev = rec.devices;
   if (dev) {
     if (!dev.checked) out.push(style.dim(`devices: not checked one by one (${dev.reason})`));

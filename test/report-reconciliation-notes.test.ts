@@ -57,6 +57,22 @@ describe('the verdict in every rendering', () => {
     }
   });
 
+  it('a namespaced run whose tally source does not filter by its run id is told so', () => {
+    const r = fixtureResult({
+      samplesUs: [100],
+      t0: 1_700_000_000,
+      seconds: 1,
+      expected: cells,
+      counted: [{ ...cells[0]!, n: 5 }],
+    });
+    r.reconciliation.heldBefore = 2;
+    r.namespaced = true;
+    for (const [name, text] of Object.entries(renderings(r))) {
+      expect(text, name).toContain('the run has a namespace, but its tally source counted 2 (device, app) pairs');
+      expect(text, name).not.toContain('give the run a namespace');
+    }
+  });
+
   it('reports rows that map to none of ours as differences, and what a baseline left out', () => {
     const r = fixtureResult({ samplesUs: [100], t0: 1_700_000_000, seconds: 1, expected: cells });
     const stale = { appId: 'com.acme.mail', platform: 'IOS', status: 'FAILED', state: 'FAILED_HASH' };
