@@ -5,7 +5,7 @@
  * steady state; events/s per round is the context; the endpoint's CPU per event it ingested is
  * read for both. Aims: CPU <= 1.15x the raw publisher's; events/s >= 0.9x.
  *
- *   npm run build && node dist/bench/mqtt-ratio.js [--rounds 3] [--devices 60000] [--seconds 8] [--connections 16] [--in-flight 256]
+ *   npm run build && node dist/bench/mqtt-ratio.js [--rounds 3] [--devices 60000] [--seconds S] [--connections 16] [--in-flight 256]
  */
 import { runPass } from './method/pass.js';
 import { startRecord } from './method/output.js';
@@ -17,7 +17,8 @@ const config = {
   connections: argOf('connections', 16),
   inFlight: argOf('in-flight', 256),
   devices: argOf('devices', 100_000),
-  rawSeconds: argOf('seconds', 8),
+  /** 0: the raw publisher sends every event of the fleet once (its timeline's mix, as fleetsim's run has). */
+  rawSeconds: argOf('seconds', 0),
   rounds: argOf('rounds', 3),
 };
 const done = startRecord('mqtt-ratio', config);
@@ -58,8 +59,9 @@ const sides: Side[] = [
         s.mqtt,
         '--peer-pid',
         `${s.child.pid}`,
-        '--seconds',
-        `${config.rawSeconds}`,
+        '--devices',
+        `${config.devices}`,
+        ...(config.rawSeconds > 0 ? ['--seconds', `${config.rawSeconds}`] : []),
       ]),
   },
 ];

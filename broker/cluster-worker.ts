@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const ingestor = new IpcIngestor({ send, on: (ev, fn) => process.on(ev, fn as (m: unknown) => void) });
   const limits = resolveLimits(cfg.limits);
   const metrics = new EndpointMetrics();
-  const broker = await createIngestBroker({
+  const { broker, takeStatus } = await createIngestBroker({
     store: new ForwardingStore(),
     ingestor,
     metrics,
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     log,
     connectTimeoutMs: limits.mqttConnectTimeoutMs,
   });
-  const handle = createConnectionHandler(broker, limits, metrics, log);
+  const handle = createConnectionHandler(broker, limits, metrics, log, takeStatus);
   const sockets = new Set<Socket>();
   const onSocket = (s: Socket) => {
     sockets.add(s);

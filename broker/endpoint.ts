@@ -62,6 +62,8 @@ export interface EndpointOptions {
   limits?: EndpointLimits;
   http?: HttpApiHooks;
   mqtt?: MqttIngestHooks;
+  /** false: status events go through aedes' whole publish pipeline (mqtt-fast-ingest.ts), for comparison. @default true */
+  mqttFastIngest?: boolean;
   /** More parts for /healthz (the cluster's workers); their `ok` joins this process's listeners'. */
   health?: () => HealthReport;
   /** Time of receipt of every event and the ingest latency. @default systemClock */
@@ -155,7 +157,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
 
   let draining = false;
   const clock = opts.clock ?? systemClock;
-  const broker = await createIngestBroker({
+  const { broker, takeStatus } = await createIngestBroker({
     store,
     ingestor,
     metrics,
@@ -165,7 +167,13 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     clock,
     ...(opts.mqtt ? { hooks: opts.mqtt } : {}),
   });
-  const handleMqtt = createConnectionHandler(broker, limits, metrics, log);
+  const handleMqtt = createConnectionHandler(
+    broker,
+    limits,
+    metrics,
+    log,
+    opts.mqttFastIngest === false ? undefined : takeStatus,
+  );
   const sockets = new Set<Socket>();
   // aedes' own pause: a paused client's connection is not read (lib/client.js nextBatch), TCP backs up.
   const connected = () => Object.values((broker as unknown as { clients: Record<string, Pausable> }).clients);

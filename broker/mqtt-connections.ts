@@ -10,6 +10,7 @@ import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import type { ResolvedLimits } from './limits.js';
+import { installFastIngest, type StatusTaker } from './mqtt-fast-ingest.js';
 import { PacketGuard } from './mqtt-guard.js';
 
 interface ParserSeam {
@@ -20,9 +21,16 @@ function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }
 
-export function createConnectionHandler(broker: Aedes, limits: ResolvedLimits, metrics: EndpointMetrics, log: Logger) {
+export function createConnectionHandler(
+  broker: Aedes,
+  limits: ResolvedLimits,
+  metrics: EndpointMetrics,
+  log: Logger,
+  takeStatus?: StatusTaker,
+) {
   const pending = new Map<string, number>();
   let logged = 0;
+  let slowOnly = false;
   const stop = (stream: Duplex, address: string, why: string) => {
     metrics.mqttConnectionsRefused++;
     // Counted always; logged for the first 100 and then one in 1,000, so a flood cannot fill the disk.
@@ -59,6 +67,10 @@ export function createConnectionHandler(broker: Aedes, limits: ResolvedLimits, m
       log.error('aedes has no client._parser: the MQTT packet-size guard cannot be installed');
       stream.destroy();
       return;
+    }
+    if (takeStatus && !installFastIngest(client, takeStatus) && !slowOnly) {
+      slowOnly = true;
+      log.warn("aedes' client internals are not as expected: status events go through aedes' publish pipeline");
     }
     const guard = new PacketGuard(limits.mqttMaxPacketBytes, limits.mqttMaxConnectBytes);
     const parse = parser.parse.bind(parser);

@@ -14,7 +14,9 @@ import { parseEvent, shortName } from '../protocol/event.js';
 import { parsePresenceTopic, parseStatusTopic, rejectionTopic, REJECTION_TOPIC_PREFIX } from '../protocol/topics.js';
 import { mayReportFor, type Authenticator, type Principal } from './auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
+import type { Admission } from './ingest-sink.js';
 import type { Ingestor } from './ingestor.js';
+import type { StatusTaker } from './mqtt-fast-ingest.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { RefusalLog } from './refusal-log.js';
 import type { TallyStore } from './store.js';
@@ -59,7 +61,13 @@ function connackError(message: string, returnCode: 2 | 4 | 5): Error & { returnC
 /** Where a refused PUBLISH is redirected so that it is PUBACKed but never reaches a subscriber. */
 const REFUSED_TOPIC = '$fleetsim/refused';
 
-export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
+/** The embedded endpoint's broker and its fast path for status events. */
+export interface IngestBroker {
+  broker: Aedes;
+  takeStatus: StatusTaker;
+}
+
+export async function createIngestBroker(d: MqttIngestDeps): Promise<IngestBroker> {
   const { store, ingestor, metrics, auth, log } = d;
   const clock = d.clock ?? systemClock;
   const broker = await Aedes.createBroker({
@@ -69,6 +77,38 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   });
   const principals = new WeakMap<Client, Principal>();
   const refusals = new RefusalLog(log);
+
+  /** The event on a status topic, or why it is refused: the ACL, the contract, the topic's ids. */
+  function checkStatus(
+    client: Client | null,
+    principal: Principal | undefined,
+    topic: string,
+    where: { deviceId: string; appId: string },
+    payload: Buffer,
+  ): Admission {
+    if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
+      const as = principal?.kind === 'device' ? `device "${principal.deviceId}"` : (principal?.kind ?? 'nobody');
+      return {
+        ok: false,
+        field: 'topic',
+        reasonKey: 'acl',
+        reason: `client "${client?.id}" is authenticated as ${as} and may not publish for device "${shortName(where.deviceId)}"`,
+      };
+    }
+    const check = parseEvent(payload);
+    if (!check.ok) return { ok: false, field: check.field, reason: check.reason, reasonKey: check.field };
+    const e = check.event;
+    if (e.deviceId !== where.deviceId || e.appId !== where.appId) {
+      const field = e.deviceId !== where.deviceId ? 'deviceId' : 'appId';
+      return {
+        ok: false,
+        field,
+        reasonKey: field,
+        reason: `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${JSON.stringify(shortName(topic))}`,
+      };
+    }
+    return check;
+  }
 
   /** Refuses a PUBLISH: counted, logged, explained on the rejection topic, then PUBACKed and dropped. */
   function refuse(
@@ -185,34 +225,13 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
       return callback(null);
     }
     metrics.mqttPublishes++;
-    if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
-      refuse(
-        client,
-        packet,
-        'topic',
-        `client "${client?.id}" is authenticated as ${principal?.kind === 'device' ? `device "${principal.deviceId}"` : (principal?.kind ?? 'nobody')} and may not publish for device "${shortName(where.deviceId)}"`,
-        'acl',
-      );
-      return callback(null);
-    }
     const t0 = clock.now();
-    const check = parseEvent(packet.payload as Buffer);
-    if (!check.ok) {
-      refuse(client, packet, check.field, check.reason);
+    const c = checkStatus(client, principal, topic, where, packet.payload as Buffer);
+    if (!c.ok) {
+      refuse(client, packet, c.field, c.reason, c.reasonKey);
       return callback(null);
     }
-    const e = check.event;
-    if (e.deviceId !== where.deviceId || e.appId !== where.appId) {
-      const field = e.deviceId !== where.deviceId ? 'deviceId' : 'appId';
-      refuse(
-        client,
-        packet,
-        field,
-        `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${JSON.stringify(shortName(topic))}`,
-      );
-      return callback(null);
-    }
-    ingestor.ingest(e, Math.floor(clock.now()), () => {
+    ingestor.ingest(c.event, Math.floor(clock.now()), () => {
       metrics.ingest.record((clock.now() - t0) * 1000);
       callback(null);
     });
@@ -220,5 +239,23 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<Aedes> {
   // Status events are for the endpoint, not for fan-out: only rejections reach subscribers.
   broker.authorizeForward = (_client, packet) =>
     packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet;
-  return broker;
+
+  /** The fast path (mqtt-fast-ingest.ts): an event that passes every check, ingested without aedes' pipeline. */
+  const takeStatus: StatusTaker = (client, topic, payload, done) => {
+    // A wildcard in a PUBLISH topic is a protocol error aedes answers by closing the connection.
+    if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) return false;
+    const where = parseStatusTopic(topic);
+    if (!where) return false;
+    const t0 = clock.now();
+    const c = checkStatus(client, principals.get(client), topic, where, payload);
+    // A refusal goes aedes' way, where authorizePublish counts, logs and explains it.
+    if (!c.ok) return false;
+    metrics.mqttPublishes++;
+    ingestor.ingest(c.event, Math.floor(clock.now()), () => {
+      metrics.ingest.record((clock.now() - t0) * 1000);
+      done();
+    });
+    return true;
+  };
+  return { broker, takeStatus };
 }
