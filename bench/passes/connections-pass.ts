@@ -18,12 +18,22 @@ import { pidRss } from '../method/cpu.js';
 import { report } from '../method/pass.js';
 import { argOf, argText } from '../method/stats.js';
 
-function settled(): { heap: number; rss: number } {
+interface Settled {
+  heap: number;
+  /** The V8 heap's committed pages: what the heap holds in RSS. */
+  heapTotal: number;
+  /** Memory outside the V8 heap that JS objects own (Buffers' backing stores among it). */
+  external: number;
+  rss: number;
+}
+
+async function settled(): Promise<Settled> {
+  await new Promise((r) => setTimeout(r, 1_000));
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
   const m = process.memoryUsage();
-  return { heap: m.heapUsed, rss: m.rss };
+  return { heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external, rss: m.rss };
 }
 
 const n = Math.min(argOf('devices', 10_000), 19_000);
@@ -92,24 +102,25 @@ if (kind === 'socket') {
 }
 
 const peer = argOf('peer-pid', 0);
-await new Promise((r) => setTimeout(r, 300));
-const before = settled();
+const before = await settled();
 const brokerBefore = pidRss(peer);
 let failed = 0;
 for (let i = 0; i < n; i += 500) {
   const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => send(idOf(i + k)));
   for (const ok of await Promise.all(batch)) if (!ok) failed++;
 }
-await new Promise((r) => setTimeout(r, 1_000));
-const after = settled();
+const after = await settled();
 const brokerAfter = pidRss(peer);
 await close();
+const grown = (k: keyof Settled) => after[k] - before[k];
 report({
   kind,
   devices: n,
   failed,
-  clientHeapBytesPerDevice: Math.round((after.heap - before.heap) / n),
-  clientRssBytesPerDevice: Math.round((after.rss - before.rss) / n),
+  clientHeapBytesPerDevice: Math.round(grown('heap') / n),
+  clientRssBytesPerDevice: Math.round(grown('rss') / n),
+  /** What the process grew by, bytes: connections.ts subtracts two sizes' growth for the cost per device. */
+  grown: { heap: grown('heap'), heapTotal: grown('heapTotal'), external: grown('external'), rss: grown('rss') },
   brokerRssBytesPerDevice: Math.round((brokerAfter - brokerBefore) / n),
 });
 process.exit(0);
