@@ -13,11 +13,16 @@
  */
 import type { Client } from 'aedes';
 
-/**
- * Takes a status event (checks it, ingests it, and calls `done` once when it may be
- * acknowledged) and returns true; returns false, having done nothing, for aedes to handle it.
- */
-export type StatusTaker = (client: Client, topic: string, payload: Buffer, done: () => void) => boolean;
+/** A PUBLISH as aedes' parser (mqtt-packet) gives it. */
+export interface ParsedPublish {
+  cmd: 'publish';
+  qos: 0 | 1;
+  retain: boolean;
+  dup: boolean;
+  messageId?: number;
+  topic: string;
+  payload: Buffer;
+}
 
 interface ParsedPacket {
   cmd: string;
@@ -27,6 +32,12 @@ interface ParsedPacket {
   topic?: string;
   payload?: Buffer;
 }
+
+/**
+ * Takes a status event (checks it, ingests it, and calls `done` once when it may be
+ * acknowledged) and returns true; returns false, having done nothing, for aedes to handle it.
+ */
+export type StatusTaker = (client: Client, packet: ParsedPublish, done: () => void) => boolean;
 
 /** What of aedes' Client the fast path reads and drives (aedes 1.x lib/client.js). */
 interface ClientSeam {
@@ -114,7 +125,7 @@ export function installFastIngest(client: Client, take: StatusTaker): boolean {
       if (c._keepaliveInterval > 0) c._keepaliveTimer?.refresh();
     }
     outstanding++;
-    if (take(client, p.topic, p.payload, () => settled(qos, id))) return;
+    if (take(client, p as ParsedPublish, () => settled(qos, id))) return;
     outstanding--;
     later();
     // PUBACKs leave in the order of their PUBLISHes [MQTT-4.6.0-2]: those settled go before aedes answers this one.

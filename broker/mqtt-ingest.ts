@@ -241,18 +241,21 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<IngestBroke
     packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet;
 
   /** The fast path (mqtt-fast-ingest.ts): an event that passes every check, ingested without aedes' pipeline. */
-  const takeStatus: StatusTaker = (client, topic, payload, done) => {
+  const takeStatus: StatusTaker = (client, packet, done) => {
+    const topic = packet.topic;
     // A wildcard in a PUBLISH topic is a protocol error aedes answers by closing the connection.
     if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) return false;
     const where = parseStatusTopic(topic);
     if (!where) return false;
     const t0 = clock.now();
-    const c = checkStatus(client, principals.get(client), topic, where, payload);
+    const c = checkStatus(client, principals.get(client), topic, where, packet.payload);
     // A refusal goes aedes' way, where authorizePublish counts, logs and explains it.
     if (!c.ok) return false;
     metrics.mqttPublishes++;
     ingestor.ingest(c.event, Math.floor(clock.now()), () => {
       metrics.ingest.record((clock.now() - t0) * 1000);
+      // aedes' 'publish' event (the embedded endpoint's broker is in its API), only when listened to
+      if (broker.listenerCount('publish') > 0) broker.emit('publish', packet as unknown as AedesPublishPacket, client);
       done();
     });
     return true;
