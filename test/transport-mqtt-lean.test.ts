@@ -52,6 +52,24 @@ describe('the in-flight ring', () => {
     expect(q.find(3)).toBe(-1);
     expect(settled).toEqual([3, 1, 2]);
   });
+
+  it("holds nothing while a device's connection has nothing in flight, and keeps a ring that grew", () => {
+    const q = new InFlight();
+    expect(q.ids.length).toBe(0);
+    const settled: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      q.push(10 + round, round, () => settled.push(10 + round), undefined, WAIT_ACK);
+      expect(q.ids[q.head]).toBe(10 + round);
+      q.take(q.find(10 + round))?.(undefined);
+      expect(q.ids.length).toBe(0);
+      expect(q.live).toBe(0);
+    }
+    expect(settled).toEqual([10, 11, 12]);
+    for (let id = 1; id <= 5; id++) q.push(id, id, () => settled.push(id), undefined, WAIT_ACK);
+    for (let id = 1; id <= 5; id++) q.take(q.find(id))?.(undefined);
+    expect(q.ids.length).toBe(8);
+    expect(settled).toEqual([10, 11, 12, 1, 2, 3, 4, 5]);
+  });
 });
 
 let closeBroker: (() => Promise<void>) | undefined;

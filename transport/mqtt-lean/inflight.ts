@@ -12,6 +12,18 @@ export const WAIT_ACK = 1;
 export const WAIT_COMP = 2;
 export const WRITTEN = 4;
 
+/** A device connection's ring (one or two messages out) is let go when it empties: most devices
+ * hold a connection with nothing in flight most of the time, and 100,000 of them are on one box. */
+const SMALL = 2;
+const NONE = {
+  ids: new Uint16Array(0),
+  stage: new Uint8Array(0),
+  at: new Float64Array(0),
+  // frozen: nothing is ever stored in a ring of no capacity (a push grows it first)
+  done: Object.freeze([]) as unknown as (SendDone | undefined)[],
+  frames: Object.freeze([]) as unknown as (Buffer | undefined)[],
+};
+
 export class InFlight {
   ids: Uint16Array;
   stage: Uint8Array;
@@ -24,12 +36,13 @@ export class InFlight {
   /** Live entries (not settled). */
   live = 0;
 
-  constructor(capacity = 2) {
-    this.ids = new Uint16Array(capacity);
-    this.stage = new Uint8Array(capacity);
-    this.at = new Float64Array(capacity);
-    this.done = new Array<SendDone | undefined>(capacity);
-    this.frames = new Array<Buffer | undefined>(capacity);
+  /** With no capacity, nothing is allocated until the first push. */
+  constructor(capacity = 0) {
+    this.ids = capacity ? new Uint16Array(capacity) : NONE.ids;
+    this.stage = capacity ? new Uint8Array(capacity) : NONE.stage;
+    this.at = capacity ? new Float64Array(capacity) : NONE.at;
+    this.done = capacity ? new Array<SendDone | undefined>(capacity) : NONE.done;
+    this.frames = capacity ? new Array<Buffer | undefined>(capacity) : NONE.frames;
   }
 
   private get mask(): number {
@@ -70,7 +83,10 @@ export class InFlight {
       this.head = (this.head + 1) & m;
       this.length--;
     }
-    if (this.length === 0) this.head = 0;
+    if (this.length === 0) {
+      this.head = 0;
+      if (this.ids.length <= SMALL) this.release();
+    }
     return done;
   }
 
@@ -79,8 +95,16 @@ export class InFlight {
     return (this.head + i) & this.mask;
   }
 
+  private release(): void {
+    this.ids = NONE.ids;
+    this.stage = NONE.stage;
+    this.at = NONE.at;
+    this.done = NONE.done;
+    this.frames = NONE.frames;
+  }
+
   private grow(): void {
-    const n = this.ids.length * 2;
+    const n = Math.max(SMALL, this.ids.length * 2);
     const ids = new Uint16Array(n);
     const stage = new Uint8Array(n);
     const at = new Float64Array(n);

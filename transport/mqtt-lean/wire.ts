@@ -41,37 +41,71 @@ export interface Wire {
   destroy(): void;
 }
 
-function socketWire(sock: Socket, ev: WireEvents, secure: boolean): Wire {
-  let error: Error | undefined;
-  sock.setNoDelay(true);
-  sock.once(secure ? 'secureConnect' : 'connect', () => ev.onOpen());
-  sock.on('data', (b: Buffer) => ev.onData(b));
-  sock.on('error', (e) => {
-    error = e;
-  });
-  sock.once('close', () => ev.onClose(error));
+/** The socket's wire, for the listeners below (shared by every socket: no closure per connection). */
+const OWNER = Symbol('leanWire');
+type OwnedSocket = Socket & { [OWNER]: SocketWire };
+
+/**
+ * A TCP or TLS socket as a wire. Memory per connected device counts here (100,000 devices on one
+ * machine): the listeners are module functions finding their wire through the socket, `on` rather
+ * than `once` (which wraps each listener in a bound function and a state object), and the uncork
+ * is scheduled with its wire as the argument.
+ */
+class SocketWire implements Wire {
+  error: Error | undefined;
+  corked = false;
+
+  constructor(
+    readonly sock: Socket,
+    readonly ev: WireEvents,
+    secure: boolean,
+  ) {
+    sock.setNoDelay(true);
+    (sock as OwnedSocket)[OWNER] = this;
+    // each of these is emitted once in a socket's life
+    sock.on(secure ? 'secureConnect' : 'connect', onConnect);
+    sock.on('data', onData);
+    sock.on('error', onError);
+    sock.on('close', onClose);
+  }
+
   // Frames written in one turn of the event loop leave in one write: corked on the first, uncorked
   // once the turn's callbacks ran (a syscall per burst, not per event).
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    sock.uncork();
-  };
-  return {
-    write: (b) => {
-      if (!corked) {
-        corked = true;
-        sock.cork();
-        process.nextTick(uncork);
-      }
-      sock.write(b);
-    },
-    end: (last) => {
-      if (last) sock.end(last);
-      else sock.end();
-    },
-    destroy: () => sock.destroy(),
-  };
+  write(b: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(uncork, this);
+    }
+    this.sock.write(b);
+  }
+
+  end(last?: Buffer): void {
+    if (last) this.sock.end(last);
+    else this.sock.end();
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
+}
+
+function onConnect(this: OwnedSocket): void {
+  this[OWNER].ev.onOpen();
+}
+function onData(this: OwnedSocket, b: Buffer): void {
+  this[OWNER].ev.onData(b);
+}
+function onError(this: OwnedSocket, e: Error): void {
+  this[OWNER].error = e;
+}
+function onClose(this: OwnedSocket): void {
+  const w = this[OWNER];
+  w.ev.onClose(w.error);
+}
+function uncork(w: SocketWire): void {
+  w.corked = false;
+  w.sock.uncork();
 }
 
 function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
@@ -117,7 +151,7 @@ function claimed(secure: boolean, claim: (sock: Socket) => void) {
 export function openWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
   const sock = openSocket(t, o);
   if (sock && o.claim) o.claim(sock);
-  return sock ? socketWire(sock, ev, t.protocol === 'mqtts') : webSocketWire(t, o, ev);
+  return sock ? new SocketWire(sock, ev, t.protocol === 'mqtts') : webSocketWire(t, o, ev);
 }
 
 function openSocket(t: WireTarget, o: WireOptions): Socket | undefined {
