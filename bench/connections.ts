@@ -21,7 +21,7 @@ import { startServe } from './serve-process.js';
 const devices = argOf('devices', 10_000);
 const done = startRecord('connections', {
   devices,
-  how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS; each kind with N/2 and with N devices, `perDevice` the difference of the two growths over N/2 (what one more device costs; the average over N also carries what the process pays once); `socket` is a bare net.Socket per device writing a prebuilt CONNECT and PUBLISH (the floor under any Node client). Command: `node dist/bench/connections.js --devices 10000`.',
+  how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS; each kind with N/2 and with N devices, `perDevice` the difference of the two growths over N/2 (what one more device costs; the average over N also carries what the process pays once); `socket` is a bare net.Socket per device writing a prebuilt CONNECT and PUBLISH (the floor under any Node client). Command: `node dist/bench/connections.js --devices 18000` (18,000: one process may open 20,000 files here).',
 });
 const pass = fileURLToPath(new URL('./passes/connections-pass.js', import.meta.url));
 const kinds = ['bare', 'fleetsim', 'lean', 'socket'];

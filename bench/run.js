@@ -21,7 +21,7 @@ const benches = [
   ['mqtt-profile', [dist('mqtt-profile.js')]],
   ['http-ratio', [dist('http-ratio.js')]],
   ['connect-rate', [dist('connect-rate.js')]],
-  ['connections', ['--expose-gc', dist('connections.js'), '--devices', '10000']],
+  ['connections', ['--expose-gc', dist('connections.js'), '--devices', '18000']],
   ['endpoint', [dist('endpoint.js'), '--seconds', '5']],
   ['metrics-overhead', [dist('metrics-overhead.js'), '--pairs', '3']],
   ['wire-encoding', [dist('wire-encoding.js')]],
