@@ -18,6 +18,25 @@ describe('core primitives', () => {
     });
   });
 
+  it('slots inside records of storage owned elsewhere draw the same, and go on after the storage moves', () => {
+    const stride = 16;
+    let store = new Int32Array(3 * stride).fill(7);
+    const slots = new RngSlots(3, stride, 6, store);
+    const keys = ['1|ios-000001|a', '1|ios-000002|a', '1|ios-000003|a'];
+    for (const [i, k] of keys.entries()) slots.seed(i, k);
+    const refs = keys.map((k) => new Rng(k));
+    for (let n = 0; n < 20; n++)
+      for (const [i, k] of keys.entries()) expect(slots.at(i).next(), k).toBe(refs[i]!.next());
+    // the words around each generator are untouched
+    for (let i = 0; i < 3; i++) expect([store[i * stride + 5], store[i * stride + 10]]).toEqual([7, 7]);
+    const moved = new Int32Array(6 * stride);
+    moved.set(store);
+    store = moved;
+    slots.rebind(store);
+    for (let n = 0; n < 20; n++)
+      for (const [i, k] of keys.entries()) expect(slots.at(i).next(), k).toBe(refs[i]!.next());
+  });
+
   it('replaceTop pops in the same order as pop then push, ties broken by id', () => {
     const a = new TimeHeap();
     const b = new TimeHeap();
