@@ -127,31 +127,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
       process.exit(70);
     });
 
-  let journal: Journal | undefined;
-  let replayed = 0;
-  if (opts.dataDir) {
-    const opened = await Journal.open(opts.dataDir, store, {
-      onFatal,
-      ...(opts.compactBytes ? { compactBytes: opts.compactBytes } : {}),
-    });
-    journal = opened.journal;
-    replayed = opened.replayed;
-    if (opened.torn)
-      log.warn(
-        { dataDir: opts.dataDir, droppedTornBytes: opened.droppedTornBytes, why: opened.torn },
-        'journal: dropped a torn tail (a batch never wholly on disk, so never acknowledged); its bytes are kept in the data directory as torn-<offset>.bin',
-      );
-    log.info(
-      {
-        dataDir: opts.dataDir,
-        replayed,
-        fromSnapshot: opened.fromSnapshot,
-        droppedTornBytes: opened.droppedTornBytes,
-        pairs: store.pairs,
-      },
-      'journal replayed',
-    );
-  }
+  const { journal, replayed } = await openJournal(opts, store, log, onFatal);
   const ingestor = new LocalIngestor(store, metrics, journal);
   metrics.journal = journal?.stats;
 
@@ -209,21 +185,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     },
     ...(opts.http ? { hooks: opts.http } : {}),
   });
-  const httpOptions = {
-    keepAlive: true,
-    // Slowloris: headers and whole requests have deadlines, checked every second.
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    connectionsCheckingInterval: 1_000,
-  };
-  const httpServer: HttpServer = opts.tls
-    ? (createHttpsServer(
-        { cert: opts.tls.cert, key: opts.tls.key, ...httpOptions },
-        handler as (req: IncomingMessage, res: ServerResponse) => void,
-      ) as unknown as HttpServer)
-    : createHttpServer(httpOptions, handler);
-  httpServer.keepAliveTimeout = 65_000;
-  httpServer.maxConnections = limits.maxHttpConnections;
+  const httpServer = httpListener(opts, limits, handler);
 
   let wss: WebSocketServer | undefined;
   if (opts.websocket ?? true) {
@@ -237,20 +199,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
 
   // The WebSocket server re-emits the HTTP server's errors; listen() reports them, not a crash.
   wss?.on('error', () => undefined);
-  let mqttPort: number;
-  let httpPort: number;
-  try {
-    mqttPort = await listen(mqttServer, opts.mqttPort ?? 0, host, opts.tls ? 'MQTTS' : 'MQTT');
-    httpPort = await listen(httpServer, opts.httpPort ?? 0, host, opts.tls ? 'HTTPS' : 'HTTP');
-  } catch (err) {
-    // Nothing is left listening or holding the data directory when the endpoint cannot start.
-    await new Promise<void>((r) => (mqttServer.listening ? mqttServer.close(() => r()) : r()));
-    await new Promise<void>((r) => (httpServer.listening ? httpServer.close(() => r()) : r()));
-    wss?.close();
-    await new Promise<void>((r) => broker.close(() => r()));
-    await journal?.close();
-    throw err;
-  }
+  const { mqttPort, httpPort } = await listenOrUndo(opts, host, { mqttServer, httpServer, wss, broker, journal });
   const s = opts.tls ? 's' : '';
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info(
@@ -298,4 +247,86 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     faults,
     close: () => (closing ??= close()),
   };
+}
+
+/** With --data-dir: the journal, replayed into the store (a torn tail dropped and said so); without: none. */
+async function openJournal(
+  opts: EndpointOptions,
+  store: TallyStore,
+  log: Logger,
+  onFatal: (err: Error) => void,
+): Promise<{ journal: Journal | undefined; replayed: number }> {
+  if (!opts.dataDir) return { journal: undefined, replayed: 0 };
+  const opened = await Journal.open(opts.dataDir, store, {
+    onFatal,
+    ...(opts.compactBytes ? { compactBytes: opts.compactBytes } : {}),
+  });
+  if (opened.torn)
+    log.warn(
+      { dataDir: opts.dataDir, droppedTornBytes: opened.droppedTornBytes, why: opened.torn },
+      'journal: dropped a torn tail (a batch never wholly on disk, so never acknowledged); its bytes are kept in the data directory as torn-<offset>.bin',
+    );
+  log.info(
+    {
+      dataDir: opts.dataDir,
+      replayed: opened.replayed,
+      fromSnapshot: opened.fromSnapshot,
+      droppedTornBytes: opened.droppedTornBytes,
+      pairs: store.pairs,
+    },
+    'journal replayed',
+  );
+  return { journal: opened.journal, replayed: opened.replayed };
+}
+
+/** The HTTP(S) server of the API, keep-alive, with deadlines against slow clients and a ceiling on connections. */
+function httpListener(
+  opts: EndpointOptions,
+  limits: ReturnType<typeof resolveLimits>,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): HttpServer {
+  const httpOptions = {
+    keepAlive: true,
+    // Slowloris: headers and whole requests have deadlines, checked every second.
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: 1_000,
+  };
+  const httpServer: HttpServer = opts.tls
+    ? (createHttpsServer(
+        { cert: opts.tls.cert, key: opts.tls.key, ...httpOptions },
+        handler as (req: IncomingMessage, res: ServerResponse) => void,
+      ) as unknown as HttpServer)
+    : createHttpServer(httpOptions, handler);
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.maxConnections = limits.maxHttpConnections;
+  return httpServer;
+}
+
+/** Both listeners up, or, when one cannot listen, nothing left listening or holding the data directory. */
+async function listenOrUndo(
+  opts: EndpointOptions,
+  host: string,
+  parts: {
+    mqttServer: NetServer;
+    httpServer: HttpServer;
+    wss: WebSocketServer | undefined;
+    broker: Aedes;
+    journal: Journal | undefined;
+  },
+): Promise<{ mqttPort: number; httpPort: number }> {
+  const { mqttServer, httpServer, wss, broker, journal } = parts;
+  try {
+    const mqttPort = await listen(mqttServer, opts.mqttPort ?? 0, host, opts.tls ? 'MQTTS' : 'MQTT');
+    const httpPort = await listen(httpServer, opts.httpPort ?? 0, host, opts.tls ? 'HTTPS' : 'HTTP');
+    return { mqttPort, httpPort };
+  } catch (err) {
+    // Nothing is left listening or holding the data directory when the endpoint cannot start.
+    await new Promise<void>((r) => (mqttServer.listening ? mqttServer.close(() => r()) : r()));
+    await new Promise<void>((r) => (httpServer.listening ? httpServer.close(() => r()) : r()));
+    wss?.close();
+    await new Promise<void>((r) => broker.close(() => r()));
+    await journal?.close();
+    throw err;
+  }
 }
