@@ -5,24 +5,29 @@
  * pass), in rotating order round after round, so drift in a shared machine's load falls on every
  * side alike. Each tree runs its own runScenario and bench fleet (passes/tree-fleetsim.ts); per
  * round, each side's CPU per event and events/s are divided by the baseline's of that round, and
- * the new tree's by the old tree's. The other tree must be built (`npm ci` builds it).
+ * the new tree's by the old tree's. Then the scripts both trees have (devices, connections,
+ * endpoint, metrics-overhead), each tree's own, old and new alternating for --pairs pairs
+ * (method/tree-scripts.ts). The other tree must be built (`npm ci` builds it).
  *
  *   npm run build && node dist/bench/compare-trees.js --old ../oldmain [--rounds 3] [--transports mqtt,http]
- *     [--mqtt-devices 100000] [--http-devices 40000] [--seconds 8]
+ *     [--mqtt-devices 100000] [--http-devices 40000] [--seconds 8] [--scripts devices,endpoint,...] [--pairs 2]
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPass, type PassResult } from './method/pass.js';
 import { startRecord } from './method/output.js';
 import { roundRatios, rounds, summarise, type Side } from './method/rounds.js';
-import { argOf, argText } from './method/stats.js';
+import { argOf, argText, spread } from './method/stats.js';
+import { runScript, SCRIPTS, type ScriptRun } from './method/tree-scripts.js';
 
 const here = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const config = {
   old: resolve(argText('old', '')),
   new: here,
   rounds: argOf('rounds', 3),
-  transports: argText('transports', 'mqtt,http').split(','),
+  transports: argText('transports', 'mqtt,http').split(',').filter(Boolean),
+  scripts: argText('scripts', Object.keys(SCRIPTS).join(',')).split(',').filter(Boolean),
+  pairs: argOf('pairs', 2),
   mqttDevices: argOf('mqtt-devices', 100_000),
   httpDevices: argOf('http-devices', 40_000),
   seconds: argOf('seconds', 8),
@@ -122,4 +127,32 @@ for (const [transport, per] of Object.entries(summary) as [
     `  new / old: CPU per event x${n.cpuUsPerEvent!.median} [${n.cpuUsPerEvent!.min}-${n.cpuUsPerEvent!.max}], events/s x${n.eventsPerSec!.median} [${n.eventsPerSec!.min}-${n.eventsPerSec!.max}]\n`,
   );
 }
-done(all, summary);
+const scriptRuns: ScriptRun[] = [];
+for (const bench of config.scripts) {
+  const runs: ScriptRun[] = [];
+  for (let p = 0; p < config.pairs; p++) {
+    const order: [string, string][] = [
+      ['old', config.old],
+      ['new', config.new],
+    ];
+    for (const [name, dir] of p % 2 ? order.reverse() : order) {
+      const r = await runScript(name, dir, bench);
+      process.stderr.write(`${bench} pair ${p + 1} ${name}: ${JSON.stringify(r.figures)}; load ${r.load.join('->')}\n`);
+      runs.push(r);
+    }
+  }
+  scriptRuns.push(...runs);
+  const per: Record<string, unknown> = {};
+  process.stderr.write(`\n${bench}: old / new, median [min-max] over ${config.pairs} runs each\n`);
+  for (const k of Object.keys(runs[0]!.figures)) {
+    const of = (tree: string) => spread(runs.filter((r) => r.tree === tree).map((r) => r.figures[k]!));
+    const o = of('old');
+    const n = of('new');
+    per[k] = { old: o, new: n, newOverOld: o.median ? Math.round((n.median / o.median) * 100) / 100 : 0 };
+    process.stderr.write(
+      `  ${k.padEnd(36)} ${o.median} [${o.min}-${o.max}]  ${n.median} [${n.min}-${n.max}]  x${(per[k] as { newOverOld: number }).newOverOld}\n`,
+    );
+  }
+  summary[bench] = per;
+}
+done([...all, ...scriptRuns], summary);
