@@ -7,18 +7,20 @@
  * round, each side's CPU per event and events/s are divided by the baseline's of that round, and
  * the new tree's by the old tree's. Then the scripts both trees have (devices, connections,
  * endpoint, metrics-overhead), each tree's own, old and new alternating for --pairs pairs
- * (method/tree-scripts.ts). The other tree must be built (`npm ci` builds it).
+ * (method/tree-scripts.ts); and the endpoints: the raw baselines' load into each tree's own
+ * `fleetsim serve`, its CPU per event. The other tree must be built (`npm ci` builds it).
  *
  *   npm run build && node dist/bench/compare-trees.js --old ../oldmain [--rounds 3] [--transports mqtt,http]
- *     [--mqtt-devices 100000] [--http-devices 40000] [--seconds 8] [--scripts devices,endpoint,...] [--pairs 2]
+ *     [--mqtt-devices 100000] [--http-devices 40000] [--seconds 8] [--scripts devices,endpoint,...] [--pairs 2] [--endpoints mqtt,http]
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPass, type PassResult } from './method/pass.js';
 import { startRecord } from './method/output.js';
 import { roundRatios, rounds, summarise, type Side } from './method/rounds.js';
 import { argOf, argText, spread } from './method/stats.js';
 import { runScript, SCRIPTS, type ScriptRun } from './method/tree-scripts.js';
+import { startServe } from './serve-process.js';
 
 const here = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const config = {
@@ -28,6 +30,7 @@ const config = {
   transports: argText('transports', 'mqtt,http').split(',').filter(Boolean),
   scripts: argText('scripts', Object.keys(SCRIPTS).join(',')).split(',').filter(Boolean),
   pairs: argOf('pairs', 2),
+  endpoints: argText('endpoints', 'mqtt,http').split(',').filter(Boolean),
   mqttDevices: argOf('mqtt-devices', 100_000),
   httpDevices: argOf('http-devices', 40_000),
   seconds: argOf('seconds', 8),
@@ -127,6 +130,48 @@ for (const [transport, per] of Object.entries(summary) as [
     `  new / old: CPU per event x${n.cpuUsPerEvent!.median} [${n.cpuUsPerEvent!.min}-${n.cpuUsPerEvent!.max}], events/s x${n.eventsPerSec!.median} [${n.eventsPerSec!.min}-${n.eventsPerSec!.max}]\n`,
   );
 }
+// The endpoints: the same raw load (the baselines above) into each tree's `fleetsim serve`, its CPU per event ingested.
+for (const transport of config.endpoints) {
+  const passes: PassResult[] = [];
+  for (let r = 0; r < config.rounds; r++) {
+    const order: [string, string][] = [
+      [`old serve ${transport}`, config.old],
+      [`new serve ${transport}`, config.new],
+    ];
+    for (const [name, dir] of r % 2 ? order.reverse() : order) {
+      const served = await startServe([], join(dir, 'bin', 'fleetsim.js'));
+      try {
+        const p = { ...(await baseline(transport).run(served)), side: name, round: r + 1, transport };
+        process.stderr.write(
+          `round ${r + 1} ${name}: endpoint ${p.steady.peerCpuUsPerEvent} µs CPU/event, ${p.steady.eventsPerSec} events/s; load ${p.load.join('->')}\n`,
+        );
+        passes.push(p);
+      } finally {
+        await served.stop();
+      }
+    }
+  }
+  all.push(...passes);
+  const o = `old serve ${transport}`;
+  const n = `new serve ${transport}`;
+  summary[`endpoint ${transport}`] = {
+    [o]: summarise(passes, o),
+    [n]: summarise(passes, n),
+    newOverOld: {
+      peerCpuUsPerEvent: roundRatios(passes, n, o, 'peerCpuUsPerEvent'),
+      eventsPerSec: roundRatios(passes, n, o, 'eventsPerSec'),
+    },
+  };
+  const ratios = summary[`endpoint ${transport}`] as {
+    newOverOld: Record<string, { median: number; min: number; max: number }>;
+  };
+  const c = ratios.newOverOld.peerCpuUsPerEvent!;
+  const e = ratios.newOverOld.eventsPerSec!;
+  process.stderr.write(
+    `endpoint ${transport} new / old: CPU per event x${c.median} [${c.min}-${c.max}], events/s x${e.median} [${e.min}-${e.max}]\n`,
+  );
+}
+
 const scriptRuns: ScriptRun[] = [];
 for (const bench of config.scripts) {
   const runs: ScriptRun[] = [];

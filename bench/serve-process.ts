@@ -37,10 +37,11 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-export function startServe(extra: string[] = []): Promise<Served> {
+/** `bin`: another checkout's bin/fleetsim.js (bench/compare-trees.ts compares endpoints). */
+export function startServe(extra: string[] = [], bin = BIN): Promise<Served> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--mqtt-port', '0', '--http-port', '0', '--log-level', 'warn', ...extra],
+    [bin, 'serve', '--mqtt-port', '0', '--http-port', '0', '--log-level', 'warn', ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolve, reject) => {

@@ -53,7 +53,12 @@ export function summarise(passes: PassResult[], side: string): SideSummary {
 }
 
 /** Per round, a / b of events/s (the context figure), as medians with min-max. */
-export function roundRatios(passes: PassResult[], a: string, b: string, key: 'eventsPerSec' | 'cpuUsPerEvent'): Spread {
+export function roundRatios(
+  passes: PassResult[],
+  a: string,
+  b: string,
+  key: 'eventsPerSec' | 'cpuUsPerEvent' | 'peerCpuUsPerEvent',
+): Spread {
   const xs: number[] = [];
   for (const p of passes) {
     if (p.side !== a) continue;
