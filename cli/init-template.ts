@@ -42,6 +42,7 @@ export function initScenario(a: InitAnswers): string {
     `transport: ${a.transport}         # ${TRANSPORT_KINDS.join(' or ')} (--transport overrides)`,
     'timeScale: asap         # "asap", or simulated seconds per real second (e.g. 600)',
     'maxInFlight: 512        # most events sent and not yet acknowledged (--max-in-flight overrides)',
+    'giveUpAfter: 60s        # nothing acknowledged this long (wall time): verdict "gave up", exit 4',
     '',
     'apps:',
     `  - id: ${a.appId}`,

@@ -20,9 +20,10 @@ export interface LoadFlags {
   timeScale?: string;
   rate?: string;
   ramp?: string;
+  giveUpAfter?: string;
 }
 
-/** --time-scale, --rate and --ramp as scenario values, validated with the scenario. */
+/** --time-scale, --rate, --ramp and --give-up-after as scenario values, validated with the scenario. */
 export function loadOverrides(f: LoadFlags): ScenarioOverride[] {
   const out: ScenarioOverride[] = [];
   if (f.timeScale !== undefined) {
@@ -43,6 +44,13 @@ export function loadOverrides(f: LoadFlags): ScenarioOverride[] {
     if (parseDuration(f.ramp) === undefined)
       throw new UsageError(`--ramp "${f.ramp}" is not a duration; expected e.g. 30s, 10m, 0s (every device at once).`);
     out.push({ path: ['load', 'rampUp'], value: f.ramp, from: '--ramp' });
+  }
+  if (f.giveUpAfter !== undefined) {
+    if (parseDuration(f.giveUpAfter) === undefined)
+      throw new UsageError(
+        `--give-up-after "${f.giveUpAfter}" is not a duration; expected wall time such as 30s, 5m or 1h.`,
+      );
+    out.push({ path: ['giveUpAfter'], value: f.giveUpAfter, from: '--give-up-after' });
   }
   return out;
 }

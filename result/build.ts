@@ -175,7 +175,8 @@ export function buildResult(r: ResultInput): RunResult {
 
 /** Why events were given up: the run's own give-up, or the transport's retries running out. */
 function gaveUpReason(m: RunMetrics): string {
-  if (m.gaveUpReason) return `the run gave up: ${m.gaveUpReason}`;
+  if (m.gaveUpReason)
+    return `the run gave up: ${m.gaveUpReason}; the scenario's giveUpAfter (or --give-up-after) sets how long it waits`;
   return `their retries ran out with no answer from the target (last error: ${m.lastError ?? 'none recorded'})`;
 }
 

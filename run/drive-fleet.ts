@@ -79,7 +79,6 @@ export async function driveFleet(
         signal: controller.signal,
         ...(opts.settleMs !== undefined ? { settleMs: opts.settleMs } : {}),
         ...(wire ? { wire } : {}),
-        ...(opts.stallMs !== undefined ? { stallMs: opts.stallMs } : {}),
         expose: (get) => {
           live = get;
         },

@@ -2,6 +2,7 @@
  * Prepares a run, with no I/O: the fleet (this shard of it), the simulator over it, the
  * thresholds, and the drive options the scenario's load model asks for.
  */
+import { parseDuration } from '../core/delay.js';
 import { type FaultPlan, planFaults } from '../agent/faults/plan.js';
 import { buildFleet, type Fleet } from '../agent/fleet/fleet.js';
 import type { Scenario } from '../agent/scenario/schema.js';
@@ -46,6 +47,8 @@ export function prepare(scenario: Scenario, opts: RunOptions, plan: RunPlan): Pr
     drive: {
       timeScale: scenario.timeScale,
       maxInFlight: opts.maxInFlight ?? scenario.maxInFlight,
+      // a scenario built in code (tests) may lack the default
+      stallMs: opts.stallMs ?? parseDuration(scenario.giveUpAfter ?? '60s')!,
       simStartMs,
       faults,
       ...driveLoadOptions(scenario, fleet, simStartMs),

@@ -15,6 +15,7 @@ import type { RunAuth } from '../transport/credentials.js';
 import type { NetworkRun } from './network-step.js';
 import type { WorkerBaseline } from './read-baseline.js';
 import { TRANSPORTS, targetUrl, type TransportFlags, type TransportKind } from '../transport/kinds/kinds.js';
+import { transportOptions } from '../transport/registry.js';
 
 export interface RunOptions {
   /** Resolved scenario auth (transport/credentials.ts); resolved from the scenario when absent. */
@@ -73,7 +74,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** After `signal`, the longest wait for events in flight. @default 10000 */
   settleMs?: number;
-  /** Nothing acknowledged (or refused) for this long with events in flight: the run gives up (docs/report.md). @default 60000 */
+  /** Nothing acknowledged (or refused) for this long with events in flight: the run gives up (docs/report.md).
+   * Tests set it in ms; users set the scenario's giveUpAfter or --give-up-after. @default scenario.giveUpAfter */
   stallMs?: number;
   /** Every timeline point as its second closes (streaming outputs). */
   onPoint?: (p: TimelinePoint) => void;
@@ -125,8 +127,9 @@ export interface RunPlan {
   target: URL | undefined;
 }
 
-/** Checks the options before anything starts; `workers` when the run is split over processes. */
-export function checkRun(scenario: Scenario, opts: RunOptions, workers?: number): RunPlan {
+/** Checks the options before anything starts; `workers` when the run is split over processes;
+ * `perDeviceIdentity` when the target's TLS gives each device its own client certificate. */
+export function checkRun(scenario: Scenario, opts: RunOptions, workers?: number, perDeviceIdentity = false): RunPlan {
   const transport = opts.transport ?? scenario.transport;
   if (workers !== undefined && opts.shard)
     throw new UsageError(
@@ -137,16 +140,20 @@ export function checkRun(scenario: Scenario, opts: RunOptions, workers?: number)
       `--transport ${transport} delivers to the embedded endpoint inside one process, so it cannot be split over --workers ${workers}: drop --workers, or use mqtt or http.`,
     );
   const target = opts.target ? targetUrl(transport, opts.target) : undefined;
-  const shared =
-    (opts.transportFlags as { sharedConnections?: number } | undefined)?.sharedConnections ??
-    scenario.load?.mqtt?.sharedConnections;
+  // the options as the transport will take them: the scenario's variant, the old load.mqtt, the flags
+  const options = transportOptions(transport, scenario, opts.transportFlags) as {
+    sharedConnections?: number;
+    client?: 'lean' | 'mqtt.js';
+  };
   checkSize(scenario, {
     transport,
     workers: workers ?? 1,
     shardCount: opts.shard?.count ?? 1,
     embedded: target === undefined,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
-    ...(shared !== undefined ? { sharedConnections: shared } : {}),
+    ...(options.sharedConnections !== undefined ? { sharedConnections: options.sharedConnections } : {}),
+    ...(options.client ? { mqttClient: options.client } : {}),
+    ...(perDeviceIdentity ? { perDeviceIdentity } : {}),
   });
   return { transport, seed: opts.seed ?? scenario.seed, target };
 }

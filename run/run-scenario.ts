@@ -49,7 +49,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     throw new UsageError(
       `A baseline is read once before any part of the run sends, which separate --shard runs cannot share: on one machine use --workers (the parent reads it), across machines give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
     );
-  const plan = checkRun(scenario, opts);
+  const plan = checkRun(scenario, opts, undefined, rt?.wiring.tls?.identityFor !== undefined);
   const netPlan = planNetwork(scenario, opts, plan);
   const target = await openTarget(scenario, opts, plan, netPlan?.restartsEmbedded);
   const log = opts.logger;

@@ -13,6 +13,7 @@ import type { Scenario } from '../agent/scenario/schema.js';
 import { scaleCounts } from '../agent/fleet/fleet.js';
 import { UsageError } from '../protocol/errors.js';
 import type { TransportKind } from '../transport/kinds/kinds.js';
+import { type Concurrency, peakConnected } from './size-concurrency.js';
 
 /** A device in the simulator while it drives (about 550 B built, 270 B more online; run state on top). */
 export const BYTES_PER_DEVICE = 1024;
@@ -22,6 +23,13 @@ export const BYTES_PER_PAIR = 1024;
 const HEADROOM = 0.75;
 /** Open files a process needs besides connections: the runtime, logs, listeners, the journal. */
 const FILES_RESERVED = 500;
+/** Memory of one device connection outside the simulator, client side: the lean MQTT client
+ * (6.7 KB RSS measured, BENCHMARKS.md "connections"), an mqtt.js client (18.6 KB), an HTTPS
+ * connection presenting its own certificate (a TLS socket and the device's key: not measured,
+ * taken as 48 KiB). */
+export const BYTES_PER_CONNECTION = { lean: 8 * 1024, 'mqtt.js': 20 * 1024, tls: 48 * 1024 } as const;
+/** One connection at the embedded endpoint (aedes: 14.2 KB RSS measured). */
+export const BYTES_PER_ENDPOINT_CONNECTION = 16 * 1024;
 
 export interface Machine {
   /** V8's heap limit per process, bytes. */
@@ -57,6 +65,10 @@ export interface RunShape {
   devices?: number;
   /** MQTT connections shared by every device (sharedConnections), instead of one per device. */
   sharedConnections?: number;
+  /** HTTP with a client certificate per device (tls.clientCerts): a connection per device. */
+  perDeviceIdentity?: boolean;
+  /** The MQTT client (load.mqtt.client / --mqtt-client). @default "lean" */
+  mqttClient?: 'lean' | 'mqtt.js';
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -82,13 +94,29 @@ export function sizeOf(scenario: Scenario, devices?: number): { devices: number;
 /** What does not fit, in one paragraph with what would; undefined when the run fits. */
 export function sizeProblem(scenario: Scenario, shape: RunShape, machine: Machine): string | undefined {
   const { devices, pairs } = sizeOf(scenario, shape.devices);
-  const perProcess = devices / shape.shardCount / shape.workers;
+  const inShard = devices / shape.shardCount;
+  const perProcess = inShard / shape.workers;
   const heap = machine.heapLimit * HEADROOM;
   const problems: string[] = [];
   const fits: string[] = [];
+  // One connection per device (MQTT unless shared, HTTPS with a certificate per device): as many
+  // open at once as devices are connected at once, which the load model decides. Estimated only
+  // when "every device at once" would not fit, so a small run costs nothing.
+  const perDevice =
+    (shape.transport === 'mqtt' && shape.sharedConnections === undefined) ||
+    (shape.transport === 'http' && shape.perDeviceIdentity === true);
+  const connKind = shape.transport === 'http' ? 'HTTPS' : 'MQTT';
+  const perConn =
+    shape.transport === 'http' ? BYTES_PER_CONNECTION.tls : BYTES_PER_CONNECTION[shape.mqttClient ?? 'lean'];
+  const endpointConn = shape.embedded && shape.transport === 'mqtt' ? BYTES_PER_ENDPOINT_CONNECTION : 0;
+  let conc: Concurrency | undefined;
+  const connected = () => {
+    conc ??= peakConnected(scenario, devices);
+    return conc.peak / shape.shardCount;
+  };
   const devicesPerProcess = Math.floor(heap / BYTES_PER_DEVICE);
   if (perProcess * BYTES_PER_DEVICE > heap) {
-    const workers = Math.ceil(devices / shape.shardCount / devicesPerProcess);
+    const workers = Math.ceil(inShard / devicesPerProcess);
     problems.push(
       `each of ${shape.workers === 1 ? 'its one process' : `its ${shape.workers} worker processes`} would simulate ${fmt(perProcess)} devices, about ${gib(perProcess * BYTES_PER_DEVICE)}, over the ${gib(machine.heapLimit)} a Node.js process may use here`,
     );
@@ -96,13 +124,26 @@ export function sizeProblem(scenario: Scenario, shape: RunShape, machine: Machin
       `at most ${fmt(devicesPerProcess)} devices per process: --workers ${workers} or more on a machine with the memory, or --shard i/N across machines`,
     );
   }
-  const all = (devices / shape.shardCount) * BYTES_PER_DEVICE + (shape.embedded ? pairs * BYTES_PER_PAIR : 0);
-  if (all > machine.totalMemory * HEADROOM && problems.length === 0)
-    problems.push(`the run would need about ${gib(all)} in all, over this machine's ${gib(machine.totalMemory)}`);
-  if (all > machine.totalMemory * HEADROOM)
-    fits.push(
-      `about ${fmt((machine.totalMemory * HEADROOM) / (BYTES_PER_DEVICE + (shape.embedded ? (pairs / devices) * BYTES_PER_PAIR : 0)))} devices on this machine: --devices, or --shard i/N across machines`,
+  const fixed = inShard * BYTES_PER_DEVICE + (shape.embedded ? pairs * BYTES_PER_PAIR : 0);
+  const connBytes = perConn + endpointConn;
+  const budget = machine.totalMemory * HEADROOM;
+  const all =
+    perDevice && fixed + inShard * connBytes > budget
+      ? fixed + connected() * connBytes
+      : fixed + (perDevice ? inShard * connBytes : 0);
+  if (all > budget && problems.length === 0)
+    problems.push(
+      `the run would need about ${gib(all)} in all${perDevice ? ` (${fmt(connected())} connections at once at about ${Math.round(connBytes / 1024)} KiB each included)` : ''}, over this machine's ${gib(machine.totalMemory)}`,
     );
+  if (all > budget) {
+    const perDeviceBytes =
+      BYTES_PER_DEVICE +
+      (shape.embedded ? (pairs / devices) * BYTES_PER_PAIR : 0) +
+      (perDevice ? (connected() / inShard) * connBytes : 0);
+    fits.push(
+      `about ${fmt(budget / perDeviceBytes)} devices on this machine: --devices, or --shard i/N across machines`,
+    );
+  }
   if (shape.embedded && pairs * BYTES_PER_PAIR > heap) {
     problems.push(
       `the embedded endpoint would hold ${fmt(pairs)} (device, app) pairs, about ${gib(pairs * BYTES_PER_PAIR)}, in one process (${gib(machine.heapLimit)} here)`,
@@ -112,24 +153,25 @@ export function sizeProblem(scenario: Scenario, shape: RunShape, machine: Machin
     );
   }
   const files = machine.openFiles;
-  if (files !== undefined && shape.transport === 'mqtt' && shape.sharedConnections === undefined) {
-    // One connection per device, and a lifecycle outlasts the arrivals: all may be open at once.
+  if (files !== undefined && perDevice) {
     const room = files - FILES_RESERVED;
-    if (perProcess > room) {
+    const one = connKind === 'MQTT' ? 'one per device' : 'one per device, each presenting its own client certificate';
+    if (perProcess > room && connected() / shape.workers > room) {
+      const atOnce = connected() / shape.workers;
       problems.push(
-        `each process would hold up to ${fmt(perProcess)} MQTT connections at once (one per device), over the ${fmt(files)} open files a process may have here`,
+        `each process would hold up to ${fmt(atOnce)} ${connKind} connections at once (${one}; ${conc!.why}), over the ${fmt(files)} open files a process may have here`,
       );
       fits.push(
-        `at most ${fmt(room)} devices per process: --workers ${Math.ceil(devices / shape.shardCount / room)} or more, or sharedConnections`,
+        `at most ${fmt(room)} devices per process connected at once: --workers ${Math.ceil(connected() / room)} or more${connKind === 'MQTT' ? ', or sharedConnections' : ', or --shard i/N across machines'}`,
       );
     }
-    if (shape.embedded && devices / shape.shardCount > room)
+    if (shape.embedded && connKind === 'MQTT' && inShard > room && connected() > room)
       problems.push(
-        `the embedded endpoint would accept all ${fmt(devices / shape.shardCount)} connections in one process; run fleetsim serve --workers N and pass --target`,
+        `the embedded endpoint would accept all ${fmt(connected())} connections in one process; run fleetsim serve --workers N and pass --target`,
       );
   }
   if (problems.length === 0) return undefined;
-  return `Scenario ${scenario.name} does not fit this machine: ${fmt(devices)} devices${shape.shardCount > 1 ? ` (${fmt(devices / shape.shardCount)} in this shard)` : ''}, ${fmt(pairs)} (device, app) pairs; ${problems.join('; ')}. What would fit: ${fits.join('; ')}. Nothing was started. (Estimates: ${BYTES_PER_DEVICE} B per simulated device, ${BYTES_PER_PAIR} B per pair at the embedded endpoint, ${HEADROOM * 100} % of each limit; docs/scale.md.)`;
+  return `Scenario ${scenario.name} does not fit this machine: ${fmt(devices)} devices${shape.shardCount > 1 ? ` (${fmt(inShard)} in this shard)` : ''}, ${fmt(pairs)} (device, app) pairs; ${problems.join('; ')}. What would fit: ${fits.join('; ')}. Nothing was started. (Estimates: ${BYTES_PER_DEVICE} B per simulated device, ${BYTES_PER_PAIR} B per pair at the embedded endpoint, ${perDevice ? `${Math.round(perConn / 1024)} KiB per ${connKind} connection${endpointConn ? ` and ${Math.round(endpointConn / 1024)} KiB at the endpoint` : ''}, ` : ''}${HEADROOM * 100} % of each limit; docs/scale.md.)`;
 }
 
 /** Refuses a run that cannot fit, before anything starts. */

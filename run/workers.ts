@@ -82,7 +82,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
   // a target of the user's own: resolved here too (its errors before any worker starts), one run id for all
   const rt = wantsRunTarget(scenario, opts) ? resolveRunTarget(scenario, opts) : undefined;
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
-  const plan = checkRun(scenario, opts, workers);
+  const plan = checkRun(scenario, opts, workers, rt?.wiring.tls?.identityFor !== undefined);
   const net = planNetwork(scenario, opts, plan, workers);
   // opened once here, so the endpoint and every worker share the same secret
   const target = await openTarget(scenario, opts, plan, net?.restartsEmbedded);

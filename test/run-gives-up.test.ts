@@ -4,13 +4,16 @@
  * still reads the tallies and reports, with the verdict "gave up" (exit 4) rather than a
  * reconciliation mismatch that would blame the endpoint for events it never acknowledged.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import { renderSummary } from '../reports/summary.js';
 import { runScenario } from '../run/run-scenario.js';
+import { cli, cliAsync, tempDir, writeTemp } from './helpers.js';
 import { tinyScenario } from './scenario-files.js';
 
 let server: Server | undefined;
@@ -72,5 +75,53 @@ describe('a target that answers 429 forever', () => {
     expect(r.exitCode).toBe(4);
     expect(r.reconciliation.checked).toBe(false);
     expect(r.reconciliation.reason).toMatch(/answered 429.*after the simulator gave up on events/);
+  });
+});
+
+describe('the give-up limit from the scenario (giveUpAfter) and the command line (--give-up-after)', () => {
+  const runCli = (file: string, url: string, dir: string, extra: string[] = []) =>
+    cliAsync([
+      'run',
+      file,
+      '--quiet',
+      '--transport',
+      'http',
+      '--target',
+      url,
+      '--tallies-url',
+      url,
+      '--out',
+      dir,
+      ...extra,
+    ]);
+
+  it('a scenario asking for 3s gives up after 3 s, and --give-up-after wins over it; both say where the limit is set', async () => {
+    const url = await overloaded('empty');
+    const file = writeTemp('give-up.yaml', tinyScenario(['giveUpAfter: 3s'], { devices: 10 }));
+    const dir = tempDir();
+    const a = await runCli(file, url, join(dir, 'a'));
+    expect(a.code, a.stderr).toBe(4);
+    const ra = JSON.parse(readFileSync(join(dir, 'a', 'report.json'), 'utf8'));
+    expect(ra.verdict).toBe('gave up');
+    expect(ra.gaveUp.reason).toMatch(/no acknowledgement for 3 s .*giveUpAfter \(or --give-up-after\)/);
+    const b = await runCli(file, url, join(dir, 'b'), ['--give-up-after', '2s']);
+    expect(b.code, b.stderr).toBe(4);
+    expect(JSON.parse(readFileSync(join(dir, 'b', 'report.json'), 'utf8')).gaveUp.reason).toMatch(
+      /no acknowledgement for 2 s/,
+    );
+  });
+
+  it('a limit that is no duration, or out of 1s..24h, is a usage error naming its flag or its line', () => {
+    const file = writeTemp('tiny.yaml', tinyScenario([], { devices: 10 }));
+    const a = cli(['run', file, '--quiet', '--give-up-after', 'soon']);
+    expect(a.code).toBe(3);
+    expect(a.stderr).toContain('--give-up-after "soon" is not a duration');
+    const b = cli(['run', file, '--quiet', '--give-up-after', '500ms']);
+    expect(b.code).toBe(3);
+    expect(b.stderr).toMatch(/between 1s and 24h.*--give-up-after/s);
+    const bad = writeTemp('bad.yaml', tinyScenario(['giveUpAfter: 2d'], { devices: 10 }));
+    const c = cli(['validate', bad]);
+    expect(c.code).toBe(3);
+    expect(c.stderr).toMatch(/bad\.yaml:\d+.*giveUpAfter.*between 1s and 24h/s);
   });
 });

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from '../agent/scenario/load.js';
 import { type Machine, sizeOf, sizeProblem } from '../run/size-check.js';
+import { peakConnected } from '../run/size-concurrency.js';
+import { makeTestCa } from './helpers/test-ca.js';
+import { checkRun } from '../run/run-options.js';
 import { cli, tempDir, writeTemp } from './helpers.js';
 
 const GiB = 2 ** 30;
@@ -67,5 +70,78 @@ describe('the up-front size check', () => {
     expect(r.stderr).toContain('What would fit:');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(out, 'report.json'))).toBe(false);
+  });
+
+  const arriving = (load: string, count = 100_000, platform = 'android') =>
+    parseScenario(
+      `name: arriving\ntransport: mqtt\n${load}\napps:\n  - id: com.acme.mail\ncohorts:\n  - { name: phones, platform: ${platform}, count: ${count} }\n`,
+      'arriving.yaml',
+    );
+
+  it('the open model: connections at once follow arrivals and lifetimes, not the fleet size', () => {
+    // 5 devices a second for 6 h: 100,000 devices, most done within minutes of arriving
+    const slow = arriving('load: { model: open, startRate: 5, stages: [{ duration: 6h, target: 5 }] }');
+    const c = peakConnected(slow, 100_000);
+    expect(c.peak).toBeGreaterThan(5 * 60); // at least a minute of arrivals is connected
+    expect(c.peak).toBeLessThan(19_500);
+    expect(c.why).toMatch(/devices arrive over 5\.6 h, and of 200 simulated up front half were done within/);
+    const one = { transport: 'mqtt', workers: 1, shardCount: 1, embedded: false } as const;
+    // refused before (100,000 devices > 19,500 open files): it fits in one process
+    expect(sizeProblem(slow, one, MACHINE)).toBeUndefined();
+    // the same fleet arriving within 100 s is (nearly) all connected at once: refused, saying why
+    const fast = arriving('load: { model: open, startRate: 1000, stages: [{ duration: 100s, target: 1000 }] }');
+    const p = sizeProblem(fast, one, MACHINE);
+    expect(p).toMatch(
+      /up to [\d,]+ MQTT connections at once \(one per device; about [\d,]+ connected at once at the busiest moment: devices arrive over 100 s/,
+    );
+    expect(p).toMatch(/--workers [3-6] or more, or sharedConnections/);
+  });
+
+  it('the closed model: a ramp spreads connections, a storm or a hold keeps them all', () => {
+    const one = { transport: 'mqtt', workers: 1, shardCount: 1, embedded: false } as const;
+    expect(peakConnected(arriving('load: { model: closed, rampUp: 6h }'), 100_000).peak).toBeLessThan(19_500);
+    expect(peakConnected(arriving('load: { model: closed, rampUp: 0s }'), 100_000).peak).toBe(100_000);
+    const held = arriving('load: { model: closed, rampUp: 6h, hold: 10m }');
+    expect(peakConnected(held, 100_000)).toEqual({
+      peak: 100_000,
+      why: 'the closed model holds every connection until its hold ends',
+    });
+    expect(sizeProblem(held, one, MACHINE)).toMatch(/up to 100,000 MQTT connections at once/);
+  });
+
+  it("a transport variant's sharedConnections is read as the transport reads it", () => {
+    const shared = parseScenario(
+      'name: shared\ntransport: { kind: mqtt, sharedConnections: 16 }\napps:\n  - id: com.acme.mail\ncohorts:\n  - { name: phones, platform: android, count: 25000 }\n',
+      'shared.yaml',
+    );
+    expect(() => checkRun(shared, { scenarioFile: 'shared.yaml', target: 'mqtt://127.0.0.1:1883' })).not.toThrow();
+  });
+
+  it('HTTPS with a client certificate per device: a connection per device, counted against open files', () => {
+    const http = { transport: 'http', workers: 1, shardCount: 1, embedded: false } as const;
+    expect(sizeProblem(fleet(25_000, 'http'), http, MACHINE)).toBeUndefined(); // a pool of 64
+    expect(sizeProblem(fleet(25_000, 'http'), { ...http, perDeviceIdentity: true }, MACHINE)).toMatch(
+      /up to 25,000 HTTPS connections at once \(one per device, each presenting its own client certificate; every device arrives at once\).*--workers 2 or more, or --shard/,
+    );
+    expect(
+      sizeProblem(fleet(25_000, 'http'), { ...http, perDeviceIdentity: true, workers: 2 }, MACHINE),
+    ).toBeUndefined();
+  });
+
+  it('fleetsim run with a target minting a certificate per device refuses 25,000 devices in one process', () => {
+    const dir = tempDir();
+    const ca = makeTestCa(dir);
+    const scenario = writeTemp(
+      'mtls.yaml',
+      'name: mtls\ntransport: http\napps:\n  - id: com.acme.mail\ncohorts:\n  - { name: phones, platform: android, count: 25000 }\n',
+    );
+    const target = writeTemp(
+      'mtls-target.yaml',
+      `url: https://127.0.0.1:9/\ntls:\n  ca: ${ca.caCert}\n  clientCerts:\n    mint: { caCert: ${ca.caCert}, caKey: ${ca.caKey} }\ntallies: { source: none }\n`,
+    );
+    const r = cli(['run', scenario, '--quiet', '--target-file', target, '--workers', '1', '--out', join(dir, 'run')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('HTTPS connections at once (one per device, each presenting its own client certificate');
+    expect(existsSync(join(dir, 'run', 'report.json'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  * (`npm run schema`). Every field documents its default.
  */
 import { z } from 'zod';
+import { parseDuration } from '../../core/delay.js';
 import { delaySpec, duration, probability } from '../../core/value-schemas.js';
 import { PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { PLATFORM_DEFS } from '../platforms/registry.js';
@@ -305,6 +306,15 @@ export const scenarioFileSchema = z
       .max(100_000)
       .default(512)
       .describe('Most events sent but not yet acknowledged, fleet-wide. Default: 512.'),
+    giveUpAfter: duration
+      .refine((v) => {
+        const ms = parseDuration(v) ?? 0;
+        return ms >= 1000 && ms <= 86_400_000;
+      }, 'giving up takes between 1s and 24h of wall time')
+      .default('60s')
+      .describe(
+        'Wall time with events in flight and nothing acknowledged or refused after which the run gives up: what is in flight counts as given up, the tallies are read and every rendering is written with the verdict "gave up" (exit 4). Longer for a target that pauses on purpose (a failover drill), shorter for a CI gate that should fail fast. --give-up-after overrides it. Default: "60s".',
+      ),
     qos: z
       .union([z.literal(0), z.literal(1), z.literal(2)])
       .default(1)

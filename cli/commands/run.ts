@@ -25,6 +25,11 @@ const FLAGS = {
     type: 'string',
     describe: 'stop sending after this wall time (e.g. 5m), settle, reconcile what was sent',
   },
+  'give-up-after': {
+    type: 'string',
+    describe:
+      "wall time with events in flight and nothing acknowledged or refused before the run gives up: verdict 'gave up', exit 4 (the scenario's giveUpAfter, default 60s)",
+  },
   jsonl: { type: 'string', describe: "stream a JSON line per second (k6's --out json) to this file" },
   'jsonl-events': { type: 'boolean', describe: 'with --jsonl: also a line per event sent' },
   csv: { type: 'string', describe: 'stream a CSV row per second to this file' },
@@ -116,6 +121,7 @@ export const runModule = defineCommand({
         ...(a['time-scale'] !== undefined ? { timeScale: a['time-scale'] } : {}),
         ...(a.rate !== undefined ? { rate: a.rate } : {}),
         ...(a.ramp !== undefined ? { ramp: a.ramp } : {}),
+        ...(a['give-up-after'] !== undefined ? { giveUpAfter: a['give-up-after'] } : {}),
       },
       ...(a.duration !== undefined ? { duration: a.duration } : {}),
       outputs: {
