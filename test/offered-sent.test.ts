@@ -51,6 +51,56 @@ function start(opts: Partial<DriveOptions>, ackMs = 1, sim = newSim(), transport
   return { clock, controller, metrics, run };
 }
 
+/** Each installation's last event that left, by installation id. */
+function lastSent() {
+  const last = new Map<number, { seq: number; status: string; state: string; at: number }>();
+  return {
+    last,
+    observer: {
+      sent: (e: import('../agent/sim/simulator.js').Emitted) =>
+        void last.set(e.inst.id, { seq: e.seq, status: e.step.status, state: e.step.state, at: e.step.at }),
+    },
+  };
+}
+
+describe('a stop and ground truth', () => {
+  for (const [name, opts, ackMs] of [
+    ['due events held back by a rate cap', { rate: 20 }, 1],
+    ["reports waiting on their device's previous answer", { maxInFlight: 64 }, 400],
+  ] as const) {
+    it(`takes back what never left (${name}): every installation's ground truth is its last event sent`, async () => {
+      const clock = new ManualClock();
+      const controller = new AbortController();
+      const sim = newSim();
+      const sent = lastSent();
+      const run = drive(sim, clockedTransport(clock, ackMs), {
+        timeScale: 36_000,
+        maxInFlight: 64,
+        simStartMs: 0,
+        clock,
+        signal: controller.signal,
+        observers: [sent.observer],
+        ...opts,
+      });
+      await steps(clock, 60, 50);
+      controller.abort();
+      await steps(clock, 40, 50);
+      const m = await run;
+      expect(m.offered).toBeGreaterThan(m.sent); // something was due and never left
+      let checked = 0;
+      for (const inst of sim.installs) {
+        const s = sent.last.get(inst.id);
+        expect(inst.seq).toBe(s?.seq ?? 0);
+        expect(inst.last && { status: inst.last.status, state: inst.last.state, at: inst.last.at }).toEqual(
+          s && { status: s.status, state: s.state, at: s.at },
+        );
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe('offered and sent', () => {
   it('a rate cap holds due events back: offered runs ahead of sent, per second and in total', async () => {
     const { clock, controller, metrics, run } = start({ rate: 20 });
