@@ -143,7 +143,8 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
   let final: Partial<RunFigures> | undefined;
   const current = (): RunFigures | undefined => {
     const now = state ? figuresOf(state, ack) : undefined;
-    return final ? { ...(now ?? NO_FIGURES), ...final } : now;
+    // a run over before its first tick still has its latencies, taken from the points
+    return final ? { ...(now ?? NO_FIGURES), ...(ack ? { ack } : {}), ...final } : now;
   };
   if (f.otlpInterval !== undefined && !f.otlp) throw new UsageError('--otlp-interval needs --otlp <collector URL>.');
   const otlp = f.otlp

@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../core/clock.js';
 import { encodeWriteRequest } from '../run/outputs/remote-write-proto.js';
 import { RemoteWrite, remoteWriteHeaders } from '../run/outputs/remote-write.js';
+import { openOutputs } from '../cli/run-controls.js';
+import { encodeHistogram, newLatencyHistogram } from '../drive/histograms.js';
+import type { TimelinePoint } from '../drive/metrics.js';
 import { sampleFigures } from './helpers/run-figures.js';
 import { cli, cliAsync, tempDir, writeTemp } from './helpers.js';
 import { havePrometheus, startPrometheus, type TestPrometheus } from './helpers/prometheus.js';
@@ -63,6 +66,32 @@ describe('RemoteWrite against a stand-in receiver', () => {
   const servers: Server[] = [];
   afterAll(() => {
     for (const s of servers) s.close();
+  });
+
+  it('a run over before its first tick: the final push still carries the ack-latency histogram', async () => {
+    const r = await receiver([]);
+    servers.push(r.server);
+    const out = await openOutputs({ promRemoteWrite: r.url, promRemoteWriteInterval: '60s' }, { scenario: 'fast' });
+    const h = newLatencyHistogram();
+    for (let i = 0; i < 12; i++) h.recordValue(800 + i);
+    out.onPoint?.({
+      t: 0,
+      ms: 1000,
+      offered: 12,
+      sent: 12,
+      acked: 12,
+      failed: 0,
+      retried: 0,
+      ack: encodeHistogram(h),
+    } as TimelinePoint);
+    // no onTick: the run ended before the first live state
+    await out.close({ events: { offered: 12, sent: 12, acked: 12, failed: 0, retried: 0 } });
+    const text = r.got
+      .map((g) => uncompressSync(g.body) as Buffer)
+      .map((b) => b.toString('latin1'))
+      .join('');
+    expect(text).toContain('fleetsim_run_events_acked_total');
+    expect(text).toContain('fleetsim_run_ack_latency_seconds_count');
   });
 
   it('sends the protocol headers and a snappy body; 503 and 429 are sent again, a 400 is said once and not', async () => {
