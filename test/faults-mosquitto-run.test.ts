@@ -109,8 +109,13 @@ describe.skipIf(!haveMosquitto && !process.env.CI)('a connection drop in a run a
     for (const e of l.events) {
       const history = ep.store.pair(e.appId, e.deviceId)?.history ?? [];
       expect(history.some((h) => h.seq === e.seq)).toBe(false);
-      // sent while the link was silent: the fault's window, which the event names
-      expect(e.faults).toEqual(['dying-link']);
+      // sent while the link was silent: the fault's window, which the event names. A report
+      // written a moment before the link went silent is lost in transit too, and is listed
+      // without a fault (on a quiet machine: sent at 594 ms, the window opening at 600 ms)
+      if (e.faults === undefined) {
+        expect(e.sentAtMs).toBeLessThan(600);
+        expect(e.sentAtMs).toBeGreaterThan(600 - 100);
+      } else expect(e.faults).toEqual(['dying-link']);
     }
     // the time-based note: every difference began with an event sent in the fault's window
     expect(line.note).toMatch(/began with an event sent in its window/);
