@@ -71,6 +71,8 @@ describe.each(BROKERS)('MQTT device connections against %s', (brokerName, start)
     try {
       broker = await start();
     } catch (err) {
+      // in CI (.ci/run installs every broker) a broker that does not start is a failure
+      if (process.env.CI) throw err;
       unavailable = `${brokerName} could not start here: ${(err as Error).message}`;
       process.stderr.write(`SKIPPED: ${unavailable}\n`);
       return;

@@ -5,16 +5,21 @@
  * events and installations and shows the in-flight window, and it is gone when the summary comes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir, writeTemp } from './helpers.js';
+import { tmuxTool } from './helpers/system-tool.js';
 import { tinyScenario } from './scenario-files.js';
 
+const TMUX = tmuxTool();
 const SOCKET = `fleetsim-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]) => execFileSync(TMUX.require(), ['-L', SOCKET, ...args], { encoding: 'utf8' });
+/** The screens are kept for people to look at, as the browser tests keep their screenshots. */
+const KEPT = join(ROOT, 'test-output');
 
 afterAll(() => {
-  spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  if (TMUX.path) spawnSync(TMUX.path, ['-L', SOCKET, 'kill-server']);
 });
 
 const PANEL = [
@@ -24,8 +29,8 @@ const PANEL = [
   /^in flight [\d,]+/,
 ];
 
-describe('progress panel at 80 columns (tmux)', () => {
-  it('fits the width, is drawn once in place, and makes way for the summary', async () => {
+describe.skipIf(TMUX.skip)('progress panel at 80 columns (tmux)', () => {
+  it(TMUX.title('fits the width, is drawn once in place, and makes way for the summary'), async () => {
     const dir = tempDir();
     const file = writeTemp('slow.yaml', tinyScenario([], { devices: 60, timeScale: '300000' }));
     const cmd = `${process.execPath} ${join(ROOT, 'bin', 'fleetsim.js')} run ${file} --workers 1 --out ${join(dir, 'run')}; echo FLEETSIM-EXIT-$?; sleep 30`;
@@ -39,6 +44,12 @@ describe('progress panel at 80 columns (tmux)', () => {
       done = lines.some((l) => l.startsWith('FLEETSIM-EXIT-'));
     }
     const final = tmux('capture-pane', '-p', '-t', 'panel').split('\n');
+    mkdirSync(KEPT, { recursive: true });
+    const middle = screens[Math.floor(screens.length / 2)] ?? [];
+    writeFileSync(
+      join(KEPT, 'panel-80-columns.txt'),
+      `while it runs (tmux, 80 columns):\n${middle.join('\n').trimEnd()}\n\nat the end:\n${final.join('\n').trimEnd()}\n`,
+    );
     expect(final.some((l) => l === 'FLEETSIM-EXIT-0')).toBe(true);
     expect(screens.length).toBeGreaterThan(3);
     for (const screen of screens) {

@@ -3,7 +3,7 @@
  * off: the page must render every chart from itself alone, with no console error. A screenshot
  * is kept (test-output/report-html.png) for people to look at.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -12,15 +12,16 @@ import { runScenario } from '../run/run-scenario.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { renderHtml } from '../reports/html.js';
 import { tempDir, tinyScenario } from './scenario-files.js';
+import { chromiumTool } from './helpers/system-tool.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumTool();
 const tmp = tempDir();
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  if (CHROMIUM.skip) return;
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM.require(),
     args: [
       '--headless',
       '--no-sandbox',
@@ -37,8 +38,8 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-describe('report.html', () => {
-  it('renders its charts offline with no console errors', async () => {
+describe.skipIf(CHROMIUM.skip)('report.html', () => {
+  it(CHROMIUM.title('renders its charts offline with no console errors'), async () => {
     // a real run with a planted difference, so the reconciliation table has something to highlight
     const scenario = parseScenario(
       tinyScenario(['thresholds:', '  - latency.ack.p99 < 60s', '  - throughput.eventsPerSec > 100000000']),
