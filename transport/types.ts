@@ -8,6 +8,7 @@ import type { OfflineQueue } from './mqtt-lean/connection.js';
 import type { TransportKind, TransportOptions } from './kinds/kinds.js';
 
 import type { TlsSettings } from './tls/tls-options.js';
+import type { Outage } from './outages.js';
 
 /** `queuedMs`: how long the event waited for its connection's handshake before it could go, so
  * flow control can tell handshake time (a check-in storm) from queueing at the endpoint. */
@@ -32,6 +33,10 @@ export interface TransportStats {
   offlineQueued?: number;
   /** Reports a full offline queue dropped (its overflow rule), never sent. */
   offlineDropped?: number;
+  /** Spans in which devices had lost their link to the target (outages.ts), oldest first. */
+  outages?: Outage[];
+  /** Devices whose link is down now (for progress). */
+  devicesDown?: number;
 }
 
 export function emptyStats(): TransportStats {

@@ -25,6 +25,7 @@ import { LeanConnection, State, type LeanHost, type OfflineQueue } from './conne
 import { connectFrame, publishFrame, topicBytes } from './frames.js';
 import { openWire, type Wire } from './wire.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { OutageLog } from '../outages.js';
 import type { TlsSettings } from '../tls/tls-options.js';
 
 /** The preflight probe presents a minted identity as a device would; with certificates read from
@@ -101,6 +102,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
   private readonly live = new Set<LeanConnection>();
   private readonly gate: ConnectGate<LeanConnection>;
   private readonly counters: TransportStats = emptyStats();
+  private readonly outages: OutageLog;
   private readonly closeWaiters: (() => void)[] = [];
   private sweepTimer: TimerHandle | undefined;
   private nextAddress = 0;
@@ -116,6 +118,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
     this.keepaliveMs = (opts.keepaliveSec ?? 60) * 1000;
     this.timeoutMs = opts.ackTimeoutMs ?? 30_000;
     this.clock = opts.clock ?? systemClock;
+    this.outages = new OutageLog(() => this.clock.now());
     this.offlineQueue = opts.offlineQueue;
     this.gate = new ConnectGate(opts.maxConnecting ?? 256, (c) => this.startConn(c));
   }
@@ -217,13 +220,15 @@ export class LeanMqttTransport implements Transport, LeanHost {
 
   resent(n: number): void {
     this.counters.retries += n;
+    this.outages.resent(n);
   }
 
   released(): void {
     this.gate.release();
   }
 
-  connected(_c: LeanConnection, again: boolean, sessionPresent: boolean): void {
+  connected(c: LeanConnection, again: boolean, sessionPresent: boolean): void {
+    this.outages.up(c.clientId);
     if (again) {
       this.counters.reconnects++;
       if (sessionPresent) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
@@ -232,6 +237,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
 
   dropped(c: LeanConnection): void {
     this.open_--;
+    this.outages.down(c.clientId);
     const delay = backoffDelay(c.attempt++, this.opts.reconnect ?? {});
     c.reconnectTimer = this.clock
       .setTimeout(() => {
@@ -244,6 +250,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
   closed(c: LeanConnection, hadWire: boolean): void {
     if (c.reconnectTimer !== undefined) this.clock.clearTimeout(c.reconnectTimer);
     if (hadWire) this.open_--;
+    this.outages.gone(c.clientId);
     this.live.delete(c);
     this.gate.drop(c);
     c.failAll(new SendError(`connection of ${c.clientId} closed with the event unacknowledged`, 'network'));
@@ -348,12 +355,15 @@ export class LeanMqttTransport implements Transport, LeanHost {
     }
   }
 
+  /** Connections open or opening; a device whose link is down waiting for its reconnect is not. */
   connections(): number {
-    return this.opts.sharedConnections !== undefined ? this.shared.filter(Boolean).length : this.devices.size;
+    const all = this.opts.sharedConnections !== undefined ? this.shared.filter(Boolean).length : this.devices.size;
+    return Math.max(0, all - this.outages.downNow());
   }
 
   stats(): TransportStats {
-    return { ...this.counters };
+    const outages = this.outages.outages();
+    return { ...this.counters, ...(outages.length ? { outages, devicesDown: this.outages.downNow() } : {}) };
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,8 @@ import { TargetUnreachableError } from '../../protocol/errors.js';
 import { hash32 } from '../../core/rng.js';
 import type { BackoffOptions } from '../backoff.js';
 import { Deadlines, type Deadline } from '../deadlines.js';
-import type { Clock } from '../../core/clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { OutageLog } from '../outages.js';
 import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
 import type { Socket } from 'node:net';
 import {
@@ -72,7 +73,7 @@ export interface MqttTransportOptions {
 export { presenceTopic };
 
 function newConn(id: string, client: MqttClient): Conn {
-  return { id, client, pending: 0, finished: false, closedOnce: false, offline: [] };
+  return { id, client, pending: 0, finished: false, closedOnce: false, ending: false, offline: [] };
 }
 
 /** The preflight probe presents a minted identity as a device would; with certificates read from
@@ -95,6 +96,8 @@ interface Conn {
   finished: boolean;
   /** It has closed once: a connection that is not up now is an outage, not a first handshake. */
   closedOnce: boolean;
+  /** The run ends it: its close is no outage. */
+  ending: boolean;
   offline: Waiting[];
 }
 
@@ -107,6 +110,7 @@ export class MqttTransport implements Transport {
   private readonly closing = new Set<Promise<void>>();
   private readonly deadlines: Deadlines;
   private readonly counters: TransportStats = emptyStats();
+  private readonly outages: OutageLog;
   private nextAddress = 0;
   /** Events sent and not yet settled (acknowledged, failed, or expired at their deadline). */
   private unsettled = 0;
@@ -116,6 +120,8 @@ export class MqttTransport implements Transport {
   constructor(private readonly opts: MqttTransportOptions) {
     this.target = parseMqttTarget(opts.url);
     this.qos = opts.qos ?? 1;
+    const clock = opts.clock ?? systemClock;
+    this.outages = new OutageLog(() => clock.now());
     const timeout = opts.ackTimeoutMs ?? 30_000;
     this.deadlines = new Deadlines(
       timeout,
@@ -223,12 +229,16 @@ export class MqttTransport implements Transport {
    * its store); what waited in the offline queue goes then, in order. */
   private watch(conn: Conn): void {
     let atDrop = 0;
+    const id = conn.id || conn.client.options.clientId || '';
     conn.client.on('close', () => {
       conn.closedOnce = true;
       atDrop = conn.pending - conn.offline.length;
+      if (!conn.ending) this.outages.down(id);
     });
     conn.client.on('connect', () => {
       this.counters.retries += atDrop;
+      this.outages.up(id);
+      this.outages.resent(atDrop);
       atDrop = 0;
       for (const q of conn.offline.splice(0)) this.publish(conn, q.topic, q.payload, q.done);
     });
@@ -294,6 +304,8 @@ export class MqttTransport implements Transport {
   /** A graceful end waits for in-flight acknowledgements; events still pending at close have
    * already failed at their deadline, so those connections are closed at once. */
   private end(deviceId: string, conn: Conn): void {
+    conn.ending = true;
+    this.outages.gone(conn.id || conn.client.options.clientId || '');
     if (this.devices.get(deviceId) === conn) this.devices.delete(deviceId);
     this.opts.tls?.forget(deviceId);
     const p = conn.client
@@ -303,12 +315,15 @@ export class MqttTransport implements Transport {
     this.closing.add(p);
   }
 
+  /** Connections open or opening; a device whose link is down waiting for its reconnect is not. */
   connections(): number {
-    return this.opts.sharedConnections !== undefined ? this.shared.filter(Boolean).length : this.devices.size;
+    const all = this.opts.sharedConnections !== undefined ? this.shared.filter(Boolean).length : this.devices.size;
+    return Math.max(0, all - this.outages.downNow());
   }
 
   stats(): TransportStats {
-    return { ...this.counters };
+    const outages = this.outages.outages();
+    return { ...this.counters, ...(outages.length ? { outages, devicesDown: this.outages.downNow() } : {}) };
   }
 
   /** Waits until every event sent is settled (acknowledged, or failed at its deadline), then ends
