@@ -50,7 +50,7 @@ export function progressLines(s: LiveState, rate: number, scenario = ''): string
   const window = s.window ? `/${fmt(s.window)}` : '';
   return [
     `${scenario ? `${scenario} ` : ''}${bar(f)} ${Math.floor(f * 100)}% installs  elapsed ${clock(s.elapsedMs)}${remaining}  simulated +${clock(s.simElapsedMs)}`,
-    `installs ${fmt(s.installsDone)}/${fmt(s.installsTotal)} done  devices online ${fmt(s.devicesOnline)}  done ${fmt(s.devicesDone)}/${fmt(s.devicesTotal)}`,
+    `installs ${fmt(s.installsDone)}/${fmt(s.installsTotal)} done  devices online ${fmt(s.devicesOnline)}${s.devicesDown ? `  OFFLINE ${fmt(s.devicesDown)} for ${clock(s.downForMs ?? 0)}` : ''}  done ${fmt(s.devicesDone)}/${fmt(s.devicesTotal)}`,
     `events sent ${fmt(s.sent)}  acked ${fmt(s.acked)}  ${fmt(rate)} ev/s  p99 ${p99}  errors ${fmt(s.failed)}`,
     `in flight ${fmt(s.inFlight ?? 0)}${window} (window)  connections ${fmt(s.connections)}`,
     ...(s.lastError ? [`last error: ${s.lastError}`] : []),

@@ -4,6 +4,7 @@
  * the latency distribution, final status/state per platform, the lifecycle flows, lifecycle
  * durations and the reconciliation table with every difference highlighted. Pure.
  */
+import { connectivitySentence, OUTAGE_HEAD, OUTAGE_NUMERIC, outageRows } from './connectivity.js';
 import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
@@ -336,7 +337,7 @@ ${card(e2e ? `${e2e.p99} ms` : '-', 'end-to-end p99')}
 ${card(`${(r.durationMs / 1000).toFixed(2)} s`, 'wall time')}
 </div>
 ${opts.baseline ? comparisonHtml(compareResults(opts.baseline.result, r, opts.baseline.tolerances), opts.baseline.label) : ''}
-<h2>Thresholds</h2>${thresholds}
+${connectivityHtml(r)}<h2>Thresholds</h2>${thresholds}
 ${byTag(r)}
 ${overTime(r)}
 ${distribution(r)}
@@ -348,4 +349,12 @@ ${reconciliation(r)}
 <footer>${esc(r.schema)}; fleetsim ${esc(r.environment.fleetsim)}, Node ${esc(r.environment.node)} on ${esc(r.environment.platform)}/${esc(r.environment.arch)}, ${r.environment.cpus} CPUs, ${esc(r.environment.hostname)}. Finished ${esc(r.finishedAt)}.${r.events.lastError ? ` Last error: ${esc(r.events.lastError)}` : ''}</footer>
 </main></body></html>
 `;
+}
+
+/** The reconnects and outages, a sentence and a table; nothing when the links never dropped. */
+function connectivityHtml(r: RunResult): string {
+  const links = connectivitySentence(r);
+  if (!links) return '';
+  const rows = outageRows(r).map((row) => row.map(esc));
+  return `<h2>Connectivity</h2><p>${esc(links)}</p>${rows.length ? table(OUTAGE_HEAD, rows, OUTAGE_NUMERIC) : ''}\n`;
 }

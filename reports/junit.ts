@@ -5,6 +5,7 @@
  * reason, so a run that exits 0 never shows red in CI. Suites carry time, timestamp, hostname
  * and <properties> (seed, scenario, target) as the JUnit XSD has them. Pure: a result in, XML out.
  */
+import { connectivitySentence, OUTAGE_HEAD, outageRows } from './connectivity.js';
 import type { RunResult } from '../result/result.js';
 import type { ThresholdResult } from '../result/thresholds.js';
 import { describeUnmapped } from '../reconcile/labels.js';
@@ -133,6 +134,7 @@ function properties(r: RunResult): string {
     ...(r.aborted ? ([['aborted', r.aborted.reason]] as [string, string][]) : []),
     ...(r.gaveUp ? ([['gaveUp', `${r.gaveUp.events} events: ${r.gaveUp.reason}`]] as [string, string][]) : []),
     ...(failuresNote(r) ? ([['events.failureReasons', failuresNote(r)!]] as [string, string][]) : []),
+    ...connectivityProps(r),
   ];
   return `    <properties>\n${props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`).join('\n')}\n    </properties>`;
 }
@@ -165,4 +167,15 @@ export function renderJunit(r: RunResult): string {
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** The reconnects and outages as properties: the sentence, then one property per outage. */
+function connectivityProps(r: RunResult): [string, string][] {
+  const links = connectivitySentence(r);
+  if (!links) return [];
+  const outages = outageRows(r).map(
+    (row, i) =>
+      [`connectivity.outage.${i + 1}`, row.map((v, j) => `${OUTAGE_HEAD[j]} ${v}`).join(', ')] as [string, string],
+  );
+  return [['connectivity', links], ...outages];
 }

@@ -8,6 +8,7 @@ import { findState, findStatus, type Platform } from '../protocol/catalogue/cata
 import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
+import { connectivitySentence, OUTAGE_HEAD, OUTAGE_NUMERIC, outageRows } from './connectivity.js';
 import { injectedText, lostLines } from './faults.js';
 import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 
@@ -70,6 +71,7 @@ export function renderMarkdown(r: RunResult): string {
     '',
   );
 
+  out.push(...connectivityMd(r));
   out.push('## Thresholds', '');
   out.push(
     mdTable(
@@ -220,4 +222,13 @@ export function human(ms: number): string {
   if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)}m`;
   if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)}h`;
   return `${(ms / 86_400_000).toFixed(1)}d`;
+}
+
+/** The reconnects and outages section; nothing when the links never dropped. */
+function connectivityMd(r: RunResult): string[] {
+  const links = connectivitySentence(r);
+  if (!links) return [];
+  const align = OUTAGE_HEAD.map((_, i) => (OUTAGE_NUMERIC.includes(i) ? 'r' : 'l') as 'l' | 'r');
+  const rows = outageRows(r);
+  return ['## Connectivity', '', links, '', ...(rows.length ? [mdTable(OUTAGE_HEAD, rows, align), ''] : [])];
 }

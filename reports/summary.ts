@@ -4,6 +4,7 @@
  */
 import { CATALOGUE, findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
 import { gaveUpSentence, type RunResult } from '../result/result.js';
+import { connectivitySentence, OUTAGE_HEAD, OUTAGE_NUMERIC, outageRows } from './connectivity.js';
 import { renderFaults } from './faults.js';
 import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
@@ -61,6 +62,13 @@ export function renderSummary(r: RunResult, style: Style = plain): string {
       ['l', 'r', 'l'],
     ),
   );
+  const links = connectivitySentence(r);
+  if (links) {
+    out.push('', links);
+    const rows = outageRows(r);
+    const align = OUTAGE_HEAD.map((_, i) => (OUTAGE_NUMERIC.includes(i) ? 'r' : 'l') as 'l' | 'r');
+    if (rows.length) out.push(table([OUTAGE_HEAD, ...rows], align));
+  }
   const tagged = byTagRows(r);
   if (tagged) {
     out.push('');

@@ -14,6 +14,7 @@ import { reconcileReading, type TallyReading, withDevices } from '../reconcile/r
 import { expectedTallies } from '../reconcile/reconcile.js';
 import type { FaultPlan } from '../agent/faults/plan.js';
 import type { FaultCounts } from '../drive/fault-counts.js';
+import type { Connectivity } from './connectivity.js';
 import { coverageOf } from './coverage.js';
 import { faultReports } from './fault-report.js';
 import { peakPerSec } from './merge.js';
@@ -66,6 +67,8 @@ export interface ResultInput {
   activeFaults?: ReadonlyMap<number, { from: number; to: number }>;
   /** With network faults: the events sent that the endpoint never took in. */
   lostEvents?: LostEvents;
+  /** Reconnects and outages of the devices' links (the transport's, after it closed). */
+  connectivity?: Connectivity | undefined;
 }
 
 export function buildResult(r: ResultInput): RunResult {
@@ -132,6 +135,7 @@ export function buildResult(r: ResultInput): RunResult {
     environment: r.environment,
     devices: { total: fleet.devices.length, byPlatform, installations: sim.installs.length },
     events,
+    ...(r.connectivity ? { connectivity: r.connectivity } : {}),
     throughput: {
       eventsPerSec: durationMs ? Math.round((metrics.acked / durationMs) * 1000 * 10) / 10 : 0,
       peakPerSec: peakPerSec(metrics.timeline),

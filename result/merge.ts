@@ -29,6 +29,7 @@ import { RESULT_SCHEMA, verdictOf, type RunResult } from './result.js';
 import { checkThresholds } from './thresholds.js';
 import { mergeTagRows, rowsTagged } from './tag-figures.js';
 import type { Threshold } from '../agent/scenario/thresholds.js';
+import { mergeConnectivity } from './connectivity.js';
 
 export interface MergeOptions {
   /**
@@ -253,6 +254,7 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
       installations: sum((r) => r.devices.installations),
     },
     events,
+    ...connectivityOfParts(results),
     throughput: {
       eventsPerSec: durationMs ? round1((events.acked / durationMs) * 1000) : 0,
       peakPerSec: peakPerSec(points),
@@ -292,4 +294,10 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
   if (results.every((r) => r.coverage !== undefined))
     merged.coverage = (opts.mergeCoverage ?? mergeCoverage)(results.map((r) => r.coverage!));
   return merged;
+}
+
+/** The parts' reconnects and outages as one (absent when no part lost its link). */
+function connectivityOfParts(results: readonly RunResult[]): Pick<RunResult, 'connectivity'> {
+  const c = mergeConnectivity(results.map((r) => r.connectivity));
+  return c ? { connectivity: c } : {};
 }

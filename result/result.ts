@@ -3,6 +3,7 @@
  * contract. Reports (reports/) only render it; agent/merge.ts combines several exactly.
  */
 import type { TransportKind } from '../transport/kinds/kinds.js';
+import type { Connectivity } from './connectivity.js';
 import type { Coverage } from './coverage.js';
 import type { FaultReport } from './fault-report.js';
 import type { LifecycleDuration, FlowLink } from '../drive/lifecycle-metrics.js';
@@ -64,6 +65,8 @@ export interface RunResult {
   lostWorkers?: { workers: string[]; devices: number };
   /** With network faults, the events sent that the endpoint's history lacks (run/lost-events.ts). */
   lostEvents?: LostEvents;
+  /** Present when devices lost their link to the target: reconnects, and each outage (result/connectivity.ts). */
+  connectivity?: Connectivity;
   throughput: { eventsPerSec: number; peakPerSec: number };
   latency: {
     /** Send to transport acknowledgement (MQTT PUBACK / PUBCOMP, HTTP response). */

@@ -119,6 +119,9 @@ export function reportProgress(
     tick(now) {
       metrics.flush();
       const online = countUpTo(arrivals, counter.simNow - run.simStartMs);
+      const links = transport.stats();
+      const down = links.devicesDown ?? 0;
+      const outage = down ? links.outages?.at(-1) : undefined;
       onTick({
         offered: metrics.offered,
         sent: metrics.sent,
@@ -126,7 +129,8 @@ export function reportProgress(
         acked: metrics.acked,
         failed: metrics.failed,
         connections: transport.connections(),
-        devicesOnline: Math.max(0, online - counter.devicesDone),
+        devicesOnline: Math.max(0, online - counter.devicesDone - down),
+        ...(outage ? { devicesDown: down, downForMs: outage.to - outage.from } : {}),
         devicesDone: counter.devicesDone,
         devicesTotal: run.fleet.devices.length,
         installsDone: installsTotal - run.sim.remaining,

@@ -98,8 +98,12 @@ export interface LiveState {
   acked: number;
   failed: number;
   connections: number;
-  /** Devices that have come online (simulated time reached their arrival) and are not done. */
+  /** Devices that have come online (simulated time reached their arrival) and are not done, less
+   * those whose link to the target is down now. */
   devicesOnline: number;
+  /** Devices whose link to the target is down now, and how long the outage has lasted (ms). */
+  devicesDown?: number;
+  downForMs?: number;
   devicesDone: number;
   devicesTotal: number;
   installsDone: number;

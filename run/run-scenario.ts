@@ -6,6 +6,7 @@
 import type { Scenario } from '../agent/scenario/schema.js';
 import { systemClock } from '../core/clock.js';
 import { buildResult } from '../result/build.js';
+import { connectivityOf } from '../result/connectivity.js';
 import type { RunResult } from '../result/result.js';
 import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
@@ -145,6 +146,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         ...(evidence ? { differenceAt: evidence.differenceAt } : {}),
         ...(networkFaults ? { activeFaults: activeSpans(networkFaults) } : {}),
         ...(evidence?.lostEvents ? { lostEvents: evidence.lostEvents } : {}),
+        connectivity: connectivityOf(transport.stats()),
         shard: opts.shard,
       });
       log?.info(

@@ -245,6 +245,10 @@ function sumProgress(parts: readonly (LiveState | undefined)[]): LiveState | und
     }
     for (const k of SUMMED) sum[k] += p[k];
     for (const k of LARGEST) sum[k] = Math.max(sum[k], p[k]);
+    if (p.devicesDown) {
+      sum.devicesDown = (sum.devicesDown ?? 0) + p.devicesDown;
+      sum.downForMs = Math.max(sum.downForMs ?? 0, p.downForMs ?? 0);
+    }
     if (p.lastError) sum.lastError = p.lastError;
   }
   return sum;
