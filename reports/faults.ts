@@ -12,6 +12,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 const ORDER = ['duplicated', 'reordered', 'heldInOrder', 'delayed', 'skewed', 'stuck', 'reset', 'refused', 'paused'];
 
 export function injectedText(f: FaultReport): string {
+  if (f.notInjected) return f.notInjected;
   const keys = Object.keys(f.injected).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
   const parts = keys
     .filter((k) => k !== 'delayMs' && f.injected[k])

@@ -65,6 +65,8 @@ export interface ResultInput {
   differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
   /** When each network fault was in force in fact (wall ms from the drive's start), by index. */
   activeFaults?: ReadonlyMap<number, { from: number; to: number }>;
+  /** Network faults the drive ended before, by index: why each did nothing. */
+  notInjected?: ReadonlyMap<number, string>;
   /** With network faults: the events sent that the endpoint never took in. */
   lostEvents?: LostEvents;
   /** Reconnects and outages of the devices' links (the transport's, after it closed). */
@@ -171,6 +173,7 @@ export function buildResult(r: ResultInput): RunResult {
             simStartMs: r.simStartMs,
             ...(r.differenceAt ? { differenceAt: r.differenceAt } : {}),
             ...(r.activeFaults ? { active: r.activeFaults } : {}),
+            ...(r.notInjected ? { notInjected: r.notInjected } : {}),
           }),
         }
       : {}),

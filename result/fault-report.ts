@@ -36,6 +36,8 @@ export interface FaultReport {
   exact: boolean | null;
   /** Said when the differences lie only within what this fault struck. */
   note?: string;
+  /** Said when the run ended before the fault's moment or window: it did nothing. */
+  notInjected?: string;
 }
 
 export interface FaultReportInput {
@@ -51,6 +53,8 @@ export interface FaultReportInput {
   differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
   /** When each network fault was in force in fact, wall ms from the drive's start, by index. */
   active?: ReadonlyMap<number, { from: number; to: number }>;
+  /** Network faults the drive ended before, by index: why each did nothing. */
+  notInjected?: ReadonlyMap<number, string>;
 }
 
 export function faultReports(r: FaultReportInput): FaultReport[] {
@@ -75,6 +79,8 @@ export function faultReports(r: FaultReportInput): FaultReport[] {
       exact,
     };
     if (f.kind === 'stuck') out.stuck = stuckDevices(strikes, r.installs, r.simStartMs);
+    const missed = r.notInjected?.get(f.index);
+    if (missed) out.notInjected = missed;
     const note = exact === false && complete ? onlyInWindow(f, r) : undefined;
     if (note) out.note = note;
     return out;
@@ -130,21 +136,36 @@ function stuckDevices(
   return [...wanted.keys()].map((id) => byDevice.get(id)).filter((d): d is StuckDevice => d !== undefined);
 }
 
-/** Adds the reports of several parts (workers, shards) of one run: counts add, stuck lists join. */
+/** Kinds whose window opens once for the whole fleet, in every part (each part's proxy opens it
+ * for its own devices): the fleet's `struck` is the windows opened, not their sum over parts. */
+const FLEET_WINDOWS = new Set(['partition', 'delay', 'bandwidth']);
+
+/** Adds the reports of several parts (workers, shards) of one run: counts add, stuck lists join;
+ * a fault no part injected keeps a part's reason. */
 export function mergeFaultReports(parts: readonly FaultReport[][], exact: boolean | null): FaultReport[] {
   const first = parts[0];
   if (!first) return [];
   return first.map((f, i) => {
     const injected: Record<string, number> = {};
     const stuck: StuckDevice[] = [];
+    let notInjected: string | undefined;
     for (const p of parts) {
       const x = p[i];
       if (!x) continue;
-      for (const [k, n] of Object.entries(x.injected)) injected[k] = (injected[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(x.injected))
+        injected[k] =
+          k === 'struck' && FLEET_WINDOWS.has(f.kind) ? Math.max(injected[k] ?? 0, n) : (injected[k] ?? 0) + n;
       stuck.push(...(x.stuck ?? []));
+      notInjected ??= x.notInjected;
     }
     stuck.sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1));
-    const { note: _note, ...rest } = f;
-    return { ...rest, injected, exact, ...(f.stuck ? { stuck: stuck.slice(0, STUCK_LISTED) } : {}) };
+    const { note: _note, notInjected: _missed, ...rest } = f;
+    return {
+      ...rest,
+      injected,
+      exact,
+      ...(f.stuck ? { stuck: stuck.slice(0, STUCK_LISTED) } : {}),
+      ...(notInjected && !injected.struck ? { notInjected } : {}),
+    };
   });
 }

@@ -7,6 +7,7 @@ import type { FaultPlan } from '../agent/faults/plan.js';
 import type { EndpointFaultWindow, EndpointFaults } from '../broker/endpoint-faults.js';
 import { parseDuration } from '../core/delay.js';
 import type { FaultReport } from '../result/fault-report.js';
+import { notInjectedText } from './fault-not-injected.js';
 
 export function endpointWindows(plan: FaultPlan, driveStartMs: number): EndpointFaultWindow[] {
   const out: EndpointFaultWindow[] = [];
@@ -36,4 +37,13 @@ export function addEndpointCounts(faults: FaultReport[] | undefined, counts: rea
   faults?.forEach((f, i) => {
     for (const [k, n] of Object.entries(counts[i] ?? {})) f.injected[k] = (f.injected[k] ?? 0) + n;
   });
+}
+
+/** The endpoint's windows that opened after the drive ended (`endedAt`, wall ms from its start), by fault index. */
+export function endpointNotInjected(plan: FaultPlan, endedAt: number): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const f of plan.faults)
+    if ((f.kind === 'refusing-endpoint' || f.kind === 'slow-endpoint') && f.from > endedAt)
+      out.set(f.index, notInjectedText(endedAt, 'window', f.from));
+  return out;
 }

@@ -2,10 +2,12 @@
  * What each network fault did, as the run counted it (the fault proxy on the wire, the endpoint's
  * restart, the hook), and how those figures become the report's per-fault counters.
  */
+import type { FaultReport } from '../result/fault-report.js';
 import type { FaultProxy } from '../transport/fault-proxy/proxy.js';
 import type { TransportStats } from '../transport/types.js';
 import type { RestartFigures } from './endpoint-process.js';
-import type { NetworkFault, NetworkFaults } from './network-faults.js';
+import type { NetworkFault } from './network-fault-types.js';
+import type { NetworkFaults } from './network-faults.js';
 import type { HookOutcome } from './restart-hook.js';
 
 /** What one fault did. Counts from the proxy are its counters' change over the fault's window
@@ -24,10 +26,14 @@ export interface NetworkFaultFigures {
   refusedConnects: number;
   blackholedBytes: number;
   delayedBytes: number;
+  /** A drop's own devices whose moment came after the drive ended (never struck). */
+  afterRunEnd: number;
   restarts: (RestartFigures & { downMs: number })[];
   hooks: HookOutcome[];
   /** Set when the fault could not be applied as asked (a hook failed, a restart did not come back). */
   error: string | undefined;
+  /** Set when the drive ended before the fault's moment or window: it did nothing. */
+  notInjected: string | undefined;
   /** When it was in force in fact, wall ms from the drive's start (a loaded machine fires timers late). */
   active: { from: number; to: number } | undefined;
 }
@@ -85,6 +91,7 @@ export function countFigures(
     put('refusedConnects', f.refusedConnects);
     put('blackholedBytes', f.blackholedBytes);
     put('delayedBytes', f.delayedBytes);
+    put('afterRunEnd', f.afterRunEnd);
     put('restarts', f.restarts.length);
     put(
       'replayed',
@@ -106,6 +113,7 @@ const OWN: Record<NetworkFault['kind'], readonly string[]> = {
     'struck',
     'connectionsCut',
     'notConnected',
+    'afterRunEnd',
     'blackholedBytes',
     'queued',
     'overflowed',
@@ -168,4 +176,18 @@ export function plusCounts(
 /** Each network fault's span in force, by its index, for the "only in this fault's window" note. */
 export function activeSpans(figures: readonly NetworkFaultFigures[]): Map<number, { from: number; to: number }> {
   return new Map(figures.flatMap((f) => (f.active ? [[f.index, f.active] as const] : [])));
+}
+
+/** Each network fault the drive ended before, by its index: what the report says of it. */
+export function notInjectedOf(figures: readonly NetworkFaultFigures[]): Map<number, string> {
+  return new Map(figures.flatMap((f) => (f.notInjected ? [[f.index, f.notInjected] as const] : [])));
+}
+
+/** Says, in a merged result's faults, which the parent's own faults (a --workers run's restarts,
+ * the endpoint's windows) did not inject. */
+export function addNotInjected(faults: FaultReport[] | undefined, missed: ReadonlyMap<number, string>): void {
+  for (const [i, why] of missed) {
+    const f = faults?.[i];
+    if (f && !f.injected.struck) f.notInjected = why;
+  }
 }

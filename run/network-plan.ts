@@ -12,7 +12,7 @@ import { parseDuration } from '../core/delay.js';
 import { UsageError } from '../protocol/errors.js';
 import type { OfflineQueue } from '../transport/mqtt-lean/connection.js';
 import type { TransportKind } from '../transport/kinds/kinds.js';
-import type { NetworkFault } from './network-faults.js';
+import type { NetworkFault } from './network-fault-types.js';
 
 export interface NetworkContext {
   /** The run's seed: the proxy's jitter is drawn from it. */

@@ -10,11 +10,11 @@ import { connectivityOf } from '../result/connectivity.js';
 import type { RunResult } from '../result/result.js';
 import { createTransport } from '../transport/registry.js';
 import { driveFleet } from './drive-fleet.js';
-import { endpointCounts, endpointWindows } from './endpoint-faults.js';
+import { endpointCounts, endpointNotInjected, endpointWindows } from './endpoint-faults.js';
 import { environment } from './environment.js';
 import { faultEvidence, sentLogFor } from './fault-evidence.js';
 import type { SentLog } from './sent-log.js';
-import { activeSpans, countsByFault, followed, plusCounts } from './network-figures.js';
+import { activeSpans, countsByFault, followed, notInjectedOf, plusCounts } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
@@ -88,7 +88,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         ? opts.baselineBefore && fromParent(opts.baselineBefore)
         : await heldBefore(rt, target, run.appIds);
       const sentLog = sentLogFor(run.faults, clock, run.fleet.devices.length);
-      target.endpoint?.faults.arm(endpointWindows(run.faults, clock.now()));
+      const driveStart = clock.now();
+      target.endpoint?.faults.arm(endpointWindows(run.faults, driveStart));
       net?.faults.watchQueues(() => {
         const s = transport.stats();
         return { queued: s.offlineQueued ?? 0, dropped: s.offlineDropped ?? 0 };
@@ -98,6 +99,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       net?.faults.start();
       sentLog?.start();
       const driven = await driveFleet(run, transport, withSentLog(opts, sentLog), clock, rt?.encoder);
+      const endpointMissed = target.endpoint ? endpointNotInjected(run.faults, clock.now() - driveStart) : undefined;
       const networkFaults = await net?.faults.stop();
       target.endpoint?.faults.disarm();
       await transport.close();
@@ -145,6 +147,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         moreFaultCounts: plusCounts(endpointCounts(run.faults, target.endpoint?.faults), networkCounts),
         ...(evidence ? { differenceAt: evidence.differenceAt } : {}),
         ...(networkFaults ? { activeFaults: activeSpans(networkFaults) } : {}),
+        notInjected: new Map([...(endpointMissed ?? []), ...(networkFaults ? notInjectedOf(networkFaults) : [])]),
         ...(evidence?.lostEvents ? { lostEvents: evidence.lostEvents } : {}),
         connectivity: connectivityOf(transport.stats()),
         shard: opts.shard,

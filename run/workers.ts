@@ -21,9 +21,9 @@ import { forWorkers } from './read-baseline.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
-import { addEndpointCounts, endpointCounts, endpointWindows } from './endpoint-faults.js';
+import { addEndpointCounts, endpointCounts, endpointNotInjected, endpointWindows } from './endpoint-faults.js';
 import { NetworkFaults } from './network-faults.js';
-import { countsByFault } from './network-figures.js';
+import { addNotInjected, countsByFault, notInjectedOf } from './network-figures.js';
 import type { NetworkPlan } from './network-plan.js';
 import { planNetwork } from './network-step.js';
 import type { Target } from './open-target.js';
@@ -94,13 +94,16 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     seed: plan.seed,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
-  // Armed at the first progress a worker reports, the nearest this process sees to the drives' start.
+  // Armed at the first progress a worker reports, from the start of that worker's drive.
   let armed = (!target.endpoint && !restarts) || faults.faults.length === 0;
-  const armOnce = () => {
+  let driveStart: number | undefined;
+  const armOnce = (p: LiveState) => {
     if (armed) return;
     armed = true;
-    restarts?.start();
-    target.endpoint?.faults.arm(endpointWindows(faults, clock.now()));
+    // the faults' clock starts with the worker's drive, which has run elapsedMs by its first progress
+    driveStart = clock.now() - p.elapsedMs;
+    restarts?.start(driveStart);
+    target.endpoint?.faults.arm(endpointWindows(faults, driveStart));
   };
   const progress: (LiveState | undefined)[] = Array.from({ length: workers }, () => undefined);
   // Progress shows the workers' summed figures and the latest error any worker reported.
@@ -150,7 +153,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
         },
         (p) => {
           progress[index] = p;
-          armOnce();
+          armOnce(p);
         },
         undefined,
         points ? (p) => points.add(index, p) : undefined,
@@ -168,6 +171,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       opts.signal?.removeEventListener('abort', stopAll),
     );
     const restartFigures = await restarts?.stop();
+    const missed = new Map([
+      ...(target.endpoint && driveStart !== undefined ? endpointNotInjected(faults, clock.now() - driveStart) : []),
+      ...(restartFigures ? notInjectedOf(restartFigures) : []),
+    ]);
     const parts = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
     const lost = runs.flatMap((r) => r.lost() ?? []);
@@ -179,8 +186,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     checkShards(parts);
     if (rt) {
       const merged = await mergeThroughTarget(rt, parts, clock, before);
-      if (restartFigures)
+      if (restartFigures) {
         addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
+      }
+      addNotInjected(merged.faults, missed);
       merged.target = { kind: 'external', url: shownUrl(rt), ...(opts.targetFile ? { file: opts.targetFile } : {}) };
       merged.runId = rt.runId;
       if (rt.wire.namespaced) merged.namespaced = true;
@@ -192,8 +201,10 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     target.endpoint?.faults.disarm();
     const merged = mergeResults(parts, { sharedTarget: true, tallies, target: { kind: target.kind, url: target.url } });
     addEndpointCounts(merged.faults, endpointCounts(faults, target.endpoint?.faults));
-    if (restartFigures)
+    if (restartFigures) {
       addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
+    }
+    addNotInjected(merged.faults, missed);
     if (before && target.kind === 'external') merged.reconciliation.heldBefore = before.pairs;
     return merged;
   } catch (err) {

@@ -28,7 +28,9 @@ const common = {
     .number()
     .positive()
     .optional()
-    .describe('Most events sent per real second, fleet-wide (pacing). Default: no cap.'),
+    .describe(
+      'Most events sent per real second, fleet-wide (pacing): with --workers or --shard each part paces at its share of the devices, so together they send at this rate. Default: no cap.',
+    ),
   http: z
     .object({
       connections: z
