@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type FaultReport, mergeFaultReports } from '../result/fault-report.js';
 import { mergeResults, mergeTimelines } from '../result/merge.js';
 import { decodeHistogram, newLatencyHistogram, summarise } from '../drive/metrics.js';
 import { UsageError } from '../protocol/errors.js';
@@ -85,5 +86,41 @@ describe('merging results', () => {
   it('refuses what is not a result', () => {
     expect(() => mergeResults([ra, { schema: 'other' } as never])).toThrow(UsageError);
     expect(() => mergeResults([])).toThrow(UsageError);
+  });
+});
+
+describe('merging the parts of a run: per-fault figures', () => {
+  const line = (kind: string, injected: Record<string, number>, notInjected?: string): FaultReport => ({
+    name: 'f',
+    kind,
+    window: { clock: 'wall', atMs: 500, forMs: 2000 },
+    devices: 66,
+    injected,
+    exact: true,
+    ...(notInjected ? { notInjected } : {}),
+  });
+
+  it("a partition's window opens once per part: struck is the fleet's windows, the wire counts add", () => {
+    const [m] = mergeFaultReports(
+      [[line('partition', { struck: 1, connectionsCut: 20 })], [line('partition', { struck: 1, connectionsCut: 13 })]],
+      true,
+    );
+    expect(m!.injected).toEqual({ struck: 1, connectionsCut: 33 });
+  });
+
+  it("a drop's struck devices are each part's own: they add", () => {
+    const [m] = mergeFaultReports(
+      [[line('connection-drop', { struck: 40 })], [line('connection-drop', { struck: 35 })]],
+      true,
+    );
+    expect(m!.injected.struck).toBe(75);
+  });
+
+  it('a fault no part injected keeps the reason; one that some part injected does not', () => {
+    const why = 'not injected: the run ended at 1.90 s';
+    const [none] = mergeFaultReports([[line('partition', {}, why)], [line('partition', {}, why)]], true);
+    expect(none!.notInjected).toBe(why);
+    const [some] = mergeFaultReports([[line('partition', {}, why)], [line('partition', { struck: 1 })]], true);
+    expect(some!.notInjected).toBeUndefined();
   });
 });
