@@ -3,15 +3,17 @@
  * flags, or from questions when the terminal is interactive (or --interactive). Refuses to
  * overwrite a file unless --force.
  */
-import { isTransportKind, TRANSPORT_KINDS, type TransportKind } from '../transport/kinds/kinds.js';
+import { isTransportKind, TRANSPORT_KINDS, TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../agent/scenario/load.js';
 import { isPlatform, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
+import { loadTargetFile } from '../agent/scenario/target-load.js';
 import { initScenario, type InitAnswers } from './init-template.js';
+import { initTarget } from './init-target-template.js';
 import { wholeNumber } from './number-flags.js';
 
 export interface InitArgs {
@@ -21,6 +23,8 @@ export interface InitArgs {
   devices?: unknown;
   transport?: string;
   app?: string;
+  /** Your service's URL: a target description is written beside the scenario. */
+  target?: string;
   force: boolean;
   /** Ask; default: when stdin is a terminal. */
   interactive?: boolean;
@@ -52,6 +56,22 @@ function nameOf(text: string): string {
   return text;
 }
 
+/** The transport a target URL needs (its scheme), as run picks it. */
+function targetKindOf(url: string): TransportKind {
+  let scheme = '';
+  try {
+    scheme = new URL(url).protocol.slice(0, -1);
+  } catch {}
+  for (const [kind, spec] of Object.entries(TRANSPORTS))
+    if (spec.schemes.includes(scheme)) return kind as TransportKind;
+  throw new UsageError(
+    `--target "${url}": expected your service's URL, mqtt(s)://, ws(s):// or http(s)://host:port[/path], e.g. mqtt://127.0.0.1:1883.`,
+  );
+}
+
+/** my.yaml -> my.target.yaml, beside it. */
+const targetFileFor = (file: string) => join(dirname(file), `${basename(file, extname(file))}.target.yaml`);
+
 function transportOf(text: string): TransportKind {
   if (!isTransportKind(text)) throw new UsageError(`--transport "${text}": expected ${TRANSPORT_KINDS.join(' or ')}.`);
   return text;
@@ -77,6 +97,7 @@ async function ask(
       devices: a.devices ?? (await question('Devices in all', defaults.devices)),
       transport: a.transport ?? (await question('Transport (mqtt, http)', defaults.transport)),
       app: a.app ?? (await question('App id', defaults.app)),
+      target: a.target ?? (await question("Your service's URL (empty: the embedded endpoint)", '')),
     };
   } finally {
     rl.close();
@@ -103,16 +124,24 @@ export async function initCommand(a: InitArgs): Promise<number> {
         devices: a.devices ?? defaults.devices,
         transport: a.transport ?? defaults.transport,
         app: a.app ?? defaults.app,
+        target: a.target ?? '',
       };
+  const targetUrl = given.target.trim() || undefined;
+  const targetKind = targetUrl ? targetKindOf(targetUrl) : undefined;
+  const targetFile = targetUrl ? targetFileFor(file) : undefined;
+  if (targetFile && existsSync(targetFile) && !a.force)
+    throw new UsageError(`${targetFile} already exists; pass --force to overwrite it, or name another scenario file.`);
   const answers: InitAnswers = {
     name: nameOf(given.name),
     platforms: platformsOf(given.platforms),
     devices: wholeNumber('devices', given.devices),
-    transport: transportOf(given.transport),
+    // the target's scheme picks the transport, as it does in a run
+    transport: targetKind ?? transportOf(given.transport),
     appId: given.app,
     schemaPath: relative(dirname(resolve(file)), schemaFile())
       .split('\\')
       .join('/'),
+    targetFile: targetFile ? basename(targetFile) : undefined,
   };
   if (answers.devices < answers.platforms.length)
     throw new UsageError(
@@ -122,8 +151,16 @@ export async function initCommand(a: InitArgs): Promise<number> {
   // What init writes must load: a bad app id is reported against the flag, not the new file.
   parseScenario(text, file);
   writeFileSync(file, text);
+  if (targetFile && targetUrl && targetKind) {
+    writeFileSync(targetFile, initTarget({ url: targetUrl, kind: targetKind, scenarioFile: basename(file) }));
+    // what init writes must load as run loads it
+    loadTargetFile(targetFile, process.env);
+  }
+  const withTarget = targetFile ? ` --target-file ${targetFile}` : '';
   process.stdout.write(
-    `wrote ${file}: ${answers.devices} devices (${answers.platforms.join(', ')}) over ${answers.transport}.\nnext: fleetsim validate ${file} && fleetsim run ${file}\n`,
+    `wrote ${file}: ${answers.devices} devices (${answers.platforms.join(', ')}) over ${answers.transport}.\n` +
+      (targetFile ? `wrote ${targetFile}: your service at ${targetUrl}; set its tallies: to reconcile.\n` : '') +
+      `next: fleetsim validate ${file}${withTarget} && fleetsim run ${file}${withTarget}\n`,
   );
   return 0;
 }

@@ -14,6 +14,8 @@ export interface InitAnswers {
   appId: string;
   /** Relative path from the scenario to scenario.schema.json, for editors. */
   schemaPath: string;
+  /** The target description written beside it (init --target), as the scenario's run names it. */
+  targetFile?: string | undefined;
 }
 
 /** `devices` split over the platforms, the remainder to the first ones. */
@@ -36,6 +38,11 @@ export function initScenario(a: InitAnswers): string {
     `# ${a.name}: written by \`fleetsim init\`. Check it with \`fleetsim validate\`, run it with \`fleetsim run\`.`,
     '# Your editor completes and explains every field through the schema above; docs/lifecycles.md and',
     '# docs/report.md describe the lifecycles and the thresholds.',
+    ...(a.targetFile
+      ? [
+          `# Against your service: fleetsim run <this file> --target-file ${a.targetFile} (without it: the embedded endpoint).`,
+        ]
+      : []),
     `name: ${a.name}`,
     `description: ${a.devices} devices install ${a.appId} over ${a.transport}.`,
     'seed: 1                 # same seed: same devices, same paths, same tallies',
@@ -60,7 +67,9 @@ export function initScenario(a: InitAnswers): string {
     `#   - { platform: ${a.platforms[0]}, checkIn: 30s }`,
     '',
     'thresholds:              # any that fails makes the run exit 1 (junit.xml shows which)',
-    '  - reconciliation: exact # every tally matches what the devices did',
+    a.targetFile
+      ? `  # - reconciliation: exact # once ${a.targetFile} says how to read your counts (tallies:)`
+      : '  - reconciliation: exact # every tally matches what the devices did',
     '  - errors.rate < 0.1%',
     '  - latency.ack.p99 < 1s',
     '',

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
+import { loadTargetFile } from '../agent/scenario/target-load.js';
 import { cli, ROOT, tempDir, writeTemp } from './helpers.js';
+import { fleetsimAsync } from './helpers/cli-async.js';
+import { startServe } from './helpers/serve-process.js';
 
 const MANY_MISTAKES = [
   'name: t',
@@ -42,6 +45,26 @@ describe('fleetsim validate', () => {
     const r = cli(['validate', file]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/quotas\[0\]/);
+  });
+
+  it("refuses what a run would refuse in the target: the scenario's own target: and a --target-file", () => {
+    const base = readFileSync(join(ROOT, 'scenarios', 'ci-gate.yaml'), 'utf8');
+    const inline = writeTemp('inline-target.yaml', `${base}\ntarget:\n  url: ftp://127.0.0.1:1\n`);
+    const r = cli(['validate', inline]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`${inline}:\\d+: url: ftp://127.0.0.1:1 has the scheme ftp:`));
+    const scenario = join(ROOT, 'scenarios', 'ci-gate.yaml');
+    const target = writeTemp('t.yaml', 'url: mqtt://127.0.0.1:1883\nwire:\n  topic: "fleet/{deviceId}/{colour}"\n');
+    const t = cli(['validate', scenario, '--target-file', target]);
+    expect(t.code).toBe(3);
+    expect(t.stderr).toContain(`${target}:3`);
+    expect(t.stderr).toContain('colour');
+    const good = writeTemp('good.yaml', 'url: mqtt://127.0.0.1:1883\ntallies: { source: none }\n');
+    const ok = cli(['validate', scenario, '--target-file', good]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(
+      `target ${good}: mqtt://127.0.0.1:1883 (mqtt, fleetsim's wire), counts read back from nowhere`,
+    );
   });
 
   it('says what a valid scenario holds, and exits 0', () => {
@@ -98,6 +121,45 @@ describe('fleetsim init', () => {
       .join('\n');
     expect(open).toContain('\nquotas:');
     expect(() => parseScenario(open, file)).not.toThrow();
+  });
+
+  it('with --target writes a commented target file beside it that validates and runs against a real serve', async () => {
+    const serve = await startServe([]);
+    try {
+      const dir = tempDir();
+      const file = join(dir, 'mine.yaml');
+      const r = cli(['init', file, '--devices', '24', '--platforms', 'ios,android', '--target', serve.mqttUrl]);
+      expect(r.code, r.stderr).toBe(0);
+      const targetFile = join(dir, 'mine.target.yaml');
+      expect(r.stdout).toContain(`wrote ${targetFile}`);
+      expect(r.stdout).toContain(`fleetsim run ${file} --target-file ${targetFile}`);
+      const text = readFileSync(targetFile, 'utf8');
+      expect(text).toContain(`url: ${serve.mqttUrl}`);
+      expect(readFileSync(file, 'utf8')).toContain('--target-file mine.target.yaml');
+      expect(cli(['validate', file, '--target-file', targetFile]).code).toBe(0);
+      // its commented blocks are valid when uncommented (the wire, identities, TLS)
+      const open = text
+        .split('\n')
+        .map((l) => l.replace(/^# (wire:|tls:|headers:|clientId:|username:|password:|settle:| {2,}\S)/, '$1'))
+        .join('\n');
+      expect(open).toContain('\nwire:\n  topic:');
+      const opened = join(dir, 'opened.target.yaml');
+      writeFileSync(opened, open);
+      expect(() => loadTargetFile(opened, { INGEST_TOKEN: 't', DEVICE_PASSWORD: 'p' })).not.toThrow();
+      // as it is, the run sends and is not reconciled: exit 0, junit skipped
+      const sent = await fleetsimAsync(['run', file, '--target-file', targetFile, '--quiet', '--out', join(dir, 'a')]);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'a', 'junit.xml'), 'utf8')).toContain('<skipped');
+      // following its comment (a fleetsim serve's tallies API), the counts are read back and match
+      writeFileSync(targetFile, text.replace('  source: none\n', `  source: fleetsim\n  url: ${serve.httpUrl}\n`));
+      const run = await fleetsimAsync(['run', file, '--target-file', targetFile, '--quiet', '--out', join(dir, 'b')]);
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'b', 'report.json'), 'utf8'));
+      expect(report.reconciliation.checked).toBe(true);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 
   it('asks for what the flags leave out, taking answers line by line', () => {

@@ -5,7 +5,8 @@ import { defineCommand } from './command.js';
 
 export const initModule = defineCommand({
   command: 'init [file]',
-  describe: 'write a commented scenario that runs as it is (asks when the terminal is interactive)',
+  describe:
+    'write a commented scenario that runs as it is, and with --target a target file for your service (asks when the terminal is interactive)',
   builder: (y) =>
     y
       .positional('file', { type: 'string', default: 'scenario.yaml', describe: 'file to write' })
@@ -14,6 +15,11 @@ export const initModule = defineCommand({
       .option('devices', wholeNumberOption('devices in all, split over the platforms (default 1000)'))
       .option('transport', { type: 'string', describe: 'mqtt or http (default mqtt)' })
       .option('app', { type: 'string', describe: 'app id (default com.example.app)' })
+      .option('target', {
+        type: 'string',
+        describe:
+          "your service's URL: also writes <file>.target.yaml, a commented target description (docs/targets.md)",
+      })
       .option('interactive', {
         type: 'boolean',
         describe: 'ask for what the flags leave out (default: on a terminal)',
@@ -27,6 +33,7 @@ export const initModule = defineCommand({
       ...(a.devices !== undefined ? { devices: a.devices } : {}),
       ...(a.transport !== undefined ? { transport: a.transport } : {}),
       ...(a.app !== undefined ? { app: a.app } : {}),
+      ...(a.target !== undefined ? { target: a.target as string } : {}),
       ...(a.interactive !== undefined ? { interactive: a.interactive } : {}),
       force: a.force,
     }),
