@@ -4,38 +4,70 @@
  * devices a binary heap's sift touches twenty cache lines per event; here an event lands in the
  * bucket of its time in O(1), and a bucket is sorted once when the queue reaches it.
  *
- * Three places hold entries. The wheel: `buckets` lists of width `widthMs`, covering the
- * buckets from the current one on; each list in push order, linked through per-id arrays, so the
- * queue allocates nothing per entry. The far heap: entries past the wheel's horizon, moved into
- * the wheel as it turns. The current bucket: its entries sorted in `run`, and a small heap for
- * entries pushed into it (or before it) while it drains.
+ * An entry is its time, its id and two int32 words its owner keeps with it (the simulator: the
+ * device's slot and its first installation), so whoever pops it has them without a lookup by id,
+ * which at a million devices is a cache miss per event.
  *
- * At most one entry per id at a time (ids 0..capacity-1), as the simulator has one per device.
+ * Three places hold entries. The wheel: `buckets` lists of width `widthMs`, each a chain of
+ * blocks of 16 entries in push order (blocks come from one arena and go back to it), so an entry
+ * costs no object and a bucket is read in sequence, not by chasing a link per entry through
+ * memory. The far heap: entries past the wheel's horizon, moved into the wheel as it turns. The
+ * current bucket: its entries copied out and sorted into the run, a small heap for entries
+ * pushed into it (or before it) while it drains that fall inside the run, and a list of those
+ * that fall after it (sorted into the next run when this one is done).
  */
-import { TimeHeap } from './heap.js';
+import { EntryHeap } from './entry-heap.js';
+
+const BLOCK = 16;
 
 export class CalendarQueue {
-  /** Per id: its time, then the next id in its bucket's list (side by side: one cache line). */
-  private readonly rec: Float64Array;
+  // the block arena: entries by block * BLOCK + k, and each block's successor in its bucket
+  private bt = new Float64Array(1024 * BLOCK);
+  private bi = new Int32Array(1024 * BLOCK);
+  private ba = new Int32Array(1024 * BLOCK);
+  private bb = new Int32Array(1024 * BLOCK);
+  private bnext = new Int32Array(1024);
+  private blocks = 0;
+  private free = -1;
+  /** Per bucket: its first and last block, and how full the last one is. */
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
+  private readonly fill: Uint8Array;
   private readonly mask: number;
-  private readonly far = new TimeHeap();
-  private run = new Int32Array(1024);
+  /**
+   * The slot past the buckets: entries pushed into the bucket being drained that come after its
+   * whole run. At a fleet's start a million devices come online in one bucket, and each one's
+   * next event a moment later went into the side heap, which grew to the fleet's size.
+   */
+  private readonly later: number;
+  /** The run's last entry (time, id): what a push into the current bucket is compared with. */
+  private endT = -Infinity;
+  private endI = -1;
+  private readonly far = new EntryHeap();
+  private readonly side = new EntryHeap();
+  // the run: the current bucket's entries in order (and a second set the sort permutes into)
+  private rt = new Float64Array(1024);
+  private ri = new Int32Array(1024);
+  private ra = new Int32Array(1024);
+  private rb = new Int32Array(1024);
+  private st = new Float64Array(1024);
+  private si = new Int32Array(1024);
+  private sa = new Int32Array(1024);
+  private sb = new Int32Array(1024);
   private keys = new Float64Array(1024);
+  private order = new Int32Array(1024);
   /** A power of two above every id: the id's room in a sort key. */
   private readonly idSpan: number;
   private runPos = 0;
   private runLen = 0;
-  private sideT = new Float64Array(256);
-  private sideI = new Int32Array(256);
-  private sideN = 0;
   /** The bucket being drained (absolute: buckets since `origin`). */
   private cur = -1;
   private inWheel = 0;
   private n = 0;
   private topT = 0;
   private topI = -1;
+  private topA = 0;
+  private topB = 0;
   private topSide = false;
 
   constructor(
@@ -45,10 +77,11 @@ export class CalendarQueue {
     buckets = 1 << 16,
   ) {
     if ((buckets & (buckets - 1)) !== 0) throw new RangeError('buckets must be a power of two');
-    this.rec = new Float64Array(2 * Math.max(1, capacity));
-    this.head = new Int32Array(buckets).fill(-1);
-    this.tail = new Int32Array(buckets).fill(-1);
+    this.head = new Int32Array(buckets + 1).fill(-1);
+    this.tail = new Int32Array(buckets + 1).fill(-1);
+    this.fill = new Uint8Array(buckets + 1);
     this.mask = buckets - 1;
+    this.later = buckets;
     this.idSpan = 2 ** Math.ceil(Math.log2(Math.max(2, capacity)));
   }
 
@@ -64,25 +97,42 @@ export class CalendarQueue {
     return this.n > 0 ? this.topI : undefined;
   }
 
+  /** The earliest entry's first word (the queue must not be empty). */
+  peekA(): number {
+    return this.topA;
+  }
+
+  /** The earliest entry's second word (the queue must not be empty). */
+  peekB(): number {
+    return this.topB;
+  }
+
   private bucketOf(t: number): number {
     return Math.floor((t - this.origin) / this.widthMs);
   }
 
-  push(t: number, id: number): void {
-    const b = this.bucketOf(t);
+  push(t: number, id: number, a = 0, b = 0): void {
+    const k = this.bucketOf(t);
     this.n++;
-    if (b <= this.cur) {
-      this.sidePush(t, id);
+    if (k <= this.cur) {
+      if (k === this.cur && (t > this.endT || (t === this.endT && id > this.endI))) {
+        // after the whole run: it waits with the others like it, not in the side heap
+        this.append(this.later, t, id, a, b);
+        if (this.n === 1) this.loadLater();
+        return;
+      }
+      this.side.push(t, id, a, b);
       if (this.n === 1 || t < this.topT || (t === this.topT && id < this.topI)) {
         this.topT = t;
         this.topI = id;
+        this.topA = a;
+        this.topB = b;
         this.topSide = true;
       }
       return;
     }
-    this.rec[2 * id] = t;
-    if (b <= this.cur + this.mask) this.append(b, id);
-    else this.far.push(t, id);
+    if (k <= this.cur + this.mask) this.append(k & this.mask, t, id, a, b);
+    else this.far.push(t, id, a, b);
     // entries beyond the current bucket come after everything in it
     if (this.n === 1) this.advance();
   }
@@ -91,59 +141,115 @@ export class CalendarQueue {
   pop(): number | undefined {
     if (this.n === 0) return undefined;
     const id = this.topI;
-    if (this.topSide) this.sidePop();
+    if (this.topSide) this.side.pop();
     else this.runPos++;
     this.n--;
     this.settleTop();
     return id;
   }
 
-  /** pop() then push(t, id); the queue must not be empty. */
-  replaceTop(t: number, id: number): void {
+  /** pop() then push(t, id, a, b); the queue must not be empty. */
+  replaceTop(t: number, id: number, a = 0, b = 0): void {
     this.pop();
-    this.push(t, id);
+    this.push(t, id, a, b);
   }
 
-  private append(b: number, id: number): void {
-    const s = b & this.mask;
-    this.rec[2 * id + 1] = -1;
-    if (this.head[s] === -1) this.head[s] = id;
-    else this.rec[2 * this.tail[s]! + 1] = id;
-    this.tail[s] = id;
+  /** Appends an entry to bucket slot `s` (or to `later`). */
+  private append(s: number, t: number, id: number, a: number, b: number): void {
+    let blk = this.tail[s]!;
+    let f = this.fill[s]!;
+    if (blk === -1) {
+      blk = this.newBlock();
+      this.head[s] = blk;
+      this.tail[s] = blk;
+      f = 0;
+    } else if (f === BLOCK) {
+      const next = this.newBlock();
+      this.bnext[blk] = next;
+      this.tail[s] = next;
+      blk = next;
+      f = 0;
+    }
+    const o = blk * BLOCK + f;
+    this.bt[o] = t;
+    this.bi[o] = id;
+    this.ba[o] = a;
+    this.bb[o] = b;
+    this.fill[s] = f + 1;
     this.inWheel++;
+  }
+
+  private newBlock(): number {
+    let blk = this.free;
+    if (blk !== -1) this.free = this.bnext[blk]!;
+    else {
+      if (this.blocks === this.bnext.length) this.growArena();
+      blk = this.blocks++;
+    }
+    this.bnext[blk] = -1;
+    return blk;
+  }
+
+  private growArena(): void {
+    const n = this.bnext.length * 2;
+    const next = new Int32Array(n);
+    next.set(this.bnext);
+    this.bnext = next;
+    const t = new Float64Array(n * BLOCK);
+    t.set(this.bt);
+    this.bt = t;
+    const i = new Int32Array(n * BLOCK);
+    i.set(this.bi);
+    this.bi = i;
+    const a = new Int32Array(n * BLOCK);
+    a.set(this.ba);
+    this.ba = a;
+    const b = new Int32Array(n * BLOCK);
+    b.set(this.bb);
+    this.bb = b;
   }
 
   /** Finds the earliest of the run's next entry and the side heap's top; turns the wheel if both are empty. */
   private settleTop(): void {
-    if (this.runPos >= this.runLen && this.sideN === 0) {
+    if (this.runPos >= this.runLen && this.side.size === 0) {
       if (this.n === 0) return;
-      this.advance();
+      if (this.head[this.later] !== -1) this.loadLater();
+      else this.advance();
       return;
     }
     this.pickTop();
   }
 
   private pickTop(): void {
+    const side = this.side;
     if (this.runPos < this.runLen) {
-      const r = this.run[this.runPos]!;
-      const rt = this.rec[2 * r]!;
-      if (this.sideN > 0) {
-        const st = this.sideT[0]!;
-        const si = this.sideI[0]!;
+      const p = this.runPos;
+      const rt = this.rt[p]!;
+      const r = this.ri[p]!;
+      if (side.size > 0) {
+        const st = side.t[0]!;
+        const si = side.i[0]!;
         if (st < rt || (st === rt && si < r)) {
-          this.topT = st;
-          this.topI = si;
-          this.topSide = true;
+          this.topFromSide();
           return;
         }
       }
       this.topT = rt;
       this.topI = r;
+      this.topA = this.ra[p]!;
+      this.topB = this.rb[p]!;
       this.topSide = false;
       return;
     }
-    this.topT = this.sideT[0]!;
-    this.topI = this.sideI[0]!;
+    this.topFromSide();
+  }
+
+  private topFromSide(): void {
+    const side = this.side;
+    this.topT = side.t[0]!;
+    this.topI = side.i[0]!;
+    this.topA = side.a[0]!;
+    this.topB = side.b[0]!;
     this.topSide = true;
   }
 
@@ -152,7 +258,7 @@ export class CalendarQueue {
     for (;;) {
       if (this.inWheel === 0) {
         // nothing in the wheel: jump to the far heap's first bucket
-        this.cur = this.bucketOf(this.far.peekTime()!) - 1;
+        this.cur = this.bucketOf(this.far.t[0]!) - 1;
       }
       this.cur++;
       this.pullFar();
@@ -169,139 +275,158 @@ export class CalendarQueue {
   private pullFar(): void {
     const far = this.far;
     const horizon = this.cur + this.mask;
-    while (far.size > 0 && this.bucketOf(far.peekTime()!) <= horizon) {
-      const id = far.peekId()!;
-      this.rec[2 * id] = far.peekTime()!;
+    while (far.size > 0 && this.bucketOf(far.t[0]!) <= horizon) {
+      const t = far.t[0]!;
+      this.append(this.bucketOf(t) & this.mask, t, far.i[0]!, far.a[0]!, far.b[0]!);
       far.pop();
-      this.append(this.bucketOf(this.rec[2 * id]!), id);
     }
   }
 
+  /** Copies bucket `s` into the run, in push order, gives its blocks back, and sorts the run. */
   private load(s: number): void {
     let k = 0;
-    for (let id = this.head[s]!; id !== -1; id = this.rec[2 * id + 1]!) {
-      if (k === this.run.length) {
-        const grown = new Int32Array(k * 2);
-        grown.set(this.run);
-        this.run = grown;
+    for (let blk = this.head[s]!; blk !== -1; ) {
+      const count = blk === this.tail[s] ? this.fill[s]! : BLOCK;
+      if (k + count > this.rt.length) this.growRun(k + count);
+      const { rt, ri, ra, rb, bt, bi, ba, bb } = this;
+      for (let o = blk * BLOCK, end = o + count; o < end; o++, k++) {
+        rt[k] = bt[o]!;
+        ri[k] = bi[o]!;
+        ra[k] = ba[o]!;
+        rb[k] = bb[o]!;
       }
-      this.run[k++] = id;
+      const next = this.bnext[blk]!;
+      this.bnext[blk] = this.free;
+      this.free = blk;
+      blk = next;
     }
     this.head[s] = -1;
     this.tail[s] = -1;
+    this.fill[s] = 0;
     this.inWheel -= k;
     this.runPos = 0;
     this.runLen = k;
     this.sortRun(k);
+    this.endT = this.rt[k - 1]!;
+    this.endI = this.ri[k - 1]!;
+  }
+
+  /** The entries pushed after the drained run's end become the run. */
+  private loadLater(): void {
+    this.load(this.later);
+    this.pickTop();
+  }
+
+  private growRun(n: number): void {
+    const size = Math.max(n, this.rt.length * 2);
+    const t = new Float64Array(size);
+    t.set(this.rt);
+    this.rt = t;
+    const i = new Int32Array(size);
+    i.set(this.ri);
+    this.ri = i;
+    const a = new Int32Array(size);
+    a.set(this.ra);
+    this.ra = a;
+    const b = new Int32Array(size);
+    b.set(this.rb);
+    this.rb = b;
+    this.st = new Float64Array(size);
+    this.si = new Int32Array(size);
+    this.sa = new Int32Array(size);
+    this.sb = new Int32Array(size);
+    this.keys = new Float64Array(size);
+    this.order = new Int32Array(size);
   }
 
   private sortRun(k: number): void {
-    const run = this.run;
-    const time = this.rec;
+    const T = this.rt;
+    const I = this.ri;
     let sorted = true;
+    let ints = true;
     let min = Infinity;
     let max = -Infinity;
-    for (let i = 0; i < k; i++) {
-      const id = run[i]!;
-      const t = time[2 * id]!;
+    for (let j = 0; j < k; j++) {
+      const t = T[j]!;
       if (t < min) min = t;
       if (t > max) max = t;
-      if (i > 0 && sorted) {
-        const p = run[i - 1]!;
-        if (time[2 * p]! > t || (time[2 * p] === t && p > id)) sorted = false;
-      }
+      if (ints && !Number.isInteger(t)) ints = false;
+      if (j > 0 && sorted && (T[j - 1]! > t || (T[j - 1] === t && I[j - 1]! > I[j]!))) sorted = false;
     }
     if (sorted) return;
     if (k <= 24) this.insertionSort(k);
-    else if (!this.keySort(k, min, max)) run.subarray(0, k).sort((a, b) => time[2 * a]! - time[2 * b]! || a - b);
+    else if (!ints || !this.keySort(k, min, max)) this.comparatorSort(k);
   }
 
   /**
-   * Sorts the run by one exact number per entry, (time - min) in units of the times' last bit
-   * times a power of two, plus the id, with the engine's native sort (no comparator). Times a
-   * few ms apart near 1.7e12 (simulated epoch ms) have 40-odd bits to spare for the id. False
-   * when the times do not fit exactly: then the comparator sort runs.
+   * Sorts the run by one exact number per entry, ((time - min) * idSpan + id) * runSpan + its
+   * place, with the engine's native sort (no comparator), then moves each entry to its rank.
+   * Whole-ms times a bucket apart leave ample bits. False when the key would not be exact.
    */
   private keySort(k: number, min: number, max: number): boolean {
-    if (!(min > 0) || min < max / 2) return false;
-    const unit = 2 ** (Math.floor(Math.log2(max)) - 53);
     const span = this.idSpan;
-    if (((max - min) / unit + 1) * span > Number.MAX_SAFE_INTEGER) return false;
-    if (this.keys.length < k) this.keys = new Float64Array(Math.max(k, this.keys.length * 2));
+    const runSpan = 2 ** Math.ceil(Math.log2(Math.max(2, k)));
+    if ((max - min + 1) * span * runSpan > Number.MAX_SAFE_INTEGER) return false;
     const keys = this.keys;
-    const run = this.run;
-    const time = this.rec;
-    for (let i = 0; i < k; i++) {
-      const id = run[i]!;
-      const q = (time[2 * id]! - min) / unit;
-      if (!Number.isInteger(q)) return false;
-      keys[i] = q * span + id;
-    }
+    const T = this.rt;
+    const I = this.ri;
+    for (let j = 0; j < k; j++) keys[j] = ((T[j]! - min) * span + I[j]!) * runSpan + j;
     const sorted = keys.subarray(0, k).sort();
-    for (let i = 0; i < k; i++) run[i] = sorted[i]! % span;
+    const order = this.order;
+    for (let j = 0; j < k; j++) order[j] = sorted[j]! % runSpan;
+    this.permute(k, order);
     return true;
   }
 
+  /** Any times: an index sort with a comparator (slower; the simulator's times are whole ms). */
+  private comparatorSort(k: number): void {
+    const T = this.rt;
+    const I = this.ri;
+    const order = new Int32Array(k);
+    for (let j = 0; j < k; j++) order[j] = j;
+    order.sort((x, y) => T[x]! - T[y]! || I[x]! - I[y]!);
+    this.permute(k, order);
+  }
+
+  /** Puts entry order[j] at place j (through the second set of run arrays, which then become the run). */
+  private permute(k: number, order: Int32Array): void {
+    const { rt, ri, ra, rb, st, si, sa, sb } = this;
+    for (let j = 0; j < k; j++) {
+      const x = order[j]!;
+      st[j] = rt[x]!;
+      si[j] = ri[x]!;
+      sa[j] = ra[x]!;
+      sb[j] = rb[x]!;
+    }
+    this.rt = st;
+    this.st = rt;
+    this.ri = si;
+    this.si = ri;
+    this.ra = sa;
+    this.sa = ra;
+    this.rb = sb;
+    this.sb = rb;
+  }
+
   private insertionSort(k: number): void {
-    const run = this.run;
-    const time = this.rec;
-    for (let i = 1; i < k; i++) {
-      const id = run[i]!;
-      const t = time[2 * id]!;
-      let j = i - 1;
-      while (j >= 0) {
-        const o = run[j]!;
-        if (time[2 * o]! < t || (time[2 * o] === t && o < id)) break;
-        run[j + 1] = o;
-        j--;
+    const { rt: T, ri: I, ra: A, rb: B } = this;
+    for (let j = 1; j < k; j++) {
+      const t = T[j]!;
+      const id = I[j]!;
+      const a = A[j]!;
+      const b = B[j]!;
+      let m = j - 1;
+      while (m >= 0 && (T[m]! > t || (T[m] === t && I[m]! > id))) {
+        T[m + 1] = T[m]!;
+        I[m + 1] = I[m]!;
+        A[m + 1] = A[m]!;
+        B[m + 1] = B[m]!;
+        m--;
       }
-      run[j + 1] = id;
+      T[m + 1] = t;
+      I[m + 1] = id;
+      A[m + 1] = a;
+      B[m + 1] = b;
     }
-  }
-
-  private sidePush(t: number, id: number): void {
-    if (this.sideN === this.sideT.length) {
-      const t2 = new Float64Array(this.sideN * 2);
-      t2.set(this.sideT);
-      this.sideT = t2;
-      const i2 = new Int32Array(this.sideN * 2);
-      i2.set(this.sideI);
-      this.sideI = i2;
-    }
-    const T = this.sideT;
-    const I = this.sideI;
-    let i = this.sideN++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (T[p]! < t || (T[p] === t && I[p]! <= id)) break;
-      T[i] = T[p]!;
-      I[i] = I[p]!;
-      i = p;
-    }
-    T[i] = t;
-    I[i] = id;
-  }
-
-  private sidePop(): void {
-    const T = this.sideT;
-    const I = this.sideI;
-    const n = --this.sideN;
-    if (n === 0) return;
-    const t = T[n]!;
-    const id = I[n]!;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && (T[r]! < T[l]! || (T[r] === T[l] && I[r]! < I[l]!))) c = r;
-      if (T[c]! > t || (T[c] === t && I[c]! > id)) break;
-      T[i] = T[c]!;
-      I[i] = I[c]!;
-      i = c;
-    }
-    T[i] = t;
-    I[i] = id;
   }
 }

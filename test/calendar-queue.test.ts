@@ -2,7 +2,8 @@
  * The calendar queue pops in exactly TimeHeap's order (time, ties by id) under what the simulator
  * does to it: a fleet pushed at once (many equal times), the earliest entry moved to a later time,
  * entries dropped and pushed again later, times before the current bucket, in it, in the next
- * ones, past the wheel's horizon, and the queue running empty and filling again.
+ * ones, past the wheel's horizon, and the queue running empty and filling again; and the two
+ * words each entry carries come out with it.
  */
 import { describe, expect, it } from 'vitest';
 import { CalendarQueue } from '../core/calendar.js';
@@ -82,6 +83,50 @@ describe('CalendarQueue', () => {
         want,
       );
     }
+  });
+
+  it("carries each entry's two words with it, wherever the entry waits", () => {
+    const origin = Date.parse('2026-01-01T00:00:00Z');
+    for (const [seed, ids, width, buckets] of [
+      ['h', 2_000, 250, 1 << 10],
+      ['i', 300, 1_000, 4],
+    ] as const) {
+      const q = new CalendarQueue(ids, origin, width, buckets);
+      const r = new Rng(seed);
+      const words = (id: number, gen: number) => [id * 7 + gen, 1_000_000 - id - gen] as const;
+      const gen = new Array<number>(ids).fill(0);
+      for (let id = 0; id < ids; id++)
+        q.push(origin + (id % 2 ? 0 : Math.floor(r.next() * 3_000)), id, ...words(id, 0));
+      for (let k = 0; k < 20_000 && q.size > 0; k++) {
+        const id = q.peekId()!;
+        expect([q.peekA(), q.peekB()], `seed ${seed} move ${k}`).toEqual(words(id, gen[id]!));
+        gen[id]!++;
+        const u = r.next();
+        const gap = u < 0.3 ? 0 : u < 0.6 ? Math.floor(r.next() * 300) : Math.floor(r.next() * 5e6);
+        q.replaceTop(q.peekTime()! + gap, id, ...words(id, gen[id]!));
+      }
+    }
+  });
+
+  it('a fleet online in one bucket, each device due again a moment later: the same order as the heap', () => {
+    // the moments later fall after the bucket's whole run; they wait apart and are sorted next
+    const origin = Date.parse('2026-01-01T00:00:00Z');
+    const drain = (q: Queue) => {
+      const r = new Rng('later');
+      for (let id = 0; id < 5_000; id++) q.push(origin, id);
+      const out: string[] = [];
+      while (q.size > 0) {
+        const t = q.peekTime()!;
+        const id = q.peekId()!;
+        out.push(`${t}:${id}`);
+        const u = r.next();
+        if (t - origin > 2_000 || u < 0.1) q.pop();
+        else q.replaceTop(t + (u < 0.3 ? 0 : Math.floor(r.next() * 120)), id);
+      }
+      return out;
+    };
+    const want = drain(new TimeHeap());
+    expect(drain(new CalendarQueue(5_000, origin, 250, 1 << 8))).toEqual(want);
   });
 
   it('empty, it answers undefined and fills again', () => {

@@ -5,9 +5,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TimeHeap } from '../core/heap.js';
-import { Rng, RngSlots } from '../core/rng.js';
+import { hash32, Rng, RngSlots } from '../core/rng.js';
 
 describe('core primitives', () => {
+  it('a slot seeded from a key in three parts draws as one seeded from the joined key, and gives its hash32', () => {
+    const slots = new RngSlots(4);
+    for (const [a, b, c] of [
+      ['5|', 'ios-000001', '|device'],
+      ['seed|', 'dme-0042', '|com.acme.mail'],
+      ['', '', ''],
+      ['x', 'é✓', '|app'],
+    ] as const) {
+      const h = slots.seed3(2, a, b, c);
+      expect(h).toBe(hash32(a + b + c));
+      const want = new Rng(a + b + c);
+      for (let k = 0; k < 20; k++) expect(slots.at(2).next()).toBe(want.next());
+    }
+  });
+
   it('an RngSlots slot draws the same sequence as an Rng of the same key', () => {
     const slots = new RngSlots(8);
     const keys = ['7|ios-000001|com.acme.mail', 'abc|dme-123456|x', '', 'ü|∑|😀'];

@@ -12,7 +12,7 @@
  * DeviceFacts for the device `current` points at.
  */
 import { sampleFrom, type Delay } from '../../core/delay.js';
-import { hash32, RngSlots, unitAt } from '../../core/rng.js';
+import { RngSlots, unitAt } from '../../core/rng.js';
 import type { CNode, CTrans } from '../lifecycle/compile.js';
 import type { Cursor, DeviceFacts } from '../lifecycle/engine.js';
 import type { DeviceCondition, DeviceWait } from '../lifecycle/model.js';
@@ -66,6 +66,7 @@ export class DeviceAgents implements DeviceFacts {
   private readonly rng: RngSlots;
   checkIns = 0;
   notNows = 0;
+  private readonly prefix: string;
 
   constructor(
     private readonly configs: readonly DeviceConfig[],
@@ -73,6 +74,7 @@ export class DeviceAgents implements DeviceFacts {
     capacity = 1024,
   ) {
     this.cap = Math.max(16, capacity);
+    this.prefix = `${seed}|`;
     this.f = new Float64Array(0);
     this.w = new Int32Array(0);
     this.u = new Uint32Array(0);
@@ -155,13 +157,12 @@ export class DeviceAgents implements DeviceFacts {
   add(deviceId: string, config: number, at: number): number {
     if (this.size === this.cap) this.grow();
     const d = this.size++;
-    const name = `${this.seed}|${deviceId}|device`;
-    this.u[d * W + KEY] = hash32(name);
+    const rng = this.rng;
+    // the key `${seed}|${deviceId}|device`, hashed without being built
+    this.u[d * W + KEY] = rng.seed3(d, this.prefix, deviceId, '|device');
     this.w[d * W + CFG] = config;
     this.f[d * F + NEXT] = Infinity;
     const c = this.configs[config]!;
-    const rng = this.rng;
-    rng.seed(d, name);
     this.f[d * F + SESSION] = at + this.draw(d, c.session);
     const b = c.bootstrap;
     const failed = rng.at(d).next() < (b?.failure ?? 0);

@@ -84,6 +84,16 @@ interface Shape {
   readonly app: AppSpec;
   readonly traits: Traits;
   readonly v: Variant;
+  /** `|${app.id}`: the tail of its installations' generator keys. */
+  readonly appKey: string;
+}
+
+interface Arrival {
+  readonly apps: readonly AppSpec[];
+  /** The shape of each of the apps. */
+  readonly shapes: readonly number[];
+  /** The device config's index. */
+  readonly config: number;
 }
 
 interface Variant {
@@ -99,8 +109,13 @@ interface Variant {
  * interned: installations with equal traits share one object.
  */
 export class Simulator {
-  /** Installations of the devices that have arrived so far (all of them once the run is over). */
-  readonly installs: Installation[] = [];
+  /** The installations' handles, made when asked (a run that never asks makes none). */
+  private readonly insts: Installation[] = [];
+  private made = 0;
+  /** Fleet position of each installation's device, by install slot. */
+  private instPos = new Int32Array(1024);
+  /** What every device with a given traits object (one cohort's) starts with: its shapes and config. */
+  private readonly arrivals = new Map<Traits, Arrival>();
   /** Coverage counts per compiled model variant. */
   readonly visits = new Map<CompiledModel, Visits>();
   /** Installations in the whole fleet, arrived or not. */
@@ -110,8 +125,6 @@ export class Simulator {
   /** One entry per device: its next event. */
   private readonly heap: CalendarQueue;
   private readonly table: InstallTable;
-  /** Device slot per fleet position, NONE until it arrives. */
-  private readonly slotOf: Int32Array;
   /** Stuck devices and factory resets: the strikes to come and those that happened. */
   readonly deviceFaults: DeviceFaults;
   private readonly configIndex = new Map<string, number>();
@@ -137,6 +150,8 @@ export class Simulator {
   /** Each app's update time, absolute ms (parsed once). */
   private readonly updateAt = new Map<AppSpec, number>();
   private readonly rules: readonly ForceRule[];
+  /** `${seed}|`: the head of every generator key. */
+  private readonly seedPrefix: string;
   private finals = 0;
   /** The installation whose report `settle` found due at the top of the heap. */
   private due = NONE;
@@ -175,6 +190,7 @@ export class Simulator {
       this.configIndex.set(cohort.name, configs.push(deviceConfig(fleet.scenario, cohort, model)) - 1);
     }
     this.rules = forceRules(fleet.scenario);
+    this.seedPrefix = `${opts.seed}|`;
     this.licences =
       opts.licences !== undefined
         ? opts.licences
@@ -183,12 +199,12 @@ export class Simulator {
     for (const p of poolsOf(fleet)) this.pools.set(p.app, p);
     // records are made as devices come online (doubling): a device that has not arrived costs none
     this.agents = new DeviceAgents(configs, opts.seed, 1024);
-    this.slotOf = new Int32Array(n).fill(NONE);
     this.heap = new CalendarQueue(n, opts.startMs, BUCKET_MS);
     for (let i = 0; i < n; i++) {
       const device = fleet.devices[i]!;
       count += device.apps.length;
-      this.heap.push(opts.startMs + device.arrivalMs, i);
+      // a device's entry carries its slot and first installation once it has them (NONE before)
+      this.heap.push(opts.startMs + device.arrivalMs, i, NONE, 0);
     }
     this.installCount = count;
     this.table = new InstallTable(1024);
@@ -214,7 +230,7 @@ export class Simulator {
   pop(): Emitted | undefined {
     const i = this.next();
     if (i === NONE) return undefined;
-    const inst = this.installs[i]!;
+    const inst = this.install(i);
     const step = this.outStep ?? stepOf(inst.model, this.outNode, this.outAt, this.outVersion, null);
     this.outStep = null;
     return {
@@ -240,7 +256,7 @@ export class Simulator {
       const pos = this.heap.peekId();
       if (pos === undefined) return NONE;
       if (this.settle(pos)) continue;
-      const d = this.slotOf[pos]!;
+      const d = this.heap.peekA();
       const i = this.due;
       this.emit(d, i);
       this.reschedule(d);
@@ -259,7 +275,7 @@ export class Simulator {
    */
   private settle(pos: number): boolean {
     const at = this.heap.peekTime()!;
-    let d = this.slotOf[pos]!;
+    let d = this.heap.peekA();
     if (d === NONE) {
       d = this.arrive(pos, at);
       this.reschedule(d);
@@ -273,7 +289,7 @@ export class Simulator {
         return true;
       }
     }
-    const i = this.dueInstall(d, at);
+    const i = this.dueInstall(d, this.heap.peekB(), at);
     if (i !== NONE && this.table.kind(i) === REPORT) {
       this.due = i;
       return false;
@@ -285,9 +301,8 @@ export class Simulator {
   }
 
   /** The earliest installation of device `d` due at `at` (lowest slot first), or NONE. */
-  private dueInstall(d: number, at: number): number {
+  private dueInstall(d: number, first: number, at: number): number {
     const t = this.table;
-    const first = this.agents.first(d);
     const end = first + this.agents.apps(d);
     for (let i = first; i < end; i++) {
       const k = t.kind(i);
@@ -316,29 +331,32 @@ export class Simulator {
     }
     const strike = this.deviceFaults.any ? this.deviceFaults.next(this.agents.pos(d)) : undefined;
     if (strike && strike.at < next) next = strike.at;
-    if (next !== Infinity) this.heap.replaceTop(next, this.agents.pos(d));
+    if (next !== Infinity) this.heap.replaceTop(next, this.agents.pos(d), d, first);
     else this.heap.pop();
   }
 
   /** The device at fleet position `pos` comes online at `at`: its installations start. */
   private arrive(pos: number, at: number): number {
     const device = this.fleet.devices[pos]!;
-    const d = this.agents.add(device.id, this.configIndex.get(device.cohort)!, at);
-    this.slotOf[pos] = d;
+    const start = this.arrivalOf(device);
+    const d = this.agents.add(device.id, start.config, at);
     const a = this.agents;
-    a.place(d, pos, this.table.size, device.apps.length);
+    a.place(d, pos, this.table.size, start.shapes.length);
     let active = 0;
-    for (const app of device.apps) {
-      const model = this.fleet.models.model(device.cohort, app.id);
-      const traits = this.traitsOf(device, app);
-      const shape = this.shapeOf(model, this.variant(model, device, app), traits, app);
+    for (const shape of start.shapes) {
+      const sh = this.shapes[shape]!;
+      const { model, app, traits } = sh;
       const i = this.table.add(shape);
+      if (i === this.instPos.length) {
+        const grown = new Int32Array(i * 2);
+        grown.set(this.instPos);
+        this.instPos = grown;
+      }
+      this.instPos[i] = pos;
       const quotaRole = device.quotaRoles?.[app.id];
-      const inst = new Installation(i, device, app, model, traits, quotaRole, this.table);
-      if (this.opts.recordPaths) inst.path = [];
-      this.installs.push(inst);
+      if (this.opts.recordPaths) this.install(i).path = [];
       if (this.licences?.has(licenceKey(device.id, app.id))) this.unlicensed!.add(i);
-      this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}`);
+      this.table.rng.seed3(i, this.seedPrefix, device.id, sh.appKey);
       const c = this.freshCursor(i, model, at, app);
       if (quotaRole !== undefined) {
         const pending = c.updateAt !== Infinity;
@@ -431,7 +449,7 @@ export class Simulator {
     if (this.opts.recordPaths) {
       const step = stepOf(sh.model, this.outNode, this.outAt, this.outVersion, this.logs[i] ?? null);
       if (this.unlicensed) this.namePool(i, step);
-      this.installs[i]!.path!.push(step);
+      this.install(i).path!.push(step);
       this.outStep = step;
       this.logs[i] = { via: [], why: '' };
     }
@@ -497,7 +515,7 @@ export class Simulator {
       this.checkIns.push({
         deviceId: this.deviceIdOf(d),
         at,
-        apps: served.map((i) => this.installs[i]!.app.id),
+        apps: served.map((i) => this.install(i).app.id),
         notNow: false,
       });
     const gap = this.agents.config(d).commandGapMs;
@@ -516,7 +534,7 @@ export class Simulator {
 
   /** Names the VPP pool in the why of a step that took or was refused one of its licences (trace). */
   private namePool(i: number, step: Step): void {
-    const app = this.installs[i]!.app.id;
+    const app = this.install(i).app.id;
     const pool = this.pools.get(app);
     if (!pool) return;
     const label = `pool '${pool.name ?? pool.kind}' (${pool.licences} licence${pool.licences === 1 ? '' : 's'} of ${app})`;
@@ -596,6 +614,38 @@ export class Simulator {
     if (this.unlicensed) this.agents.licensed = !this.unlicensed.has(i);
   }
 
+  /** Installations of the devices that have arrived so far (all of them once the run is over). */
+  get installs(): Installation[] {
+    const n = this.table.size;
+    for (let i = this.made; i < n; i++) this.install(i);
+    this.made = n;
+    return this.insts;
+  }
+
+  /** The handle of install slot `i`, made the first time it is asked for. */
+  install(i: number): Installation {
+    const have = this.insts[i];
+    if (have) return have;
+    const sh = this.shapes[this.table.shape(i)]!;
+    const device = this.fleet.devices[this.instPos[i]!]!;
+    const inst = new Installation(i, device, sh.app, sh.model, sh.traits, device.quotaRoles?.[sh.app.id], this.table);
+    this.insts[i] = inst;
+    return inst;
+  }
+
+  /** The shapes and config a device starts with, found once per traits object (one per cohort's combination). */
+  private arrivalOf(device: DeviceSpec): Arrival {
+    const have = this.arrivals.get(device.traits);
+    if (have && have.apps === device.apps) return have;
+    const shapes = device.apps.map((app) => {
+      const model = this.fleet.models.model(device.cohort, app.id);
+      return this.shapeOf(model, this.variant(model, device, app), this.traitsOf(device, app), app);
+    });
+    const start = { apps: device.apps, shapes, config: this.configIndex.get(device.cohort)! };
+    if (!have) this.arrivals.set(device.traits, start);
+    return start;
+  }
+
   /** The index of the shape (model, app, traits), made the first time. */
   private shapeOf(model: CompiledModel, v: Variant, traits: Traits, app: AppSpec): number {
     let byTraits = this.shapeIndex.get(v);
@@ -606,7 +656,7 @@ export class Simulator {
     if (k === undefined) {
       if (this.shapes.length >= MAX_SHAPES)
         throw new LifecycleError(`more than ${MAX_SHAPES} distinct (model, app, traits) installations in one fleet`);
-      k = this.shapes.push({ model, app, traits, v }) - 1;
+      k = this.shapes.push({ model, app, traits, v, appKey: `|${app.id}` }) - 1;
       byApp.set(app, k);
     }
     return k;
