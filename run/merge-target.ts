@@ -12,20 +12,10 @@ import { mergeResults } from '../result/merge.js';
 import type { RunResult } from '../result/result.js';
 import { baselineOfParts, judgeBaseline } from './read-baseline.js';
 import type { HeldBefore } from './read-before.js';
-import {
-  inverseOf,
-  openTallySource,
-  readContext,
-  redact,
-  settleCounts,
-  unchecked,
-  uncheckedBaseline,
-  type CountsReading,
-} from './read-target.js';
+import { type CountsReading, inverseOf, openTallySource, readContext, settleCounts } from './tally-read.js';
+import { redact } from './target-shown.js';
+import { SENT_ONLY, unchecked, uncheckedBaseline } from './unchecked.js';
 import type { RunTarget } from './run-target.js';
-
-const SENT_ONLY =
-  'the target reads no counts back (tallies.source: none): sent only; report.json has the expected tallies to compare by hand, or run fleetsim reconcile later';
 
 export async function mergeThroughTarget(
   rt: RunTarget,

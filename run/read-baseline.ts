@@ -23,7 +23,7 @@ import { deferredReconciliation } from '../reconcile/reading.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
 import type { RunResult } from '../result/result.js';
 import type { HeldBefore } from './read-before.js';
-import type { CountsReading } from './read-target.js';
+import type { CountsReading } from './tally-read.js';
 import type { RunTarget } from './run-target.js';
 
 /** A baseline's side of the read: the counts before, and the change this run should make. */

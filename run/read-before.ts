@@ -12,7 +12,8 @@ import type { Before, PreviousRows } from '../reconcile/baseline.js';
 import type { DeviceRowLike } from '../reconcile/devices.js';
 import { mapCounted, mapDeviceRows } from '../reconcile/labels.js';
 import { TallySourceError } from '../protocol/errors.js';
-import { inverseOf, openTallySource, readContext, redact } from './read-target.js';
+import { inverseOf, openTallySource, readContext } from './tally-read.js';
+import { redact } from './target-shown.js';
 import type { RunTarget } from './run-target.js';
 
 export interface HeldBefore {

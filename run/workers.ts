@@ -15,7 +15,7 @@ import { mergeResults, mergeTimelines } from '../result/merge.js';
 import type { TimelinePoint } from '../drive/metrics.js';
 import type { RunResult } from '../result/result.js';
 import { mergeThroughTarget } from './merge-target.js';
-import { shownUrl } from './read-target.js';
+import { shownUrl } from './target-shown.js';
 import { heldBefore } from './read-before.js';
 import { forWorkers } from './read-baseline.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
