@@ -16,6 +16,7 @@ import {
   shapeOf,
   type ReadContext,
   type SourceDeviceRow,
+  type SourceProblem,
   type TallyRow,
   type TallySource,
 } from './tally-source.js';
@@ -73,28 +74,38 @@ export function httpSource(config: HttpSourceConfig): TallySource {
     }
   };
 
-  const fetchJson = async (template: string, vars: Record<string, string>): Promise<{ json: unknown; url: string }> => {
-    const url = fillTemplate(template, vars, encodeURIComponent);
-    const where = shown(url);
+  /** One GET and its JSON, or what went wrong: `unreachable` when the service did not answer. */
+  const getJson = async (
+    template: string,
+    vars: Record<string, string>,
+  ): Promise<{ json: unknown; url: string } | { failed: string; unreachable: boolean }> => {
+    const where = shown(fillTemplate(template, vars, encodeURIComponent));
     let res: Awaited<ReturnType<typeof request>>;
     try {
-      res = await request(url, { headers, dispatcher });
+      res = await request(fillTemplate(template, vars, encodeURIComponent), { headers, dispatcher });
     } catch (err) {
-      throw new TallySourceError(
-        `Cannot read tallies from ${where}: ${(err as Error).message}. Check tallies.url and that the service answers there.`,
-      );
+      return {
+        failed: `Cannot read tallies from ${where}: ${(err as Error).message}. Check tallies.url and that the service answers there.`,
+        unreachable: true,
+      };
     }
     const text = await res.body.text();
     if (res.statusCode !== 200) {
-      throw new TallySourceError(
-        `GET ${where} answered ${res.statusCode}: ${text.slice(0, 200)}. Check tallies.url and tallies.headers.`,
-      );
+      return {
+        failed: `GET ${where} answered ${res.statusCode}: ${text.slice(0, 200)}. Check tallies.url and tallies.headers.`,
+        unreachable: res.statusCode >= 500,
+      };
     }
     try {
       return { json: JSON.parse(text), url: where };
     } catch {
-      throw new TallySourceError(`GET ${where} did not answer JSON: ${text.slice(0, 120)}`);
+      return { failed: `GET ${where} did not answer JSON: ${text.slice(0, 120)}`, unreachable: false };
     }
+  };
+  const fetchJson = async (template: string, vars: Record<string, string>): Promise<{ json: unknown; url: string }> => {
+    const got = await getJson(template, vars);
+    if ('failed' in got) throw new TallySourceError(got.failed);
+    return got;
   };
 
   const evaluate = async (expr: jsonata.Expression, json: unknown, bindings: Record<string, unknown>, what: string) => {
@@ -106,11 +117,51 @@ export function httpSource(config: HttpSourceConfig): TallySource {
   };
 
   const perApp = /\{appId\}/.test(config.url);
+  /** The first answer of one URL read and mapped as a run would, its problem named by field. */
+  const probe = async (
+    base: string[],
+    template: string,
+    expr: jsonata.Expression,
+    vars: { appId: string; runId: string },
+    apps: readonly string[],
+    rows: (value: unknown, where: string) => unknown[] | string,
+  ): Promise<SourceProblem | undefined> => {
+    const got = await getJson(template, vars);
+    if ('failed' in got) return { field: [...base, 'url'], message: got.failed, unreachable: got.unreachable };
+    let value: unknown;
+    try {
+      value = await expr.evaluate(got.json, { ...vars, apps: [...apps] });
+    } catch (err) {
+      return {
+        field: [...base, 'rows'],
+        message: `fails on the answer of ${got.url} (${shapeOf(got.json)}): ${(err as Error).message}`,
+      };
+    }
+    const checked = rows(value, `on ${got.url} (${shapeOf(got.json)})`);
+    return typeof checked === 'string' ? { field: [...base, 'rows'], message: checked } : undefined;
+  };
   let empty: string | undefined;
   return {
     kind: 'http',
     describe: shown(config.url),
     labels: config.labels ?? 'wire',
+    async check(ctx: ReadContext): Promise<SourceProblem[]> {
+      const appId = perApp ? (ctx.appIds[0] ?? '') : '';
+      const vars = { appId, runId: ctx.runId };
+      const tallies = await probe([], config.url, rowsExpr, vars, ctx.appIds, (v, w) =>
+        checkRows(v, `the mapping ${w}`, perApp ? appId : undefined),
+      );
+      if (tallies || !config.devices || !devExpr) return tallies ? [tallies] : [];
+      const devices = await probe(
+        ['devices'],
+        config.devices.url,
+        devExpr,
+        { ...vars, appId: ctx.appIds[0] ?? '' },
+        ctx.appIds,
+        (v, w) => checkDeviceRows(v, `the mapping ${w}`),
+      );
+      return devices ? [devices] : [];
+    },
     async readTallies(ctx: ReadContext): Promise<TallyRow[]> {
       const out: TallyRow[] = [];
       let answered: string | undefined;

@@ -6,11 +6,13 @@
  */
 import pg from 'pg';
 import { TallySourceError } from '../protocol/errors.js';
+import { bindNamed, checkQuery, connectionFailed } from './postgres-check.js';
 import {
   checkDeviceRows,
   checkRows,
   type ReadContext,
   type SourceDeviceRow,
+  type SourceProblem,
   type TallyRow,
   type TallySource,
 } from './tally-source.js';
@@ -21,19 +23,6 @@ export interface PostgresSourceConfig {
   query: string;
   devicesQuery?: string | undefined;
   labels?: 'wire' | 'fleetsim' | undefined;
-}
-
-const PARAM = /(?<![:\w]):(apps|app|runId)\b/g;
-
-/** `:name` placeholders to $1..$n, and the names in order (a name used twice is bound once). */
-export function bindNamed(sql: string): { text: string; names: string[] } {
-  const names: string[] = [];
-  const text = sql.replace(PARAM, (_m, name: string) => {
-    let i = names.indexOf(name);
-    if (i < 0) i = names.push(name) - 1;
-    return `$${i + 1}`;
-  });
-  return { text, names };
 }
 
 /** Host, port, database and user of a connection string; the password never. */
@@ -48,6 +37,8 @@ export function describeConnection(connection: string): string {
 
 const TALLY_COLUMNS = ['app', 'platform', 'status', 'state', 'count'];
 const DEVICE_COLUMNS = ['device', 'platform', 'status', 'state'];
+
+export { bindNamed } from './postgres-check.js';
 
 export function postgresSource(config: PostgresSourceConfig): TallySource {
   const where = describeConnection(config.connection);
@@ -65,7 +56,7 @@ export function postgresSource(config: PostgresSourceConfig): TallySource {
       );
     } catch (err) {
       const e = err as Error & { position?: string; code?: string };
-      const connect = !e.code || /^(08|28|3D)/.test(e.code);
+      const connect = connectionFailed(e);
       throw new TallySourceError(
         connect
           ? `Cannot query PostgreSQL at ${where}: ${e.message}. Check tallies.connection (host, port, database, user, password).`
@@ -86,6 +77,23 @@ export function postgresSource(config: PostgresSourceConfig): TallySource {
     kind: 'postgres',
     describe: where,
     labels: config.labels ?? 'wire',
+    async check(ctx: ReadContext): Promise<SourceProblem[]> {
+      const vars = { apps: [...ctx.appIds], app: ctx.appIds[0] ?? '', runId: ctx.runId };
+      const tallies = await checkQuery(
+        pool,
+        where,
+        { field: 'query', sql: config.query, columns: TALLY_COLUMNS },
+        vars,
+      );
+      if (tallies?.unreachable || !config.devicesQuery) return tallies ? [tallies] : [];
+      const devices = await checkQuery(
+        pool,
+        where,
+        { field: 'devicesQuery', sql: config.devicesQuery, columns: DEVICE_COLUMNS },
+        vars,
+      );
+      return [tallies, devices].filter((p): p is SourceProblem => p !== undefined);
+    },
     async readTallies(ctx: ReadContext): Promise<TallyRow[]> {
       const rows = await run('tallies.query', config.query, { apps: [...ctx.appIds], runId: ctx.runId }, TALLY_COLUMNS);
       const checked = checkRows(rows, `tallies.query on ${where}`);

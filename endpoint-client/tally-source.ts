@@ -40,6 +40,14 @@ export function namespaceMembers(runId: string): { has(wireDeviceId: string): bo
   return { has: (id) => id.split(/[^A-Za-z0-9]+/).includes(runId) };
 }
 
+/** Something wrong with a tally source, found before the run: the field (under `tallies`) and what. */
+export interface SourceProblem {
+  field: (string | number)[];
+  message: string;
+  /** The system did not answer (connection refused, 5xx), rather than answered wrongly. */
+  unreachable?: boolean;
+}
+
 export type TallySourceKind = 'fleetsim' | 'http' | 'postgres' | 'none';
 
 export interface TallySource {
@@ -52,6 +60,12 @@ export interface TallySource {
   readTallies?(ctx: ReadContext): Promise<TallyRow[]>;
   /** Present where the source lists devices, for device-by-device reconciliation. */
   readDevices?(appId: string, ctx: ReadContext): Promise<SourceDeviceRow[]>;
+  /**
+   * Checks, before any event is sent, what can be checked without counting: a query's syntax and
+   * columns, a URL that answers and a mapping that reads its first answer. Each problem names
+   * the field of the tallies section it is about; `unreachable` when the system did not answer.
+   */
+  check?(ctx: ReadContext): Promise<SourceProblem[]>;
   /** Why the last read may have counted nothing (a mapping that reads no field of the answer), for the verdict. */
   emptyNote?(): string | undefined;
   close(): Promise<void>;

@@ -36,6 +36,8 @@ export interface RunOptions {
   namespace?: boolean;
   /** --tally-baseline: reconcile after - before (a target that holds other data). */
   tallyBaseline?: boolean;
+  /** A worker: its parent checked the tally source before any worker started. */
+  sourceChecked?: boolean;
   /** A worker of a baseline run: what the parent read before any worker sent (run/read-baseline.ts). */
   baselineBefore?: WorkerBaseline;
   /** @default systemClock */

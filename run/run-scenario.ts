@@ -22,7 +22,7 @@ import { readEndpoint } from './read-endpoint.js';
 import { checkRun, type RunOptions } from './run-options.js';
 import { readTarget } from './read-target.js';
 import { shownUrl } from './target-shown.js';
-import { heldBefore } from './read-before.js';
+import { checkSourceBefore, heldBefore } from './read-before.js';
 import { fromParent } from './read-baseline.js';
 import { UsageError } from '../protocol/errors.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
@@ -88,6 +88,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const before = opts.deferReconcile
         ? opts.baselineBefore && fromParent(opts.baselineBefore)
         : await heldBefore(rt, target, run.appIds);
+      if (opts.deferReconcile && !opts.sourceChecked) await checkSourceBefore(rt, run.appIds);
       const sentLog = sentLogFor(run.faults, clock, run.fleet.devices.length);
       const driveStart = clock.now();
       target.endpoint?.faults.arm(endpointWindows(run.faults, driveStart));

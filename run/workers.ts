@@ -148,6 +148,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             shard: { index, count: workers },
             deferReconcile: true,
             endpointFaultsElsewhere: true,
+            sourceChecked: true,
             ...(rt?.baseline && before ? { baselineBefore: forWorkers(before) } : {}),
           },
         },
