@@ -6,6 +6,7 @@
  * devices and checks them one by one; the parent adds the changes up (a sum over installations)
  * and judges `after - before` once.
  */
+import type { Fleet } from '../agent/fleet/fleet.js';
 import type { Installation } from '../agent/sim/simulator.js';
 import { UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
@@ -108,11 +109,24 @@ export interface WorkerBaseline {
   rows?: [appId: string, rows: DeviceRowLike[]][];
 }
 
-export function forWorkers(before: HeldBefore): WorkerBaseline {
-  return {
-    pairs: before.pairs,
-    ...(before.previous ? { rows: [...before.previous].map(([app, rows]) => [app, [...rows.values()]]) } : {}),
-  };
+/** The baseline for one part: of the rows held before, only those of its own devices (by wire id),
+ * when `own` says which they are. */
+export function forWorkers(before: HeldBefore, own?: ReadonlySet<string>): WorkerBaseline {
+  const rows = before.previous
+    ? [...before.previous].map(([app, byId]): [string, DeviceRowLike[]] => [
+        app,
+        own ? [...byId.values()].filter((r) => own.has(r.deviceId)) : [...byId.values()],
+      ])
+    : undefined;
+  return { pairs: before.pairs, ...(rows ? { rows } : {}) };
+}
+
+/** The wire device ids of each of `parts` parts of the fleet (device index % parts), so a part is
+ * given only the rows of its own devices. */
+export function wireIdsByPart(fleet: Pick<Fleet, 'devices'>, rt: RunTarget, parts: number): Set<string>[] {
+  const out = Array.from({ length: parts }, () => new Set<string>());
+  for (const d of fleet.devices) out[d.index % parts]!.add(rt.wire.wireDeviceId(d));
+  return out;
 }
 
 export function fromParent(b: WorkerBaseline): HeldBefore {

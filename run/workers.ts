@@ -17,7 +17,8 @@ import type { RunResult } from '../result/result.js';
 import { mergeThroughTarget } from './merge-target.js';
 import { shownUrl } from './target-shown.js';
 import { heldBefore } from './read-before.js';
-import { forWorkers } from './read-baseline.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
+import { forWorkers, wireIdsByPart } from './read-baseline.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
@@ -133,6 +134,15 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const appIds = scenario.apps.map((a) => a.id);
     // once, before any worker sends: the hint's pairs, and a baseline's counts and rows
     const before = await heldBefore(rt, target, appIds);
+    // each worker is given the rows held before of its own devices only
+    const own =
+      rt?.baseline && before?.previous
+        ? wireIdsByPart(
+            buildFleet(scenario, { seed: plan.seed, ...(opts.devices !== undefined ? { devices: opts.devices } : {}) }),
+            rt,
+            workers,
+          )
+        : undefined;
     const runs = Array.from({ length: workers }, (_, index) =>
       runWorker(
         {
@@ -149,7 +159,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             deferReconcile: true,
             endpointFaultsElsewhere: true,
             sourceChecked: true,
-            ...(rt?.baseline && before ? { baselineBefore: forWorkers(before) } : {}),
+            ...(rt?.baseline && before ? { baselineBefore: forWorkers(before, own?.[index]) } : {}),
           },
         },
         (p) => {
