@@ -16,6 +16,7 @@ import { reportModule } from './commands/report.js';
 import { runModule } from './commands/run.js';
 import { schemaModule } from './commands/schema.js';
 import { serveModule } from './commands/serve.js';
+import { tallyBaselineModule } from './commands/tally-baseline.js';
 import { traceModule } from './commands/trace.js';
 import { validateModule } from './commands/validate.js';
 
@@ -25,6 +26,7 @@ const COMMANDS: readonly FleetsimCommand[] = [
   serveModule,
   mergeModule,
   reconcileModule,
+  tallyBaselineModule,
   traceModule,
   reportModule,
   validateModule,
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   cli
     .demandCommand(
       1,
-      'Name a command: run, validate, init, compare, serve, merge, reconcile, trace, report or schema (fleetsim --help lists them).',
+      'Name a command: run, validate, init, compare, serve, merge, reconcile, tally-baseline, trace, report or schema (fleetsim --help lists them).',
     )
     .epilog(EPILOG)
     .strict()

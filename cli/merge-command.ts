@@ -14,6 +14,7 @@ import { systemClock } from '../core/clock.js';
 import { fetchTallies } from '../endpoint-client/tallies.js';
 import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { mergeThroughTarget } from '../run/merge-target.js';
+import type { HeldBefore } from '../run/read-before.js';
 import { resolveReportTarget } from '../run/run-target.js';
 import { TargetUnreachableError, UsageError } from '../protocol/errors.js';
 import { ansi, plain, renderSummary } from '../reports/summary.js';
@@ -51,7 +52,7 @@ export async function mergeCommand(a: MergeArgs): Promise<number> {
   checkShards(parts);
   // a namespaced run counts only its own devices: through a tally source that filters by run id
   const result =
-    a.targetFile || parts.some((p) => p.namespaced)
+    a.targetFile || parts.some((p) => p.namespaced || p.reconciliation.baseline)
       ? await mergeThroughDescription(parts, a.targetFile, a.talliesUrl)
       : await mergeThroughApi(parts, a);
   const dir = a.out ?? defaultRunDir('out', `${result.scenario.name}-merged`, new Date(systemClock.now()));
@@ -88,8 +89,26 @@ async function mergeThroughDescription(
     throw new UsageError(
       `the shards sent to ${parts[0]!.target.url}, which has no tallies API; pass --tallies-url http://host:port of the endpoint (fleetsim serve prints it), or --target-file with the description whose tally source reads its counts, to reconcile.`,
     );
-  const merged = await mergeThroughTarget(rt, parts, systemClock);
+  const before = sharedBaseline(parts);
+  if (before) rt.baseline = true;
+  const merged = await mergeThroughTarget(rt, parts, systemClock, before);
+  if (before) merged.reconciliation.heldBefore = before.pairs;
   return { ...merged, ...(runId ? { runId } : {}), ...(namespaced ? { namespaced: true } : {}) };
+}
+
+/** The baseline every shard was given (run --tally-baseline-file): its counts are in each report. */
+function sharedBaseline(parts: readonly RunResult[]): HeldBefore | undefined {
+  const given = parts.map((p) => p.reconciliation.baseline);
+  if (given.every((b) => !b)) return undefined;
+  if (given.some((b) => !b?.before))
+    throw new UsageError(
+      'some shards were reconciled against a baseline and some not (or their reports keep no counts before): give every shard the same --tally-baseline-file, written once by fleetsim tally-baseline.',
+    );
+  if (new Set(given.map((b) => JSON.stringify(b!.before))).size > 1)
+    throw new UsageError(
+      'the shards were given different baselines (their counts before differ): give every shard the same --tally-baseline-file, read once before any of them started.',
+    );
+  return { pairs: given[0]!.pairsBefore, counts: given[0]!.before! };
 }
 
 async function mergeThroughApi(parts: RunResult[], a: MergeArgs): Promise<RunResult> {

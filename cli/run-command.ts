@@ -17,6 +17,7 @@ import {
   type LoadFlags,
   type OutputFlags,
 } from './run-controls.js';
+import { loadBaselineFile } from '../run/baseline-file.js';
 import { refuseK6Out } from '../run/outputs/stream-files.js';
 import { createProgress } from './progress.js';
 import { parseSeedFlag } from './seed.js';
@@ -33,6 +34,8 @@ export interface RunCommandArgs {
   runId?: string;
   namespace?: boolean;
   tallyBaseline?: boolean;
+  /** A baseline read earlier (fleetsim tally-baseline), for --shard runs that share it. */
+  tallyBaselineFile?: string;
   talliesUrl?: string;
   /** No live progress. */
   quiet: boolean;
@@ -59,6 +62,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   for (const n of scenarioNotices(scenario)) process.stderr.write(`fleetsim: warning: ${n}\n`);
   // read before the run, so a wrong path costs nothing
   const html = baselineOption(a.baseline);
+  const heldBefore = a.tallyBaselineFile ? loadBaselineFile(a.tallyBaselineFile, scenario) : undefined;
   const limit = durationMs(a.duration);
   const started = new Date(systemClock.now());
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
@@ -113,7 +117,8 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
         ...(a.targetFile ? { targetFile: a.targetFile } : {}),
         ...(a.runId ? { runId: a.runId } : {}),
         ...(a.namespace ? { namespace: true } : {}),
-        ...(a.tallyBaseline ? { tallyBaseline: true } : {}),
+        ...(a.tallyBaseline || a.tallyBaselineFile ? { tallyBaseline: true } : {}),
+        ...(heldBefore ? { baselineBefore: heldBefore } : {}),
         ...(a.talliesUrl ? { talliesUrl: a.talliesUrl } : {}),
         onTick: (s) => {
           progress.tick(s);

@@ -107,6 +107,8 @@ export function baselineInput(
 export interface WorkerBaseline {
   pairs: number;
   rows?: [appId: string, rows: DeviceRowLike[]][];
+  /** The counts before, where the part's report must carry them (a shard, for its merge). */
+  counts?: Before;
 }
 
 /** The baseline for one part: of the rows held before, only those of its own devices (by wire id),
@@ -132,6 +134,7 @@ export function wireIdsByPart(fleet: Pick<Fleet, 'devices'>, rt: RunTarget, part
 export function fromParent(b: WorkerBaseline): HeldBefore {
   return {
     pairs: b.pairs,
+    ...(b.counts ? { counts: b.counts } : {}),
     ...(b.rows
       ? { previous: new Map(b.rows.map(([app, rows]) => [app, new Map(rows.map((r) => [r.deviceId, r]))])) }
       : {}),
@@ -148,7 +151,12 @@ export function baselinePart(
   const b = baselineInput(before, installs, appIds);
   return {
     ...deferredReconciliation(b.change, shard),
-    baseline: { ...b.report, ...(b.unmappedChange.length ? { unmappedChange: b.unmappedChange } : {}) },
+    baseline: {
+      ...b.report,
+      ...(b.unmappedChange.length ? { unmappedChange: b.unmappedChange } : {}),
+      // a shard given a baseline file: for its merge, which reads no baseline of its own
+      ...(before.counts ? { before: before.counts } : {}),
+    },
   };
 }
 

@@ -49,7 +49,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   if (rt) opts = { ...opts, target: rt.url, transport: rt.kind, runId: rt.runId };
   if (rt?.baseline && opts.deferReconcile && !opts.baselineBefore)
     throw new UsageError(
-      `A baseline is read once before any part of the run sends, which separate --shard runs cannot share: on one machine use --workers (the parent reads it), across machines give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
+      `A baseline is read once before any part of the run sends, which a --shard run cannot do alone: read it first with fleetsim tally-baseline <scenario> --target-file ... --out baseline.json and give every shard --tally-baseline-file baseline.json (fleetsim merge then judges after - before once); on one machine use --workers (the parent reads it); or give the run a namespace (--namespace, or wire.deviceId "{simDeviceId}.{runId}").`,
     );
   const plan = checkRun(scenario, opts, undefined, rt?.wiring.tls?.identityFor !== undefined);
   const netPlan = planNetwork(scenario, opts, plan);
@@ -85,10 +85,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         'fleet built, devices starting',
       );
       // what the target held already (a shard or worker leaves that to its parent)
-      const before = opts.deferReconcile
-        ? opts.baselineBefore && fromParent(opts.baselineBefore)
-        : await heldBefore(rt, target, run.appIds);
-      if (opts.deferReconcile && !opts.sourceChecked) await checkSourceBefore(rt, run.appIds);
+      const before = opts.baselineBefore
+        ? fromParent(opts.baselineBefore)
+        : opts.deferReconcile
+          ? undefined
+          : await heldBefore(rt, target, run.appIds);
+      if ((opts.baselineBefore || opts.deferReconcile) && !opts.sourceChecked) await checkSourceBefore(rt, run.appIds);
       const sentLog = sentLogFor(run.faults, clock, run.fleet.devices.length);
       const driveStart = clock.now();
       target.endpoint?.faults.arm(endpointWindows(run.faults, driveStart));

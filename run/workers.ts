@@ -16,9 +16,9 @@ import type { TimelinePoint } from '../drive/metrics.js';
 import type { RunResult } from '../result/result.js';
 import { mergeThroughTarget } from './merge-target.js';
 import { shownUrl } from './target-shown.js';
-import { heldBefore } from './read-before.js';
+import { checkSourceBefore, heldBefore } from './read-before.js';
 import { buildFleet } from '../agent/fleet/fleet.js';
-import { forWorkers, wireIdsByPart } from './read-baseline.js';
+import { forWorkers, fromParent, wireIdsByPart } from './read-baseline.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
 import { planFaults } from '../agent/faults/plan.js';
@@ -133,7 +133,8 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     const positions = positionsOf(scenario);
     const appIds = scenario.apps.map((a) => a.id);
     // once, before any worker sends: the hint's pairs, and a baseline's counts and rows
-    const before = await heldBefore(rt, target, appIds);
+    const before = opts.baselineBefore ? fromParent(opts.baselineBefore) : await heldBefore(rt, target, appIds);
+    if (opts.baselineBefore) await checkSourceBefore(rt, appIds);
     // each worker is given the rows held before of its own devices only
     const own =
       rt?.baseline && before?.previous

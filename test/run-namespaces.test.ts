@@ -4,7 +4,7 @@
  * run counts only its own devices; with a baseline the second reconciles after - before. The
  * runs are different fleets (another seed, fewer devices) re-using the first run's device ids.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../result/result.js';
@@ -117,9 +117,62 @@ describe('two runs in a row against one fleetsim serve --data-dir', () => {
     expect(read(out4).reconciliation.baseline).toMatchObject({ reused: 35, notNewer: 35 });
     expect(read(out4).reconciliation.apps[0]!.expected.total).toBe(0);
 
-    // separate shard runs cannot share one baseline: refused before anything is sent
+    // a shard cannot read a baseline alone: refused before anything is sent, naming the way that works
     const shard = await fleetsimAsync(['run', third, ...target, '--tally-baseline', '--shard', '1/2']);
     expect(shard.code).toBe(3);
-    expect(shard.stderr).toContain('separate --shard runs cannot share');
+    expect(shard.stderr).toContain('which a --shard run cannot do alone');
+    expect(shard.stderr).toContain('--tally-baseline-file baseline.json');
+  });
+
+  it('one baseline shared by separate --shard runs: read once, each shard given the file, judged once at merge', async () => {
+    serve = await startServe([]);
+    const target = ['--target', serve.mqttUrl, '--tallies-url', serve.httpUrl, '--quiet'];
+    const a = await fleetsimAsync(['run', first, ...target, '--out', join(tmp.dir, 'shared-1')]);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    // read before any shard starts, as the first step of a Kubernetes Indexed Job would
+    const file = join(tmp.dir, 'baseline.json');
+    const b = await fleetsimAsync(['tally-baseline', second, ...target.slice(0, 4), '--out', file]);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    expect(b.stdout).toContain('40 (device, app) pairs held, 40 device rows');
+    const shards = ['1/2', '2/2'].map((s, i) => join(tmp.dir, `shared-shard-${i + 1}`));
+    for (const [i, out] of shards.entries()) {
+      const r = await fleetsimAsync([
+        'run',
+        second,
+        ...target,
+        '--shard',
+        `${i + 1}/2`,
+        '--run-id',
+        'rshared',
+        '--tally-baseline-file',
+        file,
+        '--out',
+        out,
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      // each shard checked its own devices against what the target held for them
+      expect(read(out).reconciliation.devices).toMatchObject({ checked: true, differing: 0 });
+      expect(read(out).reconciliation.baseline!.before!.counted[0]!.total).toBe(40);
+    }
+    const merged = join(tmp.dir, 'shared-merged');
+    const m = await fleetsimAsync(['merge', ...shards, '--tallies-url', serve.httpUrl, '--out', merged]);
+    expect(m.code, m.stdout + m.stderr).toBe(0);
+    const r = read(merged).reconciliation;
+    expect(r).toMatchObject({ checked: true, match: true, heldBefore: 40 });
+    expect(r.baseline).toMatchObject({ pairsBefore: 40, reused: 30 });
+    expect(m.stdout).toContain('baseline: after - before');
+    // shards given different baselines are refused
+    const other = JSON.parse(readFileSync(join(shards[1]!, 'report.json'), 'utf8')) as RunResult;
+    other.reconciliation.baseline!.before!.counted[0]!.total = 39;
+    const changed = join(tmp.dir, 'other-baseline.json');
+    writeFileSync(changed, JSON.stringify(other));
+    const bad = await fleetsimAsync(['merge', shards[0]!, changed, '--tallies-url', serve.httpUrl]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('the shards were given different baselines');
+    // a baseline file for another scenario's apps is refused before anything is sent
+    const vpn = tmp.write('vpn.yaml', tinyScenario().replace('com.acme.mail', 'com.acme.vpn'));
+    const wrong = await fleetsimAsync(['run', vpn, ...target, '--tally-baseline-file', file]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('was read for the apps com.acme.mail, and this scenario has com.acme.vpn');
   });
 });

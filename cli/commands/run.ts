@@ -75,6 +75,11 @@ const TARGET_FLAGS = {
     type: 'boolean',
     describe: "read the target's counts before the run and reconcile after - before (a target holding other data)",
   },
+  'tally-baseline-file': {
+    type: 'string',
+    describe:
+      'a baseline read earlier with fleetsim tally-baseline (one for every --shard run): reconcile after - before against it',
+  },
   quiet: { type: 'boolean', default: false, describe: 'no live progress' },
   baseline: {
     type: 'string',
@@ -115,6 +120,7 @@ export const runModule = defineCommand({
       talliesUrl: a['tallies-url'],
       ...(a.namespace ? { namespace: true } : {}),
       ...(a['tally-baseline'] ? { tallyBaseline: true } : {}),
+      ...(a['tally-baseline-file'] ? { tallyBaselineFile: a['tally-baseline-file'] } : {}),
       quiet: a.quiet,
       ...(a.baseline ? { baseline: a.baseline } : {}),
       load: {
