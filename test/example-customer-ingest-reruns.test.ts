@@ -69,6 +69,20 @@ describe.skipIf((!havePostgres || !haveMosquitto) && !process.env.CI)(
       return { b, results };
     };
 
+    it('with neither: the mismatch says in one line that the database held the first run before', async () => {
+      await db.query(readFileSync(join(EXAMPLE, 'schema.sql'), 'utf8'), 'acme');
+      await db.query('ALTER TABLE device_software_status OWNER TO acme', 'acme');
+      await db.query('TRUNCATE device_software_status', 'acme');
+      const { b, results } = await twice('bare', join(EXAMPLE, 'target-mqtt.yaml'), []);
+      expect(b.code, b.stdout + b.stderr).toBe(2);
+      const held = results[0]!.reconciliation.apps.reduce((n, a) => n + a.expected.total, 0);
+      expect(results[0]!.reconciliation.heldBefore).toBe(0);
+      expect(results[1]!.reconciliation.heldBefore).toBe(held);
+      expect(b.stdout).toContain(
+        `the endpoint already held ${held.toLocaleString('en-US')} (device, app) pairs before this run: give the run a namespace (--namespace) or a baseline (--tally-baseline); see docs/targets.md`,
+      );
+    });
+
     it('with a namespace: the run id in every serial, the SQL counting its own devices', async () => {
       const targetFile = join(dir, 'target-namespaced.yaml');
       writeFileSync(
