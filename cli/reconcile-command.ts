@@ -40,6 +40,8 @@ export async function reconcileCommand(a: ReconcileArgs): Promise<number> {
   process.stdout.write(`${renderSummary(result, process.stdout.isTTY ? ansi : plain)}\n`);
   process.stdout.write(`\nreconciled again at ${result.reconciliation.reconciledAt}; report: ${written.json}\n`);
   // reading the counts again is the whole point: counts that cannot be read are no pass
+  const devices = result.reconciliation.devices;
+  if (result.shard && devices?.checked) return devices.differing > 0 ? 2 : result.exitCode;
   if (!result.reconciliation.checked) {
     process.stderr.write(`fleetsim: the counts could not be read: ${result.reconciliation.reason}\n`);
     return 4;

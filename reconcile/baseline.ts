@@ -41,6 +41,9 @@ export interface BaselineReport {
   /** Re-used devices the system held in labels that map to none of ours leave those rows: the
    * change expected there (negative counts), compared with after - before of the unmapped rows. */
   unmappedChange?: UnmappedRow[];
+  /** This run's ground truth as tallies (what it would count on an empty system), so that
+   * `fleetsim reconcile` can trust a fleet simulated again whose change depended on the rows held. */
+  sent?: AppTallies[];
 }
 
 /** The counts before the run, in our labels, and the rows whose labels map to nothing. */
@@ -57,21 +60,23 @@ export function difference(
   appIds: readonly string[],
 ): AppTallies[] {
   const book = new TallyBook();
-  const add = (list: readonly AppTallies[], sign: 1 | -1) => {
-    for (const app of list) {
-      for (const [platform, statuses] of Object.entries(app.platforms) as [
-        Platform,
-        Record<string, Record<string, number>>,
-      ][]) {
-        for (const [status, states] of Object.entries(statuses)) {
-          for (const [state, n] of Object.entries(states)) book.add(app.appId, platform, status, state, sign * n);
-        }
+  addTallies(book, after, 1);
+  addTallies(book, before, -1);
+  return appIds.map((id) => book.get(id));
+}
+
+/** Adds (or takes away) a list of app tallies into a book, cell by cell. */
+export function addTallies(book: TallyBook, list: readonly AppTallies[], sign: 1 | -1): void {
+  for (const app of list) {
+    for (const [platform, statuses] of Object.entries(app.platforms) as [
+      Platform,
+      Record<string, Record<string, number>>,
+    ][]) {
+      for (const [status, states] of Object.entries(statuses)) {
+        for (const [state, n] of Object.entries(states)) book.add(app.appId, platform, status, state, sign * n);
       }
     }
-  };
-  add(after, 1);
-  add(before, -1);
-  return appIds.map((id) => book.get(id));
+  }
 }
 
 /** The change this run should make, from ground truth and (where known) the previous rows. */

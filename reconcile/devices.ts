@@ -40,6 +40,12 @@ export interface DeviceReconciliation {
   /** Pairs that differ (all of them; `differences` keeps the first DEVICE_DIFFERENCES_KEPT by id). */
   differing: number;
   differences: DeviceDifference[];
+  /**
+   * A baseline run checked again later: pairs whose row the system held with a seq not older than
+   * the run's last report, left to the system (re-used devices that sent nothing newer keep the
+   * row they had; the run counted `notNewer` of them, and more than that are differences).
+   */
+  leftToTarget?: number;
 }
 
 /** Compares ground truth with the endpoint's rows for one app; pure. Rows for devices not in `installs` are ignored (another shard's). */
@@ -70,6 +76,11 @@ export function compareDevices(
     if (!same) differences.push({ deviceId: inst.device.id, appId, platform: inst.device.platform, expected, counted });
   }
   return { pairs, differences };
+}
+
+/** A difference whose system row is not older than the run's last report (seq): a re-used device's own row. */
+export function notOlderRow(d: DeviceDifference): boolean {
+  return d.expected !== null && d.counted?.seq !== undefined && d.counted.seq >= d.expected.seq;
 }
 
 /** Why the device check is skipped for these installations, or undefined when it is made. */

@@ -56,6 +56,12 @@ export function reconciliationNotes(rec: RunResult['reconciliation'], namespaced
       text: `baseline: after - before against this run's change; ${fmt(b.pairsBefore)} pair(s) held before, ${fmt(b.reused)} re-used (${b.assumption})`,
       bad: false,
     });
+    const kept = rec.devices?.leftToTarget;
+    if (kept)
+      notes.push({
+        text: `devices: ${fmt(kept)} re-used pair(s) keep the target's own row, not older than this run's last report (of ${fmt(b.notNewer)} that sent nothing newer)`,
+        bad: false,
+      });
     for (const u of b.unmappedLeftOut ?? [])
       notes.push({
         text: `left out of the baseline's comparison: ${describeUnmapped(u).replace(/^unmapped: /, '')}, held before and unchanged by this run (labels that map to none of ours)`,

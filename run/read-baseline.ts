@@ -10,7 +10,9 @@ import type { Fleet } from '../agent/fleet/fleet.js';
 import type { Installation } from '../agent/sim/simulator.js';
 import { UsageError } from '../protocol/errors.js';
 import type { AppTallies } from '../protocol/tally.js';
+import { TallyBook } from '../protocol/tally.js';
 import {
+  addTallies,
   assumptionOf,
   expectedChange,
   reconcileChange,
@@ -21,7 +23,7 @@ import {
 import type { DeviceRowLike } from '../reconcile/devices.js';
 import type { LabelInverse, UnmappedRow } from '../reconcile/labels.js';
 import { deferredReconciliation } from '../reconcile/reading.js';
-import type { Reconciliation } from '../reconcile/reconcile.js';
+import { expectedTallies, type Reconciliation } from '../reconcile/reconcile.js';
 import type { RunResult } from '../result/result.js';
 import type { HeldBefore } from './read-before.js';
 import type { CountsReading } from './tally-read.js';
@@ -89,6 +91,7 @@ export function baselineInput(
   appIds: readonly string[],
 ): BaselineInput {
   const { change, reused, notNewer, unmappedChange } = expectedChange(installs, appIds, before.previous);
+  const truth = expectedTallies(installs);
   return {
     before: before.counts ?? { counted: [], unmapped: [] },
     change,
@@ -98,6 +101,7 @@ export function baselineInput(
       reused,
       notNewer,
       assumption: assumptionOf(before.previous !== undefined, notNewer),
+      sent: appIds.map((id) => truth.get(id)),
     },
   };
 }
@@ -167,6 +171,8 @@ export function baselineOfParts(parts: readonly RunResult[], change: AppTallies[
     throw new UsageError('a baseline run merges only parts that worked out their change against the same baseline.');
   const sum = (f: (b: BaselineReport) => number) => reports.reduce((n, b) => n + f(b!), 0);
   const notNewer = sum((b) => b.notNewer);
+  const sent = new TallyBook();
+  for (const b of reports) addTallies(sent, b!.sent ?? [], 1);
   return {
     before: before.counts ?? { counted: [], unmapped: [] },
     change,
@@ -176,6 +182,7 @@ export function baselineOfParts(parts: readonly RunResult[], change: AppTallies[
       reused: sum((b) => b.reused),
       notNewer,
       assumption: assumptionOf(before.previous !== undefined, notNewer),
+      ...(reports.every((b) => b!.sent) ? { sent: change.map((c) => sent.get(c.appId)) } : {}),
     },
   };
 }

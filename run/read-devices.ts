@@ -8,7 +8,12 @@ import type { Installation } from '../agent/sim/simulator.js';
 import type { Clock } from '../core/clock.js';
 import { settle } from '../endpoint-client/settle.js';
 import type { ReadContext, TallySource } from '../endpoint-client/tally-source.js';
-import { compareDevices, DEVICE_DIFFERENCES_KEPT, type DeviceReconciliation } from '../reconcile/devices.js';
+import {
+  compareDevices,
+  DEVICE_DIFFERENCES_KEPT,
+  type DeviceReconciliation,
+  notOlderRow,
+} from '../reconcile/devices.js';
 import { mapDeviceRows } from '../reconcile/labels.js';
 import type { RunTarget } from './run-target.js';
 import { inverseOf } from './tally-read.js';
@@ -19,10 +24,10 @@ export async function settleDevices(
   source: TallySource,
   ctx: ReadContext,
   installs: readonly Installation[],
-  at: { clock: Clock; lastAckAt: number },
+  at: { clock: Clock; lastAckAt: number; leftToTarget?: number | undefined },
 ): Promise<DeviceReconciliation> {
   const s = await settle(
-    () => readDevices(rt, source, ctx, installs),
+    () => readDevices(rt, source, ctx, installs, at.leftToTarget),
     (d) => !d.checked || d.differing === 0,
     { clock: at.clock, timeoutMs: rt.settle.timeoutMs, intervalMs: rt.settle.intervalMs, lastAckAt: at.lastAckAt },
   );
@@ -34,21 +39,33 @@ async function readDevices(
   source: TallySource,
   ctx: ReadContext,
   installs: readonly Installation[],
+  leftToTarget: number | undefined,
 ): Promise<DeviceReconciliation> {
   const inverse = inverseOf(rt, source);
   const simOf = new Map<string, string>();
   for (const i of installs) simOf.set(rt.wire.wireDeviceId(i.device), i.device.id);
   try {
     let pairs = 0;
-    const all: DeviceReconciliation['differences'] = [];
+    let all: DeviceReconciliation['differences'] = [];
+    let notOlder = 0;
     for (const appId of ctx.appIds) {
       const rows = mapDeviceRows(await source.readDevices!(appId, ctx), inverse, (w) => simOf.get(w));
       const c = compareDevices(appId, installs, rows);
       pairs += c.pairs;
+      notOlder += c.differences.filter(notOlderRow).length;
       all.push(...c.differences);
     }
+    // up to the run's count of re-used pairs that sent nothing newer, such rows are the system's own
+    const kept = leftToTarget !== undefined && notOlder <= leftToTarget ? notOlder : undefined;
+    if (kept !== undefined) all = all.filter((d) => !notOlderRow(d));
     all.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.appId < b.appId ? -1 : 1));
-    return { checked: true, pairs, differing: all.length, differences: all.slice(0, DEVICE_DIFFERENCES_KEPT) };
+    return {
+      checked: true,
+      pairs,
+      differing: all.length,
+      differences: all.slice(0, DEVICE_DIFFERENCES_KEPT),
+      ...(kept !== undefined ? { leftToTarget: kept } : {}),
+    };
   } catch (err) {
     return {
       checked: false,

@@ -43,6 +43,8 @@ export interface TargetReadInput {
   baseline?: BaselineInput | undefined;
   /** Why there is no ground truth to check device by device, for a source that lists devices. */
   devicesSkipped?: string | undefined;
+  /** A baseline run checked again later: how many re-used pairs keep the system's own row (notNewer). */
+  leftToTarget?: number | undefined;
 }
 
 /** Tallies (settled) and, where the source lists devices, device by device. */

@@ -130,12 +130,17 @@ export async function reconcileLater(result: RunResult, opts: ReconcileLaterOpti
     appIds: expected.map((e) => e.appId),
     installs: 'installs' in truth ? truth.installs : undefined,
     devicesSkipped: 'reason' in truth ? truth.reason : undefined,
+    // re-used devices that sent nothing newer keep the rows they had, which the report did not keep
+    leftToTarget: result.reconciliation.baseline?.notNewer || undefined,
     clock,
     // the time to consistency counts from the run's last acknowledgement, however long ago
     lastAckAt: result.window.lastSettledAt || clock.now(),
-    tallies: true,
+    // a shard's tallies are the merge's to reconcile (the target counts every shard): its devices alone
+    tallies: !result.shard,
     ...(baseline ? { baseline } : {}),
   });
+  if (result.shard)
+    r.reason = `shard ${result.shard.index + 1}/${result.shard.count}: its devices are checked one by one here; the tallies are reconciled once the shards are merged (fleetsim merge)`;
   const reconciliation = {
     ...r,
     ...(result.reconciliation.heldBefore !== undefined ? { heldBefore: result.reconciliation.heldBefore } : {}),

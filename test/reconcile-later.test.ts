@@ -144,6 +144,25 @@ describe('reconciling a finished run', () => {
     expect(r.stderr).toMatch(/which has no tallies API: give --target-file .* or --tallies-url/);
   });
 
+  it('fleetsim reconcile of one shard: its part of the fleet simulated again, its devices checked alone', async () => {
+    serve = await startServe([]);
+    const scenario = tmp.write('one-shard.yaml', tinyScenario([], { devices: 40 }));
+    const target = tmp.write(
+      'one-shard-target.yaml',
+      `url: ${serve.mqttUrl}\ntallies: { source: fleetsim, url: "${serve.httpUrl}" }\nsettle: { timeout: 20s, interval: 200ms }\n`,
+    );
+    // a fleet resized by --devices: the report holds the shard's count only
+    const dir = join(tmp.dir, 'one-shard');
+    const flags = ['--target-file', target, '--shard', '2/3', '--devices', '33', '--out', dir, '--quiet'];
+    const r = await fleetsimAsync(['run', scenario, ...flags]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const one = await fleetsimAsync(['reconcile', dir, '--out', join(dir, 'again')]);
+    expect(one.code, one.stdout + one.stderr).toBe(0);
+    const again = read(join(dir, 'again')).reconciliation;
+    expect(again.devices).toMatchObject({ checked: true, differing: 0, pairs: read(dir).devices.installations });
+    expect(again.reason).toContain('shard 2/3: its devices are checked one by one here');
+  });
+
   it('fleetsim merge --target-file reconciles MQTT shards once through its tally source', async () => {
     serve = await startServe([]);
     const scenario = tmp.write('sharded.yaml', tinyScenario([], { devices: 40 }));

@@ -92,7 +92,18 @@ describe('two runs in a row against one fleetsim serve --data-dir', () => {
     expect(later.code, later.stdout + later.stderr).toBe(0);
     const again = read(join(dir, 'reconciled')).reconciliation;
     expect(again).toMatchObject({ checked: true, match: true, baseline: { pairsBefore: 40, reused: 30 } });
-    expect(again.devices?.reason).toContain('re-used device ids the target held');
+    // its fleet simulated again (checked against the ground truth the report keeps), device by
+    // device: re-used devices that sent nothing newer keep the rows the target had
+    const notNewer = r2.reconciliation.baseline!.notNewer;
+    expect(notNewer).toBeGreaterThan(0);
+    expect(again.devices).toMatchObject({ checked: true, differing: 0, pairs: 30 });
+    // (those whose kept row happens to equal the run's last report match outright)
+    expect(again.devices!.leftToTarget).toBeGreaterThan(0);
+    expect(again.devices!.leftToTarget).toBeLessThanOrEqual(notNewer);
+    expect(later.stdout).toContain(
+      `devices: ${again.devices!.leftToTarget} re-used pair(s) keep the target's own row, not older than this run's last report (of ${notNewer} that sent nothing newer)`,
+    );
+    expect(r2.reconciliation.baseline!.sent![0]!.total).toBe(30);
   });
 
   it('with a baseline over worker processes: read once in the parent, the workers add up the change', async () => {
