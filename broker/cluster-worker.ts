@@ -64,7 +64,18 @@ async function main(): Promise<void> {
       : createNetServer(onSocket);
   await new Promise<void>((resolve) => server.listen({ port: cfg.mqttPort, host: cfg.host, backlog: 4096 }, resolve));
   send({ t: 'listening', port: (server.address() as AddressInfo).port });
-  const clients = systemClock.setInterval(() => send({ t: 'clients', connected: broker.connectedClients }), 1_000);
+  // Counts go as deltas, so the owner's totals keep what a worker counted before it died.
+  let reported = { publishes: 0, fastIngested: 0 };
+  const clients = systemClock.setInterval(() => {
+    const now = { publishes: metrics.mqttPublishes, fastIngested: metrics.mqttFastIngested };
+    send({
+      t: 'clients',
+      connected: broker.connectedClients,
+      publishes: now.publishes - reported.publishes,
+      fastIngested: now.fastIngested - reported.fastIngested,
+    });
+    reported = now;
+  }, 1_000);
 
   // The owner gone (kill -9 included), nothing this worker takes could be acknowledged: go too.
   process.on('disconnect', () => process.exit(0));

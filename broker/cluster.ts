@@ -111,7 +111,11 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
         events[i]! += m.events.length;
         answerBatch(owner.ingestor, m, reply);
       } else if (m.t === 'reject') owner.store.reject(m.reason);
-      else if (m.t === 'clients') clients[i] = m.connected;
+      else if (m.t === 'clients') {
+        clients[i] = m.connected;
+        owner.metrics.mqttPublishes += m.publishes;
+        owner.metrics.mqttFastIngested += m.fastIngested;
+      }
     },
   });
   let port: number;

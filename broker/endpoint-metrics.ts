@@ -71,6 +71,8 @@ export class EndpointMetrics {
   readonly ingest = new LatencyMetric();
   httpRequests = 0;
   mqttPublishes = 0;
+  /** Of those, taken by the fast path (mqtt-fast-ingest.ts) rather than aedes' publish pipeline. */
+  mqttFastIngested = 0;
   authFailures = 0;
   /** MQTT connections closed by a limit (packet size, CONNECT first, pending per source). */
   mqttConnectionsRefused = 0;
@@ -97,6 +99,11 @@ export class EndpointMetrics {
       out.push(`fleetsim_events_rejected_total{reason="${escapeLabel(r)}"} ${c.rejectedByReason[r]}`);
     counter('fleetsim_http_event_requests_total', 'POST /v1/events requests answered.', this.httpRequests);
     counter('fleetsim_mqtt_status_publishes_total', 'PUBLISH packets on status topics.', this.mqttPublishes);
+    counter(
+      'fleetsim_mqtt_status_fast_ingest_total',
+      "Status PUBLISH packets ingested by the fast path, before aedes' publish pipeline.",
+      this.mqttFastIngested,
+    );
     counter(
       'fleetsim_auth_failures_total',
       'Connections or requests refused for missing or wrong credentials.',

@@ -14,7 +14,8 @@ export type ToOwner =
   | { t: 'events'; id: number; receivedAt: number; events: StatusEvent[] }
   | { t: 'reject'; reason: string }
   | { t: 'listening'; port: number }
-  | { t: 'clients'; connected: number };
+  /** Once a second: clients connected now, and the status PUBLISHes counted since the last report. */
+  | { t: 'clients'; connected: number; publishes: number; fastIngested: number };
 
 /** Owner -> worker. */
 export type ToWorker = { t: 'outcomes'; id: number; outcomes: IngestOutcome[] } | { t: 'stop' };

@@ -252,6 +252,7 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<IngestBroke
     // A refusal goes aedes' way, where authorizePublish counts, logs and explains it.
     if (!c.ok) return false;
     metrics.mqttPublishes++;
+    metrics.mqttFastIngested++;
     ingestor.ingest(c.event, Math.floor(clock.now()), () => {
       metrics.ingest.record((clock.now() - t0) * 1000);
       // aedes' 'publish' event (the embedded endpoint's broker is in its API), only when listened to
