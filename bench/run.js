@@ -22,6 +22,7 @@ const benches = [
   ['http-ratio', [dist('http-ratio.js')]],
   ['connect-rate', [dist('connect-rate.js')]],
   ['connections', ['--expose-gc', dist('connections.js'), '--devices', '18000']],
+  ['https-connections', [dist('https-connections.js'), '--devices', '4000']],
   ['endpoint', [dist('endpoint.js'), '--seconds', '5']],
   ['metrics-overhead', [dist('metrics-overhead.js'), '--pairs', '3']],
   ['wire-encoding', [dist('wire-encoding.js')]],

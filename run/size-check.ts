@@ -25,9 +25,11 @@ const HEADROOM = 0.75;
 const FILES_RESERVED = 500;
 /** Memory of one device connection outside the simulator, client side: the lean MQTT client
  * (6.7 KB RSS measured, BENCHMARKS.md "connections"), an mqtt.js client (18.6 KB), an HTTPS
- * connection presenting its own certificate (a TLS socket and the device's key: not measured,
- * taken as 48 KiB). */
-export const BYTES_PER_CONNECTION = { lean: 8 * 1024, 'mqtt.js': 20 * 1024, tls: 48 * 1024 } as const;
+ * connection presenting its own certificate (106 KiB RSS measured: 108,657 B per device between
+ * 2,000 and 4,000 such connections, of which 8.9 KB heap and 3.1 KB external, the rest OpenSSL's
+ * per-connection context; `node dist/bench/https-connections.js --devices 4000`, 2026-12-01, load
+ * average 10-18, BENCHMARKS.md "https-connections"). */
+export const BYTES_PER_CONNECTION = { lean: 8 * 1024, 'mqtt.js': 20 * 1024, tls: 108 * 1024 } as const;
 /** One connection at the embedded endpoint (aedes: 14.2 KB RSS measured). */
 export const BYTES_PER_ENDPOINT_CONNECTION = 16 * 1024;
 
