@@ -20,7 +20,13 @@ export interface Connectivity {
 
 /** The run's connectivity from its transport's final counters; undefined when the links never dropped. */
 export function connectivityOf(stats: TransportStats): Connectivity | undefined {
-  const outages = stats.outages ?? [];
+  // whole ms: the clock may read fractions
+  const outages = (stats.outages ?? []).map((o) => ({
+    ...o,
+    from: Math.round(o.from),
+    to: Math.round(o.to),
+    longestDownMs: Math.round(o.longestDownMs),
+  }));
   const reconnects = Math.max(
     stats.reconnects,
     outages.reduce((n, o) => n + o.reconnects, 0),
@@ -63,4 +69,9 @@ export function joinOutages(all: readonly Outage[]): Outage[] {
     if (still) prev.stillDown = still;
   }
   return out;
+}
+
+/** The outages that overlap a span (a fault's window in force, epoch ms): what it did to the links. */
+export function outagesDuring(c: Connectivity | undefined, from: number, to: number): Outage[] {
+  return (c?.outages ?? []).filter((o) => o.to >= from && o.from <= to);
 }

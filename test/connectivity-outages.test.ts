@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { progressLines } from '../cli/progress.js';
 import { ManualClock, systemClock } from '../core/clock.js';
-import { connectivityOf, joinOutages, mergeConnectivity } from '../result/connectivity.js';
+import { connectivityOf, joinOutages, mergeConnectivity, outagesDuring } from '../result/connectivity.js';
 import { startEndpointProcess, type EndpointProcess } from '../run/endpoint-process.js';
 import type { LiveState } from '../run/run-options.js';
 import { HttpTransport } from '../transport/http/http.js';
@@ -80,6 +80,9 @@ describe('the outage log', () => {
       undefined,
       { reconnects: 3, sessionsResumed: 3, outages: [o(2_000, 4_000, 3)] },
     ]);
+    // a fault's window picks the outages it overlaps
+    expect(outagesDuring(merged, 4_500, 5_500)).toEqual([]);
+    expect(outagesDuring(merged, 3_500, 3_600)).toHaveLength(1);
     expect(merged).toEqual({
       reconnects: 5,
       sessionsResumed: 3,
