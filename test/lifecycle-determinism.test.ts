@@ -1,6 +1,6 @@
 /**
  * A device's path depends only on (seed, deviceId, appId, traits, model + overrides): never on the
- * fleet's size, order or shard. Pure simulation in virtual time: no sockets, no clock.
+ * fleet's order or shard, nor on its size (but for a VPP pool's outcome, which does by design). Pure simulation in virtual time: no sockets, no clock.
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -28,8 +28,11 @@ function paths(scenario = quickstart, opts: FleetOptions = {}): Map<string, stri
 
 describe("determinism of a device's path", () => {
   it('is the same in a 100-device and a 10,000-device fleet', () => {
-    const small = paths(quickstart, { devices: 100 });
-    const big = paths(quickstart, { devices: 10_000 });
+    // a VPP pool is the documented exception: its fixed number of licences goes in check-in order,
+    // so who gets one depends on who else checks in (docs/lifecycles.md); without it, nothing does
+    const noPool = { ...quickstart, causes: quickstart.causes.filter((c) => c.kind !== 'vpp-pool') };
+    const small = paths(noPool, { devices: 100 });
+    const big = paths(noPool, { devices: 10_000 });
     expect(small.size).toBe(100);
     expect(big.size).toBe(10_000);
     let compared = 0;

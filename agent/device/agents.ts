@@ -56,6 +56,10 @@ export class DeviceAgents implements DeviceFacts {
   forcedWhy = '';
   /** Whether the installation walked now holds a VPP licence (the simulator sets it; true outside a pool). */
   licensed = true;
+  /** Whether the installation walked now is of an app with a VPP licence pool (the simulator sets it). */
+  pooled = false;
+  /** When the engine last asked whether the installation holds a licence (NaN: not since reset). */
+  licenceAskedAt = Number.NaN;
   private size = 0;
   private cap: number;
   private f: Float64Array;
@@ -241,9 +245,13 @@ export class DeviceAgents implements DeviceFacts {
         return this.b[d * BYTES + BOOT] === BOOTSTRAP_OK;
       case 'bootstrap-failed':
         return this.b[d * BYTES + BOOT] === BOOTSTRAP_FAILED;
+      case 'pooled':
+        return this.pooled;
       case 'licensed':
+        this.licenceAskedAt = at;
         return this.licensed;
       case 'no-licence':
+        this.licenceAskedAt = at;
         return !this.licensed;
     }
   }

@@ -11,6 +11,7 @@ const CONDITION: Record<DeviceCondition, string> = {
   offline: 'when the device is offline',
   'bootstrap-ok': "when the device's bootstrap succeeds",
   'bootstrap-failed': "when the device's bootstrap fails",
+  pooled: 'when the app has a VPP licence pool',
   licensed: 'when a licence is assigned',
   'no-licence': 'when the licence pool is exhausted',
 };

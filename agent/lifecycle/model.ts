@@ -60,7 +60,7 @@ export interface Transition<T = Traits> {
 }
 
 /** Device facts that route a walk: connectivity now, the DME bootstrap's outcome, a VPP licence. */
-export type DeviceCondition = 'offline' | 'bootstrap-ok' | 'bootstrap-failed' | 'licensed' | 'no-licence';
+export type DeviceCondition = 'offline' | 'bootstrap-ok' | 'bootstrap-failed' | 'pooled' | 'licensed' | 'no-licence';
 /** Device facts a transition waits for. */
 export type DeviceWait = 'online' | 'bootstrap' | 'licence';
 

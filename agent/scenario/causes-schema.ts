@@ -84,7 +84,7 @@ export const causeSchema = z.discriminatedUnion('kind', [
       kind: z
         .literal('vpp-pool')
         .describe(
-          'A finite pool of VPP licences for an iOS VPP app, shared by the fleet: licences go to devices in the order they come online; once the pool is used up an install fails (Pending Install, then Failed / App installation has failed); a removed app returns its licence to the pool for the next device.',
+          'A finite pool of VPP licences for an iOS VPP app, shared by the fleet: licences go to devices in the order they check in (a factory reset keeps a device its licence); once the pool is used up an install fails (Pending Install, then Failed / App installation has failed); a removed app returns its licence to the pool for the next device.',
         ),
       name,
       app: z.string().describe('The app id (an iOS app of kind vpp).'),

@@ -246,7 +246,7 @@ function checkUpdatesAndPools(ctx: Ctx): void {
 
 /**
  * A quota on an app whose iOS licences come from a pool contradicts the pool: the pool gives its
- * licences to the first devices online, a quota picks its devices by a hash of their ids and
+ * licences to the first devices to check in, a quota picks its devices by a hash of their ids and
  * forces their path, licence or not, so the two would disagree on who installs (and a quota of
  * installs could pass the pool's size). Refused rather than letting one silently win.
  */
@@ -261,7 +261,7 @@ function checkPoolQuotas(ctx: Ctx): void {
     const pool = s.causes[p] as Extract<Scenario['causes'][number], { kind: 'vpp-pool' }>;
     problems.push({
       path: ['quotas', i],
-      message: `this quota on "${app}" in iOS cohort "${cohort.name}" contradicts the VPP licence pool at causes[${p}] ('${pool.name ?? pool.kind}', ${pool.licences} licences): the pool gives licences to the first devices online, the quota would force the devices it picks whether or not they hold one. Size the pool to get a number of licensed installs, or put the quota on a cohort or app without a pool`,
+      message: `this quota on "${app}" in iOS cohort "${cohort.name}" contradicts the VPP licence pool at causes[${p}] ('${pool.name ?? pool.kind}', ${pool.licences} licences): the pool gives licences to the first devices to check in, the quota would force the devices it picks whether or not they hold one. Size the pool to get a number of licensed installs, or put the quota on a cohort or app without a pool`,
     });
   });
 }

@@ -1,19 +1,22 @@
 /**
  * VPP licence pools (the scenario's `vpp-pool` causes): a finite number of licences for an iOS VPP
- * app, shared by every device that installs it. Licences go to devices in the order they come
- * online (the server acquires one when it queues the install); a device that comes online when
- * the pool is used up gets none and its install fails; a device that removes the app returns its
- * licence, which the next device to come online takes.
+ * app, shared by every device that installs it. Licences go to devices in the order they check in
+ * (the server assigns one when the device checks in after the push for the new assignment); a
+ * device that checks in when the pool is used up gets none and its install fails; a device that
+ * removes the app returns its licence, which the next device to check in takes. A licence stays
+ * with its device through a factory reset (Apple's device assignment belongs to the device, not
+ * the install); a wiped device that had none asks again when it re-enrols and checks in.
  *
  * Which devices hold a licence is decided before the run, identically in every process: the
  * pools' cohorts are rebuilt whole (whatever the shard, worker or traced device), their devices
- * walked to learn when each removes a pooled app, and each pool replayed in arrival order. A
- * device that holds two pooled apps walks differently when it lacks one licence (its check-ins
- * change), so the removal times depend on the outcome: the walk and the replay are repeated until
- * the outcome no longer changes. That fixed point is the exact one: the k-th device's licence
- * depends only on devices online before it, so each round settles at least one more device.
- * A device's path stays a function of (seed, scenario, fleet size): a pool is one of the few
- * things where the fleet's size matters, as it does for a real one.
+ * walked (device faults included) to learn when each asks for a licence and when it removes the
+ * app, and each pool replayed in check-in order. What a device does after its ask depends on the
+ * answer (a refused install ends; a licensed one may be removed, and its check-ins move, so a
+ * second pooled app or a later enrolment asks at another moment): the walk and the replay are
+ * repeated until the outcome no longer changes. That fixed point is the exact one: an ask's
+ * answer depends only on the asks before it, so each round settles at least one more. A device's
+ * path stays a function of (seed, scenario, fleet size): a pool is one of the few things where
+ * the fleet's size matters, as it does for a real one.
  */
 import { TimeHeap } from '../../core/heap.js';
 import { buildFleet, installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
@@ -22,15 +25,22 @@ import type { CauseSpec } from '../scenario/causes-schema.js';
 /** The installations ("deviceId|appId") that get no licence; null when the scenario has no pool. */
 export type LicencePlan = ReadonlySet<string> | null;
 
-export const licenceKey = (deviceId: string, appId: string) => `${deviceId}|${appId}`;
+/** An installation's key in a plan; after a factory reset, its ask at that enrolment. */
+export const licenceKey = (deviceId: string, appId: string, enrolment = 0) =>
+  enrolment === 0 ? `${deviceId}|${appId}` : `${deviceId}|${appId}|${enrolment}`;
 
 export type PoolSpec = Extract<CauseSpec, { kind: 'vpp-pool' }>;
 
-/**
- * A walk of the pools' devices under a plan (the installations without a licence): when
- * (absolute ms) each installation ("deviceId|appId") removes its app.
- */
-export type RemovalWalk = (fleet: Fleet, unlicensed: ReadonlySet<string>) => Map<string, number>;
+/** What a walk of the pools' devices under a plan showed (absolute ms). */
+export interface LicenceWalk {
+  /** When each installation asked for a licence, by licenceKey (with its enrolment). */
+  asked: Map<string, number>;
+  /** When each installation ("deviceId|appId") removed its app, in time order. */
+  removed: Map<string, number[]>;
+}
+
+/** A walk of the pools' devices under a plan (the installations without a licence). */
+export type RemovalWalk = (fleet: Fleet, unlicensed: ReadonlySet<string>) => LicenceWalk;
 
 export function poolsOf(fleet: Fleet): PoolSpec[] {
   return fleet.scenario.causes.flatMap((c) => (c.kind === 'vpp-pool' ? [c] : []));
@@ -46,33 +56,49 @@ function poolDevices(devices: readonly DeviceSpec[], appId: string): DeviceSpec[
     const t = installTraits(d, app);
     if (t.osOk && t.deviceOk) out.push(d);
   }
-  return out.sort((a, b) => a.arrivalMs - b.arrivalMs || a.index - b.index);
+  return out;
 }
 
-/** One pool replayed in arrival order against known removal times: who gets no licence. */
-function replay(
-  pool: PoolSpec,
-  devices: readonly DeviceSpec[],
-  startMs: number,
-  removedAt: ReadonlyMap<string, number>,
-  into: Set<string>,
-): void {
+interface Ask {
+  at: number;
+  device: DeviceSpec;
+  enrolment: number;
+  key: string;
+}
+
+/** A pool's asks in check-in order (ties: fleet order, then enrolment). */
+function asksOf(pool: PoolSpec, devices: readonly DeviceSpec[], asked: ReadonlyMap<string, number>): Ask[] {
+  const out: Ask[] = [];
+  for (const device of devices)
+    for (let enrolment = 0; ; enrolment++) {
+      const key = licenceKey(device.id, pool.app, enrolment);
+      const at = asked.get(key);
+      if (at === undefined) break;
+      out.push({ at, device, enrolment, key });
+    }
+  return out.sort((a, b) => a.at - b.at || a.device.index - b.device.index || a.enrolment - b.enrolment);
+}
+
+/** One pool replayed in check-in order against a walk: who gets no licence. */
+function replay(pool: PoolSpec, devices: readonly DeviceSpec[], walk: LicenceWalk, into: Set<string>): void {
   const returned = new TimeHeap();
+  const holders = new Set<number>();
   let free = pool.licences;
-  for (const d of devices) {
-    const at = startMs + d.arrivalMs;
-    while (returned.size > 0 && returned.peekTime()! <= at) {
-      returned.pop();
+  for (const ask of asksOf(pool, devices, walk.asked)) {
+    while (returned.size > 0 && returned.peekTime()! <= ask.at) {
+      holders.delete(returned.pop()!);
       free++;
     }
-    const key = licenceKey(d.id, pool.app);
+    if (holders.has(ask.device.index)) continue;
     if (free === 0) {
-      into.add(key);
+      into.add(ask.key);
       continue;
     }
     free--;
-    const r = removedAt.get(key);
-    if (r !== undefined) returned.push(r, 0);
+    holders.add(ask.device.index);
+    // held until the device next removes the app
+    const r = walk.removed.get(licenceKey(ask.device.id, pool.app))?.find((t) => t >= ask.at);
+    if (r !== undefined) returned.push(r, ask.device.index);
   }
 }
 
@@ -95,16 +121,14 @@ export function licencePlan(fleet: Fleet, removals: RemovalWalk): LicencePlan {
   const inPools = new Map<string, number>();
   for (const list of members) for (const d of list) inPools.set(d.id, (inPools.get(d.id) ?? 0) + 1);
   const walked = { ...all, devices: all.devices.filter((d) => inPools.has(d.id)) };
-  // no device holds two pooled apps: a device's removal time does not depend on the outcome
-  const coupled = [...inPools.values()].some((n) => n > 1);
   let plan = new Set<string>();
-  let removedAt = removals(walked, plan);
-  for (let round = 0; round <= walked.devices.length; round++) {
+  let walk = removals(walked, plan);
+  for (let round = 0; round <= walk.asked.size; round++) {
     const next = new Set<string>();
-    for (let p = 0; p < pools.length; p++) replay(pools[p]!, members[p]!, all.startMs, removedAt, next);
-    if (!coupled || (round > 0 && sameSet(next, plan))) return next;
+    for (let p = 0; p < pools.length; p++) replay(pools[p]!, members[p]!, walk, next);
+    if (sameSet(next, plan)) return next;
     plan = next;
-    removedAt = removals(walked, plan);
+    walk = removals(walked, plan);
   }
   return plan;
 }

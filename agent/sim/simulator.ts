@@ -35,7 +35,7 @@ import { installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
 import type { AppSpec } from '../scenario/schema.js';
 import { DONE, InstallTable, Installation, MAX_SHAPES, PARKED, REPORT, WAKE } from './installs.js';
 import { LifecycleError } from '../../protocol/errors.js';
-import { licenceKey, licencePlan, poolsOf, type LicencePlan, type PoolSpec } from './licence-pool.js';
+import { licenceKey, licencePlan, poolsOf, type LicencePlan, type LicenceWalk, type PoolSpec } from './licence-pool.js';
 
 export { Installation };
 
@@ -72,6 +72,8 @@ export interface SimulatorOptions {
   recordPaths?: boolean;
   /** The VPP pools' outcome, when already known (null: every installation is licensed). @default computed from the fleet */
   licences?: LicencePlan;
+  /** Filled with when each pooled installation asked for a licence and removed its app (the licence plan's walk). */
+  licenceWatch?: LicenceWalk;
 }
 
 const NONE = -1;
@@ -86,6 +88,8 @@ interface Shape {
   readonly v: Variant;
   /** `|${app.id}`: the tail of its installations' generator keys. */
   readonly appKey: string;
+  /** The app has a VPP licence pool. */
+  readonly pooled: boolean;
 }
 
 interface Arrival {
@@ -194,7 +198,7 @@ export class Simulator {
     this.licences =
       opts.licences !== undefined
         ? opts.licences
-        : licencePlan(fleet, (f, unlicensed) => removalsUnder(f, unlicensed, opts.seed));
+        : licencePlan(fleet, (f, unlicensed) => licenceWalk(f, unlicensed, opts.seed, opts.faults));
     this.unlicensed = this.licences ? new Set() : null;
     for (const p of poolsOf(fleet)) this.pools.set(p.app, p);
     // records are made as devices come online (doubling): a device that has not arrived costs none
@@ -419,6 +423,11 @@ export class Simulator {
       if (t.kind(i) === DONE) this.finals--;
       t.setSeq(i, 0);
       this.constraints.delete(i);
+      // a device's licence stays with it through the wipe; one it lacked may be free when it checks in again
+      if (this.unlicensed) {
+        if (this.licences!.has(licenceKey(device.id, app.id, enrolment))) this.unlicensed.add(i);
+        else this.unlicensed.delete(i);
+      }
       this.table.rng.seed(i, `${this.opts.seed}|${device.id}|${app.id}|enrolment ${enrolment}`);
       t.store(i, this.freshCursor(i, sh.model, s.at, app), app);
       const log = this.logs[i];
@@ -453,6 +462,7 @@ export class Simulator {
       this.outStep = step;
       this.logs[i] = { via: [], why: '' };
     }
+    if (this.opts.licenceWatch && sh.model.nodes[this.outNode]!.status === 'removed') this.noteRemoval(i);
     this.focus(d, i);
     const r = walk(
       sh.model,
@@ -532,15 +542,37 @@ export class Simulator {
     }
   }
 
+  /** The walk just done asked whether installation `i` holds a licence: when, for the licence plan. */
+  private noteAsk(i: number): void {
+    const a = this.agents;
+    if (Number.isNaN(a.licenceAskedAt)) return;
+    const inst = this.install(i);
+    const key = licenceKey(inst.device.id, inst.app.id, a.enrolment(a.current));
+    const asked = this.opts.licenceWatch!.asked;
+    if (!asked.has(key)) asked.set(key, a.licenceAskedAt);
+    a.licenceAskedAt = Number.NaN;
+  }
+
+  /** Installation `i` reports its app removed: its licence goes back to the pool then. */
+  private noteRemoval(i: number): void {
+    const inst = this.install(i);
+    const key = licenceKey(inst.device.id, inst.app.id);
+    const removed = this.opts.licenceWatch!.removed;
+    const list = removed.get(key);
+    if (list) list.push(this.outAt);
+    else removed.set(key, [this.outAt]);
+  }
+
   /** Names the VPP pool in the why of a step that took or was refused one of its licences (trace). */
   private namePool(i: number, step: Step): void {
     const app = this.install(i).app.id;
     const pool = this.pools.get(app);
     if (!pool) return;
     const label = `pool '${pool.name ?? pool.kind}' (${pool.licences} licence${pool.licences === 1 ? '' : 's'} of ${app})`;
-    if (step.via.includes('start->no_licence')) step.why += ` - ${label} had none free when the device came online`;
+    if (step.via.includes('licence_check->no_licence'))
+      step.why += ` - ${label} had none free when the device checked in`;
     else if (step.via.includes('no_licence->install_failed')) step.why += ` - ${label}`;
-    else if (step.via.includes('start->licensed_scheduled')) step.why += `, from ${label}`;
+    else if (step.via.includes('licence_check->licensed_scheduled')) step.why += `, from ${label}`;
   }
 
   private deviceIdOf(d: number): string {
@@ -562,6 +594,7 @@ export class Simulator {
   private settleWalk(i: number, r: WalkResult): boolean {
     const t = this.table;
     const c = this.cursor;
+    if (this.opts.licenceWatch) this.noteAsk(i);
     t.store(i, c, this.shapes[t.shape(i)]!.app);
     if (r === WALK_REPORT) {
       t.setKind(i, REPORT);
@@ -611,7 +644,10 @@ export class Simulator {
   private focus(d: number, i: number): void {
     this.agents.current = d;
     this.agents.forcing = this.shapes[this.table.shape(i)]!.v.force;
-    if (this.unlicensed) this.agents.licensed = !this.unlicensed.has(i);
+    if (this.unlicensed) {
+      this.agents.licensed = !this.unlicensed.has(i);
+      this.agents.pooled = this.shapes[this.table.shape(i)]!.pooled;
+    }
   }
 
   /** Installations of the devices that have arrived so far (all of them once the run is over). */
@@ -656,7 +692,7 @@ export class Simulator {
     if (k === undefined) {
       if (this.shapes.length >= MAX_SHAPES)
         throw new LifecycleError(`more than ${MAX_SHAPES} distinct (model, app, traits) installations in one fleet`);
-      k = this.shapes.push({ model, app, traits, v, appKey: `|${app.id}` }) - 1;
+      k = this.shapes.push({ model, app, traits, v, appKey: `|${app.id}`, pooled: this.pools.has(app.id) }) - 1;
       byApp.set(app, k);
     }
     return k;
@@ -706,14 +742,25 @@ export class Simulator {
   }
 }
 
-/** The pools' devices walked under a licence outcome: when each installation removes its app. */
-function removalsUnder(fleet: Fleet, unlicensed: ReadonlySet<string>, seed: number | string): Map<string, number> {
-  const sim = new Simulator(fleet, { startMs: fleet.startMs, seed, licences: unlicensed });
-  sim.runToEnd();
-  const out = new Map<string, number>();
-  for (const i of sim.installs) {
-    const last = i.last;
-    if (last?.status === 'removed') out.set(licenceKey(i.device.id, i.app.id), last.at);
-  }
-  return out;
+/**
+ * The pools' devices walked under a licence outcome, with the scenario's device faults (a wiped
+ * device asks again when it re-enrols; a stuck one never removes its app): when each pooled
+ * installation asked for a licence, per enrolment, and when it removed its app.
+ */
+function licenceWalk(
+  fleet: Fleet,
+  unlicensed: ReadonlySet<string>,
+  seed: number | string,
+  faults: FaultPlan | undefined,
+): LicenceWalk {
+  const watch: LicenceWalk = { asked: new Map(), removed: new Map() };
+  const sim = new Simulator(fleet, {
+    startMs: fleet.startMs,
+    seed,
+    licences: unlicensed,
+    licenceWatch: watch,
+    ...(faults ? { faults } : {}),
+  });
+  for (let i = sim.next(); i >= 0; i = sim.next());
+  return watch;
 }

@@ -71,6 +71,14 @@ export const iosModel: LifecycleModel<TraitsOf<typeof IOS_TRAITS>> = {
           when: { osOk: true, deviceOk: false },
           why: 'licence type does not fit the enrollment (device criteria)',
         },
+        // a finite pool (a vpp-pool cause): the server assigns its licences as devices check in
+        {
+          to: 'licence_requested',
+          when: { osOk: true, deviceOk: true, appKind: 'vpp' },
+          weight: 0,
+          device: 'pooled',
+          why: "the app's licences come from a finite VPP pool: the server assigns one when the device checks in",
+        },
         {
           to: 'licensed_scheduled',
           when: { osOk: true, deviceOk: true, appKind: 'vpp' },
@@ -78,18 +86,34 @@ export const iosModel: LifecycleModel<TraitsOf<typeof IOS_TRAITS>> = {
           device: 'licensed',
           why: 'VPP licence acquired first',
         },
-        // a finite pool (a vpp-pool cause) that is used up when the device comes online
-        {
-          to: 'no_licence',
-          when: { osOk: true, deviceOk: true, appKind: 'vpp' },
-          weight: 0,
-          device: 'no-licence',
-          why: "the app's VPP licence pool is used up: no licence for this device",
-        },
         {
           to: 'command_scheduled',
           when: { osOk: true, deviceOk: true, appKind: ['free', 'paid', 'enterprise'] },
           why: 'install command queued for the device',
+        },
+      ],
+    },
+    // Licences of a pool go in check-in order (assumption: the server evaluates the assignment
+    // when the device checks in after the push, as Intune does; a licence assigned to a device
+    // stays with it through a wipe, Apple's device assignment).
+    licence_requested: {
+      out: [{ to: 'licence_check', delay: PUSHED, why: 'device checked in after the push' }],
+    },
+    licence_check: {
+      out: [
+        {
+          to: 'licensed_scheduled',
+          when: { appKind: 'vpp' },
+          delay: uniform(500, 5_000),
+          device: 'licensed',
+          why: 'VPP licence assigned at the check-in',
+        },
+        {
+          to: 'no_licence',
+          when: { appKind: 'vpp' },
+          weight: 0,
+          device: 'no-licence',
+          why: "the app's VPP licence pool is used up: no licence for this device",
         },
       ],
     },
