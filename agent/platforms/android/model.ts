@@ -29,6 +29,13 @@ export const androidDevice: DeviceProfile = {
       source: 'assumption: no published failure rates; a small share, persistent on the device',
     },
     {
+      name: 'android-oem-server',
+      transitions: ['i_downloading->failed_oem'],
+      share: 0.002,
+      why: "the OEM's server refuses every request for the device (an OEM service account or licence the device lacks)",
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+    {
       name: 'android-abi',
       transitions: ['i_downloading->i_incompatible'],
       share: 0.002,

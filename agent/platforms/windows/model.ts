@@ -45,6 +45,13 @@ export const windowsDevice: DeviceProfile = {
       source: 'assumption: no published failure rates; a small share, persistent on the device',
     },
     {
+      name: 'windows-content-rewrite',
+      transitions: ['decrypted->failed_checksum', 'u_decrypted->failed_checksum'],
+      share: 0.001,
+      why: 'a content-inspecting proxy or cache hands the device altered package bytes, so the hash never matches',
+      source: 'assumption: no published failure rates; a small share, persistent on the device',
+    },
+    {
       name: 'windows-app-control',
       transitions: ['verified->failed_launch', 'u_verified->failed_launch'],
       share: 0.001,
