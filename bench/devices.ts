@@ -56,10 +56,26 @@ interface PassResult {
   transitions: number;
   transitionsPerSec: number;
   transitionsPerCpuSec: number;
+  /** Model transitions taken (every hop, silent ones included), where the simulator counts them. */
+  hops?: number;
+  hopsPerCpuSec?: number;
   runMs: number;
 }
 
-type Sim = { pop(): { step: { at: number } } | undefined; next?(): number; outAt?: number };
+type Sim = {
+  pop(): { step: { at: number } } | undefined;
+  next?(): number;
+  outAt?: number;
+  visits?: Map<unknown, { transitions: Uint32Array }>;
+};
+
+/** Every model transition the simulator took (its coverage counts), or undefined when it keeps none. */
+function hopsOf(sim: Sim): number | undefined {
+  if (!sim.visits) return undefined;
+  let n = 0;
+  for (const v of sim.visits.values()) for (const c of v.transitions) n += c;
+  return n;
+}
 
 /**
  * The next step's simulated time, or undefined at the end: through `next()` where the simulator
@@ -99,10 +115,12 @@ async function pass(dist: string, side: string, devices: number, apps: number): 
   for (let at = step(); at !== undefined; at = step()) transitions++;
   const ran = pausedMs - t1 + (performance.now() - t2);
   const cpuSec = (pausedCpu - c1 + (selfCpuUs() - c2)) / 1e6;
+  const hops = hopsOf(sim);
   return {
     side,
     devices,
     apps,
+    ...(hops !== undefined ? { hops, hopsPerCpuSec: Math.round(hops / cpuSec) } : {}),
     bytesPerWaitingDevice: Math.round((h1 - h0) / devices),
     bytesPerOnlineDevice: Math.round((h2 - h0) / devices),
     transitions,
@@ -159,7 +177,7 @@ async function main(): Promise<void> {
     devices: max,
     apps,
     baseline: base ? BASELINE : 'not built',
-    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Memory is the JS heap plus typed-array storage (heapUsed + arrayBuffers). Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second (wall and per CPU-second of the process) from the first step to the end, arrivals included, stepping with next() where the simulator has it (no object per step), pop() on the baseline. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
+    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Memory is the JS heap plus typed-array storage (heapUsed + arrayBuffers). Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second (reported steps, wall and per CPU-second of the process) from the first step to the end, arrivals included (hops: every model transition taken, silent ones too, from the coverage counts), stepping with next() where the simulator has it (no object per step), pop() on the baseline. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
   });
   const passes: PassResult[] = [];
   for (const n of [100_000, max].filter((v, i, a) => v <= max && a.indexOf(v) === i)) {
@@ -178,6 +196,7 @@ async function main(): Promise<void> {
     transitions: cur?.transitions,
     transitionsPerSec: cur?.transitionsPerSec,
     transitionsPerCpuSec: cur?.transitionsPerCpuSec,
+    hopsPerCpuSec: cur?.hopsPerCpuSec,
     bytesPerIdleDevice: cur?.bytesPerWaitingDevice,
     bytesPerArrivedDevice: cur?.bytesPerOnlineDevice,
     ...(old
