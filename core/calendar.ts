@@ -17,6 +17,7 @@
  * that fall after it (sorted into the next run when this one is done).
  */
 import { EntryHeap } from './entry-heap.js';
+import { SortedRun } from './sorted-run.js';
 
 const BLOCK = 16;
 
@@ -45,17 +46,8 @@ export class CalendarQueue {
   private endI = -1;
   private readonly far = new EntryHeap();
   private readonly side = new EntryHeap();
-  // the run: the current bucket's entries in order (and a second set the sort permutes into)
-  private rt = new Float64Array(1024);
-  private ri = new Int32Array(1024);
-  private ra = new Int32Array(1024);
-  private rb = new Int32Array(1024);
-  private st = new Float64Array(1024);
-  private si = new Int32Array(1024);
-  private sa = new Int32Array(1024);
-  private sb = new Int32Array(1024);
-  private keys = new Float64Array(1024);
-  private order = new Int32Array(1024);
+  /** The run: the current bucket's entries in order. */
+  private readonly run = new SortedRun();
   /** A power of two above every id: the id's room in a sort key. */
   private readonly idSpan: number;
   private runPos = 0;
@@ -224,8 +216,9 @@ export class CalendarQueue {
     const side = this.side;
     if (this.runPos < this.runLen) {
       const p = this.runPos;
-      const rt = this.rt[p]!;
-      const r = this.ri[p]!;
+      const run = this.run;
+      const rt = run.t[p]!;
+      const r = run.i[p]!;
       if (side.size > 0) {
         const st = side.t[0]!;
         const si = side.i[0]!;
@@ -236,8 +229,8 @@ export class CalendarQueue {
       }
       this.topT = rt;
       this.topI = r;
-      this.topA = this.ra[p]!;
-      this.topB = this.rb[p]!;
+      this.topA = run.a[p]!;
+      this.topB = run.b[p]!;
       this.topSide = false;
       return;
     }
@@ -287,8 +280,10 @@ export class CalendarQueue {
     let k = 0;
     for (let blk = this.head[s]!; blk !== -1; ) {
       const count = blk === this.tail[s] ? this.fill[s]! : BLOCK;
-      if (k + count > this.rt.length) this.growRun(k + count);
-      const { rt, ri, ra, rb, bt, bi, ba, bb } = this;
+      const run = this.run;
+      if (k + count > run.t.length) run.grow(k + count);
+      const { t: rt, i: ri, a: ra, b: rb } = run;
+      const { bt, bi, ba, bb } = this;
       for (let o = blk * BLOCK, end = o + count; o < end; o++, k++) {
         rt[k] = bt[o]!;
         ri[k] = bi[o]!;
@@ -306,127 +301,14 @@ export class CalendarQueue {
     this.inWheel -= k;
     this.runPos = 0;
     this.runLen = k;
-    this.sortRun(k);
-    this.endT = this.rt[k - 1]!;
-    this.endI = this.ri[k - 1]!;
+    this.run.sort(k, this.idSpan);
+    this.endT = this.run.t[k - 1]!;
+    this.endI = this.run.i[k - 1]!;
   }
 
   /** The entries pushed after the drained run's end become the run. */
   private loadLater(): void {
     this.load(this.later);
     this.pickTop();
-  }
-
-  private growRun(n: number): void {
-    const size = Math.max(n, this.rt.length * 2);
-    const t = new Float64Array(size);
-    t.set(this.rt);
-    this.rt = t;
-    const i = new Int32Array(size);
-    i.set(this.ri);
-    this.ri = i;
-    const a = new Int32Array(size);
-    a.set(this.ra);
-    this.ra = a;
-    const b = new Int32Array(size);
-    b.set(this.rb);
-    this.rb = b;
-    this.st = new Float64Array(size);
-    this.si = new Int32Array(size);
-    this.sa = new Int32Array(size);
-    this.sb = new Int32Array(size);
-    this.keys = new Float64Array(size);
-    this.order = new Int32Array(size);
-  }
-
-  private sortRun(k: number): void {
-    const T = this.rt;
-    const I = this.ri;
-    let sorted = true;
-    let ints = true;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) {
-      const t = T[j]!;
-      if (t < min) min = t;
-      if (t > max) max = t;
-      if (ints && !Number.isInteger(t)) ints = false;
-      if (j > 0 && sorted && (T[j - 1]! > t || (T[j - 1] === t && I[j - 1]! > I[j]!))) sorted = false;
-    }
-    if (sorted) return;
-    if (k <= 24) this.insertionSort(k);
-    else if (!ints || !this.keySort(k, min, max)) this.comparatorSort(k);
-  }
-
-  /**
-   * Sorts the run by one exact number per entry, ((time - min) * idSpan + id) * runSpan + its
-   * place, with the engine's native sort (no comparator), then moves each entry to its rank.
-   * Whole-ms times a bucket apart leave ample bits. False when the key would not be exact.
-   */
-  private keySort(k: number, min: number, max: number): boolean {
-    const span = this.idSpan;
-    const runSpan = 2 ** Math.ceil(Math.log2(Math.max(2, k)));
-    if ((max - min + 1) * span * runSpan > Number.MAX_SAFE_INTEGER) return false;
-    const keys = this.keys;
-    const T = this.rt;
-    const I = this.ri;
-    for (let j = 0; j < k; j++) keys[j] = ((T[j]! - min) * span + I[j]!) * runSpan + j;
-    const sorted = keys.subarray(0, k).sort();
-    const order = this.order;
-    for (let j = 0; j < k; j++) order[j] = sorted[j]! % runSpan;
-    this.permute(k, order);
-    return true;
-  }
-
-  /** Any times: an index sort with a comparator (slower; the simulator's times are whole ms). */
-  private comparatorSort(k: number): void {
-    const T = this.rt;
-    const I = this.ri;
-    const order = new Int32Array(k);
-    for (let j = 0; j < k; j++) order[j] = j;
-    order.sort((x, y) => T[x]! - T[y]! || I[x]! - I[y]!);
-    this.permute(k, order);
-  }
-
-  /** Puts entry order[j] at place j (through the second set of run arrays, which then become the run). */
-  private permute(k: number, order: Int32Array): void {
-    const { rt, ri, ra, rb, st, si, sa, sb } = this;
-    for (let j = 0; j < k; j++) {
-      const x = order[j]!;
-      st[j] = rt[x]!;
-      si[j] = ri[x]!;
-      sa[j] = ra[x]!;
-      sb[j] = rb[x]!;
-    }
-    this.rt = st;
-    this.st = rt;
-    this.ri = si;
-    this.si = ri;
-    this.ra = sa;
-    this.sa = ra;
-    this.rb = sb;
-    this.sb = rb;
-  }
-
-  private insertionSort(k: number): void {
-    const { rt: T, ri: I, ra: A, rb: B } = this;
-    for (let j = 1; j < k; j++) {
-      const t = T[j]!;
-      const id = I[j]!;
-      const a = A[j]!;
-      const b = B[j]!;
-      let m = j - 1;
-      while (m >= 0 && (T[m]! > t || (T[m] === t && I[m]! > id))) {
-        T[m + 1] = T[m]!;
-        I[m + 1] = I[m]!;
-        A[m + 1] = A[m]!;
-        B[m + 1] = B[m]!;
-        m--;
-      }
-      T[m + 1] = t;
-      I[m + 1] = id;
-      A[m + 1] = a;
-      B[m + 1] = b;
-    }
   }
 }
