@@ -19,6 +19,8 @@ import { sampleFigures } from './helpers/run-figures.js';
 import { cli, cliAsync, tempDir, writeTemp } from './helpers.js';
 import { havePrometheus, startPrometheus, type TestPrometheus } from './helpers/prometheus.js';
 import { tinyScenario } from './scenario-files.js';
+import { selfSignedCert } from './helpers/tls-cert.js';
+import { fleetsimAsync } from './helpers/cli-async.js';
 
 const USER = 'fleetsim';
 const PASS = 's3cret-pass';
@@ -278,6 +280,62 @@ describe.skipIf(!havePrometheus && !process.env.CI)('against a real Prometheus 2
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`${prom.url}/api/v1/write failed: HTTP 401`);
     expect(r.stderr).not.toContain('not-the-password');
+  });
+});
+
+describe.skipIf(!havePrometheus && !process.env.CI)('against a real Prometheus over https', () => {
+  let prom: TestPrometheus;
+  let cert: ReturnType<typeof selfSignedCert>;
+  beforeAll(async () => {
+    cert = selfSignedCert(tempDir('fleetsim-prom-tls-'));
+    prom = await startPrometheus({ basicAuth: { user: USER, pass: PASS, bcrypt: PASS_BCRYPT }, tls: cert });
+  }, 60_000);
+  afterAll(async () => {
+    await prom?.stop();
+  });
+  const authed = () => {
+    const u = new URL(prom.url);
+    u.username = USER;
+    u.password = PASS;
+    return u.href;
+  };
+
+  it("a receiver whose certificate the run trusts (NODE_EXTRA_CA_CERTS) holds the report's counts", async () => {
+    const dir = tempDir();
+    const scenario = writeTemp('tiny.yaml', tinyScenario());
+    const r = await fleetsimAsync(
+      ['run', scenario, '--quiet', '--out', join(dir, 'run'), '--prom-remote-write', authed()],
+      { NODE_EXTRA_CA_CERTS: cert.certPath },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(prom.url).toMatch(/^https:/);
+    expect(r.stderr).toContain(`pushing run metrics to ${prom.url}/api/v1/write (Prometheus remote write)`);
+    expect(r.stderr).not.toContain('remote write to');
+    const report = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8'));
+    const v = async (q: string) => (await prom.query(q))[0]?.value;
+    expect(await v('fleetsim_run_events_acked_total{scenario="tiny"}')).toBe(report.events.acked);
+    expect(await v('fleetsim_run_up{scenario="tiny"}')).toBe(0);
+  });
+
+  it('a certificate the run does not trust: one warning that says so, and the run still passes', async () => {
+    const dir = tempDir();
+    const scenario = writeTemp('tiny.yaml', tinyScenario());
+    const r = await fleetsimAsync([
+      'run',
+      scenario,
+      '--quiet',
+      '--out',
+      join(dir, 'run'),
+      '--prom-remote-write',
+      authed(),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('remote write to'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      "the receiver's TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); give its CA with NODE_EXTRA_CA_CERTS=ca.pem, not tried again",
+    );
+    expect(r.stderr).not.toContain(PASS);
   });
 });
 

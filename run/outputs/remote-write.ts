@@ -170,6 +170,14 @@ export class RemoteWrite {
       return { ok: false, retry: false, reason };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
+      const code = e.cause?.code ?? '';
+      // a certificate that is not trusted stays so: say what to do instead of trying again
+      if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+        return {
+          ok: false,
+          retry: false,
+          reason: `the receiver's TLS certificate is not trusted (${code}: ${e.cause?.message ?? ''}); give its CA with NODE_EXTRA_CA_CERTS=ca.pem`,
+        };
       const reason = abort.signal.aborted ? 'no answer in time' : (e.cause?.code ?? e.cause?.message ?? e.message);
       return { ok: false, retry: true, reason };
     } finally {
@@ -186,7 +194,9 @@ export class RemoteWrite {
     this.said.add(reason);
     const tail = retried
       ? `after ${this.o.retries ?? 3} more attempts; check that a receiver listens there (Prometheus needs --web.enable-remote-write-receiver)`
-      : "the receiver refused it; for a 401 or 403 check the URL's user and password or the headers given";
+      : reason.startsWith('HTTP ')
+        ? "the receiver refused it; for a 401 or 403 check the URL's user and password or the headers given"
+        : 'not tried again';
     this.o.onWarn(`Prometheus remote write to ${this.target} failed: ${reason}, ${tail}. The run goes on.`);
   }
 }

@@ -1,11 +1,13 @@
 /**
  * A real Prometheus (Debian's, installed by .ci/run) with its remote-write receiver on, on a free
  * port with its TSDB in a temp dir; never the system service. Optional basic auth through its
- * web config (bcrypt hashes only, so the test passes a precomputed one).
+ * web config (bcrypt hashes only, so the test passes a precomputed one), and optional TLS there
+ * too (an https receiver; the test's queries trust the given certificate).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { tempDir } from '../helpers.js';
 import { freePort } from './ports.js';
 
@@ -13,7 +15,7 @@ export const PROMETHEUS = '/usr/bin/prometheus';
 export const havePrometheus = existsSync(PROMETHEUS);
 
 export interface TestPrometheus {
-  /** http://127.0.0.1:<port> */
+  /** http(s)://127.0.0.1:<port> */
   url: string;
   /** An instant query's vector: one entry per series, its labels and value. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
@@ -21,7 +23,12 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(opts: { basicAuth?: { user: string; pass: string; bcrypt: string } } = {}) {
+export async function startPrometheus(
+  opts: {
+    basicAuth?: { user: string; pass: string; bcrypt: string };
+    tls?: { certPath: string; keyPath: string; cert: Buffer };
+  } = {},
+) {
   const dir = tempDir('fleetsim-prom-');
   const port = await freePort();
   // No scrape jobs: everything it holds came through remote write.
@@ -35,15 +42,22 @@ export async function startPrometheus(opts: { basicAuth?: { user: string; pass: 
     '--query.lookback-delta=1h',
   ];
   const auth = opts.basicAuth;
-  if (auth) {
-    writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  ${auth.user}: '${auth.bcrypt}'\n`);
+  const web = [
+    ...(auth ? [`basic_auth_users:\n  ${auth.user}: '${auth.bcrypt}'`] : []),
+    ...(opts.tls ? [`tls_server_config:\n  cert_file: ${opts.tls.certPath}\n  key_file: ${opts.tls.keyPath}`] : []),
+  ];
+  if (web.length) {
+    writeFileSync(join(dir, 'web.yml'), `${web.join('\n')}\n`);
     args.push(`--web.config.file=${join(dir, 'web.yml')}`);
   }
+  const dispatcher = opts.tls ? new Agent({ connect: { ca: opts.tls.cert } }) : undefined;
+  const fetch = (u: string, init: { headers: Record<string, string> }) =>
+    undiciFetch(u, { ...init, ...(dispatcher ? { dispatcher } : {}) });
   let log = '';
   const proc: ChildProcess = spawn(PROMETHEUS, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr?.on('data', (d) => (log += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const headers: Record<string, string> = auth
     ? { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.pass}`).toString('base64')}` }
     : {};
@@ -75,6 +89,7 @@ export async function startPrometheus(opts: { basicAuth?: { user: string; pass: 
     async stop() {
       proc.kill('SIGTERM');
       await exited;
+      await dispatcher?.close();
     },
   };
   return p;
