@@ -125,4 +125,47 @@ describe.skipIf(CHROMIUM.skip)('report.html', () => {
     expect(png.length).toBeGreaterThan(10_000);
     await context.close();
   });
+
+  it(
+    CHROMIUM.title('draws a run of several seconds as one point per wall second, at the rate it measured'),
+    async () => {
+      // paced at 60 events/s: a few wall seconds, so the over-time charts have something to show
+      const scenario = parseScenario(tinyScenario(['load: { rate: 60 }'], { devices: 40 }), 'paced.yaml');
+      const result = await runScenario(scenario, { scenarioFile: 'paced.yaml' });
+      const file = tmp.write('paced.html', renderHtml(result));
+      const points = result.timeline.points;
+      expect(points.length).toBeGreaterThanOrEqual(3);
+      // the timeline's points are the wall seconds they measure: consecutive, none after the run
+      for (let i = 1; i < points.length; i++) expect(points[i]!.t).toBe(points[i - 1]!.t + 1);
+      expect(points.at(-1)!.t).toBeLessThanOrEqual(Math.floor(Date.parse(result.finishedAt) / 1000));
+      for (const p of points) expect(p.ms).toBeLessThanOrEqual(1000);
+
+      const context = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(file).href);
+      const drawn = await page.$$eval('#chart-throughput circle title', (ts) =>
+        ts.map((t) => t.textContent ?? '').filter((t) => t.startsWith('acknowledged/s')),
+      );
+      // every second the run covered at least half of, at acked per second of that second
+      const full = points.filter((p) => p.ms >= 500);
+      expect(drawn).toHaveLength(full.length);
+      const fmt = (v: number) =>
+        v >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : String(Math.round(v * 1000) / 1000);
+      for (const [i, p] of full.entries())
+        expect(drawn[i], drawn.join('\n')).toMatch(
+          new RegExp(`: ${fmt((p.acked / p.ms) * 1000).replace('.', '\\.')}$`),
+        );
+      // and no drawn rate is above what the scenario allowed by more than one second's rounding
+      const rates = full.map((p) => (p.acked / p.ms) * 1000);
+      expect(Math.max(...rates)).toBeLessThan(60 * 1.5);
+      const section = page.locator('h2', { hasText: 'Throughput and latency over time' });
+      await section.scrollIntoViewIfNeeded();
+      mkdirSync(join(import.meta.dirname, '..', 'test-output'), { recursive: true });
+      await page.screenshot({
+        path: join(import.meta.dirname, '..', 'test-output', 'report-html-paced.png'),
+        fullPage: true,
+      });
+      await context.close();
+    },
+  );
 });
