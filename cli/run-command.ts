@@ -125,6 +125,10 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
           outputs.onTick(s);
         },
         ...(outputs.onPoint ? { onPoint: outputs.onPoint } : {}),
+        // the embedded endpoint's live page (charts, per-app funnel) is open while the run lasts
+        ...(a.quiet
+          ? {}
+          : { onEndpoint: (ep) => process.stderr.write(`fleetsim: live page ${ep.httpUrl}/ while the run lasts\n`) }),
         signal: stop.signal,
         logger,
         ...scaleRunOptions(a.scale),
