@@ -88,7 +88,8 @@ const TARGET_FLAGS = {
   'log-level': {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
     default: 'info' as const,
-    describe: 'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second)',
+    describe:
+      'level of the pino log written to <run folder>/fleetsim.log (debug: one line per second from each worker, tagged with it)',
   },
 } as const satisfies Record<string, Options>;
 
