@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { parseEvent, shortName } from '../protocol/event.js';
 import { parsePresenceTopic, parseStatusTopic, rejectionTopic, REJECTION_TOPIC_PREFIX } from '../protocol/topics.js';
 import { mayReportFor, type Authenticator, type Principal } from './auth.js';
+import { authenticateHook, authorizeSubscribeHook } from './mqtt-connect-auth.js';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import type { Admission } from './ingest-sink.js';
 import type { Ingestor } from './ingestor.js';
@@ -38,26 +39,6 @@ export interface MqttIngestDeps {
   clock?: Clock;
 }
 
-/**
- * A client id becomes a topic level (fleetsim/rejections/<clientId>) and, with a fleet token, a
- * device id: one with a wildcard, a '/' or a leading '$' would subscribe to other clients'
- * rejections or to broker topics ([MQTT-4.7.1], §4.7.2), so it is refused at CONNECT.
- */
-export function clientIdProblem(id: string): string | undefined {
-  if (/[#+/]/.test(id)) return `client id ${JSON.stringify(shortName(id))} contains '#', '+' or '/'`;
-  if (id.startsWith('$')) return `client id ${JSON.stringify(shortName(id))} starts with '$'`;
-  if (/[\u0000-\u001f\u007f]/.test(id)) return 'client id contains a control character';
-  return undefined;
-}
-
-/**
- * aedes error carrying a CONNACK return code (MQTT 3.1.1 §3.2.2.3: 2 identifier rejected,
- * 4 bad credentials, 5 not authorized).
- */
-function connackError(message: string, returnCode: 2 | 4 | 5): Error & { returnCode: 2 | 4 | 5 } {
-  return Object.assign(new Error(message), { returnCode });
-}
-
 /** Where a refused PUBLISH is redirected so that it is PUBACKed but never reaches a subscriber. */
 const REFUSED_TOPIC = '$fleetsim/refused';
 
@@ -67,168 +48,123 @@ export interface IngestBroker {
   takeStatus: StatusTaker;
 }
 
+/** What the hooks share: the deps, the broker they answer for and each client's principal. */
+interface IngestContext extends MqttIngestDeps {
+  broker: Aedes;
+  clock: Clock;
+  principals: WeakMap<Client, Principal>;
+  refusals: RefusalLog;
+}
+
 export async function createIngestBroker(d: MqttIngestDeps): Promise<IngestBroker> {
-  const { store, ingestor, metrics, auth, log } = d;
-  const clock = d.clock ?? systemClock;
   const broker = await Aedes.createBroker({
     maxClientsIdLength: 128,
     heartbeatInterval: 3_600_000,
     connectTimeout: d.connectTimeoutMs ?? DEFAULT_LIMITS.mqttConnectTimeoutMs,
   });
-  const principals = new WeakMap<Client, Principal>();
-  const refusals = new RefusalLog(log);
-
-  /** The event on a status topic, or why it is refused: the ACL, the contract, the topic's ids. */
-  function checkStatus(
-    client: Client | null,
-    principal: Principal | undefined,
-    topic: string,
-    where: { deviceId: string; appId: string },
-    payload: Buffer,
-  ): Admission {
-    if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
-      const as = principal?.kind === 'device' ? `device "${principal.deviceId}"` : (principal?.kind ?? 'nobody');
-      return {
-        ok: false,
-        field: 'topic',
-        reasonKey: 'acl',
-        reason: `client "${client?.id}" is authenticated as ${as} and may not publish for device "${shortName(where.deviceId)}"`,
-      };
-    }
-    const check = parseEvent(payload);
-    if (!check.ok) return { ok: false, field: check.field, reason: check.reason, reasonKey: check.field };
-    const e = check.event;
-    if (e.deviceId !== where.deviceId || e.appId !== where.appId) {
-      const field = e.deviceId !== where.deviceId ? 'deviceId' : 'appId';
-      return {
-        ok: false,
-        field,
-        reasonKey: field,
-        reason: `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${JSON.stringify(shortName(topic))}`,
-      };
-    }
-    return check;
-  }
-
-  /** Refuses a PUBLISH: counted, logged, explained on the rejection topic, then PUBACKed and dropped. */
-  function refuse(
-    client: Client | null,
-    packet: PublishPacket,
-    field: string,
-    reason: string,
-    reasonKey = field,
-  ): void {
-    const topic = shortName(packet.topic);
-    // aedes lets authorizePublish rewrite the packet: a '$' topic matches no wildcard subscription
-    // (MQTT 3.1.1 §4.7.2) and authorizeForward drops it, so a refused event reaches nobody.
-    packet.topic = REFUSED_TOPIC;
-    packet.retain = false;
-    store.reject(reasonKey);
-    const clientId = client?.id ?? '(broker)';
-    refusals.log({ transport: 'mqtt', clientId, topic, field, reason });
-    d.hooks?.onReject?.(clientId, topic, field, reason);
-    broker.publish(
-      {
-        cmd: 'publish',
-        topic: rejectionTopic(clientId),
-        qos: 0,
-        retain: false,
-        dup: false,
-        payload: Buffer.from(JSON.stringify({ topic, field, reason })),
-      } as AedesPublishPacket,
-      () => undefined,
-    );
-  }
-
-  broker.authenticate = (client, username, password, done) => {
-    const idProblem = clientIdProblem(client.id);
-    if (idProblem) {
-      metrics.authFailures++;
-      log.warn({ transport: 'mqtt', clientId: shortName(client.id) }, `connection refused: ${idProblem}`);
-      return done(connackError(`${idProblem}; use letters, digits and . _ : @ -`, 2), false);
-    }
-    const p = auth.mqtt(client.id, username, password?.toString('utf8'));
-    if (!p) {
-      metrics.authFailures++;
-      log.warn(
-        { transport: 'mqtt', clientId: client.id, username, hasPassword: Boolean(password) },
-        'connection refused: credentials',
-      );
-      return done(
-        connackError(
-          username === undefined ? 'auth is on: send a username and password' : 'bad username or password',
-          username === undefined ? 5 : 4,
-        ),
-        false,
-      );
-    }
-    principals.set(client, p);
-    done(null, true);
+  const ctx: IngestContext = {
+    ...d,
+    broker,
+    clock: d.clock ?? systemClock,
+    principals: new WeakMap<Client, Principal>(),
+    refusals: new RefusalLog(d.log),
   };
+  broker.authenticate = authenticateHook(ctx);
+  broker.authorizeSubscribe = authorizeSubscribeHook(ctx);
+  broker.authorizePublish = authorizePublishHook(ctx);
+  // Status events are for the endpoint, not for fan-out: only rejections reach subscribers.
+  broker.authorizeForward = (_client, packet) =>
+    packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet;
+  return { broker, takeStatus: statusTaker(ctx) };
+}
 
-  broker.authorizeSubscribe = (client, sub, done) => {
-    const p = principals.get(client);
-    // Without auth anyone may watch anything; with auth a device sees only its own rejections.
-    if (!auth.enabled || p?.kind === 'admin' || sub.topic === rejectionTopic(client.id)) return done(null, sub);
-    // A null subscription is a SUBACK failure (0x80, MQTT 3.1.1 §3.9.3); an error would drop the connection.
-    log.warn(
-      { transport: 'mqtt', clientId: client.id, topic: sub.topic },
-      `subscription refused: a device may subscribe only to ${REJECTION_TOPIC_PREFIX}<its clientId>`,
-    );
-    done(null, null);
-  };
+/** The event on a status topic, or why it is refused: the ACL, the contract, the topic's ids. */
+function checkStatus(
+  { auth }: IngestContext,
+  client: Client | null,
+  principal: Principal | undefined,
+  topic: string,
+  where: { deviceId: string; appId: string },
+  payload: Buffer,
+): Admission {
+  if (auth.enabled && (!principal || !mayReportFor(principal, where.deviceId))) {
+    const as = principal?.kind === 'device' ? `device "${principal.deviceId}"` : (principal?.kind ?? 'nobody');
+    return {
+      ok: false,
+      field: 'topic',
+      reasonKey: 'acl',
+      reason: `client "${client?.id}" is authenticated as ${as} and may not publish for device "${shortName(where.deviceId)}"`,
+    };
+  }
+  const check = parseEvent(payload);
+  if (!check.ok) return { ok: false, field: check.field, reason: check.reason, reasonKey: check.field };
+  const e = check.event;
+  if (e.deviceId !== where.deviceId || e.appId !== where.appId) {
+    const field = e.deviceId !== where.deviceId ? 'deviceId' : 'appId';
+    return {
+      ok: false,
+      field,
+      reasonKey: field,
+      reason: `payload ${field} "${field === 'deviceId' ? e.deviceId : e.appId}" does not match the topic ${JSON.stringify(shortName(topic))}`,
+    };
+  }
+  return check;
+}
 
-  broker.authorizePublish = (client, packet, callback) => {
+/** Refuses a PUBLISH: counted, logged, explained on the rejection topic, then PUBACKed and dropped. */
+function refuse(
+  ctx: IngestContext,
+  client: Client | null,
+  packet: PublishPacket,
+  field: string,
+  reason: string,
+  reasonKey = field,
+): void {
+  const topic = shortName(packet.topic);
+  // aedes lets authorizePublish rewrite the packet: a '$' topic matches no wildcard subscription
+  // (MQTT 3.1.1 §4.7.2) and authorizeForward drops it, so a refused event reaches nobody.
+  packet.topic = REFUSED_TOPIC;
+  packet.retain = false;
+  ctx.store.reject(reasonKey);
+  const clientId = client?.id ?? '(broker)';
+  ctx.refusals.log({ transport: 'mqtt', clientId, topic, field, reason });
+  ctx.hooks?.onReject?.(clientId, topic, field, reason);
+  ctx.broker.publish(
+    {
+      cmd: 'publish',
+      topic: rejectionTopic(clientId),
+      qos: 0,
+      retain: false,
+      dup: false,
+      payload: Buffer.from(JSON.stringify({ topic, field, reason })),
+    } as AedesPublishPacket,
+    () => undefined,
+  );
+}
+
+/** Status events are checked and ingested before the PUBACK; other topics are passed on or refused. */
+function authorizePublishHook(ctx: IngestContext): Aedes['authorizePublish'] {
+  const { metrics, ingestor, clock, principals } = ctx;
+  return (client, packet, callback) => {
     const topic = packet.topic;
-    if (topic.startsWith('$') || topic.startsWith(REJECTION_TOPIC_PREFIX)) {
-      // The documented refusal (PUBACK, reason on the rejection topic), not a dropped connection.
-      refuse(
-        client,
-        packet,
-        'topic',
-        `${shortName(topic.split('/')[0]!)}/ topics are the broker's; publish status events to devices/{deviceId}/apps/{appId}/status`,
-        'acl',
-      );
-      return callback(null);
-    }
-    const where = parseStatusTopic(topic);
-    const principal = client ? principals.get(client) : undefined;
+    const where =
+      topic.startsWith('$') || topic.startsWith(REJECTION_TOPIC_PREFIX) ? undefined : parseStatusTopic(topic);
     if (!where) {
-      const presenceOf = parsePresenceTopic(topic);
-      if (presenceOf !== undefined) {
-        // A device's last will (online/offline): passed on, not ingested; only its own with auth on.
-        if (auth.enabled && (!principal || !mayReportFor(principal, presenceOf))) {
-          refuse(
-            client,
-            packet,
-            'topic',
-            `client "${client?.id}" may not publish the presence of device "${presenceOf}"`,
-            'acl',
-          );
-        }
-        return callback(null);
-      }
-      if (topic.startsWith('devices/')) {
-        refuse(
-          client,
-          packet,
-          'topic',
-          `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${JSON.stringify(shortName(topic))}`,
-        );
-        return callback(null);
-      }
-      // Not ours: ordinary MQTT traffic, allowed only when auth is off or for the admin.
-      if (auth.enabled && principal?.kind !== 'admin') {
-        refuse(client, packet, 'topic', `with auth on a device may publish only under devices/<its id>/`, 'acl');
-        return callback(null);
-      }
+      otherTopic(ctx, client, packet);
       return callback(null);
     }
     metrics.mqttPublishes++;
     const t0 = clock.now();
-    const c = checkStatus(client, principal, topic, where, packet.payload as Buffer);
+    const c = checkStatus(
+      ctx,
+      client,
+      client ? principals.get(client) : undefined,
+      topic,
+      where,
+      packet.payload as Buffer,
+    );
     if (!c.ok) {
-      refuse(client, packet, c.field, c.reason, c.reasonKey);
+      refuse(ctx, client, packet, c.field, c.reason, c.reasonKey);
       return callback(null);
     }
     ingestor.ingest(c.event, Math.floor(clock.now()), () => {
@@ -236,19 +172,49 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<IngestBroke
       callback(null);
     });
   };
-  // Status events are for the endpoint, not for fan-out: only rejections reach subscribers.
-  broker.authorizeForward = (_client, packet) =>
-    packet.topic === REFUSED_TOPIC || parseStatusTopic(packet.topic) ? null : packet;
+}
 
-  /** The fast path (mqtt-fast-ingest.ts): an event that passes every check, ingested without aedes' pipeline. */
-  const takeStatus: StatusTaker = (client, packet, done) => {
+/** A PUBLISH to anything but a status topic: the broker's own topics, presence, a malformed
+ * devices/ topic or ordinary MQTT traffic; each refusal is the documented one (PUBACK, reason
+ * on the rejection topic), not a dropped connection. */
+function otherTopic(ctx: IngestContext, client: Client | null, packet: PublishPacket): void {
+  const { auth } = ctx;
+  const topic = packet.topic;
+  if (topic.startsWith('$') || topic.startsWith(REJECTION_TOPIC_PREFIX)) {
+    const owner = shortName(topic.split('/')[0]!);
+    const reason = `${owner}/ topics are the broker's; publish status events to devices/{deviceId}/apps/{appId}/status`;
+    return refuse(ctx, client, packet, 'topic', reason, 'acl');
+  }
+  const principal = client ? ctx.principals.get(client) : undefined;
+  const presenceOf = parsePresenceTopic(topic);
+  if (presenceOf !== undefined) {
+    // A device's last will (online/offline): passed on, not ingested; only its own with auth on.
+    if (auth.enabled && (!principal || !mayReportFor(principal, presenceOf))) {
+      const reason = `client "${client?.id}" may not publish the presence of device "${presenceOf}"`;
+      refuse(ctx, client, packet, 'topic', reason, 'acl');
+    }
+    return;
+  }
+  if (topic.startsWith('devices/')) {
+    const reason = `expected a status topic devices/{deviceId}/apps/{appId}/status, got ${JSON.stringify(shortName(topic))}`;
+    return refuse(ctx, client, packet, 'topic', reason);
+  }
+  // Not ours: ordinary MQTT traffic, allowed only when auth is off or for the admin.
+  if (auth.enabled && principal?.kind !== 'admin')
+    refuse(ctx, client, packet, 'topic', `with auth on a device may publish only under devices/<its id>/`, 'acl');
+}
+
+/** The fast path (mqtt-fast-ingest.ts): an event that passes every check, ingested without aedes' pipeline. */
+function statusTaker(ctx: IngestContext): StatusTaker {
+  const { metrics, ingestor, clock, principals, broker } = ctx;
+  return (client, packet, done) => {
     const topic = packet.topic;
     // A wildcard in a PUBLISH topic is a protocol error aedes answers by closing the connection.
     if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) return false;
     const where = parseStatusTopic(topic);
     if (!where) return false;
     const t0 = clock.now();
-    const c = checkStatus(client, principals.get(client), topic, where, packet.payload);
+    const c = checkStatus(ctx, client, principals.get(client), topic, where, packet.payload);
     // A refusal goes aedes' way, where authorizePublish counts, logs and explains it.
     if (!c.ok) return false;
     metrics.mqttPublishes++;
@@ -261,5 +227,4 @@ export async function createIngestBroker(d: MqttIngestDeps): Promise<IngestBroke
     });
     return true;
   };
-  return { broker, takeStatus };
 }
