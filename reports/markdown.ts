@@ -31,6 +31,21 @@ function latencyRow(name: string, h: HistogramSummary | null): string[] {
 }
 
 export function renderMarkdown(r: RunResult): string {
+  return [
+    ...heading(r),
+    ...connectivityMd(r),
+    ...thresholds(r),
+    ...latency(r),
+    ...faults(r),
+    ...byTag(r),
+    ...reconciliation(r),
+    ...durations(r),
+    ...coverage(r),
+  ].join('\n');
+}
+
+/** The verdict, the notes that explain a stop or a failure, and the run at a glance. */
+function heading(r: RunResult): string[] {
   const out: string[] = [];
   const mark = r.passed
     ? r.reconciliation.checked
@@ -70,8 +85,11 @@ export function renderMarkdown(r: RunResult): string {
     ),
     '',
   );
+  return out;
+}
 
-  out.push(...connectivityMd(r));
+function thresholds(r: RunResult): string[] {
+  const out: string[] = [];
   out.push('## Thresholds', '');
   out.push(
     mdTable(
@@ -84,7 +102,11 @@ export function renderMarkdown(r: RunResult): string {
     ),
     '',
   );
+  return out;
+}
 
+function latency(r: RunResult): string[] {
+  const out: string[] = [];
   out.push('## Latency (ms)', '');
   out.push(
     mdTable(
@@ -95,37 +117,47 @@ export function renderMarkdown(r: RunResult): string {
   );
   if (!r.latency.endToEnd) out.push('', `End to end: ${r.latency.endToEndSource}.`);
   out.push('');
-  if (r.faults?.length) {
-    out.push('## Faults', '');
+  return out;
+}
+
+function faults(r: RunResult): string[] {
+  const out: string[] = [];
+  if (!r.faults?.length) return out;
+  out.push('## Faults', '');
+  out.push(
+    mdTable(
+      ['fault', 'kind', 'devices', 'injected', 'tallies'],
+      r.faults.map((f) => [
+        f.name,
+        f.kind,
+        fmt(f.devices),
+        injectedText(f),
+        f.exact === null ? 'not reconciled' : f.exact ? 'exact' : `differ${f.note ? ` (${f.note})` : ''}`,
+      ]),
+      ['l', 'l', 'r', 'l', 'l'],
+    ),
+    '',
+  );
+  const stuck = r.faults.flatMap((f) => f.stuck ?? []);
+  if (stuck.length)
     out.push(
-      mdTable(
-        ['fault', 'kind', 'devices', 'injected', 'tallies'],
-        r.faults.map((f) => [
-          f.name,
-          f.kind,
-          fmt(f.devices),
-          injectedText(f),
-          f.exact === null ? 'not reconciled' : f.exact ? 'exact' : `differ${f.note ? ` (${f.note})` : ''}`,
-        ]),
-        ['l', 'l', 'r', 'l', 'l'],
-      ),
+      `Stuck devices (reconciliation expected their last reported state): ${stuck.map((d) => d.deviceId).join(', ')}.`,
       '',
     );
-    const stuck = r.faults.flatMap((f) => f.stuck ?? []);
-    if (stuck.length)
-      out.push(
-        `Stuck devices (reconciliation expected their last reported state): ${stuck.map((d) => d.deviceId).join(', ')}.`,
-        '',
-      );
-    const lost = lostLines(r, 100);
-    if (lost.length) out.push(lost[0]!, '', ...lost.slice(1).map((l) => `- ${l.trim()}`), '');
-  }
-  const tagged = byTagRows(r);
-  if (tagged) {
-    const align = BY_TAG_HEAD.map((_, i) => (BY_TAG_NUMERIC.includes(i) ? 'r' : 'l') as 'l' | 'r');
-    out.push('## By platform, app and cohort', '', mdTable(BY_TAG_HEAD, tagged, align), '');
-  }
+  const lost = lostLines(r, 100);
+  if (lost.length) out.push(lost[0]!, '', ...lost.slice(1).map((l) => `- ${l.trim()}`), '');
+  return out;
+}
 
+function byTag(r: RunResult): string[] {
+  const tagged = byTagRows(r);
+  if (!tagged) return [];
+  const align = BY_TAG_HEAD.map((_, i) => (BY_TAG_NUMERIC.includes(i) ? 'r' : 'l') as 'l' | 'r');
+  return ['## By platform, app and cohort', '', mdTable(BY_TAG_HEAD, tagged, align), ''];
+}
+
+function reconciliation(r: RunResult): string[] {
+  const out: string[] = [];
   const rec = r.reconciliation;
   out.push('## Reconciliation', '');
   if (!rec.checked) out.push(`Not checked: ${rec.reason}.`, '');
@@ -147,18 +179,7 @@ export function renderMarkdown(r: RunResult): string {
       ),
       '',
     );
-    const dev = rec.devices;
-    if (dev) {
-      if (!dev.checked) out.push(`Devices were not checked one by one: ${dev.reason}.`, '');
-      else if (dev.differing === 0) out.push(`All ${fmt(dev.pairs)} (device, app) pairs match device by device.`, '');
-      else
-        out.push(
-          `**${fmt(dev.differing)} of ${fmt(dev.pairs)} (device, app) pairs differ**${dev.differing > dev.differences.length ? ` (first ${dev.differences.length})` : ''}:`,
-          '',
-          ...dev.differences.map((d) => `- ${deviceLine(d)}`),
-          '',
-        );
-    }
+    out.push(...devicePairs(rec));
     if (rec.differences.length) {
       out.push('### Differences', '');
       out.push(
@@ -177,7 +198,28 @@ export function renderMarkdown(r: RunResult): string {
       );
     }
   }
+  return out;
+}
 
+/** The device-by-device check: skipped with its reason, every pair matching, or the first pairs that differ. */
+function devicePairs(rec: RunResult['reconciliation']): string[] {
+  const out: string[] = [];
+  const dev = rec.devices;
+  if (!dev) return [];
+  if (!dev.checked) out.push(`Devices were not checked one by one: ${dev.reason}.`, '');
+  else if (dev.differing === 0) out.push(`All ${fmt(dev.pairs)} (device, app) pairs match device by device.`, '');
+  else
+    out.push(
+      `**${fmt(dev.differing)} of ${fmt(dev.pairs)} (device, app) pairs differ**${dev.differing > dev.differences.length ? ` (first ${dev.differences.length})` : ''}:`,
+      '',
+      ...dev.differences.map((d) => `- ${deviceLine(d)}`),
+      '',
+    );
+  return out;
+}
+
+function durations(r: RunResult): string[] {
+  const out: string[] = [];
   if (r.lifecycle.durations.length) {
     out.push('## Lifecycle durations (simulated time)', '');
     out.push(
@@ -196,6 +238,11 @@ export function renderMarkdown(r: RunResult): string {
       '',
     );
   }
+  return out;
+}
+
+function coverage(r: RunResult): string[] {
+  const out: string[] = [];
   if (r.coverage) {
     out.push('## Lifecycle coverage', '');
     out.push(
@@ -212,7 +259,7 @@ export function renderMarkdown(r: RunResult): string {
       '',
     );
   }
-  return out.join('\n');
+  return out;
 }
 
 /** A simulated duration in ms as "850ms", "12.5s", "3.2m", "4.1h", "2.0d". */
