@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LifecycleModel } from '../agent/lifecycle/model.js';
 import type { PlatformDef } from '../agent/platforms/platform.js';
-import { assertPlatforms, MODELS, PLATFORM_DEFS, platformProblems } from '../agent/platforms/registry.js';
+import {
+  assertPlatforms,
+  hasLicencePool,
+  MODELS,
+  PLATFORM_DEFS,
+  platformProblems,
+  takesPoolLicence,
+} from '../agent/platforms/registry.js';
 import { scenarioJsonSchema } from '../agent/scenario/json-schema.js';
 import { CATALOGUE, PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { ROOT } from './helpers.js';
@@ -58,4 +65,39 @@ describe('platform registry', () => {
       .filter((f) => literal.test(readFileSync(join(dir, f), 'utf8')));
     expect(named).toEqual([]);
   });
+
+  it('keeps platform knowledge in the registry: no source outside a platform folder compares a platform name', () => {
+    const names = PLATFORMS.join('|');
+    const compares = new RegExp(
+      `([!=]==\\s*['"\`](${names})['"\`])|(['"\`](${names})['"\`]\\s*[!=]==)|includes\\(['"\`](${names})['"\`]\\)`,
+    );
+    const offenders = sourceFiles(ROOT)
+      .filter((f) => !/^(agent\/platforms|protocol\/catalogue)\//.test(f))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (compares.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('declares which platforms have licence pools, and which of their apps take a licence from one', () => {
+    expect(PLATFORMS.filter(hasLicencePool)).toEqual(['ios']);
+    const app = (kind: string) => ({ ios: { kind }, android: {}, windows: {}, dme: {} });
+    expect(takesPoolLicence('ios', app('vpp'))).toBe(true);
+    expect(takesPoolLicence('ios', app('free'))).toBe(false);
+    expect(takesPoolLicence('android', app('vpp'))).toBe(false);
+  });
 });
+
+/** The program's TypeScript sources (no tests, benches or build output), relative to the root. */
+function sourceFiles(root: string, dir = ''): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory())
+      return ['node_modules', 'dist', 'test', 'bench', 'examples', '.git'].includes(e.name)
+        ? []
+        : sourceFiles(root, rel);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [rel] : [];
+  });
+}

@@ -36,6 +36,16 @@ export interface PlatformDef<
   deviceTraits(cohort: z.output<z.ZodObject<Cohort>>, draws: TraitDraws): Traits;
   /** An installation's traits: the device's, the app's, and what follows from both. */
   installTraits(device: Traits, app: z.output<App>): Traits;
+  /** Set when an installation may take its licence from a finite pool shared by the fleet (a
+   * `vpp-pool` cause, agent/sim/licence-pool.ts): which of its apps do, and how to say so. */
+  readonly licencePool?: {
+    /** Whether an installation of an app with these options takes a licence from a pool. */
+    takes(app: z.output<App>): boolean;
+    /** The apps that do, as an error message names them: "an iOS VPP app". */
+    readonly apps: string;
+    /** How such an app is declared: "platforms including ios and ios: { kind: vpp }". */
+    readonly declared: string;
+  };
   /** Commented lines `fleetsim init` writes for this platform's app and cohorts. */
   readonly init: { readonly app?: string; readonly cohort: readonly string[] };
 }

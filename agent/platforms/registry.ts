@@ -61,3 +61,22 @@ export const MODELS: Readonly<Record<Platform, LifecycleModel>> = derive((d) => 
 
 /** What each platform's devices are like apart from any app (agent/device walks it). */
 export const DEVICES: Readonly<Record<Platform, DeviceProfile>> = derive((d) => d.device);
+
+/** Whether this platform's installations may take their licence from a pool (a `vpp-pool` cause). */
+export function hasLicencePool(platform: Platform): boolean {
+  return platformDef(platform).licencePool !== undefined;
+}
+
+/** Whether an installation of `app` on this platform takes its licence from the app's pool. */
+export function takesPoolLicence(platform: Platform, app: { readonly [P in Platform]: object }): boolean {
+  const pool = platformDef(platform).licencePool;
+  return pool?.takes(app[platform] as never) ?? false;
+}
+
+/** The apps a licence pool may be for, and how each is declared, from the platforms that have pools. */
+export function licencePoolApps(): { apps: string; declared: string } {
+  const pools = Object.values(PLATFORM_DEFS as Readonly<Record<Platform, PlatformDef>>).flatMap((d) =>
+    d.licencePool ? [d.licencePool] : [],
+  );
+  return { apps: pools.map((p) => p.apps).join(' or '), declared: pools.map((p) => p.declared).join(', or ') };
+}

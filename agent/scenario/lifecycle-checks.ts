@@ -6,7 +6,7 @@
  */
 import { CATALOGUE, PLATFORMS, type Platform } from '../../protocol/catalogue/catalogue.js';
 import { transitionIds } from '../lifecycle/compile.js';
-import { MODELS } from '../platforms/registry.js';
+import { hasLicencePool, licencePoolApps, MODELS, takesPoolLicence } from '../platforms/registry.js';
 import { END } from '../lifecycle/model.js';
 import { quotaApp, resolveState } from './models.js';
 import type { Problem } from './load.js';
@@ -233,12 +233,13 @@ function checkUpdatesAndPools(ctx: Ctx): void {
         path: ['causes', i, 'app'],
         message: `no app "${c.app}"${suggest(c.app, appIds)}; known apps: ${appIds.join(', ')}`,
       });
-    else if (!app.platforms.includes('ios') || app.ios.kind !== 'vpp')
+    else if (!app.platforms.some((p) => takesPoolLicence(p, app))) {
+      const pooled = licencePoolApps();
       problems.push({
         path: ['causes', i, 'app'],
-        message: `app "${c.app}" is not an iOS VPP app: a licence pool is for apps with platforms including ios and ios: { kind: vpp }`,
+        message: `app "${c.app}" is not ${pooled.apps}: a licence pool is for apps with ${pooled.declared}`,
       });
-    else if (s.causes.some((o, j) => j < i && o.kind === 'vpp-pool' && o.app === c.app))
+    } else if (s.causes.some((o, j) => j < i && o.kind === 'vpp-pool' && o.app === c.app))
       problems.push({ path: ['causes', i, 'app'], message: `app "${c.app}" already has a licence pool` });
   });
   checkPoolQuotas(ctx);
@@ -255,7 +256,7 @@ function checkPoolQuotas(ctx: Ctx): void {
   s.quotas.forEach((q, i) => {
     const cohort = cohorts.get(q.cohort);
     const app = quotaApp(s, q);
-    if (cohort?.platform !== 'ios' || !app) return;
+    if (!cohort || !hasLicencePool(cohort.platform) || !app) return;
     const p = s.causes.findIndex((c) => c.kind === 'vpp-pool' && c.app === app);
     if (p < 0) return;
     const pool = s.causes[p] as Extract<Scenario['causes'][number], { kind: 'vpp-pool' }>;

@@ -20,6 +20,7 @@
  */
 import { TimeHeap } from '../../core/heap.js';
 import { buildFleet, installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
+import { hasLicencePool, takesPoolLicence } from '../platforms/registry.js';
 import type { CauseSpec } from '../scenario/causes-schema.js';
 
 /** The installations ("deviceId|appId") that get no licence; null when the scenario has no pool. */
@@ -46,13 +47,14 @@ export function poolsOf(fleet: Fleet): PoolSpec[] {
   return fleet.scenario.causes.flatMap((c) => (c.kind === 'vpp-pool' ? [c] : []));
 }
 
-/** The installations of `appId` that reach the licence step: iOS, kind vpp, OS and device criteria met. */
+/** The installations of `appId` that reach the licence step: a pooled app (ios: { kind: vpp }) on a platform
+ * with licence pools, OS and device criteria met. */
 function poolDevices(devices: readonly DeviceSpec[], appId: string): DeviceSpec[] {
   const out: DeviceSpec[] = [];
   for (const d of devices) {
-    if (d.platform !== 'ios') continue;
+    if (!hasLicencePool(d.platform)) continue;
     const app = d.apps.find((a) => a.id === appId);
-    if (!app || app.ios.kind !== 'vpp') continue;
+    if (!app || !takesPoolLicence(d.platform, app)) continue;
     const t = installTraits(d, app);
     if (t.osOk && t.deviceOk) out.push(d);
   }
@@ -113,7 +115,7 @@ export function licencePlan(fleet: Fleet, removals: RemovalWalk): LicencePlan {
   if (pools.length === 0) return null;
   const apps = new Set(pools.map((p) => p.app));
   const cohorts = fleet.scenario.cohorts
-    .filter((c) => c.platform === 'ios' && (c.apps ?? [...apps]).some((a) => apps.has(a)))
+    .filter((c) => hasLicencePool(c.platform) && (c.apps ?? [...apps]).some((a) => apps.has(a)))
     .map((c) => c.name);
   const { shard: _s, onlyDevice: _o, ...whole } = fleet.options;
   const all = buildFleet(fleet.scenario, { ...whole, cohorts });

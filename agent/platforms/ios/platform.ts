@@ -52,6 +52,11 @@ export const iosPlatform = definePlatform({
     const storeLogin = kind === 'free' || kind === 'paid' || (kind === 'vpp' && licence === 'user');
     return { ...t, appKind: kind, licence, osOk: (t.osMajor as number) >= minOs, deviceOk, storeLogin };
   },
+  licencePool: {
+    takes: (app) => app.kind === 'vpp',
+    apps: 'an iOS VPP app',
+    declared: 'platforms including ios and ios: { kind: vpp }',
+  },
   init: {
     app: '    # ios: { kind: vpp, licence: device, minOs: 16 }   # free | vpp | paid | enterprise',
     cohort: [
