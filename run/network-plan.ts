@@ -11,7 +11,7 @@ import { momentOf, NETWORK_KINDS, type FaultPlan, type PlannedFault } from '../a
 import { parseDuration } from '../core/delay.js';
 import { UsageError } from '../protocol/errors.js';
 import type { OfflineQueue } from '../transport/mqtt-lean/connection.js';
-import type { TransportKind } from '../transport/kinds/kinds.js';
+import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
 import type { NetworkFault } from './network-fault-types.js';
 
 export interface NetworkContext {
@@ -27,9 +27,9 @@ export interface NetworkContext {
   fleetSize: number;
   /** "file:line: " of a fault by its index, for the errors below. @default "" */
   at?: (index: number) => string;
-  /** HTTP events per request, and MQTT's shared connections: a part of the fleet cannot be struck apart over either. */
-  batch?: number | undefined;
-  sharedConnections?: number | undefined;
+  /** Why one device's traffic cannot be cut apart from another's under the transport's options
+   * (its declaration's `sharedBy`: HTTP batches, shared MQTT connections), if it cannot. */
+  sharedBy?: string | undefined;
   /** Another process restarts the endpoint (a --workers parent, shard 1): here a restart only
    * marks its moment, so what follows it is counted under it. */
   restartsElsewhere?: boolean;
@@ -69,7 +69,7 @@ export function networkPlan(plan: FaultPlan, ctx: NetworkContext): NetworkPlan {
     // every network fault goes through the proxy, so what followed it is counted on the wire
     needsProxy: faults.length > 0,
     restartsEmbedded: !ctx.external && !ctx.restartsElsewhere && faults.some((f) => f.kind === 'endpoint-restart'),
-    groupOf: ctx.transport === 'http' ? groupsOf(faults) : undefined,
+    groupOf: TRANSPORTS[ctx.transport].connections === 'pooled' ? groupsOf(faults) : undefined,
     offlineQueue: largest
       ? { max: largest.queue, overflow: largest.overflow }
       : faults.length > 0
@@ -91,13 +91,9 @@ function toNetworkFault(f: PlannedFault, ctx: NetworkContext): NetworkFault {
   const every = f.devices.size >= ctx.fleetSize;
   const devices = every ? undefined : f.devices;
   if (devices && PROXY_KINDS.has(f.kind)) {
-    if (ctx.transport === 'http' && (ctx.batch ?? 1) > 1)
+    if (ctx.sharedBy)
       throw new UsageError(
-        `${where} strikes part of the fleet, but HTTP batches of ${ctx.batch} carry several devices' reports in one request, so one device's connection cannot be cut apart from another's: use batch 1, or scope the fault to the whole fleet.`,
-      );
-    if (ctx.sharedConnections !== undefined)
-      throw new UsageError(
-        `${where} strikes part of the fleet, but sharedConnections carries every device's events over ${ctx.sharedConnections} connections, so one device's cannot be cut apart: drop sharedConnections, or scope the fault to the whole fleet.`,
+        `${where} strikes part of the fleet, but ${ctx.sharedBy}, or scope the fault to the whole fleet.`,
       );
   }
   const base = { index: f.index, name: f.name, from: wall(f.from), to: wall(f.to), devices };

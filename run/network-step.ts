@@ -13,6 +13,7 @@ import { UsageError } from '../protocol/errors.js';
 import { Rng } from '../core/rng.js';
 import { PortOwnerMap } from '../transport/fault-proxy/port-owners.js';
 import { FaultProxy } from '../transport/fault-proxy/proxy.js';
+import { TRANSPORT_KINDS, TRANSPORTS, type TransportOptions } from '../transport/kinds/kinds.js';
 import { transportOptions } from '../transport/registry.js';
 import type { DeviceBehaviour } from '../transport/types.js';
 import { NetworkFaults } from './network-faults.js';
@@ -41,10 +42,12 @@ export function planNetwork(
     refuseEndpointKinds(faults.faults, opts.target ?? plan.target.toString(), at);
   const names = faults.faults.filter(isNetworkFault).map((f) => `'${f.name}'`);
   if (names.length === 0) return undefined;
-  if (plan.transport === 'memory')
+  if (TRANSPORTS[plan.transport].connections === 'none') {
+    const others = TRANSPORT_KINDS.filter((k) => TRANSPORTS[k].connections !== 'none');
     throw new UsageError(
-      `The scenario has network faults (${names.join(', ')}), which act on connections; the memory transport has none: run it with --transport mqtt or --transport http.`,
+      `The scenario has network faults (${names.join(', ')}), which act on connections; the ${plan.transport} transport has none: run it with ${others.map((k) => `--transport ${k}`).join(' or ')}.`,
     );
+  }
   // Split runs: every part puts its own proxy in front of the target for its own devices (the
   // plan is the whole fleet's, so the parts strike the same devices at the same moments), and one
   // process restarts the endpoint: the parent of --workers, shard 1 of --shard against a target
@@ -56,23 +59,21 @@ export function planNetwork(
   return networkPlan(faults, {
     seed: plan.seed,
     transport: plan.transport,
-    url: opts.target ?? (plan.transport === 'mqtt' ? 'mqtt://127.0.0.1' : 'http://127.0.0.1'),
+    url: opts.target ?? `${TRANSPORTS[plan.transport].schemes[0]}://127.0.0.1`,
     external: plan.target !== undefined,
     timeScale: scenario.timeScale,
     simStartMs: Date.parse(scenario.startTime),
     fleetSize: opts.devices ?? scenario.cohorts.reduce((n, c) => n + c.count, 0),
     at,
     restartsElsewhere: byOther,
-    ...transportShape(scenario, opts, plan.transport),
+    sharedBy: sharedBy(scenario, opts, plan.transport),
   });
 }
 
-/** What of the transport's options decides whether one device's connection can be told apart. */
-function transportShape(scenario: Scenario, opts: RunOptions, kind: RunPlan['transport']) {
-  if (kind === 'http') return { batch: transportOptions('http', scenario, opts.transportFlags).batch };
-  if (kind === 'mqtt')
-    return { sharedConnections: transportOptions('mqtt', scenario, opts.transportFlags).sharedConnections };
-  return {};
+/** Whether the transport's options make devices share their traffic, so one cannot be struck apart. */
+function sharedBy(scenario: Scenario, opts: RunOptions, kind: RunPlan['transport']): string | undefined {
+  const spec = TRANSPORTS[kind] as { sharedBy?: (options: TransportOptions) => string | undefined };
+  return spec.sharedBy?.(transportOptions(kind, scenario, opts.transportFlags));
 }
 
 /** "file:line: " of a scenario's fault, for errors found once the run's target is known. */

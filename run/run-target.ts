@@ -13,7 +13,7 @@ import type { WireEncoder } from '../drive/drive.js';
 import { checkTallyConfig, type TallySourceConfig } from '../endpoint-client/tally-sources.js';
 import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { UsageError } from '../protocol/errors.js';
-import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
+import { talliesAtTarget, TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
 import { resolveTls } from '../transport/tls/tls-options.js';
 import type { TargetWiring } from '../transport/types.js';
 import { compileDevicePattern, compileWire, type CompiledWire } from '../transport/wire/wire.js';
@@ -146,7 +146,8 @@ function resolveDescribed(
   const wireConfig =
     opts.namespace && !spec?.wire?.deviceId ? { ...spec?.wire, deviceId: '{simDeviceId}.{runId}' } : spec?.wire;
   // the path of an MQTT-over-WebSocket URL is the WebSocket endpoint, not a topic prefix
-  const urlPath = /^wss?:$/.test(u.protocol) ? undefined : `${u.pathname}${kind === 'http' ? u.search : ''}`;
+  const route = TRANSPORTS[kind].route;
+  const urlPath = /^wss?:$/.test(u.protocol) ? undefined : `${u.pathname}${route === 'path' ? u.search : ''}`;
   const wire = compileWire(wireConfig, {
     platforms,
     runId,
@@ -174,7 +175,7 @@ function resolveDescribed(
       ? undefined
       : {
           body: (e, w) => wire.body(e, w),
-          route: kind === 'mqtt' ? (e, w) => wire.topic(e, w) : (e, w) => wire.path(e, w),
+          route: route === 'topic' ? (e, w) => wire.topic(e, w) : (e, w) => wire.path(e, w),
           deviceId: (e) => {
             const id = wire.wireDeviceId(e.inst.device);
             if ((clientId || username || password) && !devices.has(id)) devices.set(id, e.inst.device);
@@ -188,7 +189,7 @@ function resolveDescribed(
   const wiring: TargetWiring = {
     ...(tls ? { tls } : {}),
     ...(spec?.headers ? { headers: spec.headers } : {}),
-    ...(kind === 'http'
+    ...(route === 'path'
       ? { method: wire.method, contentType: wire.contentType, ...(wire.fixedPath ? { path: wire.fixedPath } : {}) }
       : {}),
     ...(clientId ? { clientIdFor: (id: string) => render(clientId, id) ?? id } : {}),
@@ -197,10 +198,12 @@ function resolveDescribed(
       : {}),
     will: wire.builtin,
   };
+  // a target that serves the tallies API at its origin (fleetsim serve over HTTP) is read there
+  const atOrigin = talliesAtTarget(kind, u);
   const defaultTallies: TallySourceConfig = opts.talliesUrl
     ? { source: 'fleetsim', url: opts.talliesUrl }
-    : kind === 'http' && !loaded
-      ? { source: 'fleetsim', url: u.origin }
+    : atOrigin && !loaded
+      ? { source: 'fleetsim', url: atOrigin }
       : { source: 'none' };
   const settle = spec?.settle;
   const tallies =

@@ -12,7 +12,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { scaleCounts } from '../agent/fleet/fleet.js';
 import { UsageError } from '../protocol/errors.js';
-import type { TransportKind } from '../transport/kinds/kinds.js';
+import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
 import { type Concurrency, peakConnected } from './size-concurrency.js';
 
 /** A device in the simulator while it drives (about 550 B built, 270 B more online; run state on top). */
@@ -104,13 +104,13 @@ export function sizeProblem(scenario: Scenario, shape: RunShape, machine: Machin
   // One connection per device (MQTT unless shared, HTTPS with a certificate per device): as many
   // open at once as devices are connected at once, which the load model decides. Estimated only
   // when "every device at once" would not fit, so a small run costs nothing.
+  const { connections, connectionLabel: connKind } = TRANSPORTS[shape.transport];
   const perDevice =
-    (shape.transport === 'mqtt' && shape.sharedConnections === undefined) ||
-    (shape.transport === 'http' && shape.perDeviceIdentity === true);
-  const connKind = shape.transport === 'http' ? 'HTTPS' : 'MQTT';
+    (connections === 'per-device' && shape.sharedConnections === undefined) ||
+    (connections === 'pooled' && shape.perDeviceIdentity === true);
   const perConn =
-    shape.transport === 'http' ? BYTES_PER_CONNECTION.tls : BYTES_PER_CONNECTION[shape.mqttClient ?? 'lean'];
-  const endpointConn = shape.embedded && shape.transport === 'mqtt' ? BYTES_PER_ENDPOINT_CONNECTION : 0;
+    connections === 'pooled' ? BYTES_PER_CONNECTION.tls : BYTES_PER_CONNECTION[shape.mqttClient ?? 'lean'];
+  const endpointConn = shape.embedded && connections === 'per-device' ? BYTES_PER_ENDPOINT_CONNECTION : 0;
   let conc: Concurrency | undefined;
   const connected = () => {
     conc ??= peakConnected(scenario, devices);
@@ -157,17 +157,18 @@ export function sizeProblem(scenario: Scenario, shape: RunShape, machine: Machin
   const files = machine.openFiles;
   if (files !== undefined && perDevice) {
     const room = files - FILES_RESERVED;
-    const one = connKind === 'MQTT' ? 'one per device' : 'one per device, each presenting its own client certificate';
+    const one =
+      connections === 'per-device' ? 'one per device' : 'one per device, each presenting its own client certificate';
     if (perProcess > room && connected() / shape.workers > room) {
       const atOnce = connected() / shape.workers;
       problems.push(
         `each process would hold up to ${fmt(atOnce)} ${connKind} connections at once (${one}; ${conc!.why}), over the ${fmt(files)} open files a process may have here`,
       );
       fits.push(
-        `at most ${fmt(room)} devices per process connected at once: --workers ${Math.ceil(connected() / room)} or more${connKind === 'MQTT' ? ', or sharedConnections' : ', or --shard i/N across machines'}`,
+        `at most ${fmt(room)} devices per process connected at once: --workers ${Math.ceil(connected() / room)} or more${connections === 'per-device' ? ', or sharedConnections' : ', or --shard i/N across machines'}`,
       );
     }
-    if (shape.embedded && connKind === 'MQTT' && inShard > room && connected() > room)
+    if (shape.embedded && connections === 'per-device' && inShard > room && connected() > room)
       problems.push(
         `the embedded endpoint would accept all ${fmt(connected())} connections in one process; run fleetsim serve --workers N and pass --target`,
       );

@@ -1,6 +1,6 @@
 /** Shared test helpers: small scenarios written to temp files, the built CLI as a child process. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,3 +57,15 @@ cohorts:
   - { name: windows, platform: windows, count: 40 }
   - { name: dme, platform: dme, count: 40, method: 0.5 }
 `;
+
+/** The program's TypeScript sources (no tests, benches or build output), relative to the root. */
+export function sourceFiles(root: string, dir = ''): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory())
+      return ['node_modules', 'dist', 'test', 'bench', 'examples', '.git'].includes(e.name)
+        ? []
+        : sourceFiles(root, rel);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [rel] : [];
+  });
+}

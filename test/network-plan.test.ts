@@ -8,6 +8,7 @@ import { planFaults } from '../agent/faults/plan.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { networkPlan, type NetworkContext } from '../run/network-plan.js';
 import { planNetwork } from '../run/network-step.js';
+import { TRANSPORTS } from '../transport/kinds/kinds.js';
 
 const BASE = `
 name: net-plan
@@ -82,12 +83,16 @@ describe('the network plan', () => {
     ],
     [
       '  - { kind: bandwidth, cohort: field, bytesPerSec: 1000 }\n',
-      { transport: 'http' as const, url: 'http://127.0.0.1:8080', batch: 10 },
+      {
+        transport: 'http' as const,
+        url: 'http://127.0.0.1:8080',
+        sharedBy: TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({ batch: 10 })),
+      },
       /HTTP batches of 10 carry several devices' reports in one request/,
     ],
     [
       '  - { kind: connection-drop, cohort: field, at: 1s }\n',
-      { sharedConnections: 4 },
+      { sharedBy: TRANSPORTS.mqtt.sharedBy?.(TRANSPORTS.mqtt.options.parse({ sharedConnections: 4 })) },
       /sharedConnections carries every device's events over 4 connections/,
     ],
     [

@@ -13,7 +13,7 @@ import {
 } from '../agent/platforms/registry.js';
 import { scenarioJsonSchema } from '../agent/scenario/json-schema.js';
 import { CATALOGUE, PLATFORMS } from '../protocol/catalogue/catalogue.js';
-import { ROOT } from './helpers.js';
+import { ROOT, sourceFiles } from './helpers.js';
 
 /** The iOS declaration with one guard of its start node replaced. */
 function iosWithGuard(when: Record<string, unknown>): PlatformDef {
@@ -89,15 +89,3 @@ describe('platform registry', () => {
     expect(takesPoolLicence('android', app('vpp'))).toBe(false);
   });
 });
-
-/** The program's TypeScript sources (no tests, benches or build output), relative to the root. */
-function sourceFiles(root: string, dir = ''): string[] {
-  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
-    const rel = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory())
-      return ['node_modules', 'dist', 'test', 'bench', 'examples', '.git'].includes(e.name)
-        ? []
-        : sourceFiles(root, rel);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [rel] : [];
-  });
-}

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../agent/scenario/load.js';
 import type { IngestSink } from '../protocol/ingest-sink.js';
 import { parseLocalAddresses } from '../transport/kinds/local-address.js';
 import { TRANSPORT_KINDS, TRANSPORTS, talliesAtTarget, targetUrl } from '../transport/kinds/kinds.js';
 import { createTransport, transportOptions } from '../transport/registry.js';
-import { SMALL_SCENARIO } from './helpers.js';
+import { ROOT, SMALL_SCENARIO, sourceFiles } from './helpers.js';
 
 const scenario = parseScenario(SMALL_SCENARIO, 'small.yaml');
 /** What the runner hands an in-process transport; building one needs no more. */
@@ -75,5 +77,32 @@ describe('local addresses', () => {
       }
       expect(ok, a).toBe(isIPv4(a));
     }
+  });
+
+  it("keeps transport knowledge in the declarations: outside a transport's own folder no source compares a transport kind", () => {
+    const kinds = TRANSPORT_KINDS.join('|');
+    const compares = new RegExp(
+      `(transport|kind|Kind)\\)?\\s*[!=]==\\s*['"\`](${kinds})['"\`]|['"\`](${kinds})['"\`]\\s*[!=]==\\s*\\w*(transport|kind)`,
+    );
+    const own = new RegExp(`^transport/(kinds|${kinds}|mqtt-lean)/`);
+    const offenders = sourceFiles(ROOT)
+      .filter((f) => !own.test(f))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (compares.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('declares how each transport routes events and holds connections, which sizing and network faults read', () => {
+    expect(TRANSPORT_KINDS.map((k) => [k, TRANSPORTS[k].route, TRANSPORTS[k].connections])).toEqual([
+      ['mqtt', 'topic', 'per-device'],
+      ['http', 'path', 'pooled'],
+      ['memory', 'none', 'none'],
+    ]);
+    expect(TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({}))).toBeUndefined();
+    expect(TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({ batch: 5 }))).toMatch(/HTTP batches of 5/);
+    expect(TRANSPORTS.mqtt.sharedBy?.(TRANSPORTS.mqtt.options.parse({}))).toBeUndefined();
   });
 });

@@ -13,6 +13,13 @@ export const httpTransport = defineTransport({
   exampleUrl: 'http://127.0.0.1:8080',
   embeddedTarget: (urls) => urls.httpUrl,
   talliesAtTarget: true,
+  route: 'path',
+  connections: 'pooled',
+  connectionLabel: 'HTTPS',
+  sharedBy: ({ batch }) =>
+    batch > 1
+      ? `HTTP batches of ${batch} carry several devices' reports in one request, so one device's connection cannot be cut apart from another's: use batch 1`
+      : undefined,
   options: z.object({
     connections: z
       .number()

@@ -19,6 +19,9 @@ export const memoryTransport = defineTransport({
   embeddedTarget: () => MEMORY_TARGET,
   talliesAtTarget: false,
   inProcess: true,
+  route: 'none',
+  connections: 'none',
+  connectionLabel: 'in-process',
   options: z.object({}),
   flags: {},
 });

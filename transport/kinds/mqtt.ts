@@ -23,6 +23,13 @@ export const mqttTransport = defineTransport({
   exampleUrl: 'mqtt://127.0.0.1:1883',
   embeddedTarget: (urls) => urls.mqttUrl,
   talliesAtTarget: false,
+  route: 'topic',
+  connections: 'per-device',
+  connectionLabel: 'MQTT',
+  sharedBy: ({ sharedConnections: n }) =>
+    n === undefined
+      ? undefined
+      : `sharedConnections carries every device's events over ${n} connections, so one device's cannot be cut apart: drop sharedConnections`,
   options: z.object({
     qos: z
       .union([z.literal(0), z.literal(1), z.literal(2)])

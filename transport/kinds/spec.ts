@@ -35,6 +35,19 @@ export interface TransportSpec<Kind extends string = string, Options extends z.Z
   talliesAtTarget: boolean;
   /** Reaches the embedded endpoint inside the run's own process: no external target, no workers. */
   inProcess?: boolean;
+  /** Where an event's address goes: an MQTT topic (a target URL's path prefixes it), an HTTP
+   * request path (a target URL's path and query are it, sent with a method and content type),
+   * or nowhere (in process). Wire templates and the target's wiring read it. */
+  route: 'topic' | 'path' | 'none';
+  /** How devices hold connections: one each ('per-device'), a pool they share ('pooled'; one per
+   * device only when each presents its own certificate), or none (in process). The size check
+   * and network faults scoped to part of the fleet read it. */
+  connections: 'per-device' | 'pooled' | 'none';
+  /** What messages call one of its connections: "MQTT", "HTTPS". */
+  connectionLabel: string;
+  /** Why, under these options, one device's traffic cannot be cut apart from another's: a clause
+   * for an error message saying what does it and how to undo it; undefined when it can. */
+  sharedBy?(options: z.output<Options>): string | undefined;
   /** The options, each with its description and default; `kind` is added by the scenario schema. */
   options: Options;
   /** Flags by name (without the dashes). */

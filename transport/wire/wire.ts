@@ -4,7 +4,7 @@
  * device id on the wire. Any problem (unknown field, status without a code) is an error now, with
  * file:line, never a surprise mid-run.
  */
-import type { TransportKind } from '../kinds/kinds.js';
+import { TRANSPORTS, type TransportKind } from '../kinds/kinds.js';
 import type { Platform } from '../../protocol/catalogue/catalogue.js';
 import type { DeviceSpec } from '../../agent/fleet/fleet.js';
 import type { Emitted } from '../../agent/sim/simulator.js';
@@ -124,12 +124,12 @@ export function compileWire(config: WireConfig | undefined, opts: WireOptions): 
     });
   }
   let topicText = typeof merged.topic === 'string' ? merged.topic : 'devices/{deviceId}/apps/{appId}/status';
-  if (opts.transport === 'mqtt' && urlPath)
-    topicText = `${decodeURIComponent(urlPath).replace(/^\/+|\/+$/g, '')}/${topicText}`;
+  const route = TRANSPORTS[opts.transport].route;
+  if (route === 'topic' && urlPath) topicText = `${decodeURIComponent(urlPath).replace(/^\/+|\/+$/g, '')}/${topicText}`;
   const topicParts = parseTemplate(topicText, custom);
   if (typeof topicParts === 'string') problems.push({ path: [...base, 'topic'], message: topicParts });
   const pathParts =
-    opts.transport === 'http' && urlPath && config?.path === undefined
+    route === 'path' && urlPath && config?.path === undefined
       ? parseTemplate(decodeURIComponent(urlPath), custom)
       : text('path', '/v1/events');
   if (typeof pathParts === 'string') problems.push({ path: [...base, 'path'], message: pathParts });
