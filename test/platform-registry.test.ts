@@ -83,7 +83,7 @@ describe('platform registry', () => {
 
   it('declares which platforms have licence pools, and which of their apps take a licence from one', () => {
     expect(PLATFORMS.filter(hasLicencePool)).toEqual(['ios']);
-    const app = (kind: string) => ({ ios: { kind }, android: {}, windows: {}, dme: {} });
+    const app = (kind: string) => ({ ...Object.fromEntries(PLATFORMS.map((p) => [p, {}])), ios: { kind } }) as never;
     expect(takesPoolLicence('ios', app('vpp'))).toBe(true);
     expect(takesPoolLicence('ios', app('free'))).toBe(false);
     expect(takesPoolLicence('android', app('vpp'))).toBe(false);

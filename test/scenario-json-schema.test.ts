@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarioJsonSchemaText } from '../agent/scenario/json-schema.js';
+import { TRANSPORT_KINDS } from '../transport/kinds/kinds.js';
 import { ROOT } from './helpers.js';
 
 describe('scenario JSON Schema for editors', () => {
@@ -44,9 +45,9 @@ describe('scenario JSON Schema for editors', () => {
     const variants = (props.load.oneOf ?? props.load.anyOf) as { properties: { model: { const: string } } }[];
     expect(variants.map((v) => v.properties.model.const)).toEqual(['closed', 'open']);
     const forms = props.transport.anyOf as { enum?: string[]; oneOf?: { properties: { kind: { const: string } } }[] }[];
-    expect(forms[0]!.enum).toEqual(['mqtt', 'http', 'memory']);
+    expect(forms[0]!.enum).toEqual(TRANSPORT_KINDS);
     const kinds = (forms[1]!.oneOf ?? (forms[1] as { anyOf?: (typeof forms)[1]['oneOf'] }).anyOf)!;
-    expect(kinds.map((v) => v.properties.kind.const)).toEqual(['mqtt', 'http', 'memory']);
+    expect(kinds.map((v) => v.properties.kind.const)).toEqual(TRANSPORT_KINDS);
   });
 
   it('is named by every scenario file for the YAML language server', () => {

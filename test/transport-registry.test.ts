@@ -53,6 +53,31 @@ describe('transport registry', () => {
       expect.objectContaining({ code: 'USAGE' }),
     );
   });
+
+  it("keeps transport knowledge in the declarations: outside a transport's own folder no source compares a transport kind", () => {
+    const kinds = TRANSPORT_KINDS.join('|');
+    const compares = new RegExp(
+      `(transport|kind|Kind)\\)?\\s*[!=]==\\s*['"\`](${kinds})['"\`]|['"\`](${kinds})['"\`]\\s*[!=]==\\s*\\w*(transport|kind)`,
+    );
+    const own = new RegExp(`^transport/(kinds|${kinds}|mqtt-lean)/`);
+    const offenders = sourceFiles(ROOT)
+      .filter((f) => !own.test(f))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (compares.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('declares how each transport routes events and holds connections, which sizing and network faults read', () => {
+    expect([TRANSPORTS.mqtt.route, TRANSPORTS.mqtt.connections]).toEqual(['topic', 'per-device']);
+    expect([TRANSPORTS.http.route, TRANSPORTS.http.connections]).toEqual(['path', 'pooled']);
+    expect([TRANSPORTS.memory.route, TRANSPORTS.memory.connections]).toEqual(['none', 'none']);
+    expect(TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({}))).toBeUndefined();
+    expect(TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({ batch: 5 }))).toMatch(/HTTP batches of 5/);
+    expect(TRANSPORTS.mqtt.sharedBy?.(TRANSPORTS.mqtt.options.parse({}))).toBeUndefined();
+  });
 });
 
 describe('local addresses', () => {
@@ -77,32 +102,5 @@ describe('local addresses', () => {
       }
       expect(ok, a).toBe(isIPv4(a));
     }
-  });
-
-  it("keeps transport knowledge in the declarations: outside a transport's own folder no source compares a transport kind", () => {
-    const kinds = TRANSPORT_KINDS.join('|');
-    const compares = new RegExp(
-      `(transport|kind|Kind)\\)?\\s*[!=]==\\s*['"\`](${kinds})['"\`]|['"\`](${kinds})['"\`]\\s*[!=]==\\s*\\w*(transport|kind)`,
-    );
-    const own = new RegExp(`^transport/(kinds|${kinds}|mqtt-lean)/`);
-    const offenders = sourceFiles(ROOT)
-      .filter((f) => !own.test(f))
-      .flatMap((f) =>
-        readFileSync(join(ROOT, f), 'utf8')
-          .split('\n')
-          .flatMap((line, i) => (compares.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
-      );
-    expect(offenders).toEqual([]);
-  });
-
-  it('declares how each transport routes events and holds connections, which sizing and network faults read', () => {
-    expect(TRANSPORT_KINDS.map((k) => [k, TRANSPORTS[k].route, TRANSPORTS[k].connections])).toEqual([
-      ['mqtt', 'topic', 'per-device'],
-      ['http', 'path', 'pooled'],
-      ['memory', 'none', 'none'],
-    ]);
-    expect(TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({}))).toBeUndefined();
-    expect(TRANSPORTS.http.sharedBy?.(TRANSPORTS.http.options.parse({ batch: 5 }))).toMatch(/HTTP batches of 5/);
-    expect(TRANSPORTS.mqtt.sharedBy?.(TRANSPORTS.mqtt.options.parse({}))).toBeUndefined();
   });
 });
