@@ -5,6 +5,9 @@
  * causes are off, so every failure of a cause's kind here is the cause's. Virtual time, no network.
  */
 import { describe, expect, it } from 'vitest';
+import { forceRules } from '../agent/device/causes.js';
+import { DEVICES, MODELS } from '../agent/platforms/registry.js';
+import { PLATFORMS } from '../protocol/catalogue/catalogue.js';
 import { buildFleet } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 import { Simulator, type Installation } from '../agent/sim/simulator.js';
@@ -180,5 +183,24 @@ cohorts:
       ).toBeGreaterThan(30);
     const windows = installs.filter((i) => i.device.cohort === 'full-windows' && blames(i, 'disk-full'));
     for (const i of windows) expect(i.path!.filter((s) => s.native === 'msi:25')).toHaveLength(3);
+  });
+
+  it('disk-full strikes every platform where its device profile says a full disk fails it, a new one too', () => {
+    const scenario = parseScenario(
+      `${HEAD}\napps:\n  - { id: com.acme.big }\ncauses:\n  - { kind: disk-full, name: full, cohort: c }\ncohorts:\n  - { name: c, platform: ios, count: 1 }\n`,
+      'disk.yaml',
+    );
+    const rules = forceRules(scenario).filter((r) => r.kind === 'disk-full');
+    expect(rules.map((r) => r.platform).sort()).toEqual([...PLATFORMS].sort());
+    for (const r of rules) expect(r.transitions).toEqual(DEVICES[r.platform].diskFull);
+    // each declared transition is one of its model's
+    for (const p of PLATFORMS)
+      for (const t of DEVICES[p].diskFull) {
+        const [from, to] = t.split('->');
+        expect(
+          MODELS[p].nodes[from!]?.out?.some((o) => o.to === to),
+          `${p} ${t}`,
+        ).toBe(true);
+      }
   });
 });

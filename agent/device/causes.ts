@@ -51,7 +51,6 @@ export type ForceTable = readonly (readonly ForceEntry[] | undefined)[];
 const WINDOWS_INSTALL = {
   checksum: ['decrypted->failed_checksum', 'u_decrypted->failed_checksum'],
   enforce: ['enforcing->installation_failed', 'u_enforcing->installation_failed'],
-  download: ['downloading->failed_download', 'u_downloading->failed_download'],
 };
 const STORE_KINDS = ['free', 'paid', 'vpp'];
 
@@ -152,12 +151,12 @@ function rulesOf(c: CauseSpec, startMs: number, salt: number): ForceRule[] {
     case 'disk-full': {
       const why = `the disk is full (cause '${n}')`;
       const base = { ...always, name: n, kind: c.kind, cohort: c.cohort, share: c.share, why };
-      return [
-        { ...base, platform: 'windows', transitions: WINDOWS_INSTALL.download },
-        { ...base, platform: 'ios', transitions: ['installing->install_failed'] },
-        { ...base, platform: 'android', transitions: ['i_downloading->failed_unexpected'] },
-        { ...base, platform: 'dme', transitions: ['installing_dm->failed', 'installing_dl->failed_unknown'] },
-      ];
+      // every platform, where its profile says a full disk fails an installation
+      return (Object.keys(DEVICES) as Platform[]).map((platform) => ({
+        ...base,
+        platform,
+        transitions: DEVICES[platform].diskFull,
+      }));
     }
   }
 }

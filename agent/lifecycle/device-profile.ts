@@ -52,6 +52,9 @@ export interface DeviceProfile {
   readonly checkIn: CheckInProfile;
   /** The platform's default causes (a scenario's `defaultCauses: false` turns them off). */
   readonly causes: readonly DefaultCause[];
+  /** Model transitions ("from->to") a full disk forces: where a scenario's `disk-full` cause
+   * fails this platform's installations. */
+  readonly diskFull: readonly string[];
   readonly connectivity: ConnectivityProfile;
   /** Only platforms whose MDM protocol has NotNow (iOS). */
   readonly presence?: PresenceProfile;

@@ -20,6 +20,7 @@ const COMPLIES = lognormal(7_200_000, 1.2);
 
 /** How an Android device checks in and is offline (docs/lifecycles.md, "The device"). */
 export const androidDevice: DeviceProfile = {
+  diskFull: ['i_downloading->failed_unexpected'],
   causes: [
     {
       name: 'android-low-storage',

@@ -15,6 +15,7 @@ import type { TraitsOf } from '../../lifecycle/traits.js';
 
 /** How a DME handset syncs and is offline (docs/lifecycles.md, "The device"). */
 export const dmeDevice: DeviceProfile = {
+  diskFull: ['installing_dm->failed', 'installing_dl->failed_unknown'],
   causes: [
     {
       name: 'dme-install-error',

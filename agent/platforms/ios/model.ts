@@ -13,6 +13,7 @@ const EIGHT_HOURS = uniform(7.5 * 3_600_000, 8.5 * 3_600_000);
 
 /** How an iPhone or iPad checks in, is offline, and answers NotNow (docs/lifecycles.md, "The device"). */
 export const iosDevice: DeviceProfile = {
+  diskFull: ['installing->install_failed'],
   causes: [
     {
       name: 'ios-no-space',

@@ -22,6 +22,7 @@ import type { TraitsOf } from '../../lifecycle/traits.js';
 
 /** How a Windows PC checks in and is offline (docs/lifecycles.md, "The device"). */
 export const windowsDevice: DeviceProfile = {
+  diskFull: ['downloading->failed_download', 'u_downloading->failed_download'],
   causes: [
     {
       name: 'windows-proxy',
