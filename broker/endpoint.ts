@@ -150,22 +150,11 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     log,
     opts.mqttFastIngest === false ? undefined : takeStatus,
   );
-  const sockets = new Set<Socket>();
   // aedes' own pause: a paused client's connection is not read (lib/client.js nextBatch), TCP backs up.
   const connected = () => Object.values((broker as unknown as { clients: Record<string, Pausable> }).clients);
   const faults = new EndpointFaults(clock, connected);
   broker.on('client', (c) => faults.onSocket(c as unknown as Pausable));
-  const onMqttSocket = (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    // a connection made while the endpoint does not read is not read either, CONNECT included
-    if (faults.holdIfStopped(() => handleMqtt(socket, socket.remoteAddress ?? ''), 'connectionsHeld')) return;
-    handleMqtt(socket, socket.remoteAddress ?? '');
-  };
-  const mqttServer: NetServer = opts.tls
-    ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onMqttSocket)
-    : createNetServer(onMqttSocket);
+  const { mqttServer, sockets } = mqttListener(opts, handleMqtt, faults);
 
   const handler = createHttpHandler({
     store,
@@ -187,18 +176,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   });
   const httpServer = httpListener(opts, limits, handler);
 
-  let wss: WebSocketServer | undefined;
-  if (opts.websocket ?? true) {
-    wss = new WebSocketServer({ server: httpServer, path: '/mqtt', maxPayload: limits.mqttMaxPacketBytes + 8 });
-    wss.on('connection', (ws, req) => {
-      const stream = createWebSocketStream(ws);
-      stream.on('error', () => undefined);
-      handleMqtt(stream, req.socket.remoteAddress ?? '', req);
-    });
-  }
-
-  // The WebSocket server re-emits the HTTP server's errors; listen() reports them, not a crash.
-  wss?.on('error', () => undefined);
+  const wss = opts.websocket === false ? undefined : webSocketListener(httpServer, limits, handleMqtt);
   const { mqttPort, httpPort } = await listenOrUndo(opts, host, { mqttServer, httpServer, wss, broker, journal });
   const s = opts.tls ? 's' : '';
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -214,24 +192,10 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
   );
 
   let closing: Promise<void> | undefined;
-  async function close(): Promise<void> {
+  const close = () => {
     draining = true;
-    faults.disarm();
-    // No new connections; what arrived is acknowledged once durable, then connections go.
-    const mqttClosed = new Promise<void>((r) => mqttServer.close(() => r()));
-    await ingestor.drain();
-    await new Promise<void>((r) => setImmediate(r));
-    await new Promise<void>((r) => broker.close(() => r()));
-    for (const sock of sockets) sock.destroy();
-    await mqttClosed;
-    for (const c of wss?.clients ?? []) c.terminate();
-    wss?.close();
-    httpServer.closeAllConnections();
-    await new Promise<void>((r) => httpServer.close(() => r()));
-    // Events that slipped in while closing are in the journal's queue: close() flushes them.
-    await journal?.close();
-    log.info({ accepted: store.counters.accepted, pairs: store.pairs }, 'endpoint stopped');
-  }
+    return stop({ faults, mqttServer, ingestor, broker, sockets, wss, httpServer, journal, log, store });
+  };
 
   return {
     store,
@@ -247,6 +211,74 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     faults,
     close: () => (closing ??= close()),
   };
+}
+
+/** The MQTT listener (TLS with a certificate): each socket tracked for the close, and held unread
+ * while an endpoint fault stops reading. */
+function mqttListener(
+  opts: EndpointOptions,
+  handleMqtt: ReturnType<typeof createConnectionHandler>,
+  faults: EndpointFaults,
+): { mqttServer: NetServer; sockets: Set<Socket> } {
+  const sockets = new Set<Socket>();
+  const onMqttSocket = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    // a connection made while the endpoint does not read is not read either, CONNECT included
+    if (faults.holdIfStopped(() => handleMqtt(socket, socket.remoteAddress ?? ''), 'connectionsHeld')) return;
+    handleMqtt(socket, socket.remoteAddress ?? '');
+  };
+  const mqttServer: NetServer = opts.tls
+    ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onMqttSocket)
+    : createNetServer(onMqttSocket);
+  return { mqttServer, sockets };
+}
+
+/** MQTT over WebSocket at /mqtt on the HTTP listener. */
+function webSocketListener(
+  httpServer: HttpServer,
+  limits: ReturnType<typeof resolveLimits>,
+  handleMqtt: ReturnType<typeof createConnectionHandler>,
+): WebSocketServer {
+  const wss = new WebSocketServer({ server: httpServer, path: '/mqtt', maxPayload: limits.mqttMaxPacketBytes + 8 });
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => undefined);
+    handleMqtt(stream, req.socket.remoteAddress ?? '', req);
+  });
+  // The WebSocket server re-emits the HTTP server's errors; listen() reports them, not a crash.
+  wss.on('error', () => undefined);
+  return wss;
+}
+
+/** No new connections; what arrived is acknowledged once durable, then connections go. */
+async function stop(e: {
+  faults: EndpointFaults;
+  mqttServer: NetServer;
+  ingestor: LocalIngestor;
+  broker: Aedes;
+  sockets: Set<Socket>;
+  wss: WebSocketServer | undefined;
+  httpServer: HttpServer;
+  journal: Journal | undefined;
+  log: Logger;
+  store: TallyStore;
+}): Promise<void> {
+  e.faults.disarm();
+  const mqttClosed = new Promise<void>((r) => e.mqttServer.close(() => r()));
+  await e.ingestor.drain();
+  await new Promise<void>((r) => setImmediate(r));
+  await new Promise<void>((r) => e.broker.close(() => r()));
+  for (const sock of e.sockets) sock.destroy();
+  await mqttClosed;
+  for (const c of e.wss?.clients ?? []) c.terminate();
+  e.wss?.close();
+  e.httpServer.closeAllConnections();
+  await new Promise<void>((r) => e.httpServer.close(() => r()));
+  // Events that slipped in while closing are in the journal's queue: close() flushes them.
+  await e.journal?.close();
+  e.log.info({ accepted: e.store.counters.accepted, pairs: e.store.pairs }, 'endpoint stopped');
 }
 
 /** With --data-dir: the journal, replayed into the store (a torn tail dropped and said so); without: none. */
