@@ -12,6 +12,8 @@
  *
  *   npm run build && node dist/bench/compare-trees.js --old ../oldmain [--rounds 3] [--transports mqtt,http]
  *     [--mqtt-devices 100000] [--http-devices 40000] [--seconds 8] [--scripts devices,endpoint,...] [--pairs 2] [--endpoints mqtt,http]
+ *     [--endpoint-rate N]   (HTTP endpoints compared at N requests/s: the same work per second on both sides)
+ *     [--endpoints-together] (both endpoints loaded at once in each round: the same machine load on both)
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,11 @@ const config = {
   scripts: argText('scripts', Object.keys(SCRIPTS).join(',')).split(',').filter(Boolean),
   pairs: argOf('pairs', 2),
   endpoints: argText('endpoints', 'mqtt,http').split(',').filter(Boolean),
+  /** HTTP requests per second into each tree's endpoint (0: as fast as it takes them). */
+  endpointRate: argOf('endpoint-rate', 0),
+  /** Both trees' endpoints loaded at the same time, each by its own client: a shared machine's load
+   * then falls on both alike within each round, not only across rounds. */
+  endpointsTogether: process.argv.includes('--endpoints-together'),
   mqttDevices: argOf('mqtt-devices', 100_000),
   httpDevices: argOf('http-devices', 40_000),
   seconds: argOf('seconds', 8),
@@ -62,7 +69,7 @@ const tree = (name: string, dir: string, transport: string, devices: number, cli
     ]),
 });
 
-const baseline = (transport: string): Side =>
+const baseline = (transport: string, rate = 0): Side =>
   transport === 'http'
     ? {
         name: 'autocannon',
@@ -70,6 +77,7 @@ const baseline = (transport: string): Side =>
           runPass('autocannon', 'http-autocannon', [
             ...['--target', s.http, '--peer-pid', `${s.child.pid}`, '--seconds', `${config.seconds}`],
             ...['--devices', `${config.httpDevices}`],
+            ...(rate > 0 ? ['--rate', `${rate}`] : []),
           ]),
       }
     : {
@@ -138,10 +146,15 @@ for (const transport of config.endpoints) {
       [`old serve ${transport}`, config.old],
       [`new serve ${transport}`, config.new],
     ];
-    for (const [name, dir] of r % 2 ? order.reverse() : order) {
+    const one = async ([name, dir]: [string, string]) => {
       const served = await startServe([], join(dir, 'bin', 'fleetsim.js'));
       try {
-        const p = { ...(await baseline(transport).run(served)), side: name, round: r + 1, transport };
+        const p = {
+          ...(await baseline(transport, config.endpointRate).run(served)),
+          side: name,
+          round: r + 1,
+          transport,
+        };
         process.stderr.write(
           `round ${r + 1} ${name}: endpoint ${p.steady.peerCpuUsPerEvent} µs CPU/event, ${p.steady.eventsPerSec} events/s; load ${p.load.join('->')}\n`,
         );
@@ -149,7 +162,9 @@ for (const transport of config.endpoints) {
       } finally {
         await served.stop();
       }
-    }
+    };
+    if (config.endpointsTogether) await Promise.all(order.map(one));
+    else for (const side of r % 2 ? order.reverse() : order) await one(side);
   }
   all.push(...passes);
   const o = `old serve ${transport}`;

@@ -27,6 +27,59 @@ export interface EventPostDeps {
   clock?: Clock;
 }
 
+const payloadError = (error: string, reason: string): ApiError => ({ error, field: '(payload)', reason });
+
+type Parsed = { ok: true; events: StatusEvent[] } | { ok: false; status: number; err: ApiError; key?: string };
+const no = (status: number, err: ApiError, key?: string): Parsed => ({
+  ok: false,
+  status,
+  err,
+  ...(key ? { key } : {}),
+});
+
+/** The events of a body, or the refusal to send. */
+function eventsOf(body: Buffer, principal: Principal | undefined): Parsed {
+  const bad = invalidUtf8At(body);
+  if (bad >= 0)
+    return no(400, payloadError('malformed_json', `the body is not UTF-8 (byte offset ${bad}); JSON text is UTF-8`));
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    return no(400, payloadError('malformed_json', `malformed JSON: ${shortName((e as Error).message)}`));
+  }
+  const batch = Array.isArray(value);
+  if (!batch && body.length > MAX_EVENT_BYTES)
+    return no(
+      413,
+      payloadError('payload_too_large', `event of ${body.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit`),
+    );
+  const list = batch ? (value as unknown[]) : [value];
+  if (list.length === 0)
+    return no(400, payloadError('empty_batch', 'expected one event or a non-empty array of events'));
+  const events: StatusEvent[] = new Array(list.length);
+  const where = (i: number) => (batch ? { index: i, note: 'no event of this batch was applied' } : {});
+  // An event inside an array is held to the same limit as one sent alone (measured re-encoded,
+  // which only a small body can skip: it is under the limit as a whole).
+  const measure = batch && body.length > MAX_EVENT_BYTES;
+  for (let i = 0; i < list.length; i++) {
+    const size = measure ? Buffer.byteLength(JSON.stringify(list[i]) ?? '') : 0;
+    if (size > MAX_EVENT_BYTES)
+      return no(413, {
+        ...payloadError('payload_too_large', `event of ${size} bytes is over the ${MAX_EVENT_BYTES}-byte limit`),
+        ...where(i),
+      });
+    const a = admit(checkEvent(list[i]), principal);
+    if (!a.ok) {
+      return a.reasonKey === 'acl'
+        ? no(403, { error: 'forbidden', field: a.field, ...where(i), reason: a.reason }, 'acl')
+        : no(400, { error: 'invalid_event', field: a.field, reason: a.reason, ...where(i) });
+    }
+    events[i] = a.event;
+  }
+  return { ok: true, events };
+}
+
 export function createEventPost(d: EventPostDeps) {
   const { store, ingestor, metrics } = d;
   const clock = d.clock ?? systemClock;
@@ -43,59 +96,6 @@ export function createEventPost(d: EventPostDeps) {
     metrics.httpRequests++;
     refusals.log({ transport: 'http', field: err.field, reason: err.reason, index: err.index });
     sendJson(res, status, err, extra);
-  }
-
-  const payloadError = (error: string, reason: string): ApiError => ({ error, field: '(payload)', reason });
-
-  type Parsed = { ok: true; events: StatusEvent[] } | { ok: false; status: number; err: ApiError; key?: string };
-  const no = (status: number, err: ApiError, key?: string): Parsed => ({
-    ok: false,
-    status,
-    err,
-    ...(key ? { key } : {}),
-  });
-
-  /** The events of a body, or the refusal to send. */
-  function eventsOf(body: Buffer, principal: Principal | undefined): Parsed {
-    const bad = invalidUtf8At(body);
-    if (bad >= 0)
-      return no(400, payloadError('malformed_json', `the body is not UTF-8 (byte offset ${bad}); JSON text is UTF-8`));
-    let value: unknown;
-    try {
-      value = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      return no(400, payloadError('malformed_json', `malformed JSON: ${shortName((e as Error).message)}`));
-    }
-    const batch = Array.isArray(value);
-    if (!batch && body.length > MAX_EVENT_BYTES)
-      return no(
-        413,
-        payloadError('payload_too_large', `event of ${body.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit`),
-      );
-    const list = batch ? (value as unknown[]) : [value];
-    if (list.length === 0)
-      return no(400, payloadError('empty_batch', 'expected one event or a non-empty array of events'));
-    const events: StatusEvent[] = new Array(list.length);
-    const where = (i: number) => (batch ? { index: i, note: 'no event of this batch was applied' } : {});
-    // An event inside an array is held to the same limit as one sent alone (measured re-encoded,
-    // which only a small body can skip: it is under the limit as a whole).
-    const measure = batch && body.length > MAX_EVENT_BYTES;
-    for (let i = 0; i < list.length; i++) {
-      const size = measure ? Buffer.byteLength(JSON.stringify(list[i]) ?? '') : 0;
-      if (size > MAX_EVENT_BYTES)
-        return no(413, {
-          ...payloadError('payload_too_large', `event of ${size} bytes is over the ${MAX_EVENT_BYTES}-byte limit`),
-          ...where(i),
-        });
-      const a = admit(checkEvent(list[i]), principal);
-      if (!a.ok) {
-        return a.reasonKey === 'acl'
-          ? no(403, { error: 'forbidden', field: a.field, ...where(i), reason: a.reason }, 'acl')
-          : no(400, { error: 'invalid_event', field: a.field, reason: a.reason, ...where(i) });
-      }
-      events[i] = a.event;
-    }
-    return { ok: true, events };
   }
 
   return function postEvents(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {

@@ -3,7 +3,11 @@
  * connections, one request in flight each, bodies that are the bench fleet's events encoded by
  * the same code, for `seconds`. autocannon runs in this process, so its CPU is this process's.
  *
- *   node dist/bench/passes/http-autocannon.js --target http://... --peer-pid N [--seconds 8] [--connections 32]
+ *   node dist/bench/passes/http-autocannon.js --target http://... --peer-pid N [--seconds 8] [--connections 32] [--rate N]
+ *
+ * --rate caps the requests per second over all connections (autocannon's overallRate): two endpoints
+ * compared at the same rate do the same work per second, so their CPU per event is comparable even
+ * when a loaded machine lets one of them ingest more than the other.
  */
 import { BenchError } from '../bench-error.js';
 import { createRequire } from 'node:module';
@@ -27,6 +31,7 @@ const run = autocannon({
   connections,
   pipelining: 1,
   duration: argOf('seconds', 8),
+  ...(argOf('rate', 0) > 0 ? { overallRate: argOf('rate', 0) } : {}),
   requests: [
     {
       method: 'POST',

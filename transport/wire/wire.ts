@@ -81,69 +81,22 @@ export function compileWire(config: WireConfig | undefined, opts: WireOptions): 
   }
   const { merged, changed, profile } = mergeProfile(config);
   const urlPath = opts.urlPath && opts.urlPath !== '/' ? opts.urlPath : undefined;
-
-  const values = new Map<string, Map<string, string>>();
-  for (const [name, v] of Object.entries(merged.values ?? {})) {
-    const byCohort = new Map<string, string>();
-    if (typeof v === 'string') byCohort.set('', v);
-    else {
-      if (v.default !== undefined) byCohort.set('', v.default);
-      for (const [c, x] of Object.entries(v.cohorts ?? {})) byCohort.set(c, x);
-    }
-    values.set(name, byCohort);
-  }
-  const custom = [...values.keys()];
+  const values = valuesOf(merged);
+  const c: TemplateContext = { merged, custom: [...values.keys()], problems, base };
 
   const codes = compileCodes(merged.codes, opts.platforms);
   if (Array.isArray(codes))
     problems.push(...codes.map((p) => ({ path: [...base, 'codes', ...p.path], message: p.message })));
-
-  const text = (field: keyof WireConfig, fallback: string, deviceOnly = false): Part[] => {
-    const given = merged[field];
-    const t = typeof given === 'string' ? given : fallback;
-    const parts = parseTemplate(t, custom);
-    if (typeof parts === 'string') {
-      problems.push({ path: [...base, field], message: parts });
-      return [];
-    }
-    if (deviceOnly) {
-      const bad = parts.filter((p) => typeof p !== 'string' && !p.device).map((p) => (p as { field: string }).field);
-      if (bad.length)
-        problems.push({
-          path: [...base, field],
-          message: `${bad.join(', ')} change from event to event; a device id can name only simDeviceId, platform, cohort, runId, platformCode and custom values`,
-        });
-    }
-    return parts;
-  };
-  const deviceIdParts = text('deviceId', '{simDeviceId}', true);
+  const deviceIdParts = template(c, 'deviceId', '{simDeviceId}', true);
   if (typeof merged.deviceId === 'string' && !fieldsOf(deviceIdParts).includes('simDeviceId')) {
     problems.push({
       path: [...base, 'deviceId'],
       message: 'a device id template must contain {simDeviceId}, or devices would share an id',
     });
   }
-  let topicText = typeof merged.topic === 'string' ? merged.topic : 'devices/{deviceId}/apps/{appId}/status';
-  const route = TRANSPORTS[opts.transport].route;
-  if (route === 'topic' && urlPath) topicText = `${decodeURIComponent(urlPath).replace(/^\/+|\/+$/g, '')}/${topicText}`;
-  const topicParts = parseTemplate(topicText, custom);
-  if (typeof topicParts === 'string') problems.push({ path: [...base, 'topic'], message: topicParts });
-  const pathParts =
-    route === 'path' && urlPath && config?.path === undefined
-      ? parseTemplate(decodeURIComponent(urlPath), custom)
-      : text('path', '/v1/events');
-  if (typeof pathParts === 'string') problems.push({ path: [...base, 'path'], message: pathParts });
-
+  const { topic, path } = routeTemplates(c, TRANSPORTS[opts.transport].route, urlPath, config);
   const json = typeof merged.body !== 'string';
-  let body: CompiledWire['body'] = () => '';
-  if (json) {
-    const r = compileJsonBody(merged.body ?? {}, [...base, 'body'], custom);
-    if (Array.isArray(r)) problems.push(...r);
-    else body = (e, w) => r(e, w, runtime);
-  } else {
-    const parts = text('body', '');
-    body = (e, w) => renderText(parts, e, w, runtime);
-  }
+  const bodyFor = bodyTemplate(c, json);
   if (problems.length) throw targetConfigError(problems, opts.source);
 
   const table = codes as CodeTable;
@@ -154,8 +107,6 @@ export function compileWire(config: WireConfig | undefined, opts: WireOptions): 
     runId: opts.runId,
     wireDeviceId: identityId ? (id) => id : (_id, e) => renderText(deviceIdParts, e, 0, runtime),
   };
-  const topic = topicParts as Part[];
-  const path = pathParts as Part[];
   const fixedPath = path.every((p) => typeof p === 'string') ? path.join('') : undefined;
   return {
     describe: `${profile}${changed ? ' (customised)' : ''}`,
@@ -168,10 +119,87 @@ export function compileWire(config: WireConfig | undefined, opts: WireOptions): 
     json,
     topic: (e, w) => renderText(topic, e, w, runtime),
     path: fixedPath !== undefined ? () => fixedPath : (e, w) => renderText(path, e, w, runtime),
-    body,
+    body: bodyFor(runtime),
     wireDeviceId: (device) => runtime.wireDeviceId(device.id, deviceEvent(device)),
     namespaced: fieldsOf(deviceIdParts).includes('runId'),
   };
+}
+
+/** What compiling a template reads, and where its problems go. */
+interface TemplateContext {
+  merged: WireConfig;
+  /** The custom values' names, which templates may name. */
+  custom: string[];
+  problems: TargetProblem[];
+  base: (string | number)[];
+}
+
+/** The custom values by name, each by cohort ('' for the default). */
+function valuesOf(merged: WireConfig): Map<string, Map<string, string>> {
+  const values = new Map<string, Map<string, string>>();
+  for (const [name, v] of Object.entries(merged.values ?? {})) {
+    const byCohort = new Map<string, string>();
+    if (typeof v === 'string') byCohort.set('', v);
+    else {
+      if (v.default !== undefined) byCohort.set('', v.default);
+      for (const [c, x] of Object.entries(v.cohorts ?? {})) byCohort.set(c, x);
+    }
+    values.set(name, byCohort);
+  }
+  return values;
+}
+
+/** One text field's template (or its fallback); `deviceOnly` refuses fields that change per event. */
+function template(c: TemplateContext, field: keyof WireConfig, fallback: string, deviceOnly = false): Part[] {
+  const given = c.merged[field];
+  const t = typeof given === 'string' ? given : fallback;
+  const parts = parseTemplate(t, c.custom);
+  if (typeof parts === 'string') {
+    c.problems.push({ path: [...c.base, field], message: parts });
+    return [];
+  }
+  if (deviceOnly) {
+    const bad = parts.filter((p) => typeof p !== 'string' && !p.device).map((p) => (p as { field: string }).field);
+    if (bad.length)
+      c.problems.push({
+        path: [...c.base, field],
+        message: `${bad.join(', ')} change from event to event; a device id can name only simDeviceId, platform, cohort, runId, platformCode and custom values`,
+      });
+  }
+  return parts;
+}
+
+/** The topic and path templates: a target URL's path prefixes the topic, or is the path. */
+function routeTemplates(
+  c: TemplateContext,
+  route: 'topic' | 'path' | 'none',
+  urlPath: string | undefined,
+  config: WireConfig | undefined,
+): { topic: Part[]; path: Part[] } {
+  let topicText = typeof c.merged.topic === 'string' ? c.merged.topic : 'devices/{deviceId}/apps/{appId}/status';
+  if (route === 'topic' && urlPath) topicText = `${decodeURIComponent(urlPath).replace(/^\/+|\/+$/g, '')}/${topicText}`;
+  const topicParts = parseTemplate(topicText, c.custom);
+  if (typeof topicParts === 'string') c.problems.push({ path: [...c.base, 'topic'], message: topicParts });
+  const pathParts =
+    route === 'path' && urlPath && config?.path === undefined
+      ? parseTemplate(decodeURIComponent(urlPath), c.custom)
+      : template(c, 'path', '/v1/events');
+  if (typeof pathParts === 'string') c.problems.push({ path: [...c.base, 'path'], message: pathParts });
+  return { topic: topicParts as Part[], path: pathParts as Part[] };
+}
+
+/** The body: a JSON template or a text one, rendered with the runtime built once problems are ruled out. */
+function bodyTemplate(c: TemplateContext, json: boolean): (runtime: WireRuntime) => CompiledWire['body'] {
+  if (!json) {
+    const parts = template(c, 'body', '');
+    return (runtime) => (e, w) => renderText(parts, e, w, runtime);
+  }
+  const r = compileJsonBody(c.merged.body ?? {}, [...c.base, 'body'], c.custom);
+  if (Array.isArray(r)) {
+    c.problems.push(...r);
+    return () => () => '';
+  }
+  return (runtime) => (e, w) => r(e, w, runtime);
 }
 
 /** Compiles a device-level pattern (client id, username, password) over the same fields. */
