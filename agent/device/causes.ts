@@ -62,103 +62,109 @@ function windowOf(startMs: number, from: string | number, to: string | number): 
   return [startMs + parseDuration(from)!, startMs + parseDuration(to)!];
 }
 
+/** What every cause's rules share: its label, the always-window and the salt of its share's draw. */
+interface RuleContext {
+  n: string;
+  always: { from: number; to: number; salt: number };
+  startMs: number;
+  salt: number;
+}
+
+/** The rules each kind of scenario cause compiles to (a vpp-pool is no forced transition: the pool is
+ * shared by devices, agent/sim/licence-pool.ts). */
+const RULES: { [K in CauseSpec['kind']]: (c: Extract<CauseSpec, { kind: K }>, at: RuleContext) => ForceRule[] } = {
+  'bad-hash': (c, { n, always }) => [
+    {
+      ...always,
+      name: n,
+      kind: c.kind,
+      platform: 'windows',
+      transitions: WINDOWS_INSTALL.checksum,
+      app: c.app,
+      version: c.version,
+      share: 1,
+      why: `failed checksum: package ${c.app}@${c.version} has a wrong hash (cause '${n}')`,
+    },
+  ],
+  'msi-error': (c, { n, always }) => [
+    {
+      ...always,
+      name: n,
+      kind: c.kind,
+      platform: 'windows',
+      transitions: WINDOWS_INSTALL.enforce,
+      ...(c.app ? { app: c.app } : {}),
+      ...(c.cohort ? { cohort: c.cohort } : {}),
+      share: c.share,
+      why: `the installer exited ${c.code}${c.code === 1603 ? ' (a fatal error during installation)' : ''} (cause '${n}')`,
+    },
+  ],
+  'wrong-abi': (c, { n, always }) => [
+    {
+      ...always,
+      name: n,
+      kind: c.kind,
+      platform: 'android',
+      transitions: ['i_downloading->i_incompatible'],
+      app: c.app,
+      ...(c.version ? { version: c.version } : {}),
+      ...(c.cohort ? { cohort: c.cohort } : {}),
+      share: c.share,
+      why: `the APK of ${c.app}${c.version ? `@${c.version}` : ''} is built for another ABI (cause '${n}')`,
+    },
+  ],
+  'oem-outage': (c, { n, startMs, salt }) => {
+    const [from, to] = windowOf(startMs, c.from, c.to);
+    return [
+      {
+        name: n,
+        kind: c.kind,
+        platform: 'android',
+        transitions: ['i_downloading->failed_oem'],
+        ...(c.app ? { app: c.app } : {}),
+        ...(c.cohort ? { cohort: c.cohort } : {}),
+        share: 1,
+        from,
+        to,
+        salt,
+        why: `the OEM server was down (cause '${n}')`,
+      },
+    ];
+  },
+  'app-store-outage': (c, { n, startMs, salt }) => {
+    const [from, to] = windowOf(startMs, c.from, c.to);
+    return [
+      {
+        name: n,
+        kind: c.kind,
+        platform: 'ios',
+        transitions: ['installing->install_failed'],
+        appKinds: STORE_KINDS,
+        share: 1,
+        from,
+        to,
+        salt,
+        why: `the App Store was unavailable (cause '${n}')`,
+      },
+    ];
+  },
+  'vpp-pool': () => [],
+  'disk-full': (c, { n, always }) => {
+    const why = `the disk is full (cause '${n}')`;
+    const base = { ...always, name: n, kind: c.kind, cohort: c.cohort, share: c.share, why };
+    // every platform, where its profile says a full disk fails an installation
+    return (Object.keys(DEVICES) as Platform[]).map((platform) => ({
+      ...base,
+      platform,
+      transitions: DEVICES[platform].diskFull,
+    }));
+  },
+};
+
 /** The rules one scenario cause compiles to. */
 function rulesOf(c: CauseSpec, startMs: number, salt: number): ForceRule[] {
-  const always = { from: -Infinity, to: Infinity, salt };
-  const n = label(c);
-  switch (c.kind) {
-    case 'bad-hash':
-      return [
-        {
-          ...always,
-          name: n,
-          kind: c.kind,
-          platform: 'windows',
-          transitions: WINDOWS_INSTALL.checksum,
-          app: c.app,
-          version: c.version,
-          share: 1,
-          why: `failed checksum: package ${c.app}@${c.version} has a wrong hash (cause '${n}')`,
-        },
-      ];
-    case 'msi-error':
-      return [
-        {
-          ...always,
-          name: n,
-          kind: c.kind,
-          platform: 'windows',
-          transitions: WINDOWS_INSTALL.enforce,
-          ...(c.app ? { app: c.app } : {}),
-          ...(c.cohort ? { cohort: c.cohort } : {}),
-          share: c.share,
-          why: `the installer exited ${c.code}${c.code === 1603 ? ' (a fatal error during installation)' : ''} (cause '${n}')`,
-        },
-      ];
-    case 'wrong-abi':
-      return [
-        {
-          ...always,
-          name: n,
-          kind: c.kind,
-          platform: 'android',
-          transitions: ['i_downloading->i_incompatible'],
-          app: c.app,
-          ...(c.version ? { version: c.version } : {}),
-          ...(c.cohort ? { cohort: c.cohort } : {}),
-          share: c.share,
-          why: `the APK of ${c.app}${c.version ? `@${c.version}` : ''} is built for another ABI (cause '${n}')`,
-        },
-      ];
-    case 'oem-outage': {
-      const [from, to] = windowOf(startMs, c.from, c.to);
-      return [
-        {
-          name: n,
-          kind: c.kind,
-          platform: 'android',
-          transitions: ['i_downloading->failed_oem'],
-          ...(c.app ? { app: c.app } : {}),
-          ...(c.cohort ? { cohort: c.cohort } : {}),
-          share: 1,
-          from,
-          to,
-          salt,
-          why: `the OEM server was down (cause '${n}')`,
-        },
-      ];
-    }
-    case 'app-store-outage': {
-      const [from, to] = windowOf(startMs, c.from, c.to);
-      return [
-        {
-          name: n,
-          kind: c.kind,
-          platform: 'ios',
-          transitions: ['installing->install_failed'],
-          appKinds: STORE_KINDS,
-          share: 1,
-          from,
-          to,
-          salt,
-          why: `the App Store was unavailable (cause '${n}')`,
-        },
-      ];
-    }
-    case 'vpp-pool':
-      // not a forced transition: the pool is shared by devices (agent/sim/licence-pool.ts)
-      return [];
-    case 'disk-full': {
-      const why = `the disk is full (cause '${n}')`;
-      const base = { ...always, name: n, kind: c.kind, cohort: c.cohort, share: c.share, why };
-      // every platform, where its profile says a full disk fails an installation
-      return (Object.keys(DEVICES) as Platform[]).map((platform) => ({
-        ...base,
-        platform,
-        transitions: DEVICES[platform].diskFull,
-      }));
-    }
-  }
+  const at: RuleContext = { n: label(c), always: { from: -Infinity, to: Infinity, salt }, startMs, salt };
+  return (RULES[c.kind] as (c: CauseSpec, at: RuleContext) => ForceRule[])(c, at);
 }
 
 /** Every rule of a scenario: its own causes in file order, then the platforms' defaults. */
