@@ -15,6 +15,7 @@ import {
   type DeviceWait,
   type Guard,
   type LifecycleModel,
+  type Transition,
 } from './model.js';
 
 export interface CTrans {
@@ -79,96 +80,115 @@ export interface ModelOverride {
 export function compileModel(model: LifecycleModel, overrides: readonly ModelOverride[] = []): CompiledModel {
   const names = Object.keys(model.nodes);
   const byName = new Map(names.map((n, i) => [n, i] as const));
-  const idx = (name: string, what: string): number => {
-    const i = byName.get(name);
-    if (i === undefined) throw new ModelError(`${model.platform} model: ${what} names no node "${name}"`);
-    return i;
-  };
-  const counters: string[] = [];
-  const transitions: CTrans[] = [];
   let checkIn = model.checkIn;
   for (const o of overrides) if (o.checkIn) checkIn = o.checkIn;
-
-  const nodes: CNode[] = names.map((name, index) => {
-    const n = model.nodes[name]!;
-    const out: CTrans[] = (n.out ?? []).map((t) => {
-      let retryCounter = -1;
-      if (t.retry) {
-        retryCounter = counters.indexOf(t.retry.counter);
-        if (retryCounter < 0) retryCounter = counters.push(t.retry.counter) - 1;
-      }
-      const tr: CTrans = {
-        index: transitions.length,
-        id: transitionId(name, t.to),
-        from: index,
-        to: t.to === END ? -1 : idx(t.to, `transition ${name}->${t.to}`),
-        weight: t.weight ?? 1,
-        delay: t.delay === CHECK_IN || t.delay === PUSHED ? checkIn : t.delay,
-        when: t.when,
-        why: t.why,
-        retryCounter,
-        retryMax: t.retry?.max ?? 0,
-        retryTo: t.retry ? idx(t.retry.to, `retry of ${name}->${t.to}`) : -1,
-        checkIn: t.delay === CHECK_IN || t.delay === PUSHED,
-        push: t.delay === PUSHED,
-        device: t.device,
-        until: t.until,
-        isUpdate: false,
-      };
-      transitions.push(tr);
-      return tr;
-    });
-    let update: CTrans | undefined;
-    if (n.onUpdate) {
-      update = {
-        index: transitions.length,
-        id: `${transitionId(name, n.onUpdate)} (update)`,
-        from: index,
-        to: idx(n.onUpdate, `onUpdate of ${name}`),
-        weight: 1,
-        delay: undefined,
-        when: undefined,
-        why: 'a new app version was distributed',
-        retryCounter: -1,
-        retryMax: 0,
-        retryTo: -1,
-        checkIn: false,
-        push: false,
-        device: undefined,
-        until: undefined,
-        isUpdate: true,
-      };
-      transitions.push(update);
-    }
-    return {
-      index,
-      name,
-      status: n.status,
-      state: n.state,
-      // null: this node reports no native code even where the catalogue's state has one
-      native:
-        n.native === null
-          ? undefined
-          : (n.native ?? (n.status && n.state ? findState(model.platform, n.status, n.state)?.native : undefined)),
-      reports: n.status !== undefined,
-      out,
-      byDevice: out.some((t) => t.device !== undefined),
-      update,
-    };
-  });
-  const byTransition = new Map(transitions.map((t) => [t.id, t] as const));
+  const b: Building = {
+    model,
+    idx: (name, what) => {
+      const i = byName.get(name);
+      if (i === undefined) throw new ModelError(`${model.platform} model: ${what} names no node "${name}"`);
+      return i;
+    },
+    counters: [],
+    transitions: [],
+    checkIn,
+  };
+  const nodes: CNode[] = names.map((name, index) => compileNode(b, name, index));
+  const byTransition = new Map(b.transitions.map((t) => [t.id, t] as const));
   applyOverrides(model, nodes, byTransition, overrides);
   return {
     platform: model.platform,
     source: model,
-    start: idx(model.start, 'start'),
+    start: b.idx(model.start, 'start'),
     nodes,
-    transitions,
+    transitions: b.transitions,
     byName,
     byTransition,
-    counters,
+    counters: b.counters,
     checkIn,
   };
+}
+
+/** A model while it compiles: node indexes by name, retry counters and transitions as they are met. */
+interface Building {
+  model: LifecycleModel;
+  idx(name: string, what: string): number;
+  counters: string[];
+  transitions: CTrans[];
+  checkIn: Delay;
+}
+
+function compileNode(b: Building, name: string, index: number): CNode {
+  const n = b.model.nodes[name]!;
+  const out = (n.out ?? []).map((t) => compileTransition(b, name, index, t));
+  const update = n.onUpdate ? updateTransition(b, name, index, n.onUpdate) : undefined;
+  return {
+    index,
+    name,
+    status: n.status,
+    state: n.state,
+    // null: this node reports no native code even where the catalogue's state has one
+    native:
+      n.native === null
+        ? undefined
+        : (n.native ?? (n.status && n.state ? findState(b.model.platform, n.status, n.state)?.native : undefined)),
+    reports: n.status !== undefined,
+    out,
+    byDevice: out.some((t) => t.device !== undefined),
+    update,
+  };
+}
+
+function compileTransition(b: Building, name: string, index: number, t: Transition): CTrans {
+  let retryCounter = -1;
+  if (t.retry) {
+    retryCounter = b.counters.indexOf(t.retry.counter);
+    if (retryCounter < 0) retryCounter = b.counters.push(t.retry.counter) - 1;
+  }
+  const tr: CTrans = {
+    index: b.transitions.length,
+    id: transitionId(name, t.to),
+    from: index,
+    to: t.to === END ? -1 : b.idx(t.to, `transition ${name}->${t.to}`),
+    weight: t.weight ?? 1,
+    delay: t.delay === CHECK_IN || t.delay === PUSHED ? b.checkIn : t.delay,
+    when: t.when,
+    why: t.why,
+    retryCounter,
+    retryMax: t.retry?.max ?? 0,
+    retryTo: t.retry ? b.idx(t.retry.to, `retry of ${name}->${t.to}`) : -1,
+    checkIn: t.delay === CHECK_IN || t.delay === PUSHED,
+    push: t.delay === PUSHED,
+    device: t.device,
+    until: t.until,
+    isUpdate: false,
+  };
+  b.transitions.push(tr);
+  return tr;
+}
+
+/** The way out of a node when a new app version is distributed (its onUpdate). */
+function updateTransition(b: Building, name: string, index: number, onUpdate: string): CTrans {
+  const update: CTrans = {
+    index: b.transitions.length,
+    id: `${transitionId(name, onUpdate)} (update)`,
+    from: index,
+    to: b.idx(onUpdate, `onUpdate of ${name}`),
+    weight: 1,
+    delay: undefined,
+    when: undefined,
+    why: 'a new app version was distributed',
+    retryCounter: -1,
+    retryMax: 0,
+    retryTo: -1,
+    checkIn: false,
+    push: false,
+    device: undefined,
+    until: undefined,
+    isUpdate: true,
+  };
+  b.transitions.push(update);
+  return update;
 }
 
 function applyOverrides(
