@@ -26,7 +26,7 @@ import { LocalIngestor, type Ingestor } from './ingestor.js';
 import { Journal } from './journal.js';
 import { resolveLimits, type EndpointLimits } from './limits.js';
 import { createConnectionHandler } from './mqtt-connections.js';
-import { createIngestBroker, type MqttIngestHooks } from './mqtt-ingest.js';
+import { createIngestBroker, type MqttIngestDeps, type MqttIngestHooks } from './mqtt-ingest.js';
 import { TallyStore } from './store.js';
 import { EndpointConfigError, PortInUseError } from '../protocol/errors.js';
 
@@ -133,27 +133,7 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
 
   let draining = false;
   const clock = opts.clock ?? systemClock;
-  const { broker, takeStatus } = await createIngestBroker({
-    store,
-    ingestor,
-    metrics,
-    auth,
-    log,
-    connectTimeoutMs: limits.mqttConnectTimeoutMs,
-    clock,
-    ...(opts.mqtt ? { hooks: opts.mqtt } : {}),
-  });
-  const handleMqtt = createConnectionHandler(
-    broker,
-    limits,
-    metrics,
-    log,
-    opts.mqttFastIngest === false ? undefined : takeStatus,
-  );
-  // aedes' own pause: a paused client's connection is not read (lib/client.js nextBatch), TCP backs up.
-  const connected = () => Object.values((broker as unknown as { clients: Record<string, Pausable> }).clients);
-  const faults = new EndpointFaults(clock, connected);
-  broker.on('client', (c) => faults.onSocket(c as unknown as Pausable));
+  const { broker, handleMqtt, faults } = await mqttSide(opts, { store, ingestor, metrics, auth, log, clock }, limits);
   const { mqttServer, sockets } = mqttListener(opts, handleMqtt, faults);
 
   const handler = createHttpHandler({
@@ -211,6 +191,27 @@ export async function startEndpoint(opts: EndpointOptions = {}): Promise<Endpoin
     faults,
     close: () => (closing ??= close()),
   };
+}
+
+/** The broker that ingests status events, its connection handler (limits, the fast path) and the
+ * endpoint faults that pause its clients. */
+async function mqttSide(
+  opts: EndpointOptions,
+  d: Omit<MqttIngestDeps, 'connectTimeoutMs' | 'hooks'> & { clock: Clock },
+  limits: ReturnType<typeof resolveLimits>,
+) {
+  const { broker, takeStatus } = await createIngestBroker({
+    ...d,
+    connectTimeoutMs: limits.mqttConnectTimeoutMs,
+    ...(opts.mqtt ? { hooks: opts.mqtt } : {}),
+  });
+  const fast = opts.mqttFastIngest === false ? undefined : takeStatus;
+  const handleMqtt = createConnectionHandler(broker, limits, d.metrics, d.log, fast);
+  // aedes' own pause: a paused client's connection is not read (lib/client.js nextBatch), TCP backs up.
+  const connected = () => Object.values((broker as unknown as { clients: Record<string, Pausable> }).clients);
+  const faults = new EndpointFaults(d.clock, connected);
+  broker.on('client', (c) => faults.onSocket(c as unknown as Pausable));
+  return { broker, handleMqtt, faults };
 }
 
 /** The MQTT listener (TLS with a certificate): each socket tracked for the close, and held unread
