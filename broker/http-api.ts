@@ -74,40 +74,7 @@ export function createHttpHandler(d: HttpApiDeps) {
     // HEAD is a GET without the body (node's ServerResponse drops it), so probes can use either.
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (get && path === '/healthz') return healthz(res);
-    if (req.method === 'POST' && path === '/v1/events') {
-      if (d.draining())
-        return sendJson(
-          res,
-          503,
-          {
-            error: 'shutting_down',
-            field: '(endpoint)',
-            reason: 'the endpoint is shutting down; retry against its successor',
-          },
-          { 'retry-after': '1', connection: 'close' },
-        );
-      const p = authorize(d, req, res, path, query, true);
-      if (p === false) return;
-      if (d.faults) {
-        const refuse = d.faults.refusing();
-        if (refuse) {
-          req.resume();
-          return sendJson(
-            res,
-            refuse.status ?? 503,
-            {
-              error: refuse.status === 429 ? 'too_many_requests' : 'unavailable',
-              field: '(endpoint)',
-              reason:
-                'the endpoint refuses events for a while on purpose (a refusing-endpoint fault); retry after the Retry-After',
-            },
-            { 'retry-after': String(refuse.retryAfterS ?? 1) },
-          );
-        }
-        if (d.faults.holdIfStopped(() => postEvents(req, res, p))) return;
-      }
-      return postEvents(req, res, p);
-    }
+    if (req.method === 'POST' && path === '/v1/events') return post(d, postEvents, req, res, query);
     if (get) {
       if (authorize(d, req, res, path, query, false) === false) return;
       if (read(res, path, query)) return;
@@ -131,6 +98,49 @@ export function createHttpHandler(d: HttpApiDeps) {
       else res.destroy();
     }
   };
+}
+
+/** POST /v1/events: refused while draining or under a refusing-endpoint fault, held while the
+ * endpoint does not read, else checked and ingested. */
+function post(
+  d: HttpApiDeps,
+  postEvents: ReturnType<typeof createEventPost>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): void {
+  if (d.draining())
+    return sendJson(
+      res,
+      503,
+      {
+        error: 'shutting_down',
+        field: '(endpoint)',
+        reason: 'the endpoint is shutting down; retry against its successor',
+      },
+      { 'retry-after': '1', connection: 'close' },
+    );
+  const p = authorize(d, req, res, '/v1/events', query, true);
+  if (p === false) return;
+  if (d.faults) {
+    const refuse = d.faults.refusing();
+    if (refuse) {
+      req.resume();
+      return sendJson(
+        res,
+        refuse.status ?? 503,
+        {
+          error: refuse.status === 429 ? 'too_many_requests' : 'unavailable',
+          field: '(endpoint)',
+          reason:
+            'the endpoint refuses events for a while on purpose (a refusing-endpoint fault); retry after the Retry-After',
+        },
+        { 'retry-after': String(refuse.retryAfterS ?? 1) },
+      );
+    }
+    if (d.faults.holdIfStopped(() => postEvents(req, res, p))) return;
+  }
+  postEvents(req, res, p);
 }
 
 /** The principal for the request, undefined when none is needed, false when it was refused. */
