@@ -156,6 +156,38 @@ function resolveDescribed(
     source: loaded?.source,
     basePath: [...(loaded?.basePath ?? []), 'wire'],
   });
+  const { encoder, wiring } = wiringOf(loaded, u, wire, route);
+  const tallies = talliesOf(loaded, opts, kind, u);
+  const settle = spec?.settle;
+  // a JSONata expression that does not parse is an error with file:line before any device starts
+  checkTallyConfig(tallies, { source: loaded?.source, basePath: [...(loaded?.basePath ?? []), 'tallies'] });
+  return {
+    url,
+    kind,
+    wire,
+    encoder,
+    wiring,
+    tallies,
+    settle: {
+      timeoutMs: settle ? parseDuration(settle.timeout)! : 0,
+      intervalMs: settle ? parseDuration(settle.interval)! : 500,
+    },
+    secrets: loaded?.secrets ?? [],
+    loaded,
+    runId,
+    baseline: spec?.baseline === true || opts.tallyBaseline === true,
+  };
+}
+
+/** How the transport reaches the target's devices: TLS, headers, the HTTP method and path, and the
+ * per-device client id and credentials its patterns render; the encoder when the wire is not fleetsim's own. */
+function wiringOf(
+  loaded: LoadedTarget | undefined,
+  u: URL,
+  wire: CompiledWire,
+  route: 'topic' | 'path' | 'none',
+): { encoder: WireEncoder | undefined; wiring: TargetWiring } {
+  const spec = loaded?.spec;
   const tls =
     u.protocol === 'https:' || u.protocol === 'mqtts:' || u.protocol === 'wss:' || spec?.tls
       ? resolveTls(spec?.tls, Date.now)
@@ -198,6 +230,18 @@ function resolveDescribed(
       : {}),
     will: wire.builtin,
   };
+  return { encoder, wiring };
+}
+
+/** Where the counts are read back: --tallies-url, the description's tally source, or the target's
+ * own origin when it serves the tallies API (fleetsim serve over HTTP). */
+function talliesOf(
+  loaded: LoadedTarget | undefined,
+  opts: RunTargetOptions,
+  kind: TransportKind,
+  u: URL,
+): TallySourceConfig {
+  const spec = loaded?.spec;
   // a target that serves the tallies API at its origin (fleetsim serve over HTTP) is read there
   const atOrigin = talliesAtTarget(kind, u);
   const defaultTallies: TallySourceConfig = opts.talliesUrl
@@ -205,28 +249,8 @@ function resolveDescribed(
     : atOrigin && !loaded
       ? { source: 'fleetsim', url: atOrigin }
       : { source: 'none' };
-  const settle = spec?.settle;
-  const tallies =
-    spec?.tallies && !(spec.tallies.source === 'none' && opts.talliesUrl)
-      ? (spec.tallies as TallySourceConfig)
-      : defaultTallies;
-  // a JSONata expression that does not parse is an error with file:line before any device starts
-  checkTallyConfig(tallies, { source: loaded?.source, basePath: [...(loaded?.basePath ?? []), 'tallies'] });
-  return {
-    url,
-    kind,
-    wire,
-    encoder,
-    wiring,
-    // a description that reads nothing back (none) gives way to an explicit --tallies-url
-    tallies,
-    settle: {
-      timeoutMs: settle ? parseDuration(settle.timeout)! : 0,
-      intervalMs: settle ? parseDuration(settle.interval)! : 500,
-    },
-    secrets: loaded?.secrets ?? [],
-    loaded,
-    runId,
-    baseline: spec?.baseline === true || opts.tallyBaseline === true,
-  };
+  // a description that reads nothing back (none) gives way to an explicit --tallies-url
+  return spec?.tallies && !(spec.tallies.source === 'none' && opts.talliesUrl)
+    ? (spec.tallies as TallySourceConfig)
+    : defaultTallies;
 }
