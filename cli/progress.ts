@@ -6,6 +6,7 @@
  * devices (a check-in storm finishes none for a while); the time left is shown only once a fifth
  * of the installations is done, when the pace says something. Formatting is pure (`progressLines`).
  */
+import { systemClock } from '../core/clock.js';
 import { createLogUpdate } from 'log-update';
 import type { LiveState } from '../run/run-scenario.js';
 
@@ -61,7 +62,7 @@ export function createProgress(
   stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
   opts: ProgressOptions,
 ) {
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? (() => systemClock.now());
   const tty = opts.tty ?? Boolean(stream.isTTY);
   const every = opts.plainEveryMs ?? 5_000;
   const draw = tty && !opts.quiet ? createLogUpdate(stream, { showCursor: true }) : undefined;

@@ -4,6 +4,7 @@
  * per-device patterns for the transports, the tally source and how long to wait for the counts
  * to settle. Everything that can be wrong is wrong here, before any device starts.
  */
+import { systemClock } from '../core/clock.js';
 import { randomBytes } from 'node:crypto';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { where as lineAt, positionsOf } from '../agent/scenario/positions.js';
@@ -190,7 +191,7 @@ function wiringOf(
   const spec = loaded?.spec;
   const tls =
     u.protocol === 'https:' || u.protocol === 'mqtts:' || u.protocol === 'wss:' || spec?.tls
-      ? resolveTls(spec?.tls, Date.now)
+      ? resolveTls(spec?.tls, () => systemClock.now())
       : undefined;
   const pattern = (text: string | undefined, field: string) =>
     text === undefined

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './helpers.js';
 import { ManualClock, systemClock } from '../core/clock.js';
 
 describe('the manual clock', () => {
@@ -68,5 +71,21 @@ describe('the system clock', () => {
       }, 1);
     });
     expect(n).toBe(2);
+  });
+
+  it('is the only time source: no Date.now, setTimeout, setInterval or performance.now outside core/clock.ts', () => {
+    const raw = /(^|[^.\w])(Date\.now|setTimeout\(|setInterval\(|performance\.now)/;
+    // the live page's script runs in the browser, not in the program
+    const exempt = new Set(['core/clock.ts', 'broker/live-page.ts']);
+    const offenders = sourceFiles(ROOT)
+      .filter((f) => !exempt.has(f))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) =>
+            raw.test(line) && !/^\s*(\*|\/\/)/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [],
+          ),
+      );
+    expect(offenders).toEqual([]);
   });
 });
