@@ -146,41 +146,7 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
     // a run over before its first tick still has its latencies, taken from the points
     return final ? { ...(now ?? NO_FIGURES), ...(ack ? { ack } : {}), ...final } : now;
   };
-  if (f.otlpInterval !== undefined && !f.otlp) throw new UsageError('--otlp-interval needs --otlp <collector URL>.');
-  const otlp = f.otlp
-    ? new OtlpPush({
-        url: f.otlp,
-        intervalMs: pushIntervalMs('--otlp-interval', f.otlpInterval),
-        labels: tags,
-        figures: current,
-        clock: systemClock,
-        onWarn: (line) => process.stderr.write(`fleetsim: ${line}\n`),
-      })
-    : undefined;
-  if (!f.promRemoteWrite && (f.promRemoteWriteInterval !== undefined || f.promRemoteWriteHeaders?.length))
-    throw new UsageError(
-      `${f.promRemoteWriteInterval !== undefined ? '--prom-remote-write-interval' : '--prom-remote-write-header'} needs --prom-remote-write <receiver URL>.`,
-    );
-  const remoteWrite = f.promRemoteWrite
-    ? new RemoteWrite({
-        url: f.promRemoteWrite,
-        intervalMs: pushIntervalMs('--prom-remote-write-interval', f.promRemoteWriteInterval),
-        headers: f.promRemoteWriteHeaders ?? [],
-        labels: tags,
-        figures: current,
-        clock: systemClock,
-        onWarn: (line) => process.stderr.write(`fleetsim: ${line}\n`),
-      })
-    : undefined;
-  const endpoint =
-    f.metricsPort !== undefined
-      ? new RunMetricsEndpoint({
-          port: f.metricsPort,
-          host: f.metricsHost ?? '127.0.0.1',
-          labels: tags,
-          figures: current,
-        })
-      : undefined;
+  const { otlp, remoteWrite, endpoint } = exporters(f, tags, current);
   const metricsUrl = await endpoint?.start();
   otlp?.start();
   remoteWrite?.start();
@@ -217,6 +183,47 @@ export async function openOutputs(f: OutputFlags, tags: Record<string, string>) 
       await endpoint?.close();
     },
   };
+}
+
+/** The metrics exporters the flags ask for (OTLP push, Prometheus remote write, a scrape endpoint),
+ * built but not started; a flag without the one it qualifies is a usage error. */
+function exporters(f: OutputFlags, tags: Record<string, string>, current: () => RunFigures | undefined) {
+  if (f.otlpInterval !== undefined && !f.otlp) throw new UsageError('--otlp-interval needs --otlp <collector URL>.');
+  const otlp = f.otlp
+    ? new OtlpPush({
+        url: f.otlp,
+        intervalMs: pushIntervalMs('--otlp-interval', f.otlpInterval),
+        labels: tags,
+        figures: current,
+        clock: systemClock,
+        onWarn: (line) => process.stderr.write(`fleetsim: ${line}\n`),
+      })
+    : undefined;
+  if (!f.promRemoteWrite && (f.promRemoteWriteInterval !== undefined || f.promRemoteWriteHeaders?.length))
+    throw new UsageError(
+      `${f.promRemoteWriteInterval !== undefined ? '--prom-remote-write-interval' : '--prom-remote-write-header'} needs --prom-remote-write <receiver URL>.`,
+    );
+  const remoteWrite = f.promRemoteWrite
+    ? new RemoteWrite({
+        url: f.promRemoteWrite,
+        intervalMs: pushIntervalMs('--prom-remote-write-interval', f.promRemoteWriteInterval),
+        headers: f.promRemoteWriteHeaders ?? [],
+        labels: tags,
+        figures: current,
+        clock: systemClock,
+        onWarn: (line) => process.stderr.write(`fleetsim: ${line}\n`),
+      })
+    : undefined;
+  const endpoint =
+    f.metricsPort !== undefined
+      ? new RunMetricsEndpoint({
+          port: f.metricsPort,
+          host: f.metricsHost ?? '127.0.0.1',
+          labels: tags,
+          figures: current,
+        })
+      : undefined;
+  return { otlp, remoteWrite, endpoint };
 }
 
 function pushIntervalMs(flag: string, raw: string | undefined): number {
