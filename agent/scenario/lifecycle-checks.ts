@@ -56,30 +56,10 @@ export function checkLifecycleControls(s: Scenario, suggest: Suggest): Problem[]
 /** One override: its scope exists, it changes something, its transition is one of its platform's
  * and is decided by chance, and the probabilities out of one node stay within 1. */
 function checkOverride(ctx: Ctx, o: Scenario['overrides'][number], i: number): void {
-  const { suggest, cohorts, cohortNames, appIds, sums, problems } = ctx;
+  const { problems } = ctx;
   const at = (field: string) => ['overrides', i, field];
-  const cohort = o.cohort !== undefined ? cohorts.get(o.cohort) : undefined;
-  if (o.cohort !== undefined && !cohort) {
-    problems.push({
-      path: at('cohort'),
-      message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
-    });
-    return;
-  }
-  if (cohort && o.platform && cohort.platform !== o.platform) {
-    problems.push({
-      path: at('platform'),
-      message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}`,
-    });
-    return;
-  }
-  const platform: Platform | undefined = o.platform ?? cohort?.platform;
-  if (o.app !== undefined && !appIds.includes(o.app)) {
-    problems.push({
-      path: at('app'),
-      message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}`,
-    });
-  }
+  const platform = overrideScope(ctx, o, i);
+  if (platform === false) return;
   const changes = [o.probability, o.weight, o.delay, o.checkIn].filter((x) => x !== undefined).length;
   if (changes === 0) {
     problems.push({
@@ -105,27 +85,69 @@ function checkOverride(ctx: Ctx, o: Scenario['overrides'][number], i: number): v
     });
     return;
   }
+  checkOverriddenTransition(ctx, o, i, platform, o.transition);
+}
+
+/** The override's cohort and app exist and agree with its platform: the platform it is for, or false. */
+function overrideScope(ctx: Ctx, o: Scenario['overrides'][number], i: number): Platform | undefined | false {
+  const { suggest, cohorts, cohortNames, appIds, problems } = ctx;
+  const at = (field: string) => ['overrides', i, field];
+  const cohort = o.cohort !== undefined ? cohorts.get(o.cohort) : undefined;
+  if (o.cohort !== undefined && !cohort) {
+    problems.push({
+      path: at('cohort'),
+      message: `no cohort "${o.cohort}"${suggest(o.cohort, cohortNames)}; known cohorts: ${cohortNames.join(', ')}`,
+    });
+    return false;
+  }
+  if (cohort && o.platform && cohort.platform !== o.platform) {
+    problems.push({
+      path: at('platform'),
+      message: `cohort "${cohort.name}" is ${cohort.platform}, not ${o.platform}`,
+    });
+    return false;
+  }
+  if (o.app !== undefined && !appIds.includes(o.app)) {
+    problems.push({
+      path: at('app'),
+      message: `no app "${o.app}"${suggest(o.app, appIds)}; known apps: ${appIds.join(', ')}`,
+    });
+  }
+  return o.platform ?? cohort?.platform;
+}
+
+/** The overridden transition is its platform's, decided by chance, and the probabilities out of its
+ * node stay within 1 in the override's scope. */
+function checkOverriddenTransition(
+  ctx: Ctx,
+  o: Scenario['overrides'][number],
+  i: number,
+  platform: Platform,
+  transition: string,
+): void {
+  const { suggest, sums, problems } = ctx;
+  const at = (field: string) => ['overrides', i, field];
   const ids = transitionIds(MODELS[platform]);
-  if (!ids.includes(o.transition)) {
+  if (!ids.includes(transition)) {
     problems.push({
       path: at('transition'),
-      message: `the ${platform} model has no transition "${o.transition}"${suggest(o.transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them`,
+      message: `the ${platform} model has no transition "${transition}"${suggest(transition, ids)}; transitions are "from->to" as docs/lifecycles.md lists them`,
     });
     return;
   }
-  const [from] = o.transition.split('->') as [string];
+  const [from] = transition.split('->') as [string];
   const siblings = MODELS[platform].nodes[from]!.out ?? [];
   if ((o.probability !== undefined || o.weight !== undefined) && siblings.some((t) => t.when)) {
     problems.push({
       path: at(o.probability !== undefined ? 'probability' : 'weight'),
-      message: `"${o.transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead`,
+      message: `"${transition}" is decided by the device's traits (OS version, enrollment, supervision...), not by chance: change the cohort or app instead`,
     });
     return;
   }
   if (o.probability !== undefined) {
     const key = `${o.platform ?? ''}|${o.cohort ?? ''}|${o.app ?? ''}|${platform}|${from}`;
     const e = sums.get(key) ?? { total: 0, index: i, byTransition: new Map<string, number>() };
-    e.byTransition.set(o.transition, o.probability);
+    e.byTransition.set(transition, o.probability);
     e.total = [...e.byTransition.values()].reduce((a, b) => a + b, 0);
     e.index = i;
     sums.set(key, e);
