@@ -3,7 +3,7 @@
  * and what a user changes next for their own service (wire templates, identities, TLS, how the
  * counts are read back) commented out, each as docs/targets.md describes it. Pure.
  */
-import type { TransportKind } from '../transport/kinds/kinds.js';
+import { TRANSPORTS, type TransportKind } from '../transport/kinds/kinds.js';
 
 export interface InitTargetAnswers {
   url: string;
@@ -22,6 +22,7 @@ const HTTP_WIRE = [
 
 export function initTarget(a: InitTargetAnswers): string {
   const tls = /^(mqtts|wss|https):/.test(a.url);
+  const { route, connections } = TRANSPORTS[a.kind];
   return [
     `# Your ingestion service, for \`fleetsim run ${a.scenarioFile} --target-file <this file>\` (docs/targets.md).`,
     '# ${NAME} and ${NAME:-default} come from the environment, so secrets stay out of this file.',
@@ -29,7 +30,7 @@ export function initTarget(a: InitTargetAnswers): string {
     '',
     "# The wire: fleetsim's own event shape unless you describe yours (docs/targets.md, 2).",
     '# wire:',
-    ...(a.kind === 'http' ? HTTP_WIRE : MQTT_WIRE),
+    ...(route === 'path' ? HTTP_WIRE : MQTT_WIRE),
     '#   body:                                                          # a JSON template of your report',
     '#     device: { serial: "{deviceId}", os: "{platformCode}" }',
     '#     report: { counter: "{seq}", phase: "{statusCode}", detail: "{stateCode}", observedAt: "{simTs|iso}" }',
@@ -40,7 +41,8 @@ export function initTarget(a: InitTargetAnswers): string {
     '',
     '# Identities (docs/targets.md, 3).',
     '# headers: { Authorization: "Bearer ${INGEST_TOKEN}" }',
-    ...(a.kind === 'mqtt'
+    // a connection per device carries its own client id and credentials
+    ...(connections === 'per-device'
       ? ['# clientId: "acme-{deviceId}"', '# username: "{deviceId}"', '# password: "${DEVICE_PASSWORD}"']
       : []),
     `${tls ? '' : '# '}tls:`,
