@@ -140,21 +140,32 @@ function stuckDevices(
  * for its own devices): the fleet's `struck` is the windows opened, not their sum over parts. */
 const FLEET_WINDOWS = new Set(['partition', 'delay', 'bandwidth']);
 
+/** Whether the fault's `struck` is something every part does once for the fleet (a window, a cut
+ * pass over every connection), not a count of the part's own devices. */
+function struckOnceForAll(f: FaultReport, fleetDevices: number | undefined): boolean {
+  if (FLEET_WINDOWS.has(f.kind)) return true;
+  return f.kind === 'connection-drop' && fleetDevices !== undefined && f.devices >= fleetDevices;
+}
+
 /** Adds the reports of several parts (workers, shards) of one run: counts add, stuck lists join;
- * a fault no part injected keeps a part's reason. */
-export function mergeFaultReports(parts: readonly FaultReport[][], exact: boolean | null): FaultReport[] {
+ * a fault no part injected keeps a part's reason. `fleetDevices`: the merged fleet's size. */
+export function mergeFaultReports(
+  parts: readonly FaultReport[][],
+  exact: boolean | null,
+  fleetDevices?: number,
+): FaultReport[] {
   const first = parts[0];
   if (!first) return [];
   return first.map((f, i) => {
     const injected: Record<string, number> = {};
     const stuck: StuckDevice[] = [];
     let notInjected: string | undefined;
+    const once = struckOnceForAll(f, fleetDevices);
     for (const p of parts) {
       const x = p[i];
       if (!x) continue;
       for (const [k, n] of Object.entries(x.injected))
-        injected[k] =
-          k === 'struck' && FLEET_WINDOWS.has(f.kind) ? Math.max(injected[k] ?? 0, n) : (injected[k] ?? 0) + n;
+        injected[k] = k === 'struck' && once ? Math.max(injected[k] ?? 0, n) : (injected[k] ?? 0) + n;
       stuck.push(...(x.stuck ?? []));
       notInjected ??= x.notInjected;
     }

@@ -7,6 +7,7 @@
  */
 import { mergeCoverage, type Coverage } from './coverage.js';
 import { mergeFaultReports } from './fault-report.js';
+import { mergeLostEvents } from './lost-events.js';
 import { mergeDeviceReconciliations } from '../reconcile/devices.js';
 import { UsageError } from '../protocol/errors.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
@@ -290,7 +291,10 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
     merged.faults = mergeFaultReports(
       results.map((r) => r.faults ?? []),
       reconciliation.checked ? reconciliation.match : null,
+      merged.devices.total,
     );
+  const lost = mergeLostEvents(results.map((r) => r.lostEvents));
+  if (lost) merged.lostEvents = lost;
   if (results.every((r) => r.coverage !== undefined))
     merged.coverage = (opts.mergeCoverage ?? mergeCoverage)(results.map((r) => r.coverage!));
   return merged;

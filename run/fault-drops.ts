@@ -63,6 +63,7 @@ function dropNow(run: FaultRunner, f: DropFault, fig: NetworkFaultFigures, ids: 
   const proxy = run.deps.proxy!;
   const scope = ids ? { ids } : undefined;
   run.inForce(fig);
+  run.noteInFlight(fig, scope);
   const cut = () => {
     run.inForce(fig);
     const gone = proxy.cut(scope, f.index);

@@ -10,6 +10,7 @@ import { parseDuration } from '../core/delay.js';
 import type { DeviceReconciliation } from '../reconcile/devices.js';
 import type { LostEvents } from '../result/result.js';
 import { findLostEvents } from './lost-events.js';
+import type { Strike } from './network-figures.js';
 import { SentLog } from './sent-log.js';
 
 /** A sent log of the struck devices (every device when a fault strikes them all); none without faults. */
@@ -34,6 +35,8 @@ export async function faultEvidence(
   historyUrl: string | undefined,
   /** When each network fault was in force in fact (wall ms from the drive's start). */
   active?: ReadonlyMap<number, { from: number; to: number }>,
+  /** Per network fault, its strikes on the wire: whom, and whose connections were open since when. */
+  strikes?: ReadonlyMap<number, readonly Strike[]>,
 ): Promise<FaultEvidence> {
   const differenceAt = new Map<string, { simAt: number; wallMs: number }>();
   for (const d of devices?.differences ?? []) {
@@ -43,8 +46,13 @@ export async function faultEvidence(
   if (!historyUrl) return { differenceAt, lostEvents: undefined };
   const lostEvents = await findLostEvents(historyUrl, log, devices?.differences ?? []);
   for (const e of lostEvents.events) {
+    const first = firstStruckAfter(strikes, e.deviceId, e.sentAtMs);
     const names = plan.faults
-      .filter((f) => f.devices.has(e.deviceId) && sentIn(f, Date.parse(e.simTs), e.sentAtMs, active?.get(f.index)))
+      .filter(
+        (f) =>
+          f.devices.has(e.deviceId) &&
+          (sentIn(f, Date.parse(e.simTs), e.sentAtMs, active?.get(f.index)) || first.includes(f.index)),
+      )
       .map((f) => f.name);
     if (names.length > 0) e.faults = names;
   }
@@ -57,4 +65,28 @@ function sentIn(f: PlannedFault, simAt: number, wallMs: number, active?: { from:
   const silent = f.spec.kind === 'connection-drop' ? (parseDuration(f.spec.silentFor ?? 0) ?? 0) : 0;
   const at = f.clock === 'sim' ? simAt : wallMs;
   return at >= f.from && at <= f.to + silent;
+}
+
+/**
+ * The faults that struck the event's device first after it was handed over. A device's reports go
+ * out in order on the connection it has (or gets) and TCP loses nothing on a live connection, so
+ * an event the endpoint lacks was lost at the first disruption of its device after it was handed
+ * over: in flight on a connection then cut or silenced (a QoS 0 report written a few ms before the
+ * link went silent, read by the proxy after), or waiting for a connection that came up into it.
+ */
+function firstStruckAfter(
+  strikes: ReadonlyMap<number, readonly Strike[]> | undefined,
+  deviceId: string,
+  wallMs: number,
+): number[] {
+  let first = Number.POSITIVE_INFINITY;
+  let who: number[] = [];
+  for (const [index, list] of strikes ?? []) {
+    const s = list.find((x) => x.at >= wallMs && (!x.devices || x.devices.has(deviceId)));
+    if (!s || s.at > first) continue;
+    if (s.at < first) who = [];
+    first = s.at;
+    who.push(index);
+  }
+  return who;
 }

@@ -13,16 +13,17 @@ import { runRestartHook } from './restart-hook.js';
 const RESTART_GRACE_MS = 5000;
 
 export function restartNow(run: FaultRunner, f: RestartFault, fig: NetworkFaultFigures): void {
-  if (f.elsewhere) return restartElsewhere(run, f);
+  if (f.elsewhere) return restartElsewhere(run, f, fig);
   fig.struck++;
   const p = f.hook !== undefined ? runHook(run, f, fig, f.hook) : killAndRestart(run, f, fig);
   run.awaitOnStop(p);
 }
 
 /** Another process kills and restarts the endpoint now: what the proxy sees close meanwhile is its doing. */
-function restartElsewhere(run: FaultRunner, f: RestartFault): void {
+function restartElsewhere(run: FaultRunner, f: RestartFault, fig: NetworkFaultFigures): void {
   const proxy = run.deps.proxy;
   run.blameQueue(f.index);
+  run.noteInFlight(fig, undefined);
   proxy?.blameUpstream(f.index);
   run.after(f.downMs + RESTART_GRACE_MS, () => proxy?.blameUpstream(undefined));
 }
@@ -31,6 +32,7 @@ async function runHook(run: FaultRunner, f: RestartFault, fig: NetworkFaultFigur
   const { proxy, logger, clock } = run.deps;
   logger?.warn({ fault: f.name, hook }, 'endpoint restart: running the hook');
   run.blameQueue(f.index);
+  run.noteInFlight(fig, undefined);
   proxy?.blameUpstream(f.index);
   const o = await runRestartHook(hook, f.hookTimeoutMs, clock);
   proxy?.blameUpstream(undefined);
@@ -46,6 +48,7 @@ async function killAndRestart(run: FaultRunner, f: RestartFault, fig: NetworkFau
   logger?.warn({ fault: f.name, downMs: f.downMs }, 'endpoint restart: SIGKILL');
   run.inForce(fig);
   run.blameQueue(f.index);
+  run.noteInFlight(fig, undefined);
   proxy?.blameUpstream(f.index);
   try {
     const r = await endpoint!.restart(f.downMs);

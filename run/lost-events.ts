@@ -7,13 +7,12 @@
  * endpoint, or a --tallies-url of it); bounded in the pairs it reads.
  */
 import { getBounded } from '../endpoint-client/get.js';
+import { LOST_LISTED } from '../result/lost-events.js';
 import type { LostEvent, LostEvents } from '../result/result.js';
 import type { SentLog } from './sent-log.js';
 
 /** Pairs read at most (one GET each), the differing ones first. */
 export const LOST_PAIRS_READ = 2000;
-/** Lost events listed in the result at most; `lost` counts them all. */
-export const LOST_LISTED = 500;
 /** The endpoint keeps this many accepted events per pair (broker/store.ts): longer pairs are not compared. */
 const HISTORY_KEPT = 256;
 
@@ -39,9 +38,11 @@ export async function findLostEvents(
       out.pairsNotChecked++;
       continue;
     }
-    const got = await historyOf(baseUrl, p.appId, p.deviceId);
-    if (!got) {
-      out.reason = `the target does not serve fleetsim's history read (GET /v1/apps/{appId}/devices/{deviceId}/history), so lost events cannot be told apart`;
+    const got = await historyOf(baseUrl, p.appId, p.deviceId).catch((err: Error) => err);
+    if (!got || got instanceof Error) {
+      out.reason = got
+        ? `the endpoint's history read failed (${got.message}), so the rest of the events were not compared`
+        : `the target does not serve fleetsim's history read (GET /v1/apps/{appId}/devices/{deviceId}/history), so lost events cannot be told apart`;
       out.pairsNotChecked += pairs.length - i;
       break;
     }

@@ -4,7 +4,7 @@
  * record of when the fault was in force, the offline queues' blame.
  */
 import type { Clock } from '../core/clock.js';
-import type { FaultProxy, PartitionMode, Shaping } from '../transport/fault-proxy/proxy.js';
+import type { FaultProxy, PartitionMode, ProxyScope, Shaping } from '../transport/fault-proxy/proxy.js';
 import type { EndpointProcess } from './endpoint-process.js';
 import type { NetworkFaultFigures } from './network-figures.js';
 import type { RunLogger } from './run-options.js';
@@ -60,6 +60,8 @@ export interface FaultRunner {
   after(ms: number, fn: () => void): void;
   /** Notes that the fault is in force now. */
   inForce(fig: NetworkFaultFigures): void;
+  /** The devices in `scope` are struck now: notes their live connections (what was in flight on them). */
+  noteInFlight(fig: NetworkFaultFigures, scope: ProxyScope | undefined): void;
   /** Fault `index` disrupts now: what the devices queue from here is its. */
   blameQueue(index: number): void;
   /** Keeps the runner's stop waiting for `p` (a restart under way). */

@@ -50,6 +50,7 @@ export class NetworkFaults implements FaultRunner {
       blackholedBytes: 0,
       delayedBytes: 0,
       afterRunEnd: 0,
+      strikes: [],
       restarts: [],
       hooks: [],
       error: undefined,
@@ -84,6 +85,14 @@ export class NetworkFaults implements FaultRunner {
   /** Offline-queue counts by the fault they followed, with `final` the transport's counts at its close. */
   queueCounts(final: QueueCounts): ReadonlyMap<number, QueueCounts> {
     return this.queues.counts(final);
+  }
+
+  noteInFlight(fig: NetworkFaultFigures, scope: ProxyScope | undefined): void {
+    // over HTTP a connection is a group's, and a request in flight is retried, not lost
+    if (this.deps.grouped || !this.deps.proxy) return;
+    const open = new Map<string, number>();
+    for (const [owner, openedAt] of this.deps.proxy.openSince(scope)) open.set(owner, openedAt - this.t0);
+    fig.strikes.push({ at: this.elapsed(), devices: scope?.ids, open });
   }
 
   blameQueue(index: number): void {
@@ -170,6 +179,7 @@ export class NetworkFaults implements FaultRunner {
       case 'partition':
         this.at(f.from, () => {
           this.blameQueue(f.index);
+          this.noteInFlight(fig, this.scope(f));
           this.open(f, fig, () => this.deps.proxy!.partition(this.scope(f), f.mode, f.index));
         });
         this.at(f.to, () => this.endWindow(f, fig));

@@ -34,8 +34,18 @@ export interface NetworkFaultFigures {
   error: string | undefined;
   /** Set when the drive ended before the fault's moment or window: it did nothing. */
   notInjected: string | undefined;
+  /** Each time it struck: when (wall ms from the drive's start), whom (undefined: every device),
+   * and the devices with a live connection then, each with when that connection opened. */
+  strikes: Strike[];
   /** When it was in force in fact, wall ms from the drive's start (a loaded machine fires timers late). */
   active: { from: number; to: number } | undefined;
+}
+
+/** One strike of a fault on the wire: what was in flight on whose connections. */
+export interface Strike {
+  at: number;
+  devices: ReadonlySet<string> | undefined;
+  open: ReadonlyMap<string, number>;
 }
 
 /** What followed each fault, by its index: the reconnects and DUP resends the proxy saw on
@@ -190,4 +200,9 @@ export function addNotInjected(faults: FaultReport[] | undefined, missed: Readon
     const f = faults?.[i];
     if (f && !f.injected.struck) f.notInjected = why;
   }
+}
+
+/** Each network fault's strikes, by its index (lost-event attribution). */
+export function strikesOf(figures: readonly NetworkFaultFigures[]): Map<number, readonly Strike[]> {
+  return new Map(figures.flatMap((f) => (f.strikes.length ? [[f.index, f.strikes] as const] : [])));
 }

@@ -14,7 +14,7 @@ import { endpointCounts, endpointNotInjected, endpointWindows } from './endpoint
 import { environment } from './environment.js';
 import { faultEvidence, sentLogFor } from './fault-evidence.js';
 import type { SentLog } from './sent-log.js';
-import { activeSpans, countsByFault, followed, notInjectedOf, plusCounts } from './network-figures.js';
+import { activeSpans, countsByFault, followed, notInjectedOf, plusCounts, strikesOf } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
 import { openTarget } from './open-target.js';
 import { prepare } from './prepare.js';
@@ -120,15 +120,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
             devices: opts.instrument ?? true,
             gaveUp: driven.metrics.gaveUp > 0,
           });
-      // the parts of a split run leave this to the parent, which reads the endpoint once
+      // the parts of a split run leave the reconciliation to the parent, which reads the endpoint
+      // once; each compares its own devices' events with the endpoint's history (lostEvents), since
+      // only it holds what they sent, and the merge adds the parts' lists
       const evidence =
-        sentLog && !opts.deferReconcile
+        sentLog && (!opts.deferReconcile || net)
           ? await faultEvidence(
               sentLog,
               run.faults,
               read.devices,
               net && !rt ? target.talliesUrl : undefined,
               networkFaults && activeSpans(networkFaults),
+              networkFaults && strikesOf(networkFaults),
             )
           : undefined;
       const result = buildResult({

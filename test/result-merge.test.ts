@@ -116,6 +116,12 @@ describe('merging the parts of a run: per-fault figures', () => {
     expect(m!.injected.struck).toBe(75);
   });
 
+  it('a drop over every connection cuts in passes each part makes: struck is the passes, not their sum', () => {
+    const all = { ...line('connection-drop', { struck: 2, connectionsCut: 40 }), devices: 80 };
+    const [m] = mergeFaultReports([[all], [{ ...all, injected: { struck: 2, connectionsCut: 38 } }]], true, 80);
+    expect(m!.injected).toEqual({ struck: 2, connectionsCut: 78 });
+  });
+
   it('a fault no part injected keeps the reason; one that some part injected does not', () => {
     const why = 'not injected: the run ended at 1.90 s';
     const [none] = mergeFaultReports([[line('partition', {}, why)], [line('partition', {}, why)]], true);

@@ -28,6 +28,8 @@ export interface Conn {
   up: Lane;
   down: Lane;
   publishes: PublishCounter | undefined;
+  /** When the device connected (the clock's ms). */
+  openedAt: number;
 }
 
 export function openConn(
@@ -53,6 +55,7 @@ export function openConn(
     up: new Lane(client, upstream, true, counters, clock, Math.random),
     down: new Lane(upstream, client, false, counters, clock, Math.random),
     publishes: mqtt ? new PublishCounter() : undefined,
+    openedAt: clock.now(),
   };
 }
 

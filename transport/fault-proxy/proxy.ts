@@ -93,6 +93,18 @@ export class FaultProxy {
     return cut;
   }
 
+  /** The owners of the connections in scope now, each with when its oldest one opened (the
+   * clock's ms): what a fault striking them now catches in flight was sent since. */
+  openSince(scope?: ProxyScope): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const conn of this.conns) {
+      const owner = this.owner(conn);
+      if (owner === undefined || !inScope(scope, this.scoped(conn))) continue;
+      out.set(owner, Math.min(out.get(owner) ?? Number.POSITIVE_INFINITY, conn.openedAt));
+    }
+    return out;
+  }
+
   /** The scope cannot reach the target until lifted: `refuse` resets its connections and every
    * new connect, `blackhole` keeps them open and passes nothing either way. */
   partition(scope: ProxyScope | undefined, mode: PartitionMode, cause?: number): Lifting {
