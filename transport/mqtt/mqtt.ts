@@ -6,84 +6,22 @@
  * ingestion throughput. Every publish has an acknowledgement deadline, so nothing stalls silently.
  */
 import type { MqttClient } from 'mqtt';
-import { presenceTopic, statusTopic } from '../../protocol/topics.js';
-import { TargetUnreachableError } from '../../protocol/errors.js';
+import { systemClock } from '../../core/clock.js';
 import { hash32 } from '../../core/rng.js';
-import type { BackoffOptions } from '../backoff.js';
-import { Deadlines, type Deadline } from '../deadlines.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+import { presenceTopic, statusTopic } from '../../protocol/topics.js';
+import { type Deadline, Deadlines } from '../deadlines.js';
 import { OutageLog } from '../outages.js';
-import { createMqttClient, parseMqttTarget, type ClientSpec, type MqttTarget } from './connect.js';
-import type { Socket } from 'node:net';
-import {
-  emptyStats,
-  SendError,
-  type SendDone,
-  type SocketClaims,
-  type Transport,
-  type TransportStats,
-} from '../types.js';
-import type { TlsSettings } from '../tls/tls-options.js';
-import type { OfflineQueue } from '../mqtt-lean/connection.js';
+import { emptyStats, SendError, type SendDone, type Transport, type TransportStats } from '../types.js';
+import { MqttClients } from './clients.js';
+import { type MqttTarget, parseMqttTarget } from './connect.js';
+import type { MqttTransportOptions } from './options.js';
 import { droppedError, overflow, type Waiting } from './offline-queue.js';
 
-export interface MqttTransportOptions {
-  url: string;
-  /** @default 1 */
-  qos?: 0 | 1 | 2;
-  /** @default 60 */
-  keepaliveSec?: number;
-  /** false keeps a persistent session on the broker between a device's connections. @default true */
-  clean?: boolean;
-  /** Register a last will on `devices/{id}/presence` (sent by the broker if the device vanishes). @default true */
-  will?: boolean;
-  username?: string;
-  password?: string;
-  /** Per-client credentials (scenario auth); wins over username/password. */
-  credentials?: (clientId: string) => { username: string; password: string };
-  /** Spread connections over these source addresses, round-robin. @default the OS's choice */
-  localAddresses?: string[];
-  /** Carry every device's events over this many connections instead of one per device. */
-  sharedConnections?: number;
-  /** Fail an event when its PUBACK (QoS 1) or PUBCOMP (QoS 2) takes longer. @default 30000 */
-  ackTimeoutMs?: number;
-  /** @default 30000 */
-  connectTimeoutMs?: number;
-  /** @default { baseMs: 500, maxMs: 30000 } */
-  reconnect?: BackoffOptions;
-  insecureTls?: boolean;
-  /** Times the acknowledgement deadlines. @default systemClock */
-  clock?: Clock;
-  /** The client id of a device's connection (a target's clientId pattern). @default the device id */
-  clientIdFor?: (deviceId: string) => string;
-  /** A device's username and password (a target's patterns); wins over `credentials`. */
-  deviceCredentials?: (deviceId: string) => { username?: string | undefined; password?: string | undefined };
-  /** CA bundle, server check and a client certificate per device (mqtts, wss). */
-  tls?: TlsSettings;
-  /** Extra headers on the WebSocket upgrade (ws, wss). */
-  headers?: Record<string, string>;
-  /** Set: while a device's connection is down after it was up (or an attempt failed), its
-   * reports wait in this bounded queue, in order, and are handed to mqtt.js on CONNACK; their
-   * acknowledgement deadline starts then. Unset: mqtt.js's own queue, unbounded. */
-  offlineQueue?: OfflineQueue | undefined;
-  /** Where each device's socket is claimed as its (the fault proxy's port owners). */
-  portOwners?: SocketClaims | undefined;
-}
-
 export { presenceTopic };
+export type { MqttTransportOptions } from './options.js';
 
 function newConn(id: string, client: MqttClient): Conn {
   return { id, client, pending: 0, finished: false, closedOnce: false, ending: false, offline: [] };
-}
-
-/** The preflight probe presents a minted identity as a device would; with certificates read from
- * files there is none for it, and it connects without one. */
-function probeIdentity(tls: TlsSettings | undefined, id: string): { cert: string; key: string } | undefined {
-  try {
-    return tls?.identityFor?.(id);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A connection, how many of its events are still unsettled (queued offline included), and the
@@ -111,7 +49,7 @@ export class MqttTransport implements Transport {
   private readonly deadlines: Deadlines;
   private readonly counters: TransportStats = emptyStats();
   private readonly outages: OutageLog;
-  private nextAddress = 0;
+  private readonly clients: MqttClients;
   /** Events sent and not yet settled (acknowledged, failed, or expired at their deadline). */
   private unsettled = 0;
   private onSettled: (() => void) | undefined;
@@ -120,6 +58,7 @@ export class MqttTransport implements Transport {
   constructor(private readonly opts: MqttTransportOptions) {
     this.target = parseMqttTarget(opts.url);
     this.qos = opts.qos ?? 1;
+    this.clients = new MqttClients(opts, this.target, this.counters);
     const clock = opts.clock ?? systemClock;
     this.outages = new OutageLog(() => clock.now());
     const timeout = opts.ackTimeoutMs ?? 30_000;
@@ -133,73 +72,8 @@ export class MqttTransport implements Transport {
     );
   }
 
-  async preflight(): Promise<void> {
-    const probe = `fleetsim-preflight-${process.pid}`;
-    const client = this.client(probe, false);
-    client.options.reconnectPeriod = 0;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-        client.once('close', () =>
-          reject(
-            new SendError(
-              'connection closed before CONNACK (is it an MQTT broker? are the credentials right?)',
-              'network',
-            ),
-          ),
-        );
-      });
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      throw new TargetUnreachableError(
-        /CERT|SSL|TLS|self.signed|certificate/i.test(`${e.code ?? ''} ${e.message}`)
-          ? `The TLS handshake with ${this.opts.url} failed: ${e.message}${e.code ? ` (${e.code})` : ''}. Give the CA that signed the broker's certificate in tls.ca, check the client certificates (tls.clientCerts), or set tls.insecure for a test system.`
-          : `Cannot reach the MQTT target ${this.opts.url}: ${e.message}. Check that a broker listens there (fleetsim serve starts one), or run without --target to use the embedded endpoint.`,
-      );
-    } finally {
-      this.opts.tls?.forget(probe);
-      await client.endAsync(true).catch(() => undefined);
-    }
-  }
-
-  /** A connection as `deviceId` (a device, or the preflight probe, which presents an identity as a device would). */
-  private client(deviceId: string, device: boolean): MqttClient {
-    const addrs = this.opts.localAddresses;
-    const clientId = this.opts.clientIdFor?.(deviceId) ?? deviceId;
-    const cred = this.opts.credentials?.(clientId);
-    const own = this.opts.deviceCredentials?.(deviceId);
-    const tls = this.opts.tls;
-    const me = device ? tls?.identityFor?.(deviceId) : probeIdentity(tls, deviceId);
-    const spec: ClientSpec = {
-      clientId,
-      keepaliveSec: this.opts.keepaliveSec ?? 60,
-      clean: this.opts.clean ?? true,
-      connectTimeoutMs: this.opts.connectTimeoutMs ?? 30_000,
-      username: own?.username ?? (cred ? cred.username : this.opts.username),
-      password: own?.password ?? (cred ? cred.password : this.opts.password),
-      localAddress: addrs?.length ? addrs[this.nextAddress++ % addrs.length] : undefined,
-      reconnect: this.opts.reconnect ?? {},
-      insecureTls: tls ? !tls.rejectUnauthorized : (this.opts.insecureTls ?? false),
-      ...(tls ? { tls: { ca: tls.ca, cert: me?.cert, key: me?.key } } : {}),
-      ...(this.opts.headers ? { headers: this.opts.headers } : {}),
-      ...(device && this.opts.portOwners
-        ? { claim: (sock: Socket) => this.opts.portOwners!.claim(sock, deviceId) }
-        : {}),
-      onReconnected: (resumed) => {
-        this.counters.reconnects++;
-        if (resumed) this.counters.sessionsResumed = (this.counters.sessionsResumed ?? 0) + 1;
-      },
-    };
-    if (device && (this.opts.will ?? true)) {
-      spec.will = {
-        topic: presenceTopic(deviceId),
-        payload: Buffer.from(`{"deviceId":${JSON.stringify(deviceId)},"online":false}`),
-        qos: 1,
-        retain: false,
-      };
-    }
-    return createMqttClient(this.target, spec);
+  preflight(): Promise<void> {
+    return this.clients.preflight();
   }
 
   private conn(deviceId: string): Conn {
@@ -208,7 +82,7 @@ export class MqttTransport implements Transport {
       const k = hash32(deviceId) % n;
       let c = this.shared[k];
       if (!c) {
-        c = newConn('', this.client(`fleetsim-${process.pid}-shared-${k}`, false));
+        c = newConn('', this.clients.client(`fleetsim-${process.pid}-shared-${k}`, false));
         this.shared[k] = c;
         this.notePeak();
         this.watch(c);
@@ -217,7 +91,7 @@ export class MqttTransport implements Transport {
     }
     let conn = this.devices.get(deviceId);
     if (!conn) {
-      conn = newConn(deviceId, this.client(deviceId, true));
+      conn = newConn(deviceId, this.clients.client(deviceId, true));
       this.devices.set(deviceId, conn);
       this.notePeak();
       this.watch(conn);
