@@ -4,80 +4,35 @@
  * embedded endpoint, when there is no --target, runs in this process; past about 19,000
  * connections use `fleetsim serve --workers` as the target instead (20,000 open files per process).
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { planFaults } from '../agent/faults/plan.js';
 import { positionsOf } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { fromWire, UsageError, WorkerError } from '../protocol/errors.js';
-import { mergeResults, mergeTimelines } from '../result/merge.js';
-import type { TimelinePoint } from '../drive/metrics.js';
+import { mergeResults } from '../result/merge.js';
 import type { RunResult } from '../result/result.js';
-import { mergeThroughTarget } from './merge-target.js';
-import { shownUrl } from './target-shown.js';
-import { checkSourceBefore, heldBefore } from './read-before.js';
-import { buildFleet } from '../agent/fleet/fleet.js';
-import { forWorkers, fromParent, wireIdsByPart } from './read-baseline.js';
-import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
-import { planFaults } from '../agent/faults/plan.js';
 import { addEndpointCounts, endpointCounts, endpointNotInjected, endpointWindows } from './endpoint-faults.js';
+import { mergeThroughTarget } from './merge-target.js';
 import { NetworkFaults } from './network-faults.js';
 import { addNotInjected, countsByFault, notInjectedOf } from './network-figures.js';
 import type { NetworkPlan } from './network-plan.js';
 import { planNetwork } from './network-step.js';
 import type { Target } from './open-target.js';
 import { openTarget } from './open-target.js';
+import { forWorkers, fromParent, wireIdsByPart } from './read-baseline.js';
+import { checkSourceBefore, heldBefore } from './read-before.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
 import { readTallies } from './read-endpoint.js';
+import { shownUrl } from './target-shown.js';
 import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
-import { sizeOf } from './size-check.js';
-import type { StopMessage, WorkerJob, WorkerMessage } from './worker-main.js';
+import { resolveRunTarget, wantsRunTarget } from './run-target.js';
+import type { StopMessage } from './worker-main.js';
+import { runWorker } from './worker-fork.js';
+import { PointMerger, sumProgress } from './worker-progress.js';
+import { reportWithout } from './workers-lost.js';
 
-/** The compiled worker entry (tests run the sources, so fall back to dist/). */
-function workerEntry(): string {
-  const here = fileURLToPath(new URL('./worker-main.js', import.meta.url));
-  if (existsSync(here)) return here;
-  return fileURLToPath(new URL('../dist/run/worker-main.js', import.meta.url));
-}
-
-/** Forks one worker on `job`; its error comes back as the class it was thrown as. */
-export function runWorker(
-  job: WorkerJob,
-  onTick: (p: LiveState) => void,
-  entry = workerEntry(),
-  onPoint?: (p: TimelinePoint) => void,
-  logger?: RunLogger,
-): { child: ChildProcess; done: Promise<RunResult>; lost: () => string | undefined } {
-  const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const which = `${job.options.shard!.index + 1}/${job.options.shard!.count}`;
-  let lost: string | undefined;
-  const done = new Promise<RunResult>((resolve, reject) => {
-    let settled = false;
-    child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'tick') onTick(m.progress);
-      else if (m.type === 'point') onPoint?.(m.point);
-      else if (m.type === 'log') logger?.[m.level]({ worker: which, ...m.obj }, m.msg);
-      else if (m.type === 'result') {
-        settled = true;
-        resolve(m.result as RunResult);
-      } else {
-        settled = true;
-        const err = fromWire(m);
-        // a bug's message is its stack from the worker: say which worker it was
-        if (err.internal) err.message = `worker ${which} failed: ${err.message}`;
-        reject(err);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (settled) return;
-      lost = `worker ${which} exited (${signal ?? code}) before sending its result`;
-      reject(new WorkerError(lost));
-    });
-  });
-  child.send(job);
-  return { child, done, lost: () => lost };
-}
+export { runWorker } from './worker-fork.js';
 
 export async function runWithWorkers(scenario: Scenario, opts: RunOptions, workers: number): Promise<RunResult> {
   // a target of the user's own: resolved here too (its errors before any worker starts), one run id for all
@@ -226,99 +181,6 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     clock.clearInterval(tick);
     await restarts?.stop();
     await target.close();
-  }
-}
-
-/**
- * The report of the workers that finished when others died: their figures as they are, the lost
- * workers named with how many devices they had. Tallies are not compared: a lost worker's events
- * were partly acknowledged, so the endpoint holds events no surviving ground truth has. The
- * verdict is the simulator's give-up, exit 4, never a mismatch blamed on the endpoint.
- */
-function reportWithout(
-  parts: RunResult[],
-  lost: string[],
-  scenario: Scenario,
-  opts: RunOptions,
-  target: { kind: RunResult['target']['kind']; url: string },
-): RunResult {
-  const reason = `${lost.join('; ')}: its devices were partly sent, so the endpoint's tallies cannot be compared with the other workers' ground truth`;
-  const merged = mergeResults(parts, {
-    sharedTarget: true,
-    tallies: { kind: 'unavailable', reason },
-    target: { kind: target.kind, url: target.url },
-  });
-  const missing = sizeOf(scenario, opts.devices).devices - merged.devices.total;
-  merged.lostWorkers = { workers: lost, devices: missing };
-  merged.gaveUp = {
-    events: merged.gaveUp?.events ?? 0,
-    reason: `${lost.join('; ')} (its ${missing.toLocaleString('en-US')} devices are not in this report)${merged.gaveUp ? `; ${merged.gaveUp.reason}` : ''}`,
-  };
-  return { ...merged, passed: false, verdict: 'gave up', exitCode: 4 };
-}
-
-/** The workers' progress as one: counts add, times and p99 take the largest, the latest error shows. */
-function sumProgress(parts: readonly (LiveState | undefined)[]): LiveState | undefined {
-  let sum: LiveState | undefined;
-  for (const p of parts) {
-    if (!p) continue;
-    if (!sum) {
-      sum = { ...p };
-      continue;
-    }
-    for (const k of SUMMED) sum[k] += p[k];
-    for (const k of LARGEST) sum[k] = Math.max(sum[k], p[k]);
-    if (p.devicesDown) {
-      sum.devicesDown = (sum.devicesDown ?? 0) + p.devicesDown;
-      sum.downForMs = Math.max(sum.downForMs ?? 0, p.downForMs ?? 0);
-    }
-    if (p.lastError) sum.lastError = p.lastError;
-  }
-  return sum;
-}
-
-const SUMMED = [
-  'offered',
-  'sent',
-  'retried',
-  'acked',
-  'failed',
-  'connections',
-  'devicesOnline',
-  'devicesDone',
-  'devicesTotal',
-  'installsDone',
-  'installsTotal',
-  'remaining',
-] as const satisfies readonly (keyof LiveState)[];
-const LARGEST = ['elapsedMs', 'simElapsedMs', 'p99Ms'] as const satisfies readonly (keyof LiveState)[];
-
-/**
- * The workers' per-second points as one stream: second t goes out, summed exactly
- * (mergeTimelines), once every worker has reported a later second or ended.
- */
-class PointMerger {
-  private readonly latest: number[];
-  private readonly pending = new Map<number, TimelinePoint[]>();
-  constructor(
-    workers: number,
-    private readonly out: (p: TimelinePoint) => void,
-  ) {
-    this.latest = new Array(workers).fill(-1);
-  }
-  add(worker: number, p: TimelinePoint): void {
-    this.latest[worker] = p.t;
-    this.pending.set(p.t, [...(this.pending.get(p.t) ?? []), p]);
-    const upTo = Math.min(...this.latest);
-    for (const t of [...this.pending.keys()].sort((a, b) => a - b)) if (t < upTo) this.emit(t);
-  }
-  flush(): void {
-    for (const t of [...this.pending.keys()].sort((a, b) => a - b)) this.emit(t);
-  }
-  private emit(t: number): void {
-    const parts = this.pending.get(t)!;
-    this.pending.delete(t);
-    this.out(mergeTimelines(parts.map((p) => [p]))[0]!);
   }
 }
 
