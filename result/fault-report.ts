@@ -40,6 +40,14 @@ export interface FaultReport {
   notInjected?: string;
 }
 
+/** Where a differing (device, app) began: its first event the endpoint lacks, when it was sent,
+ * and the faults a part found struck its device first after (from its lost events). */
+export interface DifferenceStart {
+  simAt: number;
+  wallMs: number;
+  faults?: readonly string[];
+}
+
 export interface FaultReportInput {
   faults: readonly PlannedFault[];
   /** Per fault index, the counts of the drive, the endpoint and the fault proxy. */
@@ -50,7 +58,7 @@ export interface FaultReportInput {
   simStartMs: number;
   /** Where each differing (device, app) began: the first event the endpoint lacks, when it was
    * sent (simulated time, and wall ms from the drive's start), by `deviceId + "\u0000" + appId`. */
-  differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
+  differenceAt?: ReadonlyMap<string, DifferenceStart>;
   /** When each network fault was in force in fact, wall ms from the drive's start, by index. */
   active?: ReadonlyMap<number, { from: number; to: number }>;
   /** Network faults the drive ended before, by index: why each did nothing. */
@@ -105,6 +113,8 @@ function onlyInWindow(f: PlannedFault, r: FaultReportInput): string | undefined 
   const a = r.active?.get(f.index);
   const inWindow = times.every((t) => {
     if (a && t!.wallMs >= a.from && t!.wallMs <= a.to) return true;
+    // in flight when the fault struck its device, as the part that sent it found
+    if (t!.faults?.includes(f.name)) return true;
     const at = f.clock === 'sim' ? t!.simAt : t!.wallMs;
     return at >= f.from && at <= f.to + silent;
   });
@@ -179,4 +189,34 @@ export function mergeFaultReports(
       ...(notInjected && !injected.struck ? { notInjected } : {}),
     };
   });
+}
+
+/**
+ * The "only in this fault's window" notes of a merged run, made where the parts' sent logs are not
+ * (the parent of --workers, fleetsim merge): from the merged reconciliation and where each
+ * difference began (`differenceAt`, from the parts' lost events).
+ */
+export function addWindowNotes(
+  reports: FaultReport[] | undefined,
+  faults: readonly PlannedFault[],
+  reconciliation: Reconciliation,
+  differenceAt: ReadonlyMap<string, DifferenceStart>,
+): void {
+  if (!reports || !reconciliation.checked || reconciliation.match) return;
+  const differing = new Set((reconciliation.devices?.differences ?? []).map((d) => d.deviceId));
+  if ((reconciliation.devices?.differing ?? 0) !== differing.size) return;
+  const input: FaultReportInput = {
+    faults,
+    counts: [],
+    strikes: [],
+    installs: [],
+    reconciliation,
+    simStartMs: 0,
+    differenceAt,
+  };
+  for (const f of faults) {
+    const report = reports[f.index];
+    const note = report ? onlyInWindow(f, input) : undefined;
+    if (report && note) report.note = note;
+  }
 }

@@ -168,6 +168,8 @@ describe.skipIf(!haveMosquitto && !process.env.CI)('a connection drop in a run a
       expect(history.some((h) => h.seq === e.seq)).toBe(false);
       expect(e.faults).toEqual(['dying-link']);
     }
+    // the parent, which has no sent log, finds where each difference began in the workers' lists
+    expect(result.faults![0]!.note).toMatch(/began with an event sent in its window/);
     // listed in the order sent
     const sent = l.events.map((e) => e.sentAtMs);
     expect(sent).toEqual([...sent].sort((a, b) => a - b));
