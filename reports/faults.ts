@@ -30,7 +30,7 @@ const rank = (k: string) => {
   return i < 0 ? ORDER.length : i;
 };
 
-function windowText(f: FaultReport): string {
+export function windowText(f: FaultReport): string {
   const s = (ms: number) =>
     ms === 0 ? '0s' : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
   const end = f.window.forMs === null ? '..end' : f.window.forMs === 0 ? '' : `..+${s(f.window.atMs + f.window.forMs)}`;

@@ -15,6 +15,8 @@ import { flowChart } from './flow-chart.js';
 import { comparisonHtml } from './compare.js';
 import { compareResults } from '../result/compare.js';
 import { formatFigure, xmlEscape as esc } from './junit.js';
+import { faultsHtml } from './html-faults.js';
+import { table } from './html-table.js';
 import { human, stateLabel } from './markdown.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 import { lineChart, PALETTE, percentileChart, stackedBars, type Bar } from './svg.js';
@@ -43,22 +45,6 @@ tr.diff td{background:#fee2e2;font-weight:600}td.bad{color:#b91c1c;font-weight:6
 ul.notes{color:#374151}ul.notes li.bad{color:#b91c1c;font-weight:600}
 footer{color:#6b7280;font-size:12px;margin-top:32px}
 `;
-
-function table(
-  head: string[],
-  rows: string[][],
-  numeric: number[] = [],
-  rowClass: (i: number) => string = () => '',
-): string {
-  const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
-  const tr = rows
-    .map(
-      (r, i) =>
-        `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c, j) => `<td${numeric.includes(j) ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`,
-    )
-    .join('');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
-}
 
 function byTag(r: RunResult): string {
   const rows = byTagRows(r);
@@ -345,6 +331,7 @@ ${statesPerPlatform(r)}
 ${flows(r)}
 ${durations(r)}
 ${coverage(r)}
+${faultsHtml(r)}
 ${reconciliation(r)}
 <footer>${esc(r.schema)}; fleetsim ${esc(r.environment.fleetsim)}, Node ${esc(r.environment.node)} on ${esc(r.environment.platform)}/${esc(r.environment.arch)}, ${r.environment.cpus} CPUs, ${esc(r.environment.hostname)}. Finished ${esc(r.finishedAt)}.${r.events.lastError ? ` Last error: ${esc(r.events.lastError)}` : ''}</footer>
 </main></body></html>

@@ -16,7 +16,7 @@ import type { FaultPlan } from '../agent/faults/plan.js';
 import type { FaultCounts } from '../drive/fault-counts.js';
 import type { Connectivity } from './connectivity.js';
 import { coverageOf } from './coverage.js';
-import { faultReports } from './fault-report.js';
+import { type DifferenceStart, faultReports } from './fault-report.js';
 import { peakPerSec } from './merge.js';
 import { type LostEvents, RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
 import { checkThresholds, type ThresholdResult } from './thresholds.js';
@@ -62,7 +62,7 @@ export interface ResultInput {
   /** Counts of the faults applied outside the drive (the endpoint's refusals, the fault proxy), per fault index. */
   moreFaultCounts?: readonly Record<string, number>[];
   /** Where each differing (device, app) began (fault-report.ts says whether in a fault's window). */
-  differenceAt?: ReadonlyMap<string, { simAt: number; wallMs: number }>;
+  differenceAt?: ReadonlyMap<string, DifferenceStart>;
   /** When each network fault was in force in fact (wall ms from the drive's start), by index. */
   activeFaults?: ReadonlyMap<number, { from: number; to: number }>;
   /** Network faults the drive ended before, by index: why each did nothing. */

@@ -8,6 +8,7 @@ import type { FaultPlan, PlannedFault } from '../agent/faults/plan.js';
 import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../core/delay.js';
 import type { DeviceReconciliation } from '../reconcile/devices.js';
+import type { DifferenceStart } from '../result/fault-report.js';
 import type { LostEvents } from '../result/result.js';
 import { findLostEvents } from './lost-events.js';
 import type { Strike } from './network-figures.js';
@@ -23,7 +24,7 @@ export function sentLogFor(plan: FaultPlan, clock: Clock, fleetSize: number): Se
 }
 
 export interface FaultEvidence {
-  differenceAt: Map<string, { simAt: number; wallMs: number }>;
+  differenceAt: Map<string, DifferenceStart>;
   lostEvents: LostEvents | undefined;
 }
 
@@ -38,10 +39,18 @@ export async function faultEvidence(
   /** Per network fault, its strikes on the wire: whom, and whose connections were open since when. */
   strikes?: ReadonlyMap<number, readonly Strike[]>,
 ): Promise<FaultEvidence> {
-  const differenceAt = new Map<string, { simAt: number; wallMs: number }>();
+  const differenceAt = new Map<string, DifferenceStart>();
+  const nameOf = (i: number) => plan.faults[i]?.name ?? '';
   for (const d of devices?.differences ?? []) {
     const first = log.firstMissing(d.deviceId, d.appId, d.counted?.seq);
-    if (first) differenceAt.set(`${d.deviceId}\u0000${d.appId}`, { simAt: first.simAt, wallMs: first.wallMs });
+    if (!first) continue;
+    // in flight when a fault struck its device: that fault's, as for a lost event
+    const struck = firstStruckAfter(strikes, d.deviceId, first.wallMs).map(nameOf);
+    differenceAt.set(`${d.deviceId}\u0000${d.appId}`, {
+      simAt: first.simAt,
+      wallMs: first.wallMs,
+      ...(struck.length ? { faults: struck } : {}),
+    });
   }
   if (!historyUrl) return { differenceAt, lostEvents: undefined };
   const lostEvents = await findLostEvents(historyUrl, log, devices?.differences ?? []);

@@ -13,6 +13,7 @@ import { startEndpoint, type Endpoint } from '../broker/endpoint.js';
 import type { NetworkRun } from '../run/network-step.js';
 import { runScenario } from '../run/run-scenario.js';
 import { runWithWorkers } from '../run/workers.js';
+import { renderHtml } from '../reports/html.js';
 import { writeTemp } from './helpers.js';
 import { systemClock } from '../core/clock.js';
 import { haveMosquitto, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
@@ -168,6 +169,10 @@ describe.skipIf(!haveMosquitto && !process.env.CI)('a connection drop in a run a
       expect(history.some((h) => h.seq === e.seq)).toBe(false);
       expect(e.faults).toEqual(['dying-link']);
     }
+    // report.html lists them too
+    const html = renderHtml(result);
+    expect(html).toContain('<h3>Lost events</h3>');
+    expect(html).toContain(`${l.events[0]!.deviceId} ${l.events[0]!.appId} #${l.events[0]!.seq}`);
     // the parent, which has no sent log, finds where each difference began in the workers' lists
     expect(result.faults![0]!.note).toMatch(/began with an event sent in its window/);
     // listed in the order sent

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../agent/scenario/load.js';
 import { renderFaults } from '../reports/faults.js';
+import { renderHtml } from '../reports/html.js';
 import { runScenario } from '../run/run-scenario.js';
 import { runWithWorkers } from '../run/workers.js';
 import { ROOT, writeTemp } from './helpers.js';
@@ -30,6 +31,11 @@ describe('faults the run ended before', () => {
     expect(line.notInjected).toMatch(NOT_INJECTED);
     expect(line.injected.restarts).toBeUndefined();
     expect(renderFaults(r)).toContain('not injected: the run ended at');
+    // report.html has the faults section too, with the same sentence
+    const html = renderHtml(r);
+    expect(html).toContain('<h2>Faults</h2>');
+    expect(html).toContain('kill-endpoint');
+    expect(html).toContain('not injected: the run ended at');
     expect(r.verdict).toBe('passed');
   });
 
