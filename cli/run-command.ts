@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pino, type Level } from 'pino';
 import { loadScenario } from '../agent/scenario/load.js';
 import { scenarioNotices } from '../agent/scenario/notices.js';
+import { faultsPastDuration } from '../run/fault-not-injected.js';
 import { UsageError } from '../protocol/errors.js';
 import { systemClock } from '../core/clock.js';
 import type { TransportKind } from '../transport/kinds/kinds.js';
@@ -64,6 +65,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   const html = baselineOption(a.baseline);
   const heldBefore = a.tallyBaselineFile ? loadBaselineFile(a.tallyBaselineFile, scenario) : undefined;
   const limit = durationMs(a.duration);
+  for (const n of faultsPastDuration(scenario, limit)) process.stderr.write(`fleetsim: warning: ${n}\n`);
   const started = new Date(systemClock.now());
   const dir = a.out ?? defaultRunDir('out', scenario.name, started);
   try {

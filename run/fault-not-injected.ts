@@ -3,6 +3,9 @@
  * run's end was not injected at all, and the report says so with both times rather than showing
  * an empty line; a drop some of whose devices' moments came after the end counts them.
  */
+import { planFaults } from '../agent/faults/plan.js';
+import { positionsOf, where } from '../agent/scenario/positions.js';
+import type { Scenario } from '../agent/scenario/schema.js';
 import type { NetworkFaultFigures } from './network-figures.js';
 import type { NetworkFault } from './network-fault-types.js';
 
@@ -34,4 +37,24 @@ export function notInjectedText(endedAt: number, what: 'moment' | 'window', dueA
 
 function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/**
+ * What can be known before the run: a wall-clock fault whose window opens at or after the run's
+ * --duration cannot be injected. One warning each, with its file:line; the run goes on (the
+ * report says it again).
+ */
+export function faultsPastDuration(scenario: Scenario, durationMs: number | undefined): string[] {
+  if (durationMs === undefined || scenario.faults.length === 0) return [];
+  const positions = positionsOf(scenario);
+  const out: string[] = [];
+  for (const f of planFaults(scenario, { seed: scenario.seed }).faults) {
+    if (f.clock !== 'wall' || f.from < durationMs) continue;
+    const line = where(positions, ['faults', f.index]);
+    const at = positions ? `${positions.file}${line ? `:${line}` : ''}: ` : '';
+    out.push(
+      `${at}fault '${f.name}' (${f.kind}) is due at ${seconds(f.from)} of wall time from the drive's start, but --duration stops the run at ${seconds(durationMs)}: it will not be injected. Move it earlier or give a longer --duration.`,
+    );
+  }
+  return out;
 }

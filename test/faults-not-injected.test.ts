@@ -12,7 +12,7 @@ import { renderFaults } from '../reports/faults.js';
 import { renderHtml } from '../reports/html.js';
 import { runScenario } from '../run/run-scenario.js';
 import { runWithWorkers } from '../run/workers.js';
-import { ROOT, writeTemp } from './helpers.js';
+import { cli, ROOT, tempDir, writeTemp } from './helpers.js';
 
 const shipped = (name: string) => readFileSync(join(ROOT, 'scenarios', 'faults', name), 'utf8');
 
@@ -72,5 +72,13 @@ describe('faults the run ended before', () => {
     expect((line.injected.struck ?? 0) + line.injected.afterRunEnd!).toBe(150);
     expect(line.notInjected === undefined).toBe((line.injected.struck ?? 0) > 0);
     expect(r.reconciliation.differences).toEqual([]);
+  });
+
+  it("fleetsim run --duration shorter than a wall fault's moment warns before the run, naming the fault's line", () => {
+    const file = join(ROOT, 'scenarios', 'faults', 'refusing-endpoint.yaml');
+    const r = cli(['run', file, '--duration', '500ms', '--out', tempDir()]);
+    expect(r.stderr).toMatch(
+      /warning: .*refusing-endpoint\.yaml:20: fault 'unavailable' \(refusing-endpoint\) is due at 1\.00 s of wall time from the drive's start, but --duration stops the run at 0\.50 s: it will not be injected/,
+    );
   });
 });
