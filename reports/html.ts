@@ -7,6 +7,7 @@
 import { connectivitySentence, OUTAGE_HEAD, OUTAGE_NUMERIC, outageRows } from './connectivity.js';
 import { gaveUpSentence, type RunResult } from '../result/result.js';
 import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
+import { verdictLine } from './verdict.js';
 import { FLOW_START } from '../drive/lifecycle-metrics.js';
 import { decodeHistogram, hdrUnitOf, type HistogramSummary } from '../drive/metrics.js';
 import { findState, findStatus, type Platform } from '../protocol/catalogue/catalogue.js';
@@ -291,8 +292,9 @@ export interface HtmlOptions {
 }
 
 export function renderHtml(r: RunResult, opts: HtmlOptions = {}): string {
+  const v = verdictLine(r);
   const verdict = r.passed
-    ? `<span class="verdict pass">PASSED</span>${r.reconciliation.checked ? '' : ' <span class="verdict fail">tallies NOT reconciled</span>'}`
+    ? `<span class="verdict ${v.tone === 'ok' ? 'pass' : 'fail'}">${esc(v.word)}</span>${v.note ? ` <span class="verdict ${v.noteTone === 'ok' ? 'pass' : 'fail'}">${esc(v.note)}</span>` : ''}`
     : `<span class="verdict fail">FAILED: ${esc(r.verdict)} (exit ${r.exitCode})</span>`;
   const e2e = r.latency.endToEnd;
   const thresholds = table(

@@ -11,6 +11,7 @@ import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 import { connectivitySentence, OUTAGE_HEAD, OUTAGE_NUMERIC, outageRows } from './connectivity.js';
 import { injectedText, lostLines } from './faults.js';
 import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
+import { verdictLine } from './verdict.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -47,11 +48,8 @@ export function renderMarkdown(r: RunResult): string {
 /** The verdict, the notes that explain a stop or a failure, and the run at a glance. */
 function heading(r: RunResult): string[] {
   const out: string[] = [];
-  const mark = r.passed
-    ? r.reconciliation.checked
-      ? 'PASSED'
-      : 'PASSED (tallies NOT reconciled)'
-    : `FAILED (${r.verdict}, exit ${r.exitCode})`;
+  const v = verdictLine(r);
+  const mark = r.passed ? (v.note ? `${v.word} (${v.note})` : v.word) : `FAILED (${r.verdict}, exit ${r.exitCode})`;
   out.push(`# fleetsim ${r.scenario.name}: ${mark}`, '');
   if (r.scenario.description) out.push(r.scenario.description, '');
   if (r.aborted) out.push(`> **Aborted** at ${r.aborted.at}: ${r.aborted.reason}.`, '');

@@ -9,6 +9,7 @@ import { renderFaults } from './faults.js';
 import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
+import { verdictLine } from './verdict.js';
 
 export { ansi, plain, type Style, table } from './text-table.js';
 import { plain, type Style, table } from './text-table.js';
@@ -17,8 +18,11 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function renderSummary(r: RunResult, style: Style = plain): string {
   const out: string[] = [];
+  const v = verdictLine(r);
+  const note =
+    v.note && (v.noteTone === 'ok' ? style.ok : style.bad)(` (${v.note}${v.noteTone === 'bad' ? ': see below' : ''})`);
   const verdict = r.passed
-    ? style.ok('PASSED') + (r.reconciliation.checked ? '' : style.bad(' (tallies NOT reconciled: see below)'))
+    ? (v.tone === 'ok' ? style.ok : style.bad)(v.word) + (note || '')
     : style.bad(`FAILED: ${r.verdict} (exit ${r.exitCode})`);
   out.push(style.bold(`fleetsim ${r.scenario.name}: ${verdict}`));
   if (r.aborted) out.push(style.bad(`aborted at ${r.aborted.at}: ${r.aborted.reason}`));

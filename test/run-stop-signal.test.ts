@@ -21,9 +21,10 @@ function start(args: string[], detached = false) {
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', () => undefined);
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 /** Waits until the run has streamed `n` seconds in which events were sent. */
@@ -71,7 +72,13 @@ describe('a run stopped by a signal', () => {
     expect(r.reconciliation).toMatchObject({ checked: true, match: true });
     expect(r.devices.installations).toBeGreaterThan(0);
     for (const f of ['summary.md', 'report.html', 'junit.xml']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('Aborted');
+    const md = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(md).toContain('Aborted');
+    // not "PASSED": the scenario did not run to its end, whatever what was sent reconciled to
+    expect(md.split('\n')[0]).toMatch(/: STOPPED by SIGINT \(what was sent reconciled\)$/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('STOPPED by SIGINT');
+    expect(run.stdout()).toContain('STOPPED by SIGINT');
+    expect(run.stdout()).not.toContain('PASSED');
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<property name="aborted"');
     const lines = readFileSync(join(dir, 'm.jsonl'), 'utf8').trim().split('\n');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'summary', aborted: { by: 'signal' } });
