@@ -49,7 +49,7 @@ type OwnedSocket = Socket & { [OWNER]: SocketWire };
  * A TCP or TLS socket as a wire. Memory per connected device counts here (100,000 devices on one
  * machine): the listeners are module functions finding their wire through the socket, `on` rather
  * than `once` (which wraps each listener in a bound function and a state object), and the uncork
- * is scheduled with its wire as the argument.
+ * is one flush for every corked wire.
  */
 class SocketWire implements Wire {
   error: Error | undefined;
@@ -69,13 +69,14 @@ class SocketWire implements Wire {
     sock.on('close', onClose);
   }
 
-  // Frames written in one turn of the event loop leave in one write: corked on the first, uncorked
-  // once the turn's callbacks ran (a syscall per burst, not per event).
+  // Frames written in one pass of the event loop leave in one write per socket: corked on the
+  // first, uncorked once every socket's reads of the pass were handled (see flushCorked).
   write(b: Buffer): void {
     if (!this.corked) {
       this.corked = true;
       this.sock.cork();
-      process.nextTick(uncork, this);
+      corked.push(this);
+      if (corked.length === 1) setImmediate(flushCorked);
     }
     this.sock.write(b);
   }
@@ -103,9 +104,26 @@ function onClose(this: OwnedSocket): void {
   const w = this[OWNER];
   w.ev.onClose(w.error);
 }
-function uncork(w: SocketWire): void {
-  w.corked = false;
-  w.sock.uncork();
+/**
+ * Wires with frames waiting. With shared connections an acknowledgement read on one socket frees
+ * a window slot whose next event goes out on another (its device's connection): uncorked after
+ * each read, nearly every event would cost a write syscall of its own (and the endpoint a read).
+ * Flushed once the poll phase has run every socket's reads, each socket writes what all of them
+ * freed in one go. One pending flush for all wires: no timer or closure per connection.
+ */
+let corked: SocketWire[] = [];
+let spare: SocketWire[] = [];
+
+function flushCorked(): void {
+  const ws = corked;
+  corked = spare;
+  spare = ws;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    w.corked = false;
+    w.sock.uncork();
+  }
+  ws.length = 0;
 }
 
 function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
