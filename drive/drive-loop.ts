@@ -10,6 +10,7 @@ import type { Emitted, Simulator } from '../agent/sim/simulator.js';
 import { SendError, type Transport } from '../transport/types.js';
 import { InFlightWindow, Pacer } from './flow-control.js';
 import { encodeEvent } from './encode.js';
+import { EventBytes } from './encode-bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { composeSent, startTicks } from './observer.js';
 import { DueQueue } from './due-queue.js';
@@ -48,6 +49,8 @@ export class DriveLoop {
   /** Where a device's last report is told: the fault stage when there is one, else the transport. */
   private readonly done: { deviceDone(deviceId: string): void };
   private readonly slots: CompletionSlots;
+  /** The payload of the event being sent, for a transport that writes it into its own frame. */
+  private readonly bytes = new EventBytes();
   private inFlight = 0;
   private timer: TimerHandle | undefined;
   private timerAt = 0;
@@ -228,6 +231,7 @@ export class DriveLoop {
     const answer = this.slots.take(now, row, key);
     if (this.stage) this.stage.send(e, now, answer);
     else if (wire) this.transport.send(id, e.inst.app.id, wire.body(e, now), answer, wire.route(e, now));
+    else if (this.transport.sendBytes) this.transport.sendBytes(id, e.inst.app.id, this.bytes.prepare(e, now), answer);
     else this.transport.send(id, e.inst.app.id, encodeEvent(e, now), answer);
     if (e.deviceDone) {
       if (this.opts.holdUntilSimMs !== undefined && e.step.at < this.opts.holdUntilSimMs) this.held.push(id);

@@ -116,6 +116,31 @@ describe.each(BROKERS)('MQTT device connections against %s', (brokerName, start)
       t.deviceDone(id);
     });
 
+    it.for([1, 2] as const)(
+      'delivers reports of many devices over shared connections, payloads written in place, at QoS %i',
+      async (qos, ctx) => {
+        if (unavailable) return ctx.skip(unavailable);
+        const t = open({ url: broker!.mqtt, qos, sharedConnections: 2 });
+        const ids = Array.from({ length: 6 }, () => device());
+        const payloads = ids.map((id) => eventOf(id));
+        const errs = await Promise.all(
+          ids.map(
+            (id, k) =>
+              new Promise<Error | undefined>((r) => {
+                const bytes = Buffer.from(payloads[k]!);
+                const writer = { byteLength: bytes.length, writeTo: (b: Buffer, o: number) => void bytes.copy(b, o) };
+                if (t.sendBytes) t.sendBytes(id, APP, writer, r);
+                else t.send(id, APP, payloads[k]!, r);
+              }),
+          ),
+        );
+        expect(errs).toEqual(ids.map(() => undefined));
+        await until('the broker took every publish on its device topic', () =>
+          ids.every((id, k) => seen.some((s) => s.topic === statusOf(id) && s.payload === payloads[k])),
+        );
+      },
+    );
+
     it('keeps an idle connection open with keepalive pings', async (ctx) => {
       if (unavailable) return ctx.skip(unavailable);
       const t = open({ url: broker!.mqtt, keepaliveSec: 1 });

@@ -43,14 +43,24 @@ export function emptyStats(): TransportStats {
   return { retries: 0, timeouts: 0, reconnects: 0, peakConnections: 0 };
 }
 
+/** A payload that writes its own bytes (the event JSON from cached fragments, drive/encode-bytes.ts):
+ * a transport that lays out its own frames reads its length, then has it written in place. */
+export interface PayloadWriter {
+  readonly byteLength: number;
+  /** Writes the payload's `byteLength` bytes at `offset`. */
+  writeTo(buf: Buffer, offset: number): void;
+}
+
 export interface Transport {
   readonly kind: TransportKind;
   /** Checks that the target answers before any device starts; throws TargetUnreachableError. */
   preflight(): Promise<void>;
-  /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure. */
   /** Sends one encoded event for a device; `done` runs once, on acknowledgement or failure.
    * `route` is the event's topic (MQTT) or path (HTTP) from the target's wire, when it has one. */
   send(deviceId: string, appId: string, payload: string, done: SendDone, route?: string): void;
+  /** As `send` with fleetsim's own wire, the payload written straight into the transport's frame
+   * (no string per event); `payload` is reused by the caller once this returns. Optional. */
+  sendBytes?(deviceId: string, appId: string, payload: PayloadWriter, done: SendDone): void;
   /** The device has nothing more to send: its connection may go once its events are acked. */
   deviceDone(deviceId: string): void;
   /** Ends every connection once in-flight events are settled. */

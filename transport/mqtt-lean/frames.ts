@@ -6,7 +6,7 @@
  * (PUBACK, PUBREC, PUBREL, PUBCOMP) are four bytes each and are read and written in place.
  */
 import mqttPacket from 'mqtt-packet';
-import { SendError } from '../types.js';
+import { SendError, type PayloadWriter } from '../types.js';
 
 export const PINGREQ = Buffer.from([0xc0, 0x00]);
 export const DISCONNECT = mqttPacket.generate({ cmd: 'disconnect' });
@@ -62,13 +62,15 @@ function varintSize(n: number): number {
   return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
 }
 
-/**
- * One PUBLISH: `topic` from `topicBytes`, `id` ignored at QoS 0. The payload is written straight
- * into the frame (no intermediate Buffer of it).
- */
-export function publishFrame(topic: Buffer, payload: string | Buffer, qos: 0 | 1 | 2, id: number): Buffer {
-  const bodyLen = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  const remaining = topic.length + (qos ? 2 : 0) + bodyLen;
+/** What a PUBLISH carries: an encoded event, or one that writes itself in place. */
+export type Payload = string | Buffer | PayloadWriter;
+
+function payloadLength(p: Payload): number {
+  return typeof p === 'string' ? Buffer.byteLength(p) : p.byteLength;
+}
+
+/** A PUBLISH frame of `remaining` bytes after its fixed header; returns it and where the topic goes. */
+function publishHead(remaining: number, qos: 0 | 1 | 2): { frame: Buffer; at: number } {
   const frame = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining);
   frame[0] = 0x30 | (qos << 1);
   let o = 1;
@@ -79,14 +81,69 @@ export function publishFrame(topic: Buffer, payload: string | Buffer, qos: 0 | 1
     if (r) byte |= 0x80;
     frame[o++] = byte;
   } while (r);
-  o += topic.copy(frame, o);
+  return { frame, at: o };
+}
+
+/** The packet id (QoS > 0) and the payload from `o` on. */
+function publishTail(frame: Buffer, o: number, payload: Payload, qos: 0 | 1 | 2, id: number): Buffer {
   if (qos) {
     frame[o++] = id >>> 8;
     frame[o++] = id & 0xff;
   }
   if (typeof payload === 'string') frame.write(payload, o, 'utf8');
-  else payload.copy(frame, o);
+  else if (Buffer.isBuffer(payload)) payload.copy(frame, o);
+  else payload.writeTo(frame, o);
   return frame;
+}
+
+/**
+ * One PUBLISH: `topic` from `topicBytes`, `id` ignored at QoS 0. The payload is written straight
+ * into the frame (no intermediate Buffer of it).
+ */
+export function publishFrame(topic: Buffer, payload: Payload, qos: 0 | 1 | 2, id: number): Buffer {
+  const len = payloadLength(payload);
+  const { frame, at } = publishHead(topic.length + (qos ? 2 : 0) + len, qos);
+  return publishTail(frame, at + topic.copy(frame, at), payload, qos, id);
+}
+
+const DEVICES = Buffer.from('devices/');
+/** `/apps/{appId}/status` by app: bounded by the scenario's apps. */
+const appSuffixes = new Map<string, Buffer>();
+
+/** True when every character of `s` is one byte in UTF-8. */
+function ascii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * A PUBLISH on fleetsim's status topic (protocol/topics.ts statusTopic), the topic written in
+ * place: a shared connection carries many devices' reports, so there is no one topic to cache.
+ */
+export function statusPublishFrame(
+  deviceId: string,
+  appId: string,
+  payload: Payload,
+  qos: 0 | 1 | 2,
+  id: number,
+): Buffer {
+  let suffix = appSuffixes.get(appId);
+  if (suffix === undefined) {
+    suffix = Buffer.from(`/apps/${appId}/status`);
+    if (appSuffixes.size < 10_000) appSuffixes.set(appId, suffix);
+  }
+  const plain = ascii(deviceId);
+  const idLen = plain ? deviceId.length : Buffer.byteLength(deviceId);
+  const topicLen = DEVICES.length + idLen + suffix.length;
+  const { frame, at } = publishHead(2 + topicLen + (qos ? 2 : 0) + payloadLength(payload), qos);
+  let o = at;
+  frame[o++] = topicLen >>> 8;
+  frame[o++] = topicLen & 0xff;
+  o += DEVICES.copy(frame, o);
+  if (plain) for (let i = 0; i < deviceId.length; i++) frame[o++] = deviceId.charCodeAt(i);
+  else o += frame.write(deviceId, o, 'utf8');
+  o += suffix.copy(frame, o);
+  return publishTail(frame, o, payload, qos, id);
 }
 
 /**

@@ -16,13 +16,14 @@ import type { Socket } from 'node:net';
 import {
   emptyStats,
   SendError,
+  type PayloadWriter,
   type SendDone,
   type SocketClaims,
   type Transport,
   type TransportStats,
 } from '../types.js';
 import { LeanConnection, State, type LeanHost, type OfflineQueue } from './connection.js';
-import { connectFrame, publishFrame, topicBytes } from './frames.js';
+import { connectFrame, publishFrame, statusPublishFrame, topicBytes, type Payload } from './frames.js';
 import { openWire, type Wire } from './wire.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { OutageLog } from '../outages.js';
@@ -308,20 +309,32 @@ export class LeanMqttTransport implements Transport, LeanHost {
 
   /** `route` is the event's topic from the target's wire; fleetsim's own topic otherwise. */
   send(deviceId: string, appId: string, payload: string, done: SendDone, route?: string): void {
+    this.publish(deviceId, appId, payload, done, route);
+  }
+
+  sendBytes(deviceId: string, appId: string, payload: PayloadWriter, done: SendDone): void {
+    this.publish(deviceId, appId, payload, done, undefined);
+  }
+
+  private publish(deviceId: string, appId: string, payload: Payload, done: SendDone, route: string | undefined): void {
     const c = this.conn(deviceId);
-    let topic: Buffer;
-    // the cache key is the app, or the wire's topic itself (a template may name more than the app)
-    const key = route ?? appId;
-    if (c.device && c.topicApp === key && c.topic) topic = c.topic;
-    else {
-      topic = topicBytes(route ?? statusTopic(deviceId, appId));
-      if (c.device) {
-        c.topicApp = key;
-        c.topic = topic;
-      }
-    }
     const id = this.qos ? c.id() : 0;
-    c.send(publishFrame(topic, payload, this.qos, id), this.qos, id, done);
+    let frame: Buffer;
+    if (c.device || route !== undefined) {
+      let topic: Buffer;
+      // the cache key is the app, or the wire's topic itself (a template may name more than the app)
+      const key = route ?? appId;
+      if (c.device && c.topicApp === key && c.topic) topic = c.topic;
+      else {
+        topic = topicBytes(route ?? statusTopic(deviceId, appId));
+        if (c.device) {
+          c.topicApp = key;
+          c.topic = topic;
+        }
+      }
+      frame = publishFrame(topic, payload, this.qos, id);
+    } else frame = statusPublishFrame(deviceId, appId, payload, this.qos, id);
+    c.send(frame, this.qos, id, done);
   }
 
   deviceDone(deviceId: string): void {
