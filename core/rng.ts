@@ -104,6 +104,41 @@ function seedWordsOf3(a: string, b: string, c: string, out: Int32Array, o: numbe
   return fmix(LANES[0]!, n) >>> 0;
 }
 
+/**
+ * The hash lanes after the head of a key (a + b), for keys that share it: a device's own key and
+ * its apps' keys all begin `${seed}|${deviceId}`, hashed once for all of them.
+ */
+export class KeyHead {
+  readonly lanes = new Int32Array(5);
+  length = 0;
+
+  /** Hashes the head a + b (not built). */
+  set(a: string, b: string): this {
+    LANES[0] = 0x9e3779b9;
+    LANES[1] = 0x9e3779b9 ^ 1;
+    LANES[2] = 0x9e3779b9 ^ 2;
+    LANES[3] = 0x9e3779b9 ^ 3;
+    LANES[4] = 0x9e3779b9 ^ 4;
+    mixPart(a);
+    mixPart(b);
+    this.lanes.set(LANES);
+    this.length = a.length + b.length;
+    return this;
+  }
+}
+
+/** seedWordsOf3 for the key head + tail. */
+function seedWordsOfTail(head: KeyHead, tail: string, out: Int32Array, o: number): number {
+  LANES.set(head.lanes);
+  mixPart(tail);
+  const n = head.length + tail.length;
+  out[o] = fmix(LANES[1]!, n);
+  out[o + 1] = fmix(LANES[2]!, n);
+  out[o + 2] = fmix(LANES[3]!, n);
+  out[o + 3] = fmix(LANES[4]!, n);
+  return fmix(LANES[0]!, n) >>> 0;
+}
+
 /** Advances the sfc32 state at `o` by `n` draws (the warm-up after seeding). */
 function warm(s: Int32Array, o: number, n: number): void {
   let a = s[o]!;
@@ -227,6 +262,15 @@ export class RngSlots implements RandomSource {
   seed3(slot: number, a: string, b: string, c: string): number {
     const o = slot * this.stride + this.offset;
     const h = seedWordsOf3(a, b, c, this.s, o);
+    warm(this.s, o, 12);
+    this.o = o;
+    return h;
+  }
+
+  /** Seeds `slot` from the key head + tail (as seed3 of the same key); returns hash32 of it. */
+  seedTail(slot: number, head: KeyHead, tail: string): number {
+    const o = slot * this.stride + this.offset;
+    const h = seedWordsOfTail(head, tail, this.s, o);
     warm(this.s, o, 12);
     this.o = o;
     return h;

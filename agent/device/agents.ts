@@ -12,7 +12,7 @@
  * DeviceFacts for the device `current` points at.
  */
 import { sampleFrom, type Delay } from '../../core/delay.js';
-import { RngSlots, unitAt } from '../../core/rng.js';
+import { type KeyHead, RngSlots, unitAt } from '../../core/rng.js';
 import type { CNode, CTrans } from '../lifecycle/compile.js';
 import type { Cursor, DeviceFacts } from '../lifecycle/engine.js';
 import type { DeviceCondition, DeviceWait } from '../lifecycle/model.js';
@@ -70,15 +70,14 @@ export class DeviceAgents implements DeviceFacts {
   private readonly rng: RngSlots;
   checkIns = 0;
   notNows = 0;
-  private readonly prefix: string;
 
   constructor(
     private readonly configs: readonly DeviceConfig[],
-    private readonly seed: number | string,
     capacity = 1024,
+    /** The most devices it will hold (it never grows past them). */
+    private readonly limit = Infinity,
   ) {
-    this.cap = Math.max(16, capacity);
-    this.prefix = `${seed}|`;
+    this.cap = Math.max(16, Math.min(capacity, limit));
     this.f = new Float64Array(0);
     this.w = new Int32Array(0);
     this.u = new Uint32Array(0);
@@ -101,7 +100,8 @@ export class DeviceAgents implements DeviceFacts {
   }
 
   private grow(): void {
-    this.cap *= 2;
+    // by four up to the limit: a fleet coming online copies a third of its records once, not all of them
+    this.cap = Math.max(this.cap + 1, Math.min(this.cap * 4, this.limit));
     const buf = new ArrayBuffer(this.cap * BYTES);
     new Uint8Array(buf).set(this.b);
     this.view(buf);
@@ -157,13 +157,16 @@ export class DeviceAgents implements DeviceFacts {
     this.h[d * H + ENROL] = n;
   }
 
-  /** A device comes online at `at`: its facts are drawn, in a fixed order, from its own generator. */
-  add(deviceId: string, config: number, at: number): number {
+  /**
+   * A device comes online at `at`: its facts are drawn, in a fixed order, from its own generator.
+   * `head` is its key's head `${seed}|${deviceId}`, hashed (its apps' keys begin the same way).
+   */
+  add(head: KeyHead, config: number, at: number): number {
     if (this.size === this.cap) this.grow();
     const d = this.size++;
     const rng = this.rng;
     // the key `${seed}|${deviceId}|device`, hashed without being built
-    this.u[d * W + KEY] = rng.seed3(d, this.prefix, deviceId, '|device');
+    this.u[d * W + KEY] = rng.seedTail(d, head, '|device');
     this.w[d * W + CFG] = config;
     this.f[d * F + NEXT] = Infinity;
     const c = this.configs[config]!;

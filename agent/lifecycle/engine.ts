@@ -15,6 +15,7 @@ import { sampleFrom } from '../../core/delay.js';
 import { LifecycleError } from '../../protocol/errors.js';
 import type { RandomSource as Rng } from '../../core/rng.js';
 import type { CNode, CompiledModel, CTrans } from './compile.js';
+import { choiceOf, pickFrom, type Choice, type Choices } from './choice.js';
 import { guardHolds, type DeviceCondition, type DeviceWait, type Traits } from './model.js';
 
 export interface Step {
@@ -146,9 +147,39 @@ function pick(n: CNode, traits: Traits, c: Cursor, u: number, mode: number): CTr
 /** Whether the last `choose` took a transition a cause forced (a module cell: no object per hop). */
 let chosenByCause = false;
 
+/** `choose` with no quota, from the node's Choice. */
+function chooseKnown(
+  ch: Choice,
+  n: CNode,
+  traits: Traits,
+  c: Cursor,
+  u: number,
+  facts: DeviceFacts | null,
+): CTrans | undefined {
+  chosenByCause = false;
+  if (facts) {
+    if (n.byDevice) for (const t of ch.byFact) if (facts.holds(t.device!, c.at)) return t;
+    const f = facts.forced(n, c.at, c);
+    if (f && guardHolds(f.when, traits)) {
+      chosenByCause = true;
+      return f;
+    }
+    if (n.byDevice) return pickFrom(ch.byChance, ch.byChanceTotal, u);
+  }
+  return pickFrom(ch.any, ch.anyTotal, u);
+}
+
 /** The way out of `n`: a device fact first, then a cause, then chance; a quota overrides both. */
-function choose(n: CNode, traits: Traits, c: Cursor, u: number, facts: DeviceFacts | null): CTrans | undefined {
+function choose(
+  n: CNode,
+  traits: Traits,
+  c: Cursor,
+  u: number,
+  facts: DeviceFacts | null,
+  choices: Choices | null,
+): CTrans | undefined {
   const k = c.constraint;
+  if (!k && choices) return chooseKnown((choices[n.index] ??= choiceOf(n, traits)), n, traits, c, u, facts);
   chosenByCause = false;
   if (facts) {
     if (n.byDevice) {
@@ -210,19 +241,21 @@ export function startWalk(
   facts: DeviceFacts | null,
   visits: Visits | null,
   log: WalkLog | null,
+  choices: Choices | null = null,
 ): WalkResult {
   c.constraint?.moved(c.node);
   if (cm.nodes[c.node]!.reports) {
     if (visits) visits.nodes[c.node]!++;
     return WALK_REPORT;
   }
-  return walk(cm, c, traits, rng, facts, visits, log, null);
+  return walk(cm, c, traits, rng, facts, visits, log, null, choices);
 }
 
 /**
  * Takes hops from the cursor until a reporting node is reached, the installation ends, or (with
  * device facts) it parks for the device's check-in. `resume` is a parked check-in transition the
- * device's check-in now takes, at `c.at`.
+ * device's check-in now takes, at `c.at`. `choices`, when given, caches the ways out of each node
+ * for `traits` (one array per (model, traits) pair).
  */
 export function walk(
   cm: CompiledModel,
@@ -233,6 +266,7 @@ export function walk(
   visits: Visits | null,
   log: WalkLog | null,
   resume: CTrans | null,
+  choices: Choices | null = null,
 ): WalkResult {
   if (resume) {
     c.parked = null;
@@ -260,7 +294,7 @@ export function walk(
       if (log) reason = `version ${c.version} was distributed`;
       c.constraint?.updated();
     } else {
-      t = choose(n, traits, c, u0, facts);
+      t = choose(n, traits, c, u0, facts, choices);
       const forced = chosenByCause;
       if (!t) {
         if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return WALK_END;

@@ -58,8 +58,12 @@ export class InstallTable {
   private b: Uint8Array;
   readonly rng: RngSlots;
 
-  constructor(capacity: number) {
-    this.cap = Math.max(16, capacity);
+  /** `limit`: the most installations the table will hold (it never grows past them). */
+  constructor(
+    capacity: number,
+    private readonly limit = Infinity,
+  ) {
+    this.cap = Math.max(16, Math.min(capacity, limit));
     const buf = new ArrayBuffer(this.cap * BYTES);
     this.f = new Float64Array(buf);
     this.w = new Int32Array(buf);
@@ -84,7 +88,8 @@ export class InstallTable {
   }
 
   private grow(): void {
-    this.cap *= 2;
+    // by four up to the limit: a fleet coming online copies a third of its records once, not all of them
+    this.cap = Math.max(this.cap + 1, Math.min(this.cap * 4, this.limit));
     const buf = new ArrayBuffer(this.cap * BYTES);
     const b = new Uint8Array(buf);
     b.set(this.b);

@@ -10,6 +10,8 @@
  */
 import { parseDuration } from '../../core/delay.js';
 import { CalendarQueue } from '../../core/calendar.js';
+import { KeyHead } from '../../core/rng.js';
+import { ArrivalOrder } from './arrival-order.js';
 import { DeviceAgents, NOT_NOW } from '../device/agents.js';
 import type { FaultPlan } from '../faults/plan.js';
 import { DeviceFaults, type Strike } from './device-faults.js';
@@ -29,6 +31,7 @@ import {
   type WalkLog,
   type WalkResult,
 } from '../lifecycle/engine.js';
+import type { Choices } from '../lifecycle/choice.js';
 import { PlannedWalk } from '../lifecycle/goals.js';
 import type { Traits } from '../lifecycle/model.js';
 import { installTraits, type DeviceSpec, type Fleet } from '../fleet/fleet.js';
@@ -90,6 +93,8 @@ interface Shape {
   readonly appKey: string;
   /** The app has a VPP licence pool. */
   readonly pooled: boolean;
+  /** The ways out of each node for these traits, as the walks find them. */
+  readonly choices: Choices;
 }
 
 interface Arrival {
@@ -126,8 +131,12 @@ export class Simulator {
   readonly installCount: number;
   /** The device agents: check-ins, connectivity, presence, bootstrap. */
   readonly agents: DeviceAgents;
-  /** One entry per device: its next event. */
+  /** One entry per online device: its next event. */
   private readonly heap: CalendarQueue;
+  /** The devices not yet online, in the order they arrive. */
+  private readonly arrivalOrder: ArrivalOrder;
+  /** The head of the keys of the device arriving now: `${seed}|${deviceId}`, hashed. */
+  private readonly keyHead = new KeyHead();
   private readonly table: InstallTable;
   /** Stuck devices and factory resets: the strikes to come and those that happened. */
   readonly deviceFaults: DeviceFaults;
@@ -202,22 +211,23 @@ export class Simulator {
     this.unlicensed = this.licences ? new Set() : null;
     for (const p of poolsOf(fleet)) this.pools.set(p.app, p);
     // records are made as devices come online (doubling): a device that has not arrived costs none
-    this.agents = new DeviceAgents(configs, opts.seed, 1024);
+    this.agents = new DeviceAgents(configs, 1024, n);
+    // an online device's entry carries its slot and first installation
     this.heap = new CalendarQueue(n, opts.startMs, BUCKET_MS);
-    for (let i = 0; i < n; i++) {
-      const device = fleet.devices[i]!;
-      count += device.apps.length;
-      // a device's entry carries its slot and first installation once it has them (NONE before)
-      this.heap.push(opts.startMs + device.arrivalMs, i, NONE, 0);
-    }
+    this.arrivalOrder = new ArrivalOrder(fleet.devices, opts.startMs);
+    for (let i = 0; i < n; i++) count += fleet.devices[i]!.apps.length;
     this.installCount = count;
-    this.table = new InstallTable(1024);
+    this.table = new InstallTable(1024, count);
     this.deviceFaults = new DeviceFaults(opts.faults, fleet.devices);
   }
 
   /** Simulated time of the next step, or undefined when every installation is final. */
   nextTime(): number | undefined {
     for (;;) {
+      if (this.arrivalDue()) {
+        this.arriveNext();
+        continue;
+      }
       const pos = this.heap.peekId();
       if (pos === undefined) return undefined;
       // an arrival or a silent event first settles, so the time returned is a report's
@@ -257,6 +267,10 @@ export class Simulator {
    */
   next(): number {
     for (;;) {
+      if (this.arrivalDue()) {
+        this.arriveNext();
+        continue;
+      }
       const pos = this.heap.peekId();
       if (pos === undefined) return NONE;
       if (this.settle(pos)) continue;
@@ -273,18 +287,33 @@ export class Simulator {
     for (let e = this.pop(); e; e = this.pop()) onStep?.(e);
   }
 
+  /** Whether the next device to arrive comes before the heap's earliest event (by time, then id). */
+  private arrivalDue(): boolean {
+    const a = this.arrivalOrder;
+    if (a.pos < 0) return false;
+    if (this.heap.size === 0) return true;
+    const t = this.heap.peekTime()!;
+    return a.at < t || (a.at === t && a.pos < this.heap.peekId()!);
+  }
+
+  /** The next device in arrival order comes online (an event that reports nothing by itself). */
+  private arriveNext(): void {
+    const a = this.arrivalOrder;
+    const pos = a.pos;
+    const at = a.at;
+    a.advance();
+    const d = this.arrive(pos, at);
+    const next = this.nextEventOf(d);
+    if (next !== Infinity) this.heap.push(next, pos, d, this.agents.first(d));
+  }
+
   /**
-   * Handles the event at the top of the heap when it reports nothing (an arrival, a wait that
-   * begins, a check-in) and returns true; false when it is a report, left for `pop`.
+   * Handles the event at the top of the heap when it reports nothing (a wait that begins, a
+   * check-in, a fault) and returns true; false when it is a report, left for `pop`.
    */
   private settle(pos: number): boolean {
     const at = this.heap.peekTime()!;
-    let d = this.heap.peekA();
-    if (d === NONE) {
-      d = this.arrive(pos, at);
-      this.reschedule(d);
-      return true;
-    }
+    const d = this.heap.peekA();
     if (this.deviceFaults.any) {
       const strike = this.deviceFaults.next(pos);
       if (strike && strike.at <= at) {
@@ -317,11 +346,15 @@ export class Simulator {
 
   /** Moves device `d`, whose event is the heap's earliest, to its next event (or off the heap). */
   private reschedule(d: number): void {
-    // a stuck device has nothing more to come: off the heap
-    if (this.agents.silent(d)) {
-      this.heap.pop();
-      return;
-    }
+    const next = this.nextEventOf(d);
+    if (next !== Infinity) this.heap.replaceTop(next, this.agents.pos(d), d, this.agents.first(d));
+    else this.heap.pop();
+  }
+
+  /** When device `d`'s next event is due: its next step, check-in or fault; Infinity for none. */
+  private nextEventOf(d: number): number {
+    // a stuck device has nothing more to come
+    if (this.agents.silent(d)) return Infinity;
     const t = this.table;
     let next = this.agents.nextCheckIn(d);
     const first = this.agents.first(d);
@@ -335,15 +368,15 @@ export class Simulator {
     }
     const strike = this.deviceFaults.any ? this.deviceFaults.next(this.agents.pos(d)) : undefined;
     if (strike && strike.at < next) next = strike.at;
-    if (next !== Infinity) this.heap.replaceTop(next, this.agents.pos(d), d, first);
-    else this.heap.pop();
+    return next;
   }
 
   /** The device at fleet position `pos` comes online at `at`: its installations start. */
   private arrive(pos: number, at: number): number {
     const device = this.fleet.devices[pos]!;
     const start = this.arrivalOf(device);
-    const d = this.agents.add(device.id, start.config, at);
+    const head = this.keyHead.set(this.seedPrefix, device.id);
+    const d = this.agents.add(head, start.config, at);
     const a = this.agents;
     a.place(d, pos, this.table.size, start.shapes.length);
     let active = 0;
@@ -360,7 +393,7 @@ export class Simulator {
       const quotaRole = device.quotaRoles?.[app.id];
       if (this.opts.recordPaths) this.install(i).path = [];
       if (this.licences?.has(licenceKey(device.id, app.id))) this.unlicensed!.add(i);
-      this.table.rng.seed3(i, this.seedPrefix, device.id, sh.appKey);
+      this.table.rng.seedTail(i, head, sh.appKey);
       const c = this.freshCursor(i, model, at, app);
       if (quotaRole !== undefined) {
         const pending = c.updateAt !== Infinity;
@@ -380,8 +413,9 @@ export class Simulator {
         traits,
         this.table.rng.at(i),
         this.agents,
-        this.shapes[shape]!.v.visits,
+        sh.v.visits,
         this.logOf(i),
+        sh.choices,
       );
       if (this.settleWalk(i, r)) active++;
     }
@@ -436,7 +470,16 @@ export class Simulator {
         log.why = `the device was wiped and re-enrolled (fault '${s.fault.name}', factory-reset); the job starts again`;
       }
       this.focus(d, i);
-      const r = startWalk(sh.model, this.load(i), sh.traits, t.rng.at(i), this.agents, sh.v.visits, log ?? null);
+      const r = startWalk(
+        sh.model,
+        this.load(i),
+        sh.traits,
+        t.rng.at(i),
+        this.agents,
+        sh.v.visits,
+        log ?? null,
+        sh.choices,
+      );
       if (this.settleWalk(i, r)) active++;
     }
     this.agents.setActive(d, active);
@@ -473,6 +516,7 @@ export class Simulator {
       sh.v.visits,
       this.logs[i] ?? null,
       null,
+      sh.choices,
     );
     let deviceDone = false;
     // a device with a factory reset still to come is not done: its connection must stay for what follows
@@ -537,7 +581,8 @@ export class Simulator {
       const c = this.load(i);
       c.at = at + k * gap;
       const resume = sh.model.transitions[t.park(i)]!;
-      const r = walk(sh.model, c, sh.traits, t.rng.at(i), this.agents, sh.v.visits, this.logs[i] ?? null, resume);
+      const log = this.logs[i] ?? null;
+      const r = walk(sh.model, c, sh.traits, t.rng.at(i), this.agents, sh.v.visits, log, resume, sh.choices);
       if (!this.settleWalk(i, r)) this.agents.setActive(d, this.agents.active(d) - 1);
     }
   }
@@ -692,7 +737,8 @@ export class Simulator {
     if (k === undefined) {
       if (this.shapes.length >= MAX_SHAPES)
         throw new LifecycleError(`more than ${MAX_SHAPES} distinct (model, app, traits) installations in one fleet`);
-      k = this.shapes.push({ model, app, traits, v, appKey: `|${app.id}`, pooled: this.pools.has(app.id) }) - 1;
+      const pooled = this.pools.has(app.id);
+      k = this.shapes.push({ model, app, traits, v, appKey: `|${app.id}`, pooled, choices: [] }) - 1;
       byApp.set(app, k);
     }
     return k;
