@@ -10,6 +10,7 @@ import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { EndpointMetrics } from './endpoint-metrics.js';
 import type { ResolvedLimits } from './limits.js';
+import { FastConnect } from './mqtt-fast-connect.js';
 import { installFastIngest, type StatusTaker } from './mqtt-fast-ingest.js';
 import { PacketGuard } from './mqtt-guard.js';
 
@@ -31,6 +32,8 @@ export function createConnectionHandler(
   const pending = new Map<string, number>();
   let logged = 0;
   let slowOnly = false;
+  let slowConnect = false;
+  const fastConnect = new FastConnect(broker);
   const stop = (stream: Duplex, address: string, why: string) => {
     metrics.mqttConnectionsRefused++;
     // Counted always; logged for the first 100 and then one in 1,000, so a flood cannot fill the disk.
@@ -67,6 +70,11 @@ export function createConnectionHandler(
       log.error('aedes has no client._parser: the MQTT packet-size guard cannot be installed');
       stream.destroy();
       return;
+    }
+    // the lean CONNECT first: the fast ingest path wraps it and hands it what is not a status PUBLISH
+    if (!fastConnect.install(client) && !slowConnect) {
+      slowConnect = true;
+      log.warn("aedes' client internals are not as expected: CONNECTs go through aedes' connect pipeline");
     }
     if (takeStatus && !installFastIngest(client, takeStatus) && !slowOnly) {
       slowOnly = true;
