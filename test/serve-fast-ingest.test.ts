@@ -38,8 +38,8 @@ async function publishAll(mqttUrl: string, devices: number, steps: number): Prom
   await Promise.all(
     [...byDevice].map(async ([deviceId, list]) => {
       const c = await mqtt.connectAsync(mqttUrl, { clientId: deviceId, reconnectPeriod: 0 });
-      // aedes writes CONNACK before it marks the client connected; a PUBLISH in between waits in
-      // aedes' own queue (the fast path leaves it there). A SUBACK comes only once connected.
+      // A SUBACK comes only once connected. (A PUBLISH right behind CONNACK is fast-ingested too
+      // since the lean CONNECT: endpoint-mqtt-fast-connect.test.ts.)
       await c.subscribeAsync(rejectionTopic(deviceId), { qos: 1 });
       for (const e of list) await c.publishAsync(statusTopic(e.deviceId, e.appId), JSON.stringify(e), { qos: 1 });
       await c.endAsync();
