@@ -7,7 +7,12 @@
  * destination through about 28,000 ephemeral ports, so the devices spread their destinations over
  * 127.0.0.1-127.0.0.8 (`--target-address`; source ports stay the kernel's choice), and serve
  * listens on all of them. The connect rate is read from the endpoint's connected-client gauge
- * between 5% and 95% of N; resident memory of both process trees is sampled at the peak.
+ * between 5% and 95% of N, and so is the CPU it took: user and kernel time of the client
+ * processes (fleetsim run and its workers), the brokers (serve's workers) and the owner (serve's
+ * primary: it hands the brokers their connections and ingests their events) over the connects made
+ * in that window, with the events the devices sent meanwhile, and the cores all of them got (on a
+ * shared machine the rate is those cores over the CPU per connect). Resident memory of both
+ * process trees is sampled at the peak.
  *
  *   npm run build && node dist/bench/scale.js [--devices 100000] [--workers 7]
  */
@@ -16,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pidRss } from './method/cpu.js';
+import { pidCpuSplitUs, pidRss } from './method/cpu.js';
 import { ConnectedWatch } from './method/connected.js';
 import { startRecord } from './method/output.js';
 import { argOf } from './method/stats.js';
@@ -44,6 +49,39 @@ function tree(pid: number): number[] {
   return out;
 }
 const treeRss = (pid: number) => tree(pid).reduce((n, p) => n + pidRss(p), 0);
+
+interface CpuPoint {
+  connected: number;
+  atMs: number;
+  /** µs of CPU so far: user and kernel, per side. */
+  cpu: Record<'client' | 'broker' | 'owner', { user: number; system: number }>;
+}
+const sum = (pids: number[]) =>
+  pids.map(pidCpuSplitUs).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }), {
+    user: 0,
+    system: 0,
+  });
+
+/** CPU per connect between 5% and 95% of N connected, per side, and the cores they had together. */
+function connectCpu(points: CpuPoint[], n: number): Record<string, number> {
+  const a = points.find((p) => p.connected >= n * 0.05);
+  const b = points.find((p) => p.connected >= n * 0.95);
+  if (!a || !b || b.connected <= a.connected) return {};
+  const made = b.connected - a.connected;
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const side of ['client', 'broker', 'owner'] as const)
+    for (const k of ['user', 'system'] as const) {
+      const us = b.cpu[side][k] - a.cpu[side][k];
+      total += us;
+      out[`${side}${k === 'user' ? 'User' : 'Kernel'}UsPerConnect`] = Math.round(us / made);
+    }
+  return {
+    cpuUsPerConnect: Math.round(total / made),
+    ...out,
+    coresUsed: Math.round((total / ((b.atMs - a.atMs) * 1000)) * 100) / 100,
+  };
+}
 
 const s = await startServe(['--workers', `${workers}`, '--host', '0.0.0.0']);
 const mqtt = s.mqtt.replace('0.0.0.0', '127.0.0.1');
@@ -77,8 +115,15 @@ try {
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   let peak = { connected: 0, serveRss: 0, runRss: 0 };
+  const cpuPoints: CpuPoint[] = [];
   const sampler = setInterval(() => {
     const connected = watch.points[watch.points.length - 1]?.connected ?? 0;
+    const servePids = tree(s.child.pid!);
+    cpuPoints.push({
+      connected,
+      atMs: performance.now(),
+      cpu: { client: sum(tree(run.pid!)), broker: sum(servePids.slice(1)), owner: sum(servePids.slice(0, 1)) },
+    });
     if (connected >= peak.connected)
       peak = { connected, serveRss: treeRss(s.child.pid!) - serveBase, runRss: treeRss(run.pid!) };
   }, 1_000);
@@ -103,6 +148,7 @@ try {
     reconciled: report.reconciliation.checked && report.reconciliation.match,
     peakConnected: Math.max(rate.peak, peak.connected),
     connectsPerSec: rate.connectsPerSec,
+    ...connectCpu(cpuPoints, devices),
     events: report.events.acked,
     failed: report.events.failed,
     seconds: Math.round(seconds),

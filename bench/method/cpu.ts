@@ -38,6 +38,18 @@ export function pidCpuUs(pid: number): number {
   }
 }
 
+/** Another process's user and system (kernel) CPU apart, µs, its reaped children included (0 when it is gone). */
+export function pidCpuSplitUs(pid: number): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const us = 1e6 / clockTicks();
+    return { user: (Number(f[11]) + Number(f[13])) * us, system: (Number(f[12]) + Number(f[14])) * us };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
 /** Resident memory of a process, bytes (0 when it is gone). */
 export function pidRss(pid: number): number {
   try {

@@ -124,7 +124,11 @@ function scaleRow(results: Results): string[] {
     '100,000 concurrent MQTT devices, one connection each, reconciled',
     'not run (50,000 held)',
     s
-      ? `${n(s.peakConnected as number)} held, ${n(s.connectsPerSec as number)} connects/s, reconciled: ${s.reconciled}`
+      ? `${n(s.peakConnected as number)} held, ${n(s.connectsPerSec as number)} connects/s, reconciled: ${s.reconciled}${
+          s.cpuUsPerConnect
+            ? `; ${n(s.cpuUsPerConnect as number)} µs CPU per connect (all processes, events meanwhile included) on ${s.coresUsed} cores`
+            : ''
+        }`
       : '-',
     '-',
     '100,000, >= 2,500/s, exact',
