@@ -34,6 +34,8 @@ export class CalendarQueue {
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
   private readonly fill: Uint8Array;
+  /** One bit per bucket that holds entries: the wheel turns to the next one without visiting the empty ones. */
+  private readonly occupied: Uint32Array;
   private readonly mask: number;
   /**
    * The slot past the buckets: entries pushed into the bucket being drained that come after its
@@ -72,6 +74,7 @@ export class CalendarQueue {
     this.head = new Int32Array(buckets + 1).fill(-1);
     this.tail = new Int32Array(buckets + 1).fill(-1);
     this.fill = new Uint8Array(buckets + 1);
+    this.occupied = new Uint32Array(Math.max(1, buckets >>> 5));
     this.mask = buckets - 1;
     this.later = buckets;
     this.idSpan = 2 ** Math.ceil(Math.log2(Math.max(2, capacity)));
@@ -155,6 +158,7 @@ export class CalendarQueue {
       this.head[s] = blk;
       this.tail[s] = blk;
       f = 0;
+      if (s !== this.later) this.occupied[s >>> 5]! |= 1 << (s & 31);
     } else if (f === BLOCK) {
       const next = this.newBlock();
       this.bnext[blk] = next;
@@ -246,22 +250,35 @@ export class CalendarQueue {
     this.topSide = true;
   }
 
-  /** Moves to the next bucket that holds entries and sorts it into the run. */
+  /**
+   * Moves to the next bucket that holds entries and sorts it into the run. Far entries are always
+   * past every bucket of the wheel, so the next entry is in the wheel's next occupied bucket, or,
+   * when the wheel is empty, in the far heap's first bucket.
+   */
   private advance(): void {
-    for (;;) {
-      if (this.inWheel === 0) {
-        // nothing in the wheel: jump to the far heap's first bucket
-        this.cur = this.bucketOf(this.far.t[0]!) - 1;
+    this.cur = this.inWheel === 0 ? this.bucketOf(this.far.t[0]!) : this.nextOccupied(this.cur + 1);
+    this.pullFar();
+    this.load(this.cur & this.mask);
+    this.pickTop();
+  }
+
+  /** The first bucket at or after `from` (absolute) that holds entries; the wheel must hold some. */
+  private nextOccupied(from: number): number {
+    const occ = this.occupied;
+    const words = occ.length;
+    const slot = from & this.mask;
+    let w = slot >>> 5;
+    // the first word without the bits before `slot`
+    let bits = occ[w]! & (~0 << (slot & 31));
+    for (let k = 0; k <= words; k++) {
+      if (bits !== 0) {
+        const found = (w << 5) + (31 - Math.clz32(bits & -bits));
+        return from + ((found - slot) & this.mask);
       }
-      this.cur++;
-      this.pullFar();
-      const s = this.cur & this.mask;
-      if (this.head[s] !== -1) {
-        this.load(s);
-        this.pickTop();
-        return;
-      }
+      w = w + 1 === words ? 0 : w + 1;
+      bits = occ[w]!;
     }
+    throw new Error('calendar queue: the wheel holds entries but no bucket has any');
   }
 
   /** Far entries whose bucket the wheel now covers go into it. */
@@ -298,6 +315,7 @@ export class CalendarQueue {
     this.head[s] = -1;
     this.tail[s] = -1;
     this.fill[s] = 0;
+    if (s !== this.later) this.occupied[s >>> 5]! &= ~(1 << (s & 31));
     this.inWheel -= k;
     this.runPos = 0;
     this.runLen = k;

@@ -298,15 +298,20 @@ export class RngSlots implements RandomSource {
   }
 }
 
-/** A 32-bit mix of two integers (murmur3's finaliser over their combination): stateless draws. */
-export function mix32(a: number, b: number): number {
+/** mix32's bits as a signed int32 (a small integer to V8: an unsigned one above 2^31 is boxed on the heap). */
+function mixBits(a: number, b: number): number {
   let h = (a ^ Math.imul(b | 0, 0x9e3779b1)) | 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16);
+}
+
+/** A 32-bit mix of two integers (murmur3's finaliser over their combination): stateless draws. */
+export function mix32(a: number, b: number): number {
+  return mixBits(a, b) >>> 0;
 }
 
 /** A uniform in [0, 1) from (key, index, salt) with no state: the same arguments, the same draw. */
 export function unitAt(key: number, index: number, salt: number): number {
-  return mix32(mix32(key, index), salt) / 4294967296;
+  return (mixBits(mixBits(key, index), salt) >>> 0) / 4294967296;
 }

@@ -271,9 +271,11 @@ export class DeviceAgents implements DeviceFacts {
     }
   }
 
-  forced(node: CNode, at: number, c: Cursor): CTrans | null {
+  // the cursor, not its time: a time passed to a call that is not inlined is a number boxed on the heap, once per hop
+  forced(node: CNode, c: Cursor): CTrans | null {
     const list = this.forcing?.[node.index];
     if (!list) return null;
+    const at = c.at;
     for (const e of list) {
       if (e.version !== undefined && c.version !== e.version) continue;
       if (at < e.from || at >= e.to) continue;

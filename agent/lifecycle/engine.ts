@@ -66,8 +66,8 @@ export interface DeviceFacts {
   holds(cond: DeviceCondition, at: number): boolean;
   /** Simulated ms from `at` until the fact holds; Infinity when it never will. */
   waitMs(wait: DeviceWait, at: number): number;
-  /** The transition a cause forces out of `node` at `at` (its why in `forcedWhy`), or null. */
-  forced(node: CNode, at: number, c: Cursor): CTrans | null;
+  /** The transition a cause forces out of `node` at the cursor's time (its why in `forcedWhy`), or null. */
+  forced(node: CNode, c: Cursor): CTrans | null;
   readonly forcedWhy: string;
 }
 
@@ -159,7 +159,7 @@ function chooseKnown(
   chosenByCause = false;
   if (facts) {
     if (n.byDevice) for (const t of ch.byFact) if (facts.holds(t.device!, c.at)) return t;
-    const f = facts.forced(n, c.at, c);
+    const f = facts.forced(n, c);
     if (f && guardHolds(f.when, traits)) {
       chosenByCause = true;
       return f;
@@ -188,7 +188,7 @@ function choose(
         if (facts.holds(t.device, c.at) && (!k || k.allows(n.index, t, c.counters))) return t;
       }
     }
-    const f = facts.forced(n, c.at, c);
+    const f = facts.forced(n, c);
     if (f && guardHolds(f.when, traits) && (!k || k.allows(n.index, f, c.counters))) {
       chosenByCause = true;
       return f;

@@ -159,7 +159,8 @@ export class Simulator {
     constraint: null,
     parked: null,
   };
-  private readonly served: number[] = [];
+  /** The install slots a check-in serves (a device has at most 255 apps). */
+  private readonly served = new Int32Array(256);
   /** Each app's update time, absolute ms (parsed once). */
   private readonly updateAt = new Map<AppSpec, number>();
   private readonly rules: readonly ForceRule[];
@@ -351,24 +352,43 @@ export class Simulator {
     else this.heap.pop();
   }
 
-  /** When device `d`'s next event is due: its next step, check-in or fault; Infinity for none. */
+  /**
+   * When device `d`'s next report is due (or its next fault; Infinity for none). A wait that
+   * begins or a check-in that comes first reports nothing and touches only the device's own
+   * state, so it is handled here and now, not as an event of its own: the device's draws come in
+   * the same order and every report at the same moment, so the stream is the same. Paths that
+   * are recorded keep every check-in as an event (their list is in simulated-time order).
+   */
   private nextEventOf(d: number): number {
-    // a stuck device has nothing more to come
-    if (this.agents.silent(d)) return Infinity;
+    const a = this.agents;
     const t = this.table;
-    let next = this.agents.nextCheckIn(d);
-    const first = this.agents.first(d);
-    const end = first + this.agents.apps(d);
-    for (let i = first; i < end; i++) {
-      const k = t.kind(i);
-      if (k === REPORT || k === WAKE) {
-        const at = t.at(i);
-        if (at < next) next = at;
+    const first = a.first(d);
+    const end = first + a.apps(d);
+    const eager = !this.opts.recordPaths;
+    for (;;) {
+      // a stuck device has nothing more to come
+      if (a.silent(d)) return Infinity;
+      const checkIn = a.nextCheckIn(d);
+      // the earliest installation event, lowest slot first among equals (as dueInstall finds it)
+      let soon = NONE;
+      let at = Infinity;
+      for (let i = first; i < end; i++) {
+        const k = t.kind(i);
+        if ((k === REPORT || k === WAKE) && t.at(i) < at) {
+          at = t.at(i);
+          soon = i;
+        }
       }
+      const next = at <= checkIn ? at : checkIn;
+      const strike = this.deviceFaults.any ? this.deviceFaults.next(a.pos(d)) : undefined;
+      if (strike && strike.at <= next) return strike.at;
+      if (!eager || next === Infinity) return next;
+      // an installation goes before a check-in at the same moment, as in settle
+      if (soon !== NONE && at <= checkIn) {
+        if (t.kind(soon) === REPORT) return at;
+        this.beginWait(d, soon);
+      } else this.checkIn(d, checkIn);
     }
-    const strike = this.deviceFaults.any ? this.deviceFaults.next(this.agents.pos(d)) : undefined;
-    if (strike && strike.at < next) next = strike.at;
-    return next;
   }
 
   /** The device at fleet position `pos` comes online at `at`: its installations start. */
@@ -560,21 +580,26 @@ export class Simulator {
     }
     const t = this.table;
     const served = this.served;
-    served.length = 0;
+    let count = 0;
     const first = this.agents.first(d);
     const end = first + this.agents.apps(d);
-    for (let i = first; i < end; i++) if (t.kind(i) === PARKED) served.push(i);
-    if (served.length > 1) served.sort((a, b) => t.at(a) - t.at(b) || a - b);
+    // in the order they were queued (ties by slot): an insertion sort, as a device has a few apps
+    for (let i = first; i < end; i++) {
+      if (t.kind(i) !== PARKED) continue;
+      let k = count++;
+      for (; k > 0 && t.at(served[k - 1]!) > t.at(i); k--) served[k] = served[k - 1]!;
+      served[k] = i;
+    }
     if (record)
       this.checkIns.push({
         deviceId: this.deviceIdOf(d),
         at,
-        apps: served.map((i) => this.install(i).app.id),
+        apps: Array.from(served.subarray(0, count), (i) => this.install(i).app.id),
         notNow: false,
       });
     const gap = this.agents.config(d).commandGapMs;
     this.agents.current = d;
-    for (let k = 0; k < served.length; k++) {
+    for (let k = 0; k < count; k++) {
       const i = served[k]!;
       const sh = this.shapes[t.shape(i)]!;
       this.focus(d, i);
@@ -738,7 +763,7 @@ export class Simulator {
       if (this.shapes.length >= MAX_SHAPES)
         throw new LifecycleError(`more than ${MAX_SHAPES} distinct (model, app, traits) installations in one fleet`);
       const pooled = this.pools.has(app.id);
-      k = this.shapes.push({ model, app, traits, v, appKey: `|${app.id}`, pooled, choices: [] }) - 1;
+      k = this.shapes.push({ model, app, traits, v, appKey: flat(`|${app.id}`), pooled, choices: [] }) - 1;
       byApp.set(app, k);
     }
     return k;
@@ -809,4 +834,9 @@ function licenceWalk(
   });
   for (let i = sim.next(); i >= 0; i = sim.next());
   return watch;
+}
+
+/** The same text as one flat string (a concatenation is a rope, slower to hash character by character). */
+function flat(text: string): string {
+  return [text].join('');
 }
