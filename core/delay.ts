@@ -41,8 +41,22 @@ export function sample(d: Delay, rng: RandomSource): number {
   return sampleFrom(d, rng.next(), rng.next());
 }
 
-/** A delay from two uniform draws in [0, 1) (the engine draws them for every hop). */
+const PAIR = new Float64Array(3);
+
+/** A delay from two uniform draws in [0, 1). */
 export function sampleFrom(d: Delay, u1: number, u2: number): number {
+  PAIR[1] = u1;
+  PAIR[2] = u2;
+  return sampleDrawn(d, PAIR);
+}
+
+/**
+ * sampleFrom(d, draws[1], draws[2]): the engine keeps each hop's draws in a typed array, as a
+ * fractional number passed to a call is boxed on the heap (two per hop, a third of the garbage).
+ */
+export function sampleDrawn(d: Delay, draws: Float64Array): number {
+  const u1 = draws[1]!;
+  const u2 = draws[2]!;
   switch (d.kind) {
     case 'fixed':
       return Math.round(d.ms);

@@ -42,10 +42,15 @@ export function choiceOf(n: CNode, traits: Traits): Choice {
   return { any, anyTotal, byChance, byChanceTotal, byFact };
 }
 
-/** `pick` over ways already known admissible: the same walk over the same weights. */
-export function pickFrom(ways: readonly CTrans[], total: number, u: number): CTrans | undefined {
+/** This hop's three uniform draws (choice, then the delay's two): in a typed array, not boxed as arguments. */
+export const DRAWS = new Float64Array(3);
+
+/** `pick` over the ways already known admissible (all of them, or those chance decides), by DRAWS[0]. */
+export function pickFrom(ch: Choice, byChance: boolean): CTrans | undefined {
+  const ways = byChance ? ch.byChance : ch.any;
+  const total = byChance ? ch.byChanceTotal : ch.anyTotal;
   if (total <= 0) return undefined;
-  let x = u * total;
+  let x = DRAWS[0]! * total;
   let last: CTrans | undefined;
   for (const t of ways) {
     last = t;

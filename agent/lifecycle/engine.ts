@@ -11,11 +11,11 @@
  * The walk allocates nothing unless it is given a log (trace and recorded paths want `via` and
  * `why`; a run does not).
  */
-import { sampleFrom } from '../../core/delay.js';
+import { sampleDrawn } from '../../core/delay.js';
 import { LifecycleError } from '../../protocol/errors.js';
 import type { RandomSource as Rng } from '../../core/rng.js';
 import type { CNode, CompiledModel, CTrans } from './compile.js';
-import { choiceOf, pickFrom, type Choice, type Choices } from './choice.js';
+import { choiceOf, DRAWS, pickFrom, type Choice, type Choices } from './choice.js';
 import { guardHolds, type DeviceCondition, type DeviceWait, type Traits } from './model.js';
 
 export interface Step {
@@ -148,14 +148,7 @@ function pick(n: CNode, traits: Traits, c: Cursor, u: number, mode: number): CTr
 let chosenByCause = false;
 
 /** `choose` with no quota, from the node's Choice. */
-function chooseKnown(
-  ch: Choice,
-  n: CNode,
-  traits: Traits,
-  c: Cursor,
-  u: number,
-  facts: DeviceFacts | null,
-): CTrans | undefined {
+function chooseKnown(ch: Choice, n: CNode, traits: Traits, c: Cursor, facts: DeviceFacts | null): CTrans | undefined {
   chosenByCause = false;
   if (facts) {
     if (n.byDevice) for (const t of ch.byFact) if (facts.holds(t.device!, c.at)) return t;
@@ -164,22 +157,22 @@ function chooseKnown(
       chosenByCause = true;
       return f;
     }
-    if (n.byDevice) return pickFrom(ch.byChance, ch.byChanceTotal, u);
+    if (n.byDevice) return pickFrom(ch, true);
   }
-  return pickFrom(ch.any, ch.anyTotal, u);
+  return pickFrom(ch, false);
 }
 
-/** The way out of `n`: a device fact first, then a cause, then chance; a quota overrides both. */
+/** The way out of `n`: a device fact first, then a cause, then chance (DRAWS[0]); a quota overrides both. */
 function choose(
   n: CNode,
   traits: Traits,
   c: Cursor,
-  u: number,
   facts: DeviceFacts | null,
   choices: Choices | null,
 ): CTrans | undefined {
   const k = c.constraint;
-  if (!k && choices) return chooseKnown((choices[n.index] ??= choiceOf(n, traits)), n, traits, c, u, facts);
+  if (!k && choices) return chooseKnown((choices[n.index] ??= choiceOf(n, traits)), n, traits, c, facts);
+  const u = DRAWS[0]!;
   chosenByCause = false;
   if (facts) {
     if (n.byDevice) {
@@ -277,9 +270,9 @@ export function walk(
   }
   for (let hop = 0; hop < MAX_SILENT_HOPS; hop++) {
     const n = cm.nodes[c.node]!;
-    const u0 = rng.next();
-    const u1 = rng.next();
-    const u2 = rng.next();
+    DRAWS[0] = rng.next();
+    DRAWS[1] = rng.next();
+    DRAWS[2] = rng.next();
     let t: CTrans | undefined;
     let dest: number;
     let reason = '';
@@ -294,7 +287,7 @@ export function walk(
       if (log) reason = `version ${c.version} was distributed`;
       c.constraint?.updated();
     } else {
-      t = choose(n, traits, c, u0, facts, choices);
+      t = choose(n, traits, c, facts, choices);
       const forced = chosenByCause;
       if (!t) {
         if (n.reports && (isDeadEnd(n, traits) || !c.constraint)) return WALK_END;
@@ -320,7 +313,7 @@ export function walk(
         const ms = facts.waitMs(t.until, c.at);
         if (ms === Infinity) return WALK_END;
         c.at += ms;
-      } else if (t.delay) c.at += sampleFrom(t.delay, u1, u2);
+      } else if (t.delay) c.at += sampleDrawn(t.delay, DRAWS);
     }
     if (visits) visits.transitions[t.index]!++;
     if (dest < 0) return WALK_END; // END: the installation stays where it is
