@@ -11,12 +11,13 @@ import { type FlowCounter, lifecycleDurations } from '../drive/lifecycle-metrics
 import { type Histogram, type RunMetrics, summarise } from '../drive/metrics.js';
 import type { DeviceReconciliation } from '../reconcile/devices.js';
 import { reconcileReading, type TallyReading, withDevices } from '../reconcile/reading.js';
-import { expectedTallies } from '../reconcile/reconcile.js';
+import { expectedTallies, type Reconciliation } from '../reconcile/reconcile.js';
 import type { FaultPlan } from '../agent/faults/plan.js';
 import type { FaultCounts } from '../drive/fault-counts.js';
 import type { Connectivity } from './connectivity.js';
 import { coverageOf } from './coverage.js';
 import { type DifferenceStart, faultReports } from './fault-report.js';
+import { differenceStarts } from './fault-window.js';
 import { peakPerSec } from './merge.js';
 import { type LostEvents, RESULT_SCHEMA, type RunResult, verdictOf } from './result.js';
 import { checkThresholds, type ThresholdResult } from './thresholds.js';
@@ -62,7 +63,7 @@ export interface ResultInput {
   /** Counts of the faults applied outside the drive (the endpoint's refusals, the fault proxy), per fault index. */
   moreFaultCounts?: readonly Record<string, number>[];
   /** Where each differing (device, app) began (fault-report.ts says whether in a fault's window). */
-  differenceAt?: ReadonlyMap<string, DifferenceStart>;
+  differenceAt?: ReadonlyMap<string, DifferenceStart & { seq?: number }>;
   /** When each network fault was in force in fact (wall ms from the drive's start), by index. */
   activeFaults?: ReadonlyMap<number, { from: number; to: number }>;
   /** Network faults the drive ended before, by index: why each did nothing. */
@@ -162,6 +163,7 @@ export function buildResult(r: ResultInput): RunResult {
     ...(r.shard ? { shard: r.shard } : {}),
     ...(metrics.gaveUp ? { gaveUp: { events: metrics.gaveUp, reason: gaveUpReason(metrics) } } : {}),
     ...(r.lostEvents ? { lostEvents: r.lostEvents } : {}),
+    ...startsOf(r, reconciliation),
     ...(r.faults?.faults.length
       ? {
           faults: faultReports({
@@ -178,6 +180,19 @@ export function buildResult(r: ResultInput): RunResult {
         }
       : {}),
   };
+}
+
+/** Where each of the run's device differences began, judged against its fault windows, so that a
+ * merge without the fault plan (the parent of --workers, fleetsim merge) can make the window notes. */
+function startsOf(r: ResultInput, reconciliation: Reconciliation): Pick<RunResult, 'differenceStarts'> {
+  if (!r.faults?.faults.length) return {};
+  const rows = differenceStarts({
+    faults: r.faults.faults,
+    reconciliation,
+    ...(r.differenceAt ? { differenceAt: r.differenceAt } : {}),
+    ...(r.activeFaults ? { active: r.activeFaults } : {}),
+  });
+  return rows.length ? { differenceStarts: rows } : {};
 }
 
 /** Why events were given up: the run's own give-up, or the transport's retries running out. */

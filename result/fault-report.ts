@@ -8,7 +8,7 @@ import type { PlannedFault } from '../agent/faults/plan.js';
 import type { DeviceStrike } from '../agent/sim/device-faults.js';
 import type { Installation } from '../agent/sim/simulator.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
-import { parseDuration } from '../core/delay.js';
+import { type DifferenceStart, differenceStarts, windowNote } from './fault-window.js';
 
 /** Stuck devices listed by name in the report, at most. */
 export const STUCK_LISTED = 100;
@@ -40,13 +40,7 @@ export interface FaultReport {
   notInjected?: string;
 }
 
-/** Where a differing (device, app) began: its first event the endpoint lacks, when it was sent,
- * and the faults a part found struck its device first after (from its lost events). */
-export interface DifferenceStart {
-  simAt: number;
-  wallMs: number;
-  faults?: readonly string[];
-}
+export type { DifferenceStart } from './fault-window.js';
 
 export interface FaultReportInput {
   faults: readonly PlannedFault[];
@@ -58,7 +52,7 @@ export interface FaultReportInput {
   simStartMs: number;
   /** Where each differing (device, app) began: the first event the endpoint lacks, when it was
    * sent (simulated time, and wall ms from the drive's start), by `deviceId + "\u0000" + appId`. */
-  differenceAt?: ReadonlyMap<string, DifferenceStart>;
+  differenceAt?: ReadonlyMap<string, DifferenceStart & { seq?: number }>;
   /** When each network fault was in force in fact, wall ms from the drive's start, by index. */
   active?: ReadonlyMap<number, { from: number; to: number }>;
   /** Network faults the drive ended before, by index: why each did nothing. */
@@ -67,8 +61,7 @@ export interface FaultReportInput {
 
 export function faultReports(r: FaultReportInput): FaultReport[] {
   const exact = r.reconciliation.checked ? r.reconciliation.match : null;
-  const differing = new Set((r.reconciliation.devices?.differences ?? []).map((d) => d.deviceId));
-  const complete = (r.reconciliation.devices?.differing ?? 0) === differing.size;
+  const starts = differenceStarts(r);
   return r.faults.map((f) => {
     const injected: Record<string, number> = { ...(r.counts[f.index] ?? {}) };
     const strikes = r.strikes.filter((s) => s.fault === f.index);
@@ -89,37 +82,10 @@ export function faultReports(r: FaultReportInput): FaultReport[] {
     if (f.kind === 'stuck') out.stuck = stuckDevices(strikes, r.installs, r.simStartMs);
     const missed = r.notInjected?.get(f.index);
     if (missed) out.notInjected = missed;
-    const note = exact === false && complete ? onlyInWindow(f, r) : undefined;
+    const note = windowNote(f.name, r.reconciliation, starts);
     if (note) out.note = note;
     return out;
   });
-}
-
-/**
- * Said when every difference is on a device this fault struck and began (its first event the
- * endpoint lacks) while the fault's window was open, in the fault's own clock; a link that goes
- * silent before its reset swallows until `silentFor` past the window.
- */
-function onlyInWindow(f: PlannedFault, r: FaultReportInput): string | undefined {
-  const diffs = r.reconciliation.devices?.differences ?? [];
-  if (diffs.length === 0 || !diffs.every((d) => f.devices.has(d.deviceId))) return undefined;
-  const n = new Set(diffs.map((d) => d.deviceId)).size;
-  const pairs = `${n} device${n === 1 ? '' : 's'}`;
-  const times = diffs.map((d) => r.differenceAt?.get(`${d.deviceId}\u0000${d.appId}`));
-  if (times.some((t) => t === undefined))
-    return `every difference (${pairs}) is on a device this fault struck; when each began was not recorded`;
-  const silent = f.spec.kind === 'connection-drop' ? (parseDuration(f.spec.silentFor ?? 0) ?? 0) : 0;
-  // a network fault's span in force (its timers fire late on a loaded machine) widens the window
-  const a = r.active?.get(f.index);
-  const inWindow = times.every((t) => {
-    if (a && t!.wallMs >= a.from && t!.wallMs <= a.to) return true;
-    // in flight when the fault struck its device, as the part that sent it found
-    if (t!.faults?.includes(f.name)) return true;
-    const at = f.clock === 'sim' ? t!.simAt : t!.wallMs;
-    return at >= f.from && at <= f.to + silent;
-  });
-  if (!inWindow) return undefined;
-  return `every difference (${pairs}) is on a device this fault struck and began with an event sent in its window`;
 }
 
 function stuckDevices(
@@ -189,34 +155,4 @@ export function mergeFaultReports(
       ...(notInjected && !injected.struck ? { notInjected } : {}),
     };
   });
-}
-
-/**
- * The "only in this fault's window" notes of a merged run, made where the parts' sent logs are not
- * (the parent of --workers, fleetsim merge): from the merged reconciliation and where each
- * difference began (`differenceAt`, from the parts' lost events).
- */
-export function addWindowNotes(
-  reports: FaultReport[] | undefined,
-  faults: readonly PlannedFault[],
-  reconciliation: Reconciliation,
-  differenceAt: ReadonlyMap<string, DifferenceStart>,
-): void {
-  if (!reports || !reconciliation.checked || reconciliation.match) return;
-  const differing = new Set((reconciliation.devices?.differences ?? []).map((d) => d.deviceId));
-  if ((reconciliation.devices?.differing ?? 0) !== differing.size) return;
-  const input: FaultReportInput = {
-    faults,
-    counts: [],
-    strikes: [],
-    installs: [],
-    reconciliation,
-    simStartMs: 0,
-    differenceAt,
-  };
-  for (const f of faults) {
-    const report = reports[f.index];
-    const note = report ? onlyInWindow(f, input) : undefined;
-    if (report && note) report.note = note;
-  }
 }

@@ -7,6 +7,7 @@
  */
 import { mergeCoverage, type Coverage } from './coverage.js';
 import { mergeFaultReports } from './fault-report.js';
+import { addWindowNotes, DIFFERENCE_STARTS_KEPT } from './fault-window.js';
 import { mergeLostEvents } from './lost-events.js';
 import { mergeDeviceReconciliations } from '../reconcile/devices.js';
 import { UsageError } from '../protocol/errors.js';
@@ -293,6 +294,9 @@ export function mergeResults(results: readonly RunResult[], opts: MergeOptions =
       reconciliation.checked ? reconciliation.match : null,
       merged.devices.total,
     );
+  const starts = results.flatMap((r) => r.differenceStarts ?? []).slice(0, DIFFERENCE_STARTS_KEPT);
+  if (starts.length) merged.differenceStarts = starts;
+  addWindowNotes(merged.faults, reconciliation, starts);
   const lost = mergeLostEvents(results.map((r) => r.lostEvents));
   if (lost) merged.lostEvents = lost;
   if (results.every((r) => r.coverage !== undefined))

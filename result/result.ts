@@ -6,6 +6,7 @@ import type { TransportKind } from '../transport/kinds/kinds.js';
 import type { Connectivity } from './connectivity.js';
 import type { Coverage } from './coverage.js';
 import type { FaultReport } from './fault-report.js';
+import type { DifferenceStartRow } from './fault-window.js';
 import type { LifecycleDuration, FlowLink } from '../drive/lifecycle-metrics.js';
 import type { FailureReason } from '../drive/failure-reasons.js';
 import type { HistogramSummary, TimelinePoint } from '../drive/metrics.js';
@@ -65,6 +66,10 @@ export interface RunResult {
   lostWorkers?: { workers: string[]; devices: number };
   /** With network faults, the events sent that the endpoint's history lacks (run/lost-events.ts). */
   lostEvents?: LostEvents;
+  /** With faults and device differences: where each listed difference began, judged by the part
+   * that sent it against its fault windows (result/fault-window.ts); what `fleetsim merge` and the
+   * parent of --workers make the "only in this fault's window" notes from. */
+  differenceStarts?: DifferenceStartRow[];
   /** Present when devices lost their link to the target: reconnects, and each outage (result/connectivity.ts). */
   connectivity?: Connectivity;
   throughput: { eventsPerSec: number; peakPerSec: number };

@@ -24,7 +24,7 @@ export function sentLogFor(plan: FaultPlan, clock: Clock, fleetSize: number): Se
 }
 
 export interface FaultEvidence {
-  differenceAt: Map<string, DifferenceStart>;
+  differenceAt: Map<string, DifferenceStart & { seq: number }>;
   lostEvents: LostEvents | undefined;
 }
 
@@ -39,7 +39,7 @@ export async function faultEvidence(
   /** Per network fault, its strikes on the wire: whom, and whose connections were open since when. */
   strikes?: ReadonlyMap<number, readonly Strike[]>,
 ): Promise<FaultEvidence> {
-  const differenceAt = new Map<string, DifferenceStart>();
+  const differenceAt = new Map<string, DifferenceStart & { seq: number }>();
   const nameOf = (i: number) => plan.faults[i]?.name ?? '';
   for (const d of devices?.differences ?? []) {
     const first = log.firstMissing(d.deviceId, d.appId, d.counted?.seq);
@@ -47,6 +47,7 @@ export async function faultEvidence(
     // in flight when a fault struck its device: that fault's, as for a lost event
     const struck = firstStruckAfter(strikes, d.deviceId, first.wallMs).map(nameOf);
     differenceAt.set(`${d.deviceId}\u0000${d.appId}`, {
+      seq: first.seq,
       simAt: first.simAt,
       wallMs: first.wallMs,
       ...(struck.length ? { faults: struck } : {}),

@@ -191,19 +191,18 @@ async function assemble(
 ): Promise<RunResult> {
   const { scenario, opts, clock, plan, rt, target, net, run, transport } = step;
   // the parts of a split run leave the reconciliation to the parent, which reads the endpoint
-  // once; each compares its own devices' events with the endpoint's history (lostEvents), since
-  // only it holds what they sent, and the merge adds the parts' lists
-  const evidence =
-    sentLog && (!opts.deferReconcile || net)
-      ? await faultEvidence(
-          sentLog,
-          run.faults,
-          read.devices,
-          net && !rt ? target.talliesUrl : undefined,
-          networkFaults && activeSpans(networkFaults),
-          networkFaults && strikesOf(networkFaults),
-        )
-      : undefined;
+  // once; each says where its own devices' differences began and compares their events with the
+  // endpoint's history (lostEvents), since only it holds what they sent; the merge joins the parts'
+  const evidence = sentLog
+    ? await faultEvidence(
+        sentLog,
+        run.faults,
+        read.devices,
+        net && !rt ? target.talliesUrl : undefined,
+        networkFaults && activeSpans(networkFaults),
+        networkFaults && strikesOf(networkFaults),
+      )
+    : undefined;
   const result = buildResult({
     scenario,
     scenarioFile: opts.scenarioFile,

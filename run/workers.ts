@@ -9,8 +9,6 @@ import { planFaults } from '../agent/faults/plan.js';
 import { positionsOf } from '../agent/scenario/positions.js';
 import type { Scenario } from '../agent/scenario/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { addWindowNotes } from '../result/fault-report.js';
-import { differenceAtFromLost } from '../result/lost-events.js';
 import { mergeResults } from '../result/merge.js';
 import type { RunResult } from '../result/result.js';
 import { appIdsOf, checkShards } from '../result/shard-check.js';
@@ -174,13 +172,6 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       addEndpointCounts(merged.faults, countsByFault(restartFigures, new Map(), faults.faults.length));
     }
     addNotInjected(merged.faults, missed);
-    const differences = merged.reconciliation.devices?.differences ?? [];
-    addWindowNotes(
-      merged.faults,
-      faults.faults,
-      merged.reconciliation,
-      differenceAtFromLost(differences, merged.lostEvents),
-    );
     if (before && target.kind === 'external') merged.reconciliation.heldBefore = before.pairs;
     return merged;
   } catch (err) {
