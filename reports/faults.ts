@@ -4,6 +4,7 @@
  */
 import type { RunResult } from '../result/result.js';
 import type { FaultReport } from '../result/fault-report.js';
+import { seconds } from './connectivity.js';
 import { plain, type Style, table } from './text-table.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -35,6 +36,27 @@ export function windowText(f: FaultReport): string {
     ms === 0 ? '0s' : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
   const end = f.window.forMs === null ? '..end' : f.window.forMs === 0 ? '' : `..+${s(f.window.atMs + f.window.forMs)}`;
   return `${f.window.clock} +${s(f.window.atMs)}${end}`;
+}
+
+/**
+ * What each fault did to the devices' links, a line per fault with outages in its window: when
+ * they began (from the run's first send) and lasted, the devices down, the longest down, the
+ * reconnects and the events resent.
+ */
+export function faultOutageLines(r: Pick<RunResult, 'faults' | 'window'>): string[] {
+  const origin = r.window.firstSendAt;
+  const when = (t: number) => (origin ? `+${seconds(t - origin)}` : new Date(t).toISOString());
+  return (r.faults ?? []).flatMap((f) => {
+    const o = f.outages ?? [];
+    if (o.length === 0) return [];
+    const add = (k: 'devices' | 'reconnects' | 'resent' | 'stillDown') => o.reduce((n, x) => n + (x[k] ?? 0), 0);
+    const longest = Math.max(...o.map((x) => x.longestDownMs));
+    const still = add('stillDown');
+    const spans = o.map((x) => `${when(x.from)} for ${seconds(x.to - x.from)}`).join(', ');
+    return [
+      `${f.name}: ${o.length} outage${o.length === 1 ? '' : 's'} (${spans}): ${fmt(add('devices'))} devices down, longest ${seconds(longest)}, ${fmt(add('reconnects'))} reconnects, ${fmt(add('resent'))} events resent${still ? `, ${fmt(still)} still down at the end` : ''}`,
+    ];
+  });
 }
 
 /** Lost events shown in the terminal; report.json lists up to 500, summary.md up to 100. */
@@ -72,6 +94,7 @@ export function renderFaults(r: RunResult, style: Style = plain): string {
       f.exact === null ? style.dim('not reconciled') : f.exact ? style.ok('exact') : style.bad('differ'),
     ]);
   const out = [`${style.bold('faults')}`, table(rows, ['l', 'l', 'l', 'r', 'l', 'l'])];
+  for (const line of faultOutageLines(r)) out.push(`  ${line}`);
   for (const f of faults) {
     if (f.note) out.push(`  ${f.name}: ${f.note}`);
     for (const d of f.stuck ?? [])

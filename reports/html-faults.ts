@@ -4,7 +4,7 @@
  * the stuck devices with the state reconciliation expected of them, and the lost events. Pure.
  */
 import type { RunResult } from '../result/result.js';
-import { injectedText, lostLines, windowText } from './faults.js';
+import { faultOutageLines, injectedText, lostLines, windowText } from './faults.js';
 import { table } from './html-table.js';
 import { xmlEscape as esc } from './junit.js';
 
@@ -22,7 +22,10 @@ export function faultsHtml(r: RunResult): string {
     esc(injectedText(f)),
     f.exact === null ? 'not reconciled' : f.exact ? 'exact' : 'differ',
   ]);
-  const notes = faults.flatMap((f) => (f.note ? [`<li>${esc(f.name)}: ${esc(f.note)}</li>`] : []));
+  const notes = [
+    ...faultOutageLines(r).map((l) => `<li>${esc(l)}</li>`),
+    ...faults.flatMap((f) => (f.note ? [`<li>${esc(f.name)}: ${esc(f.note)}</li>`] : [])),
+  ];
   const stuck = faults
     .flatMap((f) => (f.stuck ?? []).map((d) => ({ f, d })))
     .slice(0, LISTED)

@@ -9,7 +9,7 @@ import { deviceLine, formatFigure } from './junit.js';
 import { BY_TAG_HEAD, BY_TAG_NUMERIC, byTagRows } from './by-tag.js';
 
 import { connectivitySentence, OUTAGE_HEAD, OUTAGE_NUMERIC, outageRows } from './connectivity.js';
-import { injectedText, lostLines } from './faults.js';
+import { faultOutageLines, injectedText, lostLines } from './faults.js';
 import { countHeads, differenceCount, failuresNote, reconciliationNotes } from './reconciliation-notes.js';
 import { verdictLine } from './verdict.js';
 
@@ -136,6 +136,8 @@ function faults(r: RunResult): string[] {
     ),
     '',
   );
+  const links = faultOutageLines(r);
+  if (links.length) out.push("What the faults did to the devices' links:", '', ...links.map((l) => `- ${l}`), '');
   const stuck = r.faults.flatMap((f) => f.stuck ?? []);
   if (stuck.length)
     out.push(

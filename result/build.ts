@@ -72,6 +72,8 @@ export interface ResultInput {
   lostEvents?: LostEvents;
   /** Reconnects and outages of the devices' links (the transport's, after it closed). */
   connectivity?: Connectivity | undefined;
+  /** Epoch ms of the drive's start, the wall-clock faults' origin (each one's outages). */
+  driveStartAt?: number;
 }
 
 export function buildResult(r: ResultInput): RunResult {
@@ -176,6 +178,9 @@ export function buildResult(r: ResultInput): RunResult {
             ...(r.differenceAt ? { differenceAt: r.differenceAt } : {}),
             ...(r.activeFaults ? { active: r.activeFaults } : {}),
             ...(r.notInjected ? { notInjected: r.notInjected } : {}),
+            ...(r.driveStartAt !== undefined
+              ? { outages: { connectivity: r.connectivity, driveStartAt: r.driveStartAt, endAt: r.endWall } }
+              : {}),
           }),
         }
       : {}),

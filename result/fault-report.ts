@@ -8,6 +8,8 @@ import type { PlannedFault } from '../agent/faults/plan.js';
 import type { DeviceStrike } from '../agent/sim/device-faults.js';
 import type { Installation } from '../agent/sim/simulator.js';
 import type { Reconciliation } from '../reconcile/reconcile.js';
+import type { Outage } from './connectivity.js';
+import { type FaultOutagesInput, mergeFaultOutages, outagesOfFault } from './fault-outages.js';
 import { type DifferenceStart, differenceStarts, windowNote } from './fault-window.js';
 
 /** Stuck devices listed by name in the report, at most. */
@@ -38,6 +40,8 @@ export interface FaultReport {
   note?: string;
   /** Said when the run ended before the fault's moment or window: it did nothing. */
   notInjected?: string;
+  /** The devices' reconnect outages that began in its window (wall-clock faults; epoch ms). */
+  outages?: Outage[];
 }
 
 export type { DifferenceStart } from './fault-window.js';
@@ -57,6 +61,8 @@ export interface FaultReportInput {
   active?: ReadonlyMap<number, { from: number; to: number }>;
   /** Network faults the drive ended before, by index: why each did nothing. */
   notInjected?: ReadonlyMap<number, string>;
+  /** The run's outages and the drive's span, for each wall-clock fault's own outages. */
+  outages?: Omit<FaultOutagesInput, 'active'>;
 }
 
 export function faultReports(r: FaultReportInput): FaultReport[] {
@@ -82,6 +88,8 @@ export function faultReports(r: FaultReportInput): FaultReport[] {
     if (f.kind === 'stuck') out.stuck = stuckDevices(strikes, r.installs, r.simStartMs);
     const missed = r.notInjected?.get(f.index);
     if (missed) out.notInjected = missed;
+    const outages = r.outages ? outagesOfFault(f, { ...r.outages, active: r.active?.get(f.index) }) : [];
+    if (outages.length) out.outages = outages;
     const note = windowNote(f.name, r.reconciliation, starts);
     if (note) out.note = note;
     return out;
@@ -146,11 +154,13 @@ export function mergeFaultReports(
       notInjected ??= x.notInjected;
     }
     stuck.sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1));
-    const { note: _note, notInjected: _missed, ...rest } = f;
+    const outages = mergeFaultOutages(parts.map((p) => p[i]?.outages));
+    const { note: _note, notInjected: _missed, outages: _outages, ...rest } = f;
     return {
       ...rest,
       injected,
       exact,
+      ...(outages.length ? { outages } : {}),
       ...(f.stuck ? { stuck: stuck.slice(0, STUCK_LISTED) } : {}),
       ...(notInjected && !injected.struck ? { notInjected } : {}),
     };

@@ -141,6 +141,7 @@ interface Drove {
   networkCounts: ReturnType<typeof countsByFault> | undefined;
   /** The endpoint faults the run ended before. */
   endpointMissed: ReturnType<typeof endpointNotInjected> | undefined;
+  driveStart: number;
   endWall: number;
 }
 
@@ -166,7 +167,7 @@ async function driveUnderFaults({ opts, clock, rt, target, net, transport, run }
   const networkCounts =
     networkFaults &&
     countsByFault(networkFaults, followed(net?.proxy, net!.faults, transport.stats()), run.faults.faults.length);
-  return { driven, sentLog, networkFaults, networkCounts, endpointMissed, endWall: clock.now() };
+  return { driven, sentLog, networkFaults, networkCounts, endpointMissed, driveStart, endWall: clock.now() };
 }
 
 /** What the target counted: through the user's own target, or the endpoint's APIs. */
@@ -186,7 +187,7 @@ async function assemble(
   step: Step,
   startedAt: number,
   before: HeldBefore | undefined,
-  { driven, sentLog, networkFaults, networkCounts, endpointMissed, endWall }: Drove,
+  { driven, sentLog, networkFaults, networkCounts, endpointMissed, driveStart, endWall }: Drove,
   read: Awaited<ReturnType<typeof readAfter>>,
 ): Promise<RunResult> {
   const { scenario, opts, clock, plan, rt, target, net, run, transport } = step;
@@ -226,6 +227,7 @@ async function assemble(
     notInjected: new Map([...(endpointMissed ?? []), ...(networkFaults ? notInjectedOf(networkFaults) : [])]),
     ...(evidence?.lostEvents ? { lostEvents: evidence.lostEvents } : {}),
     connectivity: connectivityOf(transport.stats()),
+    driveStartAt: driveStart,
     shard: opts.shard,
   });
   opts.logger?.info(

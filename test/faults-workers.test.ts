@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../agent/scenario/load.js';
 import type { Endpoint } from '../broker/endpoint.js';
+import { renderHtml } from '../reports/html.js';
+import { renderMarkdown } from '../reports/markdown.js';
+import { renderSummary } from '../reports/summary.js';
 import { runWithWorkers } from '../run/workers.js';
 import { ROOT } from './helpers.js';
 
@@ -31,6 +34,9 @@ describe('network faults with --workers 2', { retry: 1 }, () => {
     expect(line.injected.struck).toBeLessThanOrEqual(150);
     expect(line.injected.struck).toBe(line.injected.connectionsCut! + (line.injected.notConnected ?? 0));
     expect(line.injected.reconnects).toBeGreaterThan(0);
+    // the cuts are the run's only outages: the fault's section has them all, joined over workers
+    expect(line.outages?.length).toBeGreaterThan(0);
+    expect(line.outages).toEqual(r.connectivity!.outages);
     // what the devices resent reached the endpoint again: each is a duplicate or stale there,
     // or the first copy when the original had not arrived
     // (none at all when every cut fell before the originals reached it: then each resend was the first copy)
@@ -56,6 +62,17 @@ describe('network faults with --workers 2', { retry: 1 }, () => {
     // how much the journal gave back and how many devices came back depend on the pace of a
     // loaded machine: the restart itself and the exact tallies do not
     expect(line.injected.downMs).toBeGreaterThan(0);
+    // the devices' outages after the kill are in the fault's section, in every rendering
+    expect(line.outages).toEqual(r.connectivity!.outages);
+    const o = line.outages!;
+    expect(o.length).toBeGreaterThan(0);
+    const devices = o.reduce((n, x) => n + x.devices, 0).toLocaleString('en-US');
+    const said = new RegExp(
+      `kill-endpoint: ${o.length} outages? \\(\\+[\\d.]+ s for [\\d.]+ s.*\\): ${devices} devices down, longest`,
+    );
+    expect(renderSummary(r)).toMatch(said);
+    expect(renderMarkdown(r)).toMatch(said);
+    expect(renderHtml(r)).toMatch(said);
     expect(r.reconciliation.differences).toEqual([]);
     expect(r.events.acked).toBe(r.events.sent);
     expect(r.verdict).toBe('passed');
