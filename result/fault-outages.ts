@@ -1,6 +1,6 @@
 /**
  * What a fault did to the devices' links: the reconnect outages (result/connectivity.ts) that
- * began in its window, so each fault's section says how many devices it took down, for how long,
+ * in its window, so each fault's section says how many devices it took down, for how long,
  * how many came back and what was sent again. Only faults on the wall clock (the network and
  * endpoint kinds), which is the outages' clock; a fault on simulated time has no wall window.
  * Pure.
@@ -23,7 +23,7 @@ export interface FaultOutagesInput {
   active?: { from: number; to: number } | undefined;
 }
 
-/** The outages that began in the fault's window (widened by what keeps a link down after it:
+/** The outages in the fault's window (widened by what keeps a link down after it:
  * a drop's silent time, a restart's down time), oldest first; empty for a simulated-time fault. */
 export function outagesOfFault(f: PlannedFault, r: FaultOutagesInput): Outage[] {
   if (f.clock !== 'wall' || !r.connectivity) return [];
@@ -35,7 +35,9 @@ export function outagesOfFault(f: PlannedFault, r: FaultOutagesInput): Outage[] 
     from = Math.min(from, r.driveStartAt + r.active.from);
     to = Math.max(to, r.driveStartAt + r.active.to);
   }
-  return outagesDuring(r.connectivity, from, to + after).filter((o) => o.from >= from);
+  // overlapping, not begun in it: a part of --workers whose drive started after the parent's
+  // restart (timed from the first worker's drive) sees the outage begin before its own window
+  return outagesDuring(r.connectivity, from, to + after);
 }
 
 /** Several parts' outages of one fault as one: those that overlap (one outage seen by several

@@ -40,7 +40,7 @@ export interface FaultReport {
   note?: string;
   /** Said when the run ended before the fault's moment or window: it did nothing. */
   notInjected?: string;
-  /** The devices' reconnect outages that began in its window (wall-clock faults; epoch ms). */
+  /** The devices' reconnect outages in its window (wall-clock faults; epoch ms). */
   outages?: Outage[];
 }
 

@@ -50,14 +50,20 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     seed: plan.seed,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
-  // Armed at the first progress a worker reports, from the start of that worker's drive.
+  // Armed once every worker is driving (a restart before a worker's preflight would fail its
+  // connect check and the run), from the start of the first worker's drive: a moment already past
+  // then strikes at once, as a late timer does.
   let armed = (!target.endpoint && !restarts) || faults.faults.length === 0;
   let driveStart: number | undefined;
-  const armOnce = (p: LiveState) => {
-    if (armed) return;
+  const started = new Map<number, number | undefined>();
+  /** A worker's first progress (its drive has run elapsedMs by then), or its end without one. */
+  const armOnce = (index: number, p: LiveState | undefined) => {
+    if (armed || started.has(index)) return;
+    started.set(index, p ? clock.now() - p.elapsedMs : undefined);
+    const starts = [...started.values()].filter((t): t is number => t !== undefined);
+    if (started.size < workers || starts.length === 0) return;
     armed = true;
-    // the faults' clock starts with the worker's drive, which has run elapsedMs by its first progress
-    driveStart = clock.now() - p.elapsedMs;
+    driveStart = Math.min(...starts);
     restarts?.start(driveStart);
     target.endpoint?.faults.arm(endpointWindows(faults, driveStart));
   };
@@ -120,7 +126,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
         },
         (p) => {
           progress[index] = p;
-          armOnce(p);
+          armOnce(index, p);
         },
         undefined,
         points ? (p) => points.add(index, p) : undefined,
@@ -128,6 +134,14 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
       ),
     );
     running.push(...runs.map((r) => r.child));
+    // a worker done before its first progress is no longer in the way of a restart
+    runs.forEach(
+      (r, i) =>
+        void r.done.then(
+          () => armOnce(i, undefined),
+          () => armOnce(i, undefined),
+        ),
+    );
     const stopAll = () => {
       for (const c of running)
         if (c.connected) c.send({ type: 'stop', reason: opts.signal?.reason } satisfies StopMessage);

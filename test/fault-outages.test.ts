@@ -1,5 +1,5 @@
 /**
- * A fault's own reconnect outages: those that began in its window on the wall clock (widened by a
+ * A fault's own reconnect outages: those in its window on the wall clock (widened by a
  * drop's silent time or a restart's down time), merged over parts by joining the overlapping
  * ones. Pure, on made-up outages: the real runs are in faults-workers.test.ts.
  */
@@ -43,8 +43,8 @@ describe("a fault's outages", () => {
   };
   const input = { connectivity, driveStartAt: T0, endAt: T0 + 30_000 };
 
-  it('takes those that began in its window, its silent time and the time to notice', () => {
-    // the first began before the drop's moment: not its doing; the second after the silence lifted
+  it('takes those in its window, its silent time and the time to notice', () => {
+    // the first ended before the drop's moment: not its doing; the second began as the silence lifted
     expect(outagesOfFault(cut!, input)).toEqual([connectivity.outages[1]]);
     expect(outagesOfFault(kill!, input)).toEqual([connectivity.outages[2]]);
     // a fault on simulated time has no wall window to read outages in
