@@ -263,8 +263,11 @@ export class DriveLoop {
       this.lastProgress = now;
       const us = Math.round((now - sentAt) * 1000);
       this.metrics.recordAck(us, now, row);
-      // A handshake is not a queue at the endpoint: the window sees the publish's own latency.
-      this.window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
+      // A handshake is not a queue at the endpoint: the window sees the publish's own latency. An
+      // event that straddled a lost link (NaN) is no sample: its latency is the outage's, and
+      // taken as queueing it would shrink the window to 1 just as the devices come back.
+      if (Number.isNaN(queuedMs)) this.window.onLinkBack();
+      else this.window.onAck(queuedMs > 0 ? Math.max(0, us - Math.round(queuedMs * 1000)) : us);
     }
     // the device's next report, which waited for this answer (none once the run has stopped)
     this.freeDevice(deviceId, now);

@@ -69,6 +69,17 @@ export class InFlightWindow {
     this.resetEpoch();
   }
 
+  /**
+   * A device's link was lost and is back (an acknowledgement of an event that straddled it): its
+   * latency is the outage's and is no sample (Karn's rule), and the lowest latency seen may be of
+   * a target that is gone (a restarted endpoint is a new process, cold and replaying its journal),
+   * so it is learned again; the window keeps its size, and the fleet goes on at the pace it had.
+   */
+  onLinkBack(): void {
+    if (!this.adaptive) return;
+    this.minRtt = Infinity;
+  }
+
   private endEpoch(): void {
     const avg = this.epochSum / this.epochCount;
     // The lowest latency drifts with the machine's load; re-learn it every 32 rounds.

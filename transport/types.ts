@@ -11,7 +11,10 @@ import type { TlsSettings } from './tls/tls-options.js';
 import type { Outage } from './outages.js';
 
 /** `queuedMs`: how long the event waited for its connection's handshake before it could go, so
- * flow control can tell handshake time (a check-in storm) from queueing at the endpoint. */
+ * flow control can tell handshake time (a check-in storm) from queueing at the endpoint; NaN when
+ * the event straddled a lost link (resent after a reconnect, waiting out an outage, retried
+ * after the target was unreachable): its latency measures the outage, and by Karn's rule it
+ * is no latency sample at all. */
 export type SendDone = (err: Error | undefined, queuedMs?: number) => void;
 
 // Why an event was not acknowledged; coded like every other error (protocol/errors.ts).

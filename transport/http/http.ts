@@ -129,7 +129,9 @@ export class HttpTransport implements Transport, AnswerSink {
 
   /** Settles every report of a batch and lets each device's next report go. */
   private settle(b: Batch, err: SendError | undefined): void {
-    for (const d of b.dones) d(err);
+    // retried after the target was unreachable: its latency is the outage's (Karn's rule)
+    const queued = b.lostLink ? Number.NaN : undefined;
+    for (const d of b.dones) d(err, queued);
     if (this.order) for (const id of b.devices.length > 1 ? new Set(b.devices) : b.devices) this.order.settled(id);
     if (b.via !== undefined && this.conns.finished(b.via) && (!this.order || this.order.idle(b.via)))
       this.conns.endDevice(b.via);
@@ -163,6 +165,7 @@ export class HttpTransport implements Transport, AnswerSink {
     if (!offline && b.attempt >= (this.opts.maxRetries ?? 5)) return this.settle(b, o.err);
     const wait = o.delayMs ?? backoffDelay(b.attempt, this.opts.retryBackoff ?? { baseMs: 200, maxMs: 10_000 });
     b.attempt++;
+    if (o.unreachable) b.lostLink = true;
     this.counters.retries++;
     const t = this.clock.setTimeout(() => {
       this.retryTimers.delete(t);

@@ -80,4 +80,6 @@ export interface Batch {
   /** The device whose own connection carries this request (client certificates). */
   via?: string;
   attempt: number;
+  /** Retried after the target was unreachable: its latency holds the outage (SendDone's NaN). */
+  lostLink?: boolean;
 }

@@ -71,6 +71,9 @@ export class LeanConnection implements WireEvents {
   attempt = 0;
   /** When the last CONNACK came: events sent before it waited for the handshake. */
   connectedAt = 0;
+  /** When the last CONNACK after a lost link came: an event sent before it straddled the outage,
+   * and its latency is no sample of the endpoint's queue. */
+  reconnectedAt = 0;
   reconnectTimer: TimerHandle | undefined;
   /** The last status topic written, cached with its app (a device reports on few apps). */
   topicApp: string | undefined;
@@ -192,8 +195,15 @@ export class LeanConnection implements WireEvents {
     if (k < 0) return; // late: its deadline already failed it
     const at = q.at[k]!;
     const done = q.take(k)!;
-    this.host.settled(this, done, undefined, this.connectedAt > at ? this.connectedAt - at : 0);
+    this.host.settled(this, done, undefined, this.waited(at));
     if (this.finished && q.live === 0) this.end();
+  }
+
+  /** What the event sent at `at` waited for a handshake, for flow control; NaN when it straddled a
+   * lost link (Karn's rule: resent, or waiting out the outage, its latency measures the outage). */
+  private waited(at: number): number {
+    if (at < this.reconnectedAt) return Number.NaN;
+    return this.connectedAt > at ? this.connectedAt - at : 0;
   }
 
   /** PUBREC of a QoS 2 message: answer PUBREL and wait for PUBCOMP [MQTT-4.3.3-1]. */
@@ -240,6 +250,7 @@ export class LeanConnection implements WireEvents {
     this.state = State.Connected;
     this.connectedAt = this.host.now();
     const again = this.connectedOnce;
+    if (again) this.reconnectedAt = this.connectedAt;
     this.connectedOnce = true;
     this.attempt = 0;
     this.host.connected(this, again, sessionPresent);
@@ -262,7 +273,10 @@ export class LeanConnection implements WireEvents {
       if (stage & WAIT_ACK && stage & WRITTEN) frame[0]! |= DUP;
       this.write(frame);
       q.stage[k] = stage | WRITTEN;
-      if (stage & QOS0) this.host.settled(this, q.take(k)!, undefined);
+      if (stage & QOS0) {
+        const at = q.at[k]!;
+        this.host.settled(this, q.take(k)!, undefined, this.waited(at));
+      }
     }
     if (again > 0) this.host.resent(again);
   }
