@@ -28,6 +28,7 @@ import { shownUrl } from './target-shown.js';
 import { checkRun, type LiveState, type RunLogger, type RunOptions } from './run-options.js';
 import { resolveRunTarget, wantsRunTarget } from './run-target.js';
 import type { StopMessage } from './worker-main.js';
+import { ArmWhenAllDriving } from './worker-arming.js';
 import { runWorker } from './worker-fork.js';
 import { PointMerger, sumProgress } from './worker-progress.js';
 import { reportWithout } from './workers-lost.js';
@@ -50,23 +51,15 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     seed: plan.seed,
     ...(opts.devices !== undefined ? { devices: opts.devices } : {}),
   });
-  // Armed once every worker is driving (a restart before a worker's preflight would fail its
-  // connect check and the run), from the start of the first worker's drive: a moment already past
-  // then strikes at once, as a late timer does.
-  let armed = (!target.endpoint && !restarts) || faults.faults.length === 0;
-  let driveStart: number | undefined;
-  const started = new Map<number, number | undefined>();
-  /** A worker's first progress (its drive has run elapsedMs by then), or its end without one. */
-  const armOnce = (index: number, p: LiveState | undefined) => {
-    if (armed || started.has(index)) return;
-    started.set(index, p ? clock.now() - p.elapsedMs : undefined);
-    const starts = [...started.values()].filter((t): t is number => t !== undefined);
-    if (started.size < workers || starts.length === 0) return;
-    armed = true;
-    driveStart = Math.min(...starts);
-    restarts?.start(driveStart);
-    target.endpoint?.faults.arm(endpointWindows(faults, driveStart));
-  };
+  const arming = new ArmWhenAllDriving(
+    workers,
+    clock,
+    (driveStart) => {
+      restarts?.start(driveStart);
+      target.endpoint?.faults.arm(endpointWindows(faults, driveStart));
+    },
+    (target.endpoint !== undefined || restarts !== undefined) && faults.faults.length > 0,
+  );
   const progress: (LiveState | undefined)[] = Array.from({ length: workers }, () => undefined);
   // Progress shows the workers' summed figures and the latest error any worker reported.
   const tick = opts.onTick
@@ -126,7 +119,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
         },
         (p) => {
           progress[index] = p;
-          armOnce(index, p);
+          arming.seen(index, p);
         },
         undefined,
         points ? (p) => points.add(index, p) : undefined,
@@ -135,13 +128,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     );
     running.push(...runs.map((r) => r.child));
     // a worker done before its first progress is no longer in the way of a restart
-    runs.forEach(
-      (r, i) =>
-        void r.done.then(
-          () => armOnce(i, undefined),
-          () => armOnce(i, undefined),
-        ),
-    );
+    runs.forEach((r, i) => void r.done.finally(() => arming.seen(i, undefined)).catch(() => undefined));
     const stopAll = () => {
       for (const c of running)
         if (c.connected) c.send({ type: 'stop', reason: opts.signal?.reason } satisfies StopMessage);
@@ -153,7 +140,9 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
     );
     const restartFigures = await restarts?.stop();
     const missed = new Map([
-      ...(target.endpoint && driveStart !== undefined ? endpointNotInjected(faults, clock.now() - driveStart) : []),
+      ...(target.endpoint && arming.driveStart !== undefined
+        ? endpointNotInjected(faults, clock.now() - arming.driveStart)
+        : []),
       ...(restartFigures ? notInjectedOf(restartFigures) : []),
     ]);
     const parts = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
