@@ -9,7 +9,7 @@
  */
 import { runPass } from './method/pass.js';
 import { startRecord } from './method/output.js';
-import { roundRatios, rounds, summarise, type Side } from './method/rounds.js';
+import { limitOf, roundRatios, rounds, summarise, type Side } from './method/rounds.js';
 import { argOf, ratio } from './method/stats.js';
 
 const config = {
@@ -79,5 +79,14 @@ done(passes, {
   eventsPerSecRatio: roundRatios(passes, 'fleetsim-lean', 'raw-mqtt.js', 'eventsPerSec'),
   mqttJsEventsPerSecRatio: roundRatios(passes, 'fleetsim-mqtt.js', 'raw-mqtt.js', 'eventsPerSec'),
   endpointCpuRatio: ratio(lean.peerCpuUsPerEvent, raw.peerCpuUsPerEvent),
+  limit: {
+    'fleetsim-lean': limitOf(passes, 'fleetsim-lean'),
+    'fleetsim-mqtt.js': limitOf(passes, 'fleetsim-mqtt.js'),
+    'raw-mqtt.js': limitOf(passes, 'raw-mqtt.js'),
+  },
+  pairEventsPerCpuSecRatio: ratio(
+    limitOf(passes, 'fleetsim-lean').pairEventsPerCpuSec,
+    limitOf(passes, 'raw-mqtt.js').pairEventsPerCpuSec,
+  ),
   payloadBytes: passes.find((p) => p.side === 'raw-mqtt.js')?.payloadBytes,
 });

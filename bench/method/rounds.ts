@@ -69,3 +69,28 @@ export function roundRatios(
 }
 
 export { ratio };
+
+/**
+ * Which process set the pace of a side's passes: client and endpoint run as a pipeline on the same
+ * shared cores, so the one with the larger CPU per event is the limit (its share of the machine is
+ * what the events/s figure measures). `pairEventsPerCpuSec`: events per CPU-second of client and
+ * endpoint together, the pair's throughput on cores given to it alone (robust to neighbours).
+ */
+export interface Limit {
+  endpoint: number;
+  client: number;
+  passes: number;
+  pairEventsPerCpuSec: Spread;
+}
+
+export function limitOf(passes: PassResult[], side: string): Limit {
+  const mine = passes.filter((p) => p.side === side);
+  const endpoint = mine.filter((p) => p.steady.peerCpuUsPerEvent > p.steady.cpuUsPerEvent).length;
+  const pair = mine.map((p) => 1e6 / (p.steady.cpuUsPerEvent + p.steady.peerCpuUsPerEvent));
+  return {
+    endpoint,
+    client: mine.length - endpoint,
+    passes: mine.length,
+    pairEventsPerCpuSec: spread(pair.map((x) => Math.round(x))),
+  };
+}

@@ -3,7 +3,7 @@
  * what this results file says now, the baseline measured in the same run, and whether the aim is
  * met. Figures not in the results file say so.
  */
-import type { SideSummary } from '../method/rounds.js';
+import type { Limit, SideSummary } from '../method/rounds.js';
 import type { Spread } from '../method/stats.js';
 import { n, sp, table, verdict } from './format.js';
 import type { Results } from './render.js';
@@ -19,13 +19,19 @@ function mqttRow(results: Results): string[] {
   const raw = side(s, 'raw-mqtt.js');
   const cpu = s?.cpuRatio as number | undefined;
   const eps = s?.eventsPerSecRatio as Spread | undefined;
+  const limit = (s?.limit as Record<string, Limit> | undefined)?.[best];
+  const endpointLimit = limit
+    ? `; the endpoint was the limit in ${limit.endpoint} of ${limit.passes} ${best} passes`
+    : '';
   return [
     'MQTT QoS 1, shared connections: client CPU per acknowledged event',
     '21.7 µs; events/s 0.67-0.75',
     ours ? `${sp(ours.cpuUsPerEvent, 2, 'µs')} (${best}); events/s ratio ${sp(eps, 2)}` : '-',
     raw ? `raw mqtt.js ${sp(raw.cpuUsPerEvent, 2, 'µs')}` : '-',
     '<= 1.15x CPU; >= 0.9x events/s',
-    cpu === undefined ? '-' : `${cpu}x: ${verdict(cpu <= 1.15)}; events/s ${verdict((eps?.median ?? 0) >= 0.9)}`,
+    cpu === undefined
+      ? '-'
+      : `${cpu}x: ${verdict(cpu <= 1.15)}; events/s ${verdict((eps?.median ?? 0) >= 0.9)}${endpointLimit}`,
   ];
 }
 

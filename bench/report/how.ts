@@ -7,6 +7,8 @@ same fleet prebuilt (same encoder, other seed) once, in the simulator's order: i
 of a fleet's timeline as fleetsim's (mostly updates; the first part is mostly first reports, cheaper for the
 endpoint's store), so the endpoint does the same work on both. fleetsim's figure includes the lifecycle step, its
 ground truth, encoding, the acknowledgement deadline and run metrics; the baseline's includes none of them.
+The raw publisher runs mqtt.js as it comes (Nagle's algorithm on, a write per publish); the lean connection sets
+TCP_NODELAY and writes what a pass of the event loop sent on a socket in one go.
 Command: \`node dist/bench/mqtt-ratio.js [--rounds 3] [--devices 60000]\`.`,
   http: `How: \`fleetsim serve\` in its own process, fresh for every pass. fleetsim drives the bench fleet over
 HTTP, one event per POST, 32 keep-alive connections, pipelining 1, 64 events in flight (undici queues the next

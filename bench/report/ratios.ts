@@ -1,7 +1,7 @@
 /** BENCHMARKS.md sections for the side-by-side client benchmarks (MQTT, HTTP). */
 import type { BenchRecord } from '../method/output.js';
 import type { PassResult } from '../method/pass.js';
-import type { SideSummary } from '../method/rounds.js';
+import type { Limit, SideSummary } from '../method/rounds.js';
 import type { Spread } from '../method/stats.js';
 import { machineLine, n, sp, table, when } from './format.js';
 
@@ -10,7 +10,24 @@ interface RatioSummary {
   eventsPerSecRatio: Spread;
   endpointCpuRatio: number;
   payloadBytes?: number;
+  limit?: Record<string, Limit>;
+  pairEventsPerCpuSecRatio?: number;
   [side: string]: unknown;
+}
+
+/** Which process set the pace, per side, and the pair's events per CPU-second (mqtt-ratio). */
+function limitLine(s: RatioSummary, sides: string[]): string {
+  if (!s.limit) return '';
+  const per = sides
+    .map((name) => {
+      const l = s.limit![name];
+      if (!l) return '';
+      const who = l.endpoint === l.passes ? 'the endpoint' : l.client === l.passes ? 'the client' : 'either';
+      return `${name}: ${who} (endpoint slower in ${l.endpoint} of ${l.passes} passes), ${sp(l.pairEventsPerCpuSec, 0)} events per CPU-second of client and endpoint`;
+    })
+    .filter(Boolean)
+    .join('; ');
+  return `\n\nThe limit of each pass is the process with the larger CPU per event (client and endpoint are a pipeline on the same shared cores, so its share of the machine sets events/s): ${per}. Events per CPU-second of the pair, ${sides[0]} / ${sides[sides.length - 1]}: **${s.pairEventsPerCpuSecRatio}x** (what events/s would be with the two cores to the pair alone).`;
 }
 
 function sideRows(rec: BenchRecord, sides: string[]): string[][] {
@@ -64,7 +81,7 @@ ${when(rec)}; ${machineLine(rec.machine)}. Config: \`${JSON.stringify(rec.config
 
 ${table(HEAD, sideRows(rec, sides))}
 
-CPU per event, ${sides[0]} / ${base}: **${s.cpuRatio}x**${s.mqttJsCpuRatio !== undefined ? ` (${sides[1]}: ${s.mqttJsCpuRatio}x)` : ''}. events/s per round, ${sides[0]} / ${base}: **${sp(s.eventsPerSecRatio, 2)}**${s.mqttJsEventsPerSecRatio ? ` (${sides[1]}: ${sp(s.mqttJsEventsPerSecRatio as Spread, 2)})` : ''}. Endpoint CPU per event, on ${sides[0]}'s traffic / on ${base}'s: **${s.endpointCpuRatio}x**.
+CPU per event, ${sides[0]} / ${base}: **${s.cpuRatio}x**${s.mqttJsCpuRatio !== undefined ? ` (${sides[1]}: ${s.mqttJsCpuRatio}x)` : ''}. events/s per round, ${sides[0]} / ${base}: **${sp(s.eventsPerSecRatio, 2)}**${s.mqttJsEventsPerSecRatio ? ` (${sides[1]}: ${sp(s.mqttJsEventsPerSecRatio as Spread, 2)})` : ''}. Endpoint CPU per event, on ${sides[0]}'s traffic / on ${base}'s: **${s.endpointCpuRatio}x**.${limitLine(s, sides)}
 
 <details><summary>Every pass</summary>
 
