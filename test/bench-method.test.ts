@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { steadyState, type Sample } from '../bench/method/steady.js';
 import { orderOf, spread } from '../bench/method/stats.js';
+import { limitOf } from '../bench/method/rounds.js';
+import type { PassResult } from '../bench/method/pass.js';
 import { renderBenchmarks } from '../bench/report/render.js';
 
 /** 10 s at 100 ms: the first 2 s cost 50 µs per event at 500 events/s, then 10 µs at 1000/s. */
@@ -36,6 +38,23 @@ describe('bench methodology', () => {
   it('summarises passes as a median with min and max', () => {
     expect(spread([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3, n: 3 });
     expect(spread([4, 1, 2, 3]).median).toBe(2.5);
+  });
+
+  it('names the process that set the pace of each pass: the one with the larger CPU per event', () => {
+    const pass = (side: string, cpu: number, peer: number) =>
+      ({
+        side,
+        load: [1, 1],
+        samples: 0,
+        warmup: { seconds: 1, events: 1, eventsPerSec: 1, cpuUsPerEvent: 1, peerCpuUsPerEvent: 1 },
+        steady: { seconds: 1, events: 1, eventsPerSec: 1, cpuUsPerEvent: cpu, peerCpuUsPerEvent: peer },
+      }) as PassResult;
+    const passes = [pass('a', 10, 15), pass('a', 12, 18), pass('a', 20, 5), pass('b', 30, 20)];
+    const a = limitOf(passes, 'a');
+    expect([a.endpoint, a.client, a.passes]).toEqual([2, 1, 3]);
+    // 1e6 / (client + endpoint µs): the pair's events per CPU-second
+    expect(a.pairEventsPerCpuSec).toEqual({ median: 40_000, min: 33_333, max: 40_000, n: 3 });
+    expect(limitOf(passes, 'b')).toMatchObject({ endpoint: 0, client: 1, passes: 1 });
   });
 
   it('alternates which side goes first', () => {
