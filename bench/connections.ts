@@ -15,28 +15,46 @@ import { BenchError } from './bench-error.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startRecord } from './method/output.js';
-import { argOf } from './method/stats.js';
+import { argOf, argText, spread } from './method/stats.js';
 import { startServe } from './serve-process.js';
 
 const devices = argOf('devices', 10_000);
+/** Pairs of passes (N/2, N) per kind; the lean and socket kinds, the figures at stake, get them all. */
+const rounds = Math.max(1, argOf('rounds', 1));
+const kinds = argText('kinds', 'bare,fleetsim,lean,socket').split(',');
 const done = startRecord('connections', {
   devices,
-  how: 'N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS; each kind with N/2 and with N devices, `perDevice` the difference of the two growths over N/2 (what one more device costs; the average over N also carries what the process pays once); `socket` is a bare net.Socket per device writing a prebuilt CONNECT and PUBLISH (the floor under any Node client). Command: `node dist/bench/connections.js --devices 18000` (18,000: one process may open 20,000 files here).',
+  rounds,
+  how: `N device connections from one process (clientId = device id, QoS 1, last will, keepalive 600 s), each sends one event and stays connected; settled heap and RSS before and after, and the broker process RSS; each kind with N/2 and with N devices, \`perDevice\` the difference of the two growths over N/2 (what one more device costs; the average over N also carries what the process pays once), the median over ${rounds} pair(s) of passes with min-max for lean and socket (one pair for the mqtt.js kinds). \`rssParts\` splits that RSS per device: \`young\` the V8 young generation's resident pages (per process, not per device: it grows with what survives scavenges, up to 32 MB at Node's defaults, so it falls on the larger pass more often than not), \`v8Old\` the rest of the V8 heap (the objects that live with the connection), \`native\` anonymous memory outside V8 (malloc: libuv's handle and Node's C++ socket object, free chunks not returned), \`file\` file-backed pages. \`socket\` is a bare net.Socket per device writing a prebuilt CONNECT and PUBLISH (a default Node socket, with no client around it). No environment variable is set (glibc's malloc as it comes). Command: \`node dist/bench/connections.js --devices 18000 --rounds ${rounds}\` (18,000: one process may open 20,000 files here).`,
 });
 const pass = fileURLToPath(new URL('./passes/connections-pass.js', import.meta.url));
-const kinds = ['bare', 'fleetsim', 'lean', 'socket'];
 const passes: Record<string, unknown>[] = [];
 const half = Math.floor(devices / 2);
-type Grown = Record<'heap' | 'heapTotal' | 'external' | 'rss', number>;
+type Grown = Record<'heap' | 'heapTotal' | 'external' | 'rss' | 'young' | 'v8Old' | 'native' | 'file', number>;
 const summary: Record<string, unknown> = {};
 for (const kind of kinds) {
-  const [small, large] = [await connectPass(kind, half), await connectPass(kind, devices)];
-  const a = small.grown as Grown;
-  const b = large.grown as Grown;
-  const per = (k: keyof Grown) => Math.round((b[k] - a[k]) / (devices - half));
+  const pairs: { large: Record<string, unknown>; per: Grown }[] = [];
+  const n = kind === 'lean' || kind === 'socket' ? rounds : 1;
+  for (let r = 0; r < n; r++) {
+    // alternate which size goes first, so drift in the machine falls on both
+    const [small, large] =
+      r % 2
+        ? [await connectPass(kind, devices), await connectPass(kind, half)].reverse()
+        : [await connectPass(kind, half), await connectPass(kind, devices)];
+    const a = small!.grown as Grown;
+    const b = large!.grown as Grown;
+    const per = Object.fromEntries(
+      Object.keys(b).map((k) => [k, Math.round((b[k as keyof Grown] - a[k as keyof Grown]) / (devices - half))]),
+    ) as Grown;
+    pairs.push({ large: large!, per });
+  }
+  const med = (k: keyof Grown) => spread(pairs.map((p) => p.per[k]));
+  const one = (k: keyof Grown) => med(k).median;
   summary[kind] = {
-    ...large,
-    perDevice: { heap: per('heap'), heapTotal: per('heapTotal'), external: per('external'), rss: per('rss') },
+    ...pairs[pairs.length - 1]!.large,
+    perDevice: { heap: one('heap'), heapTotal: one('heapTotal'), external: one('external'), rss: one('rss') },
+    ...(n > 1 ? { perDeviceRss: med('rss'), perDeviceHeap: med('heap') } : {}),
+    rssParts: { young: one('young'), v8Old: one('v8Old'), native: one('native'), file: one('file') },
   };
 }
 

@@ -110,6 +110,42 @@ describe('the lean MQTT transport', () => {
   });
 });
 
+describe('reading', () => {
+  it('acknowledges events whose CONNACK and PUBACK arrive a byte at a time, devices reading in turn', async () => {
+    // Every plain TCP connection reads into one shared buffer: the bytes of a frame split across
+    // reads must be kept apart from the next read of another connection into the same buffer.
+    const trickle = (s: import('node:net').Socket, bytes: number[]) => {
+      for (const [i, b] of bytes.entries()) setTimeout(() => s.destroyed || s.write(Buffer.from([b])), 3 * (i + 1));
+    };
+    const server = createServer((s) => {
+      s.setNoDelay(true);
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      parser.on('packet', (p: mqttPacket.Packet) => {
+        if (p.cmd === 'connect') trickle(s, [0x20, 2, 0, 0]);
+        if (p.cmd === 'publish' && p.messageId !== undefined)
+          trickle(s, [0x40, 2, p.messageId >> 8, p.messageId & 255]);
+      });
+      s.on('data', (b) => parser.parse(b));
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closeBroker = async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+    };
+    const t = new LeanMqttTransport({ url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const devices = ['d1', 'd2', 'd3'];
+    const first = await Promise.all(
+      devices.map((d) => new Promise<Error | undefined>((r) => t.send(d, 'app', '{}', r))),
+    );
+    const second = await Promise.all(
+      devices.map((d) => new Promise<Error | undefined>((r) => t.send(d, 'app', '{"n":2}', r))),
+    );
+    expect([...first, ...second]).toEqual(new Array(6).fill(undefined));
+    expect(t.stats()).toMatchObject({ timeouts: 0, reconnects: 0 });
+    await t.close();
+  });
+});
+
 describe('destination spread', () => {
   it('spreads device connections over the target addresses on the target port', async () => {
     const broker = await Aedes.createBroker();

@@ -8,7 +8,7 @@
 import type { TimerHandle } from '../../core/clock.js';
 import { SendError, type SendDone } from '../types.js';
 import { DISCONNECT, DUP, PINGREQ, pubrelFrame, T } from './frames.js';
-import { InFlight, WAIT_ACK, WAIT_COMP, WRITTEN } from './inflight.js';
+import { EMPTY_RING, InFlight, WAIT_ACK, WAIT_COMP, WRITTEN } from './inflight.js';
 import type { Wire, WireEvents } from './wire.js';
 
 /** Not yet opened (waiting for a connect slot), opening, connected, closing by choice, closed. */
@@ -58,7 +58,9 @@ export interface LeanHost {
 export class LeanConnection implements WireEvents {
   state = State.Idle;
   wire: Wire | undefined;
-  readonly inflight = new InFlight();
+  /** Shared and empty until a message goes out; a device's is let go when it empties again
+   * (most devices have nothing in flight most of the time, and 100,000 of them are on one box). */
+  inflight: InFlight = EMPTY_RING;
   private nextId = 0;
   private lastSentAt = 0;
   private pingAt = 0;
@@ -102,13 +104,13 @@ export class LeanConnection implements WireEvents {
   send(frame: Buffer, qos: 0 | 1 | 2, id: number, done: SendDone): void {
     const now = this.host.now();
     if (this.state === State.Connected) {
-      this.wire!.write(frame);
+      this.wire!.send(frame);
       this.lastSentAt = now;
       if (qos === 0) {
         this.host.settled(this, done, undefined);
         return;
       }
-      this.inflight.push(id, now, done, frame, WAIT_ACK | WRITTEN);
+      this.ring().push(id, now, done, frame, WAIT_ACK | WRITTEN);
     } else {
       // offline: the link was up before, or an attempt failed; a first handshake is not an outage
       const offline = this.connectedOnce || this.attempt > 0;
@@ -116,11 +118,24 @@ export class LeanConnection implements WireEvents {
       if (limit && this.inflight.live >= limit.max) {
         if (limit.overflow === 'drop-newest') return this.host.queuedOffline?.(this, done);
         // the ring's head is always a live entry: holes are dropped as it moves
-        this.host.queuedOffline?.(this, this.inflight.take(this.inflight.head));
+        this.host.queuedOffline?.(this, this.take(this.inflight.head));
       }
       if (offline) this.host.queuedOffline?.(this, undefined);
-      this.inflight.push(id, now, done, frame, (qos === 0 ? QOS0 : WAIT_ACK) | (offline ? QUEUED : 0));
+      this.ring().push(id, now, done, frame, (qos === 0 ? QOS0 : WAIT_ACK) | (offline ? QUEUED : 0));
     }
+  }
+
+  private ring(): InFlight {
+    if (this.inflight === EMPTY_RING) this.inflight = new InFlight();
+    return this.inflight;
+  }
+
+  /** Takes slot k of the ring (the caller calls its completion); a device's emptied ring goes. */
+  private take(k: number): SendDone | undefined {
+    const q = this.inflight;
+    const done = q.take(k);
+    if (q.length === 0 && this.device) this.inflight = EMPTY_RING;
+    return done;
   }
 
   onOpen(): void {
@@ -128,23 +143,26 @@ export class LeanConnection implements WireEvents {
   }
 
   private write(b: Buffer): void {
-    this.wire?.write(b);
+    this.wire?.send(b);
     this.lastSentAt = this.host.now();
   }
 
-  onData(chunk: Buffer): void {
+  /** `chunk` may be the process's shared read buffer: what is kept of it is copied. */
+  onData(chunk: Buffer, length: number): void {
     let buf = chunk;
+    let end = length;
     if (this.rest) {
-      buf = Buffer.concat([this.rest, chunk]);
+      buf = Buffer.concat([this.rest, chunk.subarray(0, length)]);
+      end = buf.length;
       this.rest = undefined;
     }
     let o = 0;
-    while (o < buf.length) {
+    while (o < end) {
       let len = 0;
       let mul = 1;
       let i = o + 1;
       let complete = false;
-      while (i < buf.length) {
+      while (i < end) {
         const byte = buf[i++]!;
         len += (byte & 0x7f) * mul;
         if (!(byte & 0x80)) {
@@ -153,8 +171,8 @@ export class LeanConnection implements WireEvents {
         }
         mul *= 128;
       }
-      if (!complete || i + len > buf.length) {
-        this.rest = Buffer.from(buf.subarray(o));
+      if (!complete || i + len > end) {
+        this.rest = Buffer.from(buf.subarray(o, end));
         return;
       }
       this.frame(buf, o, i, i + len);
@@ -189,14 +207,16 @@ export class LeanConnection implements WireEvents {
     }
   }
 
+  // After a completion ran, read `this.inflight` again: the completion may have sent the next
+  // message into a new ring when this one emptied.
   private acked(id: number): void {
     const q = this.inflight;
     const k = q.length > 0 && q.ids[q.head] === id && q.done[q.head] ? q.head : q.find(id);
     if (k < 0) return; // late: its deadline already failed it
     const at = q.at[k]!;
-    const done = q.take(k)!;
+    const done = this.take(k)!;
     this.host.settled(this, done, undefined, this.waited(at));
-    if (this.finished && q.live === 0) this.end();
+    if (this.finished && this.inflight.live === 0) this.end();
   }
 
   /** What the event sent at `at` waited for a handshake, for flow control; NaN when it straddled a
@@ -244,7 +264,7 @@ export class LeanConnection implements WireEvents {
       this.refusal = `the broker refused the connection of ${this.clientId}: ${reason}`;
       this.failAll(new SendError(this.refusal, 'refused'));
       this.state = State.Closing;
-      this.wire?.destroy();
+      this.wire?.kill();
       return;
     }
     this.state = State.Connected;
@@ -275,7 +295,7 @@ export class LeanConnection implements WireEvents {
       q.stage[k] = stage | WRITTEN;
       if (stage & QOS0) {
         const at = q.at[k]!;
-        this.host.settled(this, q.take(k)!, undefined, this.waited(at));
+        this.host.settled(this, this.take(k)!, undefined, this.waited(at));
       }
     }
     if (again > 0) this.host.resent(again);
@@ -285,7 +305,7 @@ export class LeanConnection implements WireEvents {
   keepalive(now: number): void {
     if (this.state !== State.Connected || this.host.keepaliveMs <= 0) return;
     if (this.pingAt && now - this.pingAt > this.host.keepaliveMs) {
-      this.wire?.destroy();
+      this.wire?.kill();
       return;
     }
     if (now - this.lastSentAt >= this.host.keepaliveMs / 2) {
@@ -303,20 +323,20 @@ export class LeanConnection implements WireEvents {
     const from = patient ? this.connectedAt : 0;
     let n = 0;
     while (q.length > 0 && Math.max(q.at[q.head]!, from) <= deadline) {
-      const done = q.take(q.head);
+      const done = this.take(q.head);
       if (done) {
         n++;
         this.host.settled(this, done, err());
       }
     }
-    if (this.finished && q.live === 0 && n) this.end();
+    if (this.finished && this.inflight.live === 0 && n) this.end();
     return n;
   }
 
   failAll(err: Error): void {
     const q = this.inflight;
     while (q.length > 0) {
-      const done = q.take(q.head);
+      const done = this.take(q.head);
       if (done) this.host.settled(this, done, err);
     }
   }
@@ -332,8 +352,8 @@ export class LeanConnection implements WireEvents {
     if (this.state === State.Closing || this.state === State.Closed) return;
     const wasConnected = this.state === State.Connected;
     this.state = State.Closing;
-    if (wasConnected && this.inflight.live === 0) this.wire?.end(DISCONNECT);
-    else this.wire?.destroy();
+    if (wasConnected && this.inflight.live === 0) this.wire?.finish(DISCONNECT);
+    else this.wire?.kill();
     if (!this.wire) this.onClose(undefined);
   }
 

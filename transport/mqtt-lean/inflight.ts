@@ -126,3 +126,7 @@ export class InFlight {
     this.head = 0;
   }
 }
+
+/** The ring of a connection with nothing in flight, shared by all of them; frozen, so a write to
+ * it throws rather than leaking one connection's message into another's. */
+export const EMPTY_RING = Object.freeze(new InFlight()) as InFlight;

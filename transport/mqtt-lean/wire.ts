@@ -3,7 +3,7 @@
  * carrying one MQTT packet per binary message (subprotocol "mqtt", as MQTT over WebSocket
  * requires). The connection sees the same four calls whichever it is.
  */
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, Socket, type SocketConstructorOpts } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 
@@ -29,81 +29,43 @@ export interface WireOptions {
 
 export interface WireEvents {
   onOpen(): void;
-  onData(buf: Buffer): void;
+  /** Bytes `[0, length)` of `buf`, valid only during the call (a shared read buffer). */
+  onData(buf: Buffer, length: number): void;
   /** Once, whatever closed it; `err` when it failed. */
   onClose(err: Error | undefined): void;
 }
 
+/** Named apart from a socket's own methods: a plain TCP wire is the socket itself. */
 export interface Wire {
-  write(buf: Buffer): void;
+  send(buf: Buffer): void;
   /** Sends what is queued, then closes. */
-  end(last?: Buffer): void;
-  destroy(): void;
+  finish(last?: Buffer): void;
+  kill(): void;
 }
-
-/** The socket's wire, for the listeners below (shared by every socket: no closure per connection). */
-const OWNER = Symbol('leanWire');
-type OwnedSocket = Socket & { [OWNER]: SocketWire };
 
 /**
- * A TCP or TLS socket as a wire. Memory per connected device counts here (100,000 devices on one
- * machine): the listeners are module functions finding their wire through the socket, `on` rather
- * than `once` (which wraps each listener in a bound function and a state object), and the uncork
- * is one flush for every corked wire.
+ * Memory per connected device counts here (100,000 devices on one machine), so no closure per
+ * connection: the listeners are module functions that find their wire through the socket, `on`
+ * rather than `once` (which wraps each listener in a bound function and a state object), and the
+ * uncork is one flush for every corked wire.
  */
-class SocketWire implements Wire {
-  error: Error | undefined;
-  corked = false;
+interface Corkable {
+  corked: boolean;
+  readonly sock: Socket;
+}
 
-  constructor(
-    readonly sock: Socket,
-    readonly ev: WireEvents,
-    secure: boolean,
-  ) {
-    sock.setNoDelay(true);
-    (sock as OwnedSocket)[OWNER] = this;
-    // each of these is emitted once in a socket's life
-    sock.on(secure ? 'secureConnect' : 'connect', onConnect);
-    sock.on('data', onData);
-    sock.on('error', onError);
-    sock.on('close', onClose);
+// Frames written in one pass of the event loop leave in one write per socket: corked on the
+// first, uncorked once every socket's reads of the pass were handled (see flushCorked).
+function corkedWrite(w: Corkable, b: Buffer): void {
+  if (!w.corked) {
+    w.corked = true;
+    w.sock.cork();
+    corked.push(w);
+    if (corked.length === 1) setImmediate(flushCorked);
   }
-
-  // Frames written in one pass of the event loop leave in one write per socket: corked on the
-  // first, uncorked once every socket's reads of the pass were handled (see flushCorked).
-  write(b: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.sock.cork();
-      corked.push(this);
-      if (corked.length === 1) setImmediate(flushCorked);
-    }
-    this.sock.write(b);
-  }
-
-  end(last?: Buffer): void {
-    if (last) this.sock.end(last);
-    else this.sock.end();
-  }
-
-  destroy(): void {
-    this.sock.destroy();
-  }
+  w.sock.write(b);
 }
 
-function onConnect(this: OwnedSocket): void {
-  this[OWNER].ev.onOpen();
-}
-function onData(this: OwnedSocket, b: Buffer): void {
-  this[OWNER].ev.onData(b);
-}
-function onError(this: OwnedSocket, e: Error): void {
-  this[OWNER].error = e;
-}
-function onClose(this: OwnedSocket): void {
-  const w = this[OWNER];
-  w.ev.onClose(w.error);
-}
 /**
  * Wires with frames waiting. With shared connections an acknowledgement read on one socket frees
  * a window slot whose next event goes out on another (its device's connection): uncorked after
@@ -111,8 +73,8 @@ function onClose(this: OwnedSocket): void {
  * Flushed once the poll phase has run every socket's reads, each socket writes what all of them
  * freed in one go. One pending flush for all wires: no timer or closure per connection.
  */
-let corked: SocketWire[] = [];
-let spare: SocketWire[] = [];
+let corked: Corkable[] = [];
+let spare: Corkable[] = [];
 
 function flushCorked(): void {
   const ws = corked;
@@ -124,6 +86,116 @@ function flushCorked(): void {
     w.sock.uncork();
   }
   ws.length = 0;
+}
+
+/**
+ * Every plain TCP connection reads into this one buffer (net.Socket's `onread`): without it Node
+ * allocates a fresh 64 KiB backing store per read and shrinks it to what was read, for each of
+ * thousands of sockets. A read is parsed before the next can land (the connection copies the
+ * bytes of an incomplete frame), so one per process is enough.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(65_536);
+
+/**
+ * A plain TCP connection is its own wire: a net.Socket subclass, so no second object per
+ * connection and no property added to the socket to find it.
+ */
+class TcpWire extends Socket implements Wire, Corkable {
+  error: Error | undefined = undefined;
+  corked = false;
+  get sock(): Socket {
+    return this;
+  }
+
+  constructor(
+    readonly ev: WireEvents,
+    claim: ((sock: Socket) => void) | undefined,
+  ) {
+    // Node takes `onread` in the Socket constructor too (net.connect passes its options there);
+    // @types/node lists it only for net.connect
+    super({ onread: { buffer: READ_BUFFER, callback: onTcpRead } } as SocketConstructorOpts);
+    // claimed first: its owner is known when the connection's first bytes leave
+    claim?.(this);
+    this.on('connect', onTcpConnect);
+    this.on('error', onTcpError);
+    this.on('close', onTcpClose);
+  }
+
+  send(b: Buffer): void {
+    corkedWrite(this, b);
+  }
+
+  finish(last?: Buffer): void {
+    if (last) this.end(last);
+    else this.end();
+  }
+
+  kill(): void {
+    this.destroy();
+  }
+}
+
+function onTcpRead(this: TcpWire, n: number, buf: Buffer): void {
+  this.ev.onData(buf, n);
+}
+function onTcpConnect(this: TcpWire): void {
+  this.ev.onOpen();
+}
+function onTcpError(this: TcpWire, e: Error): void {
+  this.error = e;
+}
+function onTcpClose(this: TcpWire): void {
+  this.ev.onClose(this.error);
+}
+
+/** The TLS socket's wire, for the listeners below (shared by every socket). */
+const OWNER = Symbol('leanWire');
+type OwnedSocket = Socket & { [OWNER]: TlsWire };
+
+/** A TLS socket as a wire (tls.connect makes the socket, so the wire sits beside it). */
+class TlsWire implements Wire, Corkable {
+  error: Error | undefined;
+  corked = false;
+
+  constructor(
+    readonly sock: Socket,
+    readonly ev: WireEvents,
+  ) {
+    sock.setNoDelay(true);
+    (sock as OwnedSocket)[OWNER] = this;
+    // each of these is emitted once in a socket's life
+    sock.on('secureConnect', onTlsConnect);
+    sock.on('data', onTlsData);
+    sock.on('error', onTlsError);
+    sock.on('close', onTlsClose);
+  }
+
+  send(b: Buffer): void {
+    corkedWrite(this, b);
+  }
+
+  finish(last?: Buffer): void {
+    if (last) this.sock.end(last);
+    else this.sock.end();
+  }
+
+  kill(): void {
+    this.sock.destroy();
+  }
+}
+
+function onTlsConnect(this: OwnedSocket): void {
+  this[OWNER].ev.onOpen();
+}
+function onTlsData(this: OwnedSocket, b: Buffer): void {
+  this[OWNER].ev.onData(b, b.length);
+}
+function onTlsError(this: OwnedSocket, e: Error): void {
+  this[OWNER].error = e;
+}
+function onTlsClose(this: OwnedSocket): void {
+  const w = this[OWNER];
+  w.ev.onClose(w.error);
 }
 
 function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
@@ -138,20 +210,20 @@ function webSocketWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
   let error: Error | undefined;
   ws.binaryType = 'nodebuffer';
   ws.once('open', () => ev.onOpen());
-  ws.on('message', (b: Buffer) => ev.onData(b));
+  ws.on('message', (b: Buffer) => ev.onData(b, b.length));
   ws.on('error', (e) => {
     error = e;
   });
   ws.once('close', () => ev.onClose(error));
   return {
-    write: (b) => {
+    send: (b) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(b);
     },
-    end: (last) => {
+    finish: (last) => {
       if (last && ws.readyState === WebSocket.OPEN) ws.send(last);
       ws.close();
     },
-    destroy: () => ws.terminate(),
+    kill: () => ws.terminate(),
   };
 }
 
@@ -167,27 +239,22 @@ function claimed(secure: boolean, claim: (sock: Socket) => void) {
 }
 
 export function openWire(t: WireTarget, o: WireOptions, ev: WireEvents): Wire {
-  const sock = openSocket(t, o);
-  if (sock && o.claim) o.claim(sock);
-  return sock ? new SocketWire(sock, ev, t.protocol === 'mqtts') : webSocketWire(t, o, ev);
-}
-
-function openSocket(t: WireTarget, o: WireOptions): Socket | undefined {
   const local = o.localAddress ? { localAddress: o.localAddress } : {};
-  switch (t.protocol) {
-    case 'mqtt':
-      return netConnect({ host: t.host, port: t.port, ...local });
-    case 'mqtts':
-      return tlsConnect({
-        host: t.host,
-        port: t.port,
-        ...(isIP(t.host) ? {} : { servername: t.host }),
-        rejectUnauthorized: !o.insecureTls,
-        ...(o.ca ? { ca: o.ca } : {}),
-        ...(o.cert ? { cert: o.cert, key: o.key } : {}),
-        ...local,
-      });
-    default:
-      return undefined;
+  if (t.protocol === 'mqtt') {
+    const wire = new TcpWire(ev, o.claim);
+    wire.connect({ host: t.host, port: t.port, noDelay: true, ...local });
+    return wire;
   }
+  if (t.protocol !== 'mqtts') return webSocketWire(t, o, ev);
+  const sock = tlsConnect({
+    host: t.host,
+    port: t.port,
+    ...(isIP(t.host) ? {} : { servername: t.host }),
+    rejectUnauthorized: !o.insecureTls,
+    ...(o.ca ? { ca: o.ca } : {}),
+    ...(o.cert ? { cert: o.cert, key: o.key } : {}),
+    ...local,
+  });
+  o.claim?.(sock);
+  return new TlsWire(sock, ev);
 }
