@@ -21,7 +21,7 @@ const benches = [
   ['mqtt-profile', [dist('mqtt-profile.js')]],
   ['http-ratio', [dist('http-ratio.js')]],
   ['connect-rate', [dist('connect-rate.js')]],
-  ['connections', ['--expose-gc', dist('connections.js'), '--devices', '18000']],
+  ['connections', ['--expose-gc', dist('connections.js'), '--devices', '18000', '--rounds', '3']],
   ['https-connections', [dist('https-connections.js'), '--devices', '4000']],
   ['endpoint', [dist('endpoint.js'), '--seconds', '5']],
   ['metrics-overhead', [dist('metrics-overhead.js'), '--pairs', '3']],

@@ -102,18 +102,26 @@ function memoryRow(results: Results): string[] {
     clientRssBytesPerDevice?: number;
     clientHeapBytesPerDevice?: number;
     perDevice?: { heap: number; rss: number };
+    perDeviceRss?: Spread;
+    rssParts?: { young: number; v8Old: number; native: number; file: number };
   };
   const lean = s?.lean as Kind | undefined;
   const socket = s?.socket as Kind | undefined;
   const kb = (b: number | undefined) => (b === undefined ? '-' : `${n(b / 1024, 1)} KB`);
+  const kbs = (x: Spread) => (x.n > 1 ? `${kb(x.median)} (${kb(x.min)}-${kb(x.max)} over ${x.n} pairs)` : kb(x.median));
   // One more connected device's cost (two fleet sizes subtracted); the average also carries the process's once-only growth.
   const rss = lean?.perDevice?.rss ?? lean?.clientRssBytesPerDevice;
+  const parts = lean?.rssParts
+    ? `: V8 heap ${kb(lean.rssParts.v8Old)}, native ${kb(lean.rssParts.native)}, young generation ${kb(lean.rssParts.young)}`
+    : '';
   const now = lean?.perDevice
-    ? `lean: ${kb(lean.perDevice.heap)} heap, ${kb(lean.perDevice.rss)} RSS per device (average with the process's once-only growth: ${kb(lean.clientRssBytesPerDevice)} RSS)`
+    ? `lean: ${kb(lean.perDevice.heap)} heap, ${lean.perDeviceRss ? kbs(lean.perDeviceRss) : kb(lean.perDevice.rss)} RSS per device${parts} (average with the process's once-only growth: ${kb(lean.clientRssBytesPerDevice)} RSS)`
     : lean
       ? `lean: ${kb(lean.clientHeapBytesPerDevice)} heap, ${kb(lean.clientRssBytesPerDevice)} RSS`
       : '-';
-  const floor = socket?.perDevice ? `; a bare Node socket ${kb(socket.perDevice.rss)} RSS per device` : '';
+  const floor = socket?.perDevice
+    ? `; a bare Node socket ${socket.perDeviceRss ? kbs(socket.perDeviceRss) : kb(socket.perDevice.rss)} RSS per device`
+    : '';
   return [
     'Per connected MQTT device, client side',
     '12.7 KB heap, 20.8 KB RSS; broker 22.9 KB RSS',
