@@ -43,12 +43,13 @@ export class Deadlines {
   }
 
   /** Runs the event's callback once; false when it had already expired (the late ack is dropped). */
-  settle(d: Deadline, err: Error | undefined): boolean {
+  settle(d: Deadline, err: Error | undefined, queuedMs?: number): boolean {
     const k = d & (this.at.length - 1);
     const done = this.done[k];
     if (!done || this.ticket[k] !== d) return false;
     this.done[k] = undefined;
-    done(err);
+    if (queuedMs === undefined) done(err);
+    else done(err, queuedMs);
     return true;
   }
 

@@ -21,7 +21,7 @@ export { presenceTopic };
 export type { MqttTransportOptions } from './options.js';
 
 function newConn(id: string, client: MqttClient): Conn {
-  return { id, client, pending: 0, finished: false, closedOnce: false, ending: false, offline: [] };
+  return { id, client, pending: 0, finished: false, closedOnce: false, ending: false, offline: [], closedAt: 0 };
 }
 
 /** A connection, how many of its events are still unsettled (queued offline included), and the
@@ -37,6 +37,8 @@ interface Conn {
   /** The run ends it: its close is no outage. */
   ending: boolean;
   offline: Waiting[];
+  /** When its link was last lost: an event sent before and acknowledged after is no latency sample. */
+  closedAt: number;
 }
 
 export class MqttTransport implements Transport {
@@ -54,13 +56,15 @@ export class MqttTransport implements Transport {
   private unsettled = 0;
   private onSettled: (() => void) | undefined;
   private closingAll: Promise<void> | undefined;
+  private readonly now: () => number;
 
   constructor(private readonly opts: MqttTransportOptions) {
     this.target = parseMqttTarget(opts.url);
     this.qos = opts.qos ?? 1;
     this.clients = new MqttClients(opts, this.target, this.counters);
     const clock = opts.clock ?? systemClock;
-    this.outages = new OutageLog(() => clock.now());
+    this.now = () => clock.now();
+    this.outages = new OutageLog(this.now);
     const timeout = opts.ackTimeoutMs ?? 30_000;
     this.deadlines = new Deadlines(
       timeout,
@@ -106,6 +110,7 @@ export class MqttTransport implements Transport {
     const id = conn.id || conn.client.options.clientId || '';
     conn.client.on('close', () => {
       conn.closedOnce = true;
+      conn.closedAt = this.now();
       atDrop = conn.pending - conn.offline.length;
       if (!conn.ending) this.outages.down(id);
     });
@@ -114,7 +119,8 @@ export class MqttTransport implements Transport {
       this.outages.up(id);
       this.outages.resent(atDrop);
       atDrop = 0;
-      for (const q of conn.offline.splice(0)) this.publish(conn, q.topic, q.payload, q.done);
+      // they waited out the outage: no latency sample either
+      for (const q of conn.offline.splice(0)) this.publish(conn, q.topic, q.payload, q.done, true);
     });
   }
 
@@ -151,18 +157,25 @@ export class MqttTransport implements Transport {
     this.publish(conn, to, payload, done);
   }
 
-  /** Hands one report to mqtt.js, its acknowledgement deadline running from now. */
-  private publish(conn: Conn, topic: string, payload: string, done: SendDone): void {
+  /** Hands one report to mqtt.js, its acknowledgement deadline running from now. One that
+   * straddled a lost link (sent while it was down, queued offline, or resent by mqtt.js after the
+   * reconnect) is settled with a NaN wait, as the lean client does: its latency measures the
+   * outage (Karn's rule). mqtt.js emits 'connect' only after replaying its store, so the close
+   * is the mark, not the reconnect. */
+  private publish(conn: Conn, topic: string, payload: string, done: SendDone, straddled = false): void {
     const d: Deadline = this.deadlines.add(done);
+    const sentAt = this.now();
+    const whileDown = straddled || (conn.closedOnce && !conn.client.connected);
     conn.client.publish(topic, payload, { qos: this.qos }, (err) => {
       conn.pending--;
-      this.settle(d, err ? new SendError(err.message, 'network') : undefined);
+      const lost = whileDown || sentAt < conn.closedAt;
+      this.settle(d, err ? new SendError(err.message, 'network') : undefined, lost ? Number.NaN : undefined);
       if (conn.finished && conn.pending === 0) this.end(conn.id, conn);
     });
   }
 
-  private settle(d: Deadline, err: Error | undefined): void {
-    if (this.deadlines.settle(d, err) && --this.unsettled === 0) this.onSettled?.();
+  private settle(d: Deadline, err: Error | undefined, queuedMs?: number): void {
+    if (this.deadlines.settle(d, err, queuedMs) && --this.unsettled === 0) this.onSettled?.();
   }
 
   /** Ends the device's connection once every event of it is acknowledged: ending while still
