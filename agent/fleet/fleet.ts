@@ -12,10 +12,11 @@ import { positionsOf, where } from '../scenario/positions.js';
 export { compileDelay };
 import { MODELS, platformDef } from '../platforms/registry.js';
 import type { LifecycleModel, Traits } from '../lifecycle/model.js';
-import { deviceRng, type Rng } from '../../core/rng.js';
 import type { AppSpec, CohortSpec, Scenario } from '../scenario/schema.js';
-import { sample } from '../../core/delay.js';
 import { arrivalFunction } from './arrivals.js';
+import { CohortDevices, deviceId } from './cohort-devices.js';
+
+export { deviceId };
 
 export interface DeviceSpec {
   /** Position in the whole fleet (cohort order, then number); shards split on it. */
@@ -46,31 +47,6 @@ export function scaleCounts(counts: readonly number[], total: number): number[] 
     left--;
   }
   return out;
-}
-
-export function deviceId(prefix: string, n: number): string {
-  // joined, not concatenated: a concatenation of 13 characters or more is a rope that the first
-  // hash of the id flattens into a copy (twice the memory per device, and garbage at a fleet's start)
-  return [prefix, String(n).padStart(6, '0')].join('-');
-}
-
-function pickWeighted(weights: Record<string, number>, rng: Rng): string {
-  const entries = Object.entries(weights).sort(([a], [b]) => a.localeCompare(b));
-  const total = entries.reduce((s, [, w]) => s + w, 0);
-  let x = rng.next() * total;
-  for (const [k, w] of entries) {
-    if (x < w) return k;
-    x -= w;
-  }
-  return entries[entries.length - 1]![0];
-}
-
-/** Device-level traits, drawn in a fixed order from the device's own Rng: the OS version, then
- * the two draws every platform's device traits take (agent/platforms/platform.ts). */
-export function deviceTraits(cohort: CohortSpec, rng: Rng): Traits {
-  const osMajor = Number(pickWeighted(cohort.osVersions ?? { '99': 1 }, rng));
-  const draws = [rng.next(), rng.next()] as const;
-  return { platform: cohort.platform, osMajor, ...platformDef(cohort.platform).deviceTraits(cohort, draws) };
 }
 
 /** Traits of one app on one device: the device's, the app's, and what follows from both. */
@@ -128,29 +104,17 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
     const apps = cohort.apps
       ? scenario.apps.filter((a) => cohort.apps!.includes(a.id))
       : scenario.apps.filter((a) => a.platforms.includes(cohort.platform));
-    const arrival = compileDelay(cohort.arrival);
     const first = (perPrefix.get(prefix) ?? 0) + 1;
     const n = counts[ci]!;
     perPrefix.set(prefix, first + n - 1);
     const firstIndex = index;
     index += n;
-    // devices with equal traits share one object (a cohort has a handful of combinations)
-    const pool = new Map<string, Traits>();
-    const make = (k: number): DeviceSpec => {
-      const id = deviceId(prefix, first + k);
-      const rng = deviceRng(seed, id);
-      const drawn = deviceTraits(cohort, rng);
-      const key = Object.values(drawn).join('|');
-      let traits = pool.get(key);
-      if (!traits) pool.set(key, (traits = drawn));
-      const sampled = sample(arrival, rng);
-      const arrivalMs = arrivalOf ? arrivalOf(firstIndex + k) : sampled;
-      return { index: firstIndex + k, id, cohort: cohort.name, platform: cohort.platform, traits, arrivalMs, apps };
-    };
+    const maker = new CohortDevices(cohort, seed, firstIndex, first, apps, arrivalOf);
+    const make = (k: number): DeviceSpec => maker.make(k);
     const keep = (k: number) => {
       if (opts.cohorts && !opts.cohorts.includes(cohort.name)) return false;
       if (opts.shard && (firstIndex + k) % opts.shard.count !== opts.shard.index) return false;
-      return opts.onlyDevice === undefined || deviceId(prefix, first + k) === opts.onlyDevice;
+      return opts.onlyDevice === undefined || maker.idOf(k) === opts.onlyDevice;
     };
     // a trace of one device needs the quota choice of its own cohort only
     const wanted =
