@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pidCpuSplitUs, pidRss } from './method/cpu.js';
+import { OwnerAfterLastEvent } from './method/after-last-event.js';
 import { ConnectedWatch } from './method/connected.js';
 import { startRecord } from './method/output.js';
 import { argOf } from './method/stats.js';
@@ -91,6 +92,7 @@ try {
   await new Promise((r) => setTimeout(r, 2_000)); // the brokers fork and listen
   const serveBase = treeRss(s.child.pid!);
   const watch = new ConnectedWatch(http).start();
+  const afterLast = new OwnerAfterLastEvent(http, s.child.pid!).start();
   const t0 = performance.now();
   const run = spawn(
     process.execPath,
@@ -133,6 +135,7 @@ try {
   clearTimeout(limit);
   clearInterval(sampler);
   watch.stop();
+  const reads = afterLast.stop();
   const seconds = (performance.now() - t0) / 1000;
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
     verdict: string;
@@ -152,6 +155,7 @@ try {
     events: report.events.acked,
     failed: report.events.failed,
     seconds: Math.round(seconds),
+    ...reads,
     serveRssBytesPerDevice: Math.round(peak.serveRss / Math.max(1, peak.connected)),
     runRssBytesPerDevice: Math.round(peak.runRss / Math.max(1, peak.connected)),
   };

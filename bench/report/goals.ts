@@ -144,6 +144,10 @@ function scaleRow(results: Results): string[] {
           s.cpuUsPerConnect
             ? `; ${n(s.cpuUsPerConnect as number)} µs CPU per connect (all processes, events meanwhile included) on ${s.coresUsed} cores`
             : ''
+        }${
+          s.readOwnerCpuSeconds !== undefined
+            ? `; after the last event, ${s.readSeconds} s to the run's end, ${s.readOwnerCpuSeconds} s of the owner's CPU (reconcile reads)`
+            : ''
         }`
       : '-',
     '-',
