@@ -49,21 +49,23 @@ export function leftItsTable(p: PairState, simNow: number): boolean {
 
 export function listDevices(store: TallyStore, appId: string, f: DeviceFilter): DevicePage {
   const simNow = f.at ?? store.simNow;
-  const matches: PairState[] = [];
-  const pairs = store.devicesOf(appId);
-  if (pairs) {
-    for (const p of pairs) {
-      if (f.status !== undefined && p.status !== f.status) continue;
-      if (f.state !== undefined && p.state !== f.state) continue;
-      if (f.platform !== undefined && p.platform !== f.platform) continue;
-      if (f.after !== undefined && p.deviceId <= f.after) continue;
-      if (!f.includeExpired && leftItsTable(p, simNow)) continue;
-      matches.push(p);
+  // Keyset pagination by device id: stable while events keep arriving, unlike offsets. One more
+  // match than the page holds says whether there is a next page.
+  const { rows, from } = store.devicesInOrder(appId, f.after);
+  const page: PairState[] = [];
+  let more = false;
+  for (let i = from; i < rows.length; i++) {
+    const p = rows[i]!;
+    if (f.status !== undefined && p.status !== f.status) continue;
+    if (f.state !== undefined && p.state !== f.state) continue;
+    if (f.platform !== undefined && p.platform !== f.platform) continue;
+    if (!f.includeExpired && leftItsTable(p, simNow)) continue;
+    if (page.length === f.limit) {
+      more = true;
+      break;
     }
+    page.push(p);
   }
-  // Keyset pagination by device id: stable while events keep arriving, unlike offsets.
-  matches.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
-  const page = matches.slice(0, f.limit);
   const devices = page.map((p) => ({
     deviceId: p.deviceId,
     platform: p.platform,
@@ -74,7 +76,7 @@ export function listDevices(store: TallyStore, appId: string, f: DeviceFilter): 
     appVersion: p.appVersion,
     jobId: p.jobId,
   }));
-  return { appId, devices, next: matches.length > f.limit ? page[page.length - 1]!.deviceId : null };
+  return { appId, devices, next: more ? page[page.length - 1]!.deviceId : null };
 }
 
 export interface DeviceHistory {

@@ -9,6 +9,7 @@
 import type { Platform } from '../protocol/catalogue/catalogue.js';
 import { isEventField, shortName, type StatusEvent } from '../protocol/event.js';
 import { TallyBook, type AppTallies } from '../protocol/tally.js';
+import { AppPairs } from './app-pairs.js';
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'stale';
 
@@ -91,7 +92,7 @@ function entryOf(e: StatusEvent, receivedAt: number): HistoryEntry {
 
 export class TallyStore {
   /** appId -> deviceId -> latest. Two map lookups instead of a concatenated key per event. */
-  private readonly apps = new Map<string, Map<string, PairState>>();
+  private readonly apps = new Map<string, AppPairs<PairState>>();
   readonly tallies = new TallyBook();
   /** Per platform across every app (the pseudo app "*"). */
   private readonly fleet = new TallyBook();
@@ -113,7 +114,7 @@ export class TallyStore {
   ingest(e: StatusEvent, receivedAt = 0): IngestOutcome {
     let devices = this.apps.get(e.appId);
     if (!devices) {
-      devices = new Map();
+      devices = new AppPairs();
       this.apps.set(e.appId, devices);
     }
     const prev = devices.get(e.deviceId);
@@ -155,7 +156,7 @@ export class TallyStore {
     } else {
       this.tallies.add(e.appId, e.platform, e.status, e.state, 1);
       this.fleet.add(ALL_APPS, e.platform, e.status, e.state, 1);
-      devices.set(e.deviceId, {
+      devices.add({
         deviceId: e.deviceId,
         platform: e.platform,
         seq: e.seq,
@@ -209,6 +210,13 @@ export class TallyStore {
     return this.apps.get(appId)?.values();
   }
 
+  /** The pairs of one app ascending by device id (the listing's keyset order), and where a page after `after` starts. */
+  devicesInOrder(appId: string, after?: string): { rows: readonly PairState[]; from: number } {
+    const devices = this.apps.get(appId);
+    if (!devices) return { rows: [], from: 0 };
+    return { rows: devices.inOrder(), from: after === undefined ? 0 : devices.firstAfter(after) };
+  }
+
   pair(appId: string, deviceId: string): PairState | undefined {
     return this.apps.get(appId)?.get(deviceId);
   }
@@ -222,11 +230,11 @@ export class TallyStore {
   restorePair(appId: string, p: PairState): void {
     let devices = this.apps.get(appId);
     if (!devices) {
-      devices = new Map();
+      devices = new AppPairs();
       this.apps.set(appId, devices);
     }
     if (devices.has(p.deviceId)) throw new Error(`snapshot lists ${appId}/${p.deviceId} twice`);
-    devices.set(p.deviceId, p);
+    devices.add(p);
     this.tallies.add(appId, p.platform, p.status, p.state, 1);
     this.fleet.add(ALL_APPS, p.platform, p.status, p.state, 1);
     this.pairCount++;
