@@ -129,6 +129,45 @@ describe('CalendarQueue', () => {
     expect(drain(new CalendarQueue(5_000, origin, 250, 1 << 8))).toEqual(want);
   });
 
+  it('a fleet coming online at one moment, device by device: the same order, and no deep side heap', () => {
+    // as the simulator does: a device comes online (its first event pushed) when it comes before
+    // the queue's earliest entry. The first device empties the queue; the wheel must not turn to
+    // its next event, before which the events of every device after it lie
+    const origin = Date.parse('2026-01-01T00:00:00Z');
+    const online = (q: Queue, before: (t: number, id: number) => boolean, side = () => 0) => {
+      const r = new Rng('online');
+      const out: string[] = [];
+      let deepest = 0;
+      let id = 0;
+      while (id < 3_000 || q.size > 0) {
+        if (id < 3_000 && before(origin, id)) {
+          q.push(origin + (id % 3 ? 0 : 40 + Math.floor(r.next() * 5_000)), id++);
+          continue;
+        }
+        const t = q.peekTime()!;
+        const top = q.peekId()!;
+        out.push(`${t}:${top}`);
+        if (t - origin > 3_600_000) q.pop();
+        else q.replaceTop(t + 1 + Math.floor(r.next() * 600_000), top);
+        deepest = Math.max(deepest, side());
+      }
+      return { out, deepest };
+    };
+    const heap = new TimeHeap();
+    const want = online(heap, (t, id) => {
+      const top = heap.peekTime();
+      return top === undefined || t < top || (t === top && id < heap.peekId()!);
+    });
+    const q = new CalendarQueue(3_000, origin, 250, 1 << 12);
+    const got = online(
+      q,
+      (t, id) => q.before(t, id),
+      () => (q as unknown as { side: { size: number } }).side.size,
+    );
+    expect(got.out).toEqual(want.out);
+    expect(got.deepest).toBeLessThan(50);
+  });
+
   it('empty, it answers undefined and fills again', () => {
     const q = new CalendarQueue(4, 0, 10, 8);
     expect(q.peekTime()).toBeUndefined();

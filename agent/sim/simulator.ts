@@ -130,10 +130,7 @@ export class Simulator extends DeviceEvents {
   /** Whether the next device to arrive comes before the heap's earliest event (by time, then id). */
   private arrivalDue(): boolean {
     const a = this.arrivalOrder;
-    if (a.pos < 0) return false;
-    if (this.heap.size === 0) return true;
-    const t = this.heap.peekTime()!;
-    return a.at < t || (a.at === t && a.pos < this.heap.peekId()!);
+    return a.pos >= 0 && this.heap.before(a.at, a.pos);
   }
 
   /** The next device in arrival order comes online (an event that reports nothing by itself). */
