@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BASELINE, baselineDist } from './baseline-build.js';
+import { devicesScenarioText } from './devices-scenario.js';
 import { selfCpuUs } from './method/cpu.js';
 import { startRecord } from './method/output.js';
 
@@ -22,21 +23,6 @@ const argText = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-
-function scenarioText(apps: number): string {
-  const list = ['com.acme.mail', 'com.acme.vpn', 'com.acme.notes'].slice(0, Math.max(1, Math.min(3, apps)));
-  return `
-name: devices-bench
-seed: 5
-apps:
-${list.map((id) => `  - { id: ${id}, version: 1.0.0, ios: { kind: vpp } }`).join('\n')}
-cohorts:
-  - { name: ios, platform: ios, count: 250, supervised: 0.8 }
-  - { name: android, platform: android, count: 250 }
-  - { name: windows, platform: windows, count: 250 }
-  - { name: dme, platform: dme, count: 250, method: 0.8 }
-`;
-}
 
 function heap(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -92,7 +78,7 @@ async function pass(dist: string, side: string, devices: number, apps: number): 
   const { buildFleet } = await load('agent/fleet/fleet.js');
   const { parseScenario } = await load('agent/scenario/load.js');
   const { Simulator } = await load('agent/sim/simulator.js');
-  const scenario = parseScenario(scenarioText(apps), 'devices-bench.yaml');
+  const scenario = parseScenario(devicesScenarioText(apps), 'devices-bench.yaml');
   const t0Sim = Date.parse(scenario.startTime);
   const h0 = heap();
   const fleet = buildFleet(scenario, { devices });

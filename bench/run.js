@@ -17,6 +17,7 @@ if (!existsSync(dist('report/render.js'))) {
 const only = process.argv.slice(2);
 const benches = [
   ['devices', ['--expose-gc', '--max-old-space-size=8192', dist('devices.js'), '--devices', '1000000']],
+  ['devices-parallel', [dist('devices-parallel.js'), '--devices', '1000000']],
   ['mqtt-ratio', [dist('mqtt-ratio.js')]],
   ['mqtt-profile', [dist('mqtt-profile.js')]],
   ['http-ratio', [dist('http-ratio.js')]],

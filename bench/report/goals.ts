@@ -96,6 +96,25 @@ function simRow(results: Results): string[] {
   ];
 }
 
+// the issue's aim is the whole fleet's rate, so across cores it is judged per wall second (the load beside it)
+function simCoresRow(results: Results): string[] {
+  const s = sum(results, 'devices-parallel');
+  const tps = s?.transitionsPerSec as Spread | undefined;
+  const one = s?.oneThreadTransitionsPerSec as Spread | undefined;
+  const cpu = s?.transitionsPerCpuSec as Spread | undefined;
+  const loads = s?.loads as Spread | undefined;
+  return [
+    `Simulator alone, 1,000,000 devices, ${s?.shards ?? 'K'} shards on as many worker threads`,
+    'not measured',
+    tps
+      ? `${sp(tps, 0, '/s')} wall-clock, ${sp(cpu, 0)} per CPU-second; shards add up exactly: ${s?.shardsAddUp}; load ${sp(loads, 1)}`
+      : '-',
+    one ? `one thread ${sp(one, 0, '/s')}` : '-',
+    '>= 2,000,000/s',
+    tps ? verdict(tps.median >= 2_000_000 && s?.shardsAddUp === true) : '-',
+  ];
+}
+
 function memoryRow(results: Results): string[] {
   const s = sum(results, 'connections');
   type Kind = {
@@ -163,6 +182,6 @@ export function goalsTable(results: Results): string {
 
 ${table(
   ['Figure', 'When the issue was filed', 'Now', 'Baseline in the same run', 'Aim', 'Verdict'],
-  [mqttRow, httpRow, connectRow, endpointRow, simRow, memoryRow, scaleRow].map((f) => f(results)),
+  [mqttRow, httpRow, connectRow, endpointRow, simRow, simCoresRow, memoryRow, scaleRow].map((f) => f(results)),
 )}`;
 }
