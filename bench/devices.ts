@@ -46,6 +46,9 @@ interface PassResult {
   hops?: number;
   hopsPerCpuSec?: number;
   runMs: number;
+  /** Building the fleet and constructing the simulator (before the first step): wall and CPU ms. */
+  buildMs: number;
+  buildCpuMs: number;
 }
 
 type Sim = {
@@ -81,8 +84,12 @@ async function pass(dist: string, side: string, devices: number, apps: number): 
   const scenario = parseScenario(devicesScenarioText(apps), 'devices-bench.yaml');
   const t0Sim = Date.parse(scenario.startTime);
   const h0 = heap();
+  const b0 = performance.now();
+  const bc0 = selfCpuUs();
   const fleet = buildFleet(scenario, { devices });
   const sim: Sim = new Simulator(fleet, { startMs: t0Sim, seed: scenario.seed });
+  const buildMs = performance.now() - b0;
+  const buildCpuMs = (selfCpuUs() - bc0) / 1000;
   const step = stepper(sim);
   const h1 = heap();
   const t1 = performance.now();
@@ -113,6 +120,8 @@ async function pass(dist: string, side: string, devices: number, apps: number): 
     transitionsPerSec: Math.round(transitions / (ran / 1000)),
     transitionsPerCpuSec: Math.round(transitions / cpuSec),
     runMs: Math.round(ran),
+    buildMs: Math.round(buildMs),
+    buildCpuMs: Math.round(buildCpuMs),
   };
 }
 
@@ -163,7 +172,7 @@ async function main(): Promise<void> {
     devices: max,
     apps,
     baseline: base ? BASELINE : 'not built',
-    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Memory is the JS heap plus typed-array storage (heapUsed + arrayBuffers). Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second (reported steps, wall and per CPU-second of the process) from the first step to the end, arrivals included (hops: every model transition taken, silent ones too, from the coverage counts), stepping with next() where the simulator has it (no object per step), pop() on the baseline. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
+    how: `A four-platform fleet of N devices, no network; each pass in its own process with the GC exposed. Memory is the JS heap plus typed-array storage (heapUsed + arrayBuffers). Waiting: fleet built and simulator constructed; online: every device arrived with its first steps reported; transitions per second (reported steps, wall and per CPU-second of the process) from the first step to the end, arrivals included; build: the fleet built and the simulator constructed, before the first step (wall and CPU ms) (hops: every model transition taken, silent ones too, from the coverage counts), stepping with next() where the simulator has it (no object per step), pop() on the baseline. The baseline is the simulator at commit ${BASELINE.slice(0, 10)} (before the device agent), built into a temp dir. Command: \`node dist/bench/devices.js --devices ${max}\`.`,
   });
   const passes: PassResult[] = [];
   for (const n of [100_000, max].filter((v, i, a) => v <= max && a.indexOf(v) === i)) {
@@ -185,6 +194,8 @@ async function main(): Promise<void> {
     hopsPerCpuSec: cur?.hopsPerCpuSec,
     bytesPerIdleDevice: cur?.bytesPerWaitingDevice,
     bytesPerArrivedDevice: cur?.bytesPerOnlineDevice,
+    buildMs: cur?.buildMs,
+    buildCpuMs: cur?.buildCpuMs,
     ...(old
       ? {
           baseline: {
