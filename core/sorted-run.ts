@@ -5,6 +5,25 @@
  * a big one (a fleet coming online at once) is sorted by one exact number per entry with the
  * engine's native sort, no comparator.
  */
+import { RadixOrder } from './radix-order.js';
+
+/** Runs up to this long have their keys insertion-sorted (a native sort's call costs more). */
+const SHORT = 64;
+/** Runs at least this long whose keys fit 32 bits are radix-sorted. */
+const LONG = 256;
+
+function insertionSortKeys(keys: Float64Array, k: number): void {
+  for (let j = 1; j < k; j++) {
+    const x = keys[j]!;
+    let m = j - 1;
+    while (m >= 0 && keys[m]! > x) {
+      keys[m + 1] = keys[m]!;
+      m--;
+    }
+    keys[m + 1] = x;
+  }
+}
+
 export class SortedRun {
   t = new Float64Array(1024);
   i = new Int32Array(1024);
@@ -16,6 +35,7 @@ export class SortedRun {
   private sb = new Int32Array(1024);
   private keys = new Float64Array(1024);
   private order = new Int32Array(1024);
+  private readonly radix = new RadixOrder();
 
   /** Room for `n` entries (keeps the first ones). */
   grow(n: number): void {
@@ -57,13 +77,15 @@ export class SortedRun {
     }
     if (sorted) return;
     if (k <= 24) this.insertionSort(k);
-    else if (!ints || !this.keySort(k, min, max, idSpan)) this.comparatorSort(k);
+    else if (!ints || !((k >= LONG && this.radixSort(k, min, max, idSpan)) || this.keySort(k, min, max, idSpan)))
+      this.comparatorSort(k);
   }
 
   /**
    * Sorts the run by one exact number per entry, ((time - min) * idSpan + id) * runSpan + its
-   * place, with the engine's native sort (no comparator), then moves each entry to its rank.
-   * Whole-ms times a bucket apart leave ample bits. False when the key would not be exact.
+   * place (one array of keys, insertion-sorted when short, else with the engine's native sort, no
+   * comparator), then moves each entry to its rank. Whole-ms times a bucket apart leave ample
+   * bits. False when the key would not be exact.
    */
   private keySort(k: number, min: number, max: number, span: number): boolean {
     const runSpan = 2 ** Math.ceil(Math.log2(Math.max(2, k)));
@@ -72,10 +94,27 @@ export class SortedRun {
     const T = this.t;
     const I = this.i;
     for (let j = 0; j < k; j++) keys[j] = ((T[j]! - min) * span + I[j]!) * runSpan + j;
-    const sorted = keys.subarray(0, k).sort();
+    if (k <= SHORT) insertionSortKeys(keys, k);
+    else keys.subarray(0, k).sort();
     const order = this.order;
-    for (let j = 0; j < k; j++) order[j] = sorted[j]! % runSpan;
+    // the place is the key's low bits: runSpan is a power of two, so this is exact (and no fmod)
+    for (let j = 0; j < k; j++) {
+      const key = keys[j]!;
+      order[j] = key - Math.floor(key / runSpan) * runSpan;
+    }
     this.permute(k, order);
+    return true;
+  }
+
+  /** A long run by one 32-bit key per entry, (time - min) * idSpan + id, radix-sorted; false when the key would not fit. */
+  private radixSort(k: number, min: number, max: number, span: number): boolean {
+    const bits = Math.ceil(Math.log2((max - min + 1) * span));
+    if (bits > 32) return false;
+    const keys = this.radix.keys(k);
+    const T = this.t;
+    const I = this.i;
+    for (let j = 0; j < k; j++) keys[j] = (T[j]! - min) * span + I[j]!;
+    this.permute(k, this.radix.order(k, bits));
     return true;
   }
 
