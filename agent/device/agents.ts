@@ -12,6 +12,7 @@
  * DeviceFacts for the device `current` points at.
  */
 import { sampleFrom, type Delay } from '../../core/delay.js';
+import { RECORDS_AT, recordBuffer } from '../../core/record-buffer.js';
 import { type KeyHead, RngSlots, unitAt } from '../../core/rng.js';
 import type { CNode, CTrans } from '../lifecycle/compile.js';
 import type { Cursor, DeviceFacts } from '../lifecycle/engine.js';
@@ -83,16 +84,16 @@ export class DeviceAgents implements DeviceFacts {
     this.u = new Uint32Array(0);
     this.b = new Uint8Array(0);
     this.h = new Uint16Array(0);
-    this.view(new ArrayBuffer(this.cap * BYTES));
+    this.view(recordBuffer(this.cap * BYTES), this.cap * BYTES);
     this.rng = new RngSlots(this.cap, W, RNG, this.w);
   }
 
-  private view(buf: ArrayBuffer): void {
-    this.f = new Float64Array(buf);
-    this.w = new Int32Array(buf);
-    this.u = new Uint32Array(buf);
-    this.b = new Uint8Array(buf);
-    this.h = new Uint16Array(buf);
+  private view(buf: ArrayBuffer, bytes: number): void {
+    this.f = new Float64Array(buf, RECORDS_AT, bytes / 8);
+    this.w = new Int32Array(buf, RECORDS_AT, bytes / 4);
+    this.u = new Uint32Array(buf, RECORDS_AT, bytes / 4);
+    this.b = new Uint8Array(buf, RECORDS_AT, bytes);
+    this.h = new Uint16Array(buf, RECORDS_AT, bytes / 2);
   }
 
   get count(): number {
@@ -102,9 +103,10 @@ export class DeviceAgents implements DeviceFacts {
   private grow(): void {
     // by four up to the limit: a fleet coming online copies a third of its records once, not all of them
     this.cap = Math.max(this.cap + 1, Math.min(this.cap * 4, this.limit));
-    const buf = new ArrayBuffer(this.cap * BYTES);
-    new Uint8Array(buf).set(this.b);
-    this.view(buf);
+    const bytes = this.cap * BYTES;
+    const buf = recordBuffer(bytes);
+    new Uint8Array(buf, RECORDS_AT, bytes).set(this.b);
+    this.view(buf, bytes);
     this.rng.rebind(this.w);
   }
 

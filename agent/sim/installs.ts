@@ -7,6 +7,7 @@
  * engine walks one scratch cursor, loaded from a record and stored back, so an installation
  * costs its record and one small handle object, never a cursor, generator or step kept alive.
  */
+import { RECORDS_AT, recordBuffer } from '../../core/record-buffer.js';
 import { RngSlots } from '../../core/rng.js';
 import type { CompiledModel } from '../lifecycle/compile.js';
 import { stepOf, type Cursor, type Step, type WalkConstraint } from '../lifecycle/engine.js';
@@ -64,12 +65,13 @@ export class InstallTable {
     private readonly limit = Infinity,
   ) {
     this.cap = Math.max(16, Math.min(capacity, limit));
-    const buf = new ArrayBuffer(this.cap * BYTES);
-    this.f = new Float64Array(buf);
-    this.w = new Int32Array(buf);
-    this.h = new Int16Array(buf);
-    this.hu = new Uint16Array(buf);
-    this.b = new Uint8Array(buf);
+    const bytes = this.cap * BYTES;
+    const buf = recordBuffer(bytes);
+    this.f = new Float64Array(buf, RECORDS_AT, bytes / 8);
+    this.w = new Int32Array(buf, RECORDS_AT, bytes / 4);
+    this.h = new Int16Array(buf, RECORDS_AT, bytes / 2);
+    this.hu = new Uint16Array(buf, RECORDS_AT, bytes / 2);
+    this.b = new Uint8Array(buf, RECORDS_AT, bytes);
     this.rng = new RngSlots(this.cap, W, RNG, this.w);
   }
 
@@ -90,14 +92,15 @@ export class InstallTable {
   private grow(): void {
     // by four up to the limit: a fleet coming online copies a third of its records once, not all of them
     this.cap = Math.max(this.cap + 1, Math.min(this.cap * 4, this.limit));
-    const buf = new ArrayBuffer(this.cap * BYTES);
-    const b = new Uint8Array(buf);
+    const bytes = this.cap * BYTES;
+    const buf = recordBuffer(bytes);
+    const b = new Uint8Array(buf, RECORDS_AT, bytes);
     b.set(this.b);
     this.b = b;
-    this.f = new Float64Array(buf);
-    this.w = new Int32Array(buf);
-    this.h = new Int16Array(buf);
-    this.hu = new Uint16Array(buf);
+    this.f = new Float64Array(buf, RECORDS_AT, bytes / 8);
+    this.w = new Int32Array(buf, RECORDS_AT, bytes / 4);
+    this.h = new Int16Array(buf, RECORDS_AT, bytes / 2);
+    this.hu = new Uint16Array(buf, RECORDS_AT, bytes / 2);
     this.rng.rebind(this.w);
   }
 
