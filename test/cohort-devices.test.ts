@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compileDelay, sample } from '../core/delay.js';
 import { Rng } from '../core/rng.js';
 import { CohortDevices, deviceId, drawTraits, weightedPicker } from '../agent/fleet/cohort-devices.js';
+import { buildFleet } from '../agent/fleet/fleet.js';
 import { parseScenario } from '../agent/scenario/load.js';
 
 const scenario = parseScenario(
@@ -54,5 +55,15 @@ describe('cohort devices', () => {
       }
       expect(seen.size).toBeGreaterThan(1);
     }
+  });
+
+  it('keeps only the traced device, as the whole fleet has it, and none for an id written otherwise', () => {
+    const whole = buildFleet(scenario, { devices: 2_000 });
+    for (const d of [whole.devices[0]!, whole.devices[777]!, whole.devices[1_999]!]) {
+      const one = buildFleet(scenario, { devices: 2_000, onlyDevice: d.id });
+      expect(one.devices).toEqual([d]);
+    }
+    for (const id of ['ios-0000012', 'ios-12', 'ios-1e1', 'ios-001001', 'android-000001'])
+      expect(buildFleet(scenario, { devices: 2_000, onlyDevice: id }).devices).toEqual([]);
   });
 });

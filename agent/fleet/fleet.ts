@@ -111,10 +111,14 @@ export function buildFleet(scenario: Scenario, opts: FleetOptions = {}): Fleet {
     index += n;
     const maker = new CohortDevices(cohort, seed, firstIndex, first, apps, arrivalOf);
     const make = (k: number): DeviceSpec => maker.make(k);
+    // a traced device can only be the one whose number its id names (no id of the others written to compare)
+    const only = opts.onlyDevice;
+    const onlyK =
+      only !== undefined && isInRange(only, prefix, first, n) ? Number(only.slice(prefix.length + 1)) - first : -1;
     const keep = (k: number) => {
       if (opts.cohorts && !opts.cohorts.includes(cohort.name)) return false;
       if (opts.shard && (firstIndex + k) % opts.shard.count !== opts.shard.index) return false;
-      return opts.onlyDevice === undefined || maker.idOf(k) === opts.onlyDevice;
+      return only === undefined || (k === onlyK && maker.idOf(k) === only);
     };
     // a trace of one device needs the quota choice of its own cohort only
     const wanted =
