@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import { startEndpoint, type Endpoint, type EndpointOptions } from './endpoint.js';
 import { pino } from 'pino';
-import { answerBatch } from './ipc-ingestor.js';
+import { eventCount } from './ipc-events.js';
+import type { ToWorker } from './ipc-ingestor.js';
+import { WorkerAnswers } from './ipc-owner.js';
 import { type SupervisorTimers, WorkerSupervisor, type WorkerHealth } from './worker-supervisor.js';
 import type { WorkerConfig } from './cluster-worker.js';
 
@@ -66,6 +68,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
   const events: number[] = new Array(opts.workers).fill(0);
   const { workers: n, mqttPort, tlsCertPath, tlsKeyPath, workerLogLevel, supervisorTimers, ...endpointOpts } = opts;
   let supervisor: WorkerSupervisor | undefined;
+  /** One per worker process (a worker forked again gets a new reply, so a new one). */
+  const answers = new WeakMap<(r: ToWorker) => void, WorkerAnswers>();
   const owner = await startEndpoint({
     ...endpointOpts,
     host,
@@ -108,8 +112,13 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
     ...(supervisorTimers ? { timers: supervisorTimers } : {}),
     onMessage: (i, m, reply) => {
       if (m.t === 'events') {
-        events[i]! += m.events.length;
-        answerBatch(owner.ingestor, m, reply);
+        events[i]! += eventCount(m.rows);
+        let a = answers.get(reply);
+        if (!a) {
+          a = new WorkerAnswers(owner.ingestor, reply);
+          answers.set(reply, a);
+        }
+        a.take(m.id, m.receivedAt, m.rows);
       } else if (m.t === 'reject') owner.store.reject(m.reason);
       else if (m.t === 'clients') {
         clients[i] = m.connected;

@@ -21,6 +21,8 @@ export interface Ingestor {
   ingest(e: StatusEvent, receivedAt: number, done: (outcome: IngestOutcome) => void): void;
   /** Applies validated events in order; `done` runs once, when all may be acknowledged. */
   ingestBatch(events: readonly StatusEvent[], receivedAt: number, done: (outcome: BatchOutcome) => void): void;
+  /** Applies validated events in order; `done` runs once, with each one's outcome, when all may be acknowledged. */
+  ingestEach(events: readonly StatusEvent[], receivedAt: number, done: (outcomes: IngestOutcome[]) => void): void;
   /** Resolves when everything ingested so far may be acknowledged (shutdown waits on it). */
   drain(): Promise<void>;
 }
@@ -59,6 +61,14 @@ export class LocalIngestor implements Ingestor {
     }
     if (this.journal) this.journal.whenDurable(() => done(out));
     else done(out);
+  }
+
+  ingestEach(events: readonly StatusEvent[], receivedAt: number, done: (outcomes: IngestOutcome[]) => void): void {
+    const outcomes: IngestOutcome[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) outcomes[i] = this.apply(events[i]!, receivedAt);
+    // One wait for the batch: its duplicates' originals may be in the same unflushed group commit.
+    if (this.journal) this.journal.whenDurable(() => done(outcomes));
+    else done(outcomes);
   }
 
   drain(): Promise<void> {
