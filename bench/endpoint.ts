@@ -5,13 +5,13 @@
  * time. The event mix is realistic: 20,000 devices over the four platforms, every catalogue state,
  * seq increasing per device, so nearly every event is accepted (not a duplicate).
  *
- *   npm run build && node dist/bench/endpoint.js [--seconds 10] [--connections 64] [--mqtt-clients 64]
+ *   npm run build && node dist/bench/endpoint.js [--seconds 10] [--connections 64] [--mqtt-clients 64] [--cases a,b]
  *
  * Prints one JSON line per case and a Markdown table at the end.
  */
 import { BenchError } from './bench-error.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { EVENT_SCHEMA_VERSION, type StatusEvent } from '../protocol/event.js';
 import { statusTopic } from '../protocol/topics.js';
 import { pidCpuUs } from './method/cpu.js';
 import { startRecord } from './method/output.js';
+import { startServe } from './serve-process.js';
 
 const require = createRequire(import.meta.url);
 // autocannon ships no types; the few fields used here are spelt out below.
@@ -72,7 +73,24 @@ interface Served {
   mqtt: string;
 }
 
-function serve(dataDir: string | undefined): Promise<Served> {
+const WORKERS = 2;
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU so far of serve's owner (the process itself) and of its MQTT workers, µs. */
+function serveCpuUs(pid: number): { owner: number; brokers: number } {
+  return { owner: pidCpuUs(pid), brokers: childrenOf(pid).reduce((n, p) => n + pidCpuUs(p), 0) };
+}
+
+function serve(dataDir: string | undefined, workers: number): Promise<Served> {
+  // `serve --workers`: its banner names the workers' shared MQTT port (the owner's own broker is idle).
+  if (workers > 0) return startServe(['--workers', `${workers}`, ...(dataDir ? ['--data-dir', dataDir] : [])]);
   const child = spawn(
     process.execPath,
     [
@@ -168,37 +186,51 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 10);
   const connections = arg('connections', 64);
   const mqttClients = arg('mqtt-clients', 64);
+  /** `--cases mqtt-qos1,mqtt-qos1-workers2`: only these (pairs of builds compared case by case). */
+  const only = process.argv.includes('--cases')
+    ? process.argv[process.argv.indexOf('--cases') + 1]!.split(',')
+    : undefined;
   const done = startRecord('endpoint', {
     seconds,
     connections,
     mqttClients,
-    how: "Ingestion by `fleetsim serve` alone (its own process): autocannon with one event per POST and 50 per POST, and mqtt.js publishers at QoS 1, each in memory and with --data-dir, 20,000 devices over the four platforms, nearly every event accepted. CPU per event is the serve process's. Command: `node dist/bench/endpoint.js --seconds 5`.",
+    how: `Ingestion by \`fleetsim serve\` alone (its own process): autocannon with one event per POST and 50 per POST, and mqtt.js publishers at QoS 1, each in memory and with --data-dir, 20,000 devices over the four platforms, nearly every event accepted; MQTT also against \`serve --workers ${WORKERS}\` (brokers in worker processes, events passed to the owner over IPC). CPU per event is the serve process's (with --workers: all its processes, and the owner's and the brokers' apart). Command: \`node dist/bench/endpoint.js --seconds 5\`.`,
   });
   const passes: Record<string, unknown>[] = [];
   for (const durable of [false, true]) {
-    for (const kind of ['http-1', 'http-50', 'mqtt-qos1'] as const) {
+    for (const kind of ['http-1', 'http-50', 'mqtt-qos1', `mqtt-qos1-workers${WORKERS}`] as const) {
+      if (only && !only.includes(kind)) continue;
       const dir = durable ? mkdtempSync(join(tmpdir(), 'fleetsim-bench-')) : undefined;
-      const s = await serve(dir);
+      const workers = kind.endsWith(`workers${WORKERS}`) ? WORKERS : 0;
+      const s = await serve(dir, workers);
       try {
+        if (workers > 0) await new Promise((r) => setTimeout(r, 1_000)); // the brokers settle after forking
         const before = await stats(s.http);
-        const cpu0 = pidCpuUs(s.child.pid!);
+        const cpu0 = serveCpuUs(s.child.pid!);
         const t0 = performance.now();
-        const detail =
-          kind === 'mqtt-qos1'
-            ? await mqttCase(s.mqtt, seconds, mqttClients, 32)
-            : await httpCase(s.http, seconds, connections, kind === 'http-1' ? 1 : 50);
+        const detail = kind.startsWith('mqtt')
+          ? await mqttCase(s.mqtt, seconds, mqttClients, 32)
+          : await httpCase(s.http, seconds, connections, kind === 'http-1' ? 1 : 50);
         const wall = (performance.now() - t0) / 1000;
-        const cpuUs = pidCpuUs(s.child.pid!) - cpu0;
+        const cpu1 = serveCpuUs(s.child.pid!);
+        const cpuUs = cpu1.owner + cpu1.brokers - cpu0.owner - cpu0.brokers;
         const after = await stats(s.http);
         const flushes = durable ? await journalFlushes(s.http) : 0;
         const accepted = after.accepted - before.accepted;
+        const perEvent = (us: number) => Math.round((us / Math.max(1, accepted)) * 100) / 100;
         const out = {
           case: kind,
           durable,
           seconds: Math.round(wall * 10) / 10,
           accepted,
           eventsPerSec: Math.round(accepted / wall),
-          endpointCpuUsPerEvent: Math.round((cpuUs / Math.max(1, accepted)) * 100) / 100,
+          endpointCpuUsPerEvent: perEvent(cpuUs),
+          ...(workers > 0
+            ? {
+                ownerCpuUsPerEvent: perEvent(cpu1.owner - cpu0.owner),
+                brokerCpuUsPerEvent: perEvent(cpu1.brokers - cpu0.brokers),
+              }
+            : {}),
           duplicates: after.duplicates + after.stale,
           rejected: after.rejected,
           ...(durable ? { fsyncs: flushes, eventsPerFsync: Math.round(accepted / Math.max(1, flushes)) } : {}),
@@ -208,8 +240,11 @@ async function main(): Promise<void> {
 `);
         passes.push(out);
       } finally {
-        s.child.kill('SIGTERM');
-        await new Promise((r) => s.child.once('exit', r));
+        if (s.child.exitCode === null) {
+          const gone = new Promise((r) => s.child.once('exit', r));
+          s.child.kill('SIGTERM');
+          await gone;
+        }
         if (dir) rmSync(dir, { recursive: true, force: true });
       }
     }
@@ -219,7 +254,13 @@ async function main(): Promise<void> {
     Object.fromEntries(
       passes.map((p) => [
         `${p.case}${p.durable ? ' --data-dir' : ''}`,
-        { eventsPerSec: p.eventsPerSec, endpointCpuUsPerEvent: p.endpointCpuUsPerEvent },
+        {
+          eventsPerSec: p.eventsPerSec,
+          endpointCpuUsPerEvent: p.endpointCpuUsPerEvent,
+          ...(p.ownerCpuUsPerEvent !== undefined
+            ? { ownerCpuUsPerEvent: p.ownerCpuUsPerEvent, brokerCpuUsPerEvent: p.brokerCpuUsPerEvent }
+            : {}),
+        },
       ]),
     ),
   );
