@@ -19,24 +19,33 @@ export interface AppTallies {
   platforms: PlatformTally;
 }
 
-export class TallyBook {
-  private readonly apps = new Map<string, Map<string, number>>();
+type Cells = Map<Platform, Map<string, Map<string, number>>>;
+const sorted = <K extends string, V>(m: Map<K, V>): [K, V][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
-  private static key(platform: Platform, status: string, state: string): string {
-    return `${platform}\u0000${status}\u0000${state}`;
-  }
+export class TallyBook {
+  /** app -> platform -> status -> state -> count. Nested maps: no key string is built per event. */
+  private readonly apps = new Map<string, Cells>();
 
   /** Adds `delta` to one cell; constant work. Cells that fall to zero are removed. */
   add(appId: string, platform: Platform, status: string, state: string, delta: number): void {
-    let cells = this.apps.get(appId);
-    if (!cells) {
-      cells = new Map();
-      this.apps.set(appId, cells);
+    let platforms = this.apps.get(appId);
+    if (!platforms) {
+      platforms = new Map();
+      this.apps.set(appId, platforms);
     }
-    const k = TallyBook.key(platform, status, state);
-    const n = (cells.get(k) ?? 0) + delta;
-    if (n === 0) cells.delete(k);
-    else cells.set(k, n);
+    let statuses = platforms.get(platform);
+    if (!statuses) {
+      statuses = new Map();
+      platforms.set(platform, statuses);
+    }
+    let states = statuses.get(status);
+    if (!states) {
+      states = new Map();
+      statuses.set(status, states);
+    }
+    const n = (states.get(state) ?? 0) + delta;
+    if (n === 0) states.delete(state);
+    else states.set(state, n);
   }
 
   /** Moves one pair from one cell to another (an update of its latest status). */
@@ -55,19 +64,22 @@ export class TallyBook {
     return [...this.apps.keys()].sort();
   }
 
+  /** In the order of (platform, status, state), as when the cells were one string key each. */
   get(appId: string): AppTallies {
     const out: AppTallies = { appId, total: 0, statuses: {}, platforms: {} };
-    const cells = this.apps.get(appId);
-    if (!cells) return out;
-    for (const k of [...cells.keys()].sort()) {
-      const n = cells.get(k)!;
-      const [platform, status, state] = k.split('\u0000') as [Platform, string, string];
-      out.total += n;
-      const s = (out.statuses[status] ??= { total: 0, states: {} });
-      s.total += n;
-      s.states[state] = (s.states[state] ?? 0) + n;
-      const p = (out.platforms[platform] ??= {});
-      (p[status] ??= {})[state] = n;
+    const platforms = this.apps.get(appId);
+    if (!platforms) return out;
+    for (const [platform, statuses] of sorted(platforms)) {
+      for (const [status, states] of sorted(statuses)) {
+        for (const [state, n] of sorted(states)) {
+          out.total += n;
+          const s = (out.statuses[status] ??= { total: 0, states: {} });
+          s.total += n;
+          s.states[state] = (s.states[state] ?? 0) + n;
+          const p = (out.platforms[platform] ??= {});
+          (p[status] ??= {})[state] = n;
+        }
+      }
     }
     return out;
   }
