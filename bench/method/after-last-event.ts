@@ -3,7 +3,9 @@
  * (tallies, every device's row), end-to-end latency, shutdown. Once a second it reads the owner's
  * event count (GET /v1/stats: accepted + duplicates + stale) and its CPU; the window starts at the
  * first sample that already holds the run's final count and ends when the run exits. The sample's
- * own GET is part of what is measured (one small read a second).
+ * own GET is part of what is measured (one small read a second). With `run --workers`, a worker
+ * reads its own devices' rows as soon as its shard is done, while others still send: those reads
+ * fall before the window, so the owner's CPU over the whole run is given too.
  */
 import { request } from 'undici';
 import { pidCpuSplitUs } from './cpu.js';
@@ -19,12 +21,15 @@ export interface AfterLastEvent {
   readSeconds: number;
   /** The owner's CPU (user + kernel) over that window, seconds. */
   readOwnerCpuSeconds: number;
+  /** The owner's CPU from start() to stop(), seconds: ingest, connections handed over, every read. */
+  ownerCpuSeconds: number;
 }
 
 export class OwnerAfterLastEvent {
   private readonly samples: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private startCpuUs = 0;
 
   constructor(
     private readonly httpBase: string,
@@ -32,6 +37,8 @@ export class OwnerAfterLastEvent {
   ) {}
 
   start(): this {
+    const cpu = pidCpuSplitUs(this.ownerPid);
+    this.startCpuUs = cpu.user + cpu.system;
     this.timer = setInterval(() => void this.sample(), 1_000);
     return this;
   }
@@ -65,6 +72,7 @@ export class OwnerAfterLastEvent {
     return {
       readSeconds: Math.round(performance.now() - first.atMs) / 1000,
       readOwnerCpuSeconds: Math.round((cpu.user + cpu.system - first.cpuUs) / 1000) / 1000,
+      ownerCpuSeconds: Math.round((cpu.user + cpu.system - this.startCpuUs) / 1000) / 1000,
     };
   }
 }

@@ -165,7 +165,7 @@ function scaleRow(results: Results): string[] {
             : ''
         }${
           s.readOwnerCpuSeconds !== undefined
-            ? `; after the last event, ${s.readSeconds} s to the run's end, ${s.readOwnerCpuSeconds} s of the owner's CPU (reconcile reads)`
+            ? `; after the last event, ${s.readSeconds} s to the run's end, ${s.readOwnerCpuSeconds} s of the owner's CPU (reconcile reads)${s.ownerCpuSeconds !== undefined ? `; the owner's CPU over the whole run ${s.ownerCpuSeconds} s` : ''}`
             : ''
         }`
       : '-',
