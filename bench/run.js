@@ -25,6 +25,7 @@ const benches = [
   ['connections', ['--expose-gc', dist('connections.js'), '--devices', '18000', '--rounds', '3']],
   ['https-connections', [dist('https-connections.js'), '--devices', '4000']],
   ['endpoint', [dist('endpoint.js'), '--seconds', '5']],
+  ['owner-ingest', [dist('owner-ingest.js')]],
   ['metrics-overhead', [dist('metrics-overhead.js'), '--pairs', '3']],
   ['wire-encoding', [dist('wire-encoding.js')]],
   ['scale', [dist('scale.js')]],
