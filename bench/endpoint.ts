@@ -1,30 +1,13 @@
-/**
- * Ingestion throughput of `fleetsim serve`: events/s over HTTP (autocannon, one event per POST and
- * 50 per POST) and over MQTT (mqtt.js publishers, QoS 1), each in memory and with --data-dir.
- * The endpoint runs as its own process; the load comes from this one, on loopback, for a bounded
- * time. The event mix is realistic: 20,000 devices over the four platforms, every catalogue state,
- * seq increasing per device, so nearly every event is accepted (not a duplicate).
- *
- *   npm run build && node dist/bench/endpoint.js [--seconds 10] [--connections 64] [--mqtt-clients 64] [--cases a,b]
- *
- * Prints one JSON line per case and a Markdown table at the end.
- */
-import { BenchError } from './bench-error.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { request } from 'undici';
 import { allStates, PLATFORMS, type Platform } from '../protocol/catalogue/catalogue.js';
 import { EVENT_SCHEMA_VERSION, type StatusEvent } from '../protocol/event.js';
 import { statusTopic } from '../protocol/topics.js';
-import { pidCpuUs } from './method/cpu.js';
 import { startRecord } from './method/output.js';
-import { startServe } from './serve-process.js';
+import { journalFlushes, serve, serveCpuUs, stats } from './endpoint-serve.js';
 
 const require = createRequire(import.meta.url);
 // autocannon ships no types; the few fields used here are spelt out below.
@@ -32,7 +15,7 @@ const autocannon = require('autocannon') as (
   opts: Record<string, unknown>,
 ) => Promise<{ requests: { total: number }; non2xx: number; errors: number; latency: { p50: number; p99: number } }>;
 
-const BIN = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'fleetsim.js');
+const WORKERS = 2;
 const DEVICES = 20_000;
 const APP = 'com.acme.mail';
 
@@ -65,64 +48,6 @@ function eventAt(i: number, seqBase: number): StatusEvent {
     simTs: 1_767_600_000_000 + seq * 1000,
     wallTs: Date.now(),
   };
-}
-
-interface Served {
-  child: ChildProcess;
-  http: string;
-  mqtt: string;
-}
-
-const WORKERS = 2;
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** CPU so far of serve's owner (the process itself) and of its MQTT workers, µs. */
-function serveCpuUs(pid: number): { owner: number; brokers: number } {
-  return { owner: pidCpuUs(pid), brokers: childrenOf(pid).reduce((n, p) => n + pidCpuUs(p), 0) };
-}
-
-function serve(dataDir: string | undefined, workers: number): Promise<Served> {
-  // `serve --workers`: its banner names the workers' shared MQTT port (the owner's own broker is idle).
-  if (workers > 0) return startServe(['--workers', `${workers}`, ...(dataDir ? ['--data-dir', dataDir] : [])]);
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--mqtt-port',
-      '0',
-      '--http-port',
-      '0',
-      '--log-level',
-      'info',
-      ...(dataDir ? ['--data-dir', dataDir] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new BenchError(`serve exited ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const rec = JSON.parse(line) as { msg: string; http: string; mqtt: string };
-      if (rec.msg === 'endpoint listening') resolve({ child, http: rec.http, mqtt: rec.mqtt });
-    });
-  });
-}
-
-async function stats(base: string): Promise<{ accepted: number; duplicates: number; stale: number; rejected: number }> {
-  const res = await request(`${base}/v1/stats`);
-  return (await res.body.json()) as { accepted: number; duplicates: number; stale: number; rejected: number };
-}
-
-async function journalFlushes(base: string): Promise<number> {
-  const text = await (await request(`${base}/metrics`)).body.text();
-  return Number(/^fleetsim_journal_flushes_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
 async function httpCase(base: string, seconds: number, connections: number, batch: number) {

@@ -29,7 +29,8 @@ function rssOf(pid: number): number {
   }
 }
 
-function childrenOf(pid: number): number[] {
+/** The pids of a process's children (serve's MQTT workers). */
+export function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
