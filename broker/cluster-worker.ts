@@ -1,7 +1,10 @@
 /**
  * One MQTT worker of `fleetsim serve --workers N`: an aedes broker on the shared MQTT port
- * (node:cluster hands it connections round-robin), validating and authorising as the embedded
- * endpoint does, and passing events to the owner of the tallies over IPC (ipc-ingestor.ts).
+ * (node:cluster's primary accepts each connection and hands it to a worker, round-robin) and on
+ * a port of its own (its direct listener: devices that know it connect with no hand-over, which
+ * costs the primary and the worker about as much CPU as the connect itself), validating and
+ * authorising as the embedded endpoint does, and passing events to the owner of the tallies over
+ * IPC (ipc-ingestor.ts).
  * Each process may open at most 20,000 files here, so N workers hold about N x 19,000 devices.
  */
 import { systemClock } from '../core/clock.js';
@@ -20,6 +23,8 @@ import { TallyStore } from './store.js';
 export interface WorkerConfig {
   host: string;
   mqttPort: number;
+  /** This worker's own port (0: a free one; a worker forked again gets its predecessor's). */
+  directPort: number;
   tlsCertPath?: string;
   tlsKeyPath?: string;
   auth: AuthConfig;
@@ -52,27 +57,47 @@ async function main(): Promise<void> {
   });
   const handle = createConnectionHandler(broker, limits, metrics, log, takeStatus);
   const sockets = new Set<Socket>();
-  const onSocket = (s: Socket) => {
+  const accepted = { shared: 0, direct: 0 };
+  const onSocket = (s: Socket, own: boolean) => {
     sockets.add(s);
+    if (own) accepted.direct++;
+    else accepted.shared++;
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
     handle(s, s.remoteAddress ?? '');
   };
-  const server: Server =
+  const tls =
     cfg.tlsCertPath && cfg.tlsKeyPath
-      ? createTlsServer({ cert: readFileSync(cfg.tlsCertPath), key: readFileSync(cfg.tlsKeyPath) }, onSocket)
-      : createNetServer(onSocket);
-  await new Promise<void>((resolve) => server.listen({ port: cfg.mqttPort, host: cfg.host, backlog: 4096 }, resolve));
-  send({ t: 'listening', port: (server.address() as AddressInfo).port });
+      ? { cert: readFileSync(cfg.tlsCertPath), key: readFileSync(cfg.tlsKeyPath) }
+      : undefined;
+  const serverOf = (own: boolean): Server => {
+    const accept = (s: Socket) => onSocket(s, own);
+    return tls ? createTlsServer(tls, accept) : createNetServer(accept);
+  };
+  const server = serverOf(false);
+  const own = serverOf(true);
+  const listen = (srv: Server, port: number, exclusive: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ port, host: cfg.host, backlog: 4096, exclusive }, () =>
+        resolve((srv.address() as AddressInfo).port),
+      );
+    });
+  const port = await listen(server, cfg.mqttPort, false);
+  // exclusive: bound by this process itself, so the primary takes no part in its connections
+  const directPort = await listen(own, cfg.directPort, true);
+  send({ t: 'listening', port, directPort });
   // Counts go as deltas, so the owner's totals keep what a worker counted before it died.
-  let reported = { publishes: 0, fastIngested: 0 };
+  let reported = { publishes: 0, fastIngested: 0, shared: 0, direct: 0 };
   const clients = systemClock.setInterval(() => {
-    const now = { publishes: metrics.mqttPublishes, fastIngested: metrics.mqttFastIngested };
+    const now = { publishes: metrics.mqttPublishes, fastIngested: metrics.mqttFastIngested, ...accepted };
     send({
       t: 'clients',
       connected: broker.connectedClients,
       publishes: now.publishes - reported.publishes,
       fastIngested: now.fastIngested - reported.fastIngested,
+      acceptedShared: now.shared - reported.shared,
+      acceptedDirect: now.direct - reported.direct,
     });
     reported = now;
   }, 1_000);
@@ -84,6 +109,7 @@ async function main(): Promise<void> {
     systemClock.clearInterval(clients);
     // No new connections; what is in flight is answered by the owner and acknowledged; then go.
     server.close();
+    own.close();
     void ingestor.drain().then(() => {
       broker.close(() => {
         for (const s of sockets) s.destroy();

@@ -1,8 +1,10 @@
 /**
  * `fleetsim serve --workers N`: MQTT brokers in N worker processes sharing one port (node:cluster,
- * round-robin), and one exact owner of the tallies in this process: the embedded endpoint
- * (store, journal, HTTP API, live page), which ingests every worker's events in order and answers
- * before the worker acknowledges. Needed past about 19,000 MQTT connections, since each process
+ * round-robin) and each listening on a port of its own as well (its direct listener, advertised
+ * at /v1/cluster as `mqttDirect`: `fleetsim run` spreads its devices over them, so this process
+ * neither accepts nor hands over their connections), and one exact owner of the tallies in this
+ * process: the embedded endpoint (store, journal, HTTP API, live page), which ingests every
+ * worker's events in order and answers before the worker acknowledges. Needed past about 19,000 MQTT connections, since each process
  * may open at most 20,000 files here. HTTP ingestion stays in the owner. A worker that dies is
  * logged and forked again (worker-supervisor.ts); /healthz is 503 until it listens again.
  */
@@ -35,6 +37,8 @@ export interface ClusterEndpoint {
   /** The owner: store, HTTP API, journal. */
   owner: Endpoint;
   mqttUrl: string;
+  /** Each worker's direct listener, in worker order. */
+  directUrls(): string[];
   httpUrl: string;
   /** MQTT clients connected to the workers, as they last reported (once a second). */
   mqttClients(): number;
@@ -64,6 +68,11 @@ function freePort(host: string): Promise<number> {
 
 export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoint> {
   const host = opts.host ?? '127.0.0.1';
+  const s = opts.tls ? 's' : '';
+  /** Connections each worker accepted on the shared port and on its own. */
+  const accepted = Array.from({ length: opts.workers }, () => ({ shared: 0, direct: 0 }));
+  const directUrls = () => (supervisor?.directPorts() ?? []).map((p) => `mqtt${s}://${host}:${p}`);
+  let mqttUrl = '';
   const clients: number[] = new Array(opts.workers).fill(0);
   const events: number[] = new Array(opts.workers).fill(0);
   const { workers: n, mqttPort, tlsCertPath, tlsKeyPath, workerLogLevel, supervisorTimers, ...endpointOpts } = opts;
@@ -83,8 +92,11 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
         res.end(
           JSON.stringify({
             workers: n,
+            mqttUrl,
+            mqttDirect: directUrls(),
             mqttClients: clients.reduce((a, b) => a + b, 0),
             clientsPerWorker: clients,
+            acceptedPerWorker: accepted,
             eventsPerWorker: events,
             health: supervisor?.health().workers ?? [],
           }),
@@ -98,6 +110,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
   const config: WorkerConfig = {
     host,
     mqttPort: mqttPort ?? 0,
+    directPort: 0,
     auth: opts.auth ?? {},
     logLevel: workerLogLevel ?? 'warn',
     ...(opts.limits ? { limits: opts.limits } : {}),
@@ -106,8 +119,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
   };
   supervisor = new WorkerSupervisor({
     count: n,
-    // A worker forked again listens on the port the first one got, not on a new free port.
-    env: (port) => ({ FLEETSIM_CLUSTER: JSON.stringify({ ...config, mqttPort: port }) }),
+    // A worker forked again listens on the ports its predecessor had, not on new free ones.
+    env: (port, directPort) => ({ FLEETSIM_CLUSTER: JSON.stringify({ ...config, mqttPort: port, directPort }) }),
     log: opts.logger ?? pino({ level: 'silent' }),
     ...(supervisorTimers ? { timers: supervisorTimers } : {}),
     onMessage: (i, m, reply) => {
@@ -122,6 +135,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
       } else if (m.t === 'reject') owner.store.reject(m.reason);
       else if (m.t === 'clients') {
         clients[i] = m.connected;
+        accepted[i]!.shared += m.acceptedShared;
+        accepted[i]!.direct += m.acceptedDirect;
         owner.metrics.mqttPublishes += m.publishes;
         owner.metrics.mqttFastIngested += m.fastIngested;
       }
@@ -135,10 +150,11 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterEndpoin
     await owner.close();
     throw err;
   }
-  const s = opts.tls ? 's' : '';
+  mqttUrl = `mqtt${s}://${host}:${port}`;
   return {
     owner,
-    mqttUrl: `mqtt${s}://${host}:${port}`,
+    mqttUrl,
+    directUrls,
     httpUrl: owner.httpUrl,
     mqttClients: () => clients.reduce((a, b) => a + b, 0),
     eventsPerWorker: () => [...events],

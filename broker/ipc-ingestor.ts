@@ -15,9 +15,17 @@ import type { IngestOutcome } from './store.js';
 export type ToOwner =
   | { t: 'events'; id: number; receivedAt: number; rows: EventRows }
   | { t: 'reject'; reason: string }
-  | { t: 'listening'; port: number }
-  /** Once a second: clients connected now, and the status PUBLISHes counted since the last report. */
-  | { t: 'clients'; connected: number; publishes: number; fastIngested: number };
+  | { t: 'listening'; port: number; directPort: number }
+  /** Once a second: clients connected now, and the status PUBLISHes and connections (on the shared
+   * port, on the worker's own) counted since the last report. */
+  | {
+      t: 'clients';
+      connected: number;
+      publishes: number;
+      fastIngested: number;
+      acceptedShared: number;
+      acceptedDirect: number;
+    };
 
 /**
  * Owner -> worker. `answers`: the batches `ids`, answered in the order they were sent, and one

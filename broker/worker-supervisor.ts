@@ -42,12 +42,15 @@ interface Slot {
   failures: number;
   lastExit?: { code: number | null; signal: string | null };
   timer?: unknown;
+  /** Its direct listener's port, kept for a worker forked again in its place (0 until it listens). */
+  directPort: number;
 }
 
 export interface SupervisorOptions {
   count: number;
-  /** The env of every fork; the port in it is fixed after the first worker listens. */
-  env: (port: number) => Record<string, string>;
+  /** The env of every fork: the shared port, fixed after the first worker listens, and this
+   * worker's direct port (0 for a first fork, its predecessor's afterwards). */
+  env: (port: number, directPort: number) => Record<string, string>;
   onMessage: (index: number, m: ToOwner, reply: (r: ToWorker) => void) => void;
   log: Logger;
   timers?: SupervisorTimers;
@@ -67,6 +70,7 @@ export class WorkerSupervisor {
       upSince: 0,
       restarts: 0,
       failures: 0,
+      directPort: 0,
     }));
   }
 
@@ -84,7 +88,7 @@ export class WorkerSupervisor {
   private fork(i: number, initial: boolean): Promise<number> {
     const slot = this.slots[i]!;
     return new Promise<number>((resolve, reject) => {
-      const w = cluster.fork(this.o.env(this.port));
+      const w = cluster.fork(this.o.env(this.port, slot.directPort));
       slot.worker = w;
       const reply = (r: ToWorker) => {
         // A worker that died with events in flight cannot be answered; its clients were never acknowledged.
@@ -93,6 +97,7 @@ export class WorkerSupervisor {
       w.on('message', (m: ToOwner) => {
         if (m.t === 'listening') {
           slot.up = true;
+          slot.directPort = m.directPort;
           slot.upSince = this.timers.now();
           resolve(m.port);
         }
@@ -137,6 +142,11 @@ export class WorkerSupervisor {
         () => undefined,
       );
     }, delay);
+  }
+
+  /** Each worker's direct port, in worker order (0 for one that never listened). */
+  directPorts(): number[] {
+    return this.slots.map((s) => s.directPort);
   }
 
   health(): { ok: boolean; workers: WorkerHealth[] } {

@@ -36,9 +36,11 @@ export async function serveClusterCommand(a: ServeArgs & { workers: number }): P
       : {}),
     ...(a.dataDir ? { dataDir: a.dataDir, compactBytes: compactBytes(a.compactMb) } : {}),
   });
-  log.info({ mqtt: c.mqttUrl, http: c.httpUrl, workers: a.workers }, 'cluster listening');
+  log.info({ mqtt: c.mqttUrl, direct: c.directUrls(), http: c.httpUrl, workers: a.workers }, 'cluster listening');
+  // fleetsim run finds the direct listeners at /v1/cluster itself; other clients may be given them
+  const direct = c.directUrls().map((u) => new URL(u).port);
   process.stderr.write(
-    `fleetsim serve: MQTT ${c.mqttUrl} (${a.workers} worker processes)  HTTP ${c.httpUrl} (tallies owner)  cluster ${c.httpUrl}/v1/cluster\n`,
+    `fleetsim serve: MQTT ${c.mqttUrl} (${a.workers} worker processes; each also on its own port: ${direct.join(', ')})  HTTP ${c.httpUrl} (tallies owner)  cluster ${c.httpUrl}/v1/cluster\n`,
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

@@ -25,6 +25,7 @@ import {
   strikesOf,
 } from './network-figures.js';
 import { openNetwork, planNetwork, type NetworkRun } from './network-step.js';
+import { directListenerFlags } from './direct-listeners.js';
 import { openTarget, type Target } from './open-target.js';
 import { prepare, type Prepared } from './prepare.js';
 import { readEndpoint } from './read-endpoint.js';
@@ -62,11 +63,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   try {
     net = netPlan ? await openNetwork(netPlan, target, clock, opts.logger) : undefined;
     if (net) opts.onNetwork?.(net);
+    const direct =
+      !net && !rt && target.kind === 'external'
+        ? await directListenerFlags(plan.transport, scenario, opts.transportFlags, target, opts.logger)
+        : undefined;
     const transport = createTransport(
       plan.transport,
       net?.url ?? target.url,
       scenario,
-      opts.transportFlags,
+      direct ?? opts.transportFlags,
       target.auth,
       target.endpoint?.sink,
       rt?.wiring,

@@ -19,6 +19,7 @@ import { addNotInjected, countsByFault, notInjectedOf } from './network-figures.
 import type { NetworkPlan } from './network-plan.js';
 import { planNetwork } from './network-step.js';
 import type { Target } from './open-target.js';
+import { directListenerFlags } from './direct-listeners.js';
 import { openTarget } from './open-target.js';
 import { forWorkers, fromParent, wireIdsByPart } from './read-baseline.js';
 import { checkSourceBefore, heldBefore } from './read-before.js';
@@ -98,6 +99,11 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             workers,
           )
         : undefined;
+    // found once here: every worker spreads its devices over serve's direct listeners alike
+    const direct =
+      !net && !rt && target.kind === 'external'
+        ? await directListenerFlags(plan.transport, scenario, opts.transportFlags, target, opts.logger)
+        : undefined;
     const runs = Array.from({ length: workers }, (_, index) =>
       runWorker(
         {
@@ -109,6 +115,7 @@ export async function runWithWorkers(scenario: Scenario, opts: RunOptions, worke
             ...(target.auth ? { auth: target.auth } : {}),
             target: target.url,
             ...(target.talliesUrl ? { talliesUrl: target.talliesUrl } : {}),
+            ...(direct ? { transportFlags: direct } : {}),
             transport: plan.transport,
             shard: { index, count: workers },
             deferReconcile: true,

@@ -54,6 +54,7 @@ describe('[G13] serve --workers supervision', () => {
   it('a killed worker is logged, /healthz is 503 naming it, and a new one is forked with backoff', async () => {
     expect((await getJson(c.httpUrl, '/healthz')).status).toBe(200);
     const victim = c.health().workers[0]!;
+    const direct = c.directUrls();
     process.kill(victim.pid!, 'SIGKILL');
     await until(() => timers.due.length === 1);
     const log = lines.find((l) => /MQTT worker 1 exited/.test(l.msg));
@@ -72,6 +73,10 @@ describe('[G13] serve --workers supervision', () => {
     const back = c.health().workers[0]!;
     expect(back).toMatchObject({ up: true, restarts: 1 });
     expect(back.pid).not.toBe(victim.pid);
+    // devices that knew the dead worker's own port find the new one there
+    expect(c.directUrls()).toEqual(direct);
+    const d = await connectMqtt(direct[0]!, { clientId: 'ios-000603' });
+    await d.endAsync();
   });
 
   it('with every worker dead /healthz is 503; each is forked again, a quick second death backs off longer', async () => {

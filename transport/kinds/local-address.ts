@@ -1,5 +1,5 @@
 /**
- * Source addresses for outgoing connections. One source address reaches one broker port through
+ * Source and destination addresses for outgoing connections. One source address reaches one broker port through
  * about 28,000 ephemeral ports and connects slowly past 5,000 (measured on this machine),
  * so big fleets spread their connections over several loopback addresses: 127.0.0.0/8 is all
  * loopback on Linux, no setup needed.
@@ -10,7 +10,7 @@ import { UsageError } from '../../protocol/errors.js';
 // transport's option schema, which the scenario schema reads, stays pure.
 const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
-const isIPv4 = (s: string) => IPV4.test(s);
+export const isIPv4 = (s: string) => IPV4.test(s);
 
 function toInt(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
@@ -48,4 +48,37 @@ export function parseLocalAddresses(text: string): string[] {
   if (out.length === 0)
     throw new UsageError(`--local-address "${text}" names no address; expected e.g. 127.0.0.1-127.0.0.8.`);
   return out;
+}
+
+/**
+ * Destinations: addresses and ranges as parseLocalAddresses takes them, each on the target's port,
+ * or single `address:port` entries (the direct listeners of `fleetsim serve --workers`).
+ * @example parseTargetAddresses('127.0.0.1:4001,127.0.0.2-127.0.0.3') // ['127.0.0.1:4001', '127.0.0.2', '127.0.0.3']
+ */
+export function parseTargetAddresses(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [ip, port, more] = part.split(':');
+    if (port === undefined) {
+      out.push(...parseLocalAddresses(part));
+      continue;
+    }
+    const n = Number(port);
+    if (more !== undefined || !ip || !isIPv4(ip) || !/^\d+$/.test(port) || n < 1 || n > 65_535)
+      throw new UsageError(
+        `--target-address "${text}": "${part}" is not an IPv4 address with a port; expected e.g. 127.0.0.1:41001 or a range 127.0.0.1-127.0.0.8.`,
+      );
+    out.push(`${ip}:${n}`);
+  }
+  if (out.length === 0)
+    throw new UsageError(`--target-address "${text}" names no address; expected e.g. 127.0.0.1-127.0.0.8.`);
+  return out;
+}
+
+/** Whether a destination list names its own ports (then it is the whole spread, not addresses on the target's port). */
+export function namesPorts(addresses: readonly string[]): boolean {
+  return addresses.some((a) => a.includes(':'));
 }

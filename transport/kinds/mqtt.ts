@@ -4,16 +4,18 @@
  */
 import { z } from 'zod';
 import { duration } from '../../core/value-schemas.js';
-import { parseLocalAddresses } from './local-address.js';
+import { isIPv4, namesPorts, parseLocalAddresses, parseTargetAddresses } from './local-address.js';
 import { defineTransport } from './spec.js';
 
-function isAddressList(text: string): boolean {
-  try {
-    parseLocalAddresses(text);
-    return true;
-  } catch {
-    return false;
-  }
+function parses(parse: (text: string) => string[]): (text: string) => boolean {
+  return (text) => {
+    try {
+      parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 export const mqttTransport = defineTransport({
@@ -30,6 +32,16 @@ export const mqttTransport = defineTransport({
     n === undefined
       ? undefined
       : `sharedConnections carries every device's events over ${n} connections, so one device's cannot be cut apart: drop sharedConnections`,
+  // the lean client spreads its own connections; mqtt.js and shared connections keep one destination
+  directSpread: ({ client, sharedConnections, targetAddress }, target) => {
+    const given = targetAddress ? parseTargetAddresses(targetAddress) : undefined;
+    if (client !== 'lean' || sharedConnections !== undefined || (given && namesPorts(given))) return undefined;
+    if ((target.protocol !== 'mqtt:' && target.protocol !== 'mqtts:') || !isIPv4(target.hostname)) return undefined;
+    // port-major, so devices dealt round-robin spread evenly over the ports
+    return (ports) => ({
+      targetAddress: (given ?? [target.hostname]).flatMap((a) => ports.map((p) => `${a}:${p}`)).join(','),
+    });
+  },
   options: z.object({
     qos: z
       .union([z.literal(0), z.literal(1), z.literal(2)])
@@ -57,7 +69,7 @@ export const mqttTransport = defineTransport({
       .describe("false keeps a persistent session on the broker between a device's connections."),
     localAddress: z
       .string()
-      .refine(isAddressList, {
+      .refine(parses(parseLocalAddresses), {
         message:
           'expected IPv4 source addresses such as 127.0.0.1-127.0.0.8 or 127.0.0.1,127.0.0.2 (a range goes upwards and holds at most 1,024)',
       })
@@ -65,13 +77,13 @@ export const mqttTransport = defineTransport({
       .describe('Source addresses to spread connections over, e.g. "127.0.0.1-127.0.0.8". Default: the OS\'s choice.'),
     targetAddress: z
       .string()
-      .refine(isAddressList, {
+      .refine(parses(parseTargetAddresses), {
         message:
-          'expected IPv4 destination addresses such as 127.0.0.1-127.0.0.8 (a range goes upwards and holds at most 1,024)',
+          'expected IPv4 destination addresses such as 127.0.0.1-127.0.0.8, or address:port entries such as 127.0.0.1:41001,127.0.0.1:41002 (a range goes upwards and holds at most 1,024)',
       })
       .optional()
       .describe(
-        'Destination addresses to spread connections over, on the target\'s port, e.g. "127.0.0.1-127.0.0.8" (the broker must listen on them: fleetsim serve --host 0.0.0.0). Lean client. Default: the target URL\'s host.',
+        "Destination addresses to spread connections over, on the target's port, e.g. \"127.0.0.1-127.0.0.8\" (the broker must listen on them: fleetsim serve --host 0.0.0.0), or address:port entries. Against `fleetsim serve --workers`, its workers' direct listeners are found at the tallies URL and used on these addresses. Lean client. Default: the target URL's host.",
       ),
     ackTimeout: duration
       .default('30s')

@@ -48,6 +48,13 @@ export interface TransportSpec<Kind extends string = string, Options extends z.Z
   /** Why, under these options, one device's traffic cannot be cut apart from another's: a clause
    * for an error message saying what does it and how to undo it; undefined when it can. */
   sharedBy?(options: z.output<Options>): string | undefined;
+  /** For an endpoint whose workers also listen on ports of their own (`fleetsim serve --workers`'
+   * direct listeners): how these options spread devices over those ports of `target`, as the
+   * options to use instead; undefined when they keep the one destination. */
+  directSpread?(
+    options: z.output<Options>,
+    target: URL,
+  ): ((ports: readonly number[]) => Partial<z.output<Options>>) | undefined;
   /** The options, each with its description and default; `kind` is added by the scenario schema. */
   options: Options;
   /** Flags by name (without the dashes). */

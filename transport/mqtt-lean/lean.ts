@@ -39,6 +39,12 @@ function probeIdentity(tls: TlsSettings | undefined, id: string): { cert: string
   }
 }
 
+/** `address` or `address:port` (IPv4) on the target's protocol. */
+function destination(target: MqttTarget, to: string): MqttTarget {
+  const [host, port] = to.split(':');
+  return { ...target, host: host!, ...(port ? { port: Number(port) } : {}) };
+}
+
 const TLS_TROUBLE = /CERT|SSL|TLS|self.signed|certificate|alert/i;
 
 export interface LeanMqttOptions {
@@ -56,8 +62,9 @@ export interface LeanMqttOptions {
   credentials?: (clientId: string) => { username: string; password: string };
   /** Bind connections to these source addresses, round-robin; by default connect() chooses. */
   localAddresses?: string[];
-  /** Spread connections over these destination addresses of the target, round-robin (its port and
-   * protocol stay): one source address reaches one destination through ~28,000 ephemeral ports. */
+  /** Spread connections over these destinations, round-robin: addresses on the target's port, or
+   * `address:port` entries (its protocol stays). One source address reaches one destination
+   * through ~28,000 ephemeral ports. */
   targetAddresses?: string[];
   sharedConnections?: number;
   /** @default 30000 */
@@ -114,7 +121,7 @@ export class LeanMqttTransport implements Transport, LeanHost {
     this.target = parseMqttTarget(opts.url);
     const spread =
       this.target.protocol === 'mqtt' || this.target.protocol === 'mqtts' ? opts.targetAddresses : undefined;
-    this.targets = spread?.length ? spread.map((host) => ({ ...this.target, host })) : [this.target];
+    this.targets = spread?.length ? spread.map((to) => destination(this.target, to)) : [this.target];
     this.qos = opts.qos ?? 1;
     this.keepaliveMs = (opts.keepaliveSec ?? 60) * 1000;
     this.timeoutMs = opts.ackTimeoutMs ?? 30_000;

@@ -3,7 +3,7 @@
 import { parseDuration } from '../../core/delay.js';
 import { UsageError } from '../../protocol/errors.js';
 import { mqttCredentials } from '../credentials.js';
-import { parseLocalAddresses } from '../kinds/local-address.js';
+import { parseLocalAddresses, parseTargetAddresses } from '../kinds/local-address.js';
 import type { Transport, TransportContext } from '../types.js';
 import { LeanMqttTransport } from '../mqtt-lean/lean.js';
 import { MqttTransport } from './mqtt.js';
@@ -37,7 +37,7 @@ export function createMqttTransport({ url, options: o, auth, wiring: w, device }
       ...common,
       ...target,
       ...(o.maxConnecting !== undefined ? { maxConnecting: o.maxConnecting } : {}),
-      ...(o.targetAddress ? { targetAddresses: parseLocalAddresses(o.targetAddress) } : {}),
+      ...(o.targetAddress ? { targetAddresses: parseTargetAddresses(o.targetAddress) } : {}),
       ...(device?.offlineQueue ? { offlineQueue: device.offlineQueue } : {}),
       ...(device?.portOwners ? { portOwners: device.portOwners } : {}),
     });
