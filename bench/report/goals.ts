@@ -153,15 +153,21 @@ function memoryRow(results: Results): string[] {
   ];
 }
 
+/** " (min-max)" of a figure over passes, when there were several. */
+const range = (r: unknown) => (typeof r === 'string' ? ` (${r})` : '');
+
 function scaleRow(results: Results): string[] {
   const s = sum(results, 'scale');
+  const shared = s?.shared as Record<string, unknown> | undefined;
   return [
     '100,000 concurrent MQTT devices, one connection each, reconciled',
     'not run (50,000 held)',
     s
-      ? `${n(s.peakConnected as number)} held, ${n(s.connectsPerSec as number)} connects/s, reconciled: ${s.reconciled}${
+      ? `${n(s.peakConnected as number)} held, ${n(s.connectsPerSec as number)} connects/s${range(s.connectsPerSecRange)}, reconciled: ${s.reconciled}${
           s.cpuUsPerConnect
-            ? `; ${n(s.cpuUsPerConnect as number)} µs CPU per connect (all processes, events meanwhile included) on ${s.coresUsed} cores`
+            ? `; ${n(s.cpuUsPerConnect as number)} µs CPU per connect${range(s.cpuUsPerConnectRange)} (all processes, events meanwhile included) on ${s.coresUsed} cores${
+                s.passes ? `, median of ${s.passes} passes` : ''
+              }`
             : ''
         }${
           s.readOwnerCpuSeconds !== undefined
@@ -169,7 +175,9 @@ function scaleRow(results: Results): string[] {
             : ''
         }`
       : '-',
-    '-',
+    shared
+      ? `every device on serve's shared port (handed over by its primary): ${n(shared.connectsPerSec as number)} connects/s${range(shared.connectsPerSecRange)}, ${n(shared.cpuUsPerConnect as number)} µs CPU per connect${range(shared.cpuUsPerConnectRange)}`
+      : '-',
     '100,000, >= 2,500/s, exact',
     s
       ? verdict(Boolean(s.reconciled) && (s.peakConnected as number) >= 100_000 && (s.connectsPerSec as number) >= 2500)
